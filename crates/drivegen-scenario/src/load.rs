@@ -1,0 +1,661 @@
+//! Reading scenario files: `extends` chains, typed parsing, and mapping every error
+//! back to the file and `line:col` the designer wrote.
+//!
+//! A file that `extends` another is overlaid field by field on its base at the level of
+//! the document's shape (nested structs merge, everything else is replaced), and the
+//! merged text is built from verbatim slices of the original files. A splice map keeps
+//! where each slice came from, so an error anywhere in the merged text still names the
+//! right file and position.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::model::Scenario;
+use crate::shape::{self, Node, NodeKind, Seg};
+use crate::validate;
+
+/// Largest scenario file accepted (a hostile file cannot exhaust memory).
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// Longest `extends` chain.
+pub const MAX_EXTENDS_DEPTH: usize = 16;
+/// Unknown fields reported per load before giving up.
+const MAX_RECOVERIES: usize = 32;
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario file {path}: {source}\n  = hint: check the path; scenarios in this repository live under scenarios/")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+impl ScenarioError {
+    /// The individual problems (a read failure counts as one without a position).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            ScenarioError::Invalid(d) => d.0.clone(),
+            ScenarioError::Read { path, source } => vec![Diagnostic {
+                file: path.display().to_string(),
+                line: 0,
+                col: 0,
+                message: format!("cannot read file: {source}"),
+                hint: None,
+                excerpt: None,
+            }],
+        }
+    }
+}
+
+/// A validated scenario and the sources it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// Every file of the `extends` chain, the loaded file first.
+    pub files: Vec<SourceFile>,
+    /// The merged document the scenario was parsed from (equal to the file when there
+    /// is no `extends`).
+    pub merged_text: String,
+}
+
+/// Loads, merges and validates a scenario file.
+pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let root_dir = path
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .unwrap_or(Path::new("."))
+        .canonicalize()
+        .map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let text = read_limited(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut loader = Loader {
+        files: Vec::new(),
+        root_dir: Some(root_dir),
+    };
+    loader.finish(path.display().to_string(), text, Some(path.to_path_buf()))
+}
+
+/// Loads a scenario from text (the embedded default, tests). `extends` is refused
+/// because there is no directory to resolve it against.
+pub fn load_str(name: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
+    let mut loader = Loader {
+        files: Vec::new(),
+        root_dir: None,
+    };
+    loader.finish(name.to_string(), text.to_string(), None)
+}
+
+fn read_limited(path: &Path) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(std::io::Error::other(format!(
+            "file is {} bytes; the limit is {MAX_FILE_BYTES}",
+            meta.len()
+        )));
+    }
+    std::fs::read_to_string(path)
+}
+
+struct Loader {
+    files: Vec<SourceFile>,
+    root_dir: Option<PathBuf>,
+}
+
+/// A document tree whose leaves are slices of the loaded files.
+#[derive(Clone, Debug)]
+enum Merged {
+    Verbatim {
+        file: usize,
+        span: Range<usize>,
+    },
+    Struct {
+        name: Option<(String, usize, Range<usize>)>,
+        fields: Vec<MergedField>,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct MergedField {
+    key: String,
+    key_file: usize,
+    key_span: Range<usize>,
+    value: Merged,
+}
+
+impl Merged {
+    fn from_node(node: &Node, file: usize) -> Merged {
+        match (node.struct_fields(), &node.kind) {
+            (Some(items), NodeKind::Group { name, .. }) => Merged::Struct {
+                name: name.as_ref().map(|(n, s)| (n.clone(), file, s.clone())),
+                fields: items
+                    .iter()
+                    .filter_map(|item| {
+                        let (key, key_span) = item.key.clone()?;
+                        Some(MergedField {
+                            key,
+                            key_file: file,
+                            key_span,
+                            value: Merged::from_node(&item.value, file),
+                        })
+                    })
+                    .collect(),
+            },
+            _ => Merged::Verbatim {
+                file,
+                span: node.span.clone(),
+            },
+        }
+    }
+
+    /// `overlay` wins; structs with compatible names merge field by field.
+    fn overlay(self, overlay: Merged) -> Merged {
+        match (self, overlay) {
+            (
+                Merged::Struct {
+                    name: base_name,
+                    fields: mut base_fields,
+                },
+                Merged::Struct {
+                    name: top_name,
+                    fields: top_fields,
+                },
+            ) if names_compatible(&base_name, &top_name) => {
+                for field in top_fields {
+                    match base_fields.iter_mut().find(|f| f.key == field.key) {
+                        Some(existing) => {
+                            let base_value = std::mem::replace(
+                                &mut existing.value,
+                                Merged::Verbatim {
+                                    file: 0,
+                                    span: 0..0,
+                                },
+                            );
+                            existing.value = base_value.overlay(field.value);
+                            existing.key_file = field.key_file;
+                            existing.key_span = field.key_span;
+                        }
+                        None => base_fields.push(field),
+                    }
+                }
+                Merged::Struct {
+                    name: top_name.or(base_name),
+                    fields: base_fields,
+                }
+            }
+            (_, overlay) => overlay,
+        }
+    }
+}
+
+fn names_compatible(
+    a: &Option<(String, usize, Range<usize>)>,
+    b: &Option<(String, usize, Range<usize>)>,
+) -> bool {
+    match (a, b) {
+        (Some((x, ..)), Some((y, ..))) => x == y,
+        _ => true,
+    }
+}
+
+/// Maps offsets in the merged text back to (file, offset).
+#[derive(Clone, Debug, Default)]
+struct SpliceMap {
+    /// (merged start, length, file, original start), sorted by merged start.
+    segments: Vec<(usize, usize, usize, usize)>,
+}
+
+impl SpliceMap {
+    fn origin(&self, merged: usize) -> (usize, usize) {
+        let idx = self.segments.partition_point(|s| s.0 <= merged);
+        match idx.checked_sub(1).and_then(|i| self.segments.get(i)) {
+            Some(&(start, len, file, orig)) => (file, orig + (merged - start).min(len)),
+            None => (0, 0),
+        }
+    }
+}
+
+struct Emitter<'a> {
+    files: &'a [SourceFile],
+    text: String,
+    map: SpliceMap,
+}
+
+impl Emitter<'_> {
+    fn copy(&mut self, file: usize, span: Range<usize>) {
+        let slice = &self.files[file].text[span.clone()];
+        self.map
+            .segments
+            .push((self.text.len(), slice.len(), file, span.start));
+        self.text.push_str(slice);
+    }
+
+    fn emit(&mut self, node: &Merged, indent: usize) {
+        match node {
+            Merged::Verbatim { file, span } => self.copy(*file, span.clone()),
+            Merged::Struct { name, fields } => {
+                if let Some((_, file, span)) = name {
+                    self.copy(*file, span.clone());
+                }
+                self.text.push_str("(\n");
+                for field in fields {
+                    self.text.push_str(&"    ".repeat(indent + 1));
+                    self.copy(field.key_file, field.key_span.clone());
+                    self.text.push_str(": ");
+                    self.emit(&field.value, indent + 1);
+                    self.text.push_str(",\n");
+                }
+                self.text.push_str(&"    ".repeat(indent));
+                self.text.push(')');
+            }
+        }
+    }
+}
+
+impl Loader {
+    fn add_file(&mut self, name: String, text: String) -> usize {
+        self.files.push(SourceFile { name, text });
+        self.files.len() - 1
+    }
+
+    /// Reads `file` and its `extends` chain into one merged tree.
+    fn resolve(
+        &mut self,
+        file: usize,
+        path: Option<&Path>,
+        chain: &mut Vec<PathBuf>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Merged> {
+        let src = &self.files[file];
+        if let Err(e) = ron::from_str::<ron::Value>(&src.text) {
+            diags.push(ron_diagnostic(src, &src.text, &e, None));
+            return None;
+        }
+        let Some(root) = shape::parse(&src.text) else {
+            diags.push(src.diagnostic(0..0, "cannot read the document's structure", None));
+            return None;
+        };
+        let mut merged = Merged::from_node(&root, file);
+        let extends = match &mut merged {
+            Merged::Struct { fields, .. } => fields
+                .iter()
+                .position(|f| f.key == "extends")
+                .map(|i| fields.remove(i)),
+            Merged::Verbatim { .. } => None,
+        };
+        let Some(extends) = extends else {
+            return Some(merged);
+        };
+        let Merged::Verbatim { span, .. } = &extends.value else {
+            diags.push(src.diagnostic(
+                extends.key_span.clone(),
+                "`extends` must be a string path",
+                Some("write extends: \"base.ron\"".into()),
+            ));
+            return None;
+        };
+        let raw = &src.text[span.clone()];
+        let span = span.clone();
+        let target: String = match ron::from_str(raw) {
+            Ok(t) => t,
+            Err(_) => {
+                diags.push(src.diagnostic(
+                    span,
+                    "`extends` must be a string path",
+                    Some("write extends: \"base.ron\"".into()),
+                ));
+                return None;
+            }
+        };
+        let (Some(dir), Some(root_dir)) = (path.and_then(Path::parent), self.root_dir.clone())
+        else {
+            diags.push(src.diagnostic(
+                span,
+                "`extends` is only allowed in scenario files on disk",
+                Some("render the base file directly, or save this scenario to a file".into()),
+            ));
+            return None;
+        };
+        let candidate = dir.join(&target);
+        let canonical = match candidate.canonicalize() {
+            Ok(c) => c,
+            Err(_) => {
+                diags.push(src.diagnostic(
+                    span,
+                    format!("extends target `{target}` not found"),
+                    Some(format!(
+                        "looked for {}; paths are relative to this file",
+                        candidate.display()
+                    )),
+                ));
+                return None;
+            }
+        };
+        if !canonical.starts_with(&root_dir) {
+            diags.push(src.diagnostic(
+                span,
+                format!("extends target `{target}` is outside the scenario's directory tree"),
+                Some(format!(
+                    "bases must live under {}; copy the base next to this file",
+                    root_dir.display()
+                )),
+            ));
+            return None;
+        }
+        if let Some(pos) = chain.iter().position(|p| p == &canonical) {
+            let cycle: Vec<String> = chain[pos..]
+                .iter()
+                .chain(std::iter::once(&canonical))
+                .map(|p| {
+                    p.file_name()
+                        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into())
+                })
+                .collect();
+            diags.push(src.diagnostic(
+                span,
+                format!("cycle in extends: {}", cycle.join(" -> ")),
+                Some("remove one of the extends so the chain ends in a file without one".into()),
+            ));
+            return None;
+        }
+        if chain.len() >= MAX_EXTENDS_DEPTH {
+            diags.push(src.diagnostic(
+                span,
+                format!("extends chain is deeper than {MAX_EXTENDS_DEPTH} files"),
+                None,
+            ));
+            return None;
+        }
+        let text = match read_limited(&canonical) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(src.diagnostic(
+                    span,
+                    format!("cannot read extends target `{target}`: {e}"),
+                    None,
+                ));
+                return None;
+            }
+        };
+        let base_file = self.add_file(candidate.display().to_string(), text);
+        chain.push(canonical.clone());
+        let base = self.resolve(base_file, Some(&canonical), chain, diags);
+        chain.pop();
+        Some(base?.overlay(merged))
+    }
+
+    fn finish(
+        &mut self,
+        name: String,
+        text: String,
+        path: Option<PathBuf>,
+    ) -> Result<LoadedScenario, ScenarioError> {
+        let main = self.add_file(name, text);
+        let mut diags = Vec::new();
+        let mut chain: Vec<PathBuf> = path
+            .as_ref()
+            .and_then(|p| p.canonicalize().ok())
+            .into_iter()
+            .collect();
+        let merged = self.resolve(main, path.as_deref(), &mut chain, &mut diags);
+        let Some(merged) = merged else {
+            return Err(invalid(diags));
+        };
+        let (mut text, map) = if self.files.len() == 1 {
+            let text = self.files[main].text.clone();
+            let map = SpliceMap {
+                segments: vec![(0, text.len(), main, 0)],
+            };
+            (text, map)
+        } else {
+            let mut emitter = Emitter {
+                files: &self.files,
+                text: String::new(),
+                map: SpliceMap::default(),
+            };
+            emitter.emit(&merged, 0);
+            (emitter.text, emitter.map)
+        };
+        let merged_text = text.clone();
+
+        // Parse; an unknown field is reported, blanked out, and parsing retried so that
+        // every typo in a file shows up in one run.
+        let mut scenario = None;
+        for _ in 0..MAX_RECOVERIES {
+            match parse_options().from_str::<Scenario>(&text) {
+                Ok(s) => {
+                    scenario = Some(s);
+                    break;
+                }
+                Err(e) => {
+                    let merged_src = SourceFile {
+                        name: String::new(),
+                        text: text.clone(),
+                    };
+                    let offset = merged_src.offset_of(e.span.start.line, e.span.start.col);
+                    let blank = match &e.code {
+                        ron::Error::NoSuchStructField { .. } => field_extent(&text, offset),
+                        _ => None,
+                    };
+                    let (file, orig) = map.origin(offset);
+                    let src = &self.files[file];
+                    let width = blank.as_ref().map_or(1, |r| {
+                        let key_len = text[r.clone()]
+                            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .unwrap_or(1);
+                        key_len.max(1)
+                    });
+                    diags.push(ron_diagnostic_at(src, orig..orig + width, &e.code));
+                    match blank {
+                        Some(range) => blank_out(&mut text, range),
+                        None => break,
+                    }
+                }
+            }
+        }
+        let Some(scenario) = scenario else {
+            return Err(invalid(diags));
+        };
+
+        // Semantic checks, each located through the merged document's shape.
+        let merged_root = shape::parse(&merged_text);
+        for problem in validate::validate(&scenario) {
+            let (file, span) = match &merged_root {
+                Some(root) => {
+                    let (node, _) = root.locate(&problem.path);
+                    let (file, start) = map.origin(node.span.start);
+                    let (_, end) = map.origin(node.span.end);
+                    (file, start..end.max(start))
+                }
+                None => (main, 0..0),
+            };
+            diags.push(self.files[file].diagnostic(span, problem.message, problem.hint));
+        }
+        if !diags.is_empty() {
+            return Err(invalid(diags));
+        }
+        let mut scenario = scenario;
+        scenario.extends = None;
+        Ok(LoadedScenario {
+            scenario,
+            files: std::mem::take(&mut self.files),
+            merged_text,
+        })
+    }
+}
+
+/// `implicit_some` lets designers write `lidar: (channels: 32)` instead of `Some((...))`.
+pub fn parse_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+fn invalid(diags: Vec<Diagnostic>) -> ScenarioError {
+    let mut d = Diagnostics(diags);
+    d.sort();
+    ScenarioError::Invalid(d)
+}
+
+/// The byte range `key: value,` of the struct field whose key starts at or after `at`.
+fn field_extent(text: &str, at: usize) -> Option<Range<usize>> {
+    let root = shape::parse(text)?;
+    let mut best: Option<Range<usize>> = None;
+    find_field(&root, at, &mut best);
+    let range = best?;
+    // Swallow the comma after the value, if any.
+    let rest = &text[range.end..];
+    let trimmed = rest.len() - rest.trim_start().len();
+    let end = if rest.trim_start().starts_with(',') {
+        range.end + trimmed + 1
+    } else {
+        range.end
+    };
+    Some(range.start..end)
+}
+
+fn find_field(node: &Node, at: usize, best: &mut Option<Range<usize>>) {
+    if let NodeKind::Group { items, .. } = &node.kind {
+        for item in items {
+            if let Some((_, key_span)) = &item.key {
+                let range = key_span.start..item.value.span.end;
+                // ron reports the cursor after the field name; take the closest key
+                // starting at or before it.
+                if key_span.start <= at && at <= key_span.end + 1 {
+                    *best = Some(range);
+                }
+            }
+            find_field(&item.value, at, best);
+        }
+    }
+}
+
+fn blank_out(text: &mut String, range: Range<usize>) {
+    // One ASCII byte per original byte keeps every offset (and the splice map) valid.
+    let blank: String = text.as_bytes()[range.clone()]
+        .iter()
+        .map(|&b| if b == b'\n' { '\n' } else { ' ' })
+        .collect();
+    text.replace_range(range, &blank);
+}
+
+fn ron_diagnostic(
+    src: &SourceFile,
+    text: &str,
+    e: &ron::error::SpannedError,
+    width: Option<usize>,
+) -> Diagnostic {
+    let file = SourceFile {
+        name: src.name.clone(),
+        text: text.to_string(),
+    };
+    let start = file.offset_of(e.span.start.line, e.span.start.col);
+    ron_diagnostic_at(src, start..start + width.unwrap_or(1), &e.code)
+}
+
+fn ron_diagnostic_at(src: &SourceFile, span: Range<usize>, code: &ron::Error) -> Diagnostic {
+    let (message, hint) = describe(code);
+    src.diagnostic(span, message, hint)
+}
+
+/// Turns ron's error into a designer-facing message and hint.
+fn describe(code: &ron::Error) -> (String, Option<String>) {
+    use ron::Error as E;
+    match code {
+        E::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            (
+                format!("unknown field `{found}`{within}"),
+                Some(did_you_mean(found, expected)),
+            )
+        }
+        E::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => {
+            let what = outer.as_ref().map(|o| format!(" of `{o}`")).unwrap_or_default();
+            (
+                format!("unknown variant `{found}`{what}"),
+                Some(did_you_mean(found, expected)),
+            )
+        }
+        E::MissingStructField { field, outer } => {
+            let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            (
+                format!("missing field `{field}`{within}"),
+                Some(format!("add `{field}: ...`; see scenarios/REFERENCE.md")),
+            )
+        }
+        E::DuplicateStructField { field, outer } => {
+            let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            (
+                format!("field `{field}` is given twice{within}"),
+                Some("delete one of them".into()),
+            )
+        }
+        E::ExpectedDifferentStructName { expected, found } => (
+            format!("expected `{expected}(...)`, found `{found}(...)`"),
+            Some(format!("the top level of a scenario file is `{expected}(...)`")),
+        ),
+        E::Eof => (
+            "unexpected end of file".into(),
+            Some("a bracket or parenthesis is probably not closed".into()),
+        ),
+        E::ExpectedComma | E::ExpectedArrayEnd | E::ExpectedStructLikeEnd => (
+            code.to_string(),
+            Some("check for a missing `,` or an unbalanced bracket just before here".into()),
+        ),
+        E::InvalidValueForType { expected, found } => (
+            format!("expected {expected}, found {found}"),
+            Some("see scenarios/REFERENCE.md for the field's type".into()),
+        ),
+        E::Message(m) if m.starts_with("a number or a distribution") => (
+            format!("expected {m}"),
+            Some("numeric fields take a constant such as 3.5 or a distribution".into()),
+        ),
+        E::Message(m) if m.starts_with("data did not match") || m.contains("weighted list") => (
+            m.clone(),
+            Some("categorical fields take a value or [(weight, value), ...]".into()),
+        ),
+        other => (other.to_string(), None),
+    }
+}
+
+fn did_you_mean(found: &str, expected: &[&str]) -> String {
+    let best = expected
+        .iter()
+        .map(|e| (strsim::damerau_levenshtein(found, e), *e))
+        .min();
+    match best {
+        Some((d, e)) if d <= 2 || (d <= 3 && found.len() > 6) => format!("did you mean `{e}`?"),
+        _ if expected.is_empty() => "this struct has no fields".into(),
+        _ => format!(
+            "expected one of {}",
+            expected
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A problem found by semantic validation: where (as a path) and what.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub path: Vec<Seg>,
+    pub message: String,
+    pub hint: Option<String>,
+}

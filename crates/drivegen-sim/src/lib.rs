@@ -1,0 +1,1 @@
+//! Headless simulation engine (work in progress): builds a Bevy world from a `ScenePlan`.
