@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::model::Scenario;
+use crate::param::{CATEGORICAL_ERROR_PREFIX, categorical_names};
 use crate::shape::{self, Node, NodeKind, Seg};
 use crate::validate;
 
@@ -262,6 +263,59 @@ impl Emitter<'_> {
 }
 
 impl Loader {
+    /// Errors that serde raises after reading a whole value (untagged distributions and
+    /// categorical lists) arrive positioned at the value's end; point at its start
+    /// instead, and name the unknown identifier inside it when there is one.
+    fn value_level_diagnostic(
+        &self,
+        text: &str,
+        map: &SpliceMap,
+        offset: usize,
+        code: &ron::Error,
+    ) -> Option<Diagnostic> {
+        let ron::Error::Message(message) = code else {
+            return None;
+        };
+        let root = shape::parse(text)?;
+        let node = node_ending_at(&root, offset)?;
+        let (file, start) = map.origin(node.span.start);
+        let (_, end) = map.origin(node.span.end);
+        let src = &self.files[file];
+        if let Some(kind) = message.strip_prefix(CATEGORICAL_ERROR_PREFIX) {
+            let names = categorical_names(kind).unwrap_or(&[]);
+            let unknown = identifiers(&root, node, text)
+                .into_iter()
+                .find(|(name, _)| !names.contains(&name.as_str()));
+            return Some(match unknown {
+                Some((name, span)) => {
+                    let (file, start) = map.origin(span.start);
+                    self.files[file].diagnostic(
+                        start..start + span.len(),
+                        format!("unknown {kind} `{name}`"),
+                        Some(did_you_mean(&name, names)),
+                    )
+                }
+                None => src.diagnostic(
+                    start..end,
+                    format!("expected a {kind} or a weighted list [(weight, {kind}), ...]"),
+                    Some(format!("{kind} values: {}", names.join(", "))),
+                ),
+            });
+        }
+        let (message, hint) = describe(code);
+        let hint = match node.name() {
+            Some(name) if message.contains("a number or a distribution") && !DISTRIBUTIONS.contains(&name) => {
+                return Some(src.diagnostic(
+                    start..start + name.len(),
+                    format!("unknown distribution `{name}`"),
+                    Some(did_you_mean(name, DISTRIBUTIONS)),
+                ));
+            }
+            _ => hint,
+        };
+        Some(src.diagnostic(start..end, message, hint))
+    }
+
     fn add_file(&mut self, name: String, text: String) -> usize {
         self.files.push(SourceFile { name, text });
         self.files.len() - 1
@@ -276,6 +330,14 @@ impl Loader {
         diags: &mut Vec<Diagnostic>,
     ) -> Option<Merged> {
         let src = &self.files[file];
+        if src.text.trim().is_empty() {
+            diags.push(src.diagnostic(
+                0..0,
+                "the file is empty",
+                Some("start from a copy of a file in scenarios/".into()),
+            ));
+            return None;
+        }
         if let Err(e) = ron::from_str::<ron::Value>(&src.text) {
             diags.push(ron_diagnostic(src, &src.text, &e, None));
             return None;
@@ -344,10 +406,10 @@ impl Loader {
             diags.push(src.diagnostic(
                 span,
                 format!("extends target `{target}` is outside the scenario's directory tree"),
-                Some(format!(
-                    "bases must live under {}; copy the base next to this file",
-                    root_dir.display()
-                )),
+                Some(
+                    "bases must live in the loaded file's directory or below it; copy the base there"
+                        .into(),
+                ),
             ));
             return None;
         }
@@ -446,6 +508,10 @@ impl Loader {
                         ron::Error::NoSuchStructField { .. } => field_extent(&text, offset),
                         _ => None,
                     };
+                    if let Some(diag) = self.value_level_diagnostic(&text, &map, offset, &e.code) {
+                        diags.push(diag);
+                        break;
+                    }
                     let (file, orig) = map.origin(offset);
                     let src = &self.files[file];
                     let width = blank.as_ref().map_or(1, |r| {
@@ -496,6 +562,56 @@ impl Loader {
 /// `implicit_some` lets designers write `lidar: (channels: 32)` instead of `Some((...))`.
 pub fn parse_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+const DISTRIBUTIONS: &[&str] = &["Uniform", "Normal", "Bernoulli", "Choice", "Poisson", "IntRange"];
+
+/// The value of the innermost struct field around `offset`: serde reports untagged and
+/// custom errors with ron's cursor somewhere inside or just after that value.
+fn node_ending_at(node: &Node, offset: usize) -> Option<&Node> {
+    let mut best = None;
+    let mut current = node;
+    loop {
+        let NodeKind::Group { items, .. } = &current.kind else {
+            return best;
+        };
+        let Some(item) = items
+            .iter()
+            .find(|i| i.value.span.start < offset && offset <= i.value.span.end)
+        else {
+            return best;
+        };
+        if item.key.is_some() {
+            best = Some(&item.value);
+        }
+        current = &item.value;
+    }
+}
+
+/// Bare identifiers and group names inside `node`, in order.
+fn identifiers(_root: &Node, node: &Node, text: &str) -> Vec<(String, Range<usize>)> {
+    let mut out = Vec::new();
+    collect_identifiers(node, text, &mut out);
+    out
+}
+
+fn collect_identifiers(node: &Node, text: &str, out: &mut Vec<(String, Range<usize>)>) {
+    match &node.kind {
+        NodeKind::Atom => {
+            let t = &text[node.span.clone()];
+            if t.chars().next().is_some_and(|c| c.is_alphabetic()) {
+                out.push((t.to_string(), node.span.clone()));
+            }
+        }
+        NodeKind::Group { name, items, .. } => {
+            if let Some((n, span)) = name {
+                out.push((n.clone(), span.clone()));
+            }
+            for item in items {
+                collect_identifiers(&item.value, text, out);
+            }
+        }
+    }
 }
 
 fn invalid(diags: Vec<Diagnostic>) -> ScenarioError {
@@ -613,7 +729,15 @@ fn describe(code: &ron::Error) -> (String, Option<String>) {
             "unexpected end of file".into(),
             Some("a bracket or parenthesis is probably not closed".into()),
         ),
-        E::ExpectedComma | E::ExpectedArrayEnd | E::ExpectedStructLikeEnd => (
+        E::ExpectedComma => (
+            "expected `,`".into(),
+            Some("separate fields and list items with commas".into()),
+        ),
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => (
+            "expected `Scenario(...)`".into(),
+            Some("a scenario file is RON: Scenario(name: \"...\", seed: 1, ...)".into()),
+        ),
+        E::ExpectedArrayEnd | E::ExpectedStructLikeEnd => (
             code.to_string(),
             Some("check for a missing `,` or an unbalanced bracket just before here".into()),
         ),
@@ -624,10 +748,6 @@ fn describe(code: &ron::Error) -> (String, Option<String>) {
         E::Message(m) if m.starts_with("a number or a distribution") => (
             format!("expected {m}"),
             Some("numeric fields take a constant such as 3.5 or a distribution".into()),
-        ),
-        E::Message(m) if m.starts_with("data did not match") || m.contains("weighted list") => (
-            m.clone(),
-            Some("categorical fields take a value or [(weight, value), ...]".into()),
         ),
         other => (other.to_string(), None),
     }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::param::{Flag, Param, Weighted};
+use crate::param::{Categorical, Flag, Param, Weighted};
 
 /// One scenario file: a family of traffic scenes.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -663,4 +663,28 @@ mod defaults {
     pub fn arm_length() -> Param {
         Param::Const(50.0)
     }
+}
+
+impl Categorical for VehicleClass {
+    const KIND: &'static str = "vehicle class";
+    const NAMES: &'static [&'static str] =
+        &["Car", "Suv", "Van", "Truck", "Bus", "Motorcycle", "Bicycle"];
+}
+
+impl Categorical for Color {
+    const KIND: &'static str = "colour";
+    const NAMES: &'static [&'static str] = &[
+        "White", "Black", "Silver", "Grey", "Red", "Blue", "Green", "Yellow", "Orange", "Brown",
+        "Rgb",
+    ];
+}
+
+impl Categorical for Turn {
+    const KIND: &'static str = "turn";
+    const NAMES: &'static [&'static str] = &["Straight", "Left", "Right"];
+}
+
+impl Categorical for WalkArea {
+    const KIND: &'static str = "walk area";
+    const NAMES: &'static [&'static str] = &["Sidewalk", "Crosswalk"];
 }

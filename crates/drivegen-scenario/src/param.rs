@@ -251,18 +251,48 @@ impl<T> Weighted<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Weighted<T> {
+/// An enum a designer picks by name; its names feed "did you mean" hints.
+pub trait Categorical {
+    /// What one value is called in messages ("vehicle class").
+    const KIND: &'static str;
+    /// Every accepted variant name.
+    const NAMES: &'static [&'static str];
+}
+
+/// Prefix of the error a malformed categorical field produces; the loader turns it into
+/// "unknown vehicle class `Lorry`" at the offending name.
+pub const CATEGORICAL_ERROR_PREFIX: &str = "expected a categorical value: ";
+
+/// Accepted names for a categorical `KIND`, used by the loader's hints.
+pub fn categorical_names(kind: &str) -> Option<&'static [&'static str]> {
+    use crate::model::{Color, Turn, VehicleClass, WalkArea};
+    [
+        (VehicleClass::KIND, VehicleClass::NAMES),
+        (Color::KIND, Color::NAMES),
+        (Turn::KIND, Turn::NAMES),
+        (WalkArea::KIND, WalkArea::NAMES),
+    ]
+    .into_iter()
+    .find(|(k, _)| *k == kind)
+    .map(|(_, names)| names)
+}
+
+impl<'de, T: Deserialize<'de> + Categorical> Deserialize<'de> for Weighted<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
-        #[serde(untagged, expecting = "a value or a weighted list [(weight, value), ...]")]
+        #[serde(untagged)]
         enum Raw<T> {
             List(Vec<(f64, T)>),
             One(T),
         }
-        Ok(match Raw::deserialize(d)? {
-            Raw::List(v) => Weighted(v),
-            Raw::One(v) => Weighted::one(v),
-        })
+        match Raw::deserialize(d) {
+            Ok(Raw::List(v)) => Ok(Weighted(v)),
+            Ok(Raw::One(v)) => Ok(Weighted::one(v)),
+            Err(_) => Err(serde::de::Error::custom(format!(
+                "{CATEGORICAL_ERROR_PREFIX}{}",
+                T::KIND
+            ))),
+        }
     }
 }
 
@@ -425,10 +455,15 @@ mod tests {
             ron::from_str::<Flag>("Bernoulli(0.25)").ok(),
             Some(Flag::Bernoulli(0.25))
         );
-        let w: Option<Weighted<String>> = ron::from_str(r#"[(1, "a"), (3, "b")]"#).ok();
+        use crate::model::{Color, Turn};
+        let w: Option<Weighted<Turn>> = ron::from_str("[(1, Left), (3, Straight)]").ok();
         assert_eq!(w.map(|w| w.0.len()), Some(2));
-        let w: Option<Weighted<String>> = ron::from_str(r#""solo""#).ok();
-        assert_eq!(w, Some(Weighted::one("solo".to_string())));
+        let w: Option<Weighted<Turn>> = ron::from_str("Right").ok();
+        assert_eq!(w, Some(Weighted::one(Turn::Right)));
+        let w: Option<Weighted<Color>> = ron::from_str("[(1, Rgb(1, 2, 3))]").ok();
+        assert_eq!(w, Some(Weighted(vec![(1.0, Color::Rgb(1, 2, 3))])));
+        let err = ron::from_str::<Weighted<Turn>>("[(1, Up)]").err();
+        assert!(err.is_some_and(|e| e.code.to_string().contains("turn")));
     }
 
     #[test]

@@ -269,7 +269,7 @@ impl Checker {
                 self.report(
                     f(field),
                     format!("camera {field} {v} is outside [16, {}] pixels", caps::IMAGE_SIDE),
-                    None,
+                    Some("caps keep one file from exhausting memory; 1920x1080 is a common choice".into()),
                 );
             }
         }
