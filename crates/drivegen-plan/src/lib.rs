@@ -1,1 +1,108 @@
-pub fn x(){}
+//! The deterministic scene planner: (scenario, variant) → [`ScenePlan`].
+//!
+//! Every random choice draws from a named sub-stream (see [`streams`]), every collection
+//! is ordered by a stable id, and trigonometry is pure Rust: the same inputs give a
+//! byte-identical plan on any machine. This crate never depends on Bevy or Burn.
+//!
+//! ```
+//! let scenario = drivegen_scenario::load_default().expect("valid").scenario;
+//! let plan = drivegen_plan::plan(&scenario, 0).expect("plannable");
+//! assert_eq!(plan.actors[0].id, drivegen_plan::ids::EGO);
+//! ```
+
+pub mod actors;
+pub mod error;
+pub mod geom;
+mod network;
+mod props;
+pub mod scene;
+pub mod streams;
+pub mod surface;
+pub mod topdown;
+pub mod types;
+
+use drivegen_scenario::{BlockPlan, Scenario};
+
+pub use error::{PlanError, Rule};
+pub use types::*;
+
+use network::{NetworkBuilder, RoadParams};
+
+/// Plans variant `variant` of a validated scenario.
+pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
+    if variant >= s.variants {
+        return Err(PlanError::NoSuchVariant {
+            variant,
+            variants: s.variants,
+        });
+    }
+    let vseed = streams::variant_seed(s.seed, variant);
+
+    let mut map_rng = streams::stream(vseed, "map");
+    let params = RoadParams {
+        lanes: s.map.lanes_per_direction.sample(&mut map_rng).round().clamp(1.0, 4.0) as u8,
+        lane_width: s.map.lane_width.sample(&mut map_rng).clamp(2.5, 5.0),
+        shoulder: s.map.shoulder_width.sample(&mut map_rng).clamp(0.0, 4.0),
+        sidewalk: s.map.sidewalk_width.sample(&mut map_rng).clamp(0.0, 8.0),
+        speed_limit: s.map.speed_limit.sample(&mut map_rng).clamp(1.0, 40.0),
+        markings: s.map.markings.clone(),
+    };
+    let crosswalks = s.map.crosswalks.clone();
+    let mut crosswalk_flag = move |rng: &mut rand_chacha::ChaCha8Rng| crosswalks.sample(rng);
+    let mut builder = NetworkBuilder::new(params);
+    match &s.map.blocks {
+        BlockPlan::Sequence(blocks) => {
+            for block in blocks {
+                builder.add_block(block, &mut map_rng, &mut crosswalk_flag)?;
+            }
+        }
+        BlockPlan::Random { count, weights } => {
+            let n = count.sample_count(&mut map_rng).max(1);
+            for _ in 0..n {
+                if let Some(block) = drivegen_scenario::param::pick_weighted(weights, &mut map_rng) {
+                    builder.add_block(block, &mut map_rng, &mut crosswalk_flag)?;
+                }
+            }
+        }
+    }
+    let mut network = builder.finish();
+
+    scene::plan_signals(s, &mut network, &mut streams::stream(vseed, "signals"));
+    let surfaces = surface::Surfaces::new(&network);
+    let mut props = props::place_props(&network, &surfaces, &s.map.roadside, &mut streams::stream(vseed, "props"));
+    props::place_traffic_lights(&network, &mut props, &mut streams::stream(vseed, "signals-heads"));
+
+    let actors = actors::place_actors(
+        s,
+        &network,
+        &props,
+        actors::Streams {
+            ego: &mut streams::stream(vseed, "ego"),
+            traffic: &mut streams::stream(vseed, "traffic"),
+            parked: &mut streams::stream(vseed, "parked"),
+            pedestrians: &mut streams::stream(vseed, "pedestrians"),
+        },
+    )?;
+    let environment = scene::plan_environment(s, &mut streams::stream(vseed, "environment"));
+    let sensors = scene::plan_sensors(s);
+    let schedule = scene::plan_schedule(s, &sensors);
+    Ok(ScenePlan {
+        format_version: PLAN_FORMAT_VERSION,
+        scenario: s.name.clone(),
+        scenario_seed: s.seed,
+        variant,
+        variant_seed: vseed,
+        network,
+        props,
+        actors,
+        environment,
+        sensors,
+        schedule,
+    })
+}
+
+/// The plan as pretty RON (the `plan.ron` file format).
+pub fn to_ron(plan: &ScenePlan) -> String {
+    let config = ron::ser::PrettyConfig::new().depth_limit(4).indentor(" ".to_string());
+    ron::ser::to_string_pretty(plan, config).unwrap_or_else(|e| format!("// serialisation failed: {e}"))
+}

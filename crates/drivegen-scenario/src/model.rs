@@ -591,7 +591,7 @@ impl Default for Mount {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LidarSpec {
     pub mount: Mount,

@@ -1,1 +1,70 @@
-fn main(){}
+//! `drivegen`: scenario files in, labeled driving datasets out.
+//!
+//! The binary is a thin shell over the library crates: it parses arguments, picks
+//! defaults, prints, and maps failures to exit codes (2 = bad input, 1 = anything else).
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "drivegen", version, about = "Rule-based driving scenes to labeled perception datasets")]
+struct Cli {
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scenario files without rendering; every problem is reported with file:line:col.
+    Validate(commands::validate::Args),
+    /// Plan one scene variant: writes the ScenePlan (RON) and a top-down map PNG.
+    Plan(commands::plan::Args),
+}
+
+/// An error caused by the user's input (exit code 2) rather than by the tool.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Validate(args) => commands::validate::run(args, cli.quiet),
+        Command::Plan(args) => commands::plan::run(args, cli.quiet),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = if cli.quiet { "error" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if let Some(input) = err.downcast_ref::<InputError>() {
+                eprintln!("{input}");
+                return ExitCode::from(2);
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Roadside objects: buildings, trees, poles, street lights, signs, traffic lights.
+//!
+//! Densities are targets, not rules: a prop that cannot be placed clear of the roads
+//! and of other props after a few draws is skipped.
+
+use drivegen_scenario::{Param, Roadside};
+use rand::RngExt;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::geom::{Obb, Pose2, V2};
+use crate::surface::Surfaces;
+use crate::types::*;
+
+const PROP_ATTEMPTS: usize = 6;
+
+const FACADES: [[u8; 3]; 8] = [
+    [168, 150, 130],
+    [190, 178, 160],
+    [130, 110, 100],
+    [150, 155, 160],
+    [200, 190, 170],
+    [120, 72, 60],
+    [175, 165, 140],
+    [95, 100, 110],
+];
+
+struct Placer<'a> {
+    surfaces: &'a Surfaces<'a>,
+    props: Vec<Prop>,
+    rng: &'a mut ChaCha8Rng,
+}
+
+impl Placer<'_> {
+    fn try_add(
+        &mut self,
+        kind: PropKind,
+        pose: Pose2,
+        size: Size3,
+        color: [u8; 3],
+        clear_of_sidewalks: bool,
+    ) -> bool {
+        if self.props.len() as u32 >= ids::MAX_PROPS {
+            return false;
+        }
+        let footprint = Obb {
+            center: pose.pos(),
+            yaw: pose.yaw,
+            half_length: size.length / 2.0,
+            half_width: size.width / 2.0,
+        }
+        .inflated(0.3);
+        if self.surfaces.blocks_prop(&footprint, clear_of_sidewalks) {
+            return false;
+        }
+        if self.props.iter().any(|p| prop_footprint(p).overlaps(&footprint)) {
+            return false;
+        }
+        let detail = self.rng.random::<u32>();
+        self.props.push(Prop {
+            id: ids::PROPS + self.props.len() as u32,
+            kind,
+            pose,
+            size,
+            color,
+            detail,
+        });
+        true
+    }
+}
+
+pub fn prop_footprint(p: &Prop) -> Obb {
+    Obb {
+        center: p.pose.pos(),
+        yaw: p.pose.yaw,
+        half_length: p.size.length / 2.0,
+        half_width: p.size.width / 2.0,
+    }
+}
+
+fn count(density: &Param, length: f64, rng: &mut ChaCha8Rng) -> usize {
+    let per_100 = density.sample(rng).max(0.0);
+    (per_100 * length / 100.0).round() as usize
+}
+
+/// Places roadside props along every main road and junction arm.
+pub(crate) fn place_props(net: &RoadNetwork, surfaces: &Surfaces<'_>, roadside: &Roadside, rng: &mut ChaCha8Rng) -> Vec<Prop> {
+    let mut placer = Placer {
+        surfaces,
+        props: Vec::new(),
+        rng,
+    };
+    for road in &net.roads {
+        if !matches!(road.kind, RoadKind::Main | RoadKind::Arm) {
+            continue;
+        }
+        let length = road.reference.length();
+        if length < 4.0 {
+            continue;
+        }
+        for sign in [-1.0, 1.0] {
+            let inner = if sign < 0.0 {
+                road.right_width()
+            } else {
+                road.right_width().max(road.left_width())
+            };
+            let walk = road.sidewalk;
+            let at = |s: f64, lateral: f64| -> (V2, V2) {
+                let (p, t) = road.reference.sample(s);
+                (p + t.perp() * (sign * lateral), t)
+            };
+            // Lights face the carriageway.
+            let facing_road = |t: V2| -> f64 { (t.perp() * (-sign)).angle() };
+
+            // Street lights, evenly spaced with jitter.
+            let n = count(&roadside.street_lights, length, placer.rng);
+            for k in 0..n {
+                let jitter: f64 = placer.rng.random_range(-0.3..0.3);
+                let s = ((k as f64 + 0.5 + jitter) * length / n as f64).clamp(0.5, length - 0.5);
+                let (pos, t) = at(s, inner + 0.6);
+                let pose = Pose2::at(pos, facing_road(t));
+                let size = Size3 {
+                    length: 0.3,
+                    width: 0.3,
+                    height: 8.0,
+                };
+                placer.try_add(PropKind::StreetLight, pose, size, [90, 92, 96], false);
+            }
+            for _ in 0..count(&roadside.poles, length, placer.rng) {
+                for _ in 0..PROP_ATTEMPTS {
+                    let s = placer.rng.random_range(0.5..length - 0.5);
+                    let (pos, t) = at(s, inner + 0.4);
+                    let size = Size3 {
+                        length: 0.25,
+                        width: 0.25,
+                        height: placer.rng.random_range(6.0..9.0),
+                    };
+                    if placer.try_add(PropKind::Pole, Pose2::at(pos, t.angle()), size, [70, 62, 55], false) {
+                        break;
+                    }
+                }
+            }
+            for _ in 0..count(&roadside.signs, length, placer.rng) {
+                let kinds = [SignKind::SpeedLimit, SignKind::Yield, SignKind::NoEntry, SignKind::Parking, SignKind::Stop];
+                let kind = kinds[placer.rng.random_range(0..kinds.len())];
+                for _ in 0..PROP_ATTEMPTS {
+                    let s = placer.rng.random_range(0.5..length - 0.5);
+                    let (pos, t) = at(s, inner + 0.5);
+                    // Signs face the traffic that drives on their side.
+                    let yaw = if sign < 0.0 { (-t).angle() } else { t.angle() };
+                    let size = Size3 {
+                        length: 0.1,
+                        width: 0.7,
+                        height: 2.6,
+                    };
+                    if placer.try_add(PropKind::Sign(kind), Pose2::at(pos, yaw), size, [200, 200, 200], false) {
+                        break;
+                    }
+                }
+            }
+            for _ in 0..count(&roadside.trees, length, placer.rng) {
+                for _ in 0..PROP_ATTEMPTS {
+                    let s = placer.rng.random_range(0.5..length - 0.5);
+                    let lateral = inner + walk + 1.5 + placer.rng.random_range(0.0..2.0);
+                    let (pos, _) = at(s, lateral);
+                    let crown = placer.rng.random_range(1.5..3.0);
+                    let size = Size3 {
+                        length: crown * 2.0,
+                        width: crown * 2.0,
+                        height: placer.rng.random_range(5.0..10.0),
+                    };
+                    let green = [
+                        placer.rng.random_range(40..80),
+                        placer.rng.random_range(90..140),
+                        placer.rng.random_range(30..70),
+                    ];
+                    if placer.try_add(PropKind::Tree, Pose2::at(pos, 0.0), size, green, true) {
+                        break;
+                    }
+                }
+            }
+            // Buildings in a row along the road.
+            let target = count(&roadside.buildings, length, placer.rng);
+            let mut s = placer.rng.random_range(0.0..6.0);
+            let mut placed = 0;
+            while placed < target && s < length {
+                let along = placer.rng.random_range(10.0..25.0);
+                let depth = placer.rng.random_range(8.0..18.0);
+                let setback = placer.rng.random_range(3.0..8.0);
+                let mid = s + along / 2.0;
+                if mid > length {
+                    break;
+                }
+                let (pos, t) = at(mid, inner + walk + setback + depth / 2.0);
+                let size = Size3 {
+                    length: along,
+                    width: depth,
+                    height: roadside.building_height.sample(placer.rng).max(3.0),
+                };
+                let color = FACADES[placer.rng.random_range(0..FACADES.len())];
+                if placer.try_add(PropKind::Building, Pose2::at(pos, t.angle()), size, color, true) {
+                    placed += 1;
+                }
+                s += along + placer.rng.random_range(1.0..6.0);
+            }
+        }
+    }
+    placer.props
+}
+
+/// Adds a traffic-light head on the right of every approach of signalised junctions.
+pub(crate) fn place_traffic_lights(net: &RoadNetwork, props: &mut Vec<Prop>, rng: &mut ChaCha8Rng) {
+    for lane in &net.lanes {
+        let (Some(stop), 0) = (lane.stop, lane.index) else {
+            continue;
+        };
+        let signalised = net
+            .junctions
+            .get(stop.junction as usize)
+            .is_some_and(|j| j.signal.is_some());
+        if !signalised || lane.kind != LaneKind::Driving {
+            continue;
+        }
+        let shoulder = lane
+            .road
+            .and_then(|r| net.roads.get(r as usize))
+            .map_or(0.0, |r| r.shoulder);
+        let (p, t) = lane.center.sample(stop.s);
+        let pos = p - t.perp() * (lane.width / 2.0 + shoulder + 0.8);
+        props.push(Prop {
+            id: ids::PROPS + props.len() as u32,
+            kind: PropKind::TrafficLight {
+                junction: stop.junction,
+                group: stop.group,
+            },
+            pose: Pose2::at(pos, (-t).angle()),
+            size: Size3 {
+                length: 0.4,
+                width: 0.4,
+                height: 4.2,
+            },
+            color: [40, 40, 40],
+            detail: rng.random::<u32>(),
+        });
+    }
+}

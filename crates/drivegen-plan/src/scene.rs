@@ -1,0 +1,173 @@
+//! The non-geometric parts of a plan: signals, environment, sensor rig, capture schedule.
+
+use drivegen_scenario::{Scenario, StreetLights};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::geom::tan;
+use crate::types::*;
+
+/// Simulation steps per second: the engine advances by exactly this step.
+pub const SIM_RATE: f64 = 60.0;
+
+/// Decides which intersections are signalised and their timing.
+pub(crate) fn plan_signals(s: &Scenario, net: &mut RoadNetwork, rng: &mut ChaCha8Rng) {
+    for j in &mut net.junctions {
+        if !matches!(j.kind, JunctionKind::Intersection { .. }) {
+            continue;
+        }
+        if !s.signals.enabled.sample(rng) {
+            continue;
+        }
+        let mut timing = SignalTiming {
+            green: [s.signals.green.sample(rng).max(1.0), s.signals.green.sample(rng).max(1.0)],
+            amber: s.signals.amber.sample(rng).max(0.0),
+            all_red: s.signals.all_red.sample(rng).max(0.0),
+            offset: 0.0,
+        };
+        timing.offset = match &s.signals.offset {
+            Some(p) => p.sample(rng).max(0.0),
+            None => rng.random_range(0.0..timing.cycle()),
+        };
+        j.signal = Some(timing);
+    }
+}
+
+/// Sun position for a local solar time when the scenario does not fix it: rises in the
+/// east at 6:00, culminates at 60 degrees in the south at 12:00, sets in the west at 18:00.
+pub fn sun_from_time(hours: f64) -> (f64, f64) {
+    let day = (hours - 6.0) / 12.0 * std::f64::consts::PI;
+    let elevation = 60.0 * libm::sin(day);
+    let azimuth = (90.0 + 180.0 * (hours - 6.0) / 12.0).rem_euclid(360.0);
+    (elevation, azimuth)
+}
+
+pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> EnvironmentPlan {
+    let e = &s.environment;
+    let time_of_day = e.time_of_day.sample(rng).clamp(0.0, 24.0);
+    let (el, az) = sun_from_time(time_of_day);
+    let sun_elevation_deg = e.sun_elevation.as_ref().map_or(el, |p| p.sample(rng));
+    let sun_azimuth_deg = e.sun_azimuth.as_ref().map_or(az, |p| p.sample(rng));
+    let cloudiness = e.cloudiness.sample(rng).clamp(0.0, 1.0);
+    let rain = e.rain.sample(rng).clamp(0.0, 1.0);
+    let fog_density = e.fog_density.sample(rng).max(0.0);
+    let wet_road = match &e.wet_road {
+        Some(f) => f.sample(rng),
+        None => rain > 0.1,
+    };
+    let street_lights_on = match e.street_lights {
+        StreetLights::Auto => sun_elevation_deg < 5.0,
+        StreetLights::On => true,
+        StreetLights::Off => false,
+    };
+    let daylight = ((sun_elevation_deg + 6.0) / 36.0).clamp(0.0, 1.0);
+    let ambient = (0.05 + 0.95 * daylight * daylight * (3.0 - 2.0 * daylight)) * (1.0 - 0.5 * cloudiness);
+    EnvironmentPlan {
+        time_of_day,
+        sun_elevation_deg,
+        sun_azimuth_deg,
+        cloudiness,
+        rain,
+        fog_density,
+        wet_road,
+        street_lights_on,
+        ambient,
+    }
+}
+
+pub(crate) fn plan_sensors(s: &Scenario) -> SensorRig {
+    let cameras = s
+        .sensors
+        .cameras
+        .iter()
+        .map(|c| {
+            let w = f64::from(c.width);
+            let h = f64::from(c.height);
+            let fx = (w / 2.0) / tan(c.hfov.to_radians() / 2.0);
+            let vfov = 2.0 * libm::atan((h / 2.0) / fx);
+            CameraPlan {
+                name: c.name.clone(),
+                mount: c.mount,
+                width: c.width,
+                height: c.height,
+                hfov_deg: c.hfov,
+                vfov_deg: vfov.to_degrees(),
+                fx,
+                fy: fx,
+                cx: w / 2.0,
+                cy: h / 2.0,
+                rate: c.rate.unwrap_or(s.capture.rate).min(s.capture.rate),
+            }
+        })
+        .collect();
+    SensorRig {
+        cameras,
+        lidar: s.sensors.lidar.clone(),
+    }
+}
+
+/// Capture ticks at the scenario rate after the warm-up; a slower camera fires on the
+/// ticks where its own clock advances.
+pub(crate) fn plan_schedule(s: &Scenario, rig: &SensorRig) -> CaptureSchedule {
+    let rate = s.capture.rate;
+    let ticks = (0..s.capture.frame_count())
+        .map(|k| {
+            let time_wanted = s.capture.warmup + f64::from(k) / rate;
+            let step = (time_wanted * SIM_RATE).round() as u64;
+            let cameras = rig
+                .cameras
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    let ratio = c.rate / rate;
+                    k == 0 || (f64::from(k) * ratio).floor() != (f64::from(k - 1) * ratio).floor()
+                })
+                .map(|(i, _)| i as u8)
+                .collect();
+            CaptureTick {
+                frame: k,
+                step,
+                time: step as f64 / SIM_RATE,
+                cameras,
+            }
+        })
+        .collect();
+    CaptureSchedule {
+        sim_rate: SIM_RATE,
+        ticks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_phases_alternate_and_never_both_green() {
+        let t = SignalTiming {
+            green: [10.0, 20.0],
+            amber: 3.0,
+            all_red: 1.0,
+            offset: 0.0,
+        };
+        assert_eq!(t.cycle(), 38.0);
+        assert_eq!(t.state(0, 5.0), LampState::Green);
+        assert_eq!(t.state(0, 11.0), LampState::Amber);
+        assert_eq!(t.state(0, 13.5), LampState::Red);
+        assert_eq!(t.state(1, 13.5), LampState::Red);
+        assert_eq!(t.state(1, 15.0), LampState::Green);
+        for i in 0..380 {
+            let time = f64::from(i) * 0.1;
+            assert!(!(t.state(0, time) == LampState::Green && t.state(1, time) == LampState::Green));
+        }
+    }
+
+    #[test]
+    fn sun_rises_east_and_culminates_south() {
+        let (el, az) = sun_from_time(12.0);
+        assert!((el - 60.0).abs() < 1e-9 && (az - 180.0).abs() < 1e-9);
+        let (el, az) = sun_from_time(6.0);
+        assert!(el.abs() < 1e-9 && (az - 90.0).abs() < 1e-9);
+        assert!(sun_from_time(22.0).0 < 0.0);
+    }
+}

@@ -1,0 +1,100 @@
+//! Where things are in a road network: carriageways, walkways, junction areas.
+//!
+//! The rules (vehicles on lanes, pedestrians on walkways, props off the road) and the
+//! tests that check them use these same queries.
+
+use crate::geom::{Obb, V2};
+use crate::types::*;
+
+#[derive(Debug)]
+pub struct Surfaces<'a> {
+    net: &'a RoadNetwork,
+    /// Per road: bounding box inflated by the road's full width.
+    road_boxes: Vec<(V2, V2)>,
+}
+
+pub fn point_in_polygon(p: V2, poly: &[V2]) -> bool {
+    let mut inside = false;
+    let n = poly.len();
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[(i + n - 1) % n]);
+        if (a.y > p.y) != (b.y > p.y) {
+            let x = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y);
+            if p.x < x {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+fn crosswalk_obb(c: &Crosswalk) -> Obb {
+    let [a, b, cc, _] = c.corners;
+    let center = (a + cc) * 0.5;
+    let along = b - a;
+    Obb {
+        center,
+        yaw: along.angle(),
+        half_length: along.length() / 2.0,
+        half_width: (cc - b).length() / 2.0,
+    }
+}
+
+impl<'a> Surfaces<'a> {
+    pub fn new(net: &'a RoadNetwork) -> Self {
+        let road_boxes = net
+            .roads
+            .iter()
+            .map(|r| {
+                let pad = r.right_width().max(r.left_width()) + r.sidewalk + 1.0;
+                let (mut lo, mut hi) = (V2 { x: f64::INFINITY, y: f64::INFINITY }, V2 { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY });
+                for p in &r.reference.points {
+                    lo = V2 { x: lo.x.min(p.x), y: lo.y.min(p.y) };
+                    hi = V2 { x: hi.x.max(p.x), y: hi.y.max(p.y) };
+                }
+                (lo - V2 { x: pad, y: pad }, hi + V2 { x: pad, y: pad })
+            })
+            .collect();
+        Surfaces { net, road_boxes }
+    }
+
+    /// Does a footprint touch a carriageway (or, with `with_sidewalks`, a sidewalk) or a
+    /// junction area?
+    pub fn blocks_prop(&self, footprint: &Obb, with_sidewalks: bool) -> bool {
+        let radius = footprint.half_length.hypot(footprint.half_width);
+        let c = footprint.center;
+        for (road, (lo, hi)) in self.net.roads.iter().zip(&self.road_boxes) {
+            if c.x < lo.x - radius || c.y < lo.y - radius || c.x > hi.x + radius || c.y > hi.y + radius {
+                continue;
+            }
+            let proj = road.reference.project(c);
+            let extra = if with_sidewalks { road.sidewalk } else { 0.0 };
+            let width = if proj.lateral < 0.0 {
+                road.right_width()
+            } else {
+                road.left_width().max(if road.lanes_left == 0 { 0.5 } else { 0.0 })
+            } + extra;
+            if proj.point.distance(c) < width + radius {
+                return true;
+            }
+        }
+        self.in_junction(footprint)
+    }
+
+    /// Does a footprint reach into a junction area or onto a crosswalk?
+    pub fn in_junction(&self, footprint: &Obb) -> bool {
+        let corners = footprint.corners();
+        let hits_area = |area: &[V2]| {
+            corners.iter().chain(std::iter::once(&footprint.center)).any(|p| point_in_polygon(*p, area))
+                || area.iter().any(|p| footprint.contains(*p))
+        };
+        self.net.junctions.iter().any(|j| hits_area(&j.area))
+            || self.net.crosswalks.iter().any(|c| crosswalk_obb(c).overlaps(footprint))
+    }
+
+    /// Is a point on a sidewalk, a junction corner, or a crosswalk?
+    pub fn on_walkway(&self, p: V2) -> bool {
+        self.net.walkways.iter().any(|w| point_in_polygon(p, &w.outline))
+            || self.net.crosswalks.iter().any(|c| point_in_polygon(p, &c.corners))
+    }
+}

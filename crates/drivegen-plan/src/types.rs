@@ -1,0 +1,406 @@
+//! The `ScenePlan`: everything the engine needs to build one scene, fully decided.
+//!
+//! A plan contains no randomness and no references to the scenario's distributions:
+//! the engine, the labeler and the dataset writers all read the same numbers. Frame
+//! x east, y north, z up, metres, radians (yaw counter-clockwise from +x).
+
+use drivegen_scenario::{LidarSpec, MarkingStyle, Mount, Turn, VehicleClass};
+use serde::{Deserialize, Serialize};
+
+use crate::geom::{Obb, Polyline, Pose2, V2};
+
+/// Bumped whenever the plan's layout changes; readers refuse other versions.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// Instance-id ranges (ids fit the 16-bit instance images).
+pub mod ids {
+    pub const EGO: u32 = 1;
+    pub const VEHICLES: u32 = 100;
+    pub const PARKED: u32 = 1_100;
+    pub const PEDESTRIANS: u32 = 2_100;
+    pub const PROPS: u32 = 5_000;
+    pub const MAX_PROPS: u32 = 60_000;
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenePlan {
+    pub format_version: u32,
+    pub scenario: String,
+    pub scenario_seed: u64,
+    pub variant: u32,
+    pub variant_seed: u64,
+    pub network: RoadNetwork,
+    pub props: Vec<Prop>,
+    /// Ego first, then by id.
+    pub actors: Vec<Actor>,
+    pub environment: EnvironmentPlan,
+    pub sensors: SensorRig,
+    pub schedule: CaptureSchedule,
+}
+
+impl ScenePlan {
+    pub fn ego(&self) -> Option<&Actor> {
+        self.actors.iter().find(|a| a.role == Role::Ego)
+    }
+
+    pub fn lane(&self, id: u32) -> Option<&Lane> {
+        self.network.lanes.get(id as usize).filter(|l| l.id == id)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoadNetwork {
+    pub roads: Vec<Road>,
+    /// Indexed by lane id.
+    pub lanes: Vec<Lane>,
+    pub junctions: Vec<Junction>,
+    pub crosswalks: Vec<Crosswalk>,
+    /// Sidewalks and junction corner pads: where pedestrians may stand.
+    pub walkways: Vec<Walkway>,
+    pub markings: Vec<Marking>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoadKind {
+    /// The route's own road between blocks.
+    Main,
+    /// A junction arm that is not on the route.
+    Arm,
+    Ramp,
+    /// A roundabout's circulating carriageway (one-way, counter-clockwise).
+    Ring,
+}
+
+/// A carriageway along a reference line: `lanes_right` lanes travel along the line on its
+/// right, `lanes_left` against it on its left.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Road {
+    pub id: u32,
+    pub kind: RoadKind,
+    pub reference: Polyline,
+    pub lanes_right: u8,
+    pub lanes_left: u8,
+    pub lane_width: f64,
+    pub shoulder: f64,
+    pub sidewalk: f64,
+    pub speed_limit: f64,
+}
+
+impl Road {
+    /// Distance from the reference line to the right edge of the paved surface.
+    pub fn right_width(&self) -> f64 {
+        f64::from(self.lanes_right) * self.lane_width + self.shoulder
+    }
+    pub fn left_width(&self) -> f64 {
+        if self.lanes_left == 0 {
+            0.0
+        } else {
+            f64::from(self.lanes_left) * self.lane_width + self.shoulder
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LaneKind {
+    Driving,
+    /// A path through a junction.
+    Connector(Turn),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    pub id: u32,
+    pub kind: LaneKind,
+    /// The road it belongs to (`None` for junction connectors).
+    pub road: Option<u32>,
+    pub junction: Option<u32>,
+    /// 0 = rightmost lane of its direction.
+    pub index: u8,
+    pub width: f64,
+    /// In the direction of travel.
+    pub center: Polyline,
+    pub length: f64,
+    pub speed_limit: f64,
+    pub successors: Vec<u32>,
+    /// A ramp lane that ends by merging into another lane at arc length `s`.
+    pub merges_into: Option<LaneLink>,
+    /// Where vehicles stop for a signal or junction (arc length), with the signal.
+    pub stop: Option<StopLine>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaneLink {
+    pub lane: u32,
+    pub s: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StopLine {
+    pub s: f64,
+    pub junction: u32,
+    /// Phase group of this approach when the junction is signalised.
+    pub group: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum JunctionKind {
+    Intersection { ways: u8 },
+    Roundabout { radius: f64, island_radius: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Junction {
+    pub id: u32,
+    pub kind: JunctionKind,
+    pub center: V2,
+    /// The paved area no lane covers (the box, or the ring's disc).
+    pub area: Vec<V2>,
+    pub signal: Option<SignalTiming>,
+}
+
+/// A fixed-time two-phase signal: group 0 green, amber, all-red, then group 1.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignalTiming {
+    pub green: [f64; 2],
+    pub amber: f64,
+    pub all_red: f64,
+    /// Seconds into the cycle at t = 0.
+    pub offset: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LampState {
+    Red,
+    Amber,
+    Green,
+}
+
+impl SignalTiming {
+    pub fn cycle(&self) -> f64 {
+        self.green[0] + self.green[1] + 2.0 * (self.amber + self.all_red)
+    }
+
+    /// The lamp shown to `group` at simulation time `t`.
+    pub fn state(&self, group: u8, t: f64) -> LampState {
+        let cycle = self.cycle();
+        if cycle <= 0.0 {
+            return LampState::Green;
+        }
+        let phase = (t + self.offset).rem_euclid(cycle);
+        let start = if group == 0 {
+            0.0
+        } else {
+            self.green[0] + self.amber + self.all_red
+        };
+        let g = self.green[usize::from(group.min(1))];
+        let local = (phase - start).rem_euclid(cycle);
+        if local < g {
+            LampState::Green
+        } else if local < g + self.amber {
+            LampState::Amber
+        } else {
+            LampState::Red
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Crosswalk {
+    pub id: u32,
+    pub junction: u32,
+    /// Four corners, counter-clockwise.
+    pub corners: [V2; 4],
+    /// Unit direction pedestrians walk across the road.
+    pub across: V2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WalkwayKind {
+    Sidewalk,
+    Corner,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Walkway {
+    pub id: u32,
+    pub kind: WalkwayKind,
+    /// Along the walkway's length (for sidewalks).
+    pub center: Polyline,
+    pub width: f64,
+    /// Closed outline, counter-clockwise.
+    pub outline: Vec<V2>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MarkingRole {
+    Center,
+    LaneDivider,
+    Edge,
+    StopLine,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Marking {
+    pub role: MarkingRole,
+    pub style: MarkingStyle,
+    pub line: Polyline,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignKind {
+    Stop,
+    Yield,
+    SpeedLimit,
+    NoEntry,
+    Parking,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PropKind {
+    Building,
+    Tree,
+    Pole,
+    StreetLight,
+    Sign(SignKind),
+    TrafficLight { junction: u32, group: u8 },
+}
+
+/// A static object with an instance id of its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prop {
+    pub id: u32,
+    pub kind: PropKind,
+    /// Centre of the footprint on the ground; yaw faces the front (signs, lights: the road).
+    pub pose: Pose2,
+    pub size: Size3,
+    pub color: [u8; 3],
+    /// Seed for cosmetic detail (window pattern, foliage).
+    pub detail: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Size3 {
+    pub length: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// What an actor is, for rendering and labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActorClass {
+    Vehicle(VehicleClass),
+    Pedestrian,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Ego,
+    Traffic,
+    Parked,
+    Pedestrian,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Idm {
+    pub time_headway: f64,
+    pub min_gap: f64,
+    pub max_accel: f64,
+    pub comfortable_decel: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Behavior {
+    Drive {
+        desired_speed: f64,
+        idm: Idm,
+        lane_change_eagerness: f64,
+    },
+    Parked,
+    Walk {
+        speed: f64,
+        /// Waypoints to follow, starting at the actor's pose.
+        path: Polyline,
+        /// The crosswalk this pedestrian will use, if any.
+        crosses: Option<u32>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: u32,
+    pub role: Role,
+    pub class: ActorClass,
+    pub size: Size3,
+    pub color: [u8; 3],
+    pub pose: Pose2,
+    /// Lane and arc length at the start (vehicles on lanes).
+    pub lane: Option<u32>,
+    pub s: f64,
+    /// Lanes to follow after `lane`, in order.
+    pub route: Vec<u32>,
+    pub behavior: Behavior,
+}
+
+impl Actor {
+    pub fn footprint(&self) -> Obb {
+        Obb {
+            center: self.pose.pos(),
+            yaw: self.pose.yaw,
+            half_length: self.size.length / 2.0,
+            half_width: self.size.width / 2.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentPlan {
+    pub time_of_day: f64,
+    pub sun_elevation_deg: f64,
+    pub sun_azimuth_deg: f64,
+    pub cloudiness: f64,
+    pub rain: f64,
+    pub fog_density: f64,
+    pub wet_road: bool,
+    pub street_lights_on: bool,
+    /// Sky/ambient brightness 0..1 from sun elevation and clouds.
+    pub ambient: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SensorRig {
+    pub cameras: Vec<CameraPlan>,
+    pub lidar: Option<LidarSpec>,
+}
+
+/// A pinhole camera on the ego with its intrinsics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CameraPlan {
+    pub name: String,
+    pub mount: Mount,
+    pub width: u32,
+    pub height: u32,
+    pub hfov_deg: f64,
+    pub vfov_deg: f64,
+    pub fx: f64,
+    pub fy: f64,
+    pub cx: f64,
+    pub cy: f64,
+    pub rate: f64,
+}
+
+/// When sensors fire. Times are multiples of the simulation step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaptureSchedule {
+    /// Simulation steps per second.
+    pub sim_rate: f64,
+    pub ticks: Vec<CaptureTick>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaptureTick {
+    pub frame: u32,
+    pub step: u64,
+    pub time: f64,
+    /// Indices into `SensorRig::cameras` that capture on this tick.
+    pub cameras: Vec<u8>,
+}

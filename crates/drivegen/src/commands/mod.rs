@@ -1,0 +1,35 @@
+//! One module per subcommand.
+
+pub mod plan;
+pub mod validate;
+
+use std::path::Path;
+
+use drivegen_scenario::{LoadedScenario, ScenarioError};
+
+use crate::InputError;
+
+/// Loads a scenario file, or the embedded default when none is given. Invalid input
+/// becomes an [`InputError`] carrying every diagnostic.
+pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<LoadedScenario> {
+    let loaded = match path {
+        Some(p) => drivegen_scenario::load_file(p),
+        None => drivegen_scenario::load_default(),
+    };
+    loaded.map_err(|e| match e {
+        ScenarioError::Invalid(d) => InputError(d.to_string()).into(),
+        other => InputError(other.to_string()).into(),
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a reader never
+/// sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", path.display()))
+}
