@@ -33,11 +33,15 @@ fn every_malformed_file_reports_the_expected_errors() {
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
         .collect();
     files.sort();
-    assert!(files.len() >= 25, "the corpus needs at least 25 files, has {}", files.len());
+    assert!(
+        files.len() >= 25,
+        "the corpus needs at least 25 files, has {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     for file in &files {
         let actual = match drivegen_scenario::load_file(file) {
-            Ok(_) => format!("<loaded without error>\n"),
+            Ok(_) => "<loaded without error>\n".to_string(),
             Err(e) => render(&dir, &e),
         };
         let expected_path = file.with_extension("expected");
@@ -58,14 +62,22 @@ fn every_malformed_file_reports_the_expected_errors() {
 
 #[test]
 fn every_headline_names_a_line_and_column() {
-    for entry in std::fs::read_dir(corpus_dir()).expect("corpus").filter_map(Result::ok) {
+    for entry in std::fs::read_dir(corpus_dir())
+        .expect("corpus")
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "ron") {
             continue;
         }
         let err = drivegen_scenario::load_file(&path).expect_err("corpus files are malformed");
         for d in err.diagnostics() {
-            assert!(d.line > 0 && d.col > 0, "{}: no position in {}", path.display(), d.headline());
+            assert!(
+                d.line > 0 && d.col > 0,
+                "{}: no position in {}",
+                path.display(),
+                d.headline()
+            );
         }
     }
 }

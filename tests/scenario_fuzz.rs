@@ -15,7 +15,10 @@ fn check(text: &str) {
         Ok(loaded) => assert!(!loaded.scenario.name.is_empty() || text.contains("name")),
         Err(e) => {
             let diags = e.diagnostics();
-            assert!(!diags.is_empty(), "an error must carry at least one diagnostic");
+            assert!(
+                !diags.is_empty(),
+                "an error must carry at least one diagnostic"
+            );
             for d in diags {
                 assert_eq!(d.file, "fuzz.ron");
                 // Rendering must not panic either (excerpt slicing, carets).
@@ -36,11 +39,34 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
-        (any::<usize>(), prop::sample::select(vec![
-            "(", ")", "[", "]", ",", ":", "\"", "-", "1e309", "NaN", "Uniform(", "Some(",
-            "extends: \"x.ron\",", "/*", "//", "é", "r#\"", "'", "99999999999999999999",
-        ]))
-            .prop_map(|(at, t)| Mutation::Insert { at, text: t.to_string() }),
+        (
+            any::<usize>(),
+            prop::sample::select(vec![
+                "(",
+                ")",
+                "[",
+                "]",
+                ",",
+                ":",
+                "\"",
+                "-",
+                "1e309",
+                "NaN",
+                "Uniform(",
+                "Some(",
+                "extends: \"x.ron\",",
+                "/*",
+                "//",
+                "é",
+                "r#\"",
+                "'",
+                "99999999999999999999",
+            ])
+        )
+            .prop_map(|(at, t)| Mutation::Insert {
+                at,
+                text: t.to_string()
+            }),
         (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Replace { at, byte }),
         (any::<usize>(), 1usize..200).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
     ]

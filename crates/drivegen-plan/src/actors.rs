@@ -113,7 +113,12 @@ fn idm(spec: &IdmSpec, rng: &mut ChaCha8Rng) -> Idm {
 }
 
 /// Follows successors from `lane` for about `distance` metres.
-fn route(net: &RoadNetwork, lane: u32, distance: f64, mut choose: impl FnMut(&[u32]) -> u32) -> Vec<u32> {
+fn route(
+    net: &RoadNetwork,
+    lane: u32,
+    distance: f64,
+    mut choose: impl FnMut(&[u32]) -> u32,
+) -> Vec<u32> {
     let mut out = Vec::new();
     let mut current = lane;
     let mut covered = 0.0;
@@ -183,7 +188,12 @@ pub(crate) fn place_actors(
     Ok(p.actors)
 }
 
-fn place_ego(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, horizon: f64) -> Result<(), PlanError> {
+fn place_ego(
+    s: &Scenario,
+    p: &mut Placement<'_>,
+    rng: &mut ChaCha8Rng,
+    horizon: f64,
+) -> Result<(), PlanError> {
     let net = p.net;
     let road = net.roads.first().ok_or_else(|| PlanError::NoRoom {
         what: "the ego".into(),
@@ -203,7 +213,10 @@ fn place_ego(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, horizon:
         })?;
     let size = vehicle_size(s.ego.class, rng);
     let offset = s.ego.start_offset.sample(rng);
-    let sx = offset.clamp(size.length / 2.0 + 0.5, (lane.length - size.length / 2.0 - 0.5).max(size.length / 2.0));
+    let sx = offset.clamp(
+        size.length / 2.0 + 0.5,
+        (lane.length - size.length / 2.0 - 0.5).max(size.length / 2.0),
+    );
     let color = s.ego.color.pick(rng).map_or([170, 172, 176], |c| c.rgb());
     let desired = s.ego.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
     let idm = idm(&s.ego.idm, rng);
@@ -213,7 +226,11 @@ fn place_ego(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, horizon:
         succ.iter()
             .copied()
             .find(|l| turn_of(net, *l) == Some(want))
-            .or_else(|| succ.iter().copied().find(|l| turn_of(net, *l) == Some(Turn::Straight)))
+            .or_else(|| {
+                succ.iter()
+                    .copied()
+                    .find(|l| turn_of(net, *l) == Some(Turn::Straight))
+            })
             .unwrap_or(succ[0])
     });
     p.actors.push(Actor {
@@ -235,15 +252,33 @@ fn place_ego(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, horizon:
     Ok(())
 }
 
-fn place_traffic(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, horizon: f64) -> Result<(), PlanError> {
+fn place_traffic(
+    s: &Scenario,
+    p: &mut Placement<'_>,
+    rng: &mut ChaCha8Rng,
+    horizon: f64,
+) -> Result<(), PlanError> {
     let net = p.net;
-    let lanes: Vec<&Lane> = net.lanes.iter().filter(|l| l.kind == LaneKind::Driving).collect();
+    let lanes: Vec<&Lane> = net
+        .lanes
+        .iter()
+        .filter(|l| l.kind == LaneKind::Driving)
+        .collect();
     let lengths: Vec<f64> = lanes.iter().map(|l| l.length).collect();
     let count = s.traffic.vehicles.sample_count(rng);
     for i in 0..count {
-        let class = s.traffic.classes.pick(rng).copied().unwrap_or(VehicleClass::Car);
+        let class = s
+            .traffic
+            .classes
+            .pick(rng)
+            .copied()
+            .unwrap_or(VehicleClass::Car);
         let size = vehicle_size(class, rng);
-        let color = s.traffic.colors.pick(rng).map_or([200, 200, 200], |c| c.rgb());
+        let color = s
+            .traffic
+            .colors
+            .pick(rng)
+            .map_or([200, 200, 200], |c| c.rgb());
         let mut tally = Vec::new();
         let mut placed = None;
         for _ in 0..p.max_attempts {
@@ -273,12 +308,18 @@ fn place_traffic(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, hori
             }
         }
         let Some((lane, sx, pose)) = placed else {
-            return Err(Placement::fail(format!("vehicle {} of {count}", i + 1), p.max_attempts, &tally));
+            return Err(Placement::fail(
+                format!("vehicle {} of {count}", i + 1),
+                p.max_attempts,
+                &tally,
+            ));
         };
         let desired = s.traffic.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
         let idm = idm(&s.traffic.idm, rng);
         let eagerness = s.traffic.lane_change_eagerness.sample(rng).clamp(0.0, 1.0);
-        let route = route(net, lane.id, desired * horizon + 30.0, |succ| succ[rng.random_range(0..succ.len())]);
+        let route = route(net, lane.id, desired * horizon + 30.0, |succ| {
+            succ[rng.random_range(0..succ.len())]
+        });
         p.actors.push(Actor {
             id: ids::VEHICLES + i,
             role: Role::Traffic,
@@ -299,7 +340,11 @@ fn place_traffic(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, hori
     Ok(())
 }
 
-fn place_parked(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng) -> Result<(), PlanError> {
+fn place_parked(
+    s: &Scenario,
+    p: &mut Placement<'_>,
+    rng: &mut ChaCha8Rng,
+) -> Result<(), PlanError> {
     let net = p.net;
     // The outermost lane of each direction of two-way roads, beside the kerb.
     let kerb_lanes: Vec<&Lane> = net
@@ -310,7 +355,9 @@ fn place_parked(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng) -> Re
                 && l.index == 0
                 && l.road
                     .and_then(|r| net.roads.get(r as usize))
-                    .is_some_and(|r| matches!(r.kind, RoadKind::Main | RoadKind::Arm) && r.lanes_left > 0)
+                    .is_some_and(|r| {
+                        matches!(r.kind, RoadKind::Main | RoadKind::Arm) && r.lanes_left > 0
+                    })
         })
         .collect();
     let lengths: Vec<f64> = kerb_lanes.iter().map(|l| l.length).collect();
@@ -322,7 +369,11 @@ fn place_parked(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng) -> Re
             _ => VehicleClass::Van,
         };
         let size = vehicle_size(class, rng);
-        let color = s.traffic.colors.pick(rng).map_or([200, 200, 200], |c| c.rgb());
+        let color = s
+            .traffic
+            .colors
+            .pick(rng)
+            .map_or([200, 200, 200], |c| c.rgb());
         let mut tally = Vec::new();
         let mut placed = None;
         for _ in 0..p.max_attempts {
@@ -336,7 +387,10 @@ fn place_parked(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng) -> Re
                 bump(&mut tally, Rule::VehiclesOnLanes);
                 continue;
             }
-            let shoulder = lane.road.and_then(|r| net.roads.get(r as usize)).map_or(0.0, |r| r.shoulder);
+            let shoulder = lane
+                .road
+                .and_then(|r| net.roads.get(r as usize))
+                .map_or(0.0, |r| r.shoulder);
             let sx = rng.random_range(half + 10.0..lane.length - half - 10.0);
             let (c, t) = lane.center.sample(sx);
             let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.2).max(0.0);
@@ -361,7 +415,11 @@ fn place_parked(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng) -> Re
             }
         }
         let Some((lane, sx, pose)) = placed else {
-            return Err(Placement::fail(format!("parked vehicle {} of {count}", i + 1), p.max_attempts, &tally));
+            return Err(Placement::fail(
+                format!("parked vehicle {} of {count}", i + 1),
+                p.max_attempts,
+                &tally,
+            ));
         };
         p.actors.push(Actor {
             id: ids::PARKED + i,
@@ -379,13 +437,22 @@ fn place_parked(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng) -> Re
     Ok(())
 }
 
-fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, horizon: f64) -> Result<(), PlanError> {
+fn place_pedestrians(
+    s: &Scenario,
+    p: &mut Placement<'_>,
+    rng: &mut ChaCha8Rng,
+    horizon: f64,
+) -> Result<(), PlanError> {
     let net = p.net;
     let count = s.pedestrians.count.sample_count(rng);
     if count == 0 {
         return Ok(());
     }
-    let sidewalks: Vec<&Walkway> = net.walkways.iter().filter(|w| w.kind == WalkwayKind::Sidewalk).collect();
+    let sidewalks: Vec<&Walkway> = net
+        .walkways
+        .iter()
+        .filter(|w| w.kind == WalkwayKind::Sidewalk)
+        .collect();
     let lengths: Vec<f64> = sidewalks.iter().map(|w| w.center.length()).collect();
     if sidewalks.is_empty() && net.crosswalks.is_empty() {
         return Err(PlanError::NoRoom {
@@ -395,7 +462,12 @@ fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, 
         });
     }
     for i in 0..count {
-        let area = s.pedestrians.spawn_on.pick(rng).copied().unwrap_or(WalkArea::Sidewalk);
+        let area = s
+            .pedestrians
+            .spawn_on
+            .pick(rng)
+            .copied()
+            .unwrap_or(WalkArea::Sidewalk);
         let area = match area {
             WalkArea::Crosswalk if net.crosswalks.is_empty() => WalkArea::Sidewalk,
             WalkArea::Sidewalk if sidewalks.is_empty() => WalkArea::Crosswalk,
@@ -408,7 +480,11 @@ fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, 
         };
         let color = CLOTHES[rng.random_range(0..CLOTHES.len())];
         let speed = s.pedestrians.walking_speed.sample(rng).clamp(0.1, 4.0);
-        let crossing_p = s.pedestrians.crossing_probability.sample(rng).clamp(0.0, 1.0);
+        let crossing_p = s
+            .pedestrians
+            .crossing_probability
+            .sample(rng)
+            .clamp(0.0, 1.0);
         let crosses = rng.random_bool(crossing_p);
         let mut tally = Vec::new();
         let mut placed = None;
@@ -426,7 +502,11 @@ fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, 
                     let pos = c + t.perp() * lateral;
                     let dir = if forward { t } else { -t };
                     let walk = speed * horizon;
-                    let end = if forward { (sx + walk).min(lengths[k]) } else { (sx - walk).max(0.0) };
+                    let end = if forward {
+                        (sx + walk).min(lengths[k])
+                    } else {
+                        (sx - walk).max(0.0)
+                    };
                     let mut path = w.center.slice(sx.min(end), sx.max(end));
                     if !forward {
                         path = path.reversed();
@@ -446,7 +526,11 @@ fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, 
                     let near = a.lerp(b, u);
                     let far = d.lerp(cc, u);
                     let pos = near.lerp(far, v);
-                    let dir = if rng.random_bool(0.5) { c.across } else { -c.across };
+                    let dir = if rng.random_bool(0.5) {
+                        c.across
+                    } else {
+                        -c.across
+                    };
                     let target = if dir.dot(far - near) > 0.0 { far } else { near };
                     let path = Polyline::new(vec![pos, target + dir * 1.0]);
                     (Pose2::at(pos, dir.angle()), path, Some(c.id))
@@ -471,7 +555,11 @@ fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, 
             }
         }
         let Some((pose, path, crosses)) = placed else {
-            return Err(Placement::fail(format!("pedestrian {} of {count}", i + 1), p.max_attempts, &tally));
+            return Err(Placement::fail(
+                format!("pedestrian {} of {count}", i + 1),
+                p.max_attempts,
+                &tally,
+            ));
         };
         p.actors.push(Actor {
             id: ids::PEDESTRIANS + i,
@@ -483,7 +571,11 @@ fn place_pedestrians(s: &Scenario, p: &mut Placement<'_>, rng: &mut ChaCha8Rng, 
             lane: None,
             s: 0.0,
             route: Vec::new(),
-            behavior: Behavior::Walk { speed, path, crosses },
+            behavior: Behavior::Walk {
+                speed,
+                path,
+                crosses,
+            },
         });
     }
     Ok(())
@@ -514,4 +606,3 @@ fn crossing_path(net: &RoadNetwork, from: V2) -> (Polyline, Option<u32>) {
 fn centre(c: &Crosswalk) -> V2 {
     (c.corners[0] + c.corners[2]) * 0.5
 }
-

@@ -26,7 +26,9 @@ impl fmt::Display for Rule {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("variant {variant} does not exist: the scenario has {variants} variants (0..{variants})")]
+    #[error(
+        "variant {variant} does not exist: the scenario has {variants} variants (0..{variants})"
+    )]
     NoSuchVariant { variant: u32, variants: u32 },
     #[error(
         "map block {block} ({kind}) overlaps the road network in all {attempts} draws\n  = hint: widen the block's distributions, reorder the blocks, or use fewer blocks"

@@ -34,7 +34,11 @@ impl V2 {
     }
     pub fn normalized(self) -> V2 {
         let l = self.length();
-        if l > 0.0 { self * (1.0 / l) } else { v2(1.0, 0.0) }
+        if l > 0.0 {
+            self * (1.0 / l)
+        } else {
+            v2(1.0, 0.0)
+        }
     }
     /// Rotated 90 degrees counter-clockwise (the left normal of a direction).
     pub fn perp(self) -> V2 {
@@ -159,7 +163,11 @@ impl Polyline {
         for w in pts.windows(2) {
             let seg = w[0].distance(w[1]);
             if remaining <= seg {
-                let t = if seg > 0.0 { (remaining / seg).min(1.0) } else { 0.0 };
+                let t = if seg > 0.0 {
+                    (remaining / seg).min(1.0)
+                } else {
+                    0.0
+                };
                 return (w[0].lerp(w[1], t), (w[1] - w[0]).normalized());
             }
             remaining -= seg;

@@ -40,7 +40,12 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
 
     let mut map_rng = streams::stream(vseed, "map");
     let params = RoadParams {
-        lanes: s.map.lanes_per_direction.sample(&mut map_rng).round().clamp(1.0, 4.0) as u8,
+        lanes: s
+            .map
+            .lanes_per_direction
+            .sample(&mut map_rng)
+            .round()
+            .clamp(1.0, 4.0) as u8,
         lane_width: s.map.lane_width.sample(&mut map_rng).clamp(2.5, 5.0),
         shoulder: s.map.shoulder_width.sample(&mut map_rng).clamp(0.0, 4.0),
         sidewalk: s.map.sidewalk_width.sample(&mut map_rng).clamp(0.0, 8.0),
@@ -59,7 +64,8 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         BlockPlan::Random { count, weights } => {
             let n = count.sample_count(&mut map_rng).max(1);
             for _ in 0..n {
-                if let Some(block) = drivegen_scenario::param::pick_weighted(weights, &mut map_rng) {
+                if let Some(block) = drivegen_scenario::param::pick_weighted(weights, &mut map_rng)
+                {
                     builder.add_block(block, &mut map_rng, &mut crosswalk_flag)?;
                 }
             }
@@ -69,8 +75,17 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
 
     scene::plan_signals(s, &mut network, &mut streams::stream(vseed, "signals"));
     let surfaces = surface::Surfaces::new(&network);
-    let mut props = props::place_props(&network, &surfaces, &s.map.roadside, &mut streams::stream(vseed, "props"));
-    props::place_traffic_lights(&network, &mut props, &mut streams::stream(vseed, "signals-heads"));
+    let mut props = props::place_props(
+        &network,
+        &surfaces,
+        &s.map.roadside,
+        &mut streams::stream(vseed, "props"),
+    );
+    props::place_traffic_lights(
+        &network,
+        &mut props,
+        &mut streams::stream(vseed, "signals-heads"),
+    );
 
     let actors = actors::place_actors(
         s,
@@ -103,6 +118,9 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
 
 /// The plan as pretty RON (the `plan.ron` file format).
 pub fn to_ron(plan: &ScenePlan) -> String {
-    let config = ron::ser::PrettyConfig::new().depth_limit(4).indentor(" ".to_string());
-    ron::ser::to_string_pretty(plan, config).unwrap_or_else(|e| format!("// serialisation failed: {e}"))
+    let config = ron::ser::PrettyConfig::new()
+        .depth_limit(4)
+        .indentor(" ".to_string());
+    ron::ser::to_string_pretty(plan, config)
+        .unwrap_or_else(|e| format!("// serialisation failed: {e}"))
 }

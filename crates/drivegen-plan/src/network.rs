@@ -215,7 +215,9 @@ impl NetworkBuilder {
     }
 
     fn push_points(&mut self, road: u32, pts: &[V2]) {
-        self.roads[road as usize].reference.extend(pts.iter().copied());
+        self.roads[road as usize]
+            .reference
+            .extend(pts.iter().copied());
         let r = self.road_radius(road);
         self.occupy(pts, r);
     }
@@ -311,7 +313,11 @@ impl NetworkBuilder {
         let base_yaw = self.cursor.yaw;
         for (rel, turn) in &arms {
             let yaw = wrap_angle(base_yaw + rel);
-            let group = if rel.abs() < 1e-6 || turn.is_none() { 0 } else { 1 };
+            let group = if rel.abs() < 1e-6 || turn.is_none() {
+                0
+            } else {
+                1
+            };
             match turn {
                 None => ends.push((
                     End {
@@ -325,7 +331,11 @@ impl NetworkBuilder {
                     let out = V2::from_angle(yaw);
                     let start = Pose2::at(center + out * h, yaw);
                     let is_exit = *t == exit;
-                    let kind = if is_exit { RoadKind::Main } else { RoadKind::Arm };
+                    let kind = if is_exit {
+                        RoadKind::Main
+                    } else {
+                        RoadKind::Arm
+                    };
                     let road = self.new_road(kind, start, n, n);
                     let saved = self.cursor;
                     self.cursor = start;
@@ -439,7 +449,12 @@ impl NetworkBuilder {
         self.crosswalks.push(Crosswalk {
             id: self.crosswalks.len() as u32,
             junction: jid,
-            corners: [a - across * hw, b - across * hw, b + across * hw, a + across * hw],
+            corners: [
+                a - across * hw,
+                b - across * hw,
+                b + across * hw,
+                a + across * hw,
+            ],
             across,
         });
     }
@@ -476,7 +491,11 @@ impl NetworkBuilder {
             let out = V2::from_angle(theta);
             let start = Pose2::at(center + out * (outer + gap), theta);
             let is_exit = k == exit_index;
-            let kind = if is_exit { RoadKind::Main } else { RoadKind::Arm };
+            let kind = if is_exit {
+                RoadKind::Main
+            } else {
+                RoadKind::Arm
+            };
             let road = self.new_road(kind, start, n, n);
             let saved = self.cursor;
             self.cursor = start;
@@ -676,10 +695,9 @@ impl NetworkBuilder {
         };
         for c in &self.connectors {
             for (fi, ti) in &c.pairs {
-                let (Some(from), Some(to)) = (
-                    lane_id(incoming(c.from, *fi)),
-                    lane_id(outgoing(c.to, *ti)),
-                ) else {
+                let (Some(from), Some(to)) =
+                    (lane_id(incoming(c.from, *fi)), lane_id(outgoing(c.to, *ti)))
+                else {
                     continue;
                 };
                 let (a, b) = (&lanes[from as usize].center, &lanes[to as usize].center);
@@ -697,7 +715,9 @@ impl NetworkBuilder {
                     width: self.p.lane_width,
                     center,
                     length,
-                    speed_limit: lanes[from as usize].speed_limit.min(lanes[to as usize].speed_limit),
+                    speed_limit: lanes[from as usize]
+                        .speed_limit
+                        .min(lanes[to as usize].speed_limit),
                     successors: vec![to],
                     merges_into: None,
                     stop: None,
@@ -818,7 +838,9 @@ impl NetworkBuilder {
                 id: out.len() as u32,
                 kind: WalkwayKind::Corner,
                 center: Polyline::new(vec![c]),
-                width: corner[0].distance(corner[1]).min(corner[1].distance(corner[2])),
+                width: corner[0]
+                    .distance(corner[1])
+                    .min(corner[1].distance(corner[2])),
                 outline: corner.clone(),
             });
         }

@@ -53,7 +53,11 @@ impl Placer<'_> {
         if self.surfaces.blocks_prop(&footprint, clear_of_sidewalks) {
             return false;
         }
-        if self.props.iter().any(|p| prop_footprint(p).overlaps(&footprint)) {
+        if self
+            .props
+            .iter()
+            .any(|p| prop_footprint(p).overlaps(&footprint))
+        {
             return false;
         }
         let detail = self.rng.random::<u32>();
@@ -84,7 +88,12 @@ fn count(density: &Param, length: f64, rng: &mut ChaCha8Rng) -> usize {
 }
 
 /// Places roadside props along every main road and junction arm.
-pub(crate) fn place_props(net: &RoadNetwork, surfaces: &Surfaces<'_>, roadside: &Roadside, rng: &mut ChaCha8Rng) -> Vec<Prop> {
+pub(crate) fn place_props(
+    net: &RoadNetwork,
+    surfaces: &Surfaces<'_>,
+    roadside: &Roadside,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Prop> {
     let mut placer = Placer {
         surfaces,
         props: Vec::new(),
@@ -135,13 +144,25 @@ pub(crate) fn place_props(net: &RoadNetwork, surfaces: &Surfaces<'_>, roadside: 
                         width: 0.25,
                         height: placer.rng.random_range(6.0..9.0),
                     };
-                    if placer.try_add(PropKind::Pole, Pose2::at(pos, t.angle()), size, [70, 62, 55], false) {
+                    if placer.try_add(
+                        PropKind::Pole,
+                        Pose2::at(pos, t.angle()),
+                        size,
+                        [70, 62, 55],
+                        false,
+                    ) {
                         break;
                     }
                 }
             }
             for _ in 0..count(&roadside.signs, length, placer.rng) {
-                let kinds = [SignKind::SpeedLimit, SignKind::Yield, SignKind::NoEntry, SignKind::Parking, SignKind::Stop];
+                let kinds = [
+                    SignKind::SpeedLimit,
+                    SignKind::Yield,
+                    SignKind::NoEntry,
+                    SignKind::Parking,
+                    SignKind::Stop,
+                ];
                 let kind = kinds[placer.rng.random_range(0..kinds.len())];
                 for _ in 0..PROP_ATTEMPTS {
                     let s = placer.rng.random_range(0.5..length - 0.5);
@@ -153,7 +174,13 @@ pub(crate) fn place_props(net: &RoadNetwork, surfaces: &Surfaces<'_>, roadside: 
                         width: 0.7,
                         height: 2.6,
                     };
-                    if placer.try_add(PropKind::Sign(kind), Pose2::at(pos, yaw), size, [200, 200, 200], false) {
+                    if placer.try_add(
+                        PropKind::Sign(kind),
+                        Pose2::at(pos, yaw),
+                        size,
+                        [200, 200, 200],
+                        false,
+                    ) {
                         break;
                     }
                 }
@@ -198,7 +225,13 @@ pub(crate) fn place_props(net: &RoadNetwork, surfaces: &Surfaces<'_>, roadside: 
                     height: roadside.building_height.sample(placer.rng).max(3.0),
                 };
                 let color = FACADES[placer.rng.random_range(0..FACADES.len())];
-                if placer.try_add(PropKind::Building, Pose2::at(pos, t.angle()), size, color, true) {
+                if placer.try_add(
+                    PropKind::Building,
+                    Pose2::at(pos, t.angle()),
+                    size,
+                    color,
+                    true,
+                ) {
                     placed += 1;
                 }
                 s += along + placer.rng.random_range(1.0..6.0);

@@ -20,7 +20,10 @@ pub(crate) fn plan_signals(s: &Scenario, net: &mut RoadNetwork, rng: &mut ChaCha
             continue;
         }
         let mut timing = SignalTiming {
-            green: [s.signals.green.sample(rng).max(1.0), s.signals.green.sample(rng).max(1.0)],
+            green: [
+                s.signals.green.sample(rng).max(1.0),
+                s.signals.green.sample(rng).max(1.0),
+            ],
             amber: s.signals.amber.sample(rng).max(0.0),
             all_red: s.signals.all_red.sample(rng).max(0.0),
             offset: 0.0,
@@ -61,7 +64,8 @@ pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> Environmen
         StreetLights::Off => false,
     };
     let daylight = ((sun_elevation_deg + 6.0) / 36.0).clamp(0.0, 1.0);
-    let ambient = (0.05 + 0.95 * daylight * daylight * (3.0 - 2.0 * daylight)) * (1.0 - 0.5 * cloudiness);
+    let ambient =
+        (0.05 + 0.95 * daylight * daylight * (3.0 - 2.0 * daylight)) * (1.0 - 0.5 * cloudiness);
     EnvironmentPlan {
         time_of_day,
         sun_elevation_deg,
@@ -158,7 +162,9 @@ mod tests {
         assert_eq!(t.state(1, 15.0), LampState::Green);
         for i in 0..380 {
             let time = f64::from(i) * 0.1;
-            assert!(!(t.state(0, time) == LampState::Green && t.state(1, time) == LampState::Green));
+            assert!(
+                !(t.state(0, time) == LampState::Green && t.state(1, time) == LampState::Green)
+            );
         }
     }
 

@@ -47,10 +47,25 @@ impl<'a> Surfaces<'a> {
             .iter()
             .map(|r| {
                 let pad = r.right_width().max(r.left_width()) + r.sidewalk + 1.0;
-                let (mut lo, mut hi) = (V2 { x: f64::INFINITY, y: f64::INFINITY }, V2 { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY });
+                let (mut lo, mut hi) = (
+                    V2 {
+                        x: f64::INFINITY,
+                        y: f64::INFINITY,
+                    },
+                    V2 {
+                        x: f64::NEG_INFINITY,
+                        y: f64::NEG_INFINITY,
+                    },
+                );
                 for p in &r.reference.points {
-                    lo = V2 { x: lo.x.min(p.x), y: lo.y.min(p.y) };
-                    hi = V2 { x: hi.x.max(p.x), y: hi.y.max(p.y) };
+                    lo = V2 {
+                        x: lo.x.min(p.x),
+                        y: lo.y.min(p.y),
+                    };
+                    hi = V2 {
+                        x: hi.x.max(p.x),
+                        y: hi.y.max(p.y),
+                    };
                 }
                 (lo - V2 { x: pad, y: pad }, hi + V2 { x: pad, y: pad })
             })
@@ -64,7 +79,11 @@ impl<'a> Surfaces<'a> {
         let radius = footprint.half_length.hypot(footprint.half_width);
         let c = footprint.center;
         for (road, (lo, hi)) in self.net.roads.iter().zip(&self.road_boxes) {
-            if c.x < lo.x - radius || c.y < lo.y - radius || c.x > hi.x + radius || c.y > hi.y + radius {
+            if c.x < lo.x - radius
+                || c.y < lo.y - radius
+                || c.x > hi.x + radius
+                || c.y > hi.y + radius
+            {
                 continue;
             }
             let proj = road.reference.project(c);
@@ -72,7 +91,8 @@ impl<'a> Surfaces<'a> {
             let width = if proj.lateral < 0.0 {
                 road.right_width()
             } else {
-                road.left_width().max(if road.lanes_left == 0 { 0.5 } else { 0.0 })
+                road.left_width()
+                    .max(if road.lanes_left == 0 { 0.5 } else { 0.0 })
             } + extra;
             if proj.point.distance(c) < width + radius {
                 return true;
@@ -85,16 +105,30 @@ impl<'a> Surfaces<'a> {
     pub fn in_junction(&self, footprint: &Obb) -> bool {
         let corners = footprint.corners();
         let hits_area = |area: &[V2]| {
-            corners.iter().chain(std::iter::once(&footprint.center)).any(|p| point_in_polygon(*p, area))
+            corners
+                .iter()
+                .chain(std::iter::once(&footprint.center))
+                .any(|p| point_in_polygon(*p, area))
                 || area.iter().any(|p| footprint.contains(*p))
         };
         self.net.junctions.iter().any(|j| hits_area(&j.area))
-            || self.net.crosswalks.iter().any(|c| crosswalk_obb(c).overlaps(footprint))
+            || self
+                .net
+                .crosswalks
+                .iter()
+                .any(|c| crosswalk_obb(c).overlaps(footprint))
     }
 
     /// Is a point on a sidewalk, a junction corner, or a crosswalk?
     pub fn on_walkway(&self, p: V2) -> bool {
-        self.net.walkways.iter().any(|w| point_in_polygon(p, &w.outline))
-            || self.net.crosswalks.iter().any(|c| point_in_polygon(p, &c.corners))
+        self.net
+            .walkways
+            .iter()
+            .any(|w| point_in_polygon(p, &w.outline))
+            || self
+                .net
+                .crosswalks
+                .iter()
+                .any(|c| point_in_polygon(p, &c.corners))
     }
 }

@@ -46,7 +46,9 @@ impl TopDown {
 pub fn class_color(class: ActorClass) -> Rgb<u8> {
     match class {
         ActorClass::Pedestrian => Rgb([220, 20, 60]),
-        ActorClass::Vehicle(VehicleClass::Car | VehicleClass::Suv | VehicleClass::Van) => Rgb([0, 0, 142]),
+        ActorClass::Vehicle(VehicleClass::Car | VehicleClass::Suv | VehicleClass::Van) => {
+            Rgb([0, 0, 142])
+        }
         ActorClass::Vehicle(VehicleClass::Truck) => Rgb([0, 0, 70]),
         ActorClass::Vehicle(VehicleClass::Bus) => Rgb([0, 60, 100]),
         ActorClass::Vehicle(VehicleClass::Motorcycle) => Rgb([0, 0, 230]),
@@ -71,7 +73,11 @@ impl Canvas {
         while px.len() > 1 && px.first() == px.last() {
             px.pop();
         }
-        let distinct = px.iter().map(|p| (p.x, p.y)).collect::<std::collections::BTreeSet<_>>().len();
+        let distinct = px
+            .iter()
+            .map(|p| (p.x, p.y))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         if distinct >= 3 {
             draw_polygon_mut(&mut self.map.image, &px, color);
         }
@@ -95,7 +101,11 @@ impl Canvas {
                     let mut t = 0.0;
                     while t < len {
                         let phase = (s + t) % period;
-                        let step = if phase < on { on - phase } else { period - phase };
+                        let step = if phase < on {
+                            on - phase
+                        } else {
+                            period - phase
+                        };
                         let end = (t + step).min(len);
                         if phase < on {
                             let a = w[0].lerp(w[1], t / len);
@@ -113,7 +123,12 @@ impl Canvas {
     fn disc(&mut self, c: V2, radius_m: f64, color: Rgb<u8>) {
         let (x, y) = self.map.to_px(c);
         let r = (radius_m * self.map.px_per_m).round().max(1.0) as i32;
-        draw_filled_circle_mut(&mut self.map.image, (x.round() as i32, y.round() as i32), r, color);
+        draw_filled_circle_mut(
+            &mut self.map.image,
+            (x.round() as i32, y.round() as i32),
+            r,
+            color,
+        );
     }
 
     fn obb(&mut self, b: &Obb, color: Rgb<u8>) {
@@ -171,15 +186,31 @@ pub fn render(plan: &ScenePlan) -> TopDown {
     }
     for road in &net.roads {
         let right = road.reference.offset(-road.right_width());
-        let left = road.reference.offset(road.left_width().max(if road.lanes_left == 0 { 0.3 } else { 0.0 }));
+        let left = road
+            .reference
+            .offset(
+                road.left_width()
+                    .max(if road.lanes_left == 0 { 0.3 } else { 0.0 }),
+            );
         for i in 0..road.reference.points.len().saturating_sub(1) {
-            c.polygon(&[left.points[i], right.points[i], right.points[i + 1], left.points[i + 1]], ASPHALT);
+            c.polygon(
+                &[
+                    left.points[i],
+                    right.points[i],
+                    right.points[i + 1],
+                    left.points[i + 1],
+                ],
+                ASPHALT,
+            );
         }
     }
     for j in &net.junctions {
         c.polygon(&j.area, ASPHALT);
         if let JunctionKind::Roundabout { island_radius, .. } = j.kind {
-            c.polygon(&arc(j.center, island_radius, 0.0, std::f64::consts::TAU, 1.0), GRASS);
+            c.polygon(
+                &arc(j.center, island_radius, 0.0, std::f64::consts::TAU, 1.0),
+                GRASS,
+            );
         }
     }
     for walk in &net.walkways {
@@ -194,12 +225,19 @@ pub fn render(plan: &ScenePlan) -> TopDown {
         for k in (0..stripes).step_by(2) {
             let t0 = k as f64 / stripes as f64;
             let t1 = (k + 1) as f64 / stripes as f64;
-            c.polygon(&[a.lerp(d, t0), b.lerp(cc, t0), b.lerp(cc, t1), a.lerp(d, t1)], WHITE);
+            c.polygon(
+                &[a.lerp(d, t0), b.lerp(cc, t0), b.lerp(cc, t1), a.lerp(d, t1)],
+                WHITE,
+            );
         }
     }
     for m in &net.markings {
         let pts = &m.line.points;
-        let width = if m.role == MarkingRole::StopLine { 0.4 } else { 0.15 };
+        let width = if m.role == MarkingRole::StopLine {
+            0.4
+        } else {
+            0.15
+        };
         match m.style {
             MarkingStyle::None => {}
             MarkingStyle::SolidWhite => c.line(pts, width, WHITE, None),
@@ -256,7 +294,8 @@ pub fn render(plan: &ScenePlan) -> TopDown {
     if let Some(ego) = plan.ego() {
         for cam in &plan.sensors.cameras {
             let yaw = ego.pose.yaw + cam.mount.yaw.to_radians();
-            let origin = ego.pose.pos() + ego.pose.dir() * cam.mount.x + ego.pose.dir().perp() * cam.mount.y;
+            let origin =
+                ego.pose.pos() + ego.pose.dir() * cam.mount.x + ego.pose.dir().perp() * cam.mount.y;
             let half = cam.hfov_deg.to_radians() / 2.0;
             for side in [-1.0, 1.0] {
                 let far = origin + V2::from_angle(yaw + side * half) * 40.0;

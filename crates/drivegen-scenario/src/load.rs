@@ -26,7 +26,9 @@ const MAX_RECOVERIES: usize = 32;
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario file {path}: {source}\n  = hint: check the path; scenarios in this repository live under scenarios/")]
+    #[error(
+        "cannot read scenario file {path}: {source}\n  = hint: check the path; scenarios in this repository live under scenarios/"
+    )]
     Read {
         path: PathBuf,
         #[source]
@@ -68,7 +70,13 @@ pub struct LoadedScenario {
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     let root_dir = path
         .parent()
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
         .unwrap_or(Path::new("."))
         .canonicalize()
         .map_err(|source| ScenarioError::Read {
@@ -304,7 +312,10 @@ impl Loader {
         }
         let (message, hint) = describe(code);
         let hint = match node.name() {
-            Some(name) if message.contains("a number or a distribution") && !DISTRIBUTIONS.contains(&name) => {
+            Some(name)
+                if message.contains("a number or a distribution")
+                    && !DISTRIBUTIONS.contains(&name) =>
+            {
                 return Some(src.diagnostic(
                     start..start + name.len(),
                     format!("unknown distribution `{name}`"),
@@ -564,7 +575,14 @@ pub fn parse_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 
-const DISTRIBUTIONS: &[&str] = &["Uniform", "Normal", "Bernoulli", "Choice", "Poisson", "IntRange"];
+const DISTRIBUTIONS: &[&str] = &[
+    "Uniform",
+    "Normal",
+    "Bernoulli",
+    "Choice",
+    "Poisson",
+    "IntRange",
+];
 
 /// The value of the innermost struct field around `offset`: serde reports untagged and
 /// custom errors with ron's cursor somewhere inside or just after that value.
@@ -690,7 +708,10 @@ fn describe(code: &ron::Error) -> (String, Option<String>) {
             found,
             outer,
         } => {
-            let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            let within = outer
+                .as_ref()
+                .map(|o| format!(" in `{o}`"))
+                .unwrap_or_default();
             (
                 format!("unknown field `{found}`{within}"),
                 Some(did_you_mean(found, expected)),
@@ -701,21 +722,30 @@ fn describe(code: &ron::Error) -> (String, Option<String>) {
             found,
             outer,
         } => {
-            let what = outer.as_ref().map(|o| format!(" of `{o}`")).unwrap_or_default();
+            let what = outer
+                .as_ref()
+                .map(|o| format!(" of `{o}`"))
+                .unwrap_or_default();
             (
                 format!("unknown variant `{found}`{what}"),
                 Some(did_you_mean(found, expected)),
             )
         }
         E::MissingStructField { field, outer } => {
-            let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            let within = outer
+                .as_ref()
+                .map(|o| format!(" in `{o}`"))
+                .unwrap_or_default();
             (
                 format!("missing field `{field}`{within}"),
                 Some(format!("add `{field}: ...`; see scenarios/REFERENCE.md")),
             )
         }
         E::DuplicateStructField { field, outer } => {
-            let within = outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default();
+            let within = outer
+                .as_ref()
+                .map(|o| format!(" in `{o}`"))
+                .unwrap_or_default();
             (
                 format!("field `{field}` is given twice{within}"),
                 Some("delete one of them".into()),
@@ -723,7 +753,9 @@ fn describe(code: &ron::Error) -> (String, Option<String>) {
         }
         E::ExpectedDifferentStructName { expected, found } => (
             format!("expected `{expected}(...)`, found `{found}(...)`"),
-            Some(format!("the top level of a scenario file is `{expected}(...)`")),
+            Some(format!(
+                "the top level of a scenario file is `{expected}(...)`"
+            )),
         ),
         E::Eof => (
             "unexpected end of file".into(),

@@ -172,9 +172,13 @@ pub enum Block {
         arm_length: Param,
     },
     /// A ramp joining from the right over `length` metres.
-    OnRamp { length: Param },
+    OnRamp {
+        length: Param,
+    },
     /// A ramp leaving to the right over `length` metres.
-    OffRamp { length: Param },
+    OffRamp {
+        length: Param,
+    },
 }
 
 impl Block {
@@ -191,7 +195,9 @@ impl Block {
 }
 
 /// Which arm a route takes through a junction.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 pub enum Turn {
     #[default]
     Straight,
@@ -512,7 +518,11 @@ impl Default for EgoSpec {
         EgoSpec {
             class: VehicleClass::Car,
             color: Weighted::one(Color::Silver),
-            route: Weighted(vec![(2.0, Turn::Straight), (1.0, Turn::Left), (1.0, Turn::Right)]),
+            route: Weighted(vec![
+                (2.0, Turn::Straight),
+                (1.0, Turn::Left),
+                (1.0, Turn::Right),
+            ]),
             speed_factor: Param::Const(0.9),
             idm: IdmSpec::default(),
             start_offset: Param::Const(10.0),

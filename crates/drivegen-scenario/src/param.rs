@@ -213,7 +213,10 @@ fn check_weights(weights: impl Iterator<Item = f64>) -> Result<(), ParamProblem>
 }
 
 /// Picks one item with probability proportional to its weight (one uniform draw).
-pub fn pick_weighted<'a, T, R: Rng + ?Sized>(options: &'a [(f64, T)], rng: &mut R) -> Option<&'a T> {
+pub fn pick_weighted<'a, T, R: Rng + ?Sized>(
+    options: &'a [(f64, T)],
+    rng: &mut R,
+) -> Option<&'a T> {
     let total: f64 = options.iter().map(|(w, _)| w.max(0.0)).sum();
     if options.is_empty() || total <= 0.0 {
         return None;
@@ -226,7 +229,11 @@ pub fn pick_weighted<'a, T, R: Rng + ?Sized>(options: &'a [(f64, T)], rng: &mut 
         }
         x -= w;
     }
-    options.iter().rev().find(|(w, _)| *w > 0.0).map(|(_, item)| item)
+    options
+        .iter()
+        .rev()
+        .find(|(w, _)| *w > 0.0)
+        .map(|(_, item)| item)
 }
 
 /// A categorical field: `[(weight, value), ...]`, or a single bare value.
@@ -357,7 +364,6 @@ enum RawDist {
     IntRange(i64, i64),
 }
 
-
 impl<'de> Deserialize<'de> for Param {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -414,7 +420,10 @@ mod tests {
     fn parses_every_spelling() {
         assert_eq!(parse("12").ok(), Some(Param::Const(12.0)));
         assert_eq!(parse("-2.5").ok(), Some(Param::Const(-2.5)));
-        assert_eq!(parse("Uniform(1, 2.5)").ok(), Some(Param::Uniform(1.0, 2.5)));
+        assert_eq!(
+            parse("Uniform(1, 2.5)").ok(),
+            Some(Param::Uniform(1.0, 2.5))
+        );
         assert_eq!(
             parse("Normal(13.9, 2)").ok(),
             Some(Param::Normal {
@@ -480,13 +489,15 @@ mod tests {
             Param::Choice(vec![]).check(),
             Err(ParamProblem::EmptyChoice)
         ));
-        assert!(Param::Normal {
-            mean: 0.0,
-            std: -1.0,
-            clamp: None
-        }
-        .check()
-        .is_err());
+        assert!(
+            Param::Normal {
+                mean: 0.0,
+                std: -1.0,
+                clamp: None
+            }
+            .check()
+            .is_err()
+        );
         assert!(Param::Poisson(3.0).check().is_ok());
     }
 }

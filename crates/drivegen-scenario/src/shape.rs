@@ -53,11 +53,9 @@ impl Node {
     /// Named fields of a `(...)` struct-like group, or `None` for anything else.
     pub fn struct_fields(&self) -> Option<&[Item]> {
         match &self.kind {
-            NodeKind::Group { open: '(', items, .. }
-                if items.iter().all(|i| i.key.is_some()) =>
-            {
-                Some(items)
-            }
+            NodeKind::Group {
+                open: '(', items, ..
+            } if items.iter().all(|i| i.key.is_some()) => Some(items),
             _ => None,
         }
     }
@@ -235,7 +233,9 @@ impl Scanner<'_> {
                 break;
             }
         }
-        let text = self.src[start..self.pos].trim_start_matches("r#").to_string();
+        let text = self.src[start..self.pos]
+            .trim_start_matches("r#")
+            .to_string();
         Some((text, start..self.pos))
     }
 
@@ -469,7 +469,15 @@ Scenario(
 
     #[test]
     fn rejects_unbalanced_text_without_panicking() {
-        for bad in ["(", "Scenario(a: (", "[1, 2", "(a: \"x)", "((((", "'", "r#\"x"] {
+        for bad in [
+            "(",
+            "Scenario(a: (",
+            "[1, 2",
+            "(a: \"x)",
+            "((((",
+            "'",
+            "r#\"x",
+        ] {
             let _ = parse(bad);
         }
         assert!(parse("(a: 1))").is_none());

@@ -107,7 +107,11 @@ impl Checker {
     fn count(&mut self, at: Vec<Seg>, p: &Param, cap: f64) {
         let name = display(&at);
         if let Err(problem) = p.check() {
-            self.report(at, format!("`{name}`: {problem}"), Some(distribution_hint(p)));
+            self.report(
+                at,
+                format!("`{name}`: {problem}"),
+                Some(distribution_hint(p)),
+            );
             return;
         }
         let (min, max) = match p {
@@ -179,7 +183,13 @@ impl Checker {
             10.0,
             " s",
         );
-        self.range(path(&[at, &["min_gap"]].concat()), &idm.min_gap, 0.0, 50.0, " m");
+        self.range(
+            path(&[at, &["min_gap"]].concat()),
+            &idm.min_gap,
+            0.0,
+            50.0,
+            " m",
+        );
         self.range(
             path(&[at, &["max_accel"]].concat()),
             &idm.max_accel,
@@ -260,7 +270,10 @@ impl Checker {
         if !name_ok {
             self.report(
                 f("name"),
-                format!("camera name `{}` must be non-empty ASCII letters, digits, `_` or `-`", cam.name),
+                format!(
+                    "camera name `{}` must be non-empty ASCII letters, digits, `_` or `-`",
+                    cam.name
+                ),
                 Some("names become folder names in the dataset".into()),
             );
         }
@@ -268,8 +281,14 @@ impl Checker {
             if !(16..=caps::IMAGE_SIDE).contains(&v) {
                 self.report(
                     f(field),
-                    format!("camera {field} {v} is outside [16, {}] pixels", caps::IMAGE_SIDE),
-                    Some("caps keep one file from exhausting memory; 1920x1080 is a common choice".into()),
+                    format!(
+                        "camera {field} {v} is outside [16, {}] pixels",
+                        caps::IMAGE_SIDE
+                    ),
+                    Some(
+                        "caps keep one file from exhausting memory; 1920x1080 is a common choice"
+                            .into(),
+                    ),
                 );
             }
         }
@@ -307,7 +326,11 @@ impl Checker {
         if !(1..=caps::LIDAR_CHANNELS).contains(&l.channels) {
             self.report(
                 f("channels"),
-                format!("lidar channels {} outside [1, {}]", l.channels, caps::LIDAR_CHANNELS),
+                format!(
+                    "lidar channels {} outside [1, {}]",
+                    l.channels,
+                    caps::LIDAR_CHANNELS
+                ),
                 None,
             );
         }
@@ -338,10 +361,16 @@ impl Checker {
 
 fn distribution_hint(p: &Param) -> String {
     match p {
-        Param::Uniform(..) | Param::IntRange(..) => "write the lower bound first: Uniform(lo, hi)".into(),
-        Param::Normal { .. } => "Normal(mean, std) needs std >= 0; Normal(mean, std, min, max) needs min <= max".into(),
+        Param::Uniform(..) | Param::IntRange(..) => {
+            "write the lower bound first: Uniform(lo, hi)".into()
+        }
+        Param::Normal { .. } => {
+            "Normal(mean, std) needs std >= 0; Normal(mean, std, min, max) needs min <= max".into()
+        }
         Param::Bernoulli(_) => "probabilities are fractions between 0 and 1 (30 % is 0.3)".into(),
-        Param::Choice(_) => "Choice([(weight, value), ...]) needs weights >= 0 with a positive sum".into(),
+        Param::Choice(_) => {
+            "Choice([(weight, value), ...]) needs weights >= 0 with a positive sum".into()
+        }
         Param::Poisson(_) => "Poisson(lambda) needs lambda >= 0".into(),
         Param::Const(_) => "write a finite number".into(),
     }
@@ -353,28 +382,57 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         problems: Vec::new(),
     };
     if s.name.trim().is_empty() {
-        c.report(path(&["name"]), "`name` is empty".into(), Some("name the scenario; it names output folders".into()));
+        c.report(
+            path(&["name"]),
+            "`name` is empty".into(),
+            Some("name the scenario; it names output folders".into()),
+        );
     }
     if !(1..=caps::VARIANTS).contains(&s.variants) {
         c.report(
             path(&["variants"]),
-            format!("`variants` is {}; it must be within [1, {}]", s.variants, caps::VARIANTS),
+            format!(
+                "`variants` is {}; it must be within [1, {}]",
+                s.variants,
+                caps::VARIANTS
+            ),
             None,
         );
     }
 
     // Capture.
-    c.constant(path(&["capture", "rate"]), s.capture.rate, 0.01, 120.0, " Hz");
-    c.constant(path(&["capture", "warmup"]), s.capture.warmup, 0.0, 600.0, " s");
+    c.constant(
+        path(&["capture", "rate"]),
+        s.capture.rate,
+        0.01,
+        120.0,
+        " Hz",
+    );
+    c.constant(
+        path(&["capture", "warmup"]),
+        s.capture.warmup,
+        0.0,
+        600.0,
+        " s",
+    );
     match s.capture.frames {
         Some(n) if n == 0 || n > caps::FRAMES_PER_VARIANT => c.report(
             path(&["capture", "frames"]),
-            format!("`capture.frames` is {n}; it must be within [1, {}]", caps::FRAMES_PER_VARIANT),
+            format!(
+                "`capture.frames` is {n}; it must be within [1, {}]",
+                caps::FRAMES_PER_VARIANT
+            ),
             None,
         ),
         Some(_) => {}
         None => {
-            c.constant(path(&["capture", "duration"]), s.capture.duration, 0.001, 86_400.0, " s");
+            c.constant(
+                path(&["capture", "duration"]),
+                s.capture.duration,
+                0.001,
+                86_400.0,
+                " s",
+            );
             if s.capture.rate.is_finite()
                 && s.capture.duration.is_finite()
                 && s.capture.frame_count() > caps::FRAMES_PER_VARIANT
@@ -401,12 +459,19 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             if blocks.is_empty() || blocks.len() as f64 > caps::BLOCKS {
                 c.report(
                     path(&["map", "blocks"]),
-                    format!("a map needs 1 to {} blocks, found {}", caps::BLOCKS, blocks.len()),
+                    format!(
+                        "a map needs 1 to {} blocks, found {}",
+                        caps::BLOCKS,
+                        blocks.len()
+                    ),
                     None,
                 );
             }
             for (i, b) in blocks.iter().enumerate() {
-                c.block(vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(i)], b);
+                c.block(
+                    vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(i)],
+                    b,
+                );
             }
         }
         BlockPlan::Random { count, weights } => {
@@ -431,11 +496,35 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             }
         }
     }
-    c.range(path(&["map", "lanes_per_direction"]), &m.lanes_per_direction, 1.0, 4.0, " lanes");
+    c.range(
+        path(&["map", "lanes_per_direction"]),
+        &m.lanes_per_direction,
+        1.0,
+        4.0,
+        " lanes",
+    );
     c.range(path(&["map", "lane_width"]), &m.lane_width, 2.5, 5.0, " m");
-    c.range(path(&["map", "shoulder_width"]), &m.shoulder_width, 0.0, 4.0, " m");
-    c.range(path(&["map", "sidewalk_width"]), &m.sidewalk_width, 0.0, 8.0, " m");
-    c.range(path(&["map", "speed_limit"]), &m.speed_limit, 1.0, 40.0, " m/s");
+    c.range(
+        path(&["map", "shoulder_width"]),
+        &m.shoulder_width,
+        0.0,
+        4.0,
+        " m",
+    );
+    c.range(
+        path(&["map", "sidewalk_width"]),
+        &m.sidewalk_width,
+        0.0,
+        8.0,
+        " m",
+    );
+    c.range(
+        path(&["map", "speed_limit"]),
+        &m.speed_limit,
+        1.0,
+        40.0,
+        " m/s",
+    );
     c.flag(path(&["map", "crosswalks"]), &m.crosswalks);
     let r = &m.roadside;
     for (name, p) in [
@@ -445,9 +534,21 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         ("signs", &r.signs),
         ("street_lights", &r.street_lights),
     ] {
-        c.range(path(&["map", "roadside", name]), p, 0.0, caps::ROADSIDE_PER_100M, " per 100 m");
+        c.range(
+            path(&["map", "roadside", name]),
+            p,
+            0.0,
+            caps::ROADSIDE_PER_100M,
+            " per 100 m",
+        );
     }
-    c.range(path(&["map", "roadside", "building_height"]), &r.building_height, 3.0, 200.0, " m");
+    c.range(
+        path(&["map", "roadside", "building_height"]),
+        &r.building_height,
+        3.0,
+        200.0,
+        " m",
+    );
 
     // Traffic.
     let t = &s.traffic;
@@ -455,15 +556,33 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.count(path(&["traffic", "parked"]), &t.parked, caps::PARKED);
     c.weights(path(&["traffic", "classes"]), &t.classes);
     c.weights(path(&["traffic", "colors"]), &t.colors);
-    c.range(path(&["traffic", "speed_factor"]), &t.speed_factor, 0.05, 2.0, " of the speed limit");
-    c.probability(path(&["traffic", "lane_change_eagerness"]), &t.lane_change_eagerness);
+    c.range(
+        path(&["traffic", "speed_factor"]),
+        &t.speed_factor,
+        0.05,
+        2.0,
+        " of the speed limit",
+    );
+    c.probability(
+        path(&["traffic", "lane_change_eagerness"]),
+        &t.lane_change_eagerness,
+    );
     c.idm(&["traffic", "idm"], &t.idm);
 
     // Pedestrians.
     let p = &s.pedestrians;
     c.count(path(&["pedestrians", "count"]), &p.count, caps::PEDESTRIANS);
-    c.range(path(&["pedestrians", "walking_speed"]), &p.walking_speed, 0.1, 4.0, " m/s");
-    c.probability(path(&["pedestrians", "crossing_probability"]), &p.crossing_probability);
+    c.range(
+        path(&["pedestrians", "walking_speed"]),
+        &p.walking_speed,
+        0.1,
+        4.0,
+        " m/s",
+    );
+    c.probability(
+        path(&["pedestrians", "crossing_probability"]),
+        &p.crossing_probability,
+    );
     c.weights(path(&["pedestrians", "spawn_on"]), &p.spawn_on);
 
     // Signals.
@@ -478,16 +597,40 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 
     // Environment.
     let e = &s.environment;
-    c.range(path(&["environment", "time_of_day"]), &e.time_of_day, 0.0, 24.0, " h");
+    c.range(
+        path(&["environment", "time_of_day"]),
+        &e.time_of_day,
+        0.0,
+        24.0,
+        " h",
+    );
     if let Some(el) = &e.sun_elevation {
-        c.range(path(&["environment", "sun_elevation"]), el, -90.0, 90.0, " degrees");
+        c.range(
+            path(&["environment", "sun_elevation"]),
+            el,
+            -90.0,
+            90.0,
+            " degrees",
+        );
     }
     if let Some(az) = &e.sun_azimuth {
-        c.range(path(&["environment", "sun_azimuth"]), az, 0.0, 360.0, " degrees");
+        c.range(
+            path(&["environment", "sun_azimuth"]),
+            az,
+            0.0,
+            360.0,
+            " degrees",
+        );
     }
     c.probability(path(&["environment", "cloudiness"]), &e.cloudiness);
     c.probability(path(&["environment", "rain"]), &e.rain);
-    c.range(path(&["environment", "fog_density"]), &e.fog_density, 0.0, 0.2, " per m");
+    c.range(
+        path(&["environment", "fog_density"]),
+        &e.fog_density,
+        0.0,
+        0.2,
+        " per m",
+    );
     if let Some(wet) = &e.wet_road {
         c.flag(path(&["environment", "wet_road"]), wet);
     }
@@ -496,8 +639,20 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     let ego = &s.ego;
     c.weights(path(&["ego", "color"]), &ego.color);
     c.weights(path(&["ego", "route"]), &ego.route);
-    c.range(path(&["ego", "speed_factor"]), &ego.speed_factor, 0.05, 2.0, " of the speed limit");
-    c.range(path(&["ego", "start_offset"]), &ego.start_offset, 0.0, 2000.0, " m");
+    c.range(
+        path(&["ego", "speed_factor"]),
+        &ego.speed_factor,
+        0.05,
+        2.0,
+        " of the speed limit",
+    );
+    c.range(
+        path(&["ego", "start_offset"]),
+        &ego.start_offset,
+        0.0,
+        2000.0,
+        " m",
+    );
     c.range(path(&["ego", "lane"]), &ego.lane, 0.0, 3.0, "");
     c.idm(&["ego", "idm"], &ego.idm);
 
@@ -506,7 +661,11 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     if cams.is_empty() || cams.len() > caps::CAMERAS {
         c.report(
             path(&["sensors", "cameras"]),
-            format!("a rig needs 1 to {} cameras, found {}", caps::CAMERAS, cams.len()),
+            format!(
+                "a rig needs 1 to {} cameras, found {}",
+                caps::CAMERAS,
+                cams.len()
+            ),
             None,
         );
     }
@@ -530,11 +689,27 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     if !(1..=caps::MAX_ATTEMPTS).contains(&rules.max_attempts) {
         c.report(
             path(&["rules", "max_attempts"]),
-            format!("`rules.max_attempts` is {}; it must be within [1, {}]", rules.max_attempts, caps::MAX_ATTEMPTS),
+            format!(
+                "`rules.max_attempts` is {}; it must be within [1, {}]",
+                rules.max_attempts,
+                caps::MAX_ATTEMPTS
+            ),
             None,
         );
     }
-    c.constant(path(&["rules", "min_vehicle_gap"]), rules.min_vehicle_gap, 0.0, 100.0, " m");
-    c.constant(path(&["rules", "min_clearance"]), rules.min_clearance, 0.0, 20.0, " m");
+    c.constant(
+        path(&["rules", "min_vehicle_gap"]),
+        rules.min_vehicle_gap,
+        0.0,
+        100.0,
+        " m",
+    );
+    c.constant(
+        path(&["rules", "min_clearance"]),
+        rules.min_clearance,
+        0.0,
+        20.0,
+        " m",
+    );
     c.problems
 }

@@ -30,23 +30,45 @@ fn bernoulli_rate_within_three_standard_errors() {
     assert!((mean - p).abs() < 3.0 * se, "mean {mean}, se {se}");
 
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let hits = (0..N).filter(|_| Flag::Bernoulli(p).sample(&mut rng)).count();
+    let hits = (0..N)
+        .filter(|_| Flag::Bernoulli(p).sample(&mut rng))
+        .count();
     assert!((hits as f64 / N as f64 - p).abs() < 3.0 * se);
 }
 
 #[test]
 fn normal_mean_and_std_match() {
     let (mu, sigma) = (13.9, 2.0);
-    let xs = draws(&Param::Normal { mean: mu, std: sigma, clamp: None }, 3);
+    let xs = draws(
+        &Param::Normal {
+            mean: mu,
+            std: sigma,
+            clamp: None,
+        },
+        3,
+    );
     let (mean, std) = mean_std(&xs);
-    assert!((mean - mu).abs() < 3.0 * sigma / (N as f64).sqrt(), "mean {mean}");
+    assert!(
+        (mean - mu).abs() < 3.0 * sigma / (N as f64).sqrt(),
+        "mean {mean}"
+    );
     // SE of the sample std for a normal is about sigma / sqrt(2(n-1)).
-    assert!((std - sigma).abs() < 3.0 * sigma / (2.0 * (N as f64 - 1.0)).sqrt(), "std {std}");
+    assert!(
+        (std - sigma).abs() < 3.0 * sigma / (2.0 * (N as f64 - 1.0)).sqrt(),
+        "std {std}"
+    );
 }
 
 #[test]
 fn clamped_normal_stays_in_its_bounds() {
-    let xs = draws(&Param::Normal { mean: 1.0, std: 5.0, clamp: Some((0.0, 2.0)) }, 4);
+    let xs = draws(
+        &Param::Normal {
+            mean: 1.0,
+            std: 5.0,
+            clamp: Some((0.0, 2.0)),
+        },
+        4,
+    );
     assert!(xs.iter().all(|x| (0.0..=2.0).contains(x)));
     // Half the mass lies outside [0, 2] for std 5; both bounds must be hit.
     assert!(xs.contains(&0.0) && xs.contains(&2.0));
@@ -60,15 +82,24 @@ fn choice_frequencies_follow_weights() {
         let p = w / 10.0;
         let freq = xs.iter().filter(|x| **x == v).count() as f64 / N as f64;
         let se = (p * (1.0 - p) / N as f64).sqrt();
-        assert!((freq - p).abs() < 3.0 * se, "value {v}: freq {freq}, expected {p}");
+        assert!(
+            (freq - p).abs() < 3.0 * se,
+            "value {v}: freq {freq}, expected {p}"
+        );
     }
 }
 
 #[test]
 fn weighted_categories_follow_weights() {
-    let w = Weighted(vec![(1.0, VehicleClass::Car), (1.0, VehicleClass::Bus), (2.0, VehicleClass::Truck)]);
+    let w = Weighted(vec![
+        (1.0, VehicleClass::Car),
+        (1.0, VehicleClass::Bus),
+        (2.0, VehicleClass::Truck),
+    ]);
     let mut rng = ChaCha8Rng::seed_from_u64(6);
-    let trucks = (0..N).filter(|_| w.pick(&mut rng) == Some(&VehicleClass::Truck)).count();
+    let trucks = (0..N)
+        .filter(|_| w.pick(&mut rng) == Some(&VehicleClass::Truck))
+        .count();
     let se = (0.25 / N as f64).sqrt();
     assert!((trucks as f64 / N as f64 - 0.5).abs() < 3.0 * se);
 }
@@ -79,7 +110,10 @@ fn poisson_mean_and_variance_equal_lambda() {
     let xs = draws(&Param::Poisson(lambda), 7);
     assert!(xs.iter().all(|x| x.fract() == 0.0 && *x >= 0.0));
     let (mean, std) = mean_std(&xs);
-    assert!((mean - lambda).abs() < 3.0 * (lambda / N as f64).sqrt(), "mean {mean}");
+    assert!(
+        (mean - lambda).abs() < 3.0 * (lambda / N as f64).sqrt(),
+        "mean {mean}"
+    );
     assert!((std * std - lambda).abs() < 0.5, "variance {}", std * std);
 }
 
@@ -93,13 +127,20 @@ fn uniform_and_int_range_cover_their_support() {
     let xs = draws(&Param::IntRange(2, 6), 9);
     for k in 2..=6 {
         let freq = xs.iter().filter(|x| **x == k as f64).count() as f64 / N as f64;
-        assert!((freq - 0.2).abs() < 3.0 * (0.16f64 / N as f64).sqrt(), "{k}: {freq}");
+        assert!(
+            (freq - 0.2).abs() < 3.0 * (0.16f64 / N as f64).sqrt(),
+            "{k}: {freq}"
+        );
     }
 }
 
 #[test]
 fn same_seed_same_draws() {
-    let p = Param::Normal { mean: 0.0, std: 1.0, clamp: None };
+    let p = Param::Normal {
+        mean: 0.0,
+        std: 1.0,
+        clamp: None,
+    };
     assert_eq!(draws(&p, 42), draws(&p, 42));
     assert_ne!(draws(&p, 42), draws(&p, 43));
 }

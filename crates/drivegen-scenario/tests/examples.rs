@@ -33,10 +33,19 @@ fn embedded_default_validates_and_extends_merges_fields() {
         .expect("urban_dusk is valid");
     // Overridden in the child:
     assert_eq!(dusk.scenario.name, "urban_dusk");
-    assert_eq!(dusk.scenario.environment.rain, drivegen_scenario::Param::Const(0.2));
+    assert_eq!(
+        dusk.scenario.environment.rain,
+        drivegen_scenario::Param::Const(0.2)
+    );
     // Kept from the base, including siblings of overridden nested fields:
     assert_eq!(dusk.scenario.seed, default.scenario.seed);
-    assert_eq!(dusk.scenario.traffic.parked, default.scenario.traffic.parked);
-    assert_eq!(dusk.scenario.environment.fog_density, default.scenario.environment.fog_density);
+    assert_eq!(
+        dusk.scenario.traffic.parked,
+        default.scenario.traffic.parked
+    );
+    assert_eq!(
+        dusk.scenario.environment.fog_density,
+        default.scenario.environment.fog_density
+    );
     assert_eq!(dusk.files.len(), 2);
 }

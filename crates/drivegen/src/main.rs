@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "drivegen", version, about = "Rule-based driving scenes to labeled perception datasets")]
+#[command(
+    name = "drivegen",
+    version,
+    about = "Rule-based driving scenes to labeled perception datasets"
+)]
 struct Cli {
     /// Print only errors.
     #[arg(short, long, global = true)]

@@ -28,15 +28,20 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let loaded = load_scenario(args.scenario.as_deref())?;
     let scenario = &loaded.scenario;
-    let plan = drivegen_plan::plan(scenario, args.variant).map_err(|e| InputError(format!(
-        "{}: cannot plan variant {}: {e}",
-        loaded.files.first().map_or("<scenario>", |f| f.name.as_str()),
-        args.variant
-    )))?;
+    let plan = drivegen_plan::plan(scenario, args.variant).map_err(|e| {
+        InputError(format!(
+            "{}: cannot plan variant {}: {e}",
+            loaded
+                .files
+                .first()
+                .map_or("<scenario>", |f| f.name.as_str()),
+            args.variant
+        ))
+    })?;
     let planned = started.elapsed();
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from(format!("out/plan/{}-v{}.ron", scenario.name, args.variant)));
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from(format!("out/plan/{}-v{}.ron", scenario.name, args.variant))
+    });
     let map = args.map.unwrap_or_else(|| out.with_extension("png"));
     write_atomic(&out, drivegen_plan::to_ron(&plan).as_bytes())?;
     if let Some(dir) = map.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -44,9 +49,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     }
     drivegen_plan::topdown::write_png(&plan, &map)?;
     if !quiet {
-        let count = |f: &dyn Fn(&drivegen_plan::Actor) -> bool| plan.actors.iter().filter(|a| f(a)).count();
+        let count =
+            |f: &dyn Fn(&drivegen_plan::Actor) -> bool| plan.actors.iter().filter(|a| f(a)).count();
         let net = &plan.network;
-        println!("scenario  {} (seed {}, variant {} of {})", scenario.name, scenario.seed, args.variant, scenario.variants);
+        println!(
+            "scenario  {} (seed {}, variant {} of {})",
+            scenario.name, scenario.seed, args.variant, scenario.variants
+        );
         println!(
             "network   {} roads, {} lanes, {} junctions, {} crosswalks, {:.0} m of road",
             net.roads.len(),
@@ -69,8 +78,17 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             "scene     {:.1} h, sun {:.0}° up, clouds {:.2}, rain {:.2}, fog {:.3}/m",
             env.time_of_day, env.sun_elevation_deg, env.cloudiness, env.rain, env.fog_density
         );
-        println!("captures  {} frames, {} camera(s)", plan.schedule.ticks.len(), plan.sensors.cameras.len());
-        println!("wrote     {} and {} (planned in {:.1} ms)", out.display(), map.display(), planned.as_secs_f64() * 1e3);
+        println!(
+            "captures  {} frames, {} camera(s)",
+            plan.schedule.ticks.len(),
+            plan.sensors.cameras.len()
+        );
+        println!(
+            "wrote     {} and {} (planned in {:.1} ms)",
+            out.display(),
+            map.display(),
+            planned.as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }
@@ -82,5 +100,9 @@ fn class_summary(plan: &drivegen_plan::ScenePlan) -> String {
             *counts.entry(format!("{c:?}").to_lowercase()).or_insert(0) += 1;
         }
     }
-    counts.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
+    counts
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

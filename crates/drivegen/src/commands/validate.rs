@@ -23,7 +23,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                         file.display(),
                         loaded.scenario.name,
                         loaded.scenario.variants,
-                        if loaded.scenario.variants == 1 { "" } else { "s" }
+                        if loaded.scenario.variants == 1 {
+                            ""
+                        } else {
+                            "s"
+                        }
                     );
                 }
             }

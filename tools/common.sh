@@ -1,0 +1,26 @@
+# Shared by the tools/ scripts: one persistent build directory outside the clone, so
+# CI on this machine builds incrementally, and the system packages drivegen needs.
+set -euo pipefail
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/drivegen-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Packages: the Vulkan loader and Mesa's software Vulkan (lavapipe), so rendering works
+# on machines without a GPU driver. Installed only when missing.
+ensure_system_packages() {
+    local missing=()
+    for pkg in libvulkan1 mesa-vulkan-drivers; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        if ! command -v apt-get >/dev/null; then
+            echo "drivegen: please install ${missing[*]} (Vulkan loader + lavapipe) with your package manager" >&2
+            return 0
+        fi
+        echo "drivegen: installing ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test suite: formatting, then every test in the workspace.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/common.sh"
+cd "$here/.."
+ensure_system_packages
+cargo fmt --all -- --check
+cargo test --workspace --locked "$@"
