@@ -1,0 +1,221 @@
+//! Per-object labels: tight and amodal 2-D boxes, visibility, truncation, KITTI
+//! occlusion level, 3-D box in camera coordinates, alpha, speed and distance.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::camera::Camera;
+use crate::classes::Class;
+use crate::math::{V3, v3};
+use crate::raster::{IdDepth, Tri, box_triangles, clip_near, silhouette_pixels};
+
+/// An object to label: its 3-D box and the triangles it is drawn with.
+#[derive(Clone, Debug)]
+pub struct LabelObject<'a> {
+    pub id: u32,
+    pub class: Class,
+    /// Bottom centre of the box, world frame.
+    pub base: V3,
+    pub yaw: f64,
+    pub length: f64,
+    pub width: f64,
+    pub height: f64,
+    pub speed: f64,
+    pub tris: &'a [Tri],
+}
+
+/// KITTI's 3-D box: dimensions, bottom-centre location in camera coordinates, yaw about
+/// the camera's y axis.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Box3d {
+    pub h: f64,
+    pub w: f64,
+    pub l: f64,
+    pub x: f64,
+    pub y: f64,
+    pub z: f64,
+    pub rotation_y: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectLabel {
+    /// The actor or prop id: equal across frames (a track id) and in the instance image.
+    pub id: u32,
+    pub class: String,
+    pub cityscapes_id: u8,
+    /// [left, top, right, bottom] in pixels around the visible pixels; `None` when hidden.
+    pub tight_box: Option<[f64; 4]>,
+    /// The projected 3-D box, clipped to the image.
+    pub amodal_box: [f64; 4],
+    pub visible_pixels: u32,
+    /// Pixels the object would cover inside the image with nothing in front of it.
+    pub unoccluded_pixels: u32,
+    /// `visible_pixels / unoccluded_pixels`.
+    pub visibility: f64,
+    /// Share of the projected box outside the image.
+    pub truncation: f64,
+    /// KITTI occlusion level: 0 visibility >= 0.8, 1 >= 0.4, 2 > 0, 3 not visible.
+    pub occlusion: u8,
+    pub box3d: Box3d,
+    /// KITTI observation angle.
+    pub alpha: f64,
+    /// m/s.
+    pub speed: f64,
+    /// Camera centre to box centre (m).
+    pub distance: f64,
+    pub visible: bool,
+}
+
+/// Visible pixel count and pixel bounds (x0, y0, x1, y1 inclusive) per instance id.
+pub fn instance_stats(raster: &IdDepth) -> BTreeMap<u16, (u32, [u32; 4])> {
+    let mut out: BTreeMap<u16, (u32, [u32; 4])> = BTreeMap::new();
+    let w = raster.width as usize;
+    for (i, id) in raster.ids.iter().enumerate() {
+        if *id == 0 {
+            continue;
+        }
+        let (x, y) = ((i % w) as u32, (i / w) as u32);
+        out.entry(*id)
+            .and_modify(|(n, b)| {
+                *n += 1;
+                b[0] = b[0].min(x);
+                b[1] = b[1].min(y);
+                b[2] = b[2].max(x);
+                b[3] = b[3].max(y);
+            })
+            .or_insert((1, [x, y, x, y]));
+    }
+    out
+}
+
+pub fn occlusion_level(visibility: f64, visible_pixels: u32) -> u8 {
+    if visible_pixels == 0 {
+        3
+    } else if visibility >= 0.8 {
+        0
+    } else if visibility >= 0.4 {
+        1
+    } else {
+        2
+    }
+}
+
+fn wrap(a: f64) -> f64 {
+    let mut r = a % std::f64::consts::TAU;
+    if r > std::f64::consts::PI {
+        r -= std::f64::consts::TAU;
+    } else if r <= -std::f64::consts::PI {
+        r += std::f64::consts::TAU;
+    }
+    r
+}
+
+/// The projected extent of a box (near-clipped), unclipped by the image.
+fn amodal_extent(cam: &Camera, o: &LabelObject<'_>) -> Option<[f64; 4]> {
+    let inv = cam.world_from_camera.inverse();
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for tri in box_triangles(o.base, o.yaw, o.length, o.width, o.height) {
+        let c = [inv.apply(tri[0]), inv.apply(tri[1]), inv.apply(tri[2])];
+        for p in clip_near(&c) {
+            let (u, v) = cam.project_camera(p);
+            b = [b[0].min(u), b[1].min(v), b[2].max(u), b[3].max(v)];
+        }
+    }
+    b[0].is_finite().then_some(b)
+}
+
+/// Labels every object whose projected box reaches into the image within `max_distance`.
+/// `raster` is the frame's ID pass; objects are returned in id order.
+pub fn label_objects(
+    cam: &Camera,
+    raster: &IdDepth,
+    objects: &[LabelObject<'_>],
+    max_distance: f64,
+) -> Vec<ObjectLabel> {
+    let stats = instance_stats(raster);
+    let (w, h) = (f64::from(cam.width), f64::from(cam.height));
+    let mut out = Vec::new();
+    for o in objects {
+        let center_world = o.base + v3(0.0, 0.0, o.height / 2.0);
+        let center_cam = cam.to_camera(center_world);
+        let distance = center_cam.length();
+        if distance > max_distance {
+            continue;
+        }
+        let Some(full) = amodal_extent(cam, o) else {
+            continue;
+        };
+        let clipped = [
+            full[0].clamp(0.0, w),
+            full[1].clamp(0.0, h),
+            full[2].clamp(0.0, w),
+            full[3].clamp(0.0, h),
+        ];
+        let area = |b: &[f64; 4]| (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0);
+        if area(&clipped) <= 0.0 {
+            continue;
+        }
+        let truncation = (1.0 - area(&clipped) / area(&full).max(1e-12)).clamp(0.0, 1.0);
+        let (visible_pixels, tight_box) =
+            match u16::try_from(o.id).ok().and_then(|id| stats.get(&id)) {
+                Some((n, b)) => (
+                    *n,
+                    Some([
+                        f64::from(b[0]),
+                        f64::from(b[1]),
+                        f64::from(b[2] + 1),
+                        f64::from(b[3] + 1),
+                    ]),
+                ),
+                None => (0, None),
+            };
+        let unoccluded_pixels = silhouette_pixels(cam, o.tris).max(visible_pixels);
+        let visibility = if unoccluded_pixels == 0 {
+            0.0
+        } else {
+            f64::from(visible_pixels) / f64::from(unoccluded_pixels)
+        };
+        let bottom = cam.to_camera(o.base);
+        let forward_world = v3(libm::cos(o.yaw), libm::sin(o.yaw), 0.0);
+        let f = cam
+            .world_from_camera
+            .inverse()
+            .rotation
+            .mul_v(forward_world);
+        let rotation_y = libm::atan2(-f.z, f.x);
+        let alpha = wrap(rotation_y - libm::atan2(bottom.x, bottom.z));
+        out.push(ObjectLabel {
+            id: o.id,
+            class: o.class.name(),
+            cityscapes_id: o.class.cityscapes_id(),
+            tight_box,
+            amodal_box: clipped,
+            visible_pixels,
+            unoccluded_pixels,
+            visibility,
+            truncation,
+            occlusion: occlusion_level(visibility, visible_pixels),
+            box3d: Box3d {
+                h: o.height,
+                w: o.width,
+                l: o.length,
+                x: bottom.x,
+                y: bottom.y,
+                z: bottom.z,
+                rotation_y,
+            },
+            alpha,
+            speed: o.speed,
+            distance,
+            visible: visible_pixels > 0,
+        });
+    }
+    out.sort_by_key(|l| l.id);
+    out
+}
