@@ -255,6 +255,32 @@ impl Polyline {
         Polyline::new(out)
     }
 
+    /// The painted pieces of a dashed line: `on` metres drawn, `off` metres skipped.
+    pub fn dashes(&self, on: f64, off: f64) -> Vec<(V2, V2)> {
+        let mut out = Vec::new();
+        let period = on + off;
+        let mut s = 0.0;
+        for w in self.points.windows(2) {
+            let len = w[0].distance(w[1]);
+            let mut t = 0.0;
+            while t < len {
+                let phase = (s + t) % period;
+                let step = if phase < on {
+                    on - phase
+                } else {
+                    period - phase
+                };
+                let end = (t + step).min(len);
+                if phase < on && len > 0.0 {
+                    out.push((w[0].lerp(w[1], t / len), w[0].lerp(w[1], end / len)));
+                }
+                t = end + 1e-9;
+            }
+            s += len;
+        }
+        out
+    }
+
     /// Appends points, skipping a duplicate of the current end.
     pub fn extend(&mut self, pts: impl IntoIterator<Item = V2>) {
         for p in pts {

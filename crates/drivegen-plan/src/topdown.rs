@@ -20,6 +20,9 @@ const WHITE: Rgb<u8> = Rgb([240, 240, 240]);
 const YELLOW: Rgb<u8> = Rgb([235, 190, 40]);
 const FRUSTUM: Rgb<u8> = Rgb([255, 220, 0]);
 
+/// Painted and gap length of dashed markings (m).
+pub const DASH: (f64, f64) = (3.0, 5.0);
+
 /// Largest side of the picture in pixels.
 const MAX_SIDE: f64 = 4096.0;
 const PX_PER_M: f64 = 4.0;
@@ -91,32 +94,17 @@ impl Canvas {
     }
 
     fn line(&mut self, pts: &[V2], width: f64, color: Rgb<u8>, dash: Option<(f64, f64)>) {
-        let mut s = 0.0;
-        for w in pts.windows(2) {
-            let len = w[0].distance(w[1]);
-            match dash {
-                None => self.segment(w[0], w[1], width, color),
-                Some((on, off)) => {
-                    let period = on + off;
-                    let mut t = 0.0;
-                    while t < len {
-                        let phase = (s + t) % period;
-                        let step = if phase < on {
-                            on - phase
-                        } else {
-                            period - phase
-                        };
-                        let end = (t + step).min(len);
-                        if phase < on {
-                            let a = w[0].lerp(w[1], t / len);
-                            let b = w[0].lerp(w[1], end / len);
-                            self.segment(a, b, width, color);
-                        }
-                        t = end + 1e-9;
-                    }
+        match dash {
+            None => {
+                for w in pts.windows(2) {
+                    self.segment(w[0], w[1], width, color);
                 }
             }
-            s += len;
+            Some((on, off)) => {
+                for (a, b) in crate::geom::Polyline::new(pts.to_vec()).dashes(on, off) {
+                    self.segment(a, b, width, color);
+                }
+            }
         }
     }
 
@@ -241,9 +229,9 @@ pub fn render(plan: &ScenePlan) -> TopDown {
         match m.style {
             MarkingStyle::None => {}
             MarkingStyle::SolidWhite => c.line(pts, width, WHITE, None),
-            MarkingStyle::DashedWhite => c.line(pts, width, WHITE, Some((3.0, 5.0))),
+            MarkingStyle::DashedWhite => c.line(pts, width, WHITE, Some(DASH)),
             MarkingStyle::SolidYellow => c.line(pts, width, YELLOW, None),
-            MarkingStyle::DashedYellow => c.line(pts, width, YELLOW, Some((3.0, 5.0))),
+            MarkingStyle::DashedYellow => c.line(pts, width, YELLOW, Some(DASH)),
             MarkingStyle::DoubleSolidYellow => {
                 c.line(&m.line.offset(0.15).points, width, YELLOW, None);
                 c.line(&m.line.offset(-0.15).points, width, YELLOW, None);

@@ -18,8 +18,10 @@ pub mod ids {
     pub const VEHICLES: u32 = 100;
     pub const PARKED: u32 = 1_100;
     pub const PEDESTRIANS: u32 = 2_100;
-    pub const PROPS: u32 = 5_000;
-    pub const MAX_PROPS: u32 = 60_000;
+    /// A rider's id is this plus the id of the bicycle or motorcycle it sits on.
+    pub const RIDERS: u32 = 4_000;
+    pub const PROPS: u32 = 6_000;
+    pub const MAX_PROPS: u32 = 59_000;
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

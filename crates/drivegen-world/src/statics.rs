@@ -1,0 +1,360 @@
+//! Static geometry from a plan: ground, roads, sidewalks, markings, crosswalks and props.
+
+use drivegen_labels::Class;
+use drivegen_labels::math::{Iso3, M3, V3, v3};
+use drivegen_plan::geom::{Polyline, V2};
+use drivegen_plan::topdown::DASH;
+use drivegen_plan::{
+    JunctionKind, LampState, MarkingRole, PropKind, ScenePlan, SignKind, WalkwayKind,
+};
+use drivegen_scenario::MarkingStyle;
+
+use crate::mesh::{PartsBuilder, Surface};
+use crate::{BoxDims, WorldObject};
+
+/// Kerb height: sidewalks stand this far above the carriageway (m).
+pub const KERB: f64 = 0.15;
+const PAINT_Z: f64 = 0.012;
+const GROUND_Z: f64 = -0.03;
+
+fn lift(p: V2, z: f64) -> V3 {
+    v3(p.x, p.y, z)
+}
+
+fn lifted(line: &Polyline, z: f64) -> Vec<V3> {
+    line.points.iter().map(|p| lift(*p, z)).collect()
+}
+
+fn thick_line(parts: &mut PartsBuilder, surface: Surface, a: V2, b: V2, width: f64) {
+    let n = (b - a).normalized().perp() * (width / 2.0);
+    parts.mesh(surface).quad(
+        lift(a - n, PAINT_Z),
+        lift(b - n, PAINT_Z),
+        lift(b + n, PAINT_Z),
+        lift(a + n, PAINT_Z),
+    );
+}
+
+/// Ground, carriageways and paint: one object per stuff class (road 7, sidewalk 8, terrain 22).
+pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
+    let net = &plan.network;
+    let mut road = PartsBuilder::default();
+    let mut walk = PartsBuilder::default();
+    let mut ground = PartsBuilder::default();
+
+    // Terrain: one large quad under everything.
+    let (mut lo, mut hi) = (
+        V2 {
+            x: -100.0,
+            y: -100.0,
+        },
+        V2 { x: 100.0, y: 100.0 },
+    );
+    for r in &net.roads {
+        for p in &r.reference.points {
+            lo = V2 {
+                x: lo.x.min(p.x),
+                y: lo.y.min(p.y),
+            };
+            hi = V2 {
+                x: hi.x.max(p.x),
+                y: hi.y.max(p.y),
+            };
+        }
+    }
+    let m = 400.0;
+    ground.mesh(Surface::Grass).quad(
+        v3(lo.x - m, lo.y - m, GROUND_Z),
+        v3(hi.x + m, lo.y - m, GROUND_Z),
+        v3(hi.x + m, hi.y + m, GROUND_Z),
+        v3(lo.x - m, hi.y + m, GROUND_Z),
+    );
+
+    for r in &net.roads {
+        let left =
+            r.reference.offset(
+                r.left_width()
+                    .max(if r.lanes_left == 0 { 0.3 } else { 0.0 }),
+            );
+        let right = r.reference.offset(-r.right_width());
+        road.mesh(Surface::Asphalt)
+            .strip(&lifted(&left, 0.0), &lifted(&right, 0.0));
+    }
+    for j in &net.junctions {
+        let area: Vec<V3> = j.area.iter().map(|p| lift(*p, -0.004)).collect();
+        road.mesh(Surface::Asphalt).fan(&area);
+        if let JunctionKind::Roundabout { island_radius, .. } = j.kind {
+            let ring =
+                drivegen_plan::geom::arc(j.center, island_radius, 0.0, std::f64::consts::TAU, 1.5);
+            ground
+                .mesh(Surface::Grass)
+                .fan(&ring.iter().map(|p| lift(*p, KERB)).collect::<Vec<_>>());
+        }
+    }
+    for w in &net.walkways {
+        match w.kind {
+            WalkwayKind::Sidewalk => {
+                let a = w.center.offset(w.width / 2.0);
+                let b = w.center.offset(-w.width / 2.0);
+                walk.mesh(Surface::Sidewalk)
+                    .strip(&lifted(&a, KERB), &lifted(&b, KERB));
+                for edge in [&a, &b] {
+                    let kerb = walk.mesh(Surface::Kerb);
+                    for s in edge.points.windows(2) {
+                        kerb.quad(
+                            lift(s[0], 0.0),
+                            lift(s[1], 0.0),
+                            lift(s[1], KERB),
+                            lift(s[0], KERB),
+                        );
+                    }
+                }
+            }
+            WalkwayKind::Corner => {
+                let top: Vec<V3> = w.outline.iter().map(|p| lift(*p, KERB)).collect();
+                walk.mesh(Surface::Sidewalk).fan(&top);
+                let n = w.outline.len();
+                for i in 0..n {
+                    let (a, b) = (w.outline[i], w.outline[(i + 1) % n]);
+                    walk.mesh(Surface::Kerb).quad(
+                        lift(a, 0.0),
+                        lift(b, 0.0),
+                        lift(b, KERB),
+                        lift(a, KERB),
+                    );
+                }
+            }
+        }
+    }
+    for c in &net.crosswalks {
+        let [a, b, cc, d] = c.corners;
+        let stripes = (d.distance(a) / 0.5).floor() as usize;
+        for k in (0..stripes).step_by(2) {
+            let t0 = k as f64 / stripes as f64;
+            let t1 = (k + 1) as f64 / stripes as f64;
+            road.mesh(Surface::PaintWhite).quad(
+                lift(a.lerp(d, t0), PAINT_Z),
+                lift(b.lerp(cc, t0), PAINT_Z),
+                lift(b.lerp(cc, t1), PAINT_Z),
+                lift(a.lerp(d, t1), PAINT_Z),
+            );
+        }
+    }
+    for mk in &net.markings {
+        let width = if mk.role == MarkingRole::StopLine {
+            0.4
+        } else {
+            0.15
+        };
+        let (surface, dashed, double) = match mk.style {
+            MarkingStyle::None => continue,
+            MarkingStyle::SolidWhite => (Surface::PaintWhite, false, false),
+            MarkingStyle::DashedWhite => (Surface::PaintWhite, true, false),
+            MarkingStyle::SolidYellow => (Surface::PaintYellow, false, false),
+            MarkingStyle::DashedYellow => (Surface::PaintYellow, true, false),
+            MarkingStyle::DoubleSolidYellow => (Surface::PaintYellow, false, true),
+        };
+        let lines = if double {
+            vec![mk.line.offset(0.15), mk.line.offset(-0.15)]
+        } else {
+            vec![mk.line.clone()]
+        };
+        for line in lines {
+            if dashed {
+                for (a, b) in line.dashes(DASH.0, DASH.1) {
+                    thick_line(&mut road, surface, a, b, width);
+                }
+            } else {
+                for w in line.points.windows(2) {
+                    thick_line(&mut road, surface, w[0], w[1], width);
+                }
+            }
+        }
+    }
+    let stuff = |id: u16, class: Class, parts: PartsBuilder| WorldObject {
+        id,
+        class,
+        parts: parts.finish(),
+        label_box: None,
+        signal: None,
+    };
+    vec![
+        stuff(7, Class::Road, road),
+        stuff(8, Class::Sidewalk, walk),
+        stuff(22, Class::Terrain, ground),
+    ]
+}
+
+fn sign_color(kind: SignKind) -> [u8; 3] {
+    match kind {
+        SignKind::Stop | SignKind::NoEntry => [200, 20, 25],
+        SignKind::Yield | SignKind::SpeedLimit => [235, 235, 230],
+        SignKind::Parking => [20, 60, 170],
+    }
+}
+
+/// One object per prop, with its instance id and label box.
+pub fn props(plan: &ScenePlan) -> Vec<WorldObject> {
+    let lights_on = plan.environment.street_lights_on;
+    plan.props
+        .iter()
+        .map(|p| {
+            let mut parts = PartsBuilder::default();
+            let frame = Iso3 {
+                rotation: M3::rot_z(p.pose.yaw),
+                translation: v3(p.pose.x, p.pose.y, 0.0),
+            };
+            let (l, w, h) = (p.size.length, p.size.width, p.size.height);
+            let mut signal = None;
+            let class = match p.kind {
+                PropKind::Building => {
+                    parts.mesh(Surface::Facade(p.color)).cuboid_posed(
+                        &frame,
+                        v3(0.0, 0.0, 0.0),
+                        l,
+                        w,
+                        h,
+                    );
+                    windows(&mut parts, &frame, l, w, h, p.detail);
+                    Class::Building
+                }
+                PropKind::Tree => {
+                    let trunk_h = h * 0.4;
+                    parts.mesh(Surface::Bark).cuboid_posed(
+                        &frame,
+                        v3(0.0, 0.0, 0.0),
+                        0.35,
+                        0.35,
+                        trunk_h,
+                    );
+                    let crown = parts.mesh(Surface::Foliage(p.color));
+                    crown.cuboid_posed(&frame, v3(0.0, 0.0, trunk_h), l, w * 0.7, h - trunk_h);
+                    crown.cuboid_posed(
+                        &frame,
+                        v3(0.0, 0.0, trunk_h + 0.3),
+                        l * 0.7,
+                        w,
+                        (h - trunk_h) * 0.8,
+                    );
+                    Class::Vegetation
+                }
+                PropKind::Pole => {
+                    parts
+                        .mesh(Surface::Metal)
+                        .cuboid_posed(&frame, v3(0.0, 0.0, 0.0), l, w, h);
+                    Class::Pole
+                }
+                PropKind::StreetLight => {
+                    parts
+                        .mesh(Surface::Metal)
+                        .cuboid_posed(&frame, v3(0.0, 0.0, 0.0), l, w, h);
+                    parts.mesh(Surface::Metal).cuboid_posed(
+                        &frame,
+                        v3(0.9, 0.0, h - 0.15),
+                        1.8,
+                        0.15,
+                        0.15,
+                    );
+                    let lamp = if lights_on {
+                        Surface::Lamp([255, 236, 190], 40.0)
+                    } else {
+                        Surface::DarkMetal
+                    };
+                    parts
+                        .mesh(lamp)
+                        .cuboid_posed(&frame, v3(1.6, 0.0, h - 0.3), 0.6, 0.3, 0.15);
+                    Class::Pole
+                }
+                PropKind::Sign(kind) => {
+                    parts.mesh(Surface::Metal).cuboid_posed(
+                        &frame,
+                        v3(0.0, 0.0, 0.0),
+                        0.08,
+                        0.08,
+                        h - 0.7,
+                    );
+                    parts
+                        .mesh(Surface::SignFace(sign_color(kind)))
+                        .cuboid_posed(&frame, v3(0.0, 0.0, h - 0.75), l, w, 0.7);
+                    Class::TrafficSign
+                }
+                PropKind::TrafficLight { junction, group } => {
+                    parts.mesh(Surface::Metal).cuboid_posed(
+                        &frame,
+                        v3(0.0, 0.0, 0.0),
+                        0.15,
+                        0.15,
+                        h - 0.9,
+                    );
+                    parts.mesh(Surface::DarkMetal).cuboid_posed(
+                        &frame,
+                        v3(0.0, 0.0, h - 0.95),
+                        0.3,
+                        0.35,
+                        0.95,
+                    );
+                    signal = Some((junction, group));
+                    for (k, state) in [LampState::Red, LampState::Amber, LampState::Green]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let z = h - 0.3 - 0.3 * k as f64;
+                        parts.mesh(Surface::SignalLamp(state)).cuboid_posed(
+                            &frame,
+                            v3(0.16, 0.0, z - 0.1),
+                            0.04,
+                            0.2,
+                            0.2,
+                        );
+                    }
+                    Class::TrafficLight
+                }
+            };
+            WorldObject {
+                id: p.id as u16,
+                class,
+                parts: parts.finish(),
+                label_box: Some(BoxDims {
+                    base: v3(p.pose.x, p.pose.y, 0.0),
+                    yaw: p.pose.yaw,
+                    length: l,
+                    width: w,
+                    height: h,
+                }),
+                signal,
+            }
+        })
+        .collect()
+}
+
+/// Window quads on the four facades: rows every 3.2 m, columns every 3 m, a few dark.
+fn windows(parts: &mut PartsBuilder, frame: &Iso3, l: f64, w: f64, h: f64, detail: u32) {
+    let mut bits = detail;
+    let mesh = parts.mesh(Surface::Window);
+    let floors = ((h - 1.0) / 3.2).floor() as usize;
+    for (face_len, depth, rot) in [
+        (l, w, 0.0),
+        (w, l, std::f64::consts::FRAC_PI_2),
+        (l, w, std::f64::consts::PI),
+        (w, l, -std::f64::consts::FRAC_PI_2),
+    ] {
+        let face = Iso3 {
+            rotation: frame.rotation.mul(&M3::rot_z(rot)),
+            translation: frame.translation,
+        };
+        let cols = ((face_len - 1.0) / 3.0).floor() as usize;
+        for f in 0..floors {
+            for c in 0..cols {
+                bits = bits.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                if bits >> 29 == 0 {
+                    continue;
+                }
+                let x = -face_len / 2.0 + 1.5 + 3.0 * c as f64 + 0.5;
+                let z = 1.0 + 3.2 * f as f64 + 0.9;
+                let y = -(depth / 2.0) - 0.03;
+                let q = |dx: f64, dz: f64| face.apply(v3(x + dx, y, z + dz));
+                mesh.quad(q(0.0, 0.0), q(1.4, 0.0), q(1.4, 1.5), q(0.0, 1.5));
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The deterministic traffic core: vehicles follow their route's lane centrelines with
+//! the Intelligent Driver Model, stop for red and amber lights and for pedestrians on
+//! crosswalks ahead; pedestrians walk their paths. Kinematic: actors are placed exactly
+//! on the centreline (no lateral dynamics), so the same plan always gives the same
+//! trajectories. Lane changes are not simulated (vehicles keep their planned lanes).
+
+use drivegen_plan::geom::{Obb, Polyline, Pose2, V2};
+use drivegen_plan::surface::point_in_polygon;
+use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
+
+/// How far ahead a vehicle looks for leaders, stop lines and crosswalks (m).
+const LOOKAHEAD: f64 = 60.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentState {
+    pub id: u32,
+    pub pose: Pose2,
+    pub speed: f64,
+    /// Walking cycle phase (radians) for pedestrians.
+    pub walk_phase: f64,
+    /// Index into the agent's lane sequence (vehicles) or arc length on its path.
+    lane_idx: usize,
+    s: f64,
+}
+
+#[derive(Clone, Debug)]
+enum Motion {
+    Drive {
+        lanes: Vec<u32>,
+        desired: f64,
+        idm: Idm,
+    },
+    Parked,
+    Walk {
+        path: Polyline,
+        speed: f64,
+    },
+}
+
+/// A pair of actors whose footprints touched at some step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Contact {
+    pub a: u32,
+    pub b: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct TrafficSim {
+    agents: Vec<AgentState>,
+    motions: Vec<Motion>,
+    lengths: Vec<(f64, f64)>,
+    pub time: f64,
+}
+
+fn idm_accel(idm: &Idm, v: f64, v0: f64, gap: f64, dv: f64) -> f64 {
+    let v0 = v0.max(0.1);
+    let s_star = idm.min_gap
+        + (v * idm.time_headway + v * dv / (2.0 * (idm.max_accel * idm.comfortable_decel).sqrt()))
+            .max(0.0);
+    let free = 1.0 - (v / v0).powi(4);
+    let interaction = (s_star / gap.max(0.1)).powi(2);
+    (idm.max_accel * (free - interaction)).max(-9.0)
+}
+
+impl TrafficSim {
+    pub fn new(plan: &ScenePlan) -> TrafficSim {
+        let mut agents = Vec::new();
+        let mut motions = Vec::new();
+        let mut lengths = Vec::new();
+        for a in &plan.actors {
+            let motion = match (&a.behavior, a.lane) {
+                (
+                    Behavior::Drive {
+                        desired_speed, idm, ..
+                    },
+                    Some(lane),
+                ) => {
+                    let mut lanes = vec![lane];
+                    lanes.extend_from_slice(&a.route);
+                    Motion::Drive {
+                        lanes,
+                        desired: *desired_speed,
+                        idm: *idm,
+                    }
+                }
+                (Behavior::Walk { path, speed, .. }, _) => Motion::Walk {
+                    path: path.clone(),
+                    speed: *speed,
+                },
+                _ => Motion::Parked,
+            };
+            let speed = match &motion {
+                // Start near the desired speed so the warm-up is short.
+                Motion::Drive { desired, .. } => desired * 0.8,
+                Motion::Walk { speed, .. } => *speed,
+                Motion::Parked => 0.0,
+            };
+            agents.push(AgentState {
+                id: a.id,
+                pose: a.pose,
+                speed,
+                walk_phase: 0.0,
+                lane_idx: 0,
+                s: if matches!(motion, Motion::Drive { .. }) {
+                    a.s
+                } else {
+                    0.0
+                },
+            });
+            motions.push(motion);
+            lengths.push((a.size.length, a.size.width));
+        }
+        TrafficSim {
+            agents,
+            motions,
+            lengths,
+            time: 0.0,
+        }
+    }
+
+    /// Agents in plan order (ego first, then by id).
+    pub fn agents(&self) -> &[AgentState] {
+        &self.agents
+    }
+
+    /// Distance along `lanes` from (idx, s) to (idx2, s2), if s2 lies ahead within reach.
+    fn distance_ahead(
+        plan: &ScenePlan,
+        lanes: &[u32],
+        idx: usize,
+        s: f64,
+        target_lane: u32,
+        target_s: f64,
+    ) -> Option<f64> {
+        let mut acc = -s;
+        for (k, lane) in lanes.iter().enumerate().skip(idx) {
+            if *lane == target_lane && (k > idx || target_s >= s) {
+                return Some(acc + target_s);
+            }
+            acc += plan.lane(*lane)?.length;
+            if acc > LOOKAHEAD {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Advances the world by `dt` seconds.
+    pub fn step(&mut self, plan: &ScenePlan, dt: f64) {
+        let snapshot = self.agents.clone();
+        // Pedestrians standing on crosswalks block traffic.
+        let occupied: Vec<&[V2; 4]> = plan
+            .network
+            .crosswalks
+            .iter()
+            .map(|c| &c.corners)
+            .filter(|corners| {
+                snapshot.iter().zip(&self.motions).any(|(a, m)| {
+                    matches!(m, Motion::Walk { .. }) && point_in_polygon(a.pose.pos(), &corners[..])
+                })
+            })
+            .collect();
+        for i in 0..self.agents.len() {
+            match &self.motions[i] {
+                Motion::Parked => {}
+                Motion::Walk { path, speed } => {
+                    let agent = &mut self.agents[i];
+                    let length = path.length();
+                    if agent.s < length {
+                        agent.s = (agent.s + speed * dt).min(length);
+                        let (p, t) = path.sample(agent.s);
+                        agent.pose = Pose2::at(p, t.angle());
+                        agent.speed = *speed;
+                        // About one stride (two steps) per 1.4 m.
+                        agent.walk_phase += speed * dt / 1.4 * std::f64::consts::TAU;
+                    } else {
+                        agent.speed = 0.0;
+                    }
+                }
+                Motion::Drive {
+                    lanes,
+                    desired,
+                    idm,
+                } => {
+                    let me = &snapshot[i];
+                    let (my_len, _) = self.lengths[i];
+                    let mut gap = f64::INFINITY;
+                    let mut dv = 0.0;
+                    // Leaders: other drivers on my lane sequence ahead.
+                    for (j, other) in snapshot.iter().enumerate() {
+                        if j == i {
+                            continue;
+                        }
+                        let lane_s = match &self.motions[j] {
+                            Motion::Drive { lanes: ol, .. } => Some((ol[other.lane_idx], other.s)),
+                            Motion::Parked => {
+                                plan.actors.get(j).and_then(|a| a.lane.map(|l| (l, a.s)))
+                            }
+                            Motion::Walk { .. } => None,
+                        };
+                        let Some((ol, os)) = lane_s else { continue };
+                        if plan.actors.get(j).is_some_and(|a| a.role == Role::Parked) {
+                            continue; // parked cars stand at the kerb, beside the lane
+                        }
+                        if let Some(d) =
+                            Self::distance_ahead(plan, lanes, me.lane_idx, me.s, ol, os)
+                        {
+                            let g = d - (my_len + self.lengths[j].0) / 2.0;
+                            if d > 0.0 && g < gap {
+                                gap = g;
+                                dv = me.speed - other.speed;
+                            }
+                        }
+                    }
+                    // Stop lines with a red or amber light, the end of the route, occupied crosswalks.
+                    let mut acc = -me.s;
+                    for (k, lane_id) in lanes.iter().enumerate().skip(me.lane_idx) {
+                        let Some(lane) = plan.lane(*lane_id) else {
+                            break;
+                        };
+                        if let Some(stop) = lane.stop {
+                            let signal = plan
+                                .network
+                                .junctions
+                                .get(stop.junction as usize)
+                                .and_then(|j| j.signal);
+                            let must_stop = signal.is_some_and(|sig| {
+                                sig.state(stop.group, self.time) != LampState::Green
+                            });
+                            let d = acc + stop.s - my_len / 2.0;
+                            // Already over the line (or too close to stop on amber): go on.
+                            if must_stop && d > 0.5 && !(k == me.lane_idx && stop.s < me.s) {
+                                gap = gap.min(d);
+                                dv = me.speed;
+                            }
+                        }
+                        for c in &occupied {
+                            let mut s = if k == me.lane_idx { me.s } else { 0.0 };
+                            while s < lane.length && acc + s < LOOKAHEAD {
+                                if point_in_polygon(lane.center.sample(s).0, &c[..]) {
+                                    let d = acc + s - my_len / 2.0 - 1.0;
+                                    if d > 0.0 && d < gap {
+                                        gap = d;
+                                        dv = me.speed;
+                                    }
+                                    break;
+                                }
+                                s += 1.0;
+                            }
+                        }
+                        acc += lane.length;
+                        // The end of the route is a wall: brake to a stop before it.
+                        let to_end = acc - my_len / 2.0;
+                        if k + 1 == lanes.len() && to_end < gap {
+                            gap = to_end;
+                            dv = me.speed;
+                        }
+                        if acc > LOOKAHEAD {
+                            break;
+                        }
+                    }
+                    let a = idm_accel(idm, me.speed, *desired, gap, dv);
+                    let agent = &mut self.agents[i];
+                    agent.speed = (agent.speed + a * dt).max(0.0);
+                    agent.s += agent.speed * dt;
+                    while let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
+                        if agent.s <= lane.length || agent.lane_idx + 1 >= lanes.len() {
+                            agent.s = agent.s.min(lane.length);
+                            break;
+                        }
+                        agent.s -= lane.length;
+                        agent.lane_idx += 1;
+                    }
+                    if let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
+                        agent.pose = lane.center.pose_at(agent.s);
+                    }
+                }
+            }
+        }
+        self.time += dt;
+    }
+
+    /// Pairs of actors whose footprints overlap now, in id order.
+    pub fn contacts(&self) -> Vec<Contact> {
+        let boxes: Vec<Obb> = self
+            .agents
+            .iter()
+            .zip(&self.lengths)
+            .map(|(a, (l, w))| Obb {
+                center: a.pose.pos(),
+                yaw: a.pose.yaw,
+                half_length: l / 2.0,
+                half_width: w / 2.0,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                if boxes[i].overlaps(&boxes[j]) {
+                    let (a, b) = (self.agents[i].id, self.agents[j].id);
+                    out.push(Contact {
+                        a: a.min(b),
+                        b: a.max(b),
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|c| (c.a, c.b));
+        out
+    }
+}
