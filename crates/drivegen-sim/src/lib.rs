@@ -1,1 +1,494 @@
-//! Headless simulation engine (work in progress): builds a Bevy world from a `ScenePlan`.
+//! The headless engine: a Bevy app built from a `ScenePlan`, stepped manually at the
+//! plan's fixed rate, rendering each sensor camera into an image that is copied back,
+//! with labels from the CPU label pass over the same geometry.
+//!
+//! ```no_run
+//! let scenario = drivegen_scenario::load_default().expect("valid").scenario;
+//! let plan = drivegen_plan::plan(&scenario, 0).expect("plannable");
+//! let mut engine = drivegen_sim::Engine::new(plan, drivegen_sim::EngineOptions::default()).expect("renderer");
+//! for frame in &mut engine {
+//!     let frame = frame.expect("frame");
+//!     println!("frame {} has {} labels", frame.index, frame.cameras[0].labels.len());
+//! }
+//! ```
+
+pub mod capture;
+pub mod convert;
+pub mod scene;
+
+use std::time::{Duration, Instant};
+
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::pbr::{DistanceFog, FogFalloff};
+use bevy::prelude::*;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::render::render_resource::{TextureFormat, TextureUsages};
+use bevy::window::ExitCondition;
+use drivegen_labels::{Camera as LabelCamera, IdDepth, ObjectLabel};
+use drivegen_plan::ScenePlan;
+use drivegen_plan::geom::Pose2;
+use drivegen_world::traffic::{Contact, TrafficSim};
+use drivegen_world::{World as SceneWorld, advance_to};
+
+use capture::{CapturePlugin, CaptureReceiver, CaptureTag, CaptureTarget, Captured};
+use scene::{FrameInput, SceneModels, ScenePlugin, SensorCamera};
+
+/// Updates allowed for shader compilation before the first capture.
+const WARM_UP_LIMIT: u64 = 2000;
+
+/// Quality and output knobs.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Render RGB with Bevy. Without it only the CPU label pass runs (no GPU needed).
+    pub rgb: bool,
+    /// Sun shadows (about a third slower on a CPU renderer).
+    pub shadows: bool,
+    /// 4x multisampling of the RGB image.
+    pub msaa: bool,
+    /// How long to wait for one readback before giving up.
+    pub readback_timeout: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            rgb: true,
+            shadows: false,
+            msaa: false,
+            readback_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "no Vulkan adapter found: {0}\n  = hint: install a GPU driver, or Mesa's software Vulkan (`apt-get install mesa-vulkan-drivers libvulkan1`); `--no-rgb` renders labels without a GPU"
+    )]
+    NoAdapter(String),
+    #[error("the renderer failed: {0}")]
+    Renderer(String),
+    #[error("the renderer delivered no image for frame {frame} within {seconds} s")]
+    ReadbackTimeout { frame: u32, seconds: u64 },
+}
+
+/// One camera's view of one capture.
+#[derive(Clone, Debug)]
+pub struct CameraFrame {
+    pub name: String,
+    pub camera: LabelCamera,
+    /// sRGB RGBA8, row-major, when RGB rendering is on.
+    pub rgba: Option<Vec<u8>>,
+    /// Instance ids and depth (m) from the label pass.
+    pub ids: IdDepth,
+    pub labels: Vec<ObjectLabel>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub index: u32,
+    pub step: u64,
+    /// Simulation time (s).
+    pub time: f64,
+    pub ego: Pose2,
+    pub ego_speed: f64,
+    pub cameras: Vec<CameraFrame>,
+    /// Actors whose footprints touch at this capture.
+    pub contacts: Vec<Contact>,
+}
+
+/// Where the time of a run went, in seconds.
+#[derive(Clone, Debug, Default)]
+pub struct StageTimes {
+    pub startup: f64,
+    pub simulate: f64,
+    /// Render and readback (overlapping the label pass).
+    pub render: f64,
+    pub label: f64,
+}
+
+pub struct Engine {
+    plan: ScenePlan,
+    world: SceneWorld,
+    sim: TrafficSim,
+    app: Option<App>,
+    next_tick: usize,
+    options: EngineOptions,
+    pub times: StageTimes,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("scenario", &self.plan.scenario)
+            .field("next_tick", &self.next_tick)
+            .finish()
+    }
+}
+
+/// Fails with a clear error when no Vulkan adapter exists (instead of Bevy's panic).
+pub fn probe_adapter() -> Result<String, EngineError> {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    desc.backends = wgpu::Backends::VULKAN;
+    let instance = wgpu::Instance::new(desc);
+    let adapter = futures_lite::future::block_on(
+        instance.request_adapter(&wgpu::RequestAdapterOptions::default()),
+    )
+    .map_err(|e| EngineError::NoAdapter(e.to_string()))?;
+    let info = adapter.get_info();
+    Ok(format!("{} ({:?})", info.name, info.device_type))
+}
+
+impl Engine {
+    pub fn new(plan: ScenePlan, options: EngineOptions) -> Result<Engine, EngineError> {
+        let started = Instant::now();
+        let world = SceneWorld::build(&plan);
+        let sim = TrafficSim::new(&plan);
+        let app = if options.rgb {
+            Some(build_app(&plan, &world, &options)?)
+        } else {
+            None
+        };
+        let mut engine = Engine {
+            plan,
+            world,
+            sim,
+            app,
+            next_tick: 0,
+            options,
+            times: StageTimes::default(),
+        };
+        engine.warm_up()?;
+        engine.times.startup = started.elapsed().as_secs_f64();
+        Ok(engine)
+    }
+
+    pub fn plan(&self) -> &ScenePlan {
+        &self.plan
+    }
+
+    pub fn world(&self) -> &SceneWorld {
+        &self.world
+    }
+
+    /// Captures in the run.
+    pub fn frame_count(&self) -> usize {
+        self.plan.schedule.ticks.len()
+    }
+
+    fn camera_poses(&self) -> Vec<LabelCamera> {
+        let ego = self
+            .sim
+            .agents()
+            .first()
+            .map(|a| a.pose)
+            .unwrap_or_default();
+        self.plan
+            .sensors
+            .cameras
+            .iter()
+            .map(|c| LabelCamera::new(c, &ego))
+            .collect()
+    }
+
+    fn set_input(&mut self) {
+        let cameras: Vec<_> = self
+            .camera_poses()
+            .iter()
+            .map(|c| c.world_from_camera)
+            .collect();
+        let input = FrameInput {
+            time: self.sim.time,
+            agents: self.sim.agents().to_vec(),
+            cameras,
+        };
+        if let Some(app) = &mut self.app {
+            app.world_mut().insert_resource(input);
+        }
+    }
+
+    /// Renders the first capture until every render pipeline is compiled (Bevy compiles
+    /// them in the background and skips what is not ready) and two images in a row agree.
+    fn warm_up(&mut self) -> Result<(), EngineError> {
+        let Some(first) = self.plan.schedule.ticks.first().map(|t| t.step) else {
+            return Ok(());
+        };
+        advance_to(
+            &mut self.sim,
+            &self.plan,
+            first,
+            self.plan.schedule.sim_rate,
+        );
+        self.set_input();
+        let mut previous: Option<Vec<Vec<u8>>> = None;
+        for n in 0..WARM_UP_LIMIT {
+            let images = self.render(u64::MAX - n)?;
+            let waiting = self.app.as_ref().map_or(0, |app| {
+                app.sub_app(bevy::render::RenderApp)
+                    .world()
+                    .get_resource::<bevy::render::render_resource::PipelineCache>()
+                    .map_or(0, |cache| cache.waiting_pipelines().count())
+            });
+            if waiting == 0 && previous.as_ref() == Some(&images) {
+                return Ok(());
+            }
+            previous = Some(images);
+        }
+        Err(EngineError::Renderer(format!(
+            "render pipelines were still compiling after {WARM_UP_LIMIT} frames"
+        )))
+    }
+
+    fn render(&mut self, tag: u64) -> Result<Vec<Vec<u8>>, EngineError> {
+        let frame = self
+            .plan
+            .schedule
+            .ticks
+            .get(self.next_tick)
+            .map_or(0, |t| t.frame);
+        render(
+            &mut self.app,
+            self.plan.sensors.cameras.len(),
+            self.options.readback_timeout,
+            tag,
+            frame,
+        )
+    }
+
+    /// Simulates to the next capture, renders and labels it.
+    pub fn next_frame(&mut self) -> Option<Result<Frame, EngineError>> {
+        let tick = self.plan.schedule.ticks.get(self.next_tick)?.clone();
+        let t0 = Instant::now();
+        advance_to(
+            &mut self.sim,
+            &self.plan,
+            tick.step,
+            self.plan.schedule.sim_rate,
+        );
+        self.set_input();
+        let t1 = Instant::now();
+        self.times.simulate += (t1 - t0).as_secs_f64();
+
+        let cameras = self.camera_poses();
+        let firing: Vec<usize> = tick.cameras.iter().map(|c| usize::from(*c)).collect();
+        // The label pass runs on another thread while Bevy renders.
+        let (world, plan, agents) = (&self.world, &self.plan, self.sim.agents().to_vec());
+        let (app, timeout) = (&mut self.app, self.options.readback_timeout);
+        let cams = &cameras;
+        let (rendered, labelled) = std::thread::scope(|s| {
+            let labels = s.spawn(move || {
+                let start = Instant::now();
+                let out: Vec<_> = firing
+                    .iter()
+                    .map(|&i| (i, world.label_frame(plan, &agents, &cams[i])))
+                    .collect();
+                (out, start.elapsed().as_secs_f64())
+            });
+            let start = Instant::now();
+            let rendered = render(
+                app,
+                plan.sensors.cameras.len(),
+                timeout,
+                u64::from(tick.frame),
+                tick.frame,
+            );
+            let render_time = start.elapsed().as_secs_f64();
+            (rendered.map(|r| (r, render_time)), labels.join())
+        });
+        let (images, render_time) = match rendered {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let Ok((labels, label_time)) = labelled else {
+            return Some(Err(EngineError::Renderer("the label pass panicked".into())));
+        };
+        self.times.render += render_time;
+        self.times.label += label_time;
+
+        let mut frames = Vec::new();
+        for (i, (ids, object_labels)) in labels {
+            let c = &self.plan.sensors.cameras[i];
+            let rgba = images.get(i).filter(|img| !img.is_empty()).cloned();
+            frames.push(CameraFrame {
+                name: c.name.clone(),
+                camera: cameras[i].clone(),
+                rgba,
+                ids,
+                labels: object_labels,
+            });
+        }
+        let ego = self
+            .sim
+            .agents()
+            .first()
+            .map(|a| (a.pose, a.speed))
+            .unwrap_or_default();
+        self.next_tick += 1;
+        Some(Ok(Frame {
+            index: tick.frame,
+            step: tick.step,
+            time: tick.time,
+            ego: ego.0,
+            ego_speed: ego.1,
+            cameras: frames,
+            contacts: self.sim.contacts(),
+        }))
+    }
+}
+
+impl Iterator for Engine {
+    type Item = Result<Frame, EngineError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_frame()
+    }
+}
+
+/// One update with a capture tag; returns each camera's RGBA (empty without RGB).
+fn render(
+    app: &mut Option<App>,
+    cameras: usize,
+    timeout: Duration,
+    tag: u64,
+    frame: u32,
+) -> Result<Vec<Vec<u8>>, EngineError> {
+    let Some(app) = app else {
+        return Ok(vec![Vec::new(); cameras]);
+    };
+    app.world_mut().insert_resource(CaptureTag(Some(tag)));
+    app.update();
+    let receiver = app.world().resource::<CaptureReceiver>().0.clone();
+    let mut out: Vec<Option<Vec<u8>>> = vec![None; cameras];
+    let deadline = Instant::now() + timeout;
+    while out.iter().any(Option::is_none) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok(Ok(Captured {
+                tag: t,
+                camera,
+                rgba,
+                ..
+            })) if t == tag => {
+                if let Some(slot) = out.get_mut(usize::from(camera)) {
+                    *slot = Some(rgba);
+                }
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(EngineError::Renderer(e)),
+            Err(_) => {
+                return Err(EngineError::ReadbackTimeout {
+                    frame,
+                    seconds: timeout.as_secs(),
+                });
+            }
+        }
+    }
+    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+fn build_app(
+    plan: &ScenePlan,
+    world: &SceneWorld,
+    options: &EngineOptions,
+) -> Result<App, EngineError> {
+    probe_adapter()?;
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: None,
+                exit_condition: ExitCondition::DontExit,
+                close_when_requested: false,
+                ..default()
+            })
+            .disable::<PipelinedRenderingPlugin>()
+            .disable::<bevy::log::LogPlugin>(),
+    )
+    .add_plugins((CapturePlugin, ScenePlugin));
+    app.finish();
+    app.cleanup();
+
+    let env = &plan.environment;
+    let sky = convert::sky_color(env);
+    app.insert_resource(ClearColor(sky));
+    let ambient_nits = (60.0 + 700.0 * env.ambient) as f32;
+    app.insert_resource(GlobalAmbientLight {
+        color: sky,
+        brightness: ambient_nits,
+        ..default()
+    });
+    let limbs = world
+        .actors
+        .iter()
+        .map(|a| {
+            (
+                a.model.limbs.clone(),
+                a.model.rider.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    app.insert_resource(SceneModels {
+        plan: plan.clone(),
+        limbs,
+    });
+
+    let w = app.world_mut();
+    let root = scene::spawn_world(w, world, plan);
+    let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
+    let illuminance =
+        12_000.0 * sun_up * (1.0 - 0.75 * env.cloudiness as f32) * (1.0 - 0.5 * env.rain as f32);
+    let sun = convert::sun_direction(env);
+    w.spawn((
+        DirectionalLight {
+            illuminance,
+            shadow_maps_enabled: options.shadows,
+            ..default()
+        },
+        Transform::default().looking_to(sun, Vec3::Z),
+        ChildOf(root),
+    ));
+    for (i, c) in plan.sensors.cameras.iter().enumerate() {
+        let mut image =
+            Image::new_target_texture(c.width, c.height, TextureFormat::Rgba8UnormSrgb, None);
+        image.texture_descriptor.usage |= TextureUsages::COPY_SRC;
+        let handle = w.resource_mut::<Assets<Image>>().add(image);
+        let mut cam = w.spawn((
+            Camera3d::default(),
+            Camera {
+                order: i as isize,
+                clear_color: ClearColorConfig::Custom(sky),
+                ..default()
+            },
+            bevy::camera::RenderTarget::Image(handle.clone().into()),
+            Projection::Perspective(PerspectiveProjection {
+                fov: c.vfov_deg.to_radians() as f32,
+                aspect_ratio: c.width as f32 / c.height as f32,
+                near: 0.1,
+                far: 3000.0,
+                ..default()
+            }),
+            Tonemapping::AcesFitted,
+            if options.msaa {
+                Msaa::Sample4
+            } else {
+                Msaa::Off
+            },
+            Transform::IDENTITY,
+            SensorCamera(i),
+            CaptureTarget {
+                camera: i as u8,
+                image: handle,
+            },
+            ChildOf(root),
+        ));
+        if env.fog_density > 0.0 {
+            cam.insert(DistanceFog {
+                color: sky,
+                falloff: FogFalloff::Exponential {
+                    density: env.fog_density as f32,
+                },
+                ..default()
+            });
+        }
+    }
+    Ok(app)
+}

@@ -29,6 +29,8 @@ enum Command {
     Validate(commands::validate::Args),
     /// Plan one scene variant: writes the ScenePlan (RON) and a top-down map PNG.
     Plan(commands::plan::Args),
+    /// Render a scenario (the embedded default when none is given) into a labeled dataset.
+    Render(commands::render::Args),
 }
 
 /// An error caused by the user's input (exit code 2) rather than by the tool.
@@ -47,6 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(args, cli.quiet),
         Command::Plan(args) => commands::plan::run(args, cli.quiet),
+        Command::Render(args) => commands::render::run(args, cli.quiet),
     }
 }
 

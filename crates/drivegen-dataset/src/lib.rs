@@ -1,0 +1,289 @@
+//! Dataset output. The native layout, per variant and camera:
+//!
+//! ```text
+//! OUT/run.json                          tool version, scenario, seed, variants written
+//! OUT/scenario.ron                      the scenario as loaded (extends merged)
+//! OUT/v000/calibration.json             per camera: K, size, camera-to-ego
+//! OUT/v000/<camera>/rgb/000000.png      8-bit sRGB
+//! OUT/v000/<camera>/instance/000000.png 16-bit instance ids (actor/prop ids; stuff = Cityscapes id)
+//! OUT/v000/<camera>/semantic/000000.png 8-bit Cityscapes labelIds
+//! OUT/v000/<camera>/depth/000000.png    16-bit z-depth, metres x 256, 0 = invalid/sky
+//! OUT/v000/<camera>/labels/000000.json  per-object labels, ego pose, camera pose
+//! ```
+//!
+//! Frames are encoded and written by a pool of threads fed through a bounded channel, so
+//! the simulation waits for disk only when the channel is full. Every file is written to
+//! a temporary name and renamed: a crash leaves complete files or none.
+
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+use drivegen_labels::{CITYSCAPES, Camera, ObjectLabel};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error(
+        "cannot write {path}: {source}\n  = hint: check free space and permissions of the output directory"
+    )]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode {path}: {source}")]
+    Encode {
+        path: PathBuf,
+        #[source]
+        source: image::ImageError,
+    },
+    #[error("a writer thread stopped unexpectedly")]
+    WriterGone,
+}
+
+/// Writes bytes atomically: temporary file in the same directory, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
+    let err = |source| DatasetError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let tmp = path.with_extension(format!(
+        "{}.partial",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("tmp")
+    ));
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+fn png(
+    path: &Path,
+    width: u32,
+    height: u32,
+    color: image::ExtendedColorType,
+    data: &[u8],
+) -> Result<Vec<u8>, DatasetError> {
+    let mut out = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    image::ImageEncoder::write_image(encoder, data, width, height, color).map_err(|source| {
+        DatasetError::Encode {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    Ok(out)
+}
+
+/// Everything to write for one camera at one capture.
+#[derive(Debug)]
+pub struct FrameJob {
+    /// `OUT/v000/<camera>`.
+    pub dir: PathBuf,
+    pub frame: u32,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Option<Vec<u8>>,
+    pub ids: Vec<u16>,
+    pub depth: Vec<f32>,
+    /// Instance id -> Cityscapes labelId (65,536 entries).
+    pub semantic_lut: std::sync::Arc<Vec<u8>>,
+    pub labels: FrameLabels,
+}
+
+/// The per-frame JSON.
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameLabels {
+    pub frame: u32,
+    pub time: f64,
+    pub camera: String,
+    /// Ego pose in the world: x, y (m), yaw (rad).
+    pub ego_pose: [f64; 3],
+    pub ego_speed: f64,
+    /// Camera-to-world, 3x4 row-major.
+    pub camera_to_world: [[f64; 4]; 3],
+    pub objects: Vec<ObjectLabel>,
+    /// Pairs of actor ids in contact.
+    pub collisions: Vec<[u32; 2]>,
+}
+
+/// Per-camera calibration for `calibration.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CameraCalibration {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub k: [[f64; 3]; 3],
+    /// Camera-to-ego, 3x4 row-major (camera axes x right, y down, z forward).
+    pub camera_to_ego: [[f64; 4]; 3],
+}
+
+impl CameraCalibration {
+    pub fn new(name: &str, cam: &Camera) -> CameraCalibration {
+        CameraCalibration {
+            name: name.to_string(),
+            width: cam.width,
+            height: cam.height,
+            k: cam.k(),
+            camera_to_ego: cam.ego_from_camera.matrix3x4(),
+        }
+    }
+}
+
+/// Encodes depth as KITTI-style uint16: metres x 256, 0 where invalid or beyond 255 m.
+pub fn depth_u16(depth: &[f32]) -> Vec<u16> {
+    depth
+        .iter()
+        .map(|d| {
+            if d.is_finite() && *d > 0.0 && *d < 255.99 {
+                (d * 256.0).round() as u16
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+fn be_bytes(v: &[u16]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_be_bytes()).collect()
+}
+
+fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
+    let name = format!("{:06}", job.frame);
+    let mut bytes = 0u64;
+    let mut put = |sub: &str, ext: &str, data: Vec<u8>| -> Result<(), DatasetError> {
+        let path = job.dir.join(sub).join(format!("{name}.{ext}"));
+        bytes += data.len() as u64;
+        write_atomic(&path, &data)
+    };
+    let (w, h) = (job.width, job.height);
+    if let Some(rgba) = &job.rgba {
+        let rgb: Vec<u8> = rgba
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        put(
+            "rgb",
+            "png",
+            png(&job.dir, w, h, image::ExtendedColorType::Rgb8, &rgb)?,
+        )?;
+    }
+    // PNG stores 16-bit samples big-endian.
+    put(
+        "instance",
+        "png",
+        png(
+            &job.dir,
+            w,
+            h,
+            image::ExtendedColorType::L16,
+            &be_bytes(&job.ids),
+        )?,
+    )?;
+    let semantic: Vec<u8> = job
+        .ids
+        .iter()
+        .map(|id| {
+            if *id == 0 {
+                23
+            } else {
+                job.semantic_lut[usize::from(*id)]
+            }
+        })
+        .collect();
+    put(
+        "semantic",
+        "png",
+        png(&job.dir, w, h, image::ExtendedColorType::L8, &semantic)?,
+    )?;
+    put(
+        "depth",
+        "png",
+        png(
+            &job.dir,
+            w,
+            h,
+            image::ExtendedColorType::L16,
+            &be_bytes(&depth_u16(&job.depth)),
+        )?,
+    )?;
+    let json = serde_json::to_vec_pretty(&job.labels).unwrap_or_default();
+    put("labels", "json", json)?;
+    Ok(bytes)
+}
+
+/// Colourises a Cityscapes labelId image with the official palette (for previews).
+pub fn colorize(semantic: &[u8]) -> Vec<u8> {
+    semantic
+        .iter()
+        .flat_map(|id| {
+            CITYSCAPES
+                .get(usize::from(*id))
+                .map_or([0, 0, 0], |l| l.color)
+        })
+        .collect()
+}
+
+/// A pool of writer threads behind a bounded queue.
+#[derive(Debug)]
+pub struct DatasetWriter {
+    tx: Option<Sender<FrameJob>>,
+    workers: Vec<JoinHandle<Result<u64, DatasetError>>>,
+}
+
+impl DatasetWriter {
+    pub fn new(threads: usize, queue_depth: usize) -> DatasetWriter {
+        let (tx, rx): (Sender<FrameJob>, Receiver<FrameJob>) =
+            crossbeam_channel::bounded(queue_depth.max(1));
+        let workers = (0..threads.max(1))
+            .map(|_| {
+                let rx = rx.clone();
+                std::thread::spawn(move || {
+                    let mut total = 0;
+                    for job in rx {
+                        total += write_frame(&job)?;
+                    }
+                    Ok(total)
+                })
+            })
+            .collect();
+        DatasetWriter {
+            tx: Some(tx),
+            workers,
+        }
+    }
+
+    /// Queues a frame; blocks only while the queue is full.
+    pub fn submit(&self, job: FrameJob) -> Result<(), DatasetError> {
+        self.tx
+            .as_ref()
+            .ok_or(DatasetError::WriterGone)?
+            .send(job)
+            .map_err(|_| DatasetError::WriterGone)
+    }
+
+    /// Waits for every queued frame; returns bytes written.
+    pub fn finish(mut self) -> Result<u64, DatasetError> {
+        self.tx = None;
+        let mut total = 0;
+        for w in self.workers.drain(..) {
+            total += w.join().map_err(|_| DatasetError::WriterGone)??;
+        }
+        Ok(total)
+    }
+}
+
+/// A lookup table from instance id to Cityscapes labelId.
+pub fn semantic_lut(classes: &[(u16, drivegen_labels::Class)]) -> Vec<u8> {
+    let mut lut = vec![0u8; 65_536];
+    for (id, class) in classes {
+        lut[usize::from(*id)] = class.cityscapes_id();
+    }
+    lut
+}

@@ -1,0 +1,152 @@
+//! From the world's z-up f64 geometry to Bevy's y-up f32 meshes, transforms and materials.
+//!
+//! Everything is spawned under one root entity rotated -90 degrees about x, so children
+//! keep the plan's z-up coordinates and the renderer sees Bevy's y-up convention.
+
+use bevy::asset::RenderAssetUsages;
+use bevy::math::{Mat3, Quat, Vec3};
+use bevy::mesh::{Indices, Mesh, PrimitiveTopology};
+use bevy::prelude::*;
+use drivegen_labels::math::{Iso3, M3};
+use drivegen_plan::{EnvironmentPlan, LampState};
+use drivegen_world::mesh::{MeshData, Surface};
+
+/// The root's rotation: world z-up into Bevy y-up.
+pub fn root_rotation() -> Quat {
+    Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)
+}
+
+pub fn quat(m: &M3) -> Quat {
+    let r = &m.rows;
+    let col = |j: usize| Vec3::new(r[0][j] as f32, r[1][j] as f32, r[2][j] as f32);
+    Quat::from_mat3(&Mat3::from_cols(col(0), col(1), col(2))).normalize()
+}
+
+/// A transform in the root's (z-up) space.
+pub fn transform(iso: &Iso3) -> Transform {
+    let t = iso.translation;
+    Transform {
+        translation: Vec3::new(t.x as f32, t.y as f32, t.z as f32),
+        rotation: quat(&iso.rotation),
+        scale: Vec3::ONE,
+    }
+}
+
+/// A camera transform from an OpenCV-convention camera pose (x right, y down, z forward):
+/// Bevy cameras look along -z with y up, so the y and z axes flip.
+pub fn camera_transform(world_from_camera: &Iso3) -> Transform {
+    let flip = M3 {
+        rows: [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]],
+    };
+    transform(&Iso3 {
+        rotation: world_from_camera.rotation.mul(&flip),
+        translation: world_from_camera.translation,
+    })
+}
+
+pub fn mesh(data: &MeshData) -> Mesh {
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions.clone())
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals.clone())
+    .with_inserted_indices(Indices::U32(data.indices.clone()))
+}
+
+fn srgb(c: [u8; 3]) -> Color {
+    Color::srgb_u8(c[0], c[1], c[2])
+}
+
+fn lit(color: Color, roughness: f32, metallic: f32) -> StandardMaterial {
+    StandardMaterial {
+        base_color: color,
+        perceptual_roughness: roughness,
+        metallic,
+        ..default()
+    }
+}
+
+fn emissive(c: [u8; 3], nits: f32) -> StandardMaterial {
+    let lin = srgb(c).to_linear();
+    StandardMaterial {
+        base_color: srgb(c),
+        emissive: LinearRgba::rgb(lin.red * nits, lin.green * nits, lin.blue * nits),
+        ..default()
+    }
+}
+
+/// Lamp colours of a signal head, lit or dark.
+pub fn signal_lamp(state: LampState, lit_now: bool) -> StandardMaterial {
+    let c = match state {
+        LampState::Red => [230, 30, 20],
+        LampState::Amber => [250, 160, 0],
+        LampState::Green => [40, 230, 90],
+    };
+    if lit_now {
+        emissive(c, 4000.0)
+    } else {
+        lit(Color::srgb_u8(c[0] / 6, c[1] / 6, c[2] / 6), 0.3, 0.0)
+    }
+}
+
+/// The material for a surface in this environment.
+pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
+    let wet = env.wet_road;
+    match surface {
+        Surface::Asphalt => {
+            if wet {
+                lit(Color::srgb(0.09, 0.09, 0.1), 0.25, 0.0)
+            } else {
+                lit(Color::srgb(0.2, 0.2, 0.21), 0.9, 0.0)
+            }
+        }
+        Surface::Sidewalk => lit(
+            Color::srgb(0.55, 0.54, 0.51),
+            if wet { 0.45 } else { 0.9 },
+            0.0,
+        ),
+        Surface::Kerb => lit(Color::srgb(0.62, 0.62, 0.6), 0.8, 0.0),
+        Surface::Grass => lit(Color::srgb(0.22, 0.33, 0.13), 1.0, 0.0),
+        Surface::PaintWhite => lit(Color::srgb(0.88, 0.88, 0.86), 0.6, 0.0),
+        Surface::PaintYellow => lit(Color::srgb(0.85, 0.62, 0.08), 0.6, 0.0),
+        Surface::Body(c) => lit(srgb(c), 0.3, 0.4),
+        Surface::Glass => lit(Color::srgb(0.05, 0.07, 0.09), 0.08, 0.6),
+        Surface::Tyre => lit(Color::srgb(0.04, 0.04, 0.04), 0.9, 0.0),
+        Surface::Lamp(c, strength) => emissive(c, strength * 100.0),
+        Surface::DarkMetal => lit(Color::srgb(0.07, 0.07, 0.07), 0.5, 0.3),
+        Surface::SignalLamp(state) => signal_lamp(state, false),
+        Surface::Metal => lit(Color::srgb(0.42, 0.43, 0.45), 0.45, 0.7),
+        Surface::Facade(c) => lit(srgb(c), 0.85, 0.0),
+        Surface::Window => lit(Color::srgb(0.1, 0.13, 0.17), 0.12, 0.3),
+        Surface::Bark => lit(Color::srgb(0.28, 0.19, 0.11), 0.95, 0.0),
+        Surface::Foliage(c) => lit(srgb(c), 0.9, 0.0),
+        Surface::Cloth(c) => lit(srgb(c), 0.95, 0.0),
+        Surface::Skin => lit(Color::srgb(0.78, 0.58, 0.47), 0.7, 0.0),
+        Surface::SignFace(c) => lit(srgb(c), 0.4, 0.1),
+    }
+}
+
+/// Sky colour for the clear colour and fog, from sun elevation and clouds.
+pub fn sky_color(env: &EnvironmentPlan) -> Color {
+    let day = ((env.sun_elevation_deg + 6.0) / 30.0).clamp(0.0, 1.0) as f32;
+    let cloud = env.cloudiness as f32;
+    let clear = Vec3::new(0.42, 0.6, 0.86);
+    let grey = Vec3::new(0.62, 0.64, 0.67);
+    let night = Vec3::new(0.015, 0.02, 0.045);
+    let dusk_tint = Vec3::new(0.85, 0.55, 0.4);
+    let dusk = (1.0 - (env.sun_elevation_deg as f32 / 12.0).clamp(0.0, 1.0)) * day;
+    let daytime = clear
+        .lerp(grey, cloud)
+        .lerp(dusk_tint, dusk * (1.0 - cloud) * 0.6);
+    let c = night.lerp(daytime, day) * (1.0 - 0.35 * env.rain as f32);
+    Color::srgb(c.x, c.y, c.z)
+}
+
+/// Sun direction in the z-up world (pointing from the sun towards the ground).
+pub fn sun_direction(env: &EnvironmentPlan) -> Vec3 {
+    let el = (env.sun_elevation_deg as f32).to_radians().max(0.05);
+    // Azimuth clockwise from north (+y).
+    let az = (env.sun_azimuth_deg as f32).to_radians();
+    -Vec3::new(el.cos() * az.sin(), el.cos() * az.cos(), el.sin())
+}

@@ -1,0 +1,241 @@
+//! The scene plugin: spawns a world's meshes and keeps actor limbs, signal lamps and
+//! sensor cameras in step with the traffic core. Systems run in [`SceneSet`] order.
+
+use bevy::prelude::*;
+use drivegen_labels::math::Iso3;
+use drivegen_plan::{LampState, ScenePlan};
+use drivegen_world::mesh::Surface;
+use drivegen_world::models::{LimbModel, limb_frame};
+use drivegen_world::traffic::AgentState;
+use drivegen_world::{World as SceneWorld, actor_frame};
+
+use crate::convert;
+
+/// Public system sets, in the order they run each update.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SceneSet {
+    /// Actor and limb transforms from the traffic state.
+    ApplyPoses,
+    /// Signal lamps from the junction timings.
+    ApplySignals,
+    /// Sensor cameras from the ego pose.
+    ApplyCameras,
+}
+
+/// What the next update should show: written by the engine before each `update()`.
+#[derive(Resource, Default, Clone, Debug)]
+pub struct FrameInput {
+    pub time: f64,
+    pub agents: Vec<AgentState>,
+    /// Camera-to-world per sensor camera.
+    pub cameras: Vec<Iso3>,
+}
+
+/// Signal timings and limb models the systems need.
+#[derive(Resource, Debug)]
+pub struct SceneModels {
+    pub plan: ScenePlan,
+    /// Per actor: its limbs, then its rider's limbs.
+    pub limbs: Vec<(Vec<LimbModel>, Vec<LimbModel>)>,
+}
+
+#[derive(Component, Debug)]
+pub struct ActorLimb {
+    pub agent: usize,
+    pub limb: usize,
+    pub rider: bool,
+}
+
+#[derive(Component, Debug)]
+pub struct SignalLampPart {
+    pub junction: u32,
+    pub group: u8,
+    pub state: LampState,
+    pub on: Handle<StandardMaterial>,
+    pub off: Handle<StandardMaterial>,
+}
+
+#[derive(Component, Debug)]
+pub struct SensorCamera(pub usize);
+
+/// The root every drivegen entity hangs from (z-up world to y-up Bevy).
+#[derive(Component, Debug)]
+pub struct SceneRoot;
+
+#[derive(Debug)]
+pub struct ScenePlugin;
+
+impl Plugin for ScenePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<FrameInput>()
+            .configure_sets(
+                Update,
+                (
+                    SceneSet::ApplyPoses,
+                    SceneSet::ApplySignals,
+                    SceneSet::ApplyCameras,
+                )
+                    .chain(),
+            )
+            .add_systems(Update, apply_poses.in_set(SceneSet::ApplyPoses))
+            .add_systems(Update, apply_signals.in_set(SceneSet::ApplySignals))
+            .add_systems(Update, apply_cameras.in_set(SceneSet::ApplyCameras));
+    }
+}
+
+fn apply_poses(
+    input: Res<FrameInput>,
+    models: Res<SceneModels>,
+    mut limbs: Query<(&ActorLimb, &mut Transform)>,
+) {
+    for (limb, mut transform) in &mut limbs {
+        let (Some(state), Some((body, rider))) =
+            (input.agents.get(limb.agent), models.limbs.get(limb.agent))
+        else {
+            continue;
+        };
+        let list = if limb.rider { rider } else { body };
+        if let Some(model) = list.get(limb.limb) {
+            *transform =
+                convert::transform(&actor_frame(state).then(&limb_frame(model, state.walk_phase)));
+        }
+    }
+}
+
+fn apply_signals(
+    input: Res<FrameInput>,
+    models: Res<SceneModels>,
+    mut lamps: Query<(&SignalLampPart, &mut MeshMaterial3d<StandardMaterial>)>,
+) {
+    for (lamp, mut material) in &mut lamps {
+        let shown = models
+            .plan
+            .network
+            .junctions
+            .get(lamp.junction as usize)
+            .and_then(|j| j.signal)
+            .map(|s| s.state(lamp.group, input.time));
+        let handle = if shown == Some(lamp.state) {
+            &lamp.on
+        } else {
+            &lamp.off
+        };
+        if material.0 != *handle {
+            material.0 = handle.clone();
+        }
+    }
+}
+
+fn apply_cameras(input: Res<FrameInput>, mut cameras: Query<(&SensorCamera, &mut Transform)>) {
+    for (cam, mut transform) in &mut cameras {
+        if let Some(pose) = input.cameras.get(cam.0) {
+            *transform = convert::camera_transform(pose);
+        }
+    }
+}
+
+/// Spawns the world under a new root: static parts merged per surface (few draw calls),
+/// actors as one entity per limb part, signal lamps with lit and dark materials.
+pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> Entity {
+    let root = world
+        .spawn((
+            SceneRoot,
+            Transform::from_rotation(convert::root_rotation()),
+            Visibility::default(),
+        ))
+        .id();
+    let env = plan.environment.clone();
+    let mut material_cache: Vec<(Surface, Handle<StandardMaterial>)> = Vec::new();
+    let mut material = |world: &mut World, surface: Surface| -> Handle<StandardMaterial> {
+        if let Some((_, h)) = material_cache.iter().find(|(s, _)| *s == surface) {
+            return h.clone();
+        }
+        let h = world
+            .resource_mut::<Assets<StandardMaterial>>()
+            .add(convert::material(surface, &env));
+        material_cache.push((surface, h.clone()));
+        h
+    };
+
+    // Static geometry, merged per surface; lamps of traffic lights stay separate.
+    let mut merged: Vec<(Surface, drivegen_world::mesh::MeshData)> = Vec::new();
+    for object in &scene.statics {
+        for part in &object.parts {
+            if let (Surface::SignalLamp(state), Some((junction, group))) =
+                (part.surface, object.signal)
+            {
+                let mesh = world
+                    .resource_mut::<Assets<Mesh>>()
+                    .add(convert::mesh(&part.mesh));
+                let (on, off) = {
+                    let mut mats = world.resource_mut::<Assets<StandardMaterial>>();
+                    (
+                        mats.add(convert::signal_lamp(state, true)),
+                        mats.add(convert::signal_lamp(state, false)),
+                    )
+                };
+                world.spawn((
+                    Mesh3d(mesh),
+                    MeshMaterial3d(off.clone()),
+                    Transform::IDENTITY,
+                    SignalLampPart {
+                        junction,
+                        group,
+                        state,
+                        on,
+                        off,
+                    },
+                    ChildOf(root),
+                ));
+                continue;
+            }
+            match merged.iter_mut().find(|(s, _)| *s == part.surface) {
+                Some((_, m)) => m.append(&part.mesh),
+                None => merged.push((part.surface, part.mesh.clone())),
+            }
+        }
+    }
+    for (surface, data) in merged {
+        let mesh = world
+            .resource_mut::<Assets<Mesh>>()
+            .add(convert::mesh(&data));
+        let mat = material(world, surface);
+        world.spawn((
+            Mesh3d(mesh),
+            MeshMaterial3d(mat),
+            Transform::IDENTITY,
+            ChildOf(root),
+        ));
+    }
+
+    // Actors: one entity per part of each limb, posed every update.
+    let no_rider = Vec::new();
+    for (agent, entry) in scene.actors.iter().enumerate() {
+        let groups = [
+            (false, &entry.model.limbs),
+            (true, entry.model.rider.as_ref().unwrap_or(&no_rider)),
+        ];
+        for (rider, limbs) in groups {
+            for (li, limb) in limbs.iter().enumerate() {
+                for part in &limb.parts {
+                    let mesh = world
+                        .resource_mut::<Assets<Mesh>>()
+                        .add(convert::mesh(&part.mesh));
+                    let mat = material(world, part.surface);
+                    world.spawn((
+                        Mesh3d(mesh),
+                        MeshMaterial3d(mat),
+                        Transform::IDENTITY,
+                        ActorLimb {
+                            agent,
+                            limb: li,
+                            rider,
+                        },
+                        ChildOf(root),
+                    ));
+                }
+            }
+        }
+    }
+    root
+}
