@@ -4,6 +4,11 @@ set -euo pipefail
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/drivegen-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Mesa's Vulkan loader wants a private runtime directory even headless.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+    export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/drivegen-runtime-$(id -u)"
+    mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+fi
 
 # Packages: the Vulkan loader and Mesa's software Vulkan (lavapipe), so rendering works
 # on machines without a GPU driver. Installed only when missing.

@@ -150,8 +150,9 @@ pub fn depth_u16(depth: &[f32]) -> Vec<u16> {
         .collect()
 }
 
-fn be_bytes(v: &[u16]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_be_bytes()).collect()
+/// 16-bit samples as the PNG encoder takes them: native byte order (it writes big-endian).
+fn sample_bytes(v: &[u16]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_ne_bytes()).collect()
 }
 
 fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
@@ -174,7 +175,6 @@ fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
             png(&job.dir, w, h, image::ExtendedColorType::Rgb8, &rgb)?,
         )?;
     }
-    // PNG stores 16-bit samples big-endian.
     put(
         "instance",
         "png",
@@ -183,7 +183,7 @@ fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
             w,
             h,
             image::ExtendedColorType::L16,
-            &be_bytes(&job.ids),
+            &sample_bytes(&job.ids),
         )?,
     )?;
     let semantic: Vec<u8> = job
@@ -210,7 +210,7 @@ fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
             w,
             h,
             image::ExtendedColorType::L16,
-            &be_bytes(&depth_u16(&job.depth)),
+            &sample_bytes(&depth_u16(&job.depth)),
         )?,
     )?;
     let json = serde_json::to_vec_pretty(&job.labels).unwrap_or_default();

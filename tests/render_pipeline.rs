@@ -1,0 +1,225 @@
+//! `drivegen render` end to end: the native layout on disk, byte-identical reruns, files
+//! consistent with each other, RGB when a Vulkan adapter exists, and a clear error when
+//! none does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn drivegen() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_drivegen"));
+    c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
+    c
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("drivegen-render-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn render(out: &Path, extra: &[&str]) -> std::process::Output {
+    let out = drivegen()
+        .args([
+            "render",
+            "--frames",
+            "3",
+            "--variants",
+            "1",
+            "--width",
+            "320",
+            "--height",
+            "192",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("runs");
+    out
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn vulkan_available() -> bool {
+    drivegen_sim::probe_adapter().is_ok()
+}
+
+#[test]
+fn labels_only_render_is_reproducible_and_self_consistent() {
+    let (a, b) = (scratch("a"), scratch("b"));
+    for dir in [&a, &b] {
+        let out = render(dir, &["--no-rgb", "--quiet"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let fa = files(&a);
+    let fb = files(&b);
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (name, bytes) in &fa {
+        assert!(
+            fb[name] == *bytes,
+            "{name} differs between two runs of the same seed"
+        );
+    }
+    for kind in ["instance", "semantic", "depth", "labels"] {
+        assert!(
+            fa.keys().any(|k| k.contains(&format!("/{kind}/000002"))),
+            "missing {kind} output"
+        );
+    }
+    assert!(
+        fa.contains_key("v000/calibration.json")
+            && fa.contains_key("run.json")
+            && fa.contains_key("scenario.ron")
+    );
+
+    let cam = a.join("v000/front");
+    for frame in 0..3 {
+        let name = format!("{frame:06}");
+        let inst = image::open(cam.join(format!("instance/{name}.png")))
+            .expect("instance png")
+            .into_luma16();
+        let sem = image::open(cam.join(format!("semantic/{name}.png")))
+            .expect("semantic png")
+            .into_luma8();
+        let depth = image::open(cam.join(format!("depth/{name}.png")))
+            .expect("depth png")
+            .into_luma16();
+        let labels: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(cam.join(format!("labels/{name}.json"))).expect("labels"),
+        )
+        .expect("json");
+        assert_eq!(inst.dimensions(), (320, 192));
+        let mut counts: BTreeMap<u16, u32> = BTreeMap::new();
+        for ((i, s), d) in inst.pixels().zip(sem.pixels()).zip(depth.pixels()) {
+            *counts.entry(i.0[0]).or_default() += 1;
+            if i.0[0] == 0 {
+                assert_eq!(
+                    (s.0[0], d.0[0]),
+                    (23, 0),
+                    "sky is labelId 23 with invalid depth"
+                );
+            } else if i.0[0] >= 100 {
+                // Objects are within the label range; only far terrain exceeds 255 m.
+                assert!(d.0[0] > 0, "object pixels have a depth");
+            }
+        }
+        assert!(
+            counts.contains_key(&7) && counts.contains_key(&0),
+            "road and sky in view"
+        );
+        let objects = labels["objects"].as_array().expect("objects");
+        assert!(!objects.is_empty());
+        for o in objects {
+            let id = o["id"].as_u64().expect("id") as u16;
+            let visible = o["visible_pixels"].as_u64().expect("count") as u32;
+            assert_eq!(
+                counts.get(&id).copied().unwrap_or(0),
+                visible,
+                "object {id} pixel count"
+            );
+            let want = o["cityscapes_id"].as_u64().expect("class") as u8;
+            for (i, s) in inst.pixels().zip(sem.pixels()) {
+                if i.0[0] == id {
+                    assert_eq!(
+                        s.0[0], want,
+                        "pixel of instance {id} has the wrong semantic class"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rgb_render_reproduces_on_this_machine() {
+    if !vulkan_available() {
+        eprintln!("skipping: no Vulkan adapter (install mesa-vulkan-drivers)");
+        return;
+    }
+    let (a, b) = (scratch("rgb-a"), scratch("rgb-b"));
+    for dir in [&a, &b] {
+        let out = render(dir, &["--quiet"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rgb = a.join("v000/front/rgb/000001.png");
+    let img = image::open(&rgb).expect("rgb png").into_rgb8();
+    assert_eq!(img.dimensions(), (320, 192));
+    let inst = image::open(a.join("v000/front/instance/000001.png"))
+        .expect("instance")
+        .into_luma16();
+    // Sky pixels (per the label pass) are blue-ish; road pixels are grey and darker.
+    let mut sky = [0f64; 3];
+    let mut road = [0f64; 3];
+    let (mut ns, mut nr) = (0f64, 0f64);
+    for (p, i) in img.pixels().zip(inst.pixels()) {
+        let target = match i.0[0] {
+            0 => {
+                ns += 1.0;
+                &mut sky
+            }
+            7 => {
+                nr += 1.0;
+                &mut road
+            }
+            _ => continue,
+        };
+        for c in 0..3 {
+            target[c] += f64::from(p.0[c]);
+        }
+    }
+    assert!(ns > 100.0 && nr > 100.0);
+    let (sky, road) = (sky.map(|v| v / ns), road.map(|v| v / nr));
+    assert!(sky[2] > sky[0] + 20.0, "sky should be blue: {sky:?}");
+    assert!(
+        road.iter().sum::<f64>() < sky.iter().sum::<f64>(),
+        "road darker than sky: {road:?} vs {sky:?}"
+    );
+    assert_eq!(
+        std::fs::read(&rgb).expect("a"),
+        std::fs::read(b.join("v000/front/rgb/000001.png")).expect("b")
+    );
+}
+
+#[test]
+fn missing_vulkan_driver_is_a_clear_error() {
+    let dir = scratch("novk");
+    let out = drivegen()
+        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .args(["render", "--frames", "1", "--variants", "1", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mesa-vulkan-drivers"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
