@@ -41,6 +41,8 @@ const WARM_UP_LIMIT: u64 = 2000;
 pub struct EngineOptions {
     /// Render RGB with Bevy. Without it only the CPU label pass runs (no GPU needed).
     pub rgb: bool,
+    /// Run the label pass (instance, depth, object labels).
+    pub labels: bool,
     /// Sun shadows (about a third slower on a CPU renderer).
     pub shadows: bool,
     /// 4x multisampling of the RGB image.
@@ -53,6 +55,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             rgb: true,
+            labels: true,
             shadows: false,
             msaa: false,
             readback_timeout: Duration::from_secs(60),
@@ -273,14 +276,24 @@ impl Engine {
         let firing: Vec<usize> = tick.cameras.iter().map(|c| usize::from(*c)).collect();
         // The label pass runs on another thread while Bevy renders.
         let (world, plan, agents) = (&self.world, &self.plan, self.sim.agents().to_vec());
-        let (app, timeout) = (&mut self.app, self.options.readback_timeout);
+        let (app, timeout, do_labels) = (
+            &mut self.app,
+            self.options.readback_timeout,
+            self.options.labels,
+        );
         let cams = &cameras;
         let (rendered, labelled) = std::thread::scope(|s| {
             let labels = s.spawn(move || {
                 let start = Instant::now();
                 let out: Vec<_> = firing
                     .iter()
-                    .map(|&i| (i, world.label_frame(plan, &agents, &cams[i])))
+                    .map(|&i| {
+                        if do_labels {
+                            (i, world.label_frame(plan, &agents, &cams[i]))
+                        } else {
+                            (i, (IdDepth::new(0, 0), Vec::new()))
+                        }
+                    })
                     .collect();
                 (out, start.elapsed().as_secs_f64())
             });

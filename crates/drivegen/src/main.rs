@@ -31,6 +31,8 @@ enum Command {
     Plan(commands::plan::Args),
     /// Render a scenario (the embedded default when none is given) into a labeled dataset.
     Render(commands::render::Args),
+    /// Measure frames/s and where the time goes, for each quality setting.
+    Bench(commands::bench::Args),
 }
 
 /// An error caused by the user's input (exit code 2) rather than by the tool.
@@ -50,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(args) => commands::validate::run(args, cli.quiet),
         Command::Plan(args) => commands::plan::run(args, cli.quiet),
         Command::Render(args) => commands::render::run(args, cli.quiet),
+        Command::Bench(args) => commands::bench::run(args),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod plan;
 pub mod render;
 pub mod validate;

@@ -1,0 +1,152 @@
+//! `drivegen bench`: frames/s of the default scenario at 640x384 for each quality
+//! setting, with the time per stage. Speed is measured here, never asserted in tests.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use drivegen_dataset::{DatasetWriter, FrameJob, FrameLabels, semantic_lut};
+use drivegen_sim::{Engine, EngineOptions};
+
+use super::load_scenario;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario file; the embedded default when omitted.
+    scenario: Option<PathBuf>,
+    /// Frames per configuration.
+    #[arg(long, default_value_t = 40)]
+    frames: u32,
+    /// Where the "written" configurations write (deleted afterwards).
+    #[arg(long, default_value = "out/bench")]
+    out: PathBuf,
+}
+
+struct Config {
+    name: &'static str,
+    options: EngineOptions,
+    write: bool,
+    size: (u32, u32),
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let loaded = load_scenario(args.scenario.as_deref())?;
+    let base = EngineOptions::default();
+    let configs = [
+        Config {
+            name: "rgb only",
+            options: EngineOptions {
+                labels: false,
+                ..base.clone()
+            },
+            write: false,
+            size: (640, 384),
+        },
+        Config {
+            name: "labels only (no GPU)",
+            options: EngineOptions {
+                rgb: false,
+                ..base.clone()
+            },
+            write: true,
+            size: (640, 384),
+        },
+        Config {
+            name: "rgb+instance+semantic+depth+labels written",
+            options: base.clone(),
+            write: true,
+            size: (640, 384),
+        },
+        Config {
+            name: "  + shadows",
+            options: EngineOptions {
+                shadows: true,
+                ..base.clone()
+            },
+            write: true,
+            size: (640, 384),
+        },
+        Config {
+            name: "  + msaa 4x",
+            options: EngineOptions {
+                msaa: true,
+                ..base.clone()
+            },
+            write: true,
+            size: (640, 384),
+        },
+        Config {
+            name: "  at 1280x768",
+            options: base.clone(),
+            write: true,
+            size: (1280, 768),
+        },
+    ];
+    println!(
+        "{:<46} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "configuration", "frames/s", "start s", "sim ms", "render ms", "label ms", "drain ms"
+    );
+    for config in configs {
+        let mut scenario = loaded.scenario.clone();
+        scenario.capture.frames = Some(args.frames);
+        for cam in &mut scenario.sensors.cameras {
+            (cam.width, cam.height) = config.size;
+        }
+        let plan = drivegen_plan::plan(&scenario, 0)?;
+        let mut engine = Engine::new(plan, config.options.clone())?;
+        let lut = Arc::new(semantic_lut(&engine.world().instance_classes()));
+        let writer = DatasetWriter::new(2, 8);
+        let started = Instant::now();
+        let mut n = 0u32;
+        while let Some(frame) = engine.next_frame() {
+            let frame = frame?;
+            n += 1;
+            if !config.write {
+                continue;
+            }
+            for cam in frame.cameras {
+                let labels = FrameLabels {
+                    frame: frame.index,
+                    time: frame.time,
+                    camera: cam.name.clone(),
+                    ego_pose: [frame.ego.x, frame.ego.y, frame.ego.yaw],
+                    ego_speed: frame.ego_speed,
+                    camera_to_world: cam.camera.world_from_camera.matrix3x4(),
+                    objects: cam.labels,
+                    collisions: Vec::new(),
+                };
+                writer.submit(FrameJob {
+                    dir: args.out.join(&cam.name),
+                    frame: frame.index,
+                    width: cam.ids.width,
+                    height: cam.ids.height,
+                    rgba: cam.rgba,
+                    ids: cam.ids.ids,
+                    depth: cam.ids.depth,
+                    semantic_lut: lut.clone(),
+                    labels,
+                })?;
+            }
+        }
+        let before_drain = started.elapsed().as_secs_f64();
+        writer.finish()?;
+        let secs = started.elapsed().as_secs_f64();
+        let t = &engine.times;
+        let per = |v: f64| v / f64::from(n.max(1)) * 1e3;
+        println!(
+            "{:<46} {:>8.2} {:>9.2} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            config.name,
+            f64::from(n) / secs,
+            t.startup,
+            per(t.simulate),
+            per(t.render),
+            per(t.label),
+            (secs - before_drain) * 1e3
+        );
+    }
+    let _ = std::fs::remove_dir_all(&args.out);
+    println!(
+        "render ms = update + GPU readback (the label pass runs alongside it); drain = waiting for writers at the end"
+    );
+    Ok(())
+}
