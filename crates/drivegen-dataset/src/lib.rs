@@ -9,6 +9,8 @@
 //! OUT/v000/<camera>/semantic/000000.png 8-bit Cityscapes labelIds
 //! OUT/v000/<camera>/depth/000000.png    16-bit z-depth, metres x 256, 0 = invalid/sky
 //! OUT/v000/<camera>/labels/000000.json  per-object labels, ego pose, camera pose
+//! OUT/v000/lidar/000000.bin             LiDAR returns: 20-byte little-endian records
+//!                                       (x, y, z, intensity: f32; instance: u16; class: u8; pad)
 //! ```
 //!
 //! Frames are encoded and written by a pool of threads fed through a bounded channel, so
@@ -230,24 +232,45 @@ pub fn colorize(semantic: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Work for the writer pool.
+#[derive(Debug)]
+pub enum Job {
+    Camera(FrameJob),
+    /// A LiDAR sweep written to `path` (see [`drivegen_labels::lidar::encode`]).
+    Lidar {
+        path: PathBuf,
+        points: Vec<drivegen_labels::lidar::LidarPoint>,
+    },
+}
+
+fn write_job(job: &Job) -> Result<u64, DatasetError> {
+    match job {
+        Job::Camera(frame) => write_frame(frame),
+        Job::Lidar { path, points } => {
+            let bytes = drivegen_labels::lidar::encode(points);
+            write_atomic(path, &bytes)?;
+            Ok(bytes.len() as u64)
+        }
+    }
+}
+
 /// A pool of writer threads behind a bounded queue.
 #[derive(Debug)]
 pub struct DatasetWriter {
-    tx: Option<Sender<FrameJob>>,
+    tx: Option<Sender<Job>>,
     workers: Vec<JoinHandle<Result<u64, DatasetError>>>,
 }
 
 impl DatasetWriter {
     pub fn new(threads: usize, queue_depth: usize) -> DatasetWriter {
-        let (tx, rx): (Sender<FrameJob>, Receiver<FrameJob>) =
-            crossbeam_channel::bounded(queue_depth.max(1));
+        let (tx, rx): (Sender<Job>, Receiver<Job>) = crossbeam_channel::bounded(queue_depth.max(1));
         let workers = (0..threads.max(1))
             .map(|_| {
                 let rx = rx.clone();
                 std::thread::spawn(move || {
                     let mut total = 0;
                     for job in rx {
-                        total += write_frame(&job)?;
+                        total += write_job(&job)?;
                     }
                     Ok(total)
                 })
@@ -260,7 +283,7 @@ impl DatasetWriter {
     }
 
     /// Queues a frame; blocks only while the queue is full.
-    pub fn submit(&self, job: FrameJob) -> Result<(), DatasetError> {
+    pub fn submit(&self, job: Job) -> Result<(), DatasetError> {
         self.tx
             .as_ref()
             .ok_or(DatasetError::WriterGone)?

@@ -14,6 +14,7 @@
 
 pub mod capture;
 pub mod convert;
+pub mod physics;
 pub mod scene;
 
 use std::time::{Duration, Instant};
@@ -27,10 +28,11 @@ use bevy::window::ExitCondition;
 use drivegen_labels::{Camera as LabelCamera, IdDepth, ObjectLabel};
 use drivegen_plan::ScenePlan;
 use drivegen_plan::geom::Pose2;
-use drivegen_world::traffic::{Contact, TrafficSim};
+use drivegen_world::traffic::TrafficSim;
 use drivegen_world::{World as SceneWorld, advance_to};
 
 use capture::{CapturePlugin, CaptureReceiver, CaptureTag, CaptureTarget, Captured};
+use physics::{Contacts, LidarPoint, LidarRequest, LidarScan, PhysicsPlugin};
 use scene::{FrameInput, SceneModels, ScenePlugin, SensorCamera};
 
 /// Updates allowed for shader compilation before the first capture.
@@ -96,8 +98,10 @@ pub struct Frame {
     pub ego: Pose2,
     pub ego_speed: f64,
     pub cameras: Vec<CameraFrame>,
-    /// Actors whose footprints touch at this capture.
-    pub contacts: Vec<Contact>,
+    /// Pairs of actor ids whose colliders intersect at this capture (rapier).
+    pub contacts: Vec<[u32; 2]>,
+    /// The LiDAR sweep, when the rig has one.
+    pub lidar: Option<Vec<LidarPoint>>,
 }
 
 /// Where the time of a run went, in seconds.
@@ -114,7 +118,7 @@ pub struct Engine {
     plan: ScenePlan,
     world: SceneWorld,
     sim: TrafficSim,
-    app: Option<App>,
+    app: App,
     next_tick: usize,
     options: EngineOptions,
     pub times: StageTimes,
@@ -147,11 +151,7 @@ impl Engine {
         let started = Instant::now();
         let world = SceneWorld::build(&plan);
         let sim = TrafficSim::new(&plan);
-        let app = if options.rgb {
-            Some(build_app(&plan, &world, &options)?)
-        } else {
-            None
-        };
+        let app = build_app(&plan, &world, &options)?;
         let mut engine = Engine {
             plan,
             world,
@@ -205,9 +205,19 @@ impl Engine {
             agents: self.sim.agents().to_vec(),
             cameras,
         };
-        if let Some(app) = &mut self.app {
-            app.world_mut().insert_resource(input);
-        }
+        let ego = self
+            .sim
+            .agents()
+            .first()
+            .map(|a| a.pose)
+            .unwrap_or_default();
+        let lidar = self.plan.sensors.lidar.clone().map(|spec| {
+            let pose = drivegen_labels::camera::world_from_ego(&ego)
+                .then(&drivegen_labels::camera::ego_from_mount(&spec.mount));
+            (spec, pose)
+        });
+        self.app.world_mut().insert_resource(input);
+        self.app.world_mut().insert_resource(LidarRequest(lidar));
     }
 
     /// Renders the first capture until every render pipeline is compiled (Bevy compiles
@@ -226,12 +236,18 @@ impl Engine {
         let mut previous: Option<Vec<Vec<u8>>> = None;
         for n in 0..WARM_UP_LIMIT {
             let images = self.render(u64::MAX - n)?;
-            let waiting = self.app.as_ref().map_or(0, |app| {
-                app.sub_app(bevy::render::RenderApp)
-                    .world()
-                    .get_resource::<bevy::render::render_resource::PipelineCache>()
-                    .map_or(0, |cache| cache.waiting_pipelines().count())
-            });
+            if !self.options.rgb {
+                return Ok(());
+            }
+            let waiting = self
+                .app
+                .get_sub_app(bevy::render::RenderApp)
+                .and_then(|render| {
+                    render
+                        .world()
+                        .get_resource::<bevy::render::render_resource::PipelineCache>()
+                })
+                .map_or(0, |cache| cache.waiting_pipelines().count());
             if waiting == 0 && previous.as_ref() == Some(&images) {
                 return Ok(());
             }
@@ -251,6 +267,7 @@ impl Engine {
             .map_or(0, |t| t.frame);
         render(
             &mut self.app,
+            self.options.rgb,
             self.plan.sensors.cameras.len(),
             self.options.readback_timeout,
             tag,
@@ -276,10 +293,11 @@ impl Engine {
         let firing: Vec<usize> = tick.cameras.iter().map(|c| usize::from(*c)).collect();
         // The label pass runs on another thread while Bevy renders.
         let (world, plan, agents) = (&self.world, &self.plan, self.sim.agents().to_vec());
-        let (app, timeout, do_labels) = (
+        let (app, timeout, do_labels, rgb) = (
             &mut self.app,
             self.options.readback_timeout,
             self.options.labels,
+            self.options.rgb,
         );
         let cams = &cameras;
         let (rendered, labelled) = std::thread::scope(|s| {
@@ -300,6 +318,7 @@ impl Engine {
             let start = Instant::now();
             let rendered = render(
                 app,
+                rgb,
                 plan.sensors.cameras.len(),
                 timeout,
                 u64::from(tick.frame),
@@ -344,7 +363,13 @@ impl Engine {
             ego: ego.0,
             ego_speed: ego.1,
             cameras: frames,
-            contacts: self.sim.contacts(),
+            contacts: self.app.world().resource::<Contacts>().0.clone(),
+            lidar: self
+                .plan
+                .sensors
+                .lidar
+                .as_ref()
+                .map(|_| self.app.world().resource::<LidarScan>().0.clone()),
         }))
     }
 }
@@ -358,15 +383,17 @@ impl Iterator for Engine {
 
 /// One update with a capture tag; returns each camera's RGBA (empty without RGB).
 fn render(
-    app: &mut Option<App>,
+    app: &mut App,
+    rgb: bool,
     cameras: usize,
     timeout: Duration,
     tag: u64,
     frame: u32,
 ) -> Result<Vec<Vec<u8>>, EngineError> {
-    let Some(app) = app else {
+    if !rgb {
+        app.update();
         return Ok(vec![Vec::new(); cameras]);
-    };
+    }
     app.world_mut().insert_resource(CaptureTag(Some(tag)));
     app.update();
     let receiver = app.world().resource::<CaptureReceiver>().0.clone();
@@ -403,32 +430,28 @@ fn build_app(
     world: &SceneWorld,
     options: &EngineOptions,
 ) -> Result<App, EngineError> {
-    probe_adapter()?;
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: None,
-                exit_condition: ExitCondition::DontExit,
-                close_when_requested: false,
-                ..default()
-            })
-            .disable::<PipelinedRenderingPlugin>()
-            .disable::<bevy::log::LogPlugin>(),
-    )
-    .add_plugins((CapturePlugin, ScenePlugin));
+    if options.rgb {
+        probe_adapter()?;
+        app.add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: None,
+                    exit_condition: ExitCondition::DontExit,
+                    close_when_requested: false,
+                    ..default()
+                })
+                .disable::<PipelinedRenderingPlugin>()
+                .disable::<bevy::log::LogPlugin>(),
+        )
+        .add_plugins(CapturePlugin);
+    } else {
+        // Physics and pose sync only: no renderer, no GPU.
+        app.add_plugins((MinimalPlugins, TransformPlugin));
+    }
+    app.add_plugins((ScenePlugin, PhysicsPlugin));
     app.finish();
     app.cleanup();
-
-    let env = &plan.environment;
-    let sky = convert::sky_color(env);
-    app.insert_resource(ClearColor(sky));
-    let ambient_nits = (60.0 + 700.0 * env.ambient) as f32;
-    app.insert_resource(GlobalAmbientLight {
-        color: sky,
-        brightness: ambient_nits,
-        ..default()
-    });
     let limbs = world
         .actors
         .iter()
@@ -442,6 +465,20 @@ fn build_app(
     app.insert_resource(SceneModels {
         plan: plan.clone(),
         limbs,
+    });
+    physics::spawn_colliders(app.world_mut(), world, plan);
+    if !options.rgb {
+        return Ok(app);
+    }
+
+    let env = &plan.environment;
+    let sky = convert::sky_color(env);
+    app.insert_resource(ClearColor(sky));
+    let ambient_nits = (60.0 + 700.0 * env.ambient) as f32;
+    app.insert_resource(GlobalAmbientLight {
+        color: sky,
+        brightness: ambient_nits,
+        ..default()
     });
 
     let w = app.world_mut();

@@ -4,7 +4,7 @@
 //! on the centreline (no lateral dynamics), so the same plan always gives the same
 //! trajectories. Lane changes are not simulated (vehicles keep their planned lanes).
 
-use drivegen_plan::geom::{Obb, Polyline, Pose2, V2};
+use drivegen_plan::geom::{Polyline, Pose2, V2};
 use drivegen_plan::surface::point_in_polygon;
 use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 
@@ -35,13 +35,6 @@ enum Motion {
         path: Polyline,
         speed: f64,
     },
-}
-
-/// A pair of actors whose footprints touched at some step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Contact {
-    pub a: u32,
-    pub b: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -278,34 +271,5 @@ impl TrafficSim {
             }
         }
         self.time += dt;
-    }
-
-    /// Pairs of actors whose footprints overlap now, in id order.
-    pub fn contacts(&self) -> Vec<Contact> {
-        let boxes: Vec<Obb> = self
-            .agents
-            .iter()
-            .zip(&self.lengths)
-            .map(|(a, (l, w))| Obb {
-                center: a.pose.pos(),
-                yaw: a.pose.yaw,
-                half_length: l / 2.0,
-                half_width: w / 2.0,
-            })
-            .collect();
-        let mut out = Vec::new();
-        for i in 0..boxes.len() {
-            for j in i + 1..boxes.len() {
-                if boxes[i].overlaps(&boxes[j]) {
-                    let (a, b) = (self.agents[i].id, self.agents[j].id);
-                    out.push(Contact {
-                        a: a.min(b),
-                        b: a.max(b),
-                    });
-                }
-            }
-        }
-        out.sort_by_key(|c| (c.a, c.b));
-        out
     }
 }

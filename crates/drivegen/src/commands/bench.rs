@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use drivegen_dataset::{DatasetWriter, FrameJob, FrameLabels, semantic_lut};
+use drivegen_dataset::{DatasetWriter, FrameJob, FrameLabels, Job, semantic_lut};
 use drivegen_sim::{Engine, EngineOptions};
 
 use super::load_scenario;
@@ -115,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     objects: cam.labels,
                     collisions: Vec::new(),
                 };
-                writer.submit(FrameJob {
+                writer.submit(Job::Camera(FrameJob {
                     dir: args.out.join(&cam.name),
                     frame: frame.index,
                     width: cam.ids.width,
@@ -125,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     depth: cam.ids.depth,
                     semantic_lut: lut.clone(),
                     labels,
-                })?;
+                }))?;
             }
         }
         let before_drain = started.elapsed().as_secs_f64();

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use drivegen_dataset::{
-    CameraCalibration, DatasetWriter, FrameJob, FrameLabels, semantic_lut, write_atomic,
+    CameraCalibration, DatasetWriter, FrameJob, FrameLabels, Job, semantic_lut, write_atomic,
 };
 use drivegen_sim::{Engine, EngineOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -161,6 +161,12 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                 )?;
                 calibrated = true;
             }
+            if let Some(points) = frame.lidar {
+                writer.submit(Job::Lidar {
+                    path: vdir.join("lidar").join(format!("{:06}.bin", frame.index)),
+                    points,
+                })?;
+            }
             for cam in frame.cameras {
                 let labels = FrameLabels {
                     frame: frame.index,
@@ -170,9 +176,9 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                     ego_speed: frame.ego_speed,
                     camera_to_world: cam.camera.world_from_camera.matrix3x4(),
                     objects: cam.labels,
-                    collisions: frame.contacts.iter().map(|c| [c.a, c.b]).collect(),
+                    collisions: frame.contacts.clone(),
                 };
-                writer.submit(FrameJob {
+                writer.submit(Job::Camera(FrameJob {
                     dir: vdir.join(&cam.name),
                     frame: frame.index,
                     width: cam.ids.width,
@@ -182,7 +188,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                     depth: cam.ids.depth,
                     semantic_lut: lut.clone(),
                     labels,
-                })?;
+                }))?;
                 bar.inc(1);
             }
         }
