@@ -19,7 +19,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn render(out: &Path, extra: &[&str]) -> std::process::Output {
-    let out = drivegen()
+    drivegen()
         .args([
             "render",
             "--frames",
@@ -35,8 +35,7 @@ fn render(out: &Path, extra: &[&str]) -> std::process::Output {
         .arg(out)
         .args(extra)
         .output()
-        .expect("runs");
-    out
+        .expect("runs")
 }
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -191,8 +190,8 @@ fn rgb_render_reproduces_on_this_machine() {
             }
             _ => continue,
         };
-        for c in 0..3 {
-            target[c] += f64::from(p.0[c]);
+        for (t, v) in target.iter_mut().zip(p.0) {
+            *t += f64::from(v);
         }
     }
     assert!(ns > 100.0 && nr > 100.0);

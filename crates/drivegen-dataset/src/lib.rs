@@ -235,7 +235,7 @@ pub fn colorize(semantic: &[u8]) -> Vec<u8> {
 /// Work for the writer pool.
 #[derive(Debug)]
 pub enum Job {
-    Camera(FrameJob),
+    Camera(Box<FrameJob>),
     /// A LiDAR sweep written to `path` (see [`drivegen_labels::lidar::encode`]).
     Lidar {
         path: PathBuf,

@@ -393,7 +393,8 @@ fn place_parked(
                 .map_or(0.0, |r| r.shoulder);
             let sx = rng.random_range(half + 10.0..lane.length - half - 10.0);
             let (c, t) = lane.center.sample(sx);
-            let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.2).max(0.0);
+            // Against the kerb, inside the parking strip.
+            let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.15).max(0.0);
             let pose = Pose2::at(c - t.perp() * lateral, t.angle());
             let fp = Obb {
                 center: pose.pos(),

@@ -88,8 +88,9 @@ pub(crate) struct NetworkBuilder {
     sidewalk_gaps: Vec<(u32, f64, f64)>,
     current: Option<u32>,
     cursor: Pose2,
-    /// (point, radius, block index) samples for overlap tests.
-    occupied: Vec<(V2, f64, usize)>,
+    /// Samples for overlap tests: point, radius, block index, road (`u32::MAX` for a
+    /// junction), arc length on that road.
+    occupied: Vec<(V2, f64, usize, u32, f64)>,
     block_index: usize,
 }
 
@@ -137,20 +138,28 @@ impl NetworkBuilder {
     }
 
     fn overlaps_earlier(&self) -> bool {
-        let (new, old): (Vec<_>, Vec<_>) = self
-            .occupied
-            .iter()
-            .partition(|(_, _, b)| *b == self.block_index);
-        new.iter().any(|(p, r, _)| {
+        let (new, old): (Vec<_>, Vec<_>) =
+            self.occupied.iter().partition(|o| o.2 == self.block_index);
+        new.iter().any(|(p, r, _, road, s)| {
             old.iter()
-                .filter(|(_, _, b)| *b + 1 < self.block_index)
-                .any(|(q, rq, _)| p.distance(*q) < (r + rq) * 0.98)
+                .filter(|o| o.2 + 1 < self.block_index)
+                // Along one continuous road, nearby samples are neighbours, not overlaps.
+                .filter(|o| {
+                    !(o.3 == *road && *road != u32::MAX && (o.4 - s).abs() < 3.0 * (r + o.1))
+                })
+                .any(|(q, rq, ..)| p.distance(*q) < (r + rq) * 0.98)
         })
     }
 
-    fn occupy(&mut self, pts: &[V2], radius: f64) {
+    fn occupy(&mut self, pts: &[V2], radius: f64, road: u32, s0: f64) {
+        let mut s = s0;
+        let mut prev: Option<V2> = None;
         for p in pts {
-            self.occupied.push((*p, radius, self.block_index));
+            if let Some(q) = prev {
+                s += q.distance(*p);
+            }
+            prev = Some(*p);
+            self.occupied.push((*p, radius, self.block_index, road, s));
         }
     }
 
@@ -215,11 +224,18 @@ impl NetworkBuilder {
     }
 
     fn push_points(&mut self, road: u32, pts: &[V2]) {
+        let reference = &self.roads[road as usize].reference;
+        let gap = reference
+            .points
+            .last()
+            .zip(pts.first())
+            .map_or(0.0, |(a, b)| a.distance(*b));
+        let s0 = reference.length() + gap;
         self.roads[road as usize]
             .reference
             .extend(pts.iter().copied());
         let r = self.road_radius(road);
-        self.occupy(pts, r);
+        self.occupy(pts, r, road, s0);
     }
 
     fn place(
@@ -408,7 +424,7 @@ impl NetworkBuilder {
             area: square(-h, h, -h, h),
             signal: None,
         });
-        self.occupy(&[center], h * std::f64::consts::SQRT_2);
+        self.occupy(&[center], h * std::f64::consts::SQRT_2, u32::MAX, 0.0);
         self.cursor = exit_cursor;
     }
 
@@ -594,7 +610,7 @@ impl NetworkBuilder {
             area: disc,
             signal: None,
         });
-        self.occupy(&[center], outer + gap);
+        self.occupy(&[center], outer + gap, u32::MAX, 0.0);
         self.cursor = exit_cursor;
     }
 

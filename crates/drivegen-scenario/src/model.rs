@@ -306,7 +306,7 @@ impl Default for TrafficSpec {
             },
             idm: IdmSpec::default(),
             lane_change_eagerness: Param::Uniform(0.1, 0.6),
-            parked: Param::Const(4.0),
+            parked: Param::Const(0.0),
         }
     }
 }

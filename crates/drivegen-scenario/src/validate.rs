@@ -25,6 +25,9 @@ pub mod caps {
     pub const MAX_ATTEMPTS: u32 = 100_000;
 }
 
+/// Narrowest shoulder parked vehicles fit on without blocking the kerb lane (m).
+pub const MIN_PARKING_STRIP: f64 = 1.8;
+
 struct Checker {
     problems: Vec<Problem>,
 }
@@ -554,6 +557,16 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     let t = &s.traffic;
     c.count(path(&["traffic", "vehicles"]), &t.vehicles, caps::VEHICLES);
     c.count(path(&["traffic", "parked"]), &t.parked, caps::PARKED);
+    if t.parked.bounds().1 >= 0.5 && m.shoulder_width.bounds().0 < MIN_PARKING_STRIP {
+        c.report(
+            path(&["traffic", "parked"]),
+            format!(
+                "parked vehicles need a parking strip: `map.shoulder_width` can be {} m, below {MIN_PARKING_STRIP} m",
+                m.shoulder_width.bounds().0
+            ),
+            Some("widen map.shoulder_width to 2 m or more, or set traffic.parked to 0".into()),
+        );
+    }
     c.weights(path(&["traffic", "classes"]), &t.classes);
     c.weights(path(&["traffic", "colors"]), &t.colors);
     c.range(

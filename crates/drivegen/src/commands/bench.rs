@@ -115,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     objects: cam.labels,
                     collisions: Vec::new(),
                 };
-                writer.submit(Job::Camera(FrameJob {
+                writer.submit(Job::Camera(Box::new(FrameJob {
                     dir: args.out.join(&cam.name),
                     frame: frame.index,
                     width: cam.ids.width,
@@ -125,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     depth: cam.ids.depth,
                     semantic_lut: lut.clone(),
                     labels,
-                }))?;
+                })))?;
             }
         }
         let before_drain = started.elapsed().as_secs_f64();

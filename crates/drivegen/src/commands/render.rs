@@ -178,7 +178,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                     objects: cam.labels,
                     collisions: frame.contacts.clone(),
                 };
-                writer.submit(Job::Camera(FrameJob {
+                writer.submit(Job::Camera(Box::new(FrameJob {
                     dir: vdir.join(&cam.name),
                     frame: frame.index,
                     width: cam.ids.width,
@@ -188,7 +188,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                     depth: cam.ids.depth,
                     semantic_lut: lut.clone(),
                     labels,
-                }))?;
+                })))?;
                 bar.inc(1);
             }
         }
