@@ -197,9 +197,9 @@ pub(crate) fn place_props(
                         height: placer.rng.random_range(5.0..10.0),
                     };
                     let green = [
-                        placer.rng.random_range(40..80),
-                        placer.rng.random_range(90..140),
-                        placer.rng.random_range(30..70),
+                        placer.rng.random_range(60..110),
+                        placer.rng.random_range(120..175),
+                        placer.rng.random_range(40..90),
                     ];
                     if placer.try_add(PropKind::Tree, Pose2::at(pos, 0.0), size, green, true) {
                         break;

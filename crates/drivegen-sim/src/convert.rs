@@ -102,7 +102,7 @@ pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
             }
         }
         Surface::Sidewalk => lit(
-            Color::srgb(0.55, 0.54, 0.51),
+            Color::srgb(0.42, 0.41, 0.39),
             if wet { 0.45 } else { 0.9 },
             0.0,
         ),

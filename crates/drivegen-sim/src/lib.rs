@@ -474,12 +474,15 @@ fn build_app(
     let env = &plan.environment;
     let sky = convert::sky_color(env);
     app.insert_resource(ClearColor(sky));
-    let ambient_nits = (60.0 + 700.0 * env.ambient) as f32;
+    // Ambient from the sky, white-balanced towards neutral so shaded faces keep colour.
+    let ambient_nits = (15.0 + 1000.0 * env.ambient) as f32;
     app.insert_resource(GlobalAmbientLight {
-        color: sky,
+        color: Color::from(sky.to_linear().mix(&LinearRgba::WHITE, 0.5)),
         brightness: ambient_nits,
         ..default()
     });
+    // A camera's exposure follows the light: daylight at EV 9.7, night several stops brighter.
+    let ev100 = (6.8 + 2.9 * env.ambient.clamp(0.0, 1.0)) as f32;
 
     let w = app.world_mut();
     let root = scene::spawn_world(w, world, plan);
@@ -496,6 +499,9 @@ fn build_app(
         Transform::default().looking_to(sun, Vec3::Z),
         ChildOf(root),
     ));
+    if env.street_lights_on {
+        scene::spawn_night_lights(w, root, plan);
+    }
     for (i, c) in plan.sensors.cameras.iter().enumerate() {
         let mut image =
             Image::new_target_texture(c.width, c.height, TextureFormat::Rgba8UnormSrgb, None);
@@ -517,6 +523,7 @@ fn build_app(
                 ..default()
             }),
             Tonemapping::AcesFitted,
+            bevy::camera::Exposure { ev100 },
             if options.msaa {
                 Msaa::Sample4
             } else {

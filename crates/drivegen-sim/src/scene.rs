@@ -126,10 +126,23 @@ fn apply_signals(
     }
 }
 
-fn apply_cameras(input: Res<FrameInput>, mut cameras: Query<(&SensorCamera, &mut Transform)>) {
+fn apply_cameras(
+    input: Res<FrameInput>,
+    models: Res<SceneModels>,
+    mut cameras: Query<(&SensorCamera, &mut Transform), Without<EgoHeadlight>>,
+    mut headlights: Query<&mut Transform, With<EgoHeadlight>>,
+) {
     for (cam, mut transform) in &mut cameras {
         if let Some(pose) = input.cameras.get(cam.0) {
             *transform = convert::camera_transform(pose);
+        }
+    }
+    if let (Some(ego), Some(actor)) = (input.agents.first(), models.plan.actors.first()) {
+        let front = ego.pose.pos() + ego.pose.dir() * (actor.size.length / 2.0);
+        let ahead = front + ego.pose.dir() * 20.0;
+        for mut t in &mut headlights {
+            *t = Transform::from_xyz(front.x as f32, front.y as f32, 0.7)
+                .looking_at(Vec3::new(ahead.x as f32, ahead.y as f32, 0.0), Vec3::Z);
         }
     }
 }
@@ -238,4 +251,51 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
         }
     }
     root
+}
+
+/// Street lights nearest the ego's start get real point lights (each one costs every
+/// pixel a light evaluation on a CPU renderer); the ego gets a headlight.
+const LIT_STREET_LIGHTS: usize = 10;
+
+#[derive(Component, Debug)]
+pub struct EgoHeadlight;
+
+pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan) {
+    let Some(ego) = plan.actors.first() else {
+        return;
+    };
+    let mut lamps: Vec<(f64, &drivegen_plan::Prop)> = plan
+        .props
+        .iter()
+        .filter(|p| p.kind == drivegen_plan::PropKind::StreetLight)
+        .map(|p| (p.pose.pos().distance(ego.pose.pos()), p))
+        .collect();
+    lamps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    for (_, p) in lamps.into_iter().take(LIT_STREET_LIGHTS) {
+        let head = p.pose.pos() + p.pose.dir() * 1.6;
+        world.spawn((
+            PointLight {
+                color: Color::srgb(1.0, 0.85, 0.6),
+                intensity: 250_000.0,
+                range: 30.0,
+                radius: 0.2,
+                ..default()
+            },
+            Transform::from_xyz(head.x as f32, head.y as f32, (p.size.height - 0.4) as f32),
+            ChildOf(root),
+        ));
+    }
+    world.spawn((
+        SpotLight {
+            color: Color::srgb(1.0, 0.95, 0.85),
+            intensity: 400_000.0,
+            range: 60.0,
+            outer_angle: 0.55,
+            inner_angle: 0.35,
+            ..default()
+        },
+        Transform::IDENTITY,
+        EgoHeadlight,
+        ChildOf(root),
+    ));
 }
