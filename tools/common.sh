@@ -29,3 +29,11 @@ ensure_system_packages() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
 }
+
+# Python packages the acceptance tests use to check exports (pycocotools for COCO).
+ensure_python_packages() {
+    if command -v python3 >/dev/null && ! python3 -c "import pycocotools, PIL, numpy" 2>/dev/null; then
+        echo "drivegen: installing pycocotools, pillow, numpy for the export checks" >&2
+        python3 -m pip install --quiet --disable-pip-version-check pycocotools pillow numpy >&2 || true
+    fi
+}

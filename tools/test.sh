@@ -4,5 +4,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."
 ensure_system_packages
+ensure_python_packages
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"

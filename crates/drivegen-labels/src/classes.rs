@@ -82,6 +82,19 @@ pub const CITYSCAPES: [CityscapesLabel; 34] = [
     row("bicycle", 33, 18, "vehicle", true, [119, 11, 32]),
 ];
 
+/// Detection categories in id order (see [`Class::detection_category`]).
+pub const DETECTION_CATEGORIES: [&str; 9] = [
+    "person",
+    "rider",
+    "car",
+    "truck",
+    "bus",
+    "motorcycle",
+    "bicycle",
+    "traffic_light",
+    "traffic_sign",
+];
+
 /// What a drawn surface or object is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Class {
@@ -101,6 +114,31 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, for tables and round trips.
+    pub fn all() -> Vec<Class> {
+        let mut v = vec![
+            Class::Sky,
+            Class::Road,
+            Class::Sidewalk,
+            Class::Terrain,
+            Class::Building,
+            Class::Vegetation,
+            Class::Pole,
+            Class::TrafficLight,
+            Class::TrafficSign,
+            Class::EgoVehicle,
+            Class::Rider,
+            Class::Person,
+        ];
+        v.extend(VehicleClass::ALL.iter().map(|c| Class::Vehicle(*c)));
+        v
+    }
+
+    /// The class whose [`Class::name`] is `name`.
+    pub fn from_name(name: &str) -> Option<Class> {
+        Class::all().into_iter().find(|c| c.name() == name)
+    }
+
     pub fn from_actor(class: ActorClass) -> Class {
         match class {
             ActorClass::Vehicle(v) => Class::Vehicle(v),
@@ -141,6 +179,40 @@ impl Class {
         self.cityscapes().has_instances
     }
 
+    /// KITTI object type (`DontCare` for stuff and classes KITTI does not annotate).
+    pub fn kitti_type(self) -> &'static str {
+        match self {
+            Class::Vehicle(VehicleClass::Car | VehicleClass::Suv) => "Car",
+            Class::Vehicle(VehicleClass::Van) => "Van",
+            Class::Vehicle(VehicleClass::Truck) => "Truck",
+            // KITTI has no bus class; its devkit files buses under Misc.
+            Class::Vehicle(VehicleClass::Bus) => "Misc",
+            // The rider is the Cyclist; the two-wheeler itself is not a KITTI object.
+            Class::Vehicle(VehicleClass::Motorcycle | VehicleClass::Bicycle) => "Misc",
+            Class::Rider => "Cyclist",
+            Class::Person => "Pedestrian",
+            _ => "DontCare",
+        }
+    }
+
+    /// The detection category (COCO-style id, 1-based) for things and signals, `None`
+    /// for stuff. YOLO uses `id - 1`.
+    pub fn detection_category(self) -> Option<(u32, &'static str)> {
+        let (id, name) = match self {
+            Class::Person => (1, "person"),
+            Class::Rider => (2, "rider"),
+            Class::Vehicle(VehicleClass::Car | VehicleClass::Suv | VehicleClass::Van) => (3, "car"),
+            Class::Vehicle(VehicleClass::Truck) => (4, "truck"),
+            Class::Vehicle(VehicleClass::Bus) => (5, "bus"),
+            Class::Vehicle(VehicleClass::Motorcycle) => (6, "motorcycle"),
+            Class::Vehicle(VehicleClass::Bicycle) => (7, "bicycle"),
+            Class::TrafficLight => (8, "traffic_light"),
+            Class::TrafficSign => (9, "traffic_sign"),
+            _ => return None,
+        };
+        Some((id, name))
+    }
+
     /// A stable lower-case name for files and JSON.
     pub fn name(self) -> String {
         match self {
@@ -149,6 +221,25 @@ impl Class {
             Class::TrafficLight => "traffic_light".into(),
             Class::TrafficSign => "traffic_sign".into(),
             other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_in_id_order_and_names_round_trip() {
+        for (i, row) in CITYSCAPES.iter().enumerate() {
+            assert_eq!(usize::from(row.id), i);
+        }
+        for c in Class::all() {
+            assert_eq!(Class::from_name(&c.name()), Some(c));
+            assert_eq!(c.cityscapes().id, c.cityscapes_id());
+            if let Some((id, name)) = c.detection_category() {
+                assert_eq!(DETECTION_CATEGORIES[id as usize - 1], name);
+            }
         }
     }
 }

@@ -139,6 +139,20 @@ impl Iso3 {
             translation: self.apply(child.translation),
         }
     }
+    /// From a 3x4 row-major [R | t].
+    pub fn from_matrix3x4(m: &[[f64; 4]; 3]) -> Iso3 {
+        Iso3 {
+            rotation: M3 {
+                rows: [
+                    [m[0][0], m[0][1], m[0][2]],
+                    [m[1][0], m[1][1], m[1][2]],
+                    [m[2][0], m[2][1], m[2][2]],
+                ],
+            },
+            translation: v3(m[0][3], m[1][3], m[2][3]),
+        }
+    }
+
     /// 3x4 row-major [R | t].
     pub fn matrix3x4(&self) -> [[f64; 4]; 3] {
         let r = &self.rotation.rows;

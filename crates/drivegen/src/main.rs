@@ -31,6 +31,8 @@ enum Command {
     Plan(commands::plan::Args),
     /// Render a scenario (the embedded default when none is given) into a labeled dataset.
     Render(commands::render::Args),
+    /// Convert a rendered dataset to KITTI, COCO, YOLO or Cityscapes layouts.
+    Export(commands::export::Args),
     /// Measure frames/s and where the time goes, for each quality setting.
     Bench(commands::bench::Args),
 }
@@ -53,6 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => commands::plan::run(args, cli.quiet),
         Command::Render(args) => commands::render::run(args, cli.quiet),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Export(args) => commands::export::run(args, cli.quiet),
     }
 }
 

@@ -43,6 +43,12 @@ pub struct Args {
     /// 4x multisampled RGB.
     #[arg(long)]
     msaa: bool,
+    /// Also export to these formats when done (e.g. coco,kitti; see `drivegen export`).
+    #[arg(long)]
+    export: Option<String>,
+    /// Train, val and test fractions for --export.
+    #[arg(long, default_value = "0.8,0.1,0.1")]
+    split: String,
     /// Encoder/writer threads.
     #[arg(long, default_value_t = 2)]
     writers: usize,
@@ -81,6 +87,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             .into());
         }
     }
+    let export = args
+        .export
+        .as_deref()
+        .map(|f| super::export::options(f, &args.split, None))
+        .transpose()?;
     let variants: Vec<u32> = (0..args
         .variants
         .unwrap_or(scenario.variants)
@@ -150,11 +161,17 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             let frame = frame?;
             first_frame_at.get_or_insert_with(|| started.elapsed());
             if !calibrated {
-                let calib: Vec<CameraCalibration> = frame
+                let cameras: Vec<CameraCalibration> = frame
                     .cameras
                     .iter()
                     .map(|c| CameraCalibration::new(&c.name, &c.camera))
                     .collect();
+                let lidar_to_ego = scenario
+                    .sensors
+                    .lidar
+                    .as_ref()
+                    .map(|l| drivegen_labels::camera::ego_from_mount(&l.mount).matrix3x4());
+                let calib = serde_json::json!({ "cameras": cameras, "lidar_to_ego": lidar_to_ego });
                 write_atomic(
                     &vdir.join("calibration.json"),
                     &serde_json::to_vec_pretty(&calib)?,
@@ -200,6 +217,9 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     }
     let bytes = writer.finish()?;
     bar.finish_and_clear();
+    if let Some(opts) = &export {
+        super::export::export_dataset(&args.out, &args.out.join("exports"), opts, quiet)?;
+    }
     let secs = started.elapsed().as_secs_f64();
     if !quiet {
         println!(

@@ -1,0 +1,461 @@
+//! The per-format writers. Each frame is handed to every requested format in turn; COCO
+//! and YOLO's per-split files are written at the end.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use drivegen_dataset::write_atomic;
+use drivegen_labels::classes::DETECTION_CATEGORIES;
+use drivegen_labels::math::Iso3;
+use drivegen_labels::{CITYSCAPES, Class};
+use image::{ImageBuffer, Luma};
+use serde_json::json;
+
+use crate::native::{Calibration, FrameLabels, NativeDataset, NativeFrame, Object};
+use crate::{ExportError, Format, Split, rle};
+
+/// Objects whose visible box is shorter than this (px), or that are less than this
+/// visible, are written as KITTI `DontCare` regions.
+pub const KITTI_MIN_HEIGHT: f64 = 15.0;
+pub const KITTI_MIN_VISIBILITY: f64 = 0.1;
+
+#[derive(Debug)]
+pub struct ExportFrame<'a> {
+    pub native: &'a NativeFrame,
+    pub split: Split,
+    /// Index of this frame within its split.
+    pub index: usize,
+    pub labels: &'a FrameLabels,
+    pub instance: &'a ImageBuffer<Luma<u16>, Vec<u16>>,
+    pub calib: &'a Calibration,
+    pub lidar_to_ego: Option<[[f64; 4]; 3]>,
+}
+
+#[derive(Debug, Default)]
+struct CocoSplit {
+    images: Vec<serde_json::Value>,
+    annotations: Vec<serde_json::Value>,
+}
+
+#[derive(Debug)]
+pub struct Writers<'a> {
+    out: PathBuf,
+    formats: Vec<Format>,
+    ds: &'a NativeDataset,
+    coco: BTreeMap<Split, CocoSplit>,
+    /// KITTI tracking: lines per (split, variant) sequence.
+    tracking: BTreeMap<(Split, u32), String>,
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), ExportError> {
+    let bytes = std::fs::read(from).map_err(|source| ExportError::Read {
+        path: from.to_path_buf(),
+        source,
+    })?;
+    Ok(write_atomic(to, &bytes)?)
+}
+
+fn png16(path: &Path, img: &ImageBuffer<Luma<u16>, Vec<u16>>) -> Result<(), ExportError> {
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| ExportError::Format {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(write_atomic(path, &bytes)?)
+}
+
+fn class_of(o: &Object) -> Option<Class> {
+    Class::from_name(&o.class)
+}
+
+fn matrix_line(name: &str, values: impl IntoIterator<Item = f64>) -> String {
+    let v: Vec<String> = values.into_iter().map(|x| format!("{x:.12e}")).collect();
+    format!("{name}: {}\n", v.join(" "))
+}
+
+fn flat(m: &[[f64; 4]; 3]) -> Vec<f64> {
+    m.iter().flat_map(|r| r.iter().copied()).collect()
+}
+
+/// KITTI's 15 label fields for one object, or a DontCare region, or nothing.
+pub fn kitti_line(o: &Object) -> Option<String> {
+    let class = class_of(o)?;
+    let kind = class.kitti_type();
+    let b = o.tight_box?;
+    if kind == "DontCare" {
+        return None;
+    }
+    if b[3] - b[1] < KITTI_MIN_HEIGHT || o.visibility < KITTI_MIN_VISIBILITY {
+        return Some(format!(
+            "DontCare -1 -1 -10 {:.2} {:.2} {:.2} {:.2} -1 -1 -1 -1000 -1000 -1000 -10",
+            b[0], b[1], b[2], b[3]
+        ));
+    }
+    let d = &o.box3d;
+    Some(format!(
+        "{kind} {:.2} {} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+        o.truncation,
+        o.occlusion,
+        o.alpha,
+        b[0],
+        b[1],
+        b[2],
+        b[3],
+        d.h,
+        d.w,
+        d.l,
+        d.x,
+        d.y,
+        d.z,
+        d.rotation_y
+    ))
+}
+
+impl<'a> Writers<'a> {
+    pub fn new(out: &Path, formats: &[Format], ds: &'a NativeDataset) -> Writers<'a> {
+        Writers {
+            out: out.to_path_buf(),
+            formats: formats.to_vec(),
+            ds,
+            coco: BTreeMap::new(),
+            tracking: BTreeMap::new(),
+        }
+    }
+
+    pub fn frame(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
+        for format in self.formats.clone() {
+            match format {
+                Format::Kitti => self.kitti(f)?,
+                Format::KittiTracking => self.kitti_tracking(f)?,
+                Format::Coco => self.coco(f)?,
+                Format::Yolo => self.yolo(f)?,
+                Format::Cityscapes => self.cityscapes(f)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn kitti(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
+        let dir = self.out.join("kitti").join(f.split.name());
+        let name = format!("{:06}", f.index);
+        copy(
+            &f.native.rgb(),
+            &dir.join("image_2").join(format!("{name}.png")),
+        )?;
+        let mut text = String::new();
+        for o in &f.labels.objects {
+            if let Some(line) = kitti_line(o) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        write_atomic(
+            &dir.join("label_2").join(format!("{name}.txt")),
+            text.as_bytes(),
+        )?;
+        // Labels are in the (already rectified) camera frame: P = [K | 0], R0 = I.
+        let k = &f.calib.k;
+        let p = [
+            k[0][0], 0.0, k[0][2], 0.0, 0.0, k[1][1], k[1][2], 0.0, 0.0, 0.0, 1.0, 0.0,
+        ];
+        let mut calib = String::new();
+        for i in 0..4 {
+            calib.push_str(&matrix_line(&format!("P{i}"), p));
+        }
+        calib.push_str(&matrix_line(
+            "R0_rect",
+            [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        ));
+        let cam_to_ego = Iso3::from_matrix3x4(&f.calib.camera_to_ego);
+        let velo_to_ego = f
+            .lidar_to_ego
+            .map(|m| Iso3::from_matrix3x4(&m))
+            .unwrap_or(cam_to_ego);
+        let velo_to_cam = cam_to_ego.inverse().then(&velo_to_ego);
+        calib.push_str(&matrix_line(
+            "Tr_velo_to_cam",
+            flat(&velo_to_cam.matrix3x4()),
+        ));
+        // KITTI's IMU is the vehicle frame: drivegen's ego frame.
+        calib.push_str(&matrix_line(
+            "Tr_imu_to_velo",
+            flat(&velo_to_ego.inverse().matrix3x4()),
+        ));
+        write_atomic(
+            &dir.join("calib").join(format!("{name}.txt")),
+            calib.as_bytes(),
+        )?;
+        let lidar = f.native.lidar();
+        if lidar.exists() {
+            let bytes = std::fs::read(&lidar).map_err(|source| ExportError::Read {
+                path: lidar.clone(),
+                source,
+            })?;
+            let mut velo = Vec::new();
+            for p in drivegen_labels::lidar::decode(&bytes) {
+                for v in [p.x, p.y, p.z, p.intensity] {
+                    velo.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            write_atomic(&dir.join("velodyne").join(format!("{name}.bin")), &velo)?;
+        }
+        Ok(())
+    }
+
+    fn kitti_tracking(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
+        let seq = format!("{:04}", f.native.variant);
+        let dir = self.out.join("kitti_tracking").join(f.split.name());
+        copy(
+            &f.native.rgb(),
+            &dir.join("image_02")
+                .join(&seq)
+                .join(format!("{:06}.png", f.native.frame)),
+        )?;
+        let lines = self
+            .tracking
+            .entry((f.split, f.native.variant))
+            .or_default();
+        for o in &f.labels.objects {
+            let Some(line) = kitti_line(o) else { continue };
+            let mut fields = line.split(' ');
+            let kind = fields.next().unwrap_or("DontCare");
+            let rest: Vec<&str> = fields.collect();
+            let track = if kind == "DontCare" {
+                -1
+            } else {
+                i64::from(o.id)
+            };
+            // Tracking labels carry truncation as 0/1/2 levels.
+            let trunc = if kind == "DontCare" {
+                -1
+            } else if o.truncation < 0.15 {
+                0
+            } else if o.truncation < 0.5 {
+                1
+            } else {
+                2
+            };
+            let _ = writeln!(
+                lines,
+                "{} {track} {kind} {trunc} {}",
+                f.native.frame,
+                rest[1..].join(" ")
+            );
+        }
+        Ok(())
+    }
+
+    fn coco(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
+        let file_name = format!("{}/{:06}.png", f.split.name(), f.index);
+        copy(&f.native.rgb(), &self.out.join("coco").join(&file_name))?;
+        let (w, h) = f.instance.dimensions();
+        let split = self.coco.entry(f.split).or_default();
+        let image_id = split.images.len() + 1;
+        split.images.push(json!({
+            "id": image_id, "file_name": file_name, "width": w, "height": h,
+            "variant": f.native.variant, "frame": f.native.frame,
+        }));
+        for o in &f.labels.objects {
+            let (Some(class), Some(b)) = (class_of(o), o.tight_box) else {
+                continue;
+            };
+            let Some((category, _)) = class.detection_category() else {
+                continue;
+            };
+            let mask: Vec<bool> = f
+                .instance
+                .pixels()
+                .map(|p| u32::from(p.0[0]) == o.id)
+                .collect();
+            let counts = rle::runs(&mask, w as usize, h as usize);
+            split.annotations.push(json!({
+                "id": 0, "image_id": image_id, "category_id": category,
+                "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]],
+                "area": o.visible_pixels,
+                "segmentation": { "size": [h, w], "counts": rle::to_string(&counts) },
+                "iscrowd": 0, "track_id": o.id,
+            }));
+        }
+        Ok(())
+    }
+
+    fn yolo(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
+        let dir = self.out.join("yolo");
+        let name = format!("{:06}", f.index);
+        copy(
+            &f.native.rgb(),
+            &dir.join("images")
+                .join(f.split.name())
+                .join(format!("{name}.png")),
+        )?;
+        let (w, h) = f.instance.dimensions();
+        let (w, h) = (f64::from(w), f64::from(h));
+        let mut text = String::new();
+        for o in &f.labels.objects {
+            let (Some(class), Some(b)) = (class_of(o), o.tight_box) else {
+                continue;
+            };
+            let Some((category, _)) = class.detection_category() else {
+                continue;
+            };
+            let _ = writeln!(
+                text,
+                "{} {:.6} {:.6} {:.6} {:.6}",
+                category - 1,
+                (b[0] + b[2]) / 2.0 / w,
+                (b[1] + b[3]) / 2.0 / h,
+                (b[2] - b[0]) / w,
+                (b[3] - b[1]) / h
+            );
+        }
+        write_atomic(
+            &dir.join("labels")
+                .join(f.split.name())
+                .join(format!("{name}.txt")),
+            text.as_bytes(),
+        )?;
+        Ok(())
+    }
+
+    fn cityscapes(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
+        let city = &self.ds.run.scenario;
+        let stem = format!("{city}_{:03}_{:06}", f.native.variant, f.native.frame);
+        let img_dir = self
+            .out
+            .join("cityscapes/leftImg8bit")
+            .join(f.split.name())
+            .join(city);
+        let gt_dir = self
+            .out
+            .join("cityscapes/gtFine")
+            .join(f.split.name())
+            .join(city);
+        copy(
+            &f.native.rgb(),
+            &img_dir.join(format!("{stem}_leftImg8bit.png")),
+        )?;
+        copy(
+            &f.native.file("semantic", "png"),
+            &gt_dir.join(format!("{stem}_gtFine_labelIds.png")),
+        )?;
+        copy(
+            &f.native.file("depth", "png"),
+            &gt_dir.join(format!("{stem}_depth.png")),
+        )?;
+        let sem_path = f.native.file("semantic", "png");
+        let sem = image::open(&sem_path)
+            .map_err(|e| ExportError::Format {
+                path: sem_path,
+                reason: e.to_string(),
+            })?
+            .into_luma8();
+        let color = image::RgbImage::from_raw(
+            sem.width(),
+            sem.height(),
+            drivegen_dataset::colorize(sem.as_raw()),
+        )
+        .ok_or_else(|| ExportError::Format {
+            path: gt_dir.clone(),
+            reason: "size mismatch".into(),
+        })?;
+        let mut bytes = Vec::new();
+        color
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .map_err(|e| ExportError::Format {
+                path: gt_dir.clone(),
+                reason: e.to_string(),
+            })?;
+        write_atomic(&gt_dir.join(format!("{stem}_gtFine_color.png")), &bytes)?;
+        // Things: labelId * 1000 + index of the instance among its class in this image.
+        let mut next: BTreeMap<u8, u32> = BTreeMap::new();
+        let mut value: BTreeMap<u16, u16> = BTreeMap::new();
+        let mut objects: Vec<&Object> = f
+            .labels
+            .objects
+            .iter()
+            .filter(|o| o.visible_pixels > 0)
+            .collect();
+        objects.sort_by_key(|o| o.id);
+        for o in objects {
+            let label = o.cityscapes_id;
+            let has = CITYSCAPES
+                .get(usize::from(label))
+                .is_some_and(|l| l.has_instances);
+            let v = if has {
+                let n = next.entry(label).or_default();
+                *n += 1;
+                u32::from(label) * 1000 + *n - 1
+            } else {
+                u32::from(label)
+            };
+            value.insert(o.id as u16, v as u16);
+        }
+        let ids = ImageBuffer::from_fn(sem.width(), sem.height(), |x, y| {
+            let id = f.instance.get_pixel(x, y).0[0];
+            Luma([value
+                .get(&id)
+                .copied()
+                .unwrap_or(u16::from(sem.get_pixel(x, y).0[0]))])
+        });
+        png16(&gt_dir.join(format!("{stem}_gtFine_instanceIds.png")), &ids)
+    }
+
+    /// Writes the per-split files (COCO JSON, YOLO data.yaml, tracking label files).
+    pub fn finish(self) -> Result<(), ExportError> {
+        let categories: Vec<serde_json::Value> = DETECTION_CATEGORIES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| json!({ "id": i + 1, "name": name, "supercategory": if i < 2 { "human" } else if i < 7 { "vehicle" } else { "object" } }))
+            .collect();
+        if self.formats.contains(&Format::Coco) {
+            let mut next_id = 1;
+            for split in Split::ALL {
+                let mut data = self
+                    .coco
+                    .get(&split)
+                    .map(|c| (c.images.clone(), c.annotations.clone()))
+                    .unwrap_or_default();
+                for a in &mut data.1 {
+                    a["id"] = json!(next_id);
+                    next_id += 1;
+                }
+                let doc = json!({
+                    "info": { "description": format!("drivegen {}", self.ds.run.scenario), "version": env!("CARGO_PKG_VERSION") },
+                    "images": data.0, "annotations": data.1, "categories": categories,
+                });
+                let path = self
+                    .out
+                    .join("coco/annotations")
+                    .join(format!("instances_{}.json", split.name()));
+                write_atomic(&path, &serde_json::to_vec(&doc).unwrap_or_default())?;
+            }
+        }
+        if self.formats.contains(&Format::Yolo) {
+            let mut yaml = String::from(
+                "# drivegen YOLO export\npath: .\ntrain: images/train\nval: images/val\ntest: images/test\nnames:\n",
+            );
+            for (i, name) in DETECTION_CATEGORIES.iter().enumerate() {
+                let _ = writeln!(yaml, "  {i}: {name}");
+            }
+            write_atomic(&self.out.join("yolo/data.yaml"), yaml.as_bytes())?;
+        }
+        for ((split, variant), lines) in &self.tracking {
+            let path = self
+                .out
+                .join("kitti_tracking")
+                .join(split.name())
+                .join("label_02")
+                .join(format!("{variant:04}.txt"));
+            write_atomic(&path, lines.as_bytes())?;
+        }
+        Ok(())
+    }
+}

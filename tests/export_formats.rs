@@ -1,0 +1,391 @@
+//! Exporters against their specs: KITTI labels round-trip through a parser written from
+//! the devkit description and their 3-D boxes project into their 2-D boxes; COCO passes
+//! pycocotools (AP = 1.0 with the ground truth as detections, RLE == instance masks);
+//! YOLO passes a loader check; Cityscapes ids and colours match the official table;
+//! variants never straddle splits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use drivegen_labels::CITYSCAPES;
+
+fn dataset() -> Option<&'static PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if drivegen_sim::probe_adapter().is_err() {
+            eprintln!("skipping export tests: no Vulkan adapter (install mesa-vulkan-drivers)");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("drivegen-export-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+            .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+            .args([
+                "render",
+                "--quiet",
+                "--frames",
+                "2",
+                "--variants",
+                "4",
+                "--width",
+                "320",
+                "--height",
+                "192",
+            ])
+            .args([
+                "--export",
+                "kitti,kitti-tracking,coco,yolo,cityscapes",
+                "--split",
+                "0.5,0.25,0.25",
+                "--out",
+            ])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(dir)
+    })
+    .as_ref()
+}
+
+fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == ext))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// One line of a KITTI object label, per the devkit's readme.
+#[derive(Debug, PartialEq)]
+struct KittiObject {
+    kind: String,
+    truncated: f64,
+    occluded: i32,
+    alpha: f64,
+    bbox: [f64; 4],
+    dims: [f64; 3],
+    location: [f64; 3],
+    rotation_y: f64,
+}
+
+fn parse_kitti(line: &str) -> KittiObject {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(f.len(), 15, "KITTI label lines have 15 fields: {line}");
+    let n = |i: usize| {
+        f[i].parse::<f64>()
+            .unwrap_or_else(|_| panic!("field {i} of `{line}` is not a number"))
+    };
+    KittiObject {
+        kind: f[0].to_string(),
+        truncated: n(1),
+        occluded: f[2].parse().expect("occluded is an integer"),
+        alpha: n(3),
+        bbox: [n(4), n(5), n(6), n(7)],
+        dims: [n(8), n(9), n(10)],
+        location: [n(11), n(12), n(13)],
+        rotation_y: n(14),
+    }
+}
+
+fn format_kitti(o: &KittiObject) -> String {
+    if o.kind == "DontCare" {
+        return format!(
+            "DontCare -1 -1 -10 {:.2} {:.2} {:.2} {:.2} -1 -1 -1 -1000 -1000 -1000 -10",
+            o.bbox[0], o.bbox[1], o.bbox[2], o.bbox[3]
+        );
+    }
+    format!(
+        "{} {:.2} {} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+        o.kind,
+        o.truncated,
+        o.occluded,
+        o.alpha,
+        o.bbox[0],
+        o.bbox[1],
+        o.bbox[2],
+        o.bbox[3],
+        o.dims[0],
+        o.dims[1],
+        o.dims[2],
+        o.location[0],
+        o.location[1],
+        o.location[2],
+        o.rotation_y
+    )
+}
+
+fn p2(calib: &str) -> [f64; 12] {
+    let line = calib
+        .lines()
+        .find(|l| l.starts_with("P2:"))
+        .expect("P2 line");
+    let v: Vec<f64> = line[3..]
+        .split_whitespace()
+        .map(|x| x.parse().expect("number"))
+        .collect();
+    v.try_into().expect("12 values")
+}
+
+#[test]
+fn kitti_labels_round_trip_and_3d_boxes_project_into_2d_boxes() {
+    let Some(dir) = dataset() else { return };
+    let mut checked = 0;
+    for split in ["train", "val", "test"] {
+        let root = dir.join("exports/kitti").join(split);
+        for label in files_in(&root.join("label_2"), "txt") {
+            let name = label
+                .file_stem()
+                .expect("stem")
+                .to_string_lossy()
+                .into_owned();
+            assert!(root.join("image_2").join(format!("{name}.png")).exists());
+            let calib = std::fs::read_to_string(root.join("calib").join(format!("{name}.txt")))
+                .expect("calib");
+            for key in [
+                "P0:",
+                "P1:",
+                "P2:",
+                "P3:",
+                "R0_rect:",
+                "Tr_velo_to_cam:",
+                "Tr_imu_to_velo:",
+            ] {
+                assert!(calib.contains(key), "calib lacks {key}");
+            }
+            let p = p2(&calib);
+            for line in std::fs::read_to_string(&label).expect("label").lines() {
+                let o = parse_kitti(line);
+                assert_eq!(format_kitti(&o), line, "round trip");
+                assert!(
+                    [
+                        "Car",
+                        "Van",
+                        "Truck",
+                        "Pedestrian",
+                        "Person_sitting",
+                        "Cyclist",
+                        "Tram",
+                        "Misc",
+                        "DontCare"
+                    ]
+                    .contains(&o.kind.as_str())
+                );
+                if o.kind == "DontCare" {
+                    continue;
+                }
+                assert!((0.0..=1.0).contains(&o.truncated) && (0..=3).contains(&o.occluded));
+                // KITTI evaluates objects truncated at most 50 %; beyond that the box centre
+                // may legitimately lie outside the image.
+                if o.truncated > 0.5 {
+                    continue;
+                }
+                // Tolerance: the projected centre of the 3-D box lies in the 2-D (visible)
+                // box grown by half its size plus 10 px (occluders can cut the visible box).
+                let [h, _, _] = o.dims;
+                let (x, y, z) = (o.location[0], o.location[1] - h / 2.0, o.location[2]);
+                let u = (p[0] * x + p[1] * y + p[2] * z + p[3])
+                    / (p[8] * x + p[9] * y + p[10] * z + p[11]);
+                let v = (p[4] * x + p[5] * y + p[6] * z + p[7])
+                    / (p[8] * x + p[9] * y + p[10] * z + p[11]);
+                let [l, t, r, b] = o.bbox;
+                let (gw, gh) = ((r - l) / 2.0 + 10.0, (b - t) / 2.0 + 10.0);
+                assert!(
+                    u > l - gw && u < r + gw && v > t - gh && v < b + gh,
+                    "{line}: centre projects to ({u:.1}, {v:.1})"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 3, "checked {checked} KITTI objects");
+}
+
+#[test]
+fn kitti_tracking_keeps_track_ids_per_sequence() {
+    let Some(dir) = dataset() else { return };
+    let mut lines = 0;
+    for split in ["train", "val", "test"] {
+        for seq in files_in(
+            &dir.join("exports/kitti_tracking")
+                .join(split)
+                .join("label_02"),
+            "txt",
+        ) {
+            let mut classes: BTreeMap<i64, String> = BTreeMap::new();
+            for line in std::fs::read_to_string(&seq).expect("read").lines() {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                assert_eq!(f.len(), 17, "tracking lines have 17 fields: {line}");
+                let track: i64 = f[1].parse().expect("track id");
+                if track >= 0 {
+                    let kind = classes.entry(track).or_insert_with(|| f[2].to_string());
+                    assert_eq!(kind, f[2], "a track keeps its type");
+                }
+                lines += 1;
+            }
+        }
+    }
+    assert!(lines > 0);
+}
+
+#[test]
+fn coco_passes_pycocotools() {
+    let Some(dir) = dataset() else { return };
+    let python = |args: &[&str]| Command::new("python3").args(args).output();
+    let has = |m: &str| python(&["-c", &format!("import {m}")]).is_ok_and(|o| o.status.success());
+    if !has("pycocotools") {
+        let _ = python(&[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "pycocotools",
+            "numpy",
+            "pillow",
+        ]);
+    }
+    if !has("pycocotools") || !has("PIL") {
+        eprintln!("skipping: pycocotools or pillow cannot be installed here");
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/check_coco.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(dir)
+        .arg(dir.join("exports/coco"))
+        .output()
+        .expect("python runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("AP bbox 1.0000, AP segm 1.0000, mask mismatches 0"),
+        "{text}"
+    );
+}
+
+#[test]
+fn yolo_passes_a_loader_check() {
+    let Some(dir) = dataset() else { return };
+    let root = dir.join("exports/yolo");
+    let yaml = std::fs::read_to_string(root.join("data.yaml")).expect("data.yaml");
+    let names: Vec<&str> = yaml
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(':'))
+        .collect();
+    assert_eq!(names.len(), 9);
+    for key in [
+        "train: images/train",
+        "val: images/val",
+        "test: images/test",
+    ] {
+        assert!(yaml.contains(key));
+    }
+    let mut boxes = 0;
+    for split in ["train", "val", "test"] {
+        for label in files_in(&root.join("labels").join(split), "txt") {
+            let stem = label
+                .file_stem()
+                .expect("stem")
+                .to_string_lossy()
+                .into_owned();
+            assert!(
+                root.join("images")
+                    .join(split)
+                    .join(format!("{stem}.png"))
+                    .exists(),
+                "image for {stem}"
+            );
+            for line in std::fs::read_to_string(&label).expect("read").lines() {
+                let f: Vec<f64> = line
+                    .split_whitespace()
+                    .map(|x| x.parse().expect("number"))
+                    .collect();
+                assert_eq!(f.len(), 5);
+                assert!(f[0].fract() == 0.0 && f[0] >= 0.0 && f[0] < 9.0);
+                assert!(
+                    f[1..].iter().all(|v| (0.0..=1.0).contains(v)) && f[3] > 0.0 && f[4] > 0.0,
+                    "{line}"
+                );
+                boxes += 1;
+            }
+        }
+    }
+    assert!(boxes > 10);
+}
+
+#[test]
+fn cityscapes_ids_and_colours_match_the_official_table() {
+    let Some(dir) = dataset() else { return };
+    let gt = dir.join("exports/cityscapes/gtFine");
+    let mut seen = BTreeSet::new();
+    for split in ["train", "val", "test"] {
+        let city = gt.join(split).join("urban_intersection");
+        for ids in files_in(&city, "png")
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with("_gtFine_labelIds.png"))
+        {
+            let stem = ids.to_string_lossy().replace("_gtFine_labelIds.png", "");
+            let label = image::open(&ids).expect("labelIds").into_luma8();
+            let color = image::open(format!("{stem}_gtFine_color.png"))
+                .expect("color")
+                .into_rgb8();
+            let inst = image::open(format!("{stem}_gtFine_instanceIds.png"))
+                .expect("instanceIds")
+                .into_luma16();
+            for ((l, c), i) in label.pixels().zip(color.pixels()).zip(inst.pixels()) {
+                let row = &CITYSCAPES[usize::from(l.0[0])];
+                assert_eq!(c.0, row.color, "colour of {}", row.name);
+                let v = i.0[0];
+                if row.has_instances {
+                    assert_eq!(v / 1000, u16::from(row.id), "instance id of a {}", row.name);
+                } else {
+                    assert_eq!(v, u16::from(row.id));
+                }
+                seen.insert(row.id);
+            }
+        }
+    }
+    for id in [7u8, 8, 11, 23, 26] {
+        assert!(seen.contains(&id), "label {id} should appear");
+    }
+}
+
+#[test]
+fn variants_never_straddle_splits() {
+    let Some(dir) = dataset() else { return };
+    let mut split_of: BTreeMap<u64, &str> = BTreeMap::new();
+    for split in ["train", "val", "test"] {
+        let doc: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(
+                dir.join("exports/coco/annotations")
+                    .join(format!("instances_{split}.json")),
+            )
+            .expect("coco"),
+        )
+        .expect("json");
+        for im in doc["images"].as_array().expect("images") {
+            let v = im["variant"].as_u64().expect("variant");
+            assert_eq!(
+                *split_of.entry(v).or_insert(split),
+                split,
+                "variant {v} appears in two splits"
+            );
+        }
+    }
+    assert_eq!(split_of.len(), 4, "every variant is in some split");
+}
