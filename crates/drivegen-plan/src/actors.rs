@@ -83,6 +83,32 @@ impl Placement<'_> {
     }
 }
 
+/// One draw of a candidate placement.
+enum Draw<T> {
+    Accept(T),
+    Reject(Rule),
+    /// Nothing left to draw from (no lanes, no walkways).
+    Exhausted,
+}
+
+/// Draws until a candidate passes every rule, at most `attempts` times; an actor that
+/// cannot be placed is an error listing how often each rule rejected it.
+fn rejection_sample<T>(
+    attempts: u32,
+    what: impl FnOnce() -> String,
+    mut draw: impl FnMut() -> Draw<T>,
+) -> Result<T, PlanError> {
+    let mut tally = Vec::new();
+    for _ in 0..attempts {
+        match draw() {
+            Draw::Accept(t) => return Ok(t),
+            Draw::Reject(rule) => bump(&mut tally, rule),
+            Draw::Exhausted => break,
+        }
+    }
+    Err(Placement::fail(what(), attempts, &tally))
+}
+
 fn bump(tally: &mut Vec<(Rule, u32)>, rule: Rule) {
     match tally.iter_mut().find(|(r, _)| *r == rule) {
         Some((_, n)) => *n += 1,
@@ -279,41 +305,32 @@ fn place_traffic(
             .colors
             .pick(rng)
             .map_or([200, 200, 200], |c| c.rgb());
-        let mut tally = Vec::new();
-        let mut placed = None;
-        for _ in 0..p.max_attempts {
-            let Some(k) = pick_by_length(&lengths, rng) else {
-                break;
-            };
-            let lane = lanes[k];
-            let half = size.length / 2.0;
-            if lane.length < size.length + 1.0 {
-                bump(&mut tally, Rule::VehiclesOnLanes);
-                continue;
-            }
-            let sx = rng.random_range(half + 0.5..lane.length - half - 0.5);
-            let pose = lane.center.pose_at(sx);
-            let fp = Obb {
-                center: pose.pos(),
-                yaw: pose.yaw,
-                half_length: half,
-                half_width: size.width / 2.0,
-            };
-            match p.check_vehicle(lane, sx, &fp) {
-                Some(rule) => bump(&mut tally, rule),
-                None => {
-                    placed = Some((lane, sx, pose));
-                    break;
+        let (lane, sx, pose) = rejection_sample(
+            p.max_attempts,
+            || format!("vehicle {} of {count}", i + 1),
+            || {
+                let Some(k) = pick_by_length(&lengths, rng) else {
+                    return Draw::Exhausted;
+                };
+                let lane = lanes[k];
+                let half = size.length / 2.0;
+                if lane.length < size.length + 1.0 {
+                    return Draw::Reject(Rule::VehiclesOnLanes);
                 }
-            }
-        }
-        let Some((lane, sx, pose)) = placed else {
-            return Err(Placement::fail(
-                format!("vehicle {} of {count}", i + 1),
-                p.max_attempts,
-                &tally,
-            ));
-        };
+                let sx = rng.random_range(half + 0.5..lane.length - half - 0.5);
+                let pose = lane.center.pose_at(sx);
+                let fp = Obb {
+                    center: pose.pos(),
+                    yaw: pose.yaw,
+                    half_length: half,
+                    half_width: size.width / 2.0,
+                };
+                match p.check_vehicle(lane, sx, &fp) {
+                    Some(rule) => Draw::Reject(rule),
+                    None => Draw::Accept((lane, sx, pose)),
+                }
+            },
+        )?;
         let desired = s.traffic.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
         let idm = idm(&s.traffic.idm, rng);
         let eagerness = s.traffic.lane_change_eagerness.sample(rng).clamp(0.0, 1.0);
@@ -374,54 +391,45 @@ fn place_parked(
             .colors
             .pick(rng)
             .map_or([200, 200, 200], |c| c.rgb());
-        let mut tally = Vec::new();
-        let mut placed = None;
-        for _ in 0..p.max_attempts {
-            let Some(k) = pick_by_length(&lengths, rng) else {
-                break;
-            };
-            let lane = kerb_lanes[k];
-            let half = size.length / 2.0;
-            // Parked cars keep well away from junction mouths.
-            if lane.length < size.length + 20.0 {
-                bump(&mut tally, Rule::VehiclesOnLanes);
-                continue;
-            }
-            let shoulder = lane
-                .road
-                .and_then(|r| net.roads.get(r as usize))
-                .map_or(0.0, |r| r.shoulder);
-            let sx = rng.random_range(half + 10.0..lane.length - half - 10.0);
-            let (c, t) = lane.center.sample(sx);
-            // Against the kerb, inside the parking strip.
-            let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.15).max(0.0);
-            let pose = Pose2::at(c - t.perp() * lateral, t.angle());
-            let fp = Obb {
-                center: pose.pos(),
-                yaw: pose.yaw,
-                half_length: half,
-                half_width: size.width / 2.0,
-            };
-            let rule = if p.keep_clear && p.surfaces.in_junction(&fp) {
-                Some(Rule::KeepJunctionsClear)
-            } else {
-                p.overlap(&fp)
-            };
-            match rule {
-                Some(rule) => bump(&mut tally, rule),
-                None => {
-                    placed = Some((lane, sx, pose));
-                    break;
+        let (lane, sx, pose) = rejection_sample(
+            p.max_attempts,
+            || format!("parked vehicle {} of {count}", i + 1),
+            || {
+                let Some(k) = pick_by_length(&lengths, rng) else {
+                    return Draw::Exhausted;
+                };
+                let lane = kerb_lanes[k];
+                let half = size.length / 2.0;
+                // Parked cars keep well away from junction mouths.
+                if lane.length < size.length + 20.0 {
+                    return Draw::Reject(Rule::VehiclesOnLanes);
                 }
-            }
-        }
-        let Some((lane, sx, pose)) = placed else {
-            return Err(Placement::fail(
-                format!("parked vehicle {} of {count}", i + 1),
-                p.max_attempts,
-                &tally,
-            ));
-        };
+                let shoulder = lane
+                    .road
+                    .and_then(|r| net.roads.get(r as usize))
+                    .map_or(0.0, |r| r.shoulder);
+                let sx = rng.random_range(half + 10.0..lane.length - half - 10.0);
+                let (c, t) = lane.center.sample(sx);
+                // Against the kerb, inside the parking strip.
+                let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.15).max(0.0);
+                let pose = Pose2::at(c - t.perp() * lateral, t.angle());
+                let fp = Obb {
+                    center: pose.pos(),
+                    yaw: pose.yaw,
+                    half_length: half,
+                    half_width: size.width / 2.0,
+                };
+                let rule = if p.keep_clear && p.surfaces.in_junction(&fp) {
+                    Some(Rule::KeepJunctionsClear)
+                } else {
+                    p.overlap(&fp)
+                };
+                match rule {
+                    Some(rule) => Draw::Reject(rule),
+                    None => Draw::Accept((lane, sx, pose)),
+                }
+            },
+        )?;
         p.actors.push(Actor {
             id: ids::PARKED + i,
             role: Role::Parked,
@@ -487,81 +495,72 @@ fn place_pedestrians(
             .sample(rng)
             .clamp(0.0, 1.0);
         let crosses = rng.random_bool(crossing_p);
-        let mut tally = Vec::new();
-        let mut placed = None;
-        for _ in 0..p.max_attempts {
-            let (pose, path, crosswalk) = match area {
-                WalkArea::Sidewalk => {
-                    let Some(k) = pick_by_length(&lengths, rng) else {
-                        break;
-                    };
-                    let w = sidewalks[k];
-                    let sx = rng.random_range(0.0..lengths[k]);
-                    let lateral = rng.random_range(-0.5..0.5) * (w.width - 0.8).max(0.0);
-                    let (c, t) = w.center.sample(sx);
-                    let forward = rng.random_bool(0.5);
-                    let pos = c + t.perp() * lateral;
-                    let dir = if forward { t } else { -t };
-                    let walk = speed * horizon;
-                    let end = if forward {
-                        (sx + walk).min(lengths[k])
-                    } else {
-                        (sx - walk).max(0.0)
-                    };
-                    let mut path = w.center.slice(sx.min(end), sx.max(end));
-                    if !forward {
-                        path = path.reversed();
+        let (pose, path, crosses) = rejection_sample(
+            p.max_attempts,
+            || format!("pedestrian {} of {count}", i + 1),
+            || {
+                let (pose, path, crosswalk) = match area {
+                    WalkArea::Sidewalk => {
+                        let Some(k) = pick_by_length(&lengths, rng) else {
+                            return Draw::Exhausted;
+                        };
+                        let w = sidewalks[k];
+                        let sx = rng.random_range(0.0..lengths[k]);
+                        let lateral = rng.random_range(-0.5..0.5) * (w.width - 0.8).max(0.0);
+                        let (c, t) = w.center.sample(sx);
+                        let forward = rng.random_bool(0.5);
+                        let pos = c + t.perp() * lateral;
+                        let dir = if forward { t } else { -t };
+                        let walk = speed * horizon;
+                        let end = if forward {
+                            (sx + walk).min(lengths[k])
+                        } else {
+                            (sx - walk).max(0.0)
+                        };
+                        let mut path = w.center.slice(sx.min(end), sx.max(end));
+                        if !forward {
+                            path = path.reversed();
+                        }
+                        let (path, crosswalk) = if crosses {
+                            crossing_path(net, pos)
+                        } else {
+                            (path, None)
+                        };
+                        (Pose2::at(pos, dir.angle()), path, crosswalk)
                     }
-                    let (path, crosswalk) = if crosses {
-                        crossing_path(net, pos)
-                    } else {
-                        (path, None)
-                    };
-                    (Pose2::at(pos, dir.angle()), path, crosswalk)
+                    WalkArea::Crosswalk => {
+                        let c = &net.crosswalks[rng.random_range(0..net.crosswalks.len())];
+                        let [a, b, cc, d] = c.corners;
+                        let u = rng.random_range(0.2..0.8);
+                        let v = rng.random_range(0.05..0.95);
+                        let near = a.lerp(b, u);
+                        let far = d.lerp(cc, u);
+                        let pos = near.lerp(far, v);
+                        let dir = if rng.random_bool(0.5) {
+                            c.across
+                        } else {
+                            -c.across
+                        };
+                        let target = if dir.dot(far - near) > 0.0 { far } else { near };
+                        let path = Polyline::new(vec![pos, target + dir * 1.0]);
+                        (Pose2::at(pos, dir.angle()), path, Some(c.id))
+                    }
+                };
+                if !p.surfaces.on_walkway(pose.pos()) {
+                    return Draw::Reject(Rule::PedestriansOnWalkways);
                 }
-                WalkArea::Crosswalk => {
-                    let c = &net.crosswalks[rng.random_range(0..net.crosswalks.len())];
-                    let [a, b, cc, d] = c.corners;
-                    let u = rng.random_range(0.2..0.8);
-                    let v = rng.random_range(0.05..0.95);
-                    let near = a.lerp(b, u);
-                    let far = d.lerp(cc, u);
-                    let pos = near.lerp(far, v);
-                    let dir = if rng.random_bool(0.5) {
-                        c.across
-                    } else {
-                        -c.across
-                    };
-                    let target = if dir.dot(far - near) > 0.0 { far } else { near };
-                    let path = Polyline::new(vec![pos, target + dir * 1.0]);
-                    (Pose2::at(pos, dir.angle()), path, Some(c.id))
+                let fp = Obb {
+                    center: pose.pos(),
+                    yaw: pose.yaw,
+                    half_length: size.length / 2.0,
+                    half_width: size.width / 2.0,
+                };
+                match p.overlap(&fp) {
+                    Some(rule) => Draw::Reject(rule),
+                    None => Draw::Accept((pose, path, crosswalk)),
                 }
-            };
-            if !p.surfaces.on_walkway(pose.pos()) {
-                bump(&mut tally, Rule::PedestriansOnWalkways);
-                continue;
-            }
-            let fp = Obb {
-                center: pose.pos(),
-                yaw: pose.yaw,
-                half_length: size.length / 2.0,
-                half_width: size.width / 2.0,
-            };
-            match p.overlap(&fp) {
-                Some(rule) => bump(&mut tally, rule),
-                None => {
-                    placed = Some((pose, path, crosswalk));
-                    break;
-                }
-            }
-        }
-        let Some((pose, path, crosses)) = placed else {
-            return Err(Placement::fail(
-                format!("pedestrian {} of {count}", i + 1),
-                p.max_attempts,
-                &tally,
-            ));
-        };
+            },
+        )?;
         p.actors.push(Actor {
             id: ids::PEDESTRIANS + i,
             role: Role::Pedestrian,

@@ -346,21 +346,7 @@ impl NetworkBuilder {
                 Some(t) => {
                     let out = V2::from_angle(yaw);
                     let start = Pose2::at(center + out * h, yaw);
-                    let is_exit = *t == exit;
-                    let kind = if is_exit {
-                        RoadKind::Main
-                    } else {
-                        RoadKind::Arm
-                    };
-                    let road = self.new_road(kind, start, n, n);
-                    let saved = self.cursor;
-                    self.cursor = start;
-                    self.extend_straight(road, if is_exit { EXIT_STUB } else { arm_length });
-                    if is_exit {
-                        self.current = Some(road);
-                    } else {
-                        self.cursor = saved;
-                    }
+                    let road = self.junction_arm(start, *t == exit, arm_length);
                     ends.push((
                         End {
                             road,
@@ -426,6 +412,27 @@ impl NetworkBuilder {
         });
         self.occupy(&[center], h * std::f64::consts::SQRT_2, u32::MAX, 0.0);
         self.cursor = exit_cursor;
+    }
+
+    /// A two-way arm leaving a junction at `start`. The exit arm becomes the route's road
+    /// and the cursor stays at its end; other arms are dead ends of `arm_length`.
+    fn junction_arm(&mut self, start: Pose2, is_exit: bool, arm_length: f64) -> u32 {
+        let n = self.p.lanes;
+        let kind = if is_exit {
+            RoadKind::Main
+        } else {
+            RoadKind::Arm
+        };
+        let road = self.new_road(kind, start, n, n);
+        let saved = self.cursor;
+        self.cursor = start;
+        self.extend_straight(road, if is_exit { EXIT_STUB } else { arm_length });
+        if is_exit {
+            self.current = Some(road);
+        } else {
+            self.cursor = saved;
+        }
+        road
     }
 
     /// Connectors between every pair of arms of a junction.
@@ -506,21 +513,7 @@ impl NetworkBuilder {
             }
             let out = V2::from_angle(theta);
             let start = Pose2::at(center + out * (outer + gap), theta);
-            let is_exit = k == exit_index;
-            let kind = if is_exit {
-                RoadKind::Main
-            } else {
-                RoadKind::Arm
-            };
-            let road = self.new_road(kind, start, n, n);
-            let saved = self.cursor;
-            self.cursor = start;
-            self.extend_straight(road, if is_exit { EXIT_STUB } else { arm_length });
-            if is_exit {
-                self.current = Some(road);
-            }
-            let after = self.cursor;
-            self.cursor = if is_exit { after } else { saved };
+            let road = self.junction_arm(start, k == exit_index, arm_length);
             arm_ends.push((
                 End {
                     road,

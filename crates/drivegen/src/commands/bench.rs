@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use drivegen_dataset::{DatasetWriter, FrameJob, FrameLabels, Job, semantic_lut};
+use drivegen_dataset::{DatasetWriter, semantic_lut};
 use drivegen_sim::{Engine, EngineOptions};
 
 use super::load_scenario;
@@ -104,28 +104,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if !config.write {
                 continue;
             }
-            for cam in frame.cameras {
-                let labels = FrameLabels {
-                    frame: frame.index,
-                    time: frame.time,
-                    camera: cam.name.clone(),
-                    ego_pose: [frame.ego.x, frame.ego.y, frame.ego.yaw],
-                    ego_speed: frame.ego_speed,
-                    camera_to_world: cam.camera.world_from_camera.matrix3x4(),
-                    objects: cam.labels,
-                    collisions: Vec::new(),
-                };
-                writer.submit(Job::Camera(Box::new(FrameJob {
-                    dir: args.out.join(&cam.name),
-                    frame: frame.index,
-                    width: cam.ids.width,
-                    height: cam.ids.height,
-                    rgba: cam.rgba,
-                    ids: cam.ids.ids,
-                    depth: cam.ids.depth,
-                    semantic_lut: lut.clone(),
-                    labels,
-                })))?;
+            for job in super::frame_jobs(frame, &args.out, &lut) {
+                writer.submit(job)?;
             }
         }
         let before_drain = started.elapsed().as_secs_f64();

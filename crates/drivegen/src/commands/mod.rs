@@ -38,3 +38,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot move {} into place", path.display()))
 }
+
+/// The writer jobs for one engine frame: per camera its images and labels, and the LiDAR
+/// sweep when there is one. `dir` is the variant's directory.
+pub fn frame_jobs(
+    frame: drivegen_sim::Frame,
+    dir: &Path,
+    lut: &std::sync::Arc<Vec<u8>>,
+) -> Vec<drivegen_dataset::Job> {
+    use drivegen_dataset::{FrameJob, FrameLabels, Job};
+    let mut jobs = Vec::new();
+    if let Some(points) = frame.lidar {
+        jobs.push(Job::Lidar {
+            path: dir.join("lidar").join(format!("{:06}.bin", frame.index)),
+            points,
+        });
+    }
+    for cam in frame.cameras {
+        let labels = FrameLabels {
+            frame: frame.index,
+            time: frame.time,
+            camera: cam.name.clone(),
+            ego_pose: [frame.ego.x, frame.ego.y, frame.ego.yaw],
+            ego_speed: frame.ego_speed,
+            camera_to_world: cam.camera.world_from_camera.matrix3x4(),
+            objects: cam.labels,
+            collisions: frame.contacts.clone(),
+        };
+        jobs.push(Job::Camera(Box::new(FrameJob {
+            dir: dir.join(&cam.name),
+            frame: frame.index,
+            width: cam.ids.width,
+            height: cam.ids.height,
+            rgba: cam.rgba,
+            ids: cam.ids.ids,
+            depth: cam.ids.depth,
+            semantic_lut: lut.clone(),
+            labels,
+        })));
+    }
+    jobs
+}

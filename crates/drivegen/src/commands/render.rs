@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use drivegen_dataset::{
-    CameraCalibration, DatasetWriter, FrameJob, FrameLabels, Job, semantic_lut, write_atomic,
-};
+use drivegen_dataset::{CameraCalibration, DatasetWriter, Job, semantic_lut, write_atomic};
 use drivegen_sim::{Engine, EngineOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -178,35 +176,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                 )?;
                 calibrated = true;
             }
-            if let Some(points) = frame.lidar {
-                writer.submit(Job::Lidar {
-                    path: vdir.join("lidar").join(format!("{:06}.bin", frame.index)),
-                    points,
-                })?;
-            }
-            for cam in frame.cameras {
-                let labels = FrameLabels {
-                    frame: frame.index,
-                    time: frame.time,
-                    camera: cam.name.clone(),
-                    ego_pose: [frame.ego.x, frame.ego.y, frame.ego.yaw],
-                    ego_speed: frame.ego_speed,
-                    camera_to_world: cam.camera.world_from_camera.matrix3x4(),
-                    objects: cam.labels,
-                    collisions: frame.contacts.clone(),
-                };
-                writer.submit(Job::Camera(Box::new(FrameJob {
-                    dir: vdir.join(&cam.name),
-                    frame: frame.index,
-                    width: cam.ids.width,
-                    height: cam.ids.height,
-                    rgba: cam.rgba,
-                    ids: cam.ids.ids,
-                    depth: cam.ids.depth,
-                    semantic_lut: lut.clone(),
-                    labels,
-                })))?;
-                bar.inc(1);
+            for job in super::frame_jobs(frame, &vdir, &lut) {
+                if matches!(job, Job::Camera(_)) {
+                    bar.inc(1);
+                }
+                writer.submit(job)?;
             }
         }
         let t = &engine.times;
