@@ -15,14 +15,20 @@
 //!
 //! Frames are encoded and written by a pool of threads fed through a bounded channel, so
 //! the simulation waits for disk only when the channel is full. Every file is written to
-//! a temporary name and renamed: a crash leaves complete files or none.
+//! a temporary name and renamed: a crash leaves complete files or none. After a job's
+//! files are in place, a line with their SHA-256 sums is appended to `OUT/journal.jsonl`;
+//! `--resume` trusts exactly the frames the journal lists, and `manifest.json` is built
+//! from it.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 use drivegen_labels::{CITYSCAPES, Camera, ObjectLabel};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
@@ -83,9 +89,93 @@ fn png(
     Ok(out)
 }
 
+/// A file a job wrote, relative to the dataset root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// One completed job (a camera's outputs or a LiDAR sweep of one capture).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub variant: u32,
+    pub frame: u32,
+    /// Camera name, or `lidar`.
+    pub sensor: String,
+    pub files: Vec<FileRecord>,
+}
+
+/// The append-only record of completed jobs.
+#[derive(Debug)]
+pub struct Journal {
+    root: PathBuf,
+    file: Mutex<std::fs::File>,
+}
+
+pub const JOURNAL: &str = "journal.jsonl";
+
+impl Journal {
+    /// Opens `root/journal.jsonl`, emptied unless `keep` (when resuming).
+    pub fn open(root: &Path, keep: bool) -> Result<Journal, DatasetError> {
+        let path = root.join(JOURNAL);
+        let err = |source| DatasetError::Write {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(root).map_err(err)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(err)?;
+        if !keep {
+            file.set_len(0).map_err(err)?;
+        }
+        Ok(Journal {
+            root: root.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    fn append(&self, entry: &JournalEntry) -> Result<(), DatasetError> {
+        let mut line = serde_json::to_vec(entry).unwrap_or_default();
+        line.push(b'\n');
+        let mut file = self.file.lock().map_err(|_| DatasetError::WriterGone)?;
+        file.write_all(&line)
+            .and_then(|()| file.flush())
+            .map_err(|source| DatasetError::Write {
+                path: self.root.join(JOURNAL),
+                source,
+            })
+    }
+
+    /// Entries of a journal; a torn last line (from a crash mid-write) is ignored.
+    pub fn read(root: &Path) -> Vec<JournalEntry> {
+        std::fs::read_to_string(root.join(JOURNAL))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    fn record(&self, path: &Path, data: &[u8]) -> FileRecord {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        let digest = Sha256::digest(data);
+        FileRecord {
+            path: rel.to_string_lossy().replace('\\', "/"),
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            bytes: data.len() as u64,
+        }
+    }
+}
+
 /// Everything to write for one camera at one capture.
 #[derive(Debug)]
 pub struct FrameJob {
+    pub variant: u32,
     /// `OUT/v000/<camera>`.
     pub dir: PathBuf,
     pub frame: u32,
@@ -95,7 +185,7 @@ pub struct FrameJob {
     pub ids: Vec<u16>,
     pub depth: Vec<f32>,
     /// Instance id -> Cityscapes labelId (65,536 entries).
-    pub semantic_lut: std::sync::Arc<Vec<u8>>,
+    pub semantic_lut: Arc<Vec<u8>>,
     pub labels: FrameLabels,
 }
 
@@ -157,13 +247,14 @@ fn sample_bytes(v: &[u16]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_ne_bytes()).collect()
 }
 
-fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
+fn write_frame(job: &FrameJob, journal: &Journal) -> Result<Vec<FileRecord>, DatasetError> {
     let name = format!("{:06}", job.frame);
-    let mut bytes = 0u64;
+    let mut records = Vec::new();
     let mut put = |sub: &str, ext: &str, data: Vec<u8>| -> Result<(), DatasetError> {
         let path = job.dir.join(sub).join(format!("{name}.{ext}"));
-        bytes += data.len() as u64;
-        write_atomic(&path, &data)
+        write_atomic(&path, &data)?;
+        records.push(journal.record(&path, &data));
+        Ok(())
     };
     let (w, h) = (job.width, job.height);
     if let Some(rgba) = &job.rgba {
@@ -217,7 +308,7 @@ fn write_frame(job: &FrameJob) -> Result<u64, DatasetError> {
     )?;
     let json = serde_json::to_vec_pretty(&job.labels).unwrap_or_default();
     put("labels", "json", json)?;
-    Ok(bytes)
+    Ok(records)
 }
 
 /// Colourises a Cityscapes labelId image with the official palette (for previews).
@@ -238,20 +329,39 @@ pub enum Job {
     Camera(Box<FrameJob>),
     /// A LiDAR sweep written to `path` (see [`drivegen_labels::lidar::encode`]).
     Lidar {
+        variant: u32,
+        frame: u32,
         path: PathBuf,
         points: Vec<drivegen_labels::lidar::LidarPoint>,
     },
 }
 
-fn write_job(job: &Job) -> Result<u64, DatasetError> {
-    match job {
-        Job::Camera(frame) => write_frame(frame),
-        Job::Lidar { path, points } => {
+fn write_job(job: &Job, journal: &Journal) -> Result<u64, DatasetError> {
+    let entry = match job {
+        Job::Camera(frame) => JournalEntry {
+            variant: frame.variant,
+            frame: frame.frame,
+            sensor: frame.labels.camera.clone(),
+            files: write_frame(frame, journal)?,
+        },
+        Job::Lidar {
+            variant,
+            frame,
+            path,
+            points,
+        } => {
             let bytes = drivegen_labels::lidar::encode(points);
             write_atomic(path, &bytes)?;
-            Ok(bytes.len() as u64)
+            JournalEntry {
+                variant: *variant,
+                frame: *frame,
+                sensor: "lidar".into(),
+                files: vec![journal.record(path, &bytes)],
+            }
         }
-    }
+    };
+    journal.append(&entry)?;
+    Ok(entry.files.iter().map(|f| f.bytes).sum())
 }
 
 /// A pool of writer threads behind a bounded queue.
@@ -262,15 +372,17 @@ pub struct DatasetWriter {
 }
 
 impl DatasetWriter {
-    pub fn new(threads: usize, queue_depth: usize) -> DatasetWriter {
+    /// Writer threads appending completed jobs to `journal`.
+    pub fn new(threads: usize, queue_depth: usize, journal: Arc<Journal>) -> DatasetWriter {
         let (tx, rx): (Sender<Job>, Receiver<Job>) = crossbeam_channel::bounded(queue_depth.max(1));
         let workers = (0..threads.max(1))
             .map(|_| {
                 let rx = rx.clone();
+                let journal = journal.clone();
                 std::thread::spawn(move || {
                     let mut total = 0;
                     for job in rx {
-                        total += write_job(&job)?;
+                        total += write_job(&job, &journal)?;
                     }
                     Ok(total)
                 })

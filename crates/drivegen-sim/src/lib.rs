@@ -275,6 +275,30 @@ impl Engine {
         )
     }
 
+    /// Index of the capture [`Engine::next_frame`] produces next.
+    pub fn next_index(&self) -> usize {
+        self.next_tick
+    }
+
+    /// Advances the traffic core to capture `index` without rendering or labelling the
+    /// captures before it (used to resume a run). Rendering keeps no history, so the
+    /// frames that follow are the same as in an uninterrupted run.
+    pub fn skip_to(&mut self, index: usize) {
+        let index = index.min(self.plan.schedule.ticks.len());
+        if index <= self.next_tick {
+            return;
+        }
+        if let Some(tick) = self.plan.schedule.ticks.get(index) {
+            advance_to(
+                &mut self.sim,
+                &self.plan,
+                tick.step,
+                self.plan.schedule.sim_rate,
+            );
+        }
+        self.next_tick = index;
+    }
+
     /// Simulates to the next capture, renders and labels it.
     pub fn next_frame(&mut self) -> Option<Result<Frame, EngineError>> {
         let tick = self.plan.schedule.ticks.get(self.next_tick)?.clone();

@@ -33,6 +33,8 @@ enum Command {
     Render(commands::render::Args),
     /// Convert a rendered dataset to KITTI, COCO, YOLO or Cityscapes layouts.
     Export(commands::export::Args),
+    /// Combine the outputs of `render --shard I/N` runs into one dataset.
+    Merge(commands::merge::Args),
     /// Measure frames/s and where the time goes, for each quality setting.
     Bench(commands::bench::Args),
 }
@@ -56,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => commands::render::run(args, cli.quiet),
         Command::Bench(args) => commands::bench::run(args),
         Command::Export(args) => commands::export::run(args, cli.quiet),
+        Command::Merge(args) => commands::merge::run(args, cli.quiet),
     }
 }
 

@@ -95,7 +95,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let plan = drivegen_plan::plan(&scenario, 0)?;
         let mut engine = Engine::new(plan, config.options.clone())?;
         let lut = Arc::new(semantic_lut(&engine.world().instance_classes()));
-        let writer = DatasetWriter::new(2, 8);
+        let journal = Arc::new(drivegen_dataset::Journal::open(&args.out, false)?);
+        let writer = DatasetWriter::new(2, 8, journal);
         let started = Instant::now();
         let mut n = 0u32;
         while let Some(frame) = engine.next_frame() {
@@ -104,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if !config.write {
                 continue;
             }
-            for job in super::frame_jobs(frame, &args.out, &lut) {
+            for job in super::frame_jobs(0, frame, &args.out, &lut) {
                 writer.submit(job)?;
             }
         }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod export;
+pub mod merge;
 pub mod plan;
 pub mod render;
 pub mod validate;
@@ -42,6 +43,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// The writer jobs for one engine frame: per camera its images and labels, and the LiDAR
 /// sweep when there is one. `dir` is the variant's directory.
 pub fn frame_jobs(
+    variant: u32,
     frame: drivegen_sim::Frame,
     dir: &Path,
     lut: &std::sync::Arc<Vec<u8>>,
@@ -50,6 +52,8 @@ pub fn frame_jobs(
     let mut jobs = Vec::new();
     if let Some(points) = frame.lidar {
         jobs.push(Job::Lidar {
+            variant,
+            frame: frame.index,
             path: dir.join("lidar").join(format!("{:06}.bin", frame.index)),
             points,
         });
@@ -66,6 +70,7 @@ pub fn frame_jobs(
             collisions: frame.contacts.clone(),
         };
         jobs.push(Job::Camera(Box::new(FrameJob {
+            variant,
             dir: dir.join(&cam.name),
             frame: frame.index,
             width: cam.ids.width,

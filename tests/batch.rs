@@ -1,0 +1,246 @@
+//! Batch operation: a run split into shards and merged equals the unsharded run, and a run
+//! killed with SIGKILL and resumed equals an uninterrupted one. RGB is included when a
+//! Vulkan adapter exists; otherwise the label images (instance, semantic, depth) are compared.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn drivegen() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_drivegen"));
+    c.env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX");
+    c
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("drivegen-batch-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn rgb_flag() -> Option<&'static str> {
+    if drivegen_sim::probe_adapter().is_ok() {
+        None
+    } else {
+        Some("--no-rgb")
+    }
+}
+
+fn render(out: &Path, extra: &[&str]) {
+    let mut cmd = drivegen();
+    cmd.args([
+        "render", "--quiet", "--width", "320", "--height", "192", "--out",
+    ])
+    .arg(out)
+    .args(extra);
+    if let Some(f) = rgb_flag() {
+        cmd.arg(f);
+    }
+    let o = cmd.output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Every file under `dir` except the journal (its line order follows completion order).
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
+                if rel != "journal.jsonl" {
+                    out.insert(rel, std::fs::read(&p).expect("read"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(
+        fa.keys().collect::<Vec<_>>(),
+        fb.keys().collect::<Vec<_>>(),
+        "same files"
+    );
+    for (name, bytes) in &fa {
+        assert!(fb[name] == *bytes, "{name} differs");
+    }
+    assert!(
+        fa.keys().any(|k| k.ends_with("labels/000002.json")) && fa.contains_key("manifest.json")
+    );
+}
+
+#[test]
+fn three_shards_merged_equal_the_unsharded_run() {
+    let (whole, parts, merged) = (scratch("whole"), scratch("parts"), scratch("merged"));
+    render(&whole, &["--frames", "3", "--variants", "3"]);
+    for i in 0..3 {
+        render(
+            &parts,
+            &[
+                "--frames",
+                "3",
+                "--variants",
+                "3",
+                "--shard",
+                &format!("{i}/3"),
+            ],
+        );
+    }
+    let shard_dirs: Vec<PathBuf> = (0..3)
+        .map(|i| parts.join(format!("shard-{i}-of-3")))
+        .collect();
+    for (i, d) in shard_dirs.iter().enumerate() {
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("run.json")).expect("run.json"))
+                .expect("json");
+        assert_eq!(
+            run["variants"],
+            serde_json::json!([i]),
+            "shard {i} renders only its variant"
+        );
+    }
+    let o = drivegen()
+        .arg("merge")
+        .arg("--quiet")
+        .arg(&merged)
+        .args(&shard_dirs)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_same(&whole, &merged);
+}
+
+#[test]
+fn slurm_array_environment_selects_the_shard() {
+    let out = scratch("slurm");
+    let mut cmd = drivegen();
+    cmd.env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "2");
+    cmd.args([
+        "render",
+        "--quiet",
+        "--no-rgb",
+        "--frames",
+        "1",
+        "--variants",
+        "4",
+        "--width",
+        "64",
+        "--height",
+        "48",
+        "--out",
+    ])
+    .arg(&out);
+    let o = cmd.output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("shard-1-of-2/run.json")).expect("run.json"),
+    )
+    .expect("json");
+    assert_eq!(run["variants"], serde_json::json!([1, 3]));
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_same_dataset() {
+    let (whole, killed) = (scratch("uninterrupted"), scratch("killed"));
+    let args = ["--frames", "12", "--variants", "2"];
+    render(&whole, &args);
+    let mut cmd = drivegen();
+    cmd.args([
+        "render", "--quiet", "--width", "320", "--height", "192", "--out",
+    ])
+    .arg(&killed)
+    .args(args);
+    if let Some(f) = rgb_flag() {
+        cmd.arg(f);
+    }
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    // Kill once some, but not all, frames are journalled.
+    let journal = killed.join("journal.jsonl");
+    let killed_mid_run = loop {
+        let lines = std::fs::read_to_string(&journal)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if lines >= 4 {
+            let _ = child.kill(); // SIGKILL on Unix
+            break true;
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break false;
+        }
+        std::thread::yield_now();
+    };
+    let _ = child.wait();
+    let journalled = std::fs::read_to_string(&journal)
+        .map(|s| s.lines().count())
+        .unwrap_or(0);
+    if killed_mid_run {
+        assert!(
+            journalled < 24,
+            "the run was interrupted before finishing ({journalled} of 24)"
+        );
+    }
+    render(&killed, &["--frames", "12", "--variants", "2", "--resume"]);
+    assert_same(&whole, &killed);
+}
+
+#[test]
+fn resume_refuses_a_different_run() {
+    let out = scratch("different");
+    let o = drivegen()
+        .args([
+            "render",
+            "--quiet",
+            "--no-rgb",
+            "--frames",
+            "1",
+            "--variants",
+            "1",
+            "--width",
+            "64",
+            "--height",
+            "48",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    let o = drivegen()
+        .args([
+            "render",
+            "--quiet",
+            "--no-rgb",
+            "--frames",
+            "2",
+            "--variants",
+            "1",
+            "--width",
+            "64",
+            "--height",
+            "48",
+            "--resume",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("different run"));
+}
