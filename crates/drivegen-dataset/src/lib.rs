@@ -203,6 +203,8 @@ pub struct FrameLabels {
     pub objects: Vec<ObjectLabel>,
     /// Pairs of actor ids in contact.
     pub collisions: Vec<[u32; 2]>,
+    /// One sentence describing the scene.
+    pub caption: String,
 }
 
 /// Per-camera calibration for `calibration.json`.

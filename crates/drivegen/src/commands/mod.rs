@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod captions;
 pub mod export;
 pub mod merge;
 pub mod plan;
@@ -43,6 +44,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// The writer jobs for one engine frame: per camera its images and labels, and the LiDAR
 /// sweep when there is one. `dir` is the variant's directory.
 pub fn frame_jobs(
+    plan: &drivegen_plan::ScenePlan,
     variant: u32,
     frame: drivegen_sim::Frame,
     dir: &Path,
@@ -59,6 +61,7 @@ pub fn frame_jobs(
         });
     }
     for cam in frame.cameras {
+        let caption = captions::caption(plan, frame.time, frame.ego.yaw, &cam);
         let labels = FrameLabels {
             frame: frame.index,
             time: frame.time,
@@ -68,6 +71,7 @@ pub fn frame_jobs(
             camera_to_world: cam.camera.world_from_camera.matrix3x4(),
             objects: cam.labels,
             collisions: frame.contacts.clone(),
+            caption,
         };
         jobs.push(Job::Camera(Box::new(FrameJob {
             variant,

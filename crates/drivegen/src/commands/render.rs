@@ -114,8 +114,8 @@ fn shard(args: &Args) -> anyhow::Result<Option<(u32, u32)>> {
     Ok(None)
 }
 
-/// Writes `manifest.json` from the journal: every file with its checksum, plus seeds,
-/// the scenario's hash and the tool's revision.
+/// Writes `manifest.json` from the journal (every file with its checksum, plus seeds, the
+/// scenario's hash and the tool's revision) and `captions.jsonl`.
 pub fn write_manifest(
     root: &Path,
     run: &RunInfo,
@@ -147,7 +147,7 @@ pub fn write_manifest(
         &root.join("manifest.json"),
         &serde_json::to_vec_pretty(&manifest)?,
     )?;
-    Ok(())
+    super::captions::write_captions(root)
 }
 
 fn remove_partials(dir: &Path) {
@@ -330,7 +330,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                 )?;
                 calibrated = true;
             }
-            for job in super::frame_jobs(*variant, frame, &vdir, &lut) {
+            for job in super::frame_jobs(engine.plan(), *variant, frame, &vdir, &lut) {
                 if matches!(job, Job::Camera(_)) {
                     bar.inc(1);
                     rendered += 1;

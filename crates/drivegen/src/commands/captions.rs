@@ -1,0 +1,223 @@
+//! One sentence per frame from the labels and the plan: "dusk, light rain; red light
+//! ahead; 3 cars, nearest a white van 11 m ahead in the ego lane; a pedestrian crossing
+//! from the right".
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use drivegen_plan::geom::V2;
+use drivegen_plan::surface::point_in_polygon;
+use drivegen_plan::{LampState, PropKind, ScenePlan};
+use drivegen_sim::CameraFrame;
+
+fn time_phrase(plan: &ScenePlan) -> &'static str {
+    let e = &plan.environment;
+    let h = e.time_of_day;
+    if e.sun_elevation_deg < -6.0 {
+        "night"
+    } else if e.sun_elevation_deg < 6.0 {
+        if h < 12.0 { "dawn" } else { "dusk" }
+    } else if h < 11.0 {
+        "morning"
+    } else if h < 14.0 {
+        "midday"
+    } else if h < 17.5 {
+        "afternoon"
+    } else {
+        "evening"
+    }
+}
+
+fn weather_phrase(plan: &ScenePlan) -> String {
+    let e = &plan.environment;
+    let mut parts = Vec::new();
+    if e.rain > 0.6 {
+        parts.push("heavy rain");
+    } else if e.rain > 0.1 {
+        parts.push("light rain");
+    } else if e.cloudiness > 0.7 {
+        parts.push("overcast");
+    } else if e.cloudiness < 0.2 {
+        parts.push("clear sky");
+    } else {
+        parts.push("cloudy");
+    }
+    if e.fog_density > 0.01 {
+        parts.push("fog");
+    } else if e.fog_density > 0.002 {
+        parts.push("haze");
+    }
+    if e.wet_road && e.rain <= 0.1 {
+        parts.push("wet road");
+    }
+    parts.join(", ")
+}
+
+/// The nearest of a few named colours (the plan stores sRGB bytes).
+fn color_name(c: [u8; 3]) -> &'static str {
+    const NAMES: [(&str, [u8; 3]); 10] = [
+        ("white", [236, 236, 232]),
+        ("black", [22, 22, 24]),
+        ("silver", [170, 172, 176]),
+        ("grey", [105, 107, 110]),
+        ("red", [170, 24, 28]),
+        ("blue", [28, 58, 150]),
+        ("green", [30, 110, 50]),
+        ("yellow", [230, 190, 30]),
+        ("orange", [225, 110, 20]),
+        ("brown", [105, 70, 40]),
+    ];
+    let d = |a: [u8; 3]| {
+        (0..3)
+            .map(|i| (i32::from(a[i]) - i32::from(c[i])).pow(2))
+            .sum::<i32>()
+    };
+    NAMES
+        .iter()
+        .min_by_key(|(_, rgb)| d(*rgb))
+        .map_or("grey", |(n, _)| n)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    let noun = match (word, n) {
+        ("person", 1) => "pedestrian".to_string(),
+        ("person", _) => "pedestrians".to_string(),
+        ("bus", 1) => "bus".to_string(),
+        ("bus", _) => "buses".to_string(),
+        (w, 1) => w.replace('_', " "),
+        (w, _) => format!("{}s", w.replace('_', " ")),
+    };
+    format!("{n} {noun}")
+}
+
+/// The caption of one camera's view at one capture.
+pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> String {
+    let mut clauses = vec![format!("{}, {}", time_phrase(plan), weather_phrase(plan))];
+    // The signal facing the ego: a visible head turned towards us, nearest first.
+    let mut signals: Vec<(f64, LampState)> = cam
+        .labels
+        .iter()
+        .filter(|l| l.visible && l.distance < 80.0)
+        .filter_map(|l| {
+            let prop = plan.props.iter().find(|p| p.id == l.id)?;
+            let PropKind::TrafficLight { junction, group } = prop.kind else {
+                return None;
+            };
+            let facing =
+                (prop.pose.yaw - ego_yaw - std::f64::consts::PI).rem_euclid(std::f64::consts::TAU);
+            let facing = facing.min(std::f64::consts::TAU - facing);
+            let state = plan
+                .network
+                .junctions
+                .get(junction as usize)?
+                .signal?
+                .state(group, time);
+            (facing < 0.5 && l.box3d.x > -2.0).then_some((l.distance, state))
+        })
+        .collect();
+    signals.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, state)) = signals.first() {
+        clauses.push(format!(
+            "{} light ahead",
+            format!("{state:?}").to_lowercase()
+        ));
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in cam.labels.iter().filter(|l| l.visible) {
+        let key = match l.cityscapes_id {
+            26 => "car",
+            27 => "truck",
+            28 => "bus",
+            32 => "motorcycle",
+            33 => "bicycle",
+            24 => "person",
+            _ => continue,
+        };
+        *counts.entry(key).or_default() += 1;
+    }
+    let vehicles: Vec<String> = ["car", "truck", "bus", "motorcycle", "bicycle"]
+        .iter()
+        .filter_map(|k| counts.get(k).map(|n| plural(*n, k)))
+        .collect();
+    let nearest = cam
+        .labels
+        .iter()
+        .filter(|l| l.visible && (26..=33).contains(&l.cityscapes_id) && l.box3d.z > 0.0)
+        .min_by(|a, b| a.distance.total_cmp(&b.distance));
+    match (vehicles.is_empty(), nearest) {
+        (true, _) => clauses.push("no other vehicles in view".into()),
+        (false, Some(n)) => {
+            let actor = plan.actors.iter().find(|a| a.id == n.id);
+            let color = actor.map_or("grey", |a| color_name(a.color));
+            let lane = if n.box3d.x.abs() < 1.6 {
+                " in the ego lane"
+            } else if n.box3d.x < 0.0 {
+                " on the left"
+            } else {
+                " on the right"
+            };
+            clauses.push(format!(
+                "{}, nearest a {color} {} {:.0} m ahead{lane}",
+                vehicles.join(", "),
+                n.class,
+                n.box3d.z
+            ));
+        }
+        (false, None) => clauses.push(vehicles.join(", ")),
+    }
+    let crossing: Vec<&str> = cam
+        .labels
+        .iter()
+        .filter(|l| l.visible && l.cityscapes_id == 24)
+        .filter_map(|l| {
+            let a = plan.actors.iter().find(|a| a.id == l.id)?;
+            let _ = a;
+            let p = cam
+                .camera
+                .world_from_camera
+                .apply(drivegen_labels::math::v3(l.box3d.x, l.box3d.y, l.box3d.z));
+            let on = plan
+                .network
+                .crosswalks
+                .iter()
+                .any(|c| point_in_polygon(V2 { x: p.x, y: p.y }, &c.corners));
+            on.then_some(if l.box3d.x >= 0.0 {
+                "from the right"
+            } else {
+                "from the left"
+            })
+        })
+        .collect();
+    if let Some(side) = crossing.first() {
+        clauses.push(if crossing.len() == 1 {
+            format!("a pedestrian crossing {side}")
+        } else {
+            format!("{} pedestrians crossing", crossing.len())
+        });
+    } else if let Some(n) = counts.get("person") {
+        clauses.push(format!("{} on the sidewalks", plural(*n, "person")));
+    }
+    clauses.join("; ")
+}
+
+/// Collects the captions stored in every journalled frame's labels into `captions.jsonl`.
+pub fn write_captions(root: &Path) -> anyhow::Result<()> {
+    let mut entries = drivegen_dataset::Journal::read(root);
+    entries.retain(|e| e.sensor != "lidar");
+    entries.sort_by(|a, b| (a.variant, a.frame, &a.sensor).cmp(&(b.variant, b.frame, &b.sensor)));
+    entries.dedup_by(|a, b| (a.variant, a.frame, &a.sensor) == (b.variant, b.frame, &b.sensor));
+    let mut out = String::new();
+    for e in entries {
+        let path = root
+            .join(format!("v{:03}", e.variant))
+            .join(&e.sensor)
+            .join("labels")
+            .join(format!("{:06}.json", e.frame));
+        let labels: serde_json::Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+        let line = serde_json::json!({ "variant": e.variant, "frame": e.frame, "camera": e.sensor, "caption": labels["caption"] });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    drivegen_dataset::write_atomic(&root.join("captions.jsonl"), out.as_bytes())?;
+    Ok(())
+}
