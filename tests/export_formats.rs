@@ -389,3 +389,51 @@ fn variants_never_straddle_splits() {
     }
     assert_eq!(split_of.len(), 4, "every variant is in some split");
 }
+
+#[test]
+fn query_keeps_only_matching_objects_and_their_frames() {
+    let Some(dir) = dataset() else { return };
+    let out = dir.with_extension("query");
+    let _ = std::fs::remove_dir_all(&out);
+    let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args([
+            "query",
+            "--quiet",
+            "--class",
+            "vehicle",
+            "--min-visibility",
+            "0.3",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let vehicles = ["car", "suv", "van", "truck", "bus", "motorcycle", "bicycle"];
+    let mut frames = 0;
+    for v in 0..4 {
+        let labels = out.join(format!("v{v:03}/front/labels"));
+        for f in files_in(&labels, "json") {
+            let doc: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&f).expect("read")).expect("json");
+            let objs = doc["objects"].as_array().expect("objects");
+            assert!(!objs.is_empty(), "a kept frame has a matching object");
+            for obj in objs {
+                assert!(vehicles.contains(&obj["class"].as_str().expect("class")));
+                assert!(obj["visibility"].as_f64().expect("visibility") >= 0.3);
+            }
+            let stem = f.file_stem().expect("stem").to_string_lossy().into_owned();
+            assert!(
+                out.join(format!("v{v:03}/front/instance/{stem}.png"))
+                    .exists()
+            );
+            frames += 1;
+        }
+    }
+    assert!(frames > 0);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["frames"].as_array().map(Vec::len), Some(frames));
+}

@@ -100,12 +100,24 @@ fn labels_only_render_is_reproducible_and_self_consistent() {
     for line in captions.lines() {
         let c: serde_json::Value = serde_json::from_str(line).expect("json");
         let text = c["caption"].as_str().expect("caption");
-        assert!(["morning", "midday", "afternoon"].iter().any(|t| text.starts_with(t)), "{text}");
-        assert!(text.contains("car") || text.contains("no other vehicles"), "{text}");
+        assert!(
+            ["morning", "midday", "afternoon"]
+                .iter()
+                .any(|t| text.starts_with(t)),
+            "{text}"
+        );
+        assert!(
+            text.contains("car") || text.contains("no other vehicles"),
+            "{text}"
+        );
     }
-    let manifest: serde_json::Value = serde_json::from_slice(&fa["manifest.json"]).expect("manifest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fa["manifest.json"]).expect("manifest");
     assert_eq!(manifest["frames"].as_array().map(Vec::len), Some(3));
-    assert_eq!(manifest["scenario"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(
+        manifest["scenario"]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
 
     let cam = a.join("v000/front");
     for frame in 0..3 {

@@ -162,13 +162,23 @@ impl Journal {
     }
 
     fn record(&self, path: &Path, data: &[u8]) -> FileRecord {
-        let rel = path.strip_prefix(&self.root).unwrap_or(path);
-        let digest = Sha256::digest(data);
-        FileRecord {
-            path: rel.to_string_lossy().replace('\\', "/"),
-            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-            bytes: data.len() as u64,
-        }
+        file_record(&self.root, path, data)
+    }
+
+    /// Appends a finished entry (for tools that assemble datasets from others).
+    pub fn push(&self, entry: &JournalEntry) -> Result<(), DatasetError> {
+        self.append(entry)
+    }
+}
+
+/// A file's record for the journal and manifest: path relative to `root`, SHA-256, size.
+pub fn file_record(root: &Path, path: &Path, data: &[u8]) -> FileRecord {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let digest = Sha256::digest(data);
+    FileRecord {
+        path: rel.to_string_lossy().replace('\\', "/"),
+        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        bytes: data.len() as u64,
     }
 }
 

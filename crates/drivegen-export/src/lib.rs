@@ -9,6 +9,7 @@ pub mod formats;
 pub mod native;
 pub mod rle;
 pub mod split;
+pub mod subset;
 
 use std::path::{Path, PathBuf};
 

@@ -33,6 +33,8 @@ enum Command {
     Render(commands::render::Args),
     /// Convert a rendered dataset to KITTI, COCO, YOLO or Cityscapes layouts.
     Export(commands::export::Args),
+    /// Pull a filtered subset (classes, minimum visibility) of a dataset, in any format.
+    Query(commands::query::Args),
     /// Combine the outputs of `render --shard I/N` runs into one dataset.
     Merge(commands::merge::Args),
     /// Measure frames/s and where the time goes, for each quality setting.
@@ -59,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => commands::bench::run(args),
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Merge(args) => commands::merge::run(args, cli.quiet),
+        Command::Query(args) => commands::query::run(args, cli.quiet),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod captions;
 pub mod export;
 pub mod merge;
 pub mod plan;
+pub mod query;
 pub mod render;
 pub mod validate;
 

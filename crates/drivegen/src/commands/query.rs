@@ -1,0 +1,69 @@
+//! `drivegen query DIR --class pedestrian --min-visibility 0.5 [--format coco] --out SUBSET`
+
+use std::path::PathBuf;
+
+use drivegen_export::NativeDataset;
+use drivegen_export::subset::{Filter, subset};
+
+use super::render::{RunInfo, write_manifest};
+use crate::InputError;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A directory written by `drivegen render`.
+    dataset: PathBuf,
+    /// Classes to keep (repeatable): person/pedestrian, vehicle, car, suv, van, truck,
+    /// bus, motorcycle, bicycle, rider, traffic_light, traffic_sign, building, ...
+    #[arg(long = "class")]
+    classes: Vec<String>,
+    /// Keep objects at least this visible (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    min_visibility: f64,
+    /// Also export the subset to these formats (e.g. coco,yolo).
+    #[arg(long)]
+    format: Option<String>,
+    /// Train, val and test fractions for --format.
+    #[arg(long, default_value = "0.8,0.1,0.1")]
+    split: String,
+    /// Where the subset goes (native layout).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.min_visibility) {
+        return Err(InputError("--min-visibility must be within 0..1".into()).into());
+    }
+    let ds = NativeDataset::open(&args.dataset).map_err(|e| InputError(e.to_string()))?;
+    let filter = Filter {
+        classes: args.classes.clone(),
+        min_visibility: args.min_visibility,
+    };
+    let summary = subset(&ds, &filter, &args.out)?;
+    let run_bytes = std::fs::read(args.dataset.join("run.json"))?;
+    let mut run: RunInfo = serde_json::from_slice(&run_bytes)?;
+    run.variants = summary.variants.clone();
+    drivegen_dataset::write_atomic(
+        &args.out.join("run.json"),
+        &serde_json::to_vec_pretty(&run)?,
+    )?;
+    write_manifest(
+        &args.out,
+        &run,
+        args.format.as_deref().map(|f| (f, args.split.as_str())),
+    )?;
+    if !quiet {
+        println!(
+            "query kept {} objects in {} frames of {} variant(s) -> {}",
+            summary.objects,
+            summary.frames,
+            summary.variants.len(),
+            args.out.display()
+        );
+    }
+    if let Some(formats) = &args.format {
+        let opts = super::export::options(formats, &args.split, None)?;
+        super::export::export_dataset(&args.out, &args.out.join("exports"), &opts, quiet)?;
+    }
+    Ok(())
+}
