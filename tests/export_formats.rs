@@ -437,3 +437,81 @@ fn query_keeps_only_matching_objects_and_their_frames() {
             .expect("json");
     assert_eq!(manifest["frames"].as_array().map(Vec::len), Some(frames));
 }
+
+#[test]
+fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
+    let Some(dir) = dataset() else { return };
+    let out = dir.with_extension("augmented");
+    let _ = std::fs::remove_dir_all(&out);
+    let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args([
+            "augment", "--quiet", "--copies", "2", "--seed", "5", "--out",
+        ])
+        .arg(&out)
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut samples = 0;
+    let mut flipped = 0;
+    for v in 0..4 {
+        for k in 0..2 {
+            let cam = out.join(format!("v{v:03}/front_aug{k}"));
+            for label in files_in(&cam.join("labels"), "json") {
+                let stem = label
+                    .file_stem()
+                    .expect("stem")
+                    .to_string_lossy()
+                    .into_owned();
+                let inst = image::open(cam.join(format!("instance/{stem}.png")))
+                    .expect("instance")
+                    .into_luma16();
+                let doc: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&label).expect("read")).expect("json");
+                let mut boxes: BTreeMap<u16, [u32; 4]> = BTreeMap::new();
+                for (x, y, p) in inst.enumerate_pixels() {
+                    let b = boxes.entry(p.0[0]).or_insert([x, y, x, y]);
+                    *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+                }
+                for o in doc["objects"].as_array().expect("objects") {
+                    let id = o["id"].as_u64().expect("id") as u16;
+                    match boxes.get(&id) {
+                        Some(b) => {
+                            let stored: Vec<u64> = o["tight_box"]
+                                .as_array()
+                                .expect("box")
+                                .iter()
+                                .map(|v| v.as_f64().expect("n") as u64)
+                                .collect();
+                            assert_eq!(
+                                stored,
+                                vec![
+                                    u64::from(b[0]),
+                                    u64::from(b[1]),
+                                    u64::from(b[2] + 1),
+                                    u64::from(b[3] + 1)
+                                ],
+                                "object {id}"
+                            );
+                        }
+                        None => assert!(
+                            o["tight_box"].is_null(),
+                            "object {id} left the image but kept a box"
+                        ),
+                    }
+                }
+                flipped += usize::from(
+                    doc["augmentation"]["params"]["flip"]
+                        .as_bool()
+                        .expect("flip"),
+                );
+                samples += 1;
+            }
+        }
+    }
+    assert_eq!(samples, 16, "2 copies of 8 frames");
+    assert!(
+        flipped > 0 && flipped < samples,
+        "flips are random: {flipped} of {samples}"
+    );
+}

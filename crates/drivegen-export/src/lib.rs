@@ -5,6 +5,7 @@
 //! Class mapping lives in one place: [`drivegen_labels::Class`] (Cityscapes id, KITTI
 //! type, detection category; YOLO index = category - 1).
 
+pub mod augment;
 pub mod formats;
 pub mod native;
 pub mod rle;

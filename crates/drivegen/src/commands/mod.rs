@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod augment;
 pub mod bench;
 pub mod captions;
 pub mod export;
