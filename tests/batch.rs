@@ -244,3 +244,90 @@ fn resume_refuses_a_different_run() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("different run"));
 }
+
+/// Mounts a tiny tmpfs (needs root, as on the CI machine); `None` where that is refused.
+fn tiny_disk(name: &str, size: &str) -> Option<PathBuf> {
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).ok()?;
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(&dir)
+        .status()
+        .ok()?
+        .success();
+    ok.then_some(dir)
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_leaves_a_consistent_dataset() {
+    let Some(disk) = tiny_disk("full", "400k") else {
+        eprintln!("skipping: cannot mount a tmpfs here");
+        return;
+    };
+    let out = disk.join("ds");
+    let o = drivegen()
+        .args([
+            "render",
+            "--quiet",
+            "--no-rgb",
+            "--frames",
+            "200",
+            "--variants",
+            "1",
+            "--width",
+            "320",
+            "--height",
+            "192",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap_or_default();
+    let mut partials = Vec::new();
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".partial") {
+                partials.push(p);
+            }
+        }
+    }
+    // Every journalled frame is complete: its files exist with the journalled sizes.
+    let mut incomplete = Vec::new();
+    for line in journal.lines().filter(|l| !l.trim().is_empty()) {
+        let e: serde_json::Value = serde_json::from_str(line).expect("journal line");
+        for f in e["files"].as_array().expect("files") {
+            let path = out.join(f["path"].as_str().expect("path"));
+            let size = std::fs::metadata(&path).map(|m| m.len()).ok();
+            if size != f["bytes"].as_u64() {
+                incomplete.push(path);
+            }
+        }
+    }
+    let _ = Command::new("umount").arg(&disk).status();
+    assert!(
+        incomplete.is_empty(),
+        "journalled files missing or torn: {incomplete:?}"
+    );
+    assert!(!o.status.success(), "200 frames cannot fit in 400 KiB");
+    assert!(
+        err.contains("No space left") || err.contains("space"),
+        "{err}"
+    );
+    assert!(err.contains("hint"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(partials.is_empty(), "partial files left: {partials:?}");
+    assert!(
+        journal.lines().count() > 0,
+        "some frames completed before the disk filled"
+    );
+}

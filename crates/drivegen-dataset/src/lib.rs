@@ -63,8 +63,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
         "{}.partial",
         path.extension().and_then(|e| e.to_str()).unwrap_or("tmp")
     ));
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    // A failed write (disk full) leaves neither a partial file nor a torn target.
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(err)
 }
 
 fn png(
@@ -406,13 +410,24 @@ impl DatasetWriter {
         }
     }
 
-    /// Queues a frame; blocks only while the queue is full.
-    pub fn submit(&self, job: Job) -> Result<(), DatasetError> {
-        self.tx
+    /// Queues a frame; blocks only while the queue is full. When a writer has failed (a
+    /// full disk), returns that writer's error.
+    pub fn submit(&mut self, job: Job) -> Result<(), DatasetError> {
+        let sent = self
+            .tx
             .as_ref()
-            .ok_or(DatasetError::WriterGone)?
-            .send(job)
-            .map_err(|_| DatasetError::WriterGone)
+            .map(|tx| tx.send(job).is_ok())
+            .unwrap_or(false);
+        if sent {
+            return Ok(());
+        }
+        self.tx = None;
+        for w in self.workers.drain(..) {
+            if let Ok(Err(e)) = w.join() {
+                return Err(e);
+            }
+        }
+        Err(DatasetError::WriterGone)
     }
 
     /// Waits for every queued frame; returns bytes written.

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let mut engine = Engine::new(plan, config.options.clone())?;
         let lut = Arc::new(semantic_lut(&engine.world().instance_classes()));
         let journal = Arc::new(drivegen_dataset::Journal::open(&args.out, false)?);
-        let writer = DatasetWriter::new(2, 8, journal);
+        let mut writer = DatasetWriter::new(2, 8, journal);
         let started = Instant::now();
         let mut n = 0u32;
         while let Some(frame) = engine.next_frame() {

@@ -281,7 +281,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let journal = Arc::new(Journal::open(&out, args.resume)?);
-    let writer = DatasetWriter::new(args.writers, 8, journal);
+    let mut writer = DatasetWriter::new(args.writers, 8, journal);
     let mut first_frame_at = None;
     let mut rendered = 0u64;
     let mut times = drivegen_sim::StageTimes::default();
