@@ -85,7 +85,15 @@ fn main() -> ExitCode {
                 eprintln!("{input}");
                 return ExitCode::from(2);
             }
-            eprintln!("error: {err:#}");
+            // Library errors already name their cause; print each cause once.
+            let mut message = err.to_string();
+            for cause in err.chain().skip(1) {
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message = format!("{message}: {cause}");
+                }
+            }
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
