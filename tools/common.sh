@@ -11,15 +11,15 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
 fi
 
 # Packages: the Vulkan loader and Mesa's software Vulkan (lavapipe), so rendering works
-# on machines without a GPU driver. Installed only when missing.
+# on machines without a GPU driver; Chromium for the report test. Installed only when missing.
 ensure_system_packages() {
     local missing=()
-    for pkg in libvulkan1 mesa-vulkan-drivers; do
+    for pkg in libvulkan1 mesa-vulkan-drivers "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         if ! command -v apt-get >/dev/null; then
-            echo "drivegen: please install ${missing[*]} (Vulkan loader + lavapipe) with your package manager" >&2
+            echo "drivegen: please install ${missing[*]} with your package manager" >&2
             return 0
         fi
         echo "drivegen: installing ${missing[*]}" >&2

@@ -3,7 +3,7 @@
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."
-ensure_system_packages
+ensure_system_packages chromium
 ensure_python_packages
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"

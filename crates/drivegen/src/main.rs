@@ -33,6 +33,8 @@ enum Command {
     Render(commands::render::Args),
     /// Convert a rendered dataset to KITTI, COCO, YOLO or Cityscapes layouts.
     Export(commands::export::Args),
+    /// Write an HTML report with figures of a rendered dataset.
+    Report(commands::report::Args),
     /// Label-consistent augmentation (flip, scale, rotate, shift, colour, noise) of a dataset.
     Augment(commands::augment::Args),
     /// Pull a filtered subset (classes, minimum visibility) of a dataset, in any format.
@@ -65,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => commands::merge::run(args, cli.quiet),
         Command::Query(args) => commands::query::run(args, cli.quiet),
         Command::Augment(args) => commands::augment::run(args, cli.quiet),
+        Command::Report(args) => commands::report::run(args, cli.quiet),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod merge;
 pub mod plan;
 pub mod query;
 pub mod render;
+pub mod report;
 pub mod validate;
 
 use std::path::Path;

@@ -150,6 +150,29 @@ pub fn write_manifest(
     super::captions::write_captions(root)
 }
 
+/// The values a variant sampled from the scenario's distributions (for reports).
+fn scene_summary(plan: &drivegen_plan::ScenePlan) -> serde_json::Value {
+    use drivegen_plan::{ActorClass, Role};
+    let count =
+        |f: &dyn Fn(&drivegen_plan::Actor) -> bool| plan.actors.iter().filter(|a| f(a)).count();
+    let first = plan.network.roads.first();
+    serde_json::json!({
+        "variant": plan.variant,
+        "variant_seed": plan.variant_seed,
+        "environment": plan.environment,
+        "vehicles": count(&|a| a.role == Role::Traffic),
+        "parked": count(&|a| a.role == Role::Parked),
+        "pedestrians": count(&|a| a.class == ActorClass::Pedestrian),
+        "lanes_per_direction": first.map(|r| r.lanes_right),
+        "lane_width": first.map(|r| r.lane_width),
+        "speed_limit": first.map(|r| r.speed_limit),
+        "road_length": plan.network.roads.iter().map(|r| r.reference.length()).sum::<f64>(),
+        "junctions": plan.network.junctions.len(),
+        "signalised_junctions": plan.network.junctions.iter().filter(|j| j.signal.is_some()).count(),
+        "props": plan.props.len(),
+    })
+}
+
 fn remove_partials(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -293,6 +316,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         }
         let plan = drivegen_plan::plan(&scenario, *variant)
             .map_err(|e| InputError(format!("cannot plan variant {variant}: {e}")))?;
+        write_atomic(
+            &out.join(format!("v{variant:03}")).join("scene.json"),
+            &serde_json::to_vec_pretty(&scene_summary(&plan))?,
+        )?;
         let mut engine = Engine::new(plan, options.clone())?;
         let lut = Arc::new(semantic_lut(&engine.world().instance_classes()));
         let vdir = out.join(format!("v{variant:03}"));
