@@ -210,26 +210,24 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             scenes.push(serde_json::from_slice::<serde_json::Value>(&bytes)?);
         }
     }
-    let params: [(&str, &dyn Fn(&serde_json::Value) -> Option<f64>); 9] = [
-        ("time of day (h)", &|s| {
-            s["environment"]["time_of_day"].as_f64()
-        }),
-        ("sun elevation (deg)", &|s| {
-            s["environment"]["sun_elevation_deg"].as_f64()
-        }),
-        ("cloudiness", &|s| s["environment"]["cloudiness"].as_f64()),
-        ("rain", &|s| s["environment"]["rain"].as_f64()),
-        ("fog density (1/m)", &|s| {
-            s["environment"]["fog_density"].as_f64()
-        }),
-        ("moving vehicles", &|s| s["vehicles"].as_f64()),
-        ("pedestrians", &|s| s["pedestrians"].as_f64()),
-        ("lane width (m)", &|s| s["lane_width"].as_f64()),
-        ("road length (m)", &|s| s["road_length"].as_f64()),
+    // (label, JSON pointer into scene.json)
+    let params = [
+        ("time of day (h)", "/environment/time_of_day"),
+        ("sun elevation (deg)", "/environment/sun_elevation_deg"),
+        ("cloudiness", "/environment/cloudiness"),
+        ("rain", "/environment/rain"),
+        ("fog density (1/m)", "/environment/fog_density"),
+        ("moving vehicles", "/vehicles"),
+        ("pedestrians", "/pedestrians"),
+        ("lane width (m)", "/lane_width"),
+        ("road length (m)", "/road_length"),
     ];
     let mut param_rows = String::new();
-    for (name, get) in params {
-        let vals: Vec<f64> = scenes.iter().filter_map(|s| get(s)).collect();
+    for (name, pointer) in params {
+        let vals: Vec<f64> = scenes
+            .iter()
+            .filter_map(|s| s.pointer(pointer).and_then(serde_json::Value::as_f64))
+            .collect();
         if vals.is_empty() {
             continue;
         }
