@@ -260,6 +260,7 @@ impl<'a> Writers<'a> {
             "id": image_id, "file_name": file_name, "width": w, "height": h,
             "variant": f.native.variant, "frame": f.native.frame,
         }));
+        let runs = rle::runs_by_id(f.instance.as_raw(), w as usize, h as usize);
         for o in &f.labels.objects {
             let (Some(class), Some(b)) = (class_of(o), o.tight_box) else {
                 continue;
@@ -267,17 +268,14 @@ impl<'a> Writers<'a> {
             let Some((category, _)) = class.detection_category() else {
                 continue;
             };
-            let mask: Vec<bool> = f
-                .instance
-                .pixels()
-                .map(|p| u32::from(p.0[0]) == o.id)
-                .collect();
-            let counts = rle::runs(&mask, w as usize, h as usize);
+            let Some(counts) = u16::try_from(o.id).ok().and_then(|id| runs.get(&id)) else {
+                continue;
+            };
             split.annotations.push(json!({
                 "id": 0, "image_id": image_id, "category_id": category,
                 "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]],
                 "area": o.visible_pixels,
-                "segmentation": { "size": [h, w], "counts": rle::to_string(&counts) },
+                "segmentation": { "size": [h, w], "counts": rle::to_string(counts) },
                 "iscrowd": 0, "track_id": o.id,
             }));
         }

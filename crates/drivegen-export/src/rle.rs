@@ -21,6 +21,53 @@ pub fn runs(mask: &[bool], width: usize, height: usize) -> Vec<u32> {
     counts
 }
 
+/// Runs of every instance of an id image at once (one pass): id -> runs as in [`runs`].
+pub fn runs_by_id(
+    ids: &[u16],
+    width: usize,
+    height: usize,
+) -> std::collections::BTreeMap<u16, Vec<u32>> {
+    // Column-major positions of each id, then runs from the gaps between them.
+    let mut positions: std::collections::BTreeMap<u16, Vec<u32>> =
+        std::collections::BTreeMap::new();
+    for x in 0..width {
+        for y in 0..height {
+            let id = ids[y * width + x];
+            if id != 0 {
+                positions
+                    .entry(id)
+                    .or_default()
+                    .push((x * height + y) as u32);
+            }
+        }
+    }
+    let total = (width * height) as u32;
+    positions
+        .into_iter()
+        .map(|(id, pos)| {
+            let mut counts = Vec::new();
+            let mut cursor = 0u32;
+            let mut i = 0;
+            while i < pos.len() {
+                let start = pos[i];
+                let mut end = start + 1;
+                i += 1;
+                while i < pos.len() && pos[i] == end {
+                    end += 1;
+                    i += 1;
+                }
+                counts.push(start - cursor);
+                counts.push(end - start);
+                cursor = end;
+            }
+            if total > cursor {
+                counts.push(total - cursor);
+            }
+            (id, counts)
+        })
+        .collect()
+}
+
 /// COCO's compressed string: deltas against the run two back, 5-bit groups, +48.
 pub fn to_string(counts: &[u32]) -> String {
     let mut out = String::new();
@@ -83,6 +130,19 @@ mod tests {
         // 2x3 image (w=3, h=2): column 0 = [1,1], column 1 = [0,1], column 2 = [0,0].
         let mask = [true, false, false, true, true, false];
         assert_eq!(runs(&mask, 3, 2), vec![0, 2, 1, 1, 2]);
+    }
+
+    #[test]
+    fn one_pass_runs_equal_per_mask_runs() {
+        let (w, h) = (7, 5);
+        let ids: Vec<u16> = (0..w * h)
+            .map(|i| [0u16, 3, 3, 9, 0, 9, 3][(i * 5 + i / 3) % 7])
+            .collect();
+        let all = runs_by_id(&ids, w, h);
+        for id in [3u16, 9] {
+            let mask: Vec<bool> = ids.iter().map(|v| *v == id).collect();
+            assert_eq!(all[&id], runs(&mask, w, h), "id {id}");
+        }
     }
 
     #[test]
