@@ -2,23 +2,13 @@
 //! killed with SIGKILL and resumed equals an uninterrupted one. RGB is included when a
 //! Vulkan adapter exists; otherwise the label images (instance, semantic, depth) are compared.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn drivegen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_drivegen"));
-    c.env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("JOB_COMPLETION_INDEX");
-    c
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-batch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{drivegen, scratch};
 
 fn rgb_flag() -> Option<&'static str> {
     if drivegen_sim::probe_adapter().is_ok() {
@@ -44,26 +34,7 @@ fn render(out: &Path, extra: &[&str]) {
 
 /// Every file under `dir` except the journal (its line order follows completion order).
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .into_owned();
-                if rel != "journal.jsonl" {
-                    out.insert(rel, std::fs::read(&p).expect("read"));
-                }
-            }
-        }
-    }
-    out
+    common::files(dir, &["journal.jsonl"])
 }
 
 fn assert_same(a: &Path, b: &Path) {

@@ -1,13 +1,11 @@
 //! `drivegen report` writes an HTML page whose figures all load in headless Chromium.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-fn drivegen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_drivegen"));
-    c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
-    c
-}
+use common::drivegen;
 
 fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

@@ -12,7 +12,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-use crate::{ExportError, NativeDataset};
+use crate::{ExportError, NativeDataset, png_bytes};
 
 /// What one augmented copy did (stored in its labels as `augmentation`).
 #[derive(Clone, Debug, serde::Serialize)]
@@ -123,25 +123,6 @@ fn bilinear(img: &RgbImage, sx: f64, sy: f64) -> Option<[f64; 3]> {
             + (p(x0, y1) * (1.0 - tx) + p(x1, y1) * tx) * ty;
     }
     Some(out)
-}
-
-fn png_bytes<P: image::PixelWithColorType>(
-    img: &ImageBuffer<P, Vec<P::Subpixel>>,
-    path: &Path,
-) -> Result<Vec<u8>, ExportError>
-where
-    [P::Subpixel]: image::EncodableLayout,
-{
-    let mut bytes = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )
-    .map_err(|e| ExportError::Format {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    Ok(bytes)
 }
 
 fn open(path: &Path) -> Result<image::DynamicImage, ExportError> {

@@ -57,16 +57,7 @@ fn copy(from: &Path, to: &Path) -> Result<(), ExportError> {
 }
 
 fn png16(path: &Path, img: &ImageBuffer<Luma<u16>, Vec<u16>>) -> Result<(), ExportError> {
-    let mut bytes = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )
-    .map_err(|e| ExportError::Format {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    Ok(write_atomic(path, &bytes)?)
+    Ok(write_atomic(path, &crate::png_bytes(img, path)?)?)
 }
 
 fn class_of(o: &Object) -> Option<Class> {
@@ -361,17 +352,8 @@ impl<'a> Writers<'a> {
             path: gt_dir.clone(),
             reason: "size mismatch".into(),
         })?;
-        let mut bytes = Vec::new();
-        color
-            .write_to(
-                &mut std::io::Cursor::new(&mut bytes),
-                image::ImageFormat::Png,
-            )
-            .map_err(|e| ExportError::Format {
-                path: gt_dir.clone(),
-                reason: e.to_string(),
-            })?;
-        write_atomic(&gt_dir.join(format!("{stem}_gtFine_color.png")), &bytes)?;
+        let color_path = gt_dir.join(format!("{stem}_gtFine_color.png"));
+        write_atomic(&color_path, &crate::png_bytes(&color, &color_path)?)?;
         // Things: labelId * 1000 + index of the instance among its class in this image.
         let mut next: BTreeMap<u8, u32> = BTreeMap::new();
         let mut value: BTreeMap<u16, u16> = BTreeMap::new();

@@ -39,6 +39,26 @@ pub enum ExportError {
     UnknownFormat(String),
 }
 
+/// Encodes an image buffer as PNG bytes (the error names `path`).
+pub(crate) fn png_bytes<P: image::PixelWithColorType>(
+    img: &image::ImageBuffer<P, Vec<P::Subpixel>>,
+    path: &Path,
+) -> Result<Vec<u8>, ExportError>
+where
+    [P::Subpixel]: image::EncodableLayout,
+{
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| ExportError::Format {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(bytes)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
     Kitti,

@@ -179,13 +179,17 @@ impl Engine {
         self.plan.schedule.ticks.len()
     }
 
-    fn camera_poses(&self) -> Vec<LabelCamera> {
-        let ego = self
-            .sim
+    /// The ego's current pose (the origin before the first actor exists).
+    fn ego_pose(&self) -> Pose2 {
+        self.sim
             .agents()
             .first()
             .map(|a| a.pose)
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    fn camera_poses(&self) -> Vec<LabelCamera> {
+        let ego = self.ego_pose();
         self.plan
             .sensors
             .cameras
@@ -205,12 +209,7 @@ impl Engine {
             agents: self.sim.agents().to_vec(),
             cameras,
         };
-        let ego = self
-            .sim
-            .agents()
-            .first()
-            .map(|a| a.pose)
-            .unwrap_or_default();
+        let ego = self.ego_pose();
         let lidar = self.plan.sensors.lidar.clone().map(|spec| {
             let pose = drivegen_labels::camera::world_from_ego(&ego)
                 .then(&drivegen_labels::camera::ego_from_mount(&spec.mount));
