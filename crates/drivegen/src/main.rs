@@ -41,6 +41,8 @@ enum Command {
     Query(commands::query::Args),
     /// Combine the outputs of `render --shard I/N` runs into one dataset.
     Merge(commands::merge::Args),
+    /// The sim-to-real refiner (in progress).
+    Refine(commands::refine::Args),
     /// Measure frames/s and where the time goes, for each quality setting.
     Bench(commands::bench::Args),
 }
@@ -63,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => commands::plan::run(args, cli.quiet),
         Command::Render(args) => commands::render::run(args, cli.quiet),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Refine(args) => commands::refine::run(args),
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Merge(args) => commands::merge::run(args, cli.quiet),
         Command::Query(args) => commands::query::run(args, cli.quiet),

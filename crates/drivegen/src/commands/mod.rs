@@ -7,6 +7,7 @@ pub mod export;
 pub mod merge;
 pub mod plan;
 pub mod query;
+pub mod refine;
 pub mod render;
 pub mod report;
 pub mod validate;

@@ -1,0 +1,181 @@
+//! The hand-written GAN loop: alternating discriminator and refiner Adam steps with the
+//! adversarial loss (binary cross-entropy, or least squares), SimGAN's self-regularisation
+//! (L1 between refined and input) and a history buffer of earlier refined patches.
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::tensor::activation::log_sigmoid;
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::model::{Discriminator, DiscriminatorConfig, Refiner, RefinerConfig};
+
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum AdversarialLoss {
+    BinaryCrossEntropy,
+    LeastSquares,
+}
+
+#[derive(Config, Debug)]
+pub struct GanConfig {
+    pub refiner: RefinerConfig,
+    pub discriminator: DiscriminatorConfig,
+    #[config(default = "AdversarialLoss::BinaryCrossEntropy")]
+    pub loss: AdversarialLoss,
+    /// Weight of the L1 self-regularisation that keeps refined close to its input.
+    #[config(default = 1.0)]
+    pub self_regularisation: f64,
+    #[config(default = 2e-4)]
+    pub learning_rate: f64,
+    /// Discriminator steps per refiner step.
+    #[config(default = 1)]
+    pub d_steps: usize,
+    /// Refined batches kept for the discriminator (SimGAN's history buffer).
+    #[config(default = 8)]
+    pub history: usize,
+}
+
+/// Loss of a logit tensor against all-real (`real = true`) or all-fake targets.
+pub fn adversarial<B: Backend>(
+    kind: AdversarialLoss,
+    logits: Tensor<B, 4>,
+    real: bool,
+) -> Tensor<B, 1> {
+    match (kind, real) {
+        // BCE with logits: -log(sigmoid(x)) for real, -log(1 - sigmoid(x)) = -log(sigmoid(-x)).
+        (AdversarialLoss::BinaryCrossEntropy, true) => log_sigmoid(logits).mean().neg(),
+        (AdversarialLoss::BinaryCrossEntropy, false) => log_sigmoid(logits.neg()).mean().neg(),
+        (AdversarialLoss::LeastSquares, true) => (logits - 1.0).powi_scalar(2).mean(),
+        (AdversarialLoss::LeastSquares, false) => logits.powi_scalar(2).mean(),
+    }
+}
+
+/// Losses of one iteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepLosses {
+    pub discriminator: f64,
+    pub adversarial: f64,
+    pub self_regularisation: f64,
+    /// Mean absolute change refined vs input (a collapse or drift signal).
+    pub change: f64,
+}
+
+pub struct Gan<B: AutodiffBackend> {
+    pub config: GanConfig,
+    pub refiner: Refiner<B>,
+    pub discriminator: Discriminator<B>,
+    g_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Refiner<B>, B>,
+    d_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Discriminator<B>, B>,
+    history: Vec<Tensor<B::InnerBackend, 4>>,
+    step: usize,
+}
+
+impl<B: AutodiffBackend> std::fmt::Debug for Gan<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gan")
+            .field("config", &self.config)
+            .field("step", &self.step)
+            .finish()
+    }
+}
+
+impl<B: AutodiffBackend> Gan<B> {
+    pub fn new(config: GanConfig, device: &B::Device) -> Gan<B> {
+        let adam = AdamConfig::new().with_beta_1(0.5);
+        Gan {
+            refiner: config.refiner.init(device),
+            discriminator: config.discriminator.init(device),
+            g_opt: adam.init(),
+            d_opt: adam.init(),
+            history: Vec::new(),
+            step: 0,
+            config,
+        }
+    }
+
+    /// The discriminator sees an image with its conditioning channels (here: the sim input
+    /// for refined patches, the real image itself for real ones).
+    fn d_input(image: Tensor<B, 4>, cond: Tensor<B, 4>, channels: usize) -> Tensor<B, 4> {
+        let extra = channels.saturating_sub(3);
+        if extra == 0 {
+            image
+        } else {
+            Tensor::cat(vec![image, cond.narrow(1, 0, extra)], 1)
+        }
+    }
+
+    /// One iteration: `d_steps` discriminator steps, then one refiner step.
+    /// `sim`: [b, in_channels, h, w]; `real`: [b, 3, h, w]; values in [0, 1].
+    pub fn step(&mut self, sim: Tensor<B, 4>, real: Tensor<B, 4>) -> StepLosses {
+        let kind = self.config.loss;
+        let lr = self.config.learning_rate;
+        let channels = self.config.discriminator.in_channels;
+        let mut losses = StepLosses::default();
+        for _ in 0..self.config.d_steps.max(1) {
+            let refined = self.refiner.valid().forward(sim.clone().inner());
+            // Mix the newest refined batch with one from the history buffer.
+            let fake_inner = match self.history.get(self.step % self.config.history.max(1)) {
+                Some(old) if self.history.len() >= self.config.history => {
+                    let b = refined.dims()[0];
+                    Tensor::cat(
+                        vec![
+                            refined.clone().narrow(0, 0, b / 2),
+                            old.clone().narrow(0, 0, b - b / 2),
+                        ],
+                        0,
+                    )
+                }
+                _ => refined.clone(),
+            };
+            let slot = self.step % self.config.history.max(1);
+            if self.history.len() < self.config.history {
+                self.history.push(refined);
+            } else {
+                self.history[slot] = refined;
+            }
+            let fake = Tensor::<B, 4>::from_inner(fake_inner);
+            let d_fake = self
+                .discriminator
+                .forward(Self::d_input(fake, sim.clone(), channels));
+            let d_real =
+                self.discriminator
+                    .forward(Self::d_input(real.clone(), real.clone(), channels));
+            let d_loss = adversarial(kind, d_real, true) + adversarial(kind, d_fake, false);
+            losses.discriminator = d_loss.clone().into_scalar().elem::<f64>();
+            let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+            self.discriminator = self.d_opt.step(lr, self.discriminator.clone(), grads);
+        }
+        let refined = self.refiner.forward(sim.clone());
+        let input_rgb = sim.clone().narrow(1, 0, 3);
+        let d_out = self
+            .discriminator
+            .forward(Self::d_input(refined.clone(), sim, channels));
+        let adv = adversarial(kind, d_out, true);
+        let reg = (refined - input_rgb).abs().mean();
+        losses.adversarial = adv.clone().into_scalar().elem::<f64>();
+        losses.self_regularisation = reg.clone().into_scalar().elem::<f64>();
+        losses.change = losses.self_regularisation;
+        let g_loss = adv + reg * self.config.self_regularisation;
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.refiner);
+        self.refiner = self.g_opt.step(lr, self.refiner.clone(), grads);
+        self.step += 1;
+        losses
+    }
+
+    /// FLOPs of one iteration at batch `b` and `h x w` patches (forward + backward, about
+    /// three forward passes per trained network).
+    pub fn flops(&self, b: usize, h: usize, w: usize) -> f64 {
+        use crate::model::conv_flops;
+        let r = &self.config.refiner;
+        let g_fwd = conv_flops(b, r.in_channels, r.width, 3, h, w)
+            + r.hidden_layers as f64 * conv_flops(b, r.width, r.width, 3, h, w)
+            + conv_flops(b, r.width, 3, 3, h, w);
+        let d = &self.config.discriminator;
+        let d_fwd = conv_flops(b, d.in_channels, d.width, 4, h / 2, w / 2)
+            + conv_flops(b, d.width, d.width * 2, 4, h / 4, w / 4)
+            + conv_flops(b, d.width * 2, 1, 1, h / 4, w / 4);
+        let d_steps = self.config.d_steps.max(1) as f64;
+        // D step: G forward (no grad) + 2 D forwards with backward; G step: G fwd+bwd, D fwd+bwd (input grads).
+        d_steps * (g_fwd + 2.0 * 3.0 * d_fwd) + 3.0 * g_fwd + 3.0 * d_fwd
+    }
+}
