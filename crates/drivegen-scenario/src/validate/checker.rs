@@ -1,0 +1,359 @@
+//! The per-field checks validation is made of: ranges, counts, probabilities, weights,
+//! and the compound checks for blocks, cameras and LiDARs. Each records the field's path.
+
+use super::caps;
+use crate::load::Problem;
+use crate::model::{Block, CameraSpec, IdmSpec, LidarSpec, Mount};
+use crate::param::{Flag, Param, Weighted};
+use crate::shape::Seg;
+
+pub(super) struct Checker {
+    pub(super) problems: Vec<Problem>,
+}
+
+pub(super) fn path(parts: &[&str]) -> Vec<Seg> {
+    parts.iter().map(|p| Seg::field(p)).collect()
+}
+
+pub(super) fn with(mut base: Vec<Seg>, more: &[Seg]) -> Vec<Seg> {
+    base.extend_from_slice(more);
+    base
+}
+
+fn display(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Field(f) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(f);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+impl Checker {
+    pub(super) fn report(&mut self, at: Vec<Seg>, message: String, hint: Option<String>) {
+        self.problems.push(Problem {
+            path: at,
+            message,
+            hint,
+        });
+    }
+
+    /// A numeric field whose every possible value must lie within `[lo, hi]`.
+    pub(super) fn range(&mut self, at: Vec<Seg>, p: &Param, lo: f64, hi: f64, unit: &str) {
+        let name = display(&at);
+        if let Err(problem) = p.check() {
+            self.report(
+                at,
+                format!("`{name}`: {problem}"),
+                Some(distribution_hint(p)),
+            );
+            return;
+        }
+        // An unclamped Normal is judged by its mean: sampling clamps its tails.
+        let (min, max) = match p {
+            Param::Normal {
+                mean, clamp: None, ..
+            } => (*mean, *mean),
+            _ => p.bounds(),
+        };
+        if min >= lo && max <= hi {
+            return;
+        }
+        let allowed = format!("[{lo}, {hi}]{unit}");
+        let message = match p {
+            Param::Const(v) => format!("`{name}` is {v}; it must be within {allowed}"),
+            _ => {
+                let bad = if min < lo { min } else { max };
+                format!(
+                    "`{name}` {} can produce {bad}; it must stay within {allowed}",
+                    p.kind()
+                )
+            }
+        };
+        let hint = if unit == " (probability)" {
+            Some("probabilities are fractions between 0 and 1 (30 % is 0.3)".to_string())
+        } else {
+            None
+        };
+        self.report(at, message, hint);
+    }
+
+    /// A count: never negative, at most `cap`.
+    pub(super) fn count(&mut self, at: Vec<Seg>, p: &Param, cap: f64) {
+        let name = display(&at);
+        if let Err(problem) = p.check() {
+            self.report(
+                at,
+                format!("`{name}`: {problem}"),
+                Some(distribution_hint(p)),
+            );
+            return;
+        }
+        let (min, max) = match p {
+            Param::Normal {
+                mean, clamp: None, ..
+            } => (*mean, *mean),
+            _ => p.bounds(),
+        };
+        if min < 0.0 {
+            self.report(
+                at,
+                format!("`{name}` can be {min}; counts cannot be negative"),
+                Some("use 0 for none".into()),
+            );
+        } else if max > cap {
+            self.report(
+                at,
+                format!("`{name}` can reach {max}, above the cap of {cap}"),
+                Some(
+                    "caps keep one file from exhausting memory; split the scene into variants"
+                        .into(),
+                ),
+            );
+        }
+    }
+
+    pub(super) fn probability(&mut self, at: Vec<Seg>, p: &Param) {
+        self.range(at, p, 0.0, 1.0, " (probability)");
+    }
+
+    pub(super) fn flag(&mut self, at: Vec<Seg>, f: &Flag) {
+        if let Err(problem) = f.check() {
+            let name = display(&at);
+            self.report(
+                at,
+                format!("`{name}`: {problem}"),
+                Some("probabilities are fractions between 0 and 1 (30 % is 0.3)".into()),
+            );
+        }
+    }
+
+    pub(super) fn weights<T>(&mut self, at: Vec<Seg>, w: &Weighted<T>) {
+        if let Err(problem) = w.check() {
+            let name = display(&at);
+            self.report(
+                at,
+                format!("`{name}`: {problem}"),
+                Some("write [(weight, value), ...] with at least one positive weight".into()),
+            );
+        }
+    }
+
+    pub(super) fn constant(&mut self, at: Vec<Seg>, v: f64, lo: f64, hi: f64, unit: &str) {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            let name = display(&at);
+            self.report(
+                at,
+                format!("`{name}` is {v}; it must be within [{lo}, {hi}]{unit}"),
+                None,
+            );
+        }
+    }
+
+    pub(super) fn idm(&mut self, at: &[&str], idm: &IdmSpec) {
+        self.range(
+            path(&[at, &["time_headway"]].concat()),
+            &idm.time_headway,
+            0.1,
+            10.0,
+            " s",
+        );
+        self.range(
+            path(&[at, &["min_gap"]].concat()),
+            &idm.min_gap,
+            0.0,
+            50.0,
+            " m",
+        );
+        self.range(
+            path(&[at, &["max_accel"]].concat()),
+            &idm.max_accel,
+            0.1,
+            10.0,
+            " m/s²",
+        );
+        self.range(
+            path(&[at, &["comfortable_decel"]].concat()),
+            &idm.comfortable_decel,
+            0.1,
+            10.0,
+            " m/s²",
+        );
+    }
+
+    pub(super) fn mount(&mut self, at: Vec<Seg>, m: &Mount) {
+        for (name, v, lo, hi) in [
+            ("x", m.x, -20.0, 20.0),
+            ("y", m.y, -10.0, 10.0),
+            ("z", m.z, -2.0, 10.0),
+            ("yaw", m.yaw, -180.0, 180.0),
+            ("pitch", m.pitch, -90.0, 90.0),
+            ("roll", m.roll, -180.0, 180.0),
+        ] {
+            self.constant(with(at.clone(), &[Seg::field(name)]), v, lo, hi, "");
+        }
+    }
+
+    pub(super) fn block(&mut self, at: Vec<Seg>, block: &Block) {
+        let f = |name: &str| with(at.clone(), &[Seg::field(name)]);
+        match block {
+            Block::Straight { length } => self.range(f("length"), length, 5.0, 2000.0, " m"),
+            Block::Curve { radius, angle } => {
+                self.range(f("radius"), radius, 10.0, 2000.0, " m");
+                self.range(f("angle"), angle, -180.0, 180.0, " degrees");
+            }
+            Block::Intersection {
+                ways, arm_length, ..
+            } => {
+                if !(*ways == 3 || *ways == 4) {
+                    self.report(
+                        f("ways"),
+                        format!("an intersection has 3 or 4 ways, not {ways}"),
+                        Some("use Roundabout for other junctions".into()),
+                    );
+                }
+                self.range(f("arm_length"), arm_length, 10.0, 500.0, " m");
+            }
+            Block::Roundabout {
+                radius,
+                exits,
+                arm_length,
+            } => {
+                self.range(f("radius"), radius, 8.0, 60.0, " m");
+                if !(*exits == 3 || *exits == 4) {
+                    self.report(
+                        f("exits"),
+                        format!("a roundabout has 3 or 4 exits, not {exits}"),
+                        None,
+                    );
+                }
+                self.range(f("arm_length"), arm_length, 10.0, 500.0, " m");
+            }
+            Block::OnRamp { length } | Block::OffRamp { length } => {
+                self.range(f("length"), length, 30.0, 500.0, " m")
+            }
+        }
+    }
+
+    pub(super) fn camera(&mut self, at: Vec<Seg>, cam: &CameraSpec, capture_rate: f64) {
+        let f = |name: &str| with(at.clone(), &[Seg::field(name)]);
+        let name_ok = !cam.name.is_empty()
+            && cam
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !name_ok {
+            self.report(
+                f("name"),
+                format!(
+                    "camera name `{}` must be non-empty ASCII letters, digits, `_` or `-`",
+                    cam.name
+                ),
+                Some("names become folder names in the dataset".into()),
+            );
+        }
+        for (field, v) in [("width", cam.width), ("height", cam.height)] {
+            if !(16..=caps::IMAGE_SIDE).contains(&v) {
+                self.report(
+                    f(field),
+                    format!(
+                        "camera {field} {v} is outside [16, {}] pixels",
+                        caps::IMAGE_SIDE
+                    ),
+                    Some(
+                        "caps keep one file from exhausting memory; 1920x1080 is a common choice"
+                            .into(),
+                    ),
+                );
+            }
+        }
+        let pixels = u64::from(cam.width) * u64::from(cam.height);
+        if pixels > caps::IMAGE_PIXELS {
+            self.report(
+                f("width"),
+                format!(
+                    "camera resolution {}x{} is {pixels} pixels, above the cap of {}",
+                    cam.width,
+                    cam.height,
+                    caps::IMAGE_PIXELS
+                ),
+                Some("render at most 16 megapixels per camera".into()),
+            );
+        }
+        self.constant(f("hfov"), cam.hfov, 1.0, 170.0, " degrees");
+        if let Some(rate) = cam.rate {
+            self.constant(f("rate"), rate, 0.01, 120.0, " Hz");
+            if rate > capture_rate * 1.0001 {
+                self.report(
+                    f("rate"),
+                    format!(
+                        "camera rate {rate} Hz is faster than the capture rate {capture_rate} Hz"
+                    ),
+                    Some("raise capture.rate; cameras fire on capture ticks".into()),
+                );
+            }
+        }
+        self.mount(f("mount"), &cam.mount);
+    }
+
+    pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {
+        let f = |name: &str| with(at.clone(), &[Seg::field(name)]);
+        if !(1..=caps::LIDAR_CHANNELS).contains(&l.channels) {
+            self.report(
+                f("channels"),
+                format!(
+                    "lidar channels {} outside [1, {}]",
+                    l.channels,
+                    caps::LIDAR_CHANNELS
+                ),
+                None,
+            );
+        }
+        let (lo, hi) = l.vertical_fov;
+        if !(lo.is_finite() && hi.is_finite() && -90.0 <= lo && lo < hi && hi <= 90.0) {
+            self.report(
+                f("vertical_fov"),
+                format!("lidar vertical_fov ({lo}, {hi}) must satisfy -90 <= lo < hi <= 90"),
+                None,
+            );
+        }
+        let points = u64::from(l.channels) * u64::from(l.horizontal_resolution);
+        if l.horizontal_resolution < 16 || points > caps::LIDAR_POINTS_PER_REV {
+            self.report(
+                f("horizontal_resolution"),
+                format!(
+                    "lidar gives {points} points per revolution; allowed are 16 per channel up to {} in all",
+                    caps::LIDAR_POINTS_PER_REV
+                ),
+                None,
+            );
+        }
+        self.constant(f("range"), l.range, 1.0, 500.0, " m");
+        self.constant(f("rotation_rate"), l.rotation_rate, 0.1, 50.0, " Hz");
+        self.mount(f("mount"), &l.mount);
+    }
+}
+
+fn distribution_hint(p: &Param) -> String {
+    match p {
+        Param::Uniform(..) | Param::IntRange(..) => {
+            "write the lower bound first: Uniform(lo, hi)".into()
+        }
+        Param::Normal { .. } => {
+            "Normal(mean, std) needs std >= 0; Normal(mean, std, min, max) needs min <= max".into()
+        }
+        Param::Bernoulli(_) => "probabilities are fractions between 0 and 1 (30 % is 0.3)".into(),
+        Param::Choice(_) => {
+            "Choice([(weight, value), ...]) needs weights >= 0 with a positive sum".into()
+        }
+        Param::Poisson(_) => "Poisson(lambda) needs lambda >= 0".into(),
+        Param::Const(_) => "write a finite number".into(),
+    }
+}

@@ -1,0 +1,381 @@
+//! Semantic checks on a parsed scenario: ranges, probabilities, counts and caps.
+//!
+//! Every problem carries the field's path so the loader can point at the exact
+//! `line:col`; all problems are collected, not just the first.
+
+use crate::load::Problem;
+use crate::model::{BlockPlan, Scenario};
+use crate::param::Weighted;
+use crate::shape::Seg;
+
+mod checker;
+
+use checker::{Checker, path, with};
+
+/// Hard limits: a hostile or mistaken file cannot exhaust memory or time.
+pub mod caps {
+    pub const VARIANTS: u32 = 100_000;
+    pub const FRAMES_PER_VARIANT: u32 = 100_000;
+    pub const BLOCKS: f64 = 64.0;
+    pub const VEHICLES: f64 = 1000.0;
+    pub const PARKED: f64 = 500.0;
+    pub const PEDESTRIANS: f64 = 1000.0;
+    pub const CAMERAS: usize = 8;
+    pub const IMAGE_SIDE: u32 = 8192;
+    pub const IMAGE_PIXELS: u64 = 16 * 1024 * 1024;
+    pub const LIDAR_CHANNELS: u32 = 256;
+    pub const LIDAR_POINTS_PER_REV: u64 = 2_000_000;
+    pub const ROADSIDE_PER_100M: f64 = 50.0;
+    pub const MAX_ATTEMPTS: u32 = 100_000;
+}
+
+/// Narrowest shoulder parked vehicles fit on without blocking the kerb lane (m).
+pub const MIN_PARKING_STRIP: f64 = 1.8;
+
+/// Every semantic problem in `s`, each with the path of the offending field.
+pub fn validate(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    if s.name.trim().is_empty() {
+        c.report(
+            path(&["name"]),
+            "`name` is empty".into(),
+            Some("name the scenario; it names output folders".into()),
+        );
+    }
+    if !(1..=caps::VARIANTS).contains(&s.variants) {
+        c.report(
+            path(&["variants"]),
+            format!(
+                "`variants` is {}; it must be within [1, {}]",
+                s.variants,
+                caps::VARIANTS
+            ),
+            None,
+        );
+    }
+
+    // Capture.
+    c.constant(
+        path(&["capture", "rate"]),
+        s.capture.rate,
+        0.01,
+        120.0,
+        " Hz",
+    );
+    c.constant(
+        path(&["capture", "warmup"]),
+        s.capture.warmup,
+        0.0,
+        600.0,
+        " s",
+    );
+    match s.capture.frames {
+        Some(n) if n == 0 || n > caps::FRAMES_PER_VARIANT => c.report(
+            path(&["capture", "frames"]),
+            format!(
+                "`capture.frames` is {n}; it must be within [1, {}]",
+                caps::FRAMES_PER_VARIANT
+            ),
+            None,
+        ),
+        Some(_) => {}
+        None => {
+            c.constant(
+                path(&["capture", "duration"]),
+                s.capture.duration,
+                0.001,
+                86_400.0,
+                " s",
+            );
+            if s.capture.rate.is_finite()
+                && s.capture.duration.is_finite()
+                && s.capture.frame_count() > caps::FRAMES_PER_VARIANT
+            {
+                c.report(
+                    path(&["capture", "duration"]),
+                    format!(
+                        "{} s at {} Hz is {} frames, above the cap of {} per variant",
+                        s.capture.duration,
+                        s.capture.rate,
+                        s.capture.frame_count(),
+                        caps::FRAMES_PER_VARIANT
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+
+    // Map.
+    let m = &s.map;
+    match &m.blocks {
+        BlockPlan::Sequence(blocks) => {
+            if blocks.is_empty() || blocks.len() as f64 > caps::BLOCKS {
+                c.report(
+                    path(&["map", "blocks"]),
+                    format!(
+                        "a map needs 1 to {} blocks, found {}",
+                        caps::BLOCKS,
+                        blocks.len()
+                    ),
+                    None,
+                );
+            }
+            for (i, b) in blocks.iter().enumerate() {
+                c.block(
+                    vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(i)],
+                    b,
+                );
+            }
+        }
+        BlockPlan::Random { count, weights } => {
+            let at = path(&["map", "blocks", "count"]);
+            c.count(at.clone(), count, caps::BLOCKS);
+            if count.bounds().1 < 1.0 {
+                c.report(at, "a random map needs at least 1 block".into(), None);
+            }
+            let w = Weighted(weights.iter().map(|(w, _)| (*w, ())).collect());
+            c.weights(path(&["map", "blocks", "weights"]), &w);
+            for (i, (_, b)) in weights.iter().enumerate() {
+                c.block(
+                    vec![
+                        Seg::field("map"),
+                        Seg::field("blocks"),
+                        Seg::field("weights"),
+                        Seg::Index(i),
+                        Seg::Index(1),
+                    ],
+                    b,
+                );
+            }
+        }
+    }
+    c.range(
+        path(&["map", "lanes_per_direction"]),
+        &m.lanes_per_direction,
+        1.0,
+        4.0,
+        " lanes",
+    );
+    c.range(path(&["map", "lane_width"]), &m.lane_width, 2.5, 5.0, " m");
+    c.range(
+        path(&["map", "shoulder_width"]),
+        &m.shoulder_width,
+        0.0,
+        4.0,
+        " m",
+    );
+    c.range(
+        path(&["map", "sidewalk_width"]),
+        &m.sidewalk_width,
+        0.0,
+        8.0,
+        " m",
+    );
+    c.range(
+        path(&["map", "speed_limit"]),
+        &m.speed_limit,
+        1.0,
+        40.0,
+        " m/s",
+    );
+    c.flag(path(&["map", "crosswalks"]), &m.crosswalks);
+    let r = &m.roadside;
+    for (name, p) in [
+        ("buildings", &r.buildings),
+        ("trees", &r.trees),
+        ("poles", &r.poles),
+        ("signs", &r.signs),
+        ("street_lights", &r.street_lights),
+    ] {
+        c.range(
+            path(&["map", "roadside", name]),
+            p,
+            0.0,
+            caps::ROADSIDE_PER_100M,
+            " per 100 m",
+        );
+    }
+    c.range(
+        path(&["map", "roadside", "building_height"]),
+        &r.building_height,
+        3.0,
+        200.0,
+        " m",
+    );
+
+    // Traffic.
+    let t = &s.traffic;
+    c.count(path(&["traffic", "vehicles"]), &t.vehicles, caps::VEHICLES);
+    c.count(path(&["traffic", "parked"]), &t.parked, caps::PARKED);
+    if t.parked.bounds().1 >= 0.5 && m.shoulder_width.bounds().0 < MIN_PARKING_STRIP {
+        c.report(
+            path(&["traffic", "parked"]),
+            format!(
+                "parked vehicles need a parking strip: `map.shoulder_width` can be {} m, below {MIN_PARKING_STRIP} m",
+                m.shoulder_width.bounds().0
+            ),
+            Some("widen map.shoulder_width to 2 m or more, or set traffic.parked to 0".into()),
+        );
+    }
+    c.weights(path(&["traffic", "classes"]), &t.classes);
+    c.weights(path(&["traffic", "colors"]), &t.colors);
+    c.range(
+        path(&["traffic", "speed_factor"]),
+        &t.speed_factor,
+        0.05,
+        2.0,
+        " of the speed limit",
+    );
+    c.probability(
+        path(&["traffic", "lane_change_eagerness"]),
+        &t.lane_change_eagerness,
+    );
+    c.idm(&["traffic", "idm"], &t.idm);
+
+    // Pedestrians.
+    let p = &s.pedestrians;
+    c.count(path(&["pedestrians", "count"]), &p.count, caps::PEDESTRIANS);
+    c.range(
+        path(&["pedestrians", "walking_speed"]),
+        &p.walking_speed,
+        0.1,
+        4.0,
+        " m/s",
+    );
+    c.probability(
+        path(&["pedestrians", "crossing_probability"]),
+        &p.crossing_probability,
+    );
+    c.weights(path(&["pedestrians", "spawn_on"]), &p.spawn_on);
+
+    // Signals.
+    let sg = &s.signals;
+    c.flag(path(&["signals", "enabled"]), &sg.enabled);
+    c.range(path(&["signals", "green"]), &sg.green, 1.0, 300.0, " s");
+    c.range(path(&["signals", "amber"]), &sg.amber, 0.0, 10.0, " s");
+    c.range(path(&["signals", "all_red"]), &sg.all_red, 0.0, 10.0, " s");
+    if let Some(offset) = &sg.offset {
+        c.range(path(&["signals", "offset"]), offset, 0.0, 3600.0, " s");
+    }
+
+    // Environment.
+    let e = &s.environment;
+    c.range(
+        path(&["environment", "time_of_day"]),
+        &e.time_of_day,
+        0.0,
+        24.0,
+        " h",
+    );
+    if let Some(el) = &e.sun_elevation {
+        c.range(
+            path(&["environment", "sun_elevation"]),
+            el,
+            -90.0,
+            90.0,
+            " degrees",
+        );
+    }
+    if let Some(az) = &e.sun_azimuth {
+        c.range(
+            path(&["environment", "sun_azimuth"]),
+            az,
+            0.0,
+            360.0,
+            " degrees",
+        );
+    }
+    c.probability(path(&["environment", "cloudiness"]), &e.cloudiness);
+    c.probability(path(&["environment", "rain"]), &e.rain);
+    c.range(
+        path(&["environment", "fog_density"]),
+        &e.fog_density,
+        0.0,
+        0.2,
+        " per m",
+    );
+    if let Some(wet) = &e.wet_road {
+        c.flag(path(&["environment", "wet_road"]), wet);
+    }
+
+    // Ego.
+    let ego = &s.ego;
+    c.weights(path(&["ego", "color"]), &ego.color);
+    c.weights(path(&["ego", "route"]), &ego.route);
+    c.range(
+        path(&["ego", "speed_factor"]),
+        &ego.speed_factor,
+        0.05,
+        2.0,
+        " of the speed limit",
+    );
+    c.range(
+        path(&["ego", "start_offset"]),
+        &ego.start_offset,
+        0.0,
+        2000.0,
+        " m",
+    );
+    c.range(path(&["ego", "lane"]), &ego.lane, 0.0, 3.0, "");
+    c.idm(&["ego", "idm"], &ego.idm);
+
+    // Sensors.
+    let cams = &s.sensors.cameras;
+    if cams.is_empty() || cams.len() > caps::CAMERAS {
+        c.report(
+            path(&["sensors", "cameras"]),
+            format!(
+                "a rig needs 1 to {} cameras, found {}",
+                caps::CAMERAS,
+                cams.len()
+            ),
+            None,
+        );
+    }
+    for (i, cam) in cams.iter().enumerate() {
+        let at = vec![Seg::field("sensors"), Seg::field("cameras"), Seg::Index(i)];
+        if cams[..i].iter().any(|other| other.name == cam.name) {
+            c.report(
+                with(at.clone(), &[Seg::field("name")]),
+                format!("camera name `{}` is used twice", cam.name),
+                Some("every camera needs its own name".into()),
+            );
+        }
+        c.camera(at, cam, s.capture.rate);
+    }
+    if let Some(lidar) = &s.sensors.lidar {
+        c.lidar(path(&["sensors", "lidar"]), lidar);
+    }
+
+    // Rules.
+    let rules = &s.rules;
+    if !(1..=caps::MAX_ATTEMPTS).contains(&rules.max_attempts) {
+        c.report(
+            path(&["rules", "max_attempts"]),
+            format!(
+                "`rules.max_attempts` is {}; it must be within [1, {}]",
+                rules.max_attempts,
+                caps::MAX_ATTEMPTS
+            ),
+            None,
+        );
+    }
+    c.constant(
+        path(&["rules", "min_vehicle_gap"]),
+        rules.min_vehicle_gap,
+        0.0,
+        100.0,
+        " m",
+    );
+    c.constant(
+        path(&["rules", "min_clearance"]),
+        rules.min_clearance,
+        0.0,
+        20.0,
+        " m",
+    );
+    c.problems
+}
