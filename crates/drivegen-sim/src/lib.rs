@@ -464,6 +464,18 @@ fn build_app(
                     close_when_requested: false,
                     ..default()
                 })
+                .set(bevy::render::RenderPlugin {
+                    // Vulkan only (as the adapter probe requires): no GL/EGL probing noise.
+                    render_creation: bevy::render::settings::RenderCreation::Automatic(Box::new(
+                        bevy::render::settings::WgpuSettings {
+                            backends: Some(bevy::render::settings::Backends::VULKAN),
+                            ..default()
+                        },
+                    )),
+                    // Pipelines ready before the first frame rather than skipped while compiling.
+                    synchronous_pipeline_compilation: true,
+                    ..default()
+                })
                 .disable::<PipelinedRenderingPlugin>()
                 .disable::<bevy::log::LogPlugin>(),
         )
@@ -560,6 +572,10 @@ fn build_app(
             },
             ChildOf(root),
         ));
+        if i == 0 {
+            // Shadow detail for point and spot lights is centred on the first camera.
+            cam.insert(bevy::camera::ShadowLodOrigin);
+        }
         if env.fog_density > 0.0 {
             cam.insert(DistanceFog {
                 color: sky,
