@@ -9,6 +9,10 @@ use drivegen_refine::model::{DiscriminatorConfig, RefinerConfig};
 
 type B = Autodiff<NdArray>;
 
+/// burn's NdArray random generator is global: tests that seed it must not interleave, or
+/// their initialisations (and results) would depend on thread timing.
+static SEEDED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn flat(c: [f32; 3], b: usize, s: usize, device: &NdArrayDevice) -> Tensor<B, 4> {
     let data: Vec<f32> = (0..b)
         .flat_map(|_| c.iter().flat_map(move |v| std::iter::repeat_n(*v, s * s)))
@@ -18,6 +22,9 @@ fn flat(c: [f32; 3], b: usize, s: usize, device: &NdArrayDevice) -> Tensor<B, 4>
 
 #[test]
 fn refiner_output_matches_input_size() {
+    let _seeded = SEEDED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let device = NdArrayDevice::Cpu;
     let refiner = RefinerConfig::new()
         .with_in_channels(5)
@@ -30,6 +37,9 @@ fn refiner_output_matches_input_size() {
 /// to the target before and after (mean RGB averaged over the last 30 iterations, since GAN
 /// training oscillates around its target).
 fn colour_distances(loss: AdversarialLoss, lr: f64) -> (f32, f32) {
+    let _seeded = SEEDED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let device = NdArrayDevice::Cpu;
     B::seed(&device, 3);
     let config = GanConfig::new(
