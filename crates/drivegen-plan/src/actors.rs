@@ -167,6 +167,29 @@ fn turn_of(net: &RoadNetwork, lane: u32) -> Option<Turn> {
     }
 }
 
+/// A lane drawn by length and an arc length where a vehicle of `length` fits with
+/// `margin` to spare at both ends.
+fn lane_position<'a>(
+    lanes: &[&'a Lane],
+    lengths: &[f64],
+    length: f64,
+    margin: f64,
+    rng: &mut ChaCha8Rng,
+) -> Draw<(&'a Lane, f64)> {
+    let Some(k) = pick_by_length(lengths, rng) else {
+        return Draw::Exhausted;
+    };
+    let lane = lanes[k];
+    if lane.length < length + 2.0 * margin {
+        return Draw::Reject(Rule::VehiclesOnLanes);
+    }
+    let half = length / 2.0;
+    Draw::Accept((
+        lane,
+        rng.random_range(half + margin..lane.length - half - margin),
+    ))
+}
+
 /// Picks an index by a uniform draw over cumulative lengths.
 fn pick_by_length(lengths: &[f64], rng: &mut ChaCha8Rng) -> Option<usize> {
     let total: f64 = lengths.iter().sum();
@@ -309,15 +332,12 @@ fn place_traffic(
             p.max_attempts,
             || format!("vehicle {} of {count}", i + 1),
             || {
-                let Some(k) = pick_by_length(&lengths, rng) else {
-                    return Draw::Exhausted;
+                let (lane, sx) = match lane_position(&lanes, &lengths, size.length, 0.5, rng) {
+                    Draw::Accept(x) => x,
+                    Draw::Reject(r) => return Draw::Reject(r),
+                    Draw::Exhausted => return Draw::Exhausted,
                 };
-                let lane = lanes[k];
                 let half = size.length / 2.0;
-                if lane.length < size.length + 1.0 {
-                    return Draw::Reject(Rule::VehiclesOnLanes);
-                }
-                let sx = rng.random_range(half + 0.5..lane.length - half - 0.5);
                 let pose = lane.center.pose_at(sx);
                 let fp = Obb {
                     center: pose.pos(),
@@ -395,20 +415,18 @@ fn place_parked(
             p.max_attempts,
             || format!("parked vehicle {} of {count}", i + 1),
             || {
-                let Some(k) = pick_by_length(&lengths, rng) else {
-                    return Draw::Exhausted;
-                };
-                let lane = kerb_lanes[k];
-                let half = size.length / 2.0;
                 // Parked cars keep well away from junction mouths.
-                if lane.length < size.length + 20.0 {
-                    return Draw::Reject(Rule::VehiclesOnLanes);
-                }
+                let (lane, sx) = match lane_position(&kerb_lanes, &lengths, size.length, 10.0, rng)
+                {
+                    Draw::Accept(x) => x,
+                    Draw::Reject(r) => return Draw::Reject(r),
+                    Draw::Exhausted => return Draw::Exhausted,
+                };
+                let half = size.length / 2.0;
                 let shoulder = lane
                     .road
                     .and_then(|r| net.roads.get(r as usize))
                     .map_or(0.0, |r| r.shoulder);
-                let sx = rng.random_range(half + 10.0..lane.length - half - 10.0);
                 let (c, t) = lane.center.sample(sx);
                 // Against the kerb, inside the parking strip.
                 let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.15).max(0.0);

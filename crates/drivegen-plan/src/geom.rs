@@ -281,6 +281,17 @@ impl Polyline {
         out
     }
 
+    /// Smallest and largest corner of the axis-aligned box around the points.
+    pub fn bounds(&self) -> Option<(V2, V2)> {
+        let first = *self.points.first()?;
+        Some(self.points.iter().fold((first, first), |(lo, hi), p| {
+            (
+                v2(lo.x.min(p.x), lo.y.min(p.y)),
+                v2(hi.x.max(p.x), hi.y.max(p.y)),
+            )
+        }))
+    }
+
     /// Appends points, skipping a duplicate of the current end.
     pub fn extend(&mut self, pts: impl IntoIterator<Item = V2>) {
         for p in pts {

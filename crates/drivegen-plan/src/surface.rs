@@ -47,26 +47,7 @@ impl<'a> Surfaces<'a> {
             .iter()
             .map(|r| {
                 let pad = r.right_width().max(r.left_width()) + r.sidewalk + 1.0;
-                let (mut lo, mut hi) = (
-                    V2 {
-                        x: f64::INFINITY,
-                        y: f64::INFINITY,
-                    },
-                    V2 {
-                        x: f64::NEG_INFINITY,
-                        y: f64::NEG_INFINITY,
-                    },
-                );
-                for p in &r.reference.points {
-                    lo = V2 {
-                        x: lo.x.min(p.x),
-                        y: lo.y.min(p.y),
-                    };
-                    hi = V2 {
-                        x: hi.x.max(p.x),
-                        y: hi.y.max(p.y),
-                    };
-                }
+                let (lo, hi) = r.reference.bounds().unwrap_or_default();
                 (lo - V2 { x: pad, y: pad }, hi + V2 { x: pad, y: pad })
             })
             .collect();

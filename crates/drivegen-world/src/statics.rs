@@ -43,25 +43,27 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
     let mut ground = PartsBuilder::default();
 
     // Terrain: one large quad under everything.
-    let (mut lo, mut hi) = (
-        V2 {
-            x: -100.0,
-            y: -100.0,
+    let (lo, hi) = net.roads.iter().filter_map(|r| r.reference.bounds()).fold(
+        (
+            V2 {
+                x: -100.0,
+                y: -100.0,
+            },
+            V2 { x: 100.0, y: 100.0 },
+        ),
+        |(lo, hi), (a, b)| {
+            (
+                V2 {
+                    x: lo.x.min(a.x),
+                    y: lo.y.min(a.y),
+                },
+                V2 {
+                    x: hi.x.max(b.x),
+                    y: hi.y.max(b.y),
+                },
+            )
         },
-        V2 { x: 100.0, y: 100.0 },
     );
-    for r in &net.roads {
-        for p in &r.reference.points {
-            lo = V2 {
-                x: lo.x.min(p.x),
-                y: lo.y.min(p.y),
-            };
-            hi = V2 {
-                x: hi.x.max(p.x),
-                y: hi.y.max(p.y),
-            };
-        }
-    }
     let m = 400.0;
     ground.mesh(Surface::Grass).quad(
         v3(lo.x - m, lo.y - m, GROUND_Z),

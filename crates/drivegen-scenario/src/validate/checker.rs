@@ -45,23 +45,32 @@ impl Checker {
         });
     }
 
-    /// A numeric field whose every possible value must lie within `[lo, hi]`.
-    pub(super) fn range(&mut self, at: Vec<Seg>, p: &Param, lo: f64, hi: f64, unit: &str) {
-        let name = display(&at);
+    /// The range a parameter is judged by, or `None` after reporting a distribution
+    /// that is inconsistent in itself. An unclamped Normal is judged by its mean:
+    /// sampling clamps its tails.
+    fn judged_bounds(&mut self, at: &[Seg], p: &Param) -> Option<(f64, f64)> {
         if let Err(problem) = p.check() {
+            let name = display(at);
             self.report(
-                at,
+                at.to_vec(),
                 format!("`{name}`: {problem}"),
                 Some(distribution_hint(p)),
             );
-            return;
+            return None;
         }
-        // An unclamped Normal is judged by its mean: sampling clamps its tails.
-        let (min, max) = match p {
+        Some(match p {
             Param::Normal {
                 mean, clamp: None, ..
             } => (*mean, *mean),
             _ => p.bounds(),
+        })
+    }
+
+    /// A numeric field whose every possible value must lie within `[lo, hi]`.
+    pub(super) fn range(&mut self, at: Vec<Seg>, p: &Param, lo: f64, hi: f64, unit: &str) {
+        let name = display(&at);
+        let Some((min, max)) = self.judged_bounds(&at, p) else {
+            return;
         };
         if min >= lo && max <= hi {
             return;
@@ -88,19 +97,8 @@ impl Checker {
     /// A count: never negative, at most `cap`.
     pub(super) fn count(&mut self, at: Vec<Seg>, p: &Param, cap: f64) {
         let name = display(&at);
-        if let Err(problem) = p.check() {
-            self.report(
-                at,
-                format!("`{name}`: {problem}"),
-                Some(distribution_hint(p)),
-            );
+        let Some((min, max)) = self.judged_bounds(&at, p) else {
             return;
-        }
-        let (min, max) = match p {
-            Param::Normal {
-                mean, clamp: None, ..
-            } => (*mean, *mean),
-            _ => p.bounds(),
         };
         if min < 0.0 {
             self.report(
