@@ -56,18 +56,21 @@ pub struct StepLosses {
     pub discriminator: f64,
     pub adversarial: f64,
     pub self_regularisation: f64,
-    /// Mean absolute change refined vs input (a collapse or drift signal).
+    /// Mean absolute change refined vs input (a drift signal).
     pub change: f64,
+    /// Spread of the refined batch over the spread of its inputs (per-pixel standard
+    /// deviation across the batch): near 1 is healthy; falling towards 0 is mode collapse.
+    pub diversity: f64,
 }
 
 pub struct Gan<B: AutodiffBackend> {
     pub config: GanConfig,
     pub refiner: Refiner<B>,
     pub discriminator: Discriminator<B>,
-    g_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Refiner<B>, B>,
-    d_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Discriminator<B>, B>,
+    pub(crate) g_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Refiner<B>, B>,
+    pub(crate) d_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Discriminator<B>, B>,
     history: Vec<Tensor<B::InnerBackend, 4>>,
-    step: usize,
+    pub(crate) step: usize,
 }
 
 impl<B: AutodiffBackend> std::fmt::Debug for Gan<B> {
@@ -151,6 +154,9 @@ impl<B: AutodiffBackend> Gan<B> {
             .discriminator
             .forward(Self::d_input(refined.clone(), sim, channels));
         let adv = adversarial(kind, d_out, true);
+        let spread = |t: Tensor<B::InnerBackend, 4>| t.var(0).mean().into_scalar().elem::<f64>().sqrt();
+        losses.diversity =
+            spread(refined.clone().inner()) / spread(input_rgb.clone().inner()).max(1e-6);
         let reg = (refined - input_rgb).abs().mean();
         losses.adversarial = adv.clone().into_scalar().elem::<f64>();
         losses.self_regularisation = reg.clone().into_scalar().elem::<f64>();

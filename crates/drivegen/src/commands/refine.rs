@@ -1,12 +1,21 @@
-//! `drivegen refine ...`: the sim-to-real refiner (in progress: `bench`).
+//! `drivegen refine ...`: train, apply, evaluate and sample the sim-to-real refiner, and
+//! time it per backend.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use burn::backend::ndarray::NdArrayDevice;
-use burn::backend::wgpu::WgpuDevice;
-use burn::backend::{Autodiff, NdArray, Wgpu};
-use drivegen_refine::bench::{StepTiming, time_steps};
+use drivegen_refine::RefineError;
+use drivegen_refine::checkpoint::Source;
+use drivegen_refine::compute::{Compute, LoadedCheckpoint, bench_step, run_training};
+use drivegen_refine::data::{FrameRange, list_images, load_frame, load_range};
+use drivegen_refine::gan::{AdversarialLoss, GanConfig};
+use drivegen_refine::model::{DiscriminatorConfig, RefinerConfig};
+use drivegen_refine::train::{TrainEvent, TrainOptions};
+use drivegen_refine::vae::VaeConfig;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::InputError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,13 +25,378 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum RefineCommand {
-    /// Time one GAN iteration (D + G Adam steps) of the reference configuration per backend.
+    /// Train the refiner GAN (and the VAE realism critic) on sim vs real frames.
+    Train(TrainArgs),
+    /// Refine every image of a folder with a checkpoint.
+    Apply(ApplyArgs),
+    /// Realism and label-preservation metrics of a checkpoint on held-out frames.
+    Eval(EvalArgs),
+    /// Write a grid of VAE samples and reconstructions of real patches as PNG.
+    Sample(SampleArgs),
+    /// Time one GAN iteration (D + G Adam steps) of the reference configuration, and one
+    /// refined frame, per backend.
     Bench(BenchArgs),
+}
+
+/// Which backend runs the networks.
+#[derive(Debug, clap::Args)]
+struct BackendArg {
+    /// auto (a hardware GPU through wgpu if there is one, else flex), wgpu, flex (CPU,
+    /// multi-threaded SIMD) or ndarray (CPU fallback).
+    #[arg(long, default_value = "auto")]
+    backend: String,
+}
+
+impl BackendArg {
+    fn compute(&self) -> anyhow::Result<Compute> {
+        if self.backend == "auto" {
+            return Ok(auto_backend());
+        }
+        self.backend
+            .parse()
+            .map_err(|e: String| InputError(e).into())
+    }
+}
+
+/// wgpu when Vulkan offers a hardware GPU; on a CPU-only machine the flex backend is
+/// several times faster than wgpu over lavapipe (see `drivegen refine bench`).
+fn auto_backend() -> Compute {
+    match drivegen_sim::probe_adapter() {
+        Ok(name) if !name.contains("Cpu") => Compute::Wgpu,
+        _ => Compute::Flex,
+    }
+}
+
+fn input(e: RefineError) -> anyhow::Error {
+    InputError(e.to_string()).into()
+}
+
+/// `default` is the checkpoint shipped in the binary; anything else a folder.
+fn source(ckpt: &Path) -> Source {
+    if ckpt == Path::new("default") {
+        drivegen_refine::shipped::default_checkpoint()
+    } else {
+        Source::resolve(ckpt)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct TrainArgs {
+    /// Rendered frames: a `drivegen render` dataset or any folder of PNG/JPEG images.
+    #[arg(long)]
+    sim: PathBuf,
+    /// Real camera frames (e.g. ../shared/data/real-road/frames).
+    #[arg(long)]
+    real: PathBuf,
+    /// Output folder: checkpoint/, losses.csv, losses.png. An existing run resumes.
+    #[arg(long)]
+    out: PathBuf,
+    /// Which of the sorted sim frames to use (START..END).
+    #[arg(long, default_value = "..")]
+    sim_frames: FrameRange,
+    /// Which of the sorted real frames to use (START..END; keep a held-out block).
+    #[arg(long, default_value = "..")]
+    real_frames: FrameRange,
+    #[arg(long, default_value_t = 1000)]
+    steps: usize,
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    /// Side of the square training crops.
+    #[arg(long, default_value_t = 64)]
+    patch: usize,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, default_value_t = 100)]
+    checkpoint_every: usize,
+    /// Refiner feature channels (parameters grow with its square).
+    #[arg(long, default_value_t = 16)]
+    width: usize,
+    /// 3x3 residual layers between the refiner's input and output layers.
+    #[arg(long, default_value_t = 1)]
+    hidden_layers: usize,
+    /// Weight of the L1 self-regularisation (higher keeps refined closer to the input).
+    #[arg(long, default_value_t = 0.5)]
+    self_regularisation: f64,
+    #[arg(long, default_value_t = 2e-4)]
+    learning_rate: f64,
+    /// Discriminator steps per refiner step.
+    #[arg(long, default_value_t = 1)]
+    d_steps: usize,
+    /// Adversarial loss: bce (binary cross-entropy) or ls (least squares).
+    #[arg(long, default_value = "bce")]
+    loss: String,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+fn bar(len: u64, unit: &str) -> ProgressBar {
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}, {{per_sec}}, ETA {{eta}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+fn train(a: TrainArgs) -> anyhow::Result<()> {
+    let compute = a.backend.compute()?;
+    let loss = match a.loss.as_str() {
+        "bce" => AdversarialLoss::BinaryCrossEntropy,
+        "ls" => AdversarialLoss::LeastSquares,
+        other => {
+            return Err(InputError(format!("unknown --loss `{other}`: use bce or ls")).into());
+        }
+    };
+    let gan = GanConfig::new(
+        RefinerConfig::new()
+            .with_width(a.width)
+            .with_hidden_layers(a.hidden_layers),
+        DiscriminatorConfig::new(),
+    )
+    .with_loss(loss)
+    .with_self_regularisation(a.self_regularisation)
+    .with_learning_rate(a.learning_rate)
+    .with_d_steps(a.d_steps);
+    let options = TrainOptions {
+        sim: a.sim,
+        sim_frames: a.sim_frames,
+        real: a.real,
+        real_frames: a.real_frames,
+        out: a.out.clone(),
+        steps: a.steps,
+        batch: a.batch,
+        patch: a.patch,
+        seed: a.seed,
+        checkpoint_every: a.checkpoint_every,
+        gan,
+        vae: VaeConfig::new(),
+        backend: compute.to_string(),
+    };
+    let progress = bar(a.steps as u64, "steps");
+    progress.set_message(format!("training on {compute}"));
+    let started = Instant::now();
+    let mut first = None;
+    let log = run_training(compute, &options, &mut |event| match event {
+        TrainEvent::Started {
+            from_step,
+            sim_frames,
+            real_frames,
+            ..
+        } => {
+            progress.set_position(from_step as u64);
+            first = Some(from_step);
+            if from_step > 0 {
+                progress.println(format!("resuming from step {from_step}"));
+            }
+            progress.println(format!(
+                "{sim_frames} sim frames, {real_frames} real frames, backend {compute}"
+            ));
+        }
+        TrainEvent::Step(l) => {
+            progress.set_position(l.step as u64);
+            progress.set_message(format!(
+                "D {:.3} G {:.3} change {:.3} diversity {:.2} VAE {:.0}",
+                l.gan.discriminator,
+                l.gan.adversarial,
+                l.gan.change,
+                l.gan.diversity,
+                l.vae.negative_elbo()
+            ));
+        }
+        TrainEvent::Checkpoint { step, dir } => {
+            progress.println(format!("step {step}: checkpoint {}", dir.display()));
+        }
+    })
+    .map_err(input)?;
+    progress.finish_and_clear();
+    let done = log.last().map_or(0, |l| l.step) - first.unwrap_or(0);
+    if done > 0 {
+        println!(
+            "trained {done} steps in {:.1} s ({:.0} ms/step) on {compute}; losses in {}",
+            started.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64() * 1e3 / done as f64,
+            a.out.join("losses.csv").display()
+        );
+    } else {
+        println!("{} is already trained to step {}", a.out.display(), a.steps);
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+struct ApplyArgs {
+    /// Checkpoint folder (or a training --out folder), or `default` for the shipped one.
+    #[arg(long)]
+    ckpt: PathBuf,
+    /// Folder of images (or a drivegen dataset: its rgb/ frames).
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Output folder; refined images keep their relative paths.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+fn apply(a: ApplyArgs) -> anyhow::Result<()> {
+    let loaded =
+        LoadedCheckpoint::load(&source(&a.ckpt), a.backend.compute()?, false).map_err(input)?;
+    let paths = list_images(&a.input).map_err(input)?;
+    let progress = bar(paths.len() as u64, "frames");
+    progress.set_message(format!("refining on {}", loaded.compute));
+    let started = Instant::now();
+    for p in &paths {
+        let frame = load_frame(p).map_err(input)?;
+        let refined = loaded.refine(&frame.rgb);
+        let rel = p.strip_prefix(&a.input).unwrap_or(p);
+        let out = a.out.join(rel).with_extension("png");
+        let mut png = Vec::new();
+        refined.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+        super::write_atomic(&out, &png).map_err(|e| InputError(format!("{e:#}")))?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    println!(
+        "refined {} frames into {} ({:.0} ms/frame on {})",
+        paths.len(),
+        a.out.display(),
+        started.elapsed().as_secs_f64() * 1e3 / paths.len().max(1) as f64,
+        loaded.compute
+    );
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+struct EvalArgs {
+    /// Checkpoint folder (or a training --out folder), or `default`.
+    #[arg(long)]
+    ckpt: PathBuf,
+    /// Rendered frames not used in training (a drivegen dataset gives the label metrics).
+    #[arg(long)]
+    sim: PathBuf,
+    #[arg(long, default_value = "..")]
+    sim_frames: FrameRange,
+    /// Real frames not used in training.
+    #[arg(long)]
+    real: PathBuf,
+    #[arg(long, default_value = "..")]
+    real_frames: FrameRange,
+    /// Patches per set for the kernel distances and the ELBO.
+    #[arg(long, default_value_t = 512)]
+    patches: usize,
+    #[arg(long, default_value_t = 11)]
+    seed: u64,
+    /// Where eval.json and the side-by-side PNGs go.
+    #[arg(long, default_value = "out/refine-eval")]
+    out: PathBuf,
+    /// How many raw|refined side-by-side PNGs to write.
+    #[arg(long, default_value_t = 6)]
+    side_by_side: usize,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    let loaded =
+        LoadedCheckpoint::load(&source(&a.ckpt), a.backend.compute()?, true).map_err(input)?;
+    let sim = load_range(&a.sim, a.sim_frames).map_err(input)?;
+    let real = load_range(&a.real, a.real_frames).map_err(input)?;
+    let progress = bar(sim.len() as u64, "frames");
+    progress.set_message("refining");
+    let (report, refined) = loaded
+        .evaluate(&sim, &real, a.patches, a.seed, &mut |n| {
+            progress.set_position(n as u64);
+        })
+        .map_err(input)?;
+    progress.finish_and_clear();
+    let r = &report;
+    println!(
+        "{} sim frames vs {} real frames, {} patches of {}x{} per set (lower = closer to real)",
+        r.sim_frames, r.real_frames, r.patches, r.patch, r.patch
+    );
+    let row = |name: &str, m: &drivegen_refine::eval::RawRefined| {
+        println!(
+            "  {name:<26} raw {:>10.4}   refined {:>10.4}   ({:+.1} %)",
+            m.raw,
+            m.refined,
+            -100.0 * m.improvement()
+        );
+    };
+    row("KID (random conv)", &r.kid_random_conv);
+    row("KID (VAE encoder)", &r.kid_vae);
+    row("colour mean/std distance", &r.colour_moments);
+    row("colour histogram distance", &r.colour_histogram);
+    println!(
+        "  VAE negative ELBO          real {:.1}   raw {:.1}   refined {:.1}",
+        r.vae_negative_elbo.real, r.vae_negative_elbo.raw, r.vae_negative_elbo.refined
+    );
+    println!("  mean |refined - raw|       {:.4}", r.mean_abs_change);
+    println!(
+        "  edge agreement             mean {:.3}  p05 {:.3}  min {:.3} over {} objects",
+        r.edge_agreement.mean, r.edge_agreement.p05, r.edge_agreement.min, r.edge_agreement.objects
+    );
+    for c in &r.class_shift {
+        if c.pixels > 1000 {
+            println!(
+                "  colour shift {:<14} {:>6.1} (of 255) over {} px",
+                c.class, c.shift, c.pixels
+            );
+        }
+    }
+    println!("  {:.0} ms per refined frame on {}", r.ms_per_frame, loaded.compute);
+    std::fs::create_dir_all(&a.out)?;
+    let json = serde_json::to_vec_pretty(&report)?;
+    super::write_atomic(&a.out.join("eval.json"), &json)?;
+    let pngs = drivegen_refine::eval::write_side_by_side(&a.out, &sim, &refined, a.side_by_side)
+        .map_err(input)?;
+    println!(
+        "wrote {} and {} side-by-side PNGs (raw | refined)",
+        a.out.join("eval.json").display(),
+        pngs.len()
+    );
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+struct SampleArgs {
+    #[arg(long)]
+    ckpt: PathBuf,
+    /// Real frames whose patches are reconstructed in the lower rows.
+    #[arg(long)]
+    real: PathBuf,
+    #[arg(long, default_value = "out/vae-samples.png")]
+    out: PathBuf,
+    #[arg(long, default_value_t = 5)]
+    seed: u64,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+fn sample(a: SampleArgs) -> anyhow::Result<()> {
+    let loaded =
+        LoadedCheckpoint::load(&source(&a.ckpt), a.backend.compute()?, true).map_err(input)?;
+    let real = load_range(&a.real, FrameRange::default()).map_err(input)?;
+    let grid = loaded.sample_grid(&real, a.seed).map_err(input)?;
+    let mut png = Vec::new();
+    grid.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    super::write_atomic(&a.out, &png)?;
+    println!(
+        "wrote {}: rows 1-2 VAE samples, rows 3-6 real patches and their reconstructions",
+        a.out.display()
+    );
+    Ok(())
 }
 
 #[derive(Debug, clap::Args)]
 struct BenchArgs {
-    /// ndarray, wgpu, or all (each in its own process, with --timeout).
+    /// flex, ndarray, wgpu, or all (each in its own process, with --timeout).
     #[arg(long, default_value = "all")]
     backend: String,
     /// Timed iterations after the first.
@@ -38,59 +412,59 @@ struct BenchArgs {
     timeout: u64,
 }
 
-fn print(name: &str, t: &StepTiming) {
+fn bench_one(compute: Compute, b: &BenchArgs) {
+    let t = bench_step(compute, b.steps, b.batch, b.size);
     println!(
-        "{name:<10} {:>10.1} ms/step   first step {:>9.1} ms   {:.2} GFLOP/step   {:.2} GFLOP/s",
+        "{compute:<8} train step {:>9.1} ms   first {:>9.1} ms   {:.2} GFLOP/step   {:.2} GFLOP/s",
         t.ms_per_step, t.first_step_ms, t.gflop_per_step, t.gflops
+    );
+    let f = drivegen_refine::compute::bench_frame(compute, 640, 384);
+    println!(
+        "{compute:<8} refine 640x384 {:>7.1} ms/frame (width-32 reference refiner; shipped width-16: {:.1} ms)",
+        f.reference_ms, f.shipped_ms
     );
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let RefineCommand::Bench(b) = args.command;
-    match b.backend.as_str() {
-        "ndarray" => print(
-            "ndarray",
-            &time_steps::<Autodiff<NdArray>>(&NdArrayDevice::Cpu, b.steps, b.batch, b.size),
-        ),
-        "wgpu" => print(
-            "wgpu",
-            &time_steps::<Autodiff<Wgpu>>(&WgpuDevice::default(), b.steps, b.batch, b.size),
-        ),
-        "all" => {
-            let exe = std::env::current_exe()?;
-            for backend in ["ndarray", "wgpu"] {
-                let started = Instant::now();
-                let mut child = Command::new(&exe)
-                    .args(["refine", "bench", "--backend", backend, "--steps"])
-                    .arg(b.steps.to_string())
-                    .args([
-                        "--batch",
-                        &b.batch.to_string(),
-                        "--size",
-                        &b.size.to_string(),
-                    ])
-                    .spawn()?;
-                loop {
-                    if child.try_wait()?.is_some() {
-                        break;
-                    }
-                    if started.elapsed() > Duration::from_secs(b.timeout) {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        println!(
-                            "{backend:<10} did not finish {} steps in {} s",
-                            b.steps + 1,
-                            b.timeout
-                        );
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(200));
-                }
+fn bench(b: BenchArgs) -> anyhow::Result<()> {
+    if b.backend != "all" {
+        let compute: Compute = b.backend.parse().map_err(InputError)?;
+        bench_one(compute, &b);
+        return Ok(());
+    }
+    let exe = std::env::current_exe()?;
+    for backend in ["flex", "ndarray", "wgpu"] {
+        let started = Instant::now();
+        let mut child = Command::new(&exe)
+            .args(["refine", "bench", "--backend", backend, "--steps"])
+            .arg(b.steps.to_string())
+            .args(["--batch", &b.batch.to_string(), "--size", &b.size.to_string()])
+            .spawn()?;
+        loop {
+            if child.try_wait()?.is_some() {
+                break;
             }
+            if started.elapsed() > Duration::from_secs(b.timeout) {
+                let _ = child.kill();
+                let _ = child.wait();
+                println!(
+                    "{backend:<8} did not finish {} steps in {} s",
+                    b.steps + 1,
+                    b.timeout
+                );
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
-        other => anyhow::bail!(crate::InputError(format!(
-            "unknown backend `{other}`: use ndarray, wgpu or all"
-        ))),
     }
     Ok(())
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        RefineCommand::Train(a) => train(a),
+        RefineCommand::Apply(a) => apply(a),
+        RefineCommand::Eval(a) => eval(a),
+        RefineCommand::Sample(a) => sample(a),
+        RefineCommand::Bench(b) => bench(b),
+    }
 }

@@ -1,0 +1,303 @@
+//! The backends drivegen ships, instantiated here (an optimised crate) behind a plain
+//! enum, so the binary picks one at run time without compiling burn's generic kernels
+//! at its own optimisation level.
+//!
+//! - `flex`: burn's multi-threaded SIMD CPU backend (im2col + gemm); the fast CPU path.
+//! - `ndarray`: burn's older CPU backend, kept as a fallback and for comparison.
+//! - `wgpu`: Vulkan/Metal/DX12 compute; a real GPU, or lavapipe on a CPU-only machine.
+
+use burn::backend::flex::FlexDevice;
+use burn::backend::ndarray::NdArrayDevice;
+use burn::backend::wgpu::WgpuDevice;
+use burn::backend::{Autodiff, Flex, NdArray, Wgpu};
+use burn::prelude::*;
+use image::RgbImage;
+
+use crate::bench::{StepTiming, time_steps};
+use crate::checkpoint::{CheckpointConfig, Source};
+use crate::data::{Frame, PatchSampler, interleaved};
+use crate::error::RefineError;
+use crate::eval::{EvalReport, evaluate, refine_frame};
+use crate::model::{Refiner, RefinerConfig};
+use crate::train::{StepLog, TrainEvent, TrainOptions, to_tensor, train};
+use crate::vae::{Vae, VaeConfig};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compute {
+    Flex,
+    NdArray,
+    Wgpu,
+}
+
+impl std::str::FromStr for Compute {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Compute, String> {
+        match s {
+            "flex" | "cpu" => Ok(Compute::Flex),
+            "ndarray" => Ok(Compute::NdArray),
+            "wgpu" => Ok(Compute::Wgpu),
+            other => Err(format!(
+                "unknown backend `{other}`: use wgpu, flex (CPU) or ndarray (CPU)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Compute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Compute::Flex => "flex",
+            Compute::NdArray => "ndarray",
+            Compute::Wgpu => "wgpu",
+        })
+    }
+}
+
+/// Runs `$body` with `B` bound to the chosen backend and `device` to its device.
+macro_rules! with_backend {
+    ($compute:expr, |$b:ident, $device:ident| $body:expr) => {
+        match $compute {
+            Compute::Flex => {
+                type $b = Flex;
+                let $device = FlexDevice;
+                $body
+            }
+            Compute::NdArray => {
+                type $b = NdArray;
+                let $device = NdArrayDevice::Cpu;
+                $body
+            }
+            Compute::Wgpu => {
+                type $b = Wgpu;
+                let $device = WgpuDevice::default();
+                $body
+            }
+        }
+    };
+}
+
+/// Trains (or resumes) on the chosen backend.
+pub fn run_training(
+    compute: Compute,
+    options: &TrainOptions,
+    progress: &mut dyn FnMut(TrainEvent<'_>),
+) -> Result<Vec<StepLog>, RefineError> {
+    with_backend!(compute, |B, device| train::<Autodiff<B>>(options, &device, progress))
+}
+
+/// Times GAN iterations of the reference configuration.
+pub fn bench_step(compute: Compute, steps: usize, batch: usize, size: usize) -> StepTiming {
+    with_backend!(compute, |B, device| time_steps::<Autodiff<B>>(
+        &device, steps, batch, size
+    ))
+}
+
+struct Models<B: Backend> {
+    refiner: Refiner<B>,
+    vae: Option<Vae<B>>,
+    device: B::Device,
+}
+
+enum Loaded {
+    Flex(Models<Flex>),
+    NdArray(Models<NdArray>),
+    Wgpu(Models<Wgpu>),
+}
+
+/// A checkpoint loaded onto a backend, ready to refine frames.
+pub struct LoadedCheckpoint {
+    pub config: CheckpointConfig,
+    pub compute: Compute,
+    loaded: Loaded,
+}
+
+impl std::fmt::Debug for LoadedCheckpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedCheckpoint")
+            .field("compute", &self.compute)
+            .field("step", &self.config.training.step)
+            .finish()
+    }
+}
+
+fn load_models<B: Backend>(
+    source: &Source,
+    config: &CheckpointConfig,
+    with_vae: bool,
+    device: B::Device,
+) -> Result<Models<B>, RefineError> {
+    let refiner = source.module(
+        config,
+        "refiner.mpk",
+        config.gan.refiner.init::<B>(&device),
+        &device,
+    )?;
+    let vae = if with_vae {
+        Some(source.module(config, "vae.mpk", config.vae.init::<B>(&device), &device)?)
+    } else {
+        None
+    };
+    Ok(Models {
+        refiner,
+        vae,
+        device,
+    })
+}
+
+/// Runs `$body` with `$m` bound to the loaded models, whatever the backend.
+macro_rules! with_models {
+    ($loaded:expr, |$m:ident| $body:expr) => {
+        match $loaded {
+            Loaded::Flex($m) => $body,
+            Loaded::NdArray($m) => $body,
+            Loaded::Wgpu($m) => $body,
+        }
+    };
+}
+
+impl LoadedCheckpoint {
+    /// Loads the refiner (and the VAE when `with_vae`) of a checkpoint.
+    pub fn load(source: &Source, compute: Compute, with_vae: bool) -> Result<LoadedCheckpoint, RefineError> {
+        let config = source.config()?;
+        let loaded = match compute {
+            Compute::Flex => Loaded::Flex(load_models(source, &config, with_vae, FlexDevice)?),
+            Compute::NdArray => {
+                Loaded::NdArray(load_models(source, &config, with_vae, NdArrayDevice::Cpu)?)
+            }
+            Compute::Wgpu => Loaded::Wgpu(load_models(source, &config, with_vae, WgpuDevice::default())?),
+        };
+        Ok(LoadedCheckpoint {
+            config,
+            compute,
+            loaded,
+        })
+    }
+
+    /// Refines one RGB frame; the output has the input's size.
+    pub fn refine(&self, rgb: &RgbImage) -> RgbImage {
+        with_models!(&self.loaded, |m| refine_frame(&m.refiner, rgb, &m.device))
+    }
+
+    fn vae_missing() -> RefineError {
+        RefineError::Invalid("this checkpoint was loaded without its VAE".into())
+    }
+
+    /// Realism and label-preservation metrics of refined `sim` frames against `real`.
+    pub fn evaluate(
+        &self,
+        sim: &[Frame],
+        real: &[Frame],
+        patches: usize,
+        seed: u64,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
+        let vae_config = &self.config.vae;
+        with_models!(&self.loaded, |m| {
+            let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
+            evaluate(&m.refiner, vae, vae_config, sim, real, patches, seed, &m.device, progress)
+        })
+    }
+
+    /// Mean negative ELBO per patch of `frames` under the VAE.
+    pub fn negative_elbo(&self, frames: &[Frame], patches: usize, seed: u64) -> Result<f64, RefineError> {
+        let vae_config = &self.config.vae;
+        with_models!(&self.loaded, |m| {
+            let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
+            let mut sampler = PatchSampler::new(frames.to_vec(), vae_config.patch, seed, "elbo-patches", false)?;
+            let x = to_tensor(sampler.sample(patches), &m.device);
+            let v = vae.negative_elbo(x, vae_config);
+            Ok(v.iter().map(|e| f64::from(*e)).sum::<f64>() / v.len().max(1) as f64)
+        })
+    }
+
+    /// A PNG-ready grid: two rows of VAE prior samples, then rows of real patches, each
+    /// followed by its reconstruction.
+    pub fn sample_grid(&self, real: &[Frame], seed: u64) -> Result<RgbImage, RefineError> {
+        let vae_config = &self.config.vae;
+        with_models!(&self.loaded, |m| {
+            let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
+            sample_grid(vae, vae_config, real, seed, &m.device)
+        })
+    }
+}
+
+const GRID_COLUMNS: usize = 8;
+const GRID_SCALE: u32 = 4;
+
+fn sample_grid<B: Backend>(
+    vae: &Vae<B>,
+    config: &VaeConfig,
+    real: &[Frame],
+    seed: u64,
+    device: &B::Device,
+) -> Result<RgbImage, RefineError> {
+    B::seed(device, seed);
+    let p = config.patch;
+    let samples = vae.sample(2 * GRID_COLUMNS, config, device);
+    let mut sampler = PatchSampler::new(real.to_vec(), p, seed, "grid-patches", false)?;
+    let originals = to_tensor::<B>(sampler.sample(2 * GRID_COLUMNS), device);
+    let recon = vae.terms(originals.clone(), config, false).reconstructed;
+    let rows: Vec<Tensor<B, 4>> = vec![
+        samples.clone().narrow(0, 0, GRID_COLUMNS),
+        samples.narrow(0, GRID_COLUMNS, GRID_COLUMNS),
+        originals.clone().narrow(0, 0, GRID_COLUMNS),
+        recon.clone().narrow(0, 0, GRID_COLUMNS),
+        originals.narrow(0, GRID_COLUMNS, GRID_COLUMNS),
+        recon.narrow(0, GRID_COLUMNS, GRID_COLUMNS),
+    ];
+    let cell = p as u32 * GRID_SCALE + 4;
+    let mut grid = RgbImage::from_pixel(
+        cell * GRID_COLUMNS as u32,
+        cell * rows.len() as u32,
+        image::Rgb([255, 255, 255]),
+    );
+    for (r, row) in rows.into_iter().enumerate() {
+        let data = row.into_data().to_vec::<f32>().unwrap_or_default();
+        for c in 0..GRID_COLUMNS {
+            let one = &data[c * 3 * p * p..(c + 1) * 3 * p * p];
+            let img = interleaved(one, p, p);
+            let big = image::imageops::resize(
+                &img,
+                p as u32 * GRID_SCALE,
+                p as u32 * GRID_SCALE,
+                image::imageops::FilterType::Nearest,
+            );
+            image::imageops::replace(
+                &mut grid,
+                &big,
+                i64::from(c as u32 * cell + 2),
+                i64::from(r as u32 * cell + 2),
+            );
+        }
+    }
+    Ok(grid)
+}
+
+/// Milliseconds to refine one frame with a freshly initialised refiner.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrameTiming {
+    /// The reference refiner (width 32).
+    pub reference_ms: f64,
+    /// The shipped refiner's size (width 16).
+    pub shipped_ms: f64,
+}
+
+fn time_frames<B: Backend>(width: usize, w: u32, h: u32, device: &B::Device) -> f64 {
+    let refiner = RefinerConfig::new().with_width(width).init::<B>(device);
+    let frame = RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    refine_frame(&refiner, &frame, device);
+    let runs = 3;
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        refine_frame(&refiner, &frame, device);
+    }
+    started.elapsed().as_secs_f64() * 1e3 / f64::from(runs)
+}
+
+/// Times refining a `w x h` frame (after one warm-up frame).
+pub fn bench_frame(compute: Compute, w: u32, h: u32) -> FrameTiming {
+    with_backend!(compute, |B, device| FrameTiming {
+        reference_ms: time_frames::<B>(32, w, h, &device),
+        shipped_ms: time_frames::<B>(16, w, h, &device),
+    })
+}

@@ -1,0 +1,281 @@
+//! Image folders and seeded patch sampling.
+//!
+//! A folder is either a drivegen dataset (only its `rgb/` frames are taken, paired with
+//! the `instance/` and `semantic/` images beside them for the label-preservation
+//! metrics) or any folder of PNG/JPEG images. Files are listed in sorted order and every
+//! crop position and flip comes from a named ChaCha8 sub-stream, so a seed fixes the
+//! training data order.
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::RefineError;
+
+/// One frame in memory: RGB, and for drivegen renders the label images.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub path: PathBuf,
+    pub rgb: RgbImage,
+    /// Instance id per pixel (0 = background), when the frame has one.
+    pub instance: Option<Vec<u16>>,
+    /// Cityscapes labelId per pixel, when the frame has one.
+    pub semantic: Option<Vec<u8>>,
+}
+
+impl Frame {
+    pub fn width(&self) -> usize {
+        self.rgb.width() as usize
+    }
+    pub fn height(&self) -> usize {
+        self.rgb.height() as usize
+    }
+}
+
+fn is_image(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("png" | "jpg" | "jpeg")
+    )
+}
+
+/// The image files under `dir`, sorted. Inside a drivegen dataset (any `rgb/` folder
+/// below `dir`) only the frames in `rgb/` folders count: label images are not photos.
+pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>, RefineError> {
+    if !dir.is_dir() {
+        return Err(RefineError::NoImages {
+            dir: dir.to_path_buf(),
+            hint: "the folder does not exist; pass a folder of PNG/JPEG frames or a drivegen dataset".into(),
+        });
+    }
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(RefineError::io(&d))? {
+            let p = entry.map_err(RefineError::io(&d))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if is_image(&p) {
+                all.push(p);
+            }
+        }
+    }
+    let in_rgb = |p: &PathBuf| {
+        p.parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == "rgb")
+    };
+    if all.iter().any(in_rgb) {
+        all.retain(in_rgb);
+    }
+    all.sort();
+    if all.is_empty() {
+        return Err(RefineError::NoImages {
+            dir: dir.to_path_buf(),
+            hint: "expected .png/.jpg files, or a dataset written by `drivegen render`".into(),
+        });
+    }
+    Ok(all)
+}
+
+/// Reads one image as RGB, with its label images when it sits in a dataset's `rgb/`.
+pub fn load_frame(path: &Path) -> Result<Frame, RefineError> {
+    let decode = |p: &Path| {
+        image::open(p).map_err(|source| RefineError::Image {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    let rgb = decode(path)?.to_rgb8();
+    let sibling = |folder: &str| -> Option<PathBuf> {
+        let dir = path.parent()?;
+        if dir.file_name()? != "rgb" {
+            return None;
+        }
+        let p = dir.parent()?.join(folder).join(path.file_name()?);
+        p.is_file().then_some(p)
+    };
+    let same_size = |w: u32, h: u32| w == rgb.width() && h == rgb.height();
+    let mut instance = None;
+    if let Some(p) = sibling("instance") {
+        let img = decode(&p)?.to_luma16();
+        if same_size(img.width(), img.height()) {
+            instance = Some(img.into_raw());
+        }
+    }
+    let mut semantic = None;
+    if let Some(p) = sibling("semantic") {
+        let img = decode(&p)?.to_luma8();
+        if same_size(img.width(), img.height()) {
+            semantic = Some(img.into_raw());
+        }
+    }
+    Ok(Frame {
+        path: path.to_path_buf(),
+        rgb,
+        instance,
+        semantic,
+    })
+}
+
+/// A batch of patches as planar f32 in [0, 1]: `[batch, 3, size, size]` row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatchBatch {
+    pub data: Vec<f32>,
+    pub batch: usize,
+    pub size: usize,
+}
+
+/// Draws random square crops (and horizontal flips) from a set of frames.
+#[derive(Debug)]
+pub struct PatchSampler {
+    frames: Vec<Frame>,
+    size: usize,
+    rng: ChaCha8Rng,
+    flip: bool,
+}
+
+impl PatchSampler {
+    /// `stream` names the random sub-stream (e.g. "sim-patches"), so two samplers with
+    /// one seed draw independently.
+    pub fn new(
+        frames: Vec<Frame>,
+        size: usize,
+        seed: u64,
+        stream: &str,
+        flip: bool,
+    ) -> Result<PatchSampler, RefineError> {
+        if let Some(f) = frames
+            .iter()
+            .find(|f| f.width() < size || f.height() < size)
+        {
+            return Err(RefineError::TooSmall {
+                path: f.path.clone(),
+                what: "the frame",
+                width: f.rgb.width(),
+                height: f.rgb.height(),
+                patch: size as u32,
+            });
+        }
+        if frames.is_empty() {
+            return Err(RefineError::Invalid("no frames to sample patches from".into()));
+        }
+        Ok(PatchSampler {
+            frames,
+            size,
+            rng: drivegen_plan::streams::stream(seed, stream),
+            flip,
+        })
+    }
+
+    pub fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    pub fn sample(&mut self, batch: usize) -> PatchBatch {
+        let s = self.size;
+        let mut data = vec![0.0f32; batch * 3 * s * s];
+        for b in 0..batch {
+            let f = &self.frames[self.rng.random_range(0..self.frames.len())];
+            let x0 = self.rng.random_range(0..=f.width() - s);
+            let y0 = self.rng.random_range(0..=f.height() - s);
+            let flip = self.flip && self.rng.random::<bool>();
+            crop_into(&f.rgb, x0, y0, s, flip, &mut data[b * 3 * s * s..]);
+        }
+        PatchBatch {
+            data,
+            batch,
+            size: s,
+        }
+    }
+}
+
+/// Writes the `s x s` crop at (x0, y0) of `rgb` as planar f32 into `out`.
+fn crop_into(rgb: &RgbImage, x0: usize, y0: usize, s: usize, flip: bool, out: &mut [f32]) {
+    let w = rgb.width() as usize;
+    let raw = rgb.as_raw();
+    for y in 0..s {
+        for x in 0..s {
+            let sx = if flip { x0 + s - 1 - x } else { x0 + x };
+            let i = ((y0 + y) * w + sx) * 3;
+            for c in 0..3 {
+                out[c * s * s + y * s + x] = f32::from(raw[i + c]) / 255.0;
+            }
+        }
+    }
+}
+
+/// A whole frame as planar f32 `[3, h, w]`.
+pub fn planar(rgb: &RgbImage) -> Vec<f32> {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let mut out = vec![0.0f32; 3 * w * h];
+    for (i, p) in rgb.as_raw().chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            out[c * w * h + i] = f32::from(p[c]) / 255.0;
+        }
+    }
+    out
+}
+
+/// Planar f32 `[3, h, w]` in [0, 1] back to an RGB image.
+pub fn interleaved(planar: &[f32], width: usize, height: usize) -> RgbImage {
+    let n = width * height;
+    let mut raw = vec![0u8; 3 * n];
+    for i in 0..n {
+        for c in 0..3 {
+            raw[i * 3 + c] = (planar[c * n + i].clamp(0.0, 1.0) * 255.0).round() as u8;
+        }
+    }
+    RgbImage::from_raw(width as u32, height as u32, raw).unwrap_or_default()
+}
+
+/// A range of indices into a folder's sorted frame list: `a..b`, `a..`, `..b` or `..`.
+/// Real dash-camera frames are strongly correlated in time, so train and held-out sets
+/// are contiguous blocks of the sorted list, not random picks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameRange {
+    pub start: usize,
+    pub end: Option<usize>,
+}
+
+impl std::str::FromStr for FrameRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FrameRange, String> {
+        let bad = || format!("`{s}` is not a frame range: use START..END, START.. or ..END (0-based, END exclusive)");
+        let (a, b) = s.split_once("..").ok_or_else(bad)?;
+        let start = if a.is_empty() { 0 } else { a.parse().map_err(|_| bad())? };
+        let end = if b.is_empty() { None } else { Some(b.parse().map_err(|_| bad())?) };
+        if end.is_some_and(|e| e <= start) {
+            return Err(format!("`{s}` is an empty frame range"));
+        }
+        Ok(FrameRange { start, end })
+    }
+}
+
+impl std::fmt::Display for FrameRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.end {
+            Some(e) => write!(f, "{}..{e}", self.start),
+            None => write!(f, "{}..", self.start),
+        }
+    }
+}
+
+/// Loads the frames of `dir` selected by `range`.
+pub fn load_range(dir: &Path, range: FrameRange) -> Result<Vec<Frame>, RefineError> {
+    let paths = list_images(dir)?;
+    let total = paths.len();
+    let end = range.end.unwrap_or(total).min(total);
+    if range.start >= end {
+        return Err(RefineError::NoImages {
+            dir: dir.to_path_buf(),
+            hint: format!("the frame range {range} selects nothing of the {total} frames"),
+        });
+    }
+    paths[range.start..end].iter().map(|p| load_frame(p)).collect()
+}
