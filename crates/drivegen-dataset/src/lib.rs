@@ -196,6 +196,8 @@ pub struct FrameJob {
     pub width: u32,
     pub height: u32,
     pub rgba: Option<Vec<u8>>,
+    /// The refiner's output (RGB), written to `rgb_refined/` beside the raw frame.
+    pub refined_rgb: Option<Vec<u8>>,
     pub ids: Vec<u16>,
     pub depth: Vec<f32>,
     /// Instance id -> Cityscapes labelId (65,536 entries).
@@ -282,6 +284,13 @@ fn write_frame(job: &FrameJob, journal: &Journal) -> Result<Vec<FileRecord>, Dat
             "rgb",
             "png",
             png(&job.dir, w, h, image::ExtendedColorType::Rgb8, &rgb)?,
+        )?;
+    }
+    if let Some(rgb) = &job.refined_rgb {
+        put(
+            "rgb_refined",
+            "png",
+            png(&job.dir, w, h, image::ExtendedColorType::Rgb8, rgb)?,
         )?;
     }
     put(

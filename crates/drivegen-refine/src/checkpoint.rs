@@ -282,3 +282,29 @@ pub fn write(
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
 }
+
+/// What inference and evaluation need: the refiner and the VAE critic.
+pub const INFERENCE_FILES: [&str; 2] = ["refiner.mpk", "vae.mpk"];
+
+/// Copies the verified inference files of `source` into a new checkpoint folder `dst`
+/// (no discriminator or optimiser state: a small folder to ship).
+pub fn pack(source: &Source, dst: &Path) -> Result<(), RefineError> {
+    let config = source.config()?;
+    let mut files = Vec::new();
+    for name in INFERENCE_FILES {
+        let bytes = source.read(name)?;
+        let expected = config.files.get(name).cloned().unwrap_or_default();
+        if sha256_hex(&bytes) != expected {
+            return Err(RefineError::checkpoint(
+                source.path_of(name),
+                "corrupt: checksum does not match config.json",
+                "restore the checkpoint folder or retrain",
+            ));
+        }
+        files.push((name.to_string(), bytes));
+    }
+    if let Some(parent) = dst.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(RefineError::io(parent))?;
+    }
+    write(dst, config, files)
+}

@@ -84,6 +84,7 @@ pub fn frame_jobs(
             width: cam.ids.width,
             height: cam.ids.height,
             rgba: cam.rgba,
+            refined_rgb: None,
             ids: cam.ids.ids,
             depth: cam.ids.depth,
             semantic_lut: lut.clone(),

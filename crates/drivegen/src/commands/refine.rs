@@ -33,6 +33,9 @@ enum RefineCommand {
     Eval(EvalArgs),
     /// Write a grid of VAE samples and reconstructions of real patches as PNG.
     Sample(SampleArgs),
+    /// Copy a checkpoint's refiner and VAE (verified, without training state) into a
+    /// small folder to ship.
+    Pack(PackArgs),
     /// Time one GAN iteration (D + G Adam steps) of the reference configuration, and one
     /// refined frame, per backend.
     Bench(BenchArgs),
@@ -78,6 +81,29 @@ fn source(ckpt: &Path) -> Source {
     } else {
         Source::resolve(ckpt)
     }
+}
+
+/// Loads a checkpoint for in-pipeline refinement (`drivegen render --refine`).
+pub fn load_refiner(ckpt: &Path, backend: &str) -> anyhow::Result<LoadedCheckpoint> {
+    let compute = BackendArg {
+        backend: backend.to_string(),
+    }
+    .compute()?;
+    LoadedCheckpoint::load(&source(ckpt), compute, false).map_err(input)
+}
+
+/// The refined RGB of a camera frame job, when it has an RGB image.
+pub fn refine_rgba(
+    refiner: &LoadedCheckpoint,
+    job: &drivegen_dataset::FrameJob,
+) -> Option<Vec<u8>> {
+    let rgba = job.rgba.as_ref()?;
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let image = image::RgbImage::from_raw(job.width, job.height, rgb)?;
+    Some(refiner.refine(&image).into_raw())
 }
 
 #[derive(Debug, clap::Args)]
@@ -395,6 +421,14 @@ fn sample(a: SampleArgs) -> anyhow::Result<()> {
 }
 
 #[derive(Debug, clap::Args)]
+struct PackArgs {
+    #[arg(long)]
+    ckpt: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 struct BenchArgs {
     /// flex, ndarray, wgpu, or all (each in its own process, with --timeout).
     #[arg(long, default_value = "all")]
@@ -465,6 +499,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         RefineCommand::Apply(a) => apply(a),
         RefineCommand::Eval(a) => eval(a),
         RefineCommand::Sample(a) => sample(a),
+        RefineCommand::Pack(a) => {
+            drivegen_refine::checkpoint::pack(&source(&a.ckpt), &a.out).map_err(input)?;
+            println!("packed {} into {}", a.ckpt.display(), a.out.display());
+            Ok(())
+        }
         RefineCommand::Bench(b) => bench(b),
     }
 }

@@ -65,6 +65,14 @@ pub struct Args {
     /// Train, val and test fractions for --export.
     #[arg(long, default_value = "0.8,0.1,0.1")]
     split: String,
+    /// Refine every RGB frame with this refiner checkpoint (a folder written by `drivegen
+    /// refine train`, or `default` for the shipped one) and write it to rgb_refined/
+    /// beside the raw frame. Labels are unchanged: the refiner cannot move geometry.
+    #[arg(long, value_name = "CKPT|default")]
+    refine: Option<PathBuf>,
+    /// Backend for --refine: auto, wgpu, flex or ndarray (see `drivegen refine bench`).
+    #[arg(long, default_value = "auto")]
+    refine_backend: String,
     /// Encoder/writer threads.
     #[arg(long, default_value_t = 2)]
     writers: usize,
@@ -85,6 +93,9 @@ pub struct RunInfo {
     pub layout: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<[u32; 2]>,
+    /// The --refine checkpoint, when frames are refined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refiner: Option<String>,
 }
 
 /// The shard this process renders, from the flag or the batch system's environment.
@@ -248,8 +259,17 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         rgb: options.rgb,
         layout: "drivegen-native-1".into(),
         shard: shard.map(|(i, n)| [i, n]),
+        refiner: args.refine.as_ref().map(|p| p.display().to_string()),
     };
     let run_json = serde_json::to_vec_pretty(&run)?;
+    if args.refine.is_some() && args.no_rgb {
+        return Err(InputError("--refine needs RGB frames; drop --no-rgb".into()).into());
+    }
+    let refiner = args
+        .refine
+        .as_deref()
+        .map(|ckpt| super::refine::load_refiner(ckpt, &args.refine_backend))
+        .transpose()?;
 
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let done: BTreeMap<(u32, u32), BTreeSet<String>> = if args.resume {
@@ -357,7 +377,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                 )?;
                 calibrated = true;
             }
-            for job in super::frame_jobs(engine.plan(), *variant, frame, &vdir, &lut) {
+            for mut job in super::frame_jobs(engine.plan(), *variant, frame, &vdir, &lut) {
+                if let (Some(refiner), Job::Camera(cam)) = (&refiner, &mut job) {
+                    cam.refined_rgb = super::refine::refine_rgba(refiner, cam);
+                }
                 if matches!(job, Job::Camera(_)) {
                     bar.inc(1);
                     rendered += 1;
