@@ -43,7 +43,10 @@ fn scene(seed: u64) -> (RgbImage, Vec<u16>) {
     let mut ids = vec![0u16; (W * H) as usize];
     for id in 1..=4u16 {
         let (w, h) = (rng.random_range(12..28u32), rng.random_range(10..20u32));
-        let (x0, y0) = (rng.random_range(0..W - w), rng.random_range(horizon - 6..H - h));
+        let (x0, y0) = (
+            rng.random_range(0..W - w),
+            rng.random_range(horizon - 6..H - h),
+        );
         let colour = Rgb([
             rng.random_range(30..230u8),
             rng.random_range(30..230u8),
@@ -52,7 +55,11 @@ fn scene(seed: u64) -> (RgbImage, Vec<u16>) {
         for y in y0..y0 + h {
             for x in x0..x0 + w {
                 // A dark window band gives every object an inner edge too.
-                let c = if y > y0 + 2 && y < y0 + 5 { Rgb([20, 20, 30]) } else { colour };
+                let c = if y > y0 + 2 && y < y0 + 5 {
+                    Rgb([20, 20, 30])
+                } else {
+                    colour
+                };
                 img.put_pixel(x, y, c);
                 ids[(y * W + x) as usize] = id;
             }
@@ -88,15 +95,27 @@ fn write_set(dir: &Path, seeds: std::ops::Range<u64>, target: bool) {
         let rgb = if target { to_target(&img, seed) } else { img };
         rgb.save(dir.join("rgb").join(&name)).expect("png");
         if !target {
-            let inst = image::ImageBuffer::<Luma<u16>, _>::from_raw(W, H, ids.clone()).expect("size");
+            let inst =
+                image::ImageBuffer::<Luma<u16>, _>::from_raw(W, H, ids.clone()).expect("size");
             inst.save(dir.join("instance").join(&name)).expect("png");
             // Cityscapes labelIds: 26 car for objects, 7 road / 23 sky for the backdrop.
             let sem: Vec<u8> = ids
                 .iter()
                 .enumerate()
-                .map(|(i, id)| if *id != 0 { 26 } else if (i as u32 / W) < 34 { 23 } else { 7 })
+                .map(|(i, id)| {
+                    if *id != 0 {
+                        26
+                    } else if (i as u32 / W) < 34 {
+                        23
+                    } else {
+                        7
+                    }
+                })
                 .collect();
-            image::GrayImage::from_raw(W, H, sem).expect("size").save(dir.join("semantic").join(&name)).expect("png");
+            image::GrayImage::from_raw(W, H, sem)
+                .expect("size")
+                .save(dir.join("semantic").join(&name))
+                .expect("png");
         }
     }
 }
@@ -118,9 +137,12 @@ fn options(root: &Path, steps: usize) -> TrainOptions {
         patch: 32,
         seed: 5,
         checkpoint_every: 100,
-        gan: GanConfig::new(RefinerConfig::new().with_width(8), DiscriminatorConfig::new().with_width(16))
-            .with_self_regularisation(0.2)
-            .with_learning_rate(1e-3),
+        gan: GanConfig::new(
+            RefinerConfig::new().with_width(8),
+            DiscriminatorConfig::new().with_width(16),
+        )
+        .with_self_regularisation(0.2)
+        .with_learning_rate(1e-3),
         vae: VaeConfig::new().with_latent(16).with_width(16),
         backend: "flex".into(),
     }
@@ -143,13 +165,21 @@ fn trained() -> &'static Trained {
 #[test]
 fn refiner_moves_held_out_frames_towards_the_target_domain_and_keeps_edges() {
     let t = trained();
-    let ckpt = LoadedCheckpoint::load(&Source::resolve(&t.root.join("run")), Compute::Flex, true).expect("load");
+    let ckpt = LoadedCheckpoint::load(&Source::resolve(&t.root.join("run")), Compute::Flex, true)
+        .expect("load");
     let sim = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("sim");
     let real = load_range(&t.root.join("real-heldout"), FrameRange::default()).expect("real");
-    let (r, _) = ckpt.evaluate(&sim, &real, 128, 3, &mut |_| {}).expect("eval");
+    let (r, _) = ckpt
+        .evaluate(&sim, &real, 128, 3, &mut |_| {})
+        .expect("eval");
     eprintln!(
         "colour moments {:?}, histogram {:?}, KID random {:?}, KID VAE {:?}, edges {:?}, change {:.4}",
-        r.colour_moments, r.colour_histogram, r.kid_random_conv, r.kid_vae, r.edge_agreement, r.mean_abs_change
+        r.colour_moments,
+        r.colour_histogram,
+        r.kid_random_conv,
+        r.kid_vae,
+        r.edge_agreement,
+        r.mean_abs_change
     );
     assert!(
         r.colour_moments.refined < 0.6 * r.colour_moments.raw,
@@ -164,20 +194,39 @@ fn refiner_moves_held_out_frames_towards_the_target_domain_and_keeps_edges() {
     assert!(r.edge_agreement.objects >= 40, "{:?}", r.edge_agreement);
     // The target is blurred, so the refiner learns to soften edges a little; objects must
     // keep their edge structure all the same.
-    assert!(r.edge_agreement.mean > 0.8, "edge agreement {:?}", r.edge_agreement);
-    assert!(r.edge_agreement.min > 0.5, "edge agreement {:?}", r.edge_agreement);
-    let mean_diversity =
-        t.log.iter().rev().take(50).map(|l| l.gan.diversity).sum::<f64>() / 50.0;
-    assert!(mean_diversity > 0.5, "mode collapse: diversity {mean_diversity}");
+    assert!(
+        r.edge_agreement.mean > 0.8,
+        "edge agreement {:?}",
+        r.edge_agreement
+    );
+    assert!(
+        r.edge_agreement.min > 0.5,
+        "edge agreement {:?}",
+        r.edge_agreement
+    );
+    let mean_diversity = t
+        .log
+        .iter()
+        .rev()
+        .take(50)
+        .map(|l| l.gan.diversity)
+        .sum::<f64>()
+        / 50.0;
+    assert!(
+        mean_diversity > 0.5,
+        "mode collapse: diversity {mean_diversity}"
+    );
 }
 
 #[test]
 fn vae_elbo_improves_and_ranks_held_out_real_above_sim() {
     let t = trained();
-    let avg = |ls: &[StepLog]| ls.iter().map(|l| l.vae.negative_elbo()).sum::<f64>() / ls.len() as f64;
+    let avg =
+        |ls: &[StepLog]| ls.iter().map(|l| l.vae.negative_elbo()).sum::<f64>() / ls.len() as f64;
     let (first, last) = (avg(&t.log[..30]), avg(&t.log[t.log.len() - 30..]));
     assert!(last < 0.5 * first, "negative ELBO {first:.1} -> {last:.1}");
-    let ckpt = LoadedCheckpoint::load(&Source::resolve(&t.root.join("run")), Compute::Flex, true).expect("load");
+    let ckpt = LoadedCheckpoint::load(&Source::resolve(&t.root.join("run")), Compute::Flex, true)
+        .expect("load");
     let sim = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("sim");
     let real = load_range(&t.root.join("real-heldout"), FrameRange::default()).expect("real");
     let (e_real, e_sim) = (
@@ -194,9 +243,15 @@ fn checkpoint_round_trip_and_packed_copy_refine_identically() {
     let run = Source::resolve(&t.root.join("run"));
     let packed_dir = t.root.join("packed");
     checkpoint::pack(&run, &packed_dir).expect("pack");
-    let frame = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("frames")[0].rgb.clone();
-    let a = LoadedCheckpoint::load(&run, Compute::Flex, false).expect("load").refine(&frame);
-    let b = LoadedCheckpoint::load(&Source::resolve(&packed_dir), Compute::Flex, false).expect("load").refine(&frame);
+    let frame = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("frames")[0]
+        .rgb
+        .clone();
+    let a = LoadedCheckpoint::load(&run, Compute::Flex, false)
+        .expect("load")
+        .refine(&frame);
+    let b = LoadedCheckpoint::load(&Source::resolve(&packed_dir), Compute::Flex, false)
+        .expect("load")
+        .refine(&frame);
     assert_eq!(a, b);
     assert_ne!(a, frame, "the trained refiner changes the frame");
     assert_eq!(a.dimensions(), frame.dimensions());
@@ -207,7 +262,11 @@ fn module_weights_round_trip_bit_exactly() {
     let device = FlexDevice;
     let config = RefinerConfig::new().with_width(8);
     let refiner = config.init::<Flex>(&device);
-    let x = Tensor::<Flex, 4>::random([1, 3, 16, 16], burn::tensor::Distribution::Uniform(0.0, 1.0), &device);
+    let x = Tensor::<Flex, 4>::random(
+        [1, 3, 16, 16],
+        burn::tensor::Distribution::Uniform(0.0, 1.0),
+        &device,
+    );
     // burn initialises parameters lazily, and a clone of an untouched module initialises
     // its own copy: run the module once so the saved weights are the ones it uses.
     let a = refiner.forward(x.clone()).into_data();
@@ -229,10 +288,18 @@ fn module_weights_round_trip_bit_exactly() {
     let source = Source::resolve(&dir);
     let loaded_cfg = source.config().expect("config");
     let loaded = source
-        .module(&loaded_cfg, "refiner.mpk", config.init::<Flex>(&device), &device)
+        .module(
+            &loaded_cfg,
+            "refiner.mpk",
+            config.init::<Flex>(&device),
+            &device,
+        )
         .expect("load");
     let b = loaded.forward(x).into_data();
-    assert_eq!(a.to_vec::<f32>().expect("f32"), b.to_vec::<f32>().expect("f32"));
+    assert_eq!(
+        a.to_vec::<f32>().expect("f32"),
+        b.to_vec::<f32>().expect("f32")
+    );
 }
 
 fn copy_run(name: &str) -> PathBuf {
@@ -259,7 +326,10 @@ fn corrupt_and_mismatched_checkpoints_error_clearly() {
     bytes[mid] ^= 0x40;
     std::fs::write(&weights, &bytes).expect("write");
     let e = load_error(&dir);
-    assert!(e.contains("refiner.mpk") && e.contains("corrupt") && e.contains("hint:"), "{e}");
+    assert!(
+        e.contains("refiner.mpk") && e.contains("corrupt") && e.contains("hint:"),
+        "{e}"
+    );
 
     // Truncated config.json.
     let dir = copy_run("truncated");
@@ -267,24 +337,38 @@ fn corrupt_and_mismatched_checkpoints_error_clearly() {
     let text = std::fs::read_to_string(&config).expect("read");
     std::fs::write(&config, &text[..text.len() / 2]).expect("write");
     let e = load_error(&dir);
-    assert!(e.contains("config.json") && e.contains("not valid JSON"), "{e}");
+    assert!(
+        e.contains("config.json") && e.contains("not valid JSON"),
+        "{e}"
+    );
 
     // Another model version.
     let dir = copy_run("version");
     let config = dir.join("config.json");
     let text = std::fs::read_to_string(&config).expect("read");
-    std::fs::write(&config, text.replace("\"format_version\": 1", "\"format_version\": 99")).expect("write");
+    std::fs::write(
+        &config,
+        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+    )
+    .expect("write");
     let e = load_error(&dir);
-    assert!(e.contains("format version 99") && e.contains("reads version 1"), "{e}");
+    assert!(
+        e.contains("format version 99") && e.contains("reads version 1"),
+        "{e}"
+    );
 
     // A configuration that does not match the weights (checksums still fine).
     let dir = copy_run("mismatch");
     let config = dir.join("config.json");
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config).expect("read")).expect("json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).expect("read")).expect("json");
     json["gan"]["refiner"]["width"] = serde_json::json!(24);
     std::fs::write(&config, serde_json::to_vec_pretty(&json).expect("json")).expect("write");
     let e = load_error(&dir);
-    assert!(e.contains("refiner.mpk") && (e.contains("parameters") || e.contains("decode")), "{e}");
+    assert!(
+        e.contains("refiner.mpk") && (e.contains("parameters") || e.contains("decode")),
+        "{e}"
+    );
 
     // Not a checkpoint at all.
     let e = load_error(&scratch("empty"));
@@ -314,10 +398,16 @@ fn resume_continues_from_the_checkpoint() {
     .expect("resume");
     assert_eq!(started_at, Some(100));
     assert_eq!(log.len(), 150, "the CSV log continues");
-    assert_eq!(Source::resolve(&root.join("run")).config().expect("config").training.step, 150);
+    assert_eq!(
+        Source::resolve(&root.join("run"))
+            .config()
+            .expect("config")
+            .training
+            .step,
+        150
+    );
     // Different options refuse to resume into the same folder.
     o.seed = 6;
     let e = run_training(Compute::Flex, &o, &mut |_| {}).expect_err("different run");
     assert!(e.to_string().contains("different training run"), "{e}");
 }
-

@@ -139,7 +139,11 @@ impl Source {
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             RefineError::checkpoint(
                 &path,
-                format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+                format!(
+                    "not valid JSON (line {}, column {}): {e}",
+                    e.line(),
+                    e.column()
+                ),
                 "the file is corrupt; retrain or restore the checkpoint folder",
             )
         })?;
@@ -151,7 +155,9 @@ impl Source {
                 "pass the folder written by `drivegen refine train --out`",
             ));
         }
-        let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
         if version != Some(u64::from(FORMAT_VERSION)) {
             let written_by = value
                 .get("drivegen_version")
@@ -253,9 +259,10 @@ pub fn write(
     files: Vec<(String, Vec<u8>)>,
 ) -> Result<(), RefineError> {
     let parent = dir.parent().unwrap_or(Path::new("."));
-    let name = dir
-        .file_name()
-        .map_or_else(|| CHECKPOINT_DIR.into(), |n| n.to_string_lossy().into_owned());
+    let name = dir.file_name().map_or_else(
+        || CHECKPOINT_DIR.into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let staging = parent.join(format!("{name}.partial"));
     let old = parent.join(format!("{name}.old"));
     let _ = std::fs::remove_dir_all(&staging);
@@ -270,8 +277,11 @@ pub fn write(
         let p = staging.join(file);
         std::fs::write(&p, bytes).map_err(|e| cleanup(RefineError::io(&p)(e)))?;
     }
-    let json = serde_json::to_vec_pretty(&config)
-        .map_err(|e| cleanup(RefineError::Invalid(format!("cannot encode config.json: {e}"))))?;
+    let json = serde_json::to_vec_pretty(&config).map_err(|e| {
+        cleanup(RefineError::Invalid(format!(
+            "cannot encode config.json: {e}"
+        )))
+    })?;
     let p = staging.join(CONFIG_FILE);
     std::fs::write(&p, json).map_err(|e| cleanup(RefineError::io(&p)(e)))?;
     let _ = std::fs::remove_dir_all(&old);

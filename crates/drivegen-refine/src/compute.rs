@@ -82,7 +82,9 @@ pub fn run_training(
     options: &TrainOptions,
     progress: &mut dyn FnMut(TrainEvent<'_>),
 ) -> Result<Vec<StepLog>, RefineError> {
-    with_backend!(compute, |B, device| train::<Autodiff<B>>(options, &device, progress))
+    with_backend!(compute, |B, device| train::<Autodiff<B>>(
+        options, &device, progress
+    ))
 }
 
 /// Times GAN iterations of the reference configuration.
@@ -157,14 +159,23 @@ macro_rules! with_models {
 
 impl LoadedCheckpoint {
     /// Loads the refiner (and the VAE when `with_vae`) of a checkpoint.
-    pub fn load(source: &Source, compute: Compute, with_vae: bool) -> Result<LoadedCheckpoint, RefineError> {
+    pub fn load(
+        source: &Source,
+        compute: Compute,
+        with_vae: bool,
+    ) -> Result<LoadedCheckpoint, RefineError> {
         let config = source.config()?;
         let loaded = match compute {
             Compute::Flex => Loaded::Flex(load_models(source, &config, with_vae, FlexDevice)?),
             Compute::NdArray => {
                 Loaded::NdArray(load_models(source, &config, with_vae, NdArrayDevice::Cpu)?)
             }
-            Compute::Wgpu => Loaded::Wgpu(load_models(source, &config, with_vae, WgpuDevice::default())?),
+            Compute::Wgpu => Loaded::Wgpu(load_models(
+                source,
+                &config,
+                with_vae,
+                WgpuDevice::default(),
+            )?),
         };
         Ok(LoadedCheckpoint {
             config,
@@ -194,16 +205,29 @@ impl LoadedCheckpoint {
         let vae_config = &self.config.vae;
         with_models!(&self.loaded, |m| {
             let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
-            evaluate(&m.refiner, vae, vae_config, sim, real, patches, seed, &m.device, progress)
+            evaluate(
+                &m.refiner, vae, vae_config, sim, real, patches, seed, &m.device, progress,
+            )
         })
     }
 
     /// Mean negative ELBO per patch of `frames` under the VAE.
-    pub fn negative_elbo(&self, frames: &[Frame], patches: usize, seed: u64) -> Result<f64, RefineError> {
+    pub fn negative_elbo(
+        &self,
+        frames: &[Frame],
+        patches: usize,
+        seed: u64,
+    ) -> Result<f64, RefineError> {
         let vae_config = &self.config.vae;
         with_models!(&self.loaded, |m| {
             let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
-            let mut sampler = PatchSampler::new(frames.to_vec(), vae_config.patch, seed, "elbo-patches", false)?;
+            let mut sampler = PatchSampler::new(
+                frames.to_vec(),
+                vae_config.patch,
+                seed,
+                "elbo-patches",
+                false,
+            )?;
             let x = to_tensor(sampler.sample(patches), &m.device);
             let v = vae.negative_elbo(x, vae_config);
             Ok(v.iter().map(|e| f64::from(*e)).sum::<f64>() / v.len().max(1) as f64)
@@ -284,7 +308,9 @@ pub struct FrameTiming {
 
 fn time_frames<B: Backend>(width: usize, w: u32, h: u32, device: &B::Device) -> f64 {
     let refiner = RefinerConfig::new().with_width(width).init::<B>(device);
-    let frame = RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let frame = RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
     refine_frame(&refiner, &frame, device);
     let runs = 3;
     let started = std::time::Instant::now();

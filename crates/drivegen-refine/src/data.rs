@@ -50,7 +50,9 @@ pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>, RefineError> {
     if !dir.is_dir() {
         return Err(RefineError::NoImages {
             dir: dir.to_path_buf(),
-            hint: "the folder does not exist; pass a folder of PNG/JPEG frames or a drivegen dataset".into(),
+            hint:
+                "the folder does not exist; pass a folder of PNG/JPEG frames or a drivegen dataset"
+                    .into(),
         });
     }
     let mut all = Vec::new();
@@ -163,7 +165,9 @@ impl PatchSampler {
             });
         }
         if frames.is_empty() {
-            return Err(RefineError::Invalid("no frames to sample patches from".into()));
+            return Err(RefineError::Invalid(
+                "no frames to sample patches from".into(),
+            ));
         }
         Ok(PatchSampler {
             frames,
@@ -246,10 +250,22 @@ pub struct FrameRange {
 impl std::str::FromStr for FrameRange {
     type Err = String;
     fn from_str(s: &str) -> Result<FrameRange, String> {
-        let bad = || format!("`{s}` is not a frame range: use START..END, START.. or ..END (0-based, END exclusive)");
+        let bad = || {
+            format!(
+                "`{s}` is not a frame range: use START..END, START.. or ..END (0-based, END exclusive)"
+            )
+        };
         let (a, b) = s.split_once("..").ok_or_else(bad)?;
-        let start = if a.is_empty() { 0 } else { a.parse().map_err(|_| bad())? };
-        let end = if b.is_empty() { None } else { Some(b.parse().map_err(|_| bad())?) };
+        let start = if a.is_empty() {
+            0
+        } else {
+            a.parse().map_err(|_| bad())?
+        };
+        let end = if b.is_empty() {
+            None
+        } else {
+            Some(b.parse().map_err(|_| bad())?)
+        };
         if end.is_some_and(|e| e <= start) {
             return Err(format!("`{s}` is an empty frame range"));
         }
@@ -277,5 +293,8 @@ pub fn load_range(dir: &Path, range: FrameRange) -> Result<Vec<Frame>, RefineErr
             hint: format!("the frame range {range} selects nothing of the {total} frames"),
         });
     }
-    paths[range.start..end].iter().map(|p| load_frame(p)).collect()
+    paths[range.start..end]
+        .iter()
+        .map(|p| load_frame(p))
+        .collect()
 }

@@ -9,6 +9,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::data::{Frame, PatchSampler, interleaved, planar};
+use crate::error::RefineError;
 use crate::metrics::{
     ClassColour, ClassShift, ColourStats, RandomFeatures, colour_stats, edge_agreement,
     kernel_distance, mean_abs_change, rows,
@@ -16,10 +17,13 @@ use crate::metrics::{
 use crate::model::Refiner;
 use crate::train::to_tensor;
 use crate::vae::{Vae, VaeConfig};
-use crate::error::RefineError;
 
 /// Refines one frame (any size): RGB in, RGB out.
-pub fn refine_frame<B: Backend>(refiner: &Refiner<B>, rgb: &RgbImage, device: &B::Device) -> RgbImage {
+pub fn refine_frame<B: Backend>(
+    refiner: &Refiner<B>,
+    rgb: &RgbImage,
+    device: &B::Device,
+) -> RgbImage {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     let x = Tensor::<B, 4>::from_data(TensorData::new(planar(rgb), [1, 3, h, w]), device);
     let out = refiner
@@ -159,9 +163,27 @@ pub fn evaluate<B: Backend>(
         .collect();
     let p = vae_config.patch;
     let random = RandomFeatures::<B>::new(seed, device);
-    let (real_v, real_r, real_e) = features(&patch_batches(real.to_vec(), p, patches, seed)?, vae, vae_config, &random, device);
-    let (raw_v, raw_r, raw_e) = features(&patch_batches(sim.to_vec(), p, patches, seed)?, vae, vae_config, &random, device);
-    let (ref_v, ref_r, ref_e) = features(&patch_batches(refined, p, patches, seed)?, vae, vae_config, &random, device);
+    let (real_v, real_r, real_e) = features(
+        &patch_batches(real.to_vec(), p, patches, seed)?,
+        vae,
+        vae_config,
+        &random,
+        device,
+    );
+    let (raw_v, raw_r, raw_e) = features(
+        &patch_batches(sim.to_vec(), p, patches, seed)?,
+        vae,
+        vae_config,
+        &random,
+        device,
+    );
+    let (ref_v, ref_r, ref_e) = features(
+        &patch_batches(refined, p, patches, seed)?,
+        vae,
+        vae_config,
+        &random,
+        device,
+    );
 
     let colour_real = colour_stats(real.iter().map(|f| &f.rgb));
     let colour_raw = colour_stats(sim.iter().map(|f| &f.rgb));
@@ -233,7 +255,13 @@ pub fn write_side_by_side(
     std::fs::create_dir_all(dir).map_err(RefineError::io(dir))?;
     let mut written = Vec::new();
     let step = (sim.len() / count.max(1)).max(1);
-    for (i, (f, r)) in sim.iter().zip(refined).enumerate().step_by(step).take(count) {
+    for (i, (f, r)) in sim
+        .iter()
+        .zip(refined)
+        .enumerate()
+        .step_by(step)
+        .take(count)
+    {
         let (w, h) = (f.rgb.width(), f.rgb.height());
         let mut img = RgbImage::new(w * 2 + 8, h);
         image::imageops::replace(&mut img, &f.rgb, 0, 0);

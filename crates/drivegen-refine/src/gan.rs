@@ -68,7 +68,8 @@ pub struct Gan<B: AutodiffBackend> {
     pub refiner: Refiner<B>,
     pub discriminator: Discriminator<B>,
     pub(crate) g_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Refiner<B>, B>,
-    pub(crate) d_opt: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Discriminator<B>, B>,
+    pub(crate) d_opt:
+        burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Discriminator<B>, B>,
     history: Vec<Tensor<B::InnerBackend, 4>>,
     pub(crate) step: usize,
 }
@@ -154,7 +155,8 @@ impl<B: AutodiffBackend> Gan<B> {
             .discriminator
             .forward(Self::d_input(refined.clone(), sim, channels));
         let adv = adversarial(kind, d_out, true);
-        let spread = |t: Tensor<B::InnerBackend, 4>| t.var(0).mean().into_scalar().elem::<f64>().sqrt();
+        let spread =
+            |t: Tensor<B::InnerBackend, 4>| t.var(0).mean().into_scalar().elem::<f64>().sqrt();
         losses.diversity =
             spread(refined.clone().inner()) / spread(input_rgb.clone().inner()).max(1e-6);
         let reg = (refined - input_rgb).abs().mean();

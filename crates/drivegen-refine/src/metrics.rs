@@ -24,7 +24,11 @@ pub fn kernel_distance(x: &[Vec<f32>], y: &[Vec<f32>]) -> f64 {
     }
     let d = x[0].len().max(1) as f64;
     let k = |a: &[f32], b: &[f32]| {
-        let dot: f64 = a.iter().zip(b).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum();
+        let dot: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(p, q)| f64::from(*p) * f64::from(*q))
+            .sum();
         (dot / d + 1.0).powi(3)
     };
     let within = |s: &[Vec<f32>]| {
@@ -122,7 +126,8 @@ pub fn colour_stats<'a>(images: impl IntoIterator<Item = &'a RgbImage>) -> Colou
                 sum[c] += v;
                 sq[c] += v * v;
             }
-            let bin = usize::from(p[0] >> 5) * 64 + usize::from(p[1] >> 5) * 8 + usize::from(p[2] >> 5);
+            let bin =
+                usize::from(p[0] >> 5) * 64 + usize::from(p[1] >> 5) * 8 + usize::from(p[2] >> 5);
             hist[bin] += 1.0;
             n += 1.0;
         }
@@ -313,14 +318,21 @@ mod tests {
         let mut rng = drivegen_plan::streams::stream(1, "kid-test");
         let mut set = |offset: f32| -> Vec<Vec<f32>> {
             (0..200)
-                .map(|_| (0..8).map(|_| rng.random_range(0.0..1.0f32) + offset).collect())
+                .map(|_| {
+                    (0..8)
+                        .map(|_| rng.random_range(0.0..1.0f32) + offset)
+                        .collect()
+                })
                 .collect()
         };
         let (a, b, c) = (set(0.0), set(0.0), set(0.5));
         let same = kernel_distance(&a, &b);
         let shifted = kernel_distance(&a, &c);
         assert!(same.abs() < 0.05, "same distribution: {same}");
-        assert!(shifted > 10.0 * same.abs().max(1e-3), "shifted {shifted} vs same {same}");
+        assert!(
+            shifted > 10.0 * same.abs().max(1e-3),
+            "shifted {shifted} vs same {same}"
+        );
     }
 
     #[test]

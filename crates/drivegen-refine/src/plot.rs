@@ -98,7 +98,11 @@ fn panel(img: &mut RgbImage, top: u32, series: &[Series]) {
             continue;
         }
         let to_xy = |i: usize, v: f64| {
-            let fx = if n > 1 { i as f64 / (n - 1) as f64 } else { 0.0 };
+            let fx = if n > 1 {
+                i as f64 / (n - 1) as f64
+            } else {
+                0.0
+            };
             let fy = (v - lo) / (hi - lo);
             (
                 f64::from(x0) + fx * f64::from(x1 - x0),

@@ -42,7 +42,8 @@ pub struct StepLog {
     pub vae: VaeLosses,
 }
 
-const CSV_HEADER: &str = "step,discriminator,adversarial,self_regularisation,change,diversity,vae_reconstruction,vae_kl";
+const CSV_HEADER: &str =
+    "step,discriminator,adversarial,self_regularisation,change,diversity,vae_reconstruction,vae_kl";
 pub const LOSSES_CSV: &str = "losses.csv";
 pub const LOSSES_PNG: &str = "losses.png";
 
@@ -63,7 +64,10 @@ impl StepLog {
     }
 
     fn parse(line: &str) -> Option<StepLog> {
-        let v: Vec<f64> = line.split(',').map(|f| f.parse().ok()).collect::<Option<_>>()?;
+        let v: Vec<f64> = line
+            .split(',')
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
         if v.len() != 8 {
             return None;
         }
@@ -101,7 +105,10 @@ pub enum TrainEvent<'a> {
 }
 
 pub fn to_tensor<B: Backend>(p: PatchBatch, device: &B::Device) -> Tensor<B, 4> {
-    Tensor::from_data(TensorData::new(p.data, [p.batch, 3, p.size, p.size]), device)
+    Tensor::from_data(
+        TensorData::new(p.data, [p.batch, 3, p.size, p.size]),
+        device,
+    )
 }
 
 fn state(o: &TrainOptions, step: usize) -> TrainingState {
@@ -148,18 +155,30 @@ fn save<B: AutodiffBackend>(
     log: &[StepLog],
 ) -> Result<PathBuf, RefineError> {
     let files = vec![
-        ("refiner.mpk".to_string(), checkpoint::encode::<B, _>(gan.refiner.clone().into_record())?),
+        (
+            "refiner.mpk".to_string(),
+            checkpoint::encode::<B, _>(gan.refiner.clone().into_record())?,
+        ),
         (
             "discriminator.mpk".to_string(),
             checkpoint::encode::<B, _>(gan.discriminator.clone().into_record())?,
         ),
-        ("vae.mpk".to_string(), checkpoint::encode::<B, _>(vae.vae.clone().into_record())?),
-        ("refiner_adam.mpk".to_string(), checkpoint::encode::<B, _>(gan.g_opt.to_record())?),
+        (
+            "vae.mpk".to_string(),
+            checkpoint::encode::<B, _>(vae.vae.clone().into_record())?,
+        ),
+        (
+            "refiner_adam.mpk".to_string(),
+            checkpoint::encode::<B, _>(gan.g_opt.to_record())?,
+        ),
         (
             "discriminator_adam.mpk".to_string(),
             checkpoint::encode::<B, _>(gan.d_opt.to_record())?,
         ),
-        ("vae_adam.mpk".to_string(), checkpoint::encode::<B, _>(vae.opt.to_record())?),
+        (
+            "vae_adam.mpk".to_string(),
+            checkpoint::encode::<B, _>(vae.opt.to_record())?,
+        ),
     ];
     let dir = o.out.join(CHECKPOINT_DIR);
     let config = CheckpointConfig::new(o.gan.clone(), o.vae.clone(), state(o, step));
@@ -219,7 +238,9 @@ pub fn train<B: AutodiffBackend>(
         ));
     }
     if !o.vae.patch.is_multiple_of(8) || o.vae.patch == 0 {
-        return Err(RefineError::Invalid("the VAE patch must be a multiple of 8".into()));
+        return Err(RefineError::Invalid(
+            "the VAE patch must be a multiple of 8".into(),
+        ));
     }
     let sim = load_range(&o.sim, o.sim_frames)?;
     let real = load_range(&o.real, o.real_frames)?;
@@ -240,14 +261,17 @@ pub fn train<B: AutodiffBackend>(
             )
         })?;
         gan.refiner = source.module(&config, "refiner.mpk", gan.refiner, device)?;
-        gan.discriminator = source.module(&config, "discriminator.mpk", gan.discriminator, device)?;
+        gan.discriminator =
+            source.module(&config, "discriminator.mpk", gan.discriminator, device)?;
         vae.vae = source.module(&config, "vae.mpk", vae.vae, device)?;
-        gan.g_opt = gan
-            .g_opt
-            .load_record(source.record::<B, _>(&config, "refiner_adam.mpk", device)?);
-        gan.d_opt = gan
-            .d_opt
-            .load_record(source.record::<B, _>(&config, "discriminator_adam.mpk", device)?);
+        gan.g_opt =
+            gan.g_opt
+                .load_record(source.record::<B, _>(&config, "refiner_adam.mpk", device)?);
+        gan.d_opt = gan.d_opt.load_record(source.record::<B, _>(
+            &config,
+            "discriminator_adam.mpk",
+            device,
+        )?);
         vae.opt = vae
             .opt
             .load_record(source.record::<B, _>(&config, "vae_adam.mpk", device)?);

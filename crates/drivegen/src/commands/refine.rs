@@ -376,7 +376,10 @@ fn eval(a: EvalArgs) -> anyhow::Result<()> {
             );
         }
     }
-    println!("  {:.0} ms per refined frame on {}", r.ms_per_frame, loaded.compute);
+    println!(
+        "  {:.0} ms per refined frame on {}",
+        r.ms_per_frame, loaded.compute
+    );
     std::fs::create_dir_all(&a.out)?;
     let json = serde_json::to_vec_pretty(&report)?;
     super::write_atomic(&a.out.join("eval.json"), &json)?;
@@ -471,7 +474,12 @@ fn bench(b: BenchArgs) -> anyhow::Result<()> {
         let mut child = Command::new(&exe)
             .args(["refine", "bench", "--backend", backend, "--steps"])
             .arg(b.steps.to_string())
-            .args(["--batch", &b.batch.to_string(), "--size", &b.size.to_string()])
+            .args([
+                "--batch",
+                &b.batch.to_string(),
+                "--size",
+                &b.size.to_string(),
+            ])
             .spawn()?;
         loop {
             if child.try_wait()?.is_some() {
