@@ -243,18 +243,20 @@ fn checkpoint_round_trip_and_packed_copy_refine_identically() {
     let run = Source::resolve(&t.root.join("run"));
     let packed_dir = t.root.join("packed");
     checkpoint::pack(&run, &packed_dir).expect("pack");
-    let frame = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("frames")[0]
-        .rgb
+    let frame = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("frames")
+        [0]
         .clone();
     let a = LoadedCheckpoint::load(&run, Compute::Flex, false)
         .expect("load")
-        .refine(&frame);
+        .refine(&frame)
+        .expect("refine");
     let b = LoadedCheckpoint::load(&Source::resolve(&packed_dir), Compute::Flex, false)
         .expect("load")
-        .refine(&frame);
+        .refine(&frame)
+        .expect("refine");
     assert_eq!(a, b);
-    assert_ne!(a, frame, "the trained refiner changes the frame");
-    assert_eq!(a.dimensions(), frame.dimensions());
+    assert_ne!(a, frame.rgb, "the trained refiner changes the frame");
+    assert_eq!(a.dimensions(), frame.rgb.dimensions());
 }
 
 #[test]
@@ -410,4 +412,29 @@ fn resume_continues_from_the_checkpoint() {
     o.seed = 6;
     let e = run_training(Compute::Flex, &o, &mut |_| {}).expect_err("different run");
     assert!(e.to_string().contains("different training run"), "{e}");
+}
+
+#[test]
+fn semantic_conditioning_trains_and_needs_semantic_frames() {
+    let root = scratch("semantic");
+    write_set(&root.join("sim"), 0..6, false);
+    write_set(&root.join("real"), 100..106, true);
+    let mut o = options(&root, 20);
+    o.gan.refiner.in_channels = drivegen_refine::data::SEMANTIC_CHANNELS;
+    run_training(Compute::Flex, &o, &mut |_| {}).expect("conditioned training");
+    let ckpt = LoadedCheckpoint::load(&Source::resolve(&root.join("run")), Compute::Flex, false)
+        .expect("load");
+    assert_eq!(ckpt.channels(), 11);
+    let mut frame =
+        load_range(&root.join("sim"), FrameRange::default()).expect("frames")[0].clone();
+    let refined = ckpt.refine(&frame).expect("refine with semantics");
+    assert_eq!(refined.dimensions(), frame.rgb.dimensions());
+    frame.semantic = None;
+    let e = ckpt.refine(&frame).expect_err("no semantics").to_string();
+    assert!(e.contains("no semantic image") && e.contains("hint:"), "{e}");
+    // Real-style folders (no semantic/) cannot train a conditioned refiner.
+    o.sim = root.join("real");
+    o.out = root.join("run2");
+    let e = run_training(Compute::Flex, &o, &mut |_| {}).expect_err("no semantics").to_string();
+    assert!(e.contains("no semantic image"), "{e}");
 }

@@ -304,17 +304,7 @@ fn write_frame(job: &FrameJob, journal: &Journal) -> Result<Vec<FileRecord>, Dat
             &sample_bytes(&job.ids),
         )?,
     )?;
-    let semantic: Vec<u8> = job
-        .ids
-        .iter()
-        .map(|id| {
-            if *id == 0 {
-                23
-            } else {
-                job.semantic_lut[usize::from(*id)]
-            }
-        })
-        .collect();
+    let semantic = semantic_of(&job.ids, &job.semantic_lut);
     put(
         "semantic",
         "png",
@@ -334,6 +324,19 @@ fn write_frame(job: &FrameJob, journal: &Journal) -> Result<Vec<FileRecord>, Dat
     let json = serde_json::to_vec_pretty(&job.labels).unwrap_or_default();
     put("labels", "json", json)?;
     Ok(records)
+}
+
+/// The Cityscapes labelId image of an instance-id image (id 0, nothing hit, is sky).
+pub fn semantic_of(ids: &[u16], lut: &[u8]) -> Vec<u8> {
+    ids.iter()
+        .map(|id| {
+            if *id == 0 {
+                23
+            } else {
+                lut.get(usize::from(*id)).copied().unwrap_or(0)
+            }
+        })
+        .collect()
 }
 
 /// Colourises a Cityscapes labelId image with the official palette (for previews).

@@ -184,9 +184,16 @@ impl LoadedCheckpoint {
         })
     }
 
-    /// Refines one RGB frame; the output has the input's size.
-    pub fn refine(&self, rgb: &RgbImage) -> RgbImage {
-        with_models!(&self.loaded, |m| refine_frame(&m.refiner, rgb, &m.device))
+    /// Refiner input channels: 3 (RGB) or RGB + semantic categories.
+    pub fn channels(&self) -> usize {
+        self.config.gan.refiner.in_channels
+    }
+
+    /// Refines one frame; the output has the input's size. A refiner conditioned on
+    /// semantics needs the frame's semantic image.
+    pub fn refine(&self, frame: &Frame) -> Result<RgbImage, RefineError> {
+        let channels = self.channels();
+        with_models!(&self.loaded, |m| refine_frame(&m.refiner, channels, frame, &m.device))
     }
 
     fn vae_missing() -> RefineError {
@@ -203,10 +210,12 @@ impl LoadedCheckpoint {
         progress: &mut dyn FnMut(usize),
     ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
         let vae_config = &self.config.vae;
+        let channels = self.channels();
         with_models!(&self.loaded, |m| {
             let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
             evaluate(
-                &m.refiner, vae, vae_config, sim, real, patches, seed, &m.device, progress,
+                &m.refiner, channels, vae, vae_config, sim, real, patches, seed, &m.device,
+                progress,
             )
         })
     }
@@ -308,14 +317,19 @@ pub struct FrameTiming {
 
 fn time_frames<B: Backend>(width: usize, w: u32, h: u32, device: &B::Device) -> f64 {
     let refiner = RefinerConfig::new().with_width(width).init::<B>(device);
-    let frame = RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
-    });
-    refine_frame(&refiner, &frame, device);
+    let frame = Frame {
+        path: "bench".into(),
+        rgb: RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        }),
+        instance: None,
+        semantic: None,
+    };
+    let _ = refine_frame(&refiner, 3, &frame, device);
     let runs = 3;
     let started = std::time::Instant::now();
     for _ in 0..runs {
-        refine_frame(&refiner, &frame, device);
+        let _ = refine_frame(&refiner, 3, &frame, device);
     }
     started.elapsed().as_secs_f64() * 1e3 / f64::from(runs)
 }

@@ -125,11 +125,41 @@ pub fn load_frame(path: &Path) -> Result<Frame, RefineError> {
     })
 }
 
-/// A batch of patches as planar f32 in [0, 1]: `[batch, 3, size, size]` row-major.
+/// The eight Cityscapes categories, in the order of the refiner's conditioning channels.
+pub const CATEGORIES: [&str; 8] = [
+    "void",
+    "flat",
+    "construction",
+    "object",
+    "nature",
+    "sky",
+    "human",
+    "vehicle",
+];
+
+/// Refiner input channels with semantic conditioning: RGB + one-hot category.
+pub const SEMANTIC_CHANNELS: usize = 3 + CATEGORIES.len();
+
+/// The conditioning channel of each Cityscapes labelId (0..=255).
+fn category_of_label() -> [u8; 256] {
+    let mut lut = [0u8; 256];
+    for label in drivegen_labels::classes::CITYSCAPES {
+        let c = CATEGORIES
+            .iter()
+            .position(|c| *c == label.category)
+            .unwrap_or(0);
+        lut[usize::from(label.id)] = c as u8;
+    }
+    lut
+}
+
+/// A batch of patches as planar f32 in [0, 1]: `[batch, channels, size, size]`
+/// row-major; channels 0..3 are RGB, any further ones the semantic one-hot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatchBatch {
     pub data: Vec<f32>,
     pub batch: usize,
+    pub channels: usize,
     pub size: usize,
 }
 
@@ -140,6 +170,7 @@ pub struct PatchSampler {
     size: usize,
     rng: ChaCha8Rng,
     flip: bool,
+    semantic: bool,
 }
 
 impl PatchSampler {
@@ -174,7 +205,18 @@ impl PatchSampler {
             size,
             rng: drivegen_plan::streams::stream(seed, stream),
             flip,
+            semantic: false,
         })
+    }
+
+    /// Adds the semantic one-hot channels to every patch; every frame must have a
+    /// semantic image (frames of a `drivegen render` dataset do).
+    pub fn with_semantic(mut self) -> Result<PatchSampler, RefineError> {
+        if let Some(f) = self.frames.iter().find(|f| f.semantic.is_none()) {
+            return Err(missing_semantic(&f.path));
+        }
+        self.semantic = true;
+        Ok(self)
     }
 
     pub fn frames(&self) -> &[Frame] {
@@ -183,47 +225,74 @@ impl PatchSampler {
 
     pub fn sample(&mut self, batch: usize) -> PatchBatch {
         let s = self.size;
-        let mut data = vec![0.0f32; batch * 3 * s * s];
+        let channels = if self.semantic { SEMANTIC_CHANNELS } else { 3 };
+        let per = channels * s * s;
+        let mut data = vec![0.0f32; batch * per];
+        let lut = category_of_label();
         for b in 0..batch {
             let f = &self.frames[self.rng.random_range(0..self.frames.len())];
             let x0 = self.rng.random_range(0..=f.width() - s);
             let y0 = self.rng.random_range(0..=f.height() - s);
             let flip = self.flip && self.rng.random::<bool>();
-            crop_into(&f.rgb, x0, y0, s, flip, &mut data[b * 3 * s * s..]);
+            let out = &mut data[b * per..(b + 1) * per];
+            let w = f.width();
+            let raw = f.rgb.as_raw();
+            for y in 0..s {
+                for x in 0..s {
+                    let sx = if flip { x0 + s - 1 - x } else { x0 + x };
+                    let i = (y0 + y) * w + sx;
+                    for c in 0..3 {
+                        out[c * s * s + y * s + x] = f32::from(raw[i * 3 + c]) / 255.0;
+                    }
+                    if let (true, Some(sem)) = (self.semantic, &f.semantic) {
+                        let c = 3 + usize::from(lut[usize::from(sem[i])]);
+                        out[c * s * s + y * s + x] = 1.0;
+                    }
+                }
+            }
         }
         PatchBatch {
             data,
             batch,
+            channels,
             size: s,
         }
     }
 }
 
-/// Writes the `s x s` crop at (x0, y0) of `rgb` as planar f32 into `out`.
-fn crop_into(rgb: &RgbImage, x0: usize, y0: usize, s: usize, flip: bool, out: &mut [f32]) {
-    let w = rgb.width() as usize;
-    let raw = rgb.as_raw();
-    for y in 0..s {
-        for x in 0..s {
-            let sx = if flip { x0 + s - 1 - x } else { x0 + x };
-            let i = ((y0 + y) * w + sx) * 3;
-            for c in 0..3 {
-                out[c * s * s + y * s + x] = f32::from(raw[i + c]) / 255.0;
+fn missing_semantic(path: &Path) -> RefineError {
+    RefineError::Invalid(format!(
+        "{}: the refiner is conditioned on semantics, but this frame has no semantic image\n  hint: use frames of a `drivegen render` dataset (rgb/ beside semantic/), or a checkpoint trained without --condition",
+        path.display()
+    ))
+}
+
+/// A whole frame as planar f32 `[channels, h, w]`: RGB, plus the semantic one-hot when
+/// `channels` asks for it.
+pub fn planar(frame: &Frame, channels: usize) -> Result<Vec<f32>, RefineError> {
+    let (w, h) = (frame.width(), frame.height());
+    let n = w * h;
+    let mut out = vec![0.0f32; channels.max(3) * n];
+    for (i, p) in frame.rgb.as_raw().chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            out[c * n + i] = f32::from(p[c]) / 255.0;
+        }
+    }
+    if channels > 3 {
+        let sem = frame
+            .semantic
+            .as_ref()
+            .filter(|s| s.len() == n)
+            .ok_or_else(|| missing_semantic(&frame.path))?;
+        let lut = category_of_label();
+        for (i, label) in sem.iter().enumerate() {
+            let c = 3 + usize::from(lut[usize::from(*label)]);
+            if c < channels {
+                out[c * n + i] = 1.0;
             }
         }
     }
-}
-
-/// A whole frame as planar f32 `[3, h, w]`.
-pub fn planar(rgb: &RgbImage) -> Vec<f32> {
-    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    let mut out = vec![0.0f32; 3 * w * h];
-    for (i, p) in rgb.as_raw().chunks_exact(3).enumerate() {
-        for c in 0..3 {
-            out[c * w * h + i] = f32::from(p[c]) / 255.0;
-        }
-    }
-    out
+    Ok(out)
 }
 
 /// Planar f32 `[3, h, w]` in [0, 1] back to an RGB image.

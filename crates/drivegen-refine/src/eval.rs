@@ -18,20 +18,25 @@ use crate::model::Refiner;
 use crate::train::to_tensor;
 use crate::vae::{Vae, VaeConfig};
 
-/// Refines one frame (any size): RGB in, RGB out.
+/// Refines one frame (any size): RGB (with its semantic image when the refiner is
+/// conditioned on it) in, RGB out.
 pub fn refine_frame<B: Backend>(
     refiner: &Refiner<B>,
-    rgb: &RgbImage,
+    channels: usize,
+    frame: &Frame,
     device: &B::Device,
-) -> RgbImage {
-    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    let x = Tensor::<B, 4>::from_data(TensorData::new(planar(rgb), [1, 3, h, w]), device);
+) -> Result<RgbImage, RefineError> {
+    let (w, h) = (frame.width(), frame.height());
+    let x = Tensor::<B, 4>::from_data(
+        TensorData::new(planar(frame, channels)?, [1, channels, h, w]),
+        device,
+    );
     let out = refiner
         .forward(x)
         .into_data()
         .to_vec::<f32>()
         .unwrap_or_default();
-    interleaved(&out, w, h)
+    Ok(interleaved(&out, w, h))
 }
 
 /// A metric for raw and refined sim frames against the real set (lower = closer).
@@ -137,6 +142,7 @@ fn patch_batches(
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<B: Backend>(
     refiner: &Refiner<B>,
+    channels: usize,
     vae: &Vae<B>,
     vae_config: &VaeConfig,
     sim: &[Frame],
@@ -149,7 +155,7 @@ pub fn evaluate<B: Backend>(
     let started = Instant::now();
     let mut refined_frames = Vec::with_capacity(sim.len());
     for (i, f) in sim.iter().enumerate() {
-        refined_frames.push(refine_frame(refiner, &f.rgb, device));
+        refined_frames.push(refine_frame(refiner, channels, f, device)?);
         progress(i + 1);
     }
     let ms_per_frame = started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64;

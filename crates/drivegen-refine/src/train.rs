@@ -106,7 +106,7 @@ pub enum TrainEvent<'a> {
 
 pub fn to_tensor<B: Backend>(p: PatchBatch, device: &B::Device) -> Tensor<B, 4> {
     Tensor::from_data(
-        TensorData::new(p.data, [p.batch, 3, p.size, p.size]),
+        TensorData::new(p.data, [p.batch, p.channels, p.size, p.size]),
         device,
     )
 }
@@ -279,6 +279,16 @@ pub fn train<B: AutodiffBackend>(
         gan.step = start;
     }
     let mut sim_patches = PatchSampler::new(sim, o.patch, o.seed, "sim-patches", true)?;
+    match o.gan.refiner.in_channels {
+        3 => {}
+        crate::data::SEMANTIC_CHANNELS => sim_patches = sim_patches.with_semantic()?,
+        n => {
+            return Err(RefineError::Invalid(format!(
+                "a refiner input of {n} channels is not supported: 3 (RGB) or {} (RGB + semantic categories)",
+                crate::data::SEMANTIC_CHANNELS
+            )));
+        }
+    }
     let sim_count = sim_patches.frames().len();
     let real_count = real.len();
     let mut real_patches = PatchSampler::new(real.clone(), o.patch, o.seed, "real-patches", true)?;

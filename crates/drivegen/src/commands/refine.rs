@@ -92,18 +92,30 @@ pub fn load_refiner(ckpt: &Path, backend: &str) -> anyhow::Result<LoadedCheckpoi
     LoadedCheckpoint::load(&source(ckpt), compute, false).map_err(input)
 }
 
-/// The refined RGB of a camera frame job, when it has an RGB image.
+/// The refined RGB of a camera frame job, when it has an RGB image. The job's instance
+/// ids give the semantic image a conditioned refiner needs.
 pub fn refine_rgba(
     refiner: &LoadedCheckpoint,
     job: &drivegen_dataset::FrameJob,
-) -> Option<Vec<u8>> {
-    let rgba = job.rgba.as_ref()?;
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(rgba) = job.rgba.as_ref() else {
+        return Ok(None);
+    };
     let rgb: Vec<u8> = rgba
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
         .collect();
-    let image = image::RgbImage::from_raw(job.width, job.height, rgb)?;
-    Some(refiner.refine(&image).into_raw())
+    let Some(image) = image::RgbImage::from_raw(job.width, job.height, rgb) else {
+        return Ok(None);
+    };
+    let semantic = drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut);
+    let frame = drivegen_refine::data::Frame {
+        path: job.dir.join("rgb").join(format!("{:06}.png", job.frame)),
+        rgb: image,
+        instance: None,
+        semantic: Some(semantic),
+    };
+    Ok(Some(refiner.refine(&frame).map_err(input)?.into_raw()))
 }
 
 #[derive(Debug, clap::Args)]
@@ -148,6 +160,10 @@ struct TrainArgs {
     /// Discriminator steps per refiner step.
     #[arg(long, default_value_t = 1)]
     d_steps: usize,
+    /// Condition the refiner on the frame's semantics (EPE-style G-buffer input): none,
+    /// or semantic (one-hot Cityscapes category; needs `drivegen render` datasets).
+    #[arg(long, default_value = "none")]
+    condition: String,
     /// Adversarial loss: ls (least squares) or bce (binary cross-entropy). On the
     /// real-road frames least squares gave the closest refined frames (see the README).
     #[arg(long, default_value = "ls")]
@@ -181,8 +197,18 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             return Err(InputError(format!("unknown --loss `{other}`: use bce or ls")).into());
         }
     };
+    let in_channels = match a.condition.as_str() {
+        "none" => 3,
+        "semantic" => drivegen_refine::data::SEMANTIC_CHANNELS,
+        other => {
+            return Err(
+                InputError(format!("unknown --condition `{other}`: use none or semantic")).into(),
+            );
+        }
+    };
     let gan = GanConfig::new(
         RefinerConfig::new()
+            .with_in_channels(in_channels)
             .with_width(a.width)
             .with_hidden_layers(a.hidden_layers),
         DiscriminatorConfig::new(),
@@ -281,7 +307,7 @@ fn apply(a: ApplyArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     for p in &paths {
         let frame = load_frame(p).map_err(input)?;
-        let refined = loaded.refine(&frame.rgb);
+        let refined = loaded.refine(&frame).map_err(input)?;
         let rel = p.strip_prefix(&a.input).unwrap_or(p);
         let out = a.out.join(rel).with_extension("png");
         let mut png = Vec::new();

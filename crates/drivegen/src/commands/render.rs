@@ -379,7 +379,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             }
             for mut job in super::frame_jobs(engine.plan(), *variant, frame, &vdir, &lut) {
                 if let (Some(refiner), Job::Camera(cam)) = (&refiner, &mut job) {
-                    cam.refined_rgb = super::refine::refine_rgba(refiner, cam);
+                    cam.refined_rgb = super::refine::refine_rgba(refiner, cam)?;
                 }
                 if matches!(job, Job::Camera(_)) {
                     bar.inc(1);
