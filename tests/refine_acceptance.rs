@@ -243,9 +243,8 @@ fn checkpoint_round_trip_and_packed_copy_refine_identically() {
     let run = Source::resolve(&t.root.join("run"));
     let packed_dir = t.root.join("packed");
     checkpoint::pack(&run, &packed_dir).expect("pack");
-    let frame = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("frames")
-        [0]
-        .clone();
+    let frame =
+        load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("frames")[0].clone();
     let a = LoadedCheckpoint::load(&run, Compute::Flex, false)
         .expect("load")
         .refine(&frame)
@@ -431,10 +430,15 @@ fn semantic_conditioning_trains_and_needs_semantic_frames() {
     assert_eq!(refined.dimensions(), frame.rgb.dimensions());
     frame.semantic = None;
     let e = ckpt.refine(&frame).expect_err("no semantics").to_string();
-    assert!(e.contains("no semantic image") && e.contains("hint:"), "{e}");
+    assert!(
+        e.contains("no semantic image") && e.contains("hint:"),
+        "{e}"
+    );
     // Real-style folders (no semantic/) cannot train a conditioned refiner.
     o.sim = root.join("real");
     o.out = root.join("run2");
-    let e = run_training(Compute::Flex, &o, &mut |_| {}).expect_err("no semantics").to_string();
+    let e = run_training(Compute::Flex, &o, &mut |_| {})
+        .expect_err("no semantics")
+        .to_string();
     assert!(e.contains("no semantic image"), "{e}");
 }

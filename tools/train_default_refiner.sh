@@ -20,8 +20,8 @@ for s in highway_merge urban_intersection downtown_jam; do
     ln -sfn "../sim/$s" "$work/train-sim/$s"
 done
 "$drivegen" refine train --sim "$work/train-sim" --real "$real" --real-frames 0..80 \
-    --out "$work/run" --steps 800 --checkpoint-every 200 --loss ls --self-regularisation 1.0 \
-    --learning-rate 1e-4 --backend flex
+    --out "$work/run" --steps 800 --checkpoint-every 200 --condition semantic --loss ls \
+    --self-regularisation 1.0 --learning-rate 1e-4 --backend flex
 "$drivegen" refine pack --ckpt "$work/run" --out assets/refiner/default
 "$drivegen" refine eval --ckpt "$work/run" --sim "$work/sim/roundabout" \
     --real "$real" --real-frames 80.. --out "$work/eval" --backend flex

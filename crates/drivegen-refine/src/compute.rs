@@ -193,7 +193,9 @@ impl LoadedCheckpoint {
     /// semantics needs the frame's semantic image.
     pub fn refine(&self, frame: &Frame) -> Result<RgbImage, RefineError> {
         let channels = self.channels();
-        with_models!(&self.loaded, |m| refine_frame(&m.refiner, channels, frame, &m.device))
+        with_models!(&self.loaded, |m| refine_frame(
+            &m.refiner, channels, frame, &m.device
+        ))
     }
 
     fn vae_missing() -> RefineError {

@@ -201,9 +201,10 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
         "none" => 3,
         "semantic" => drivegen_refine::data::SEMANTIC_CHANNELS,
         other => {
-            return Err(
-                InputError(format!("unknown --condition `{other}`: use none or semantic")).into(),
-            );
+            return Err(InputError(format!(
+                "unknown --condition `{other}`: use none or semantic"
+            ))
+            .into());
         }
     };
     let gan = GanConfig::new(
