@@ -45,6 +45,10 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+fn eval_report(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("eval.json")).expect("eval.json")).expect("json")
+}
+
 fn ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
@@ -141,9 +145,7 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
         "--backend",
         "flex",
     ]));
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(eval_dir.join("eval.json")).expect("eval.json"))
-            .expect("json");
+    let report = eval_report(&eval_dir);
     for key in [
         "kid_random_conv",
         "kid_vae",
@@ -330,9 +332,7 @@ fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
         "--backend",
         "flex",
     ]));
-    let r: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(eval_dir.join("eval.json")).expect("eval.json"))
-            .expect("json");
+    let r = eval_report(&eval_dir);
     let closer = |key: &str| {
         let (raw, refined) = (
             r[key]["raw"].as_f64().expect("raw"),

@@ -83,13 +83,25 @@ fn source(ckpt: &Path) -> Source {
     }
 }
 
-/// Loads a checkpoint for in-pipeline refinement (`drivegen render --refine`).
-pub fn load_refiner(ckpt: &Path, backend: &str) -> anyhow::Result<LoadedCheckpoint> {
+/// Loads a checkpoint (a folder or `default`) onto the named backend; the VAE critic
+/// only when `with_vae`.
+pub fn load_refiner(
+    ckpt: &Path,
+    backend: &str,
+    with_vae: bool,
+) -> anyhow::Result<LoadedCheckpoint> {
     let compute = BackendArg {
         backend: backend.to_string(),
     }
     .compute()?;
-    LoadedCheckpoint::load(&source(ckpt), compute, false).map_err(input)
+    LoadedCheckpoint::load(&source(ckpt), compute, with_vae).map_err(input)
+}
+
+/// PNG-encodes an image and writes it atomically.
+fn write_png(path: &Path, img: &image::RgbImage) -> anyhow::Result<()> {
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    super::write_atomic(path, &png).map_err(|e| InputError(format!("{e:#}")).into())
 }
 
 /// The refined RGB of a camera frame job, when it has an RGB image. The job's instance
@@ -300,8 +312,7 @@ struct ApplyArgs {
 }
 
 fn apply(a: ApplyArgs) -> anyhow::Result<()> {
-    let loaded =
-        LoadedCheckpoint::load(&source(&a.ckpt), a.backend.compute()?, false).map_err(input)?;
+    let loaded = load_refiner(&a.ckpt, &a.backend.backend, false)?;
     let paths = list_images(&a.input).map_err(input)?;
     let progress = bar(paths.len() as u64, "frames");
     progress.set_message(format!("refining on {}", loaded.compute));
@@ -311,9 +322,7 @@ fn apply(a: ApplyArgs) -> anyhow::Result<()> {
         let refined = loaded.refine(&frame).map_err(input)?;
         let rel = p.strip_prefix(&a.input).unwrap_or(p);
         let out = a.out.join(rel).with_extension("png");
-        let mut png = Vec::new();
-        refined.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
-        super::write_atomic(&out, &png).map_err(|e| InputError(format!("{e:#}")))?;
+        write_png(&out, &refined)?;
         progress.inc(1);
     }
     progress.finish_and_clear();
@@ -358,8 +367,7 @@ struct EvalArgs {
 }
 
 fn eval(a: EvalArgs) -> anyhow::Result<()> {
-    let loaded =
-        LoadedCheckpoint::load(&source(&a.ckpt), a.backend.compute()?, true).map_err(input)?;
+    let loaded = load_refiner(&a.ckpt, &a.backend.backend, true)?;
     let sim = load_range(&a.sim, a.sim_frames).map_err(input)?;
     let real = load_range(&a.real, a.real_frames).map_err(input)?;
     let progress = bar(sim.len() as u64, "frames");
@@ -437,13 +445,10 @@ struct SampleArgs {
 }
 
 fn sample(a: SampleArgs) -> anyhow::Result<()> {
-    let loaded =
-        LoadedCheckpoint::load(&source(&a.ckpt), a.backend.compute()?, true).map_err(input)?;
+    let loaded = load_refiner(&a.ckpt, &a.backend.backend, true)?;
     let real = load_range(&a.real, FrameRange::default()).map_err(input)?;
     let grid = loaded.sample_grid(&real, a.seed).map_err(input)?;
-    let mut png = Vec::new();
-    grid.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
-    super::write_atomic(&a.out, &png)?;
+    write_png(&a.out, &grid)?;
     println!(
         "wrote {}: rows 1-2 VAE samples, rows 3-6 real patches and their reconstructions",
         a.out.display()

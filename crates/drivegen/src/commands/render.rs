@@ -268,7 +268,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     let refiner = args
         .refine
         .as_deref()
-        .map(|ckpt| super::refine::load_refiner(ckpt, &args.refine_backend))
+        .map(|ckpt| super::refine::load_refiner(ckpt, &args.refine_backend, false))
         .transpose()?;
 
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
