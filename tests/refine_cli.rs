@@ -101,13 +101,12 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     let out = train("30");
     ok(&out);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("resuming from step 20")
-            || std::fs::read_to_string(run_dir.join("losses.csv"))
-                .expect("csv")
-                .lines()
-                .count()
-                == 31
+        String::from_utf8_lossy(&out.stderr).contains("resuming from step 20"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let csv = std::fs::read_to_string(run_dir.join("losses.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 31, "the log continues");
 
     let applied = root.join("applied");
     ok(&run(&[

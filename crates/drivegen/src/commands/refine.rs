@@ -200,6 +200,16 @@ fn bar(len: u64, unit: &str) -> ProgressBar {
     bar
 }
 
+/// A status line above the bar, or on stderr when there is no bar (not a terminal):
+/// indicatif drops lines printed through a hidden bar.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
 fn train(a: TrainArgs) -> anyhow::Result<()> {
     let compute = a.backend.compute()?;
     let loss = match a.loss.as_str() {
@@ -259,11 +269,12 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             progress.set_position(from_step as u64);
             first = Some(from_step);
             if from_step > 0 {
-                progress.println(format!("resuming from step {from_step}"));
+                say(&progress, format!("resuming from step {from_step}"));
             }
-            progress.println(format!(
-                "{sim_frames} sim frames, {real_frames} real frames, backend {compute}"
-            ));
+            say(
+                &progress,
+                format!("{sim_frames} sim frames, {real_frames} real frames, backend {compute}"),
+            );
         }
         TrainEvent::Step(l) => {
             progress.set_position(l.step as u64);
@@ -277,7 +288,10 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             ));
         }
         TrainEvent::Checkpoint { step, dir } => {
-            progress.println(format!("step {step}: checkpoint {}", dir.display()));
+            say(
+                &progress,
+                format!("step {step}: checkpoint {}", dir.display()),
+            );
         }
     })
     .map_err(input)?;
