@@ -236,24 +236,7 @@ fn a_full_disk_is_a_clear_error_and_leaves_a_consistent_dataset() {
         return;
     };
     let out = disk.join("ds");
-    let o = drivegen()
-        .args([
-            "render",
-            "--quiet",
-            "--no-rgb",
-            "--frames",
-            "200",
-            "--variants",
-            "1",
-            "--width",
-            "320",
-            "--height",
-            "192",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("runs");
+    let o = common::render_small(&out, 200, &["--quiet", "--no-rgb"]);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap_or_default();
     let mut partials = Vec::new();

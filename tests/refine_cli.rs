@@ -211,24 +211,9 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
 }
 
 fn render(out: &Path, extra: &[&str]) -> std::process::Output {
-    drivegen()
-        .args([
-            "render",
-            "--frames",
-            "2",
-            "--variants",
-            "1",
-            "--width",
-            "320",
-            "--height",
-            "192",
-            "--quiet",
-            "--out",
-        ])
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("runs")
+    let mut flags = vec!["--quiet"];
+    flags.extend_from_slice(extra);
+    common::render_small(out, 2, &flags)
 }
 
 fn files_under(dir: &Path, sub: &str) -> Vec<PathBuf> {

@@ -10,23 +10,7 @@ use std::path::Path;
 use common::{drivegen, scratch};
 
 fn render(out: &Path, extra: &[&str]) -> std::process::Output {
-    drivegen()
-        .args([
-            "render",
-            "--frames",
-            "3",
-            "--variants",
-            "1",
-            "--width",
-            "320",
-            "--height",
-            "192",
-            "--out",
-        ])
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("runs")
+    common::render_small(out, 3, extra)
 }
 
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -44,3 +44,23 @@ pub fn files(dir: &Path, skip: &[&str]) -> BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// `drivegen render` of the default scenario's first variant at 320x192 for `frames`
+/// captures into `out`, with `extra` flags.
+pub fn render_small(out: &Path, frames: u32, extra: &[&str]) -> std::process::Output {
+    drivegen()
+        .args([
+            "render",
+            "--variants",
+            "1",
+            "--width",
+            "320",
+            "--height",
+            "192",
+        ])
+        .args(["--frames", &frames.to_string(), "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("runs")
+}
