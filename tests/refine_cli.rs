@@ -108,19 +108,22 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     let csv = std::fs::read_to_string(run_dir.join("losses.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 31, "the log continues");
 
+    let apply = |out: &Path| {
+        run(&[
+            "refine",
+            "apply",
+            "--ckpt",
+            path(&run_dir),
+            "--in",
+            path(&sim),
+            "--out",
+            path(out),
+            "--backend",
+            "flex",
+        ])
+    };
     let applied = root.join("applied");
-    ok(&run(&[
-        "refine",
-        "apply",
-        "--ckpt",
-        path(&run_dir),
-        "--in",
-        path(&sim),
-        "--out",
-        path(&applied),
-        "--backend",
-        "flex",
-    ]));
+    ok(&apply(&applied));
     for i in 0..6 {
         let a = image::open(sim.join(format!("frame_{i:03}.png"))).expect("raw");
         let b = image::open(applied.join(format!("frame_{i:03}.png"))).expect("refined");
@@ -189,18 +192,7 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-dir"));
     std::fs::write(run_dir.join("checkpoint/refiner.mpk"), b"garbage").expect("write");
-    let out = run(&[
-        "refine",
-        "apply",
-        "--ckpt",
-        path(&run_dir),
-        "--in",
-        path(&sim),
-        "--out",
-        path(&root.join("y")),
-        "--backend",
-        "flex",
-    ]);
+    let out = apply(&root.join("y"));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -140,8 +140,8 @@ pub const CATEGORIES: [&str; 8] = [
 /// Refiner input channels with semantic conditioning: RGB + one-hot category.
 pub const SEMANTIC_CHANNELS: usize = 3 + CATEGORIES.len();
 
-/// The conditioning channel of each Cityscapes labelId (0..=255).
-fn category_of_label() -> [u8; 256] {
+/// The conditioning channel of each Cityscapes labelId (0..=255), built once.
+static CATEGORY_OF_LABEL: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::new(|| {
     let mut lut = [0u8; 256];
     for label in drivegen_labels::classes::CITYSCAPES {
         let c = CATEGORIES
@@ -151,7 +151,7 @@ fn category_of_label() -> [u8; 256] {
         lut[usize::from(label.id)] = c as u8;
     }
     lut
-}
+});
 
 /// A batch of patches as planar f32 in [0, 1]: `[batch, channels, size, size]`
 /// row-major; channels 0..3 are RGB, any further ones the semantic one-hot.
@@ -189,7 +189,6 @@ impl PatchSampler {
         {
             return Err(RefineError::TooSmall {
                 path: f.path.clone(),
-                what: "the frame",
                 width: f.rgb.width(),
                 height: f.rgb.height(),
                 patch: size as u32,
@@ -228,7 +227,7 @@ impl PatchSampler {
         let channels = if self.semantic { SEMANTIC_CHANNELS } else { 3 };
         let per = channels * s * s;
         let mut data = vec![0.0f32; batch * per];
-        let lut = category_of_label();
+        let lut = &*CATEGORY_OF_LABEL;
         for b in 0..batch {
             let f = &self.frames[self.rng.random_range(0..self.frames.len())];
             let x0 = self.rng.random_range(0..=f.width() - s);
@@ -284,7 +283,7 @@ pub fn planar(frame: &Frame, channels: usize) -> Result<Vec<f32>, RefineError> {
             .as_ref()
             .filter(|s| s.len() == n)
             .ok_or_else(|| missing_semantic(&frame.path))?;
-        let lut = category_of_label();
+        let lut = &*CATEGORY_OF_LABEL;
         for (i, label) in sem.iter().enumerate() {
             let c = 3 + usize::from(lut[usize::from(*label)]);
             if c < channels {

@@ -17,10 +17,9 @@ pub enum RefineError {
     },
     #[error("{}: no images found\n  hint: {hint}", dir.display())]
     NoImages { dir: PathBuf, hint: String },
-    #[error("{}: {what} is {width}x{height}, smaller than the {patch}x{patch} training patch", path.display())]
+    #[error("{}: the frame is {width}x{height}, smaller than the {patch}x{patch} patch", path.display())]
     TooSmall {
         path: PathBuf,
-        what: &'static str,
         width: u32,
         height: u32,
         patch: u32,

@@ -5,7 +5,6 @@
 //! low for patches that look like its training domain. Its encoder means are also a
 //! learned feature space for the kernel distance.
 
-use burn::module::AutodiffModule;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
@@ -205,10 +204,5 @@ impl<B: AutodiffBackend> VaeTrainer<B> {
             .opt
             .step(self.config.learning_rate, self.vae.clone(), grads);
         losses
-    }
-
-    /// The trained VAE without autodiff.
-    pub fn valid(&self) -> Vae<B::InnerBackend> {
-        self.vae.valid()
     }
 }

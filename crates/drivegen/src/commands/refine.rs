@@ -52,13 +52,16 @@ struct BackendArg {
 
 impl BackendArg {
     fn compute(&self) -> anyhow::Result<Compute> {
-        if self.backend == "auto" {
-            return Ok(auto_backend());
-        }
-        self.backend
-            .parse()
-            .map_err(|e: String| InputError(e).into())
+        compute(&self.backend)
     }
+}
+
+/// The backend named on the command line; `auto` picks one for this machine.
+fn compute(name: &str) -> anyhow::Result<Compute> {
+    if name == "auto" {
+        return Ok(auto_backend());
+    }
+    name.parse().map_err(|e: String| InputError(e).into())
 }
 
 /// wgpu when Vulkan offers a hardware GPU; on a CPU-only machine the flex backend is
@@ -90,11 +93,7 @@ pub fn load_refiner(
     backend: &str,
     with_vae: bool,
 ) -> anyhow::Result<LoadedCheckpoint> {
-    let compute = BackendArg {
-        backend: backend.to_string(),
-    }
-    .compute()?;
-    LoadedCheckpoint::load(&source(ckpt), compute, with_vae).map_err(input)
+    LoadedCheckpoint::load(&source(ckpt), compute(backend)?, with_vae).map_err(input)
 }
 
 /// PNG-encodes an image and writes it atomically.
