@@ -3,9 +3,12 @@
 //! A scenario describes a *family* of scenes, so a numeric field can be `12.5` or
 //! `Uniform(10, 15)`; categorical fields are weighted lists. Sampling takes the caller's
 //! RNG so that the planner decides which named sub-stream each draw comes from.
+//!
+//! The Normal and Poisson samplers are written here with `libm` rather than taken from
+//! `rand_distr`, whose `exp`/`ln` go through the platform's maths library: a draw, and
+//! so a plan, is the same on every machine.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Distribution, Normal as NormalDist, Poisson as PoissonDist};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A numeric scenario field: a constant or one of the supported distributions.
@@ -53,9 +56,10 @@ impl Param {
                 }
             }
             Param::Normal { mean, std, clamp } => {
-                let v = match NormalDist::new(*mean, *std) {
-                    Ok(d) => d.sample(rng),
-                    Err(_) => *mean,
+                let v = if std.is_finite() && *std > 0.0 {
+                    mean + std * standard_normal(rng)
+                } else {
+                    *mean
                 };
                 match clamp {
                     Some((lo, hi)) => v.clamp(*lo, *hi),
@@ -70,15 +74,7 @@ impl Param {
                 }
             }
             Param::Choice(options) => pick_weighted(options, rng).copied().unwrap_or(0.0),
-            Param::Poisson(lambda) => {
-                if *lambda <= 0.0 {
-                    return 0.0;
-                }
-                match PoissonDist::new(*lambda) {
-                    Ok(d) => d.sample(rng),
-                    Err(_) => *lambda,
-                }
-            }
+            Param::Poisson(lambda) => poisson(*lambda, rng),
             Param::IntRange(lo, hi) => {
                 if hi > lo {
                     rng.random_range(*lo..=*hi) as f64
@@ -89,7 +85,7 @@ impl Param {
         }
     }
 
-    /// Draws a non-negative count (rounded to the nearest integer).
+    /// Draws a non-negative count (rounded to the nearest integer; negative draws are 0).
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         let v = self.sample(rng).round();
         if v.is_finite() && v > 0.0 {
@@ -97,6 +93,13 @@ impl Param {
         } else {
             0
         }
+    }
+
+    /// Draws a count as [`Param::sample_count`] does, clamped to `cap`: validation judges
+    /// an unbounded distribution (an unclamped Normal, a Poisson) by the range
+    /// [`Param::bounds`] reports, and this clamp holds the cap for its far tail.
+    pub fn sample_count_capped<R: Rng + ?Sized>(&self, rng: &mut R, cap: u32) -> u32 {
+        self.sample_count(rng).min(cap)
     }
 
     /// The smallest and largest value this parameter can produce (Normal without a clamp
@@ -170,6 +173,56 @@ impl Param {
             Param::Choice(_) => "Choice",
             Param::Poisson(_) => "Poisson",
             Param::IntRange(..) => "IntRange",
+        }
+    }
+}
+
+/// One standard normal draw (Box–Muller, one pair of uniforms per draw), with `libm`.
+fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    // u1 in (0, 1], so its logarithm is finite.
+    let u1 = 1.0 - rng.random::<f64>();
+    let u2 = rng.random::<f64>();
+    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
+}
+
+/// One Poisson draw with `libm`: Knuth's product of uniforms below rate 10, Hörmann's
+/// transformed rejection (PTRS, as in NumPy) above.
+fn poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> f64 {
+    if !(lambda.is_finite() && lambda > 0.0) {
+        return 0.0;
+    }
+    if lambda < 10.0 {
+        let limit = libm::exp(-lambda);
+        let mut product = 1.0;
+        let mut k = 0.0;
+        loop {
+            product *= rng.random::<f64>();
+            if product <= limit {
+                return k;
+            }
+            k += 1.0;
+        }
+    }
+    let slam = libm::sqrt(lambda);
+    let loglam = libm::log(lambda);
+    let b = 0.931 + 2.53 * slam;
+    let a = -0.059 + 0.02483 * b;
+    let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    let vr = 0.9277 - 3.6224 / (b - 2.0);
+    loop {
+        let u = rng.random::<f64>() - 0.5;
+        let v = rng.random::<f64>();
+        let us = 0.5 - u.abs();
+        let k = libm::floor((2.0 * a / us + b) * u + lambda + 0.43);
+        if us >= 0.07 && v <= vr {
+            return k;
+        }
+        if !k.is_finite() || k < 0.0 || (us < 0.013 && v > us) {
+            continue;
+        }
+        let lhs = libm::log(v) + libm::log(inv_alpha) - libm::log(a / (us * us) + b);
+        if lhs <= -lambda + k * loglam - libm::lgamma(k + 1.0) {
+            return k;
         }
     }
 }

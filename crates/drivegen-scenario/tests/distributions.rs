@@ -144,3 +144,100 @@ fn same_seed_same_draws() {
     assert_eq!(draws(&p, 42), draws(&p, 42));
     assert_ne!(draws(&p, 42), draws(&p, 43));
 }
+
+#[test]
+fn poisson_above_rate_ten_matches_its_moments() {
+    // Rates of 10 and more take the transformed-rejection branch.
+    for (lambda, seed) in [(10.0, 10), (30.0, 11), (900.0, 12)] {
+        let xs = draws(&Param::Poisson(lambda), seed);
+        assert!(xs.iter().all(|x| x.fract() == 0.0 && *x >= 0.0));
+        let (mean, std) = mean_std(&xs);
+        assert!(
+            (mean - lambda).abs() < 3.0 * (lambda / N as f64).sqrt(),
+            "lambda {lambda}: mean {mean}"
+        );
+        // SE of the sample variance is about lambda * sqrt(2 / n) (plus a small excess
+        // kurtosis term 1 / lambda).
+        let var = std * std;
+        let se = lambda * (2.0 / N as f64 + 1.0 / (lambda * N as f64)).sqrt();
+        assert!(
+            (var - lambda).abs() < 3.0 * se,
+            "lambda {lambda}: var {var}"
+        );
+    }
+}
+
+#[test]
+fn normal_tails_match_the_standard_normal() {
+    let xs = draws(
+        &Param::Normal {
+            mean: 0.0,
+            std: 1.0,
+            clamp: None,
+        },
+        13,
+    );
+    // P(|z| > 1.96) = 0.05 and P(z > 0) = 0.5.
+    for (freq, p) in [
+        (
+            xs.iter().filter(|x| x.abs() > 1.96).count() as f64 / N as f64,
+            0.05,
+        ),
+        (
+            xs.iter().filter(|x| **x > 0.0).count() as f64 / N as f64,
+            0.5,
+        ),
+    ] {
+        let se = (p * (1.0 - p) / N as f64).sqrt();
+        assert!((freq - p).abs() < 3.0 * se, "freq {freq}, expected {p}");
+    }
+}
+
+/// Draws are computed with `libm`, not the platform's maths library, so these exact
+/// values hold on every machine. If a deliberate change to a sampler moves them, update
+/// them together with the plan hashes in tests/plan_rules.rs.
+#[test]
+fn draws_are_pinned_bit_for_bit() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    let normal = Param::Normal {
+        mean: 10.0,
+        std: 3.0,
+        clamp: None,
+    };
+    let got: Vec<u64> = [
+        normal.sample(&mut rng),
+        Param::Poisson(4.0).sample(&mut rng),
+        Param::Poisson(250.0).sample(&mut rng),
+    ]
+    .iter()
+    .map(|x| x.to_bits())
+    .collect();
+    assert_eq!(
+        got,
+        PINNED_DRAWS,
+        "as floats: {:?}",
+        got.iter().map(|b| f64::from_bits(*b)).collect::<Vec<_>>()
+    );
+}
+
+/// 11.802685960144563, 4.0 and 241.0.
+const PINNED_DRAWS: [u64; 3] = [
+    4622833939566268155,
+    4616189618054758400,
+    4642683450237648896,
+];
+
+#[test]
+fn capped_counts_never_exceed_the_cap() {
+    let p = Param::Normal {
+        mean: 900.0,
+        std: 4000.0,
+        clamp: None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let counts: Vec<u32> = (0..1000)
+        .map(|_| p.sample_count_capped(&mut rng, 1000))
+        .collect();
+    assert!(counts.iter().all(|c| *c <= 1000));
+    assert!(counts.contains(&1000) && counts.contains(&0));
+}
