@@ -2,6 +2,7 @@
 //! and the compound checks for blocks, cameras and LiDARs. Each records the field's path.
 
 use super::caps;
+use super::overrides::{MIN_IMAGE_SIDE, PIXELS_HINT, SIDE_HINT, pixels_ok, side_ok};
 use crate::load::Problem;
 use crate::model::{Block, CameraSpec, IdmSpec, LidarSpec, Mount};
 use crate::param::{Flag, Param, Weighted};
@@ -94,27 +95,26 @@ impl Checker {
         self.report(at, message, hint);
     }
 
-    /// A count: never negative, at most `cap`.
-    pub(super) fn count(&mut self, at: Vec<Seg>, p: &Param, cap: f64) {
+    /// A count: never negative, and no draw above `cap`. The upper end is judged by the
+    /// distribution's own bound ([`Param::bounds`]), not its mean: an unclamped Normal
+    /// reaches mean + 4 std, a Poisson lambda + 6 sqrt(lambda) + 6 (the planner clamps
+    /// the rarer draws beyond to the cap). Below zero an unclamped Normal is judged by its
+    /// mean, as a range is: negative draws count as none.
+    pub(super) fn count(&mut self, at: Vec<Seg>, p: &Param, cap: u32) {
         let name = display(&at);
-        let Some((min, max)) = self.judged_bounds(&at, p) else {
+        let Some((min, _)) = self.judged_bounds(&at, p) else {
             return;
         };
+        let max = p.bounds().1;
         if min < 0.0 {
             self.report(
                 at,
                 format!("`{name}` can be {min}; counts cannot be negative"),
                 Some("use 0 for none".into()),
             );
-        } else if max > cap {
-            self.report(
-                at,
-                format!("`{name}` can reach {max}, above the cap of {cap}"),
-                Some(
-                    "caps keep one file from exhausting memory; split the scene into variants"
-                        .into(),
-                ),
-            );
+        } else if max > f64::from(cap) {
+            let (message, hint) = cap_problem(&name, p, max, cap);
+            self.report(at, message, Some(hint));
         }
     }
 
@@ -258,31 +258,28 @@ impl Checker {
             );
         }
         for (field, v) in [("width", cam.width), ("height", cam.height)] {
-            if !(16..=caps::IMAGE_SIDE).contains(&v) {
+            if !side_ok(v) {
                 self.report(
                     f(field),
                     format!(
-                        "camera {field} {v} is outside [16, {}] pixels",
+                        "camera {field} {v} is outside [{MIN_IMAGE_SIDE}, {}] pixels",
                         caps::IMAGE_SIDE
                     ),
-                    Some(
-                        "caps keep one file from exhausting memory; 1920x1080 is a common choice"
-                            .into(),
-                    ),
+                    Some(SIDE_HINT.into()),
                 );
             }
         }
-        let pixels = u64::from(cam.width) * u64::from(cam.height);
-        if pixels > caps::IMAGE_PIXELS {
+        if !pixels_ok(cam.width, cam.height) {
             self.report(
                 f("width"),
                 format!(
-                    "camera resolution {}x{} is {pixels} pixels, above the cap of {}",
+                    "camera resolution {}x{} is {} pixels, above the cap of {}",
                     cam.width,
                     cam.height,
+                    u64::from(cam.width) * u64::from(cam.height),
                     caps::IMAGE_PIXELS
                 ),
-                Some("render at most 16 megapixels per camera".into()),
+                Some(PIXELS_HINT.into()),
             );
         }
         self.constant(f("hfov"), cam.hfov, 1.0, 170.0, " degrees");
@@ -336,6 +333,36 @@ impl Checker {
         self.constant(f("range"), l.range, 1.0, 500.0, " m");
         self.constant(f("rotation_rate"), l.rotation_rate, 0.1, 50.0, " Hz");
         self.mount(f("mount"), &l.mount);
+    }
+}
+
+/// The message and hint for a count distribution that can reach `max`, above `cap`.
+fn cap_problem(name: &str, p: &Param, max: f64, cap: u32) -> (String, String) {
+    const WHY: &str = "caps keep one file from exhausting memory";
+    match p {
+        Param::Normal {
+            mean,
+            std,
+            clamp: None,
+        } => (
+            format!(
+                "`{name}` Normal({mean}, {std}) can reach {max} (mean + 4 std), above the cap of {cap}"
+            ),
+            format!(
+                "give the Normal bounds, e.g. Normal({mean}, {std}, 0, {cap}), or a smaller std; {WHY}"
+            ),
+        ),
+        Param::Poisson(lambda) => (
+            format!(
+                "`{name}` Poisson({lambda}) can reach {} (lambda + 6 sqrt(lambda) + 6), above the cap of {cap}",
+                max.floor()
+            ),
+            format!("lower lambda, or use IntRange(lo, hi) with hi <= {cap}; {WHY}"),
+        ),
+        _ => (
+            format!("`{name}` can reach {max}, above the cap of {cap}"),
+            format!("{WHY}; split the scene into variants"),
+        ),
     }
 }
 

@@ -9,17 +9,24 @@ use crate::param::Weighted;
 use crate::shape::Seg;
 
 mod checker;
+mod overrides;
 
 use checker::{Checker, path, with};
+pub use overrides::{MIN_IMAGE_SIDE, OverrideError, OverrideProblem, Overrides, check_overrides};
 
 /// Hard limits: a hostile or mistaken file cannot exhaust memory or time.
+///
+/// Count caps hold for every draw: validation rejects a count distribution that can
+/// reach above its cap (an unclamped Normal at mean + 4 std, a Poisson at
+/// lambda + 6 sqrt(lambda) + 6, see [`crate::Param::bounds`]), and the planner clamps
+/// the far tail beyond that to the cap ([`crate::Param::sample_count_capped`]).
 pub mod caps {
     pub const VARIANTS: u32 = 100_000;
     pub const FRAMES_PER_VARIANT: u32 = 100_000;
-    pub const BLOCKS: f64 = 64.0;
-    pub const VEHICLES: f64 = 1000.0;
-    pub const PARKED: f64 = 500.0;
-    pub const PEDESTRIANS: f64 = 1000.0;
+    pub const BLOCKS: u32 = 64;
+    pub const VEHICLES: u32 = 1000;
+    pub const PARKED: u32 = 500;
+    pub const PEDESTRIANS: u32 = 1000;
     pub const CAMERAS: usize = 8;
     pub const IMAGE_SIDE: u32 = 8192;
     pub const IMAGE_PIXELS: u64 = 16 * 1024 * 1024;
@@ -72,7 +79,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         " s",
     );
     match s.capture.frames {
-        Some(n) if n == 0 || n > caps::FRAMES_PER_VARIANT => c.report(
+        Some(n) if !overrides::frames_ok(n) => c.report(
             path(&["capture", "frames"]),
             format!(
                 "`capture.frames` is {n}; it must be within [1, {}]",
@@ -112,7 +119,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     let m = &s.map;
     match &m.blocks {
         BlockPlan::Sequence(blocks) => {
-            if blocks.is_empty() || blocks.len() as f64 > caps::BLOCKS {
+            if blocks.is_empty() || blocks.len() > caps::BLOCKS as usize {
                 c.report(
                     path(&["map", "blocks"]),
                     format!(
