@@ -5,9 +5,12 @@
 use std::path::PathBuf;
 
 use drivegen_plan::geom::V2;
+use drivegen_plan::ids::{self, Range};
 use drivegen_plan::surface::Surfaces;
 use drivegen_plan::{ActorClass, LaneKind, PlanError, Role, ScenePlan, plan, to_ron};
-use drivegen_scenario::{Param, Scenario, load_file};
+use drivegen_scenario::validate::caps;
+use drivegen_scenario::{Param, Scenario, VehicleClass, load_file, load_str};
+use sha2::{Digest, Sha256};
 
 fn examples() -> Vec<(String, Scenario)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
@@ -274,4 +277,235 @@ fn map_png_shows_asphalt_under_lane_centres() {
             share * 100.0
         );
     }
+}
+
+/// SHA-256 of `to_ron(plan(default scenario, v))` for v = 0..4.
+///
+/// A plan is decided by the scenario and this code alone: every transcendental function
+/// is `libm`'s and no unordered iteration reaches it, so these hold on every machine and
+/// platform. They change when the planner, the samplers in `drivegen_scenario::param`,
+/// the plan format or `scenarios/urban_intersection.ron` change. To update them
+/// deliberately: make sure the change is meant to move plans (bump
+/// `PLAN_FORMAT_VERSION` if the layout changed), run
+/// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
+/// from the failure message here, and say so in the commit message.
+const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
+    "83d77baf4e3d6dab9b2ab0dd2edc56104647ba0f0796ef99e54f13530a59aa35",
+    "a6e19905258582573e72345a42c7263ca5cc1a6001a13fdec4b3e04618c9d575",
+    "cb0960a80ad1bc986c1f6beca70d35b4cb479c62b640d836040317be2b73aa28",
+    "d0dd418b166682480e78fff7a71e00b9cc1cc9b6546b8c1edd42dfc90b1489ab",
+];
+
+#[test]
+fn golden_plan_hashes_of_the_default_scenario() {
+    let s = drivegen_scenario::load_default().expect("default").scenario;
+    let actual: Vec<String> = (0..4)
+        .map(|v| {
+            let ron = to_ron(&plan(&s, v).expect("plans"));
+            Sha256::digest(ron.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect();
+    assert!(
+        actual == GOLDEN_DEFAULT_PLANS,
+        "the default scenario's plans changed; if that is intended, update \
+         GOLDEN_DEFAULT_PLANS (see its comment)\nactual: {actual:?}"
+    );
+}
+
+/// A 10 km map of 4 lanes per direction: room for far more than the vehicle cap.
+const LONG_ROAD: &str = r#"Scenario(
+    name: "ten km of four lanes",
+    seed: 11,
+    variants: 8,
+    map: (
+        blocks: Sequence([
+            Straight(length: 2000),
+            Straight(length: 2000),
+            Straight(length: 2000),
+            Straight(length: 2000),
+            Straight(length: 2000),
+        ]),
+        lanes_per_direction: 4,
+        roadside: (buildings: 0, trees: 0, poles: 0, signs: 0, street_lights: 0),
+    ),
+    traffic: (vehicles: VEHICLES, parked: 0),
+    pedestrians: (count: 0),
+)"#;
+
+#[test]
+fn an_unclamped_normal_above_the_vehicle_cap_is_rejected_where_it_is_written() {
+    let text = LONG_ROAD.replace("VEHICLES", "Normal(900, 4000)");
+    let err = load_str("long.ron", &text).expect_err("Normal(900, 4000) can pass the cap");
+    let d = &err.diagnostics()[0];
+    assert_eq!((d.line, d.col), (16, 25), "{}", d.headline());
+    assert!(
+        d.message
+            .contains("Normal(900, 4000) can reach 16900 (mean + 4 std), above the cap of 1000"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("Normal(900, 4000, 0, 1000)")),
+        "{:?}",
+        d.hint
+    );
+    // Clamped to the cap, the same distribution is accepted.
+    let text = LONG_ROAD.replace("VEHICLES", "Normal(900, 4000, 0, 1000)");
+    assert!(load_str("long.ron", &text).is_ok());
+}
+
+#[test]
+fn sampled_counts_never_exceed_their_cap_even_unvalidated() {
+    // An embedder can plan a scenario it built itself, without validation: the planner
+    // clamps every sampled count to its cap.
+    let mut s = load_str("long.ron", &LONG_ROAD.replace("VEHICLES", "10"))
+        .expect("valid")
+        .scenario;
+    s.traffic.vehicles = Param::Normal {
+        mean: 900.0,
+        std: 4000.0,
+        clamp: None,
+    };
+    let mut clamped = 0;
+    for v in 0..s.variants {
+        let p = plan(&s, v).unwrap_or_else(|e| panic!("variant {v}: {e}"));
+        let moving: Vec<u32> = p
+            .actors
+            .iter()
+            .filter(|a| a.role == Role::Traffic)
+            .map(|a| a.id)
+            .collect();
+        assert!(
+            moving.len() <= caps::VEHICLES as usize,
+            "variant {v}: {} moving vehicles",
+            moving.len()
+        );
+        assert!(
+            moving
+                .iter()
+                .all(|id| (ids::VEHICLES..ids::PARKED).contains(id))
+        );
+        if moving.len() == caps::VEHICLES as usize {
+            clamped += 1;
+        }
+    }
+    assert!(
+        clamped > 0,
+        "some variant should draw above the cap and be clamped"
+    );
+}
+
+#[test]
+fn ids_that_would_leave_their_range_are_a_typed_error() {
+    assert_eq!(Range::Vehicles.nth(0), Ok(ids::VEHICLES));
+    assert_eq!(Range::Vehicles.nth(caps::VEHICLES - 1), Ok(1099));
+    let err = Range::Vehicles
+        .nth(caps::VEHICLES)
+        .expect_err("id 1100 is the first parked id");
+    let msg = PlanError::from(err).to_string();
+    assert!(
+        msg.contains(
+            "moving vehicle 1001 would get id 1100, outside the moving vehicle ids [100, 1100)"
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("\n  = hint: "), "{msg}");
+    assert!(Range::Props.nth(ids::MAX_PROPS).is_err());
+    assert!(Range::Pedestrians.nth(u32::MAX).is_err(), "no overflow");
+    // The ranges are ordered, disjoint, and the last id fits the 16-bit images.
+    let ranges = [
+        Range::Vehicles,
+        Range::Parked,
+        Range::Pedestrians,
+        Range::Riders,
+        Range::Props,
+    ];
+    assert!(ids::EGO < Range::Vehicles.start());
+    for pair in ranges.windows(2) {
+        assert_eq!(pair[0].end(), pair[1].start(), "{pair:?}");
+    }
+    assert!(Range::Props.end() - 1 <= u32::from(u16::MAX));
+}
+
+#[test]
+fn every_example_plans_ids_inside_their_ranges() {
+    for (name, p) in all_plans() {
+        for a in &p.actors {
+            let range = match a.role {
+                Role::Ego => {
+                    assert_eq!(a.id, ids::EGO, "{name}");
+                    continue;
+                }
+                Role::Traffic => Range::Vehicles,
+                Role::Parked => Range::Parked,
+                Role::Pedestrian => Range::Pedestrians,
+            };
+            assert!(
+                (range.start()..range.end()).contains(&a.id),
+                "{name}: {:?} id {} outside {range:?}",
+                a.role,
+                a.id
+            );
+            if let ActorClass::Vehicle(VehicleClass::Bicycle | VehicleClass::Motorcycle) = a.class {
+                assert!(ids::rider(a.id).is_ok(), "{name}: rider of {}", a.id);
+            }
+        }
+        for prop in &p.props {
+            assert!(
+                (Range::Props.start()..Range::Props.end()).contains(&prop.id),
+                "{name}: prop id {}",
+                prop.id
+            );
+        }
+    }
+}
+
+/// The platform-independence invariant, checked in the source: the planner and the
+/// samplers call no std transcendental function (whose results differ between
+/// platforms' maths libraries); `libm` computes them.
+#[test]
+fn the_planner_calls_libm_not_std_maths() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("../drivegen-scenario/src/param.rs")];
+    let mut dirs = vec![root.join("src")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("src").filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let banned = [
+        "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sin_cos", "sinh", "cosh", "tanh",
+        "hypot", "exp", "exp2", "exp_m1", "ln", "ln_1p", "log", "log2", "log10", "powf", "powi",
+        "cbrt",
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for name in banned {
+                let call = format!(".{name}(");
+                // `libm::cos(` and the geometry helpers `geom::cos(` are fine; a method
+                // call `.cos(` is std's.
+                if code.contains(&call) || code.contains(&format!("f64::{name}(")) {
+                    found.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "std maths in the planner:\n{}",
+        found.join("\n")
+    );
 }

@@ -5,6 +5,7 @@
 //! and how often. Each group draws from its own stream, placed in a fixed order (ego,
 //! traffic, parked, pedestrians), so adding pedestrians never moves a vehicle.
 
+use drivegen_scenario::validate::caps;
 use drivegen_scenario::{IdmSpec, Scenario, Turn, VehicleClass, WalkArea};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -114,6 +115,11 @@ fn bump(tally: &mut Vec<(Rule, u32)>, rule: Rule) {
         Some((_, n)) => *n += 1,
         None => tally.push((rule, 1)),
     }
+}
+
+/// Whether a vehicle of `class` carries a rider (who gets an id of its own).
+fn carries_rider(class: VehicleClass) -> bool {
+    matches!(class, VehicleClass::Bicycle | VehicleClass::Motorcycle)
 }
 
 fn jitter(rng: &mut ChaCha8Rng, v: f64) -> f64 {
@@ -260,6 +266,9 @@ fn place_ego(
             reason: "the first road has no lane in the route's direction".into(),
             hint: "start the map with a Straight or Curve block".into(),
         })?;
+    if carries_rider(s.ego.class) {
+        ids::rider(ids::EGO)?;
+    }
     let size = vehicle_size(s.ego.class, rng);
     let offset = s.ego.start_offset.sample(rng);
     let sx = offset.clamp(
@@ -314,14 +323,18 @@ fn place_traffic(
         .filter(|l| l.kind == LaneKind::Driving)
         .collect();
     let lengths: Vec<f64> = lanes.iter().map(|l| l.length).collect();
-    let count = s.traffic.vehicles.sample_count(rng);
+    let count = s.traffic.vehicles.sample_count_capped(rng, caps::VEHICLES);
     for i in 0..count {
+        let id = ids::Range::Vehicles.nth(i)?;
         let class = s
             .traffic
             .classes
             .pick(rng)
             .copied()
             .unwrap_or(VehicleClass::Car);
+        if carries_rider(class) {
+            ids::rider(id)?;
+        }
         let size = vehicle_size(class, rng);
         let color = s
             .traffic
@@ -358,7 +371,7 @@ fn place_traffic(
             succ[rng.random_range(0..succ.len())]
         });
         p.actors.push(Actor {
-            id: ids::VEHICLES + i,
+            id,
             role: Role::Traffic,
             class: ActorClass::Vehicle(class),
             size,
@@ -398,8 +411,9 @@ fn place_parked(
         })
         .collect();
     let lengths: Vec<f64> = kerb_lanes.iter().map(|l| l.length).collect();
-    let count = s.traffic.parked.sample_count(rng);
+    let count = s.traffic.parked.sample_count_capped(rng, caps::PARKED);
     for i in 0..count {
+        let id = ids::Range::Parked.nth(i)?;
         let class = match rng.random_range(0..10) {
             0..=5 => VehicleClass::Car,
             6..=7 => VehicleClass::Suv,
@@ -449,7 +463,7 @@ fn place_parked(
             },
         )?;
         p.actors.push(Actor {
-            id: ids::PARKED + i,
+            id,
             role: Role::Parked,
             class: ActorClass::Vehicle(class),
             size,
@@ -471,7 +485,10 @@ fn place_pedestrians(
     horizon: f64,
 ) -> Result<(), PlanError> {
     let net = p.net;
-    let count = s.pedestrians.count.sample_count(rng);
+    let count = s
+        .pedestrians
+        .count
+        .sample_count_capped(rng, caps::PEDESTRIANS);
     if count == 0 {
         return Ok(());
     }
@@ -489,6 +506,7 @@ fn place_pedestrians(
         });
     }
     for i in 0..count {
+        let id = ids::Range::Pedestrians.nth(i)?;
         let area = s
             .pedestrians
             .spawn_on
@@ -580,7 +598,7 @@ fn place_pedestrians(
             },
         )?;
         p.actors.push(Actor {
-            id: ids::PEDESTRIANS + i,
+            id,
             role: Role::Pedestrian,
             class: ActorClass::Pedestrian,
             size,

@@ -50,6 +50,10 @@ pub enum PlanError {
         reason: String,
         hint: String,
     },
+    #[error(
+        "instance ids out of range: {0}\n  = hint: lower the count; ids must stay in their ranges of the 16-bit instance images"
+    )]
+    Ids(#[from] crate::types::ids::IdOverflow),
     #[error("cannot write {path}: {source}")]
     Write {
         path: std::path::PathBuf,

@@ -1,8 +1,11 @@
 //! The deterministic scene planner: (scenario, variant) → [`ScenePlan`].
 //!
 //! Every random choice draws from a named sub-stream (see [`streams`]), every collection
-//! is ordered by a stable id, and trigonometry is pure Rust: the same inputs give a
-//! byte-identical plan on any machine. This crate never depends on Bevy or Burn.
+//! is ordered by a stable id, and every transcendental function is `libm`'s (pure Rust,
+//! not the platform's maths library): the same inputs give a byte-identical plan on any
+//! machine, which `tests/plan_rules.rs` pins with a hash. Sampled counts never exceed
+//! their caps, and every id is checked against its range ([`ids`]).
+//! This crate never depends on Bevy or Burn.
 //!
 //! ```
 //! let scenario = drivegen_scenario::load_default().expect("valid").scenario;
@@ -21,6 +24,7 @@ pub mod surface;
 pub mod topdown;
 pub mod types;
 
+use drivegen_scenario::validate::caps;
 use drivegen_scenario::{BlockPlan, Scenario};
 
 pub use error::{PlanError, Rule};
@@ -62,7 +66,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
             }
         }
         BlockPlan::Random { count, weights } => {
-            let n = count.sample_count(&mut map_rng).max(1);
+            let n = count.sample_count_capped(&mut map_rng, caps::BLOCKS).max(1);
             for _ in 0..n {
                 if let Some(block) = drivegen_scenario::param::pick_weighted(weights, &mut map_rng)
                 {
@@ -85,7 +89,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         &network,
         &mut props,
         &mut streams::stream(vseed, "signals-heads"),
-    );
+    )?;
 
     let actors = actors::place_actors(
         s,

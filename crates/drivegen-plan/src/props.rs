@@ -1,13 +1,15 @@
 //! Roadside objects: buildings, trees, poles, street lights, signs, traffic lights.
 //!
 //! Densities are targets, not rules: a prop that cannot be placed clear of the roads
-//! and of other props after a few draws is skipped.
+//! and of other props after a few draws is skipped, and roadside props stop when the
+//! prop id range is full, less the ids the traffic lights need.
 
 use drivegen_scenario::{Param, Roadside};
 use rand::RngExt;
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::error::PlanError;
 use crate::geom::{Obb, Pose2, V2};
 use crate::surface::Surfaces;
 use crate::types::*;
@@ -28,6 +30,8 @@ const FACADES: [[u8; 3]; 8] = [
 struct Placer<'a> {
     surfaces: &'a Surfaces<'a>,
     props: Vec<Prop>,
+    /// Most roadside props (ids left over for the traffic lights).
+    limit: u32,
     rng: &'a mut ChaCha8Rng,
 }
 
@@ -40,9 +44,13 @@ impl Placer<'_> {
         color: [u8; 3],
         clear_of_sidewalks: bool,
     ) -> bool {
-        if self.props.len() as u32 >= ids::MAX_PROPS {
+        let index = self.props.len() as u32;
+        if index >= self.limit {
             return false;
         }
+        let Ok(id) = ids::Range::Props.nth(index) else {
+            return false;
+        };
         let footprint = Obb {
             center: pose.pos(),
             yaw: pose.yaw,
@@ -62,7 +70,7 @@ impl Placer<'_> {
         }
         let detail = self.rng.random::<u32>();
         self.props.push(Prop {
-            id: ids::PROPS + self.props.len() as u32,
+            id,
             kind,
             pose,
             size,
@@ -94,9 +102,11 @@ pub(crate) fn place_props(
     roadside: &Roadside,
     rng: &mut ChaCha8Rng,
 ) -> Vec<Prop> {
+    let lights = traffic_light_lanes(net).count() as u32;
     let mut placer = Placer {
         surfaces,
         props: Vec::new(),
+        limit: ids::MAX_PROPS.saturating_sub(lights),
         rng,
     };
     for road in &net.roads {
@@ -241,19 +251,27 @@ pub(crate) fn place_props(
     placer.props
 }
 
-/// Adds a traffic-light head on the right of every approach of signalised junctions.
-pub(crate) fn place_traffic_lights(net: &RoadNetwork, props: &mut Vec<Prop>, rng: &mut ChaCha8Rng) {
-    for lane in &net.lanes {
+/// The rightmost driving lane of every approach of signalised junctions, with its stop.
+fn traffic_light_lanes(net: &RoadNetwork) -> impl Iterator<Item = (&Lane, StopLine)> {
+    net.lanes.iter().filter_map(|lane| {
         let (Some(stop), 0) = (lane.stop, lane.index) else {
-            continue;
+            return None;
         };
         let signalised = net
             .junctions
             .get(stop.junction as usize)
             .is_some_and(|j| j.signal.is_some());
-        if !signalised || lane.kind != LaneKind::Driving {
-            continue;
-        }
+        (signalised && lane.kind == LaneKind::Driving).then_some((lane, stop))
+    })
+}
+
+/// Adds a traffic-light head on the right of every approach of signalised junctions.
+pub(crate) fn place_traffic_lights(
+    net: &RoadNetwork,
+    props: &mut Vec<Prop>,
+    rng: &mut ChaCha8Rng,
+) -> Result<(), PlanError> {
+    for (lane, stop) in traffic_light_lanes(net) {
         let shoulder = lane
             .road
             .and_then(|r| net.roads.get(r as usize))
@@ -261,7 +279,7 @@ pub(crate) fn place_traffic_lights(net: &RoadNetwork, props: &mut Vec<Prop>, rng
         let (p, t) = lane.center.sample(stop.s);
         let pos = p - t.perp() * (lane.width / 2.0 + shoulder + 0.8);
         props.push(Prop {
-            id: ids::PROPS + props.len() as u32,
+            id: ids::Range::Props.nth(props.len() as u32)?,
             kind: PropKind::TrafficLight {
                 junction: stop.junction,
                 group: stop.group,
@@ -276,4 +294,5 @@ pub(crate) fn place_traffic_lights(net: &RoadNetwork, props: &mut Vec<Prop>, rng
             detail: rng.random::<u32>(),
         });
     }
+    Ok(())
 }

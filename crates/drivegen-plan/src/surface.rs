@@ -57,7 +57,7 @@ impl<'a> Surfaces<'a> {
     /// Does a footprint touch a carriageway (or, with `with_sidewalks`, a sidewalk) or a
     /// junction area?
     pub fn blocks_prop(&self, footprint: &Obb, with_sidewalks: bool) -> bool {
-        let radius = footprint.half_length.hypot(footprint.half_width);
+        let radius = libm::hypot(footprint.half_length, footprint.half_width);
         let c = footprint.center;
         for (road, (lo, hi)) in self.net.roads.iter().zip(&self.road_boxes) {
             if c.x < lo.x - radius

@@ -13,7 +13,13 @@ use crate::geom::{Obb, Polyline, Pose2, V2};
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
 /// Instance-id ranges (ids fit the 16-bit instance images).
+///
+/// Every id the planner hands out comes from [`ids::Range::nth`], which returns an
+/// [`ids::IdOverflow`] instead of letting one range run into the next; the count caps
+/// of `drivegen_scenario::validate::caps` fit inside the ranges (checked at compile time).
 pub mod ids {
+    use drivegen_scenario::validate::caps;
+
     pub const EGO: u32 = 1;
     pub const VEHICLES: u32 = 100;
     pub const PARKED: u32 = 1_100;
@@ -22,6 +28,97 @@ pub mod ids {
     pub const RIDERS: u32 = 4_000;
     pub const PROPS: u32 = 6_000;
     pub const MAX_PROPS: u32 = 59_000;
+
+    /// One range of instance ids, `[start, end)`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Range {
+        Vehicles,
+        Parked,
+        Pedestrians,
+        Riders,
+        Props,
+    }
+
+    impl Range {
+        pub const fn start(self) -> u32 {
+            match self {
+                Range::Vehicles => VEHICLES,
+                Range::Parked => PARKED,
+                Range::Pedestrians => PEDESTRIANS,
+                Range::Riders => RIDERS,
+                Range::Props => PROPS,
+            }
+        }
+
+        /// One past the last id of the range.
+        pub const fn end(self) -> u32 {
+            match self {
+                Range::Vehicles => PARKED,
+                Range::Parked => PEDESTRIANS,
+                Range::Pedestrians => RIDERS,
+                Range::Riders => PROPS,
+                Range::Props => PROPS + MAX_PROPS,
+            }
+        }
+
+        /// How many ids the range holds.
+        pub const fn capacity(self) -> u32 {
+            self.end() - self.start()
+        }
+
+        pub const fn name(self) -> &'static str {
+            match self {
+                Range::Vehicles => "moving vehicle",
+                Range::Parked => "parked vehicle",
+                Range::Pedestrians => "pedestrian",
+                Range::Riders => "rider",
+                Range::Props => "prop",
+            }
+        }
+
+        /// The id of member `index` (from 0), or an error when it would leave the range.
+        pub fn nth(self, index: u32) -> Result<u32, IdOverflow> {
+            if index < self.capacity() {
+                Ok(self.start() + index)
+            } else {
+                Err(IdOverflow { range: self, index })
+            }
+        }
+    }
+
+    /// The id of the rider on the two-wheeler with id `vehicle`.
+    pub fn rider(vehicle: u32) -> Result<u32, IdOverflow> {
+        Range::Riders.nth(vehicle)
+    }
+
+    /// An id that would leave its range (and collide with the next, or overflow the
+    /// 16-bit instance images).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+    #[error(
+        "{} {} would get id {}, outside the {} ids [{}, {})",
+        range.name(),
+        index + 1,
+        u64::from(range.start()) + u64::from(*index),
+        range.name(),
+        range.start(),
+        range.end()
+    )]
+    pub struct IdOverflow {
+        pub range: Range,
+        /// The member's index from 0.
+        pub index: u32,
+    }
+
+    // The caps fit the ranges, and every id fits 16 bits. Riders sit on the ego or a
+    // moving vehicle (parked vehicles are cars, SUVs and vans).
+    const _: () = {
+        assert!(EGO < VEHICLES);
+        assert!(caps::VEHICLES <= Range::Vehicles.capacity());
+        assert!(caps::PARKED <= Range::Parked.capacity());
+        assert!(caps::PEDESTRIANS <= Range::Pedestrians.capacity());
+        assert!(Range::Vehicles.end() <= Range::Riders.capacity());
+        assert!(Range::Props.end() - 1 <= u16::MAX as u32);
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

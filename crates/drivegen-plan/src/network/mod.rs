@@ -319,7 +319,7 @@ impl NetworkBuilder {
             } else {
                 ((s - 0.4 * length) / (0.6 * length)).clamp(0.0, 1.0)
             };
-            adjacent - away * 0.5 * (1.0 - (std::f64::consts::PI * t).cos())
+            adjacent - away * 0.5 * (1.0 - libm::cos(std::f64::consts::PI * t))
         };
         let n = ((length / STEP).ceil() as usize).max(2);
         let mut centre: Vec<V2> = (0..=n)
