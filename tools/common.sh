@@ -36,4 +36,9 @@ ensure_python_packages() {
         echo "drivegen: installing pycocotools, pillow, numpy for the export checks" >&2
         python3 -m pip install --quiet --disable-pip-version-check pycocotools pillow numpy >&2 || true
     fi
+    # pytest for the Python dataset reader's tests (tools/python).
+    if command -v python3 >/dev/null && ! python3 -c "import pytest" 2>/dev/null; then
+        echo "drivegen: installing pytest for the tools/python tests" >&2
+        python3 -m pip install --quiet --disable-pip-version-check pytest >&2 || true
+    fi
 }

@@ -7,3 +7,5 @@ ensure_system_packages chromium
 ensure_python_packages
 cargo fmt --all -- --check
 cargo test --workspace --locked "$@"
+# The Python dataset reader, against datasets rendered by the drivegen binary just built.
+python3 -m pytest -q -p no:cacheprovider tools/python
