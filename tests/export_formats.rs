@@ -2,7 +2,7 @@
 //! the devkit description and their 3-D boxes project into their 2-D boxes; COCO passes
 //! pycocotools (AP = 1.0 with the ground truth as detections, RLE == instance masks);
 //! YOLO passes a loader check; Cityscapes ids and colours match the official table;
-//! variants never straddle splits.
+//! a small render (4 variants) is split into gapped frame blocks, recorded in export.json.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ fn dataset() -> Option<&'static PathBuf> {
                 "render",
                 "--quiet",
                 "--frames",
-                "2",
+                "6",
                 "--variants",
                 "4",
                 "--width",
@@ -37,8 +37,6 @@ fn dataset() -> Option<&'static PathBuf> {
             .args([
                 "--export",
                 "kitti,kitti-tracking,coco,yolo,cityscapes",
-                "--split",
-                "0.5,0.25,0.25",
                 "--out",
             ])
             .arg(&dir)
@@ -142,9 +140,38 @@ fn p2(calib: &str) -> [f64; 12] {
 fn kitti_labels_round_trip_and_3d_boxes_project_into_2d_boxes() {
     let Some(dir) = dataset() else { return };
     let mut checked = 0;
-    for split in ["train", "val", "test"] {
-        let root = dir.join("exports/kitti").join(split);
-        for label in files_in(&root.join("label_2"), "txt") {
+    let kitti = dir.join("exports/kitti");
+    // mmdetection3d / OpenPCDet: train and val in training/, test in testing/, each split
+    // listed in ImageSets/.
+    let mut listed = BTreeSet::new();
+    for (split, folder) in [
+        ("train", "training"),
+        ("val", "training"),
+        ("test", "testing"),
+    ] {
+        let set = std::fs::read_to_string(kitti.join("ImageSets").join(format!("{split}.txt")))
+            .expect("ImageSets");
+        assert!(!set.trim().is_empty(), "{split} is listed");
+        for id in set.lines() {
+            assert!(listed.insert((folder, id.to_string())), "{id} listed twice");
+            assert!(
+                kitti
+                    .join(folder)
+                    .join("image_2")
+                    .join(format!("{id}.png"))
+                    .exists()
+            );
+        }
+    }
+    for folder in ["training", "testing"] {
+        let root = kitti.join(folder);
+        let labels = files_in(&root.join("label_2"), "txt");
+        assert_eq!(
+            labels.len(),
+            listed.iter().filter(|(f, _)| *f == folder).count(),
+            "every {folder} frame is in ImageSets"
+        );
+        for label in labels {
             let name = label
                 .file_stem()
                 .expect("stem")
@@ -288,12 +315,17 @@ fn yolo_passes_a_loader_check() {
         .filter(|l| l.starts_with("  ") && l.contains(':'))
         .collect();
     assert_eq!(names.len(), 9);
+    // ultralytics resolves a relative `path:` against the current directory and the split
+    // folders against the yaml's own folder only when `path` is absent.
+    assert!(!yaml.lines().any(|l| l.starts_with("path:")), "{yaml}");
     for key in [
         "train: images/train",
         "val: images/val",
         "test: images/test",
     ] {
         assert!(yaml.contains(key));
+        let folder = root.join(key.split(": ").nth(1).expect("folder"));
+        assert!(!files_in(&folder, "png").is_empty(), "{key} has images");
     }
     let mut boxes = 0;
     for split in ["train", "val", "test"] {
@@ -334,7 +366,8 @@ fn cityscapes_ids_and_colours_match_the_official_table() {
     let gt = dir.join("exports/cityscapes/gtFine");
     let mut seen = BTreeSet::new();
     for split in ["train", "val", "test"] {
-        let city = gt.join(split).join("urban_intersection");
+        // cityscapesScripts splits names at `_`: the city has none.
+        let city = gt.join(split).join("urban-intersection");
         for ids in files_in(&city, "png")
             .into_iter()
             .filter(|p| p.to_string_lossy().ends_with("_gtFine_labelIds.png"))
@@ -366,28 +399,107 @@ fn cityscapes_ids_and_colours_match_the_official_table() {
 }
 
 #[test]
-fn variants_never_straddle_splits() {
+fn small_renders_split_into_gapped_frame_blocks_recorded_in_export_json() {
     let Some(dir) = dataset() else { return };
-    let mut split_of: BTreeMap<u64, &str> = BTreeMap::new();
-    for split in ["train", "val", "test"] {
-        let doc: serde_json::Value = serde_json::from_slice(
+    let doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("exports/export.json")).expect("export.json"),
+    )
+    .expect("json");
+    let split = &doc["split"];
+    assert_eq!(split["assignment"]["mode"], "frame-blocks", "{split}");
+    let gap = split["assignment"]["gap"].as_u64().expect("gap");
+    assert!(gap >= 1);
+    for name in ["train", "val", "test"] {
+        assert!(
+            split["frames"][name].as_u64().expect("count") > 0,
+            "{name} is filled"
+        );
+    }
+    // Frames of different splits in one variant are more than the gap apart, and what
+    // export.json says matches the COCO images actually written.
+    let mut recorded: BTreeMap<(u64, u64), String> = BTreeMap::new();
+    for (variant, frames) in split["frames_by_variant"].as_object().expect("variants") {
+        let v: u64 = variant.parse().expect("variant");
+        for pair in frames.as_array().expect("frames") {
+            let f = pair[0].as_u64().expect("frame");
+            recorded.insert((v, f), pair[1].as_str().expect("split").to_string());
+        }
+    }
+    assert_eq!(recorded.len(), 4 * 6);
+    for ((v1, f1), s1) in &recorded {
+        for ((v2, f2), s2) in &recorded {
+            if v1 == v2 && s1 != s2 && s1 != "dropped" && s2 != "dropped" {
+                assert!(
+                    f1.abs_diff(*f2) > gap,
+                    "v{v1}: frames {f1} ({s1}) and {f2} ({s2})"
+                );
+            }
+        }
+    }
+    for name in ["train", "val", "test"] {
+        let coco: serde_json::Value = serde_json::from_slice(
             &std::fs::read(
                 dir.join("exports/coco/annotations")
-                    .join(format!("instances_{split}.json")),
+                    .join(format!("instances_{name}.json")),
             )
             .expect("coco"),
         )
         .expect("json");
-        for im in doc["images"].as_array().expect("images") {
-            let v = im["variant"].as_u64().expect("variant");
-            assert_eq!(
-                *split_of.entry(v).or_insert(split),
-                split,
-                "variant {v} appears in two splits"
+        for im in coco["images"].as_array().expect("images") {
+            let key = (
+                im["variant"].as_u64().expect("variant"),
+                im["frame"].as_u64().expect("frame"),
             );
+            assert_eq!(recorded.get(&key).map(String::as_str), Some(name));
         }
     }
-    assert_eq!(split_of.len(), 4, "every variant is in some split");
+}
+
+#[test]
+fn splitting_by_variant_only_refuses_an_empty_split_with_a_hint() {
+    let Some(dir) = dataset() else { return };
+    let out = dir.with_extension("by-variant");
+    let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args([
+            "export",
+            "--format",
+            "yolo",
+            "--split-by",
+            "variant",
+            "--split",
+            "1,1,1",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(dir)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).expect("run.json"))
+            .expect("json");
+    let seed = run["seed"].as_u64().expect("seed");
+    let thirds = drivegen_export::SplitFractions([1.0, 1.0, 1.0]);
+    let filled: BTreeSet<_> = (0..4).map(|v| thirds.of(seed, v)).collect();
+    if filled.len() == 3 {
+        assert!(o.status.success(), "{err}");
+    } else {
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--variants 10") && err.contains("frame-blocks"),
+            "{err}"
+        );
+        assert!(!out.join("yolo/data.yaml").exists(), "nothing written");
+    }
+    // With 40 variants' worth of hashes the same fractions fill every split: the refusal
+    // is about this small render, not about the fractions.
+    assert_eq!(
+        (0..40)
+            .map(|v| thirds.of(seed, v))
+            .collect::<BTreeSet<_>>()
+            .len(),
+        3
+    );
 }
 
 #[test]
@@ -509,7 +621,7 @@ fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
             }
         }
     }
-    assert_eq!(samples, 16, "2 copies of 8 frames");
+    assert_eq!(samples, 2 * 4 * 6, "2 copies of 4 variants x 6 frames");
     assert!(
         flipped > 0 && flipped < samples,
         "flips are random: {flipped} of {samples}"

@@ -46,6 +46,35 @@ pub struct Writers<'a> {
     coco: BTreeMap<Split, CocoSplit>,
     /// KITTI tracking: lines per (split, variant) sequence.
     tracking: BTreeMap<(Split, u32), String>,
+    /// KITTI object: the next frame id in `training/` (train and val) and `testing/`, and
+    /// the ids of each split for `ImageSets/`.
+    kitti_next: [usize; 2],
+    image_sets: BTreeMap<Split, Vec<String>>,
+    /// Frames per split, known before the first frame (YOLO lists only filled splits).
+    counts: [usize; 3],
+}
+
+/// The KITTI object folder of a split: mmdetection3d and OpenPCDet read train and val
+/// from `training/` (selected by `ImageSets/`) and test from `testing/`.
+fn kitti_folder(split: Split) -> &'static str {
+    match split {
+        Split::Train | Split::Val => "training",
+        Split::Test => "testing",
+    }
+}
+
+/// A Cityscapes city name: cityscapesScripts splits file names at `_`
+/// (`city_sequence_frame_type.png`), so the city may not contain one.
+pub fn cityscapes_city(scenario: &str) -> String {
+    let city: String = scenario
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if city.is_empty() {
+        "drivegen".into()
+    } else {
+        city
+    }
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), ExportError> {
@@ -108,13 +137,21 @@ pub fn kitti_line(o: &Object) -> Option<String> {
 }
 
 impl<'a> Writers<'a> {
-    pub fn new(out: &Path, formats: &[Format], ds: &'a NativeDataset) -> Writers<'a> {
+    pub fn new(
+        out: &Path,
+        formats: &[Format],
+        ds: &'a NativeDataset,
+        counts: [usize; 3],
+    ) -> Writers<'a> {
         Writers {
             out: out.to_path_buf(),
             formats: formats.to_vec(),
             ds,
             coco: BTreeMap::new(),
             tracking: BTreeMap::new(),
+            kitti_next: [0; 2],
+            image_sets: BTreeMap::new(),
+            counts,
         }
     }
 
@@ -132,8 +169,15 @@ impl<'a> Writers<'a> {
     }
 
     fn kitti(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
-        let dir = self.out.join("kitti").join(f.split.name());
-        let name = format!("{:06}", f.index);
+        let folder = kitti_folder(f.split);
+        let dir = self.out.join("kitti").join(folder);
+        let slot = usize::from(folder == "testing");
+        let name = format!("{:06}", self.kitti_next[slot]);
+        self.kitti_next[slot] += 1;
+        self.image_sets
+            .entry(f.split)
+            .or_default()
+            .push(name.clone());
         copy(
             &f.native.rgb(),
             &dir.join("image_2").join(format!("{name}.png")),
@@ -312,8 +356,9 @@ impl<'a> Writers<'a> {
     }
 
     fn cityscapes(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
-        let city = &self.ds.run.scenario;
-        let stem = format!("{city}_{:03}_{:06}", f.native.variant, f.native.frame);
+        let city = &cityscapes_city(&self.ds.run.scenario);
+        // cityscapesScripts' names: city_sequence_frame, sequence and frame six digits.
+        let stem = format!("{city}_{:06}_{:06}", f.native.variant, f.native.frame);
         let img_dir = self
             .out
             .join("cityscapes/leftImg8bit")
@@ -332,9 +377,15 @@ impl<'a> Writers<'a> {
             &f.native.file("semantic", "png"),
             &gt_dir.join(format!("{stem}_gtFine_labelIds.png")),
         )?;
+        // Depth is not a Cityscapes annotation: it sits beside gtFine, like `disparity/`.
         copy(
             &f.native.file("depth", "png"),
-            &gt_dir.join(format!("{stem}_depth.png")),
+            &self
+                .out
+                .join("cityscapes/depth")
+                .join(f.split.name())
+                .join(city)
+                .join(format!("{stem}_depth.png")),
         )?;
         let sem_path = f.native.file("semantic", "png");
         let sem = image::open(&sem_path)
@@ -419,13 +470,23 @@ impl<'a> Writers<'a> {
             }
         }
         if self.formats.contains(&Format::Yolo) {
-            let mut yaml = String::from(
-                "# drivegen YOLO export\npath: .\ntrain: images/train\nval: images/val\ntest: images/test\nnames:\n",
-            );
-            for (i, name) in DETECTION_CATEGORIES.iter().enumerate() {
-                let _ = writeln!(yaml, "  {i}: {name}");
+            write_atomic(
+                &self.out.join("yolo/data.yaml"),
+                yolo_yaml(self.counts).as_bytes(),
+            )?;
+        }
+        if self.formats.contains(&Format::Kitti) {
+            for split in Split::ALL {
+                let mut list = self.image_sets.get(&split).cloned().unwrap_or_default();
+                list.push(String::new());
+                write_atomic(
+                    &self
+                        .out
+                        .join("kitti/ImageSets")
+                        .join(format!("{}.txt", split.name())),
+                    list.join("\n").as_bytes(),
+                )?;
             }
-            write_atomic(&self.out.join("yolo/data.yaml"), yaml.as_bytes())?;
         }
         for ((split, variant), lines) in &self.tracking {
             let path = self
@@ -438,4 +499,38 @@ impl<'a> Writers<'a> {
         }
         Ok(())
     }
+}
+
+/// YOLO's `data.yaml`. No `path:` key: ultralytics then resolves the split folders
+/// against the yaml's own directory (a relative `path` would be taken from the current
+/// directory). Only filled splits are listed, as ultralytics rejects a missing folder;
+/// it needs `val`, so a run without one validates on train.
+pub fn yolo_yaml(counts: [usize; 3]) -> String {
+    let filled: Vec<&str> = Split::ALL
+        .into_iter()
+        .filter(|s| counts[s.index()] > 0)
+        .map(Split::name)
+        .collect();
+    let train = if counts[0] > 0 {
+        "train"
+    } else {
+        filled.first().copied().unwrap_or("train")
+    };
+    let mut yaml =
+        String::from("# drivegen YOLO export; split folders are relative to this file\n");
+    let _ = writeln!(yaml, "train: images/{train}");
+    if counts[1] > 0 {
+        yaml.push_str("val: images/val\n");
+    } else {
+        let _ = writeln!(yaml, "val: images/{train} # no val split was exported");
+    }
+    if counts[2] > 0 {
+        yaml.push_str("test: images/test\n");
+    }
+    let _ = writeln!(yaml, "nc: {}", DETECTION_CATEGORIES.len());
+    yaml.push_str("names:\n");
+    for (i, name) in DETECTION_CATEGORIES.iter().enumerate() {
+        let _ = writeln!(yaml, "  {i}: {name}");
+    }
+    yaml
 }

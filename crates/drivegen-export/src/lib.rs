@@ -15,7 +15,7 @@ pub mod subset;
 use std::path::{Path, PathBuf};
 
 pub use native::NativeDataset;
-pub use split::{Split, SplitFractions};
+pub use split::{Split, SplitBy, SplitFractions, SplitMode, SplitPlan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -33,6 +33,8 @@ pub enum ExportError {
     Write(#[from] drivegen_dataset::DatasetError),
     #[error("the dataset has no RGB images (rendered with --no-rgb); {0} needs them")]
     NoRgb(&'static str),
+    #[error(transparent)]
+    Split(#[from] split::SplitError),
     #[error(
         "unknown export format `{0}`\n  = hint: choose from kitti, kitti-tracking, coco, yolo, cityscapes"
     )]
@@ -95,19 +97,26 @@ impl Format {
 pub struct ExportOptions {
     pub formats: Vec<Format>,
     pub splits: SplitFractions,
+    pub split_by: SplitBy,
     /// Camera to export; the first camera when `None`.
     pub camera: Option<String>,
 }
 
 /// What an export wrote.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ExportSummary {
     /// Frames per split (train, val, test).
     pub frames: [usize; 3],
     pub objects: usize,
+    /// How frames were split, the frames dropped between blocks, and why the mode
+    /// differs from the one asked for.
+    pub mode: SplitMode,
+    pub dropped: usize,
+    pub notice: Option<String>,
 }
 
-/// Writes every requested format under `out/<format>/`.
+/// Writes every requested format under `out/<format>/`, and `out/export.json` saying what
+/// was written and how frames were split.
 pub fn export(
     ds: &NativeDataset,
     out: &Path,
@@ -123,13 +132,18 @@ pub fn export(
     }
     let frames: Vec<&native::NativeFrame> =
         ds.frames.iter().filter(|f| f.camera == camera).collect();
-    let mut writers = formats::Writers::new(out, &opts.formats, ds);
-    let mut summary = ExportSummary::default();
+    let keys: Vec<(u32, u32)> = frames.iter().map(|f| (f.variant, f.frame)).collect();
+    let plan = split::assign(&opts.splits, opts.split_by, ds.run.seed, &keys)?;
+    let counts = plan.counts();
+    let mut writers = formats::Writers::new(out, &opts.formats, ds, counts);
+    let mut next = [0usize; 3];
+    let mut objects = 0;
     for f in frames {
-        let split = opts.splits.of(ds.run.seed, f.variant);
-        let k = Split::ALL.iter().position(|s| *s == split).unwrap_or(0);
-        let index = summary.frames[k];
-        summary.frames[k] += 1;
+        let Some(split) = plan.split_of(f.variant, f.frame) else {
+            continue;
+        };
+        let index = next[split.index()];
+        next[split.index()] += 1;
         let labels = ds.labels(f)?;
         let instance = ds.instance(f)?;
         let (calib, lidar) = ds.calibration(f.variant, &f.camera)?;
@@ -142,9 +156,61 @@ pub fn export(
             calib: &calib,
             lidar_to_ego: lidar,
         };
-        summary.objects += frame.labels.objects.len();
+        objects += frame.labels.objects.len();
         writers.frame(&frame)?;
     }
     writers.finish()?;
+    let summary = ExportSummary {
+        frames: counts,
+        objects,
+        mode: plan.mode,
+        dropped: plan.dropped(),
+        notice: plan.notice.clone(),
+    };
+    write_export_manifest(ds, out, opts, &camera, &plan, &summary)?;
     Ok(summary)
+}
+
+/// `export.json`: formats, camera, the split fractions and mode, and which split every
+/// (variant, frame) went to, so a reader can tell which frames are near each other.
+fn write_export_manifest(
+    ds: &NativeDataset,
+    out: &Path,
+    opts: &ExportOptions,
+    camera: &str,
+    plan: &SplitPlan,
+    summary: &ExportSummary,
+) -> Result<(), ExportError> {
+    let mut variants: std::collections::BTreeMap<u32, Vec<serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    for ((v, f), s) in &plan.assignment {
+        variants
+            .entry(*v)
+            .or_default()
+            .push(serde_json::json!([f, s.map_or("dropped", Split::name)]));
+    }
+    let doc = serde_json::json!({
+        "tool": "drivegen",
+        "version": env!("CARGO_PKG_VERSION"),
+        "dataset": ds.root.display().to_string(),
+        "scenario": ds.run.scenario,
+        "camera": camera,
+        "formats": opts.formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "split": {
+            "fractions": opts.splits.0,
+            "assignment": plan.mode,
+            "frames": { "train": summary.frames[0], "val": summary.frames[1], "test": summary.frames[2] },
+            "dropped_between_blocks": summary.dropped,
+            "notice": summary.notice,
+            "frames_by_variant": variants,
+        },
+    });
+    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ExportError::Format {
+        path: out.join("export.json"),
+        reason: e.to_string(),
+    })?;
+    Ok(drivegen_dataset::write_atomic(
+        &out.join("export.json"),
+        &bytes,
+    )?)
 }

@@ -143,6 +143,17 @@ pub fn probe_adapter() -> Result<String, EngineError> {
     )
     .map_err(|e| EngineError::NoAdapter(e.to_string()))?;
     let info = adapter.get_info();
+    if info.device_type == wgpu::DeviceType::Cpu {
+        // Once per process, in drivegen's words (Bevy's own warning is filtered out).
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            bevy::log::warn!(
+                "rendering on {}, {}: a CPU (software) Vulkan renderer, expect about 10 frames/s at 640x384; install your GPU's Vulkan driver and drivegen uses the GPU",
+                info.name,
+                info.driver_info
+            );
+        });
+    }
     Ok(format!("{} ({:?})", info.name, info.device_type))
 }
 

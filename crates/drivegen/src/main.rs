@@ -41,7 +41,7 @@ enum Command {
     Query(commands::query::Args),
     /// Combine the outputs of `render --shard I/N` runs into one dataset.
     Merge(commands::merge::Args),
-    /// The sim-to-real refiner (in progress).
+    /// The sim-to-real GAN refiner: train, apply, evaluate, sample, pack, benchmark.
     Refine(commands::refine::Args),
     /// Measure frames/s and where the time goes, for each quality setting.
     Bench(commands::bench::Args),
@@ -74,15 +74,53 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Mesa's Vulkan loader wants `XDG_RUNTIME_DIR` and prints an error without it. Setting
+/// a variable in a running process is `unsafe` in Rust 2024 (other threads may read the
+/// environment), so the binary runs itself again with a private directory instead.
+fn rerun_with_runtime_dir() -> Option<ExitCode> {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return None;
+    }
+    use std::os::unix::fs::DirBuilderExt;
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+    let dir = std::env::temp_dir().join(format!("drivegen-runtime-{user}"));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .ok()?;
+    let exe = std::env::current_exe().ok()?;
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("XDG_RUNTIME_DIR", &dir)
+        .status()
+        .ok()?;
+    Some(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
+
 fn main() -> ExitCode {
+    if let Some(code) = rerun_with_runtime_dir() {
+        return code;
+    }
     let cli = Cli::parse();
-    let filter = if cli.quiet { "error" } else { "warn" };
+    // Bevy warns about a software adapter once per engine; drivegen says it once itself.
+    let filter = if cli.quiet {
+        "error"
+    } else {
+        "warn,bevy_render::renderer=error"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
         )
         .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use drivegen_export::{ExportOptions, Format, NativeDataset, SplitFractions};
+use drivegen_export::{ExportOptions, Format, NativeDataset, SplitBy, SplitFractions, SplitMode};
 
 use crate::InputError;
 
@@ -16,9 +16,14 @@ pub struct Args {
     /// Output directory (default: DATASET/exports).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Train, val and test fractions; scene variants never straddle splits.
+    /// Train, val and test fractions (0 leaves a split out).
     #[arg(long, default_value = "0.8,0.1,0.1")]
     split: String,
+    /// variant: every frame of a scene variant in one split; frame-blocks: contiguous
+    /// blocks of frames inside each variant with dropped frames between them; auto:
+    /// by variant unless a requested split would be empty (small renders), then blocks.
+    #[arg(long, default_value = "auto", value_name = "auto|variant|frame-blocks")]
+    split_by: String,
     /// Camera to export (default: the first).
     #[arg(long)]
     camera: Option<String>,
@@ -44,6 +49,7 @@ pub fn options(
     Ok(ExportOptions {
         formats,
         splits,
+        split_by: SplitBy::Auto,
         camera,
     })
 }
@@ -55,8 +61,26 @@ pub fn export_dataset(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let ds = NativeDataset::open(dataset).map_err(|e| InputError(e.to_string()))?;
-    let summary = drivegen_export::export(&ds, out, opts)?;
+    let summary = drivegen_export::export(&ds, out, opts).map_err(|e| match e {
+        drivegen_export::ExportError::Split(e) => InputError(e.to_string()).into(),
+        other => anyhow::Error::from(other),
+    })?;
+    // Said even with --quiet: the split is not what the user asked for.
+    if let Some(notice) = &summary.notice {
+        eprintln!("warning: {notice}");
+    }
     if !quiet {
+        for (k, name) in ["train", "val", "test"].iter().enumerate() {
+            if summary.frames[k] == 0 {
+                eprintln!("note: the {name} split is empty (--split gives it 0)");
+            }
+        }
+        if let SplitMode::FrameBlocks { gap } = summary.mode {
+            println!(
+                "split by contiguous frame blocks, {gap} frame(s) dropped between blocks ({} in all)",
+                summary.dropped
+            );
+        }
         let names: Vec<&str> = opts.formats.iter().map(|f| f.name()).collect();
         println!(
             "exported {} to {}: {} train, {} val, {} test frames, {} objects",
@@ -72,7 +96,13 @@ pub fn export_dataset(
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
-    let opts = options(&args.format, &args.split, args.camera)?;
+    let mut opts = options(&args.format, &args.split, args.camera)?;
+    opts.split_by = SplitBy::parse(&args.split_by).ok_or_else(|| {
+        InputError(format!(
+            "--split-by `{}`: expected auto, variant or frame-blocks",
+            args.split_by
+        ))
+    })?;
     let out = args.out.unwrap_or_else(|| args.dataset.join("exports"));
     export_dataset(&args.dataset, &out, &opts, quiet)
 }

@@ -6,6 +6,7 @@ pub mod captions;
 pub mod export;
 pub mod merge;
 pub mod plan;
+pub mod progress;
 pub mod query;
 pub mod refine;
 pub mod render;
