@@ -1,6 +1,7 @@
 //! `drivegen refine ...` and `drivegen render --refine` end to end: files on disk, exit
 //! codes and messages for bad input, labels untouched by refinement, and the shipped
-//! checkpoint on real frames (skipped when ../shared/data/real-road is absent).
+//! checkpoint on real frames (skipped when ../shared/data/real-road is absent, a
+//! failure under CI=true).
 
 mod common;
 
@@ -218,8 +219,7 @@ fn files_under(dir: &Path, sub: &str) -> Vec<PathBuf> {
 
 #[test]
 fn render_with_the_default_refiner_writes_refined_frames_and_keeps_labels() {
-    if drivegen_sim::probe_adapter().is_err() {
-        eprintln!("skipped: no Vulkan adapter (install mesa-vulkan-drivers)");
+    if !common::vulkan() {
         return;
     }
     let (plain, refined) = (scratch("plain"), scratch("refined"));
@@ -259,15 +259,15 @@ fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/real-road/frames"),
         PathBuf::from,
     );
-    if !real.is_dir() {
-        eprintln!(
-            "skipped: {} is absent (set DRIVEGEN_REAL_ROAD to the real-road frames)",
+    let data = common::prerequisite(
+        "the shared real-road data",
+        real.is_dir(),
+        &format!(
+            "{} is absent; set DRIVEGEN_REAL_ROAD to the real-road frames",
             real.display()
-        );
-        return;
-    }
-    if drivegen_sim::probe_adapter().is_err() {
-        eprintln!("skipped: no Vulkan adapter (install mesa-vulkan-drivers)");
+        ),
+    );
+    if !data || !common::vulkan() {
         return;
     }
     // The roundabout scenario was not among the default refiner's training renders, and

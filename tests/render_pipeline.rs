@@ -17,10 +17,6 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     common::files(dir, &[])
 }
 
-fn vulkan_available() -> bool {
-    drivegen_sim::probe_adapter().is_ok()
-}
-
 #[test]
 fn labels_only_render_is_reproducible_and_self_consistent() {
     let (a, b) = (scratch("a"), scratch("b"));
@@ -137,8 +133,7 @@ fn labels_only_render_is_reproducible_and_self_consistent() {
 
 #[test]
 fn rgb_render_reproduces_on_this_machine() {
-    if !vulkan_available() {
-        eprintln!("skipping: no Vulkan adapter (install mesa-vulkan-drivers)");
+    if !common::vulkan() {
         return;
     }
     let (a, b) = (scratch("rgb-a"), scratch("rgb-b"));

@@ -18,7 +18,7 @@ fn chromium() -> Option<PathBuf> {
 fn report_renders_with_all_its_images_in_headless_chromium() {
     let dir = std::env::temp_dir().join(format!("drivegen-report-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let rgb = drivegen_sim::probe_adapter().is_ok();
+    let rgb = common::vulkan();
     let mut render = drivegen();
     render
         .args([
@@ -67,12 +67,15 @@ fn report_renders_with_all_its_images_in_headless_chromium() {
         "sampled parameters are listed"
     );
 
-    let Some(chromium) = chromium() else {
-        eprintln!(
-            "skipping the browser check: Debian's chromium is not installed (tools/test.sh installs it)"
-        );
+    let found = chromium();
+    if !common::prerequisite(
+        "Chromium",
+        found.is_some(),
+        "apt-get install chromium (tools/test.sh installs it)",
+    ) {
         return;
-    };
+    }
+    let Some(chromium) = found else { return };
     let profile = dir.join("chromium-profile");
     let out = Command::new(chromium)
         .args([

@@ -5,6 +5,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod prerequisite;
+
+// Not every test file that includes this module checks a prerequisite itself.
+#[allow(unused_imports)]
+pub use prerequisite::{in_ci, prerequisite};
+
+/// Whether a Vulkan adapter exists, through [`prerequisite`]: under CI its absence fails.
+pub fn vulkan() -> bool {
+    prerequisite(
+        "a Vulkan adapter",
+        drivegen_sim::probe_adapter().is_ok(),
+        "install the Vulkan loader and Mesa's software Vulkan: \
+         apt-get install libvulkan1 mesa-vulkan-drivers (tools/test.sh does)",
+    )
+}
+
 /// The binary, with the runtime directory Mesa's loader wants.
 pub fn drivegen() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_drivegen"));
