@@ -26,7 +26,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
+
+mod layout;
 use drivegen_labels::{CITYSCAPES, Camera, ObjectLabel};
+pub use layout::{CalibrationFile, LAYOUT, NativeDataset, NativeFrame, RunInfo, variant_dir};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -48,6 +51,16 @@ pub enum DatasetError {
     },
     #[error("a writer thread stopped unexpectedly")]
     WriterGone,
+    #[error(
+        "cannot read {path}: {source}\n  = hint: is this a directory written by `drivegen render`?"
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not what drivegen writes: {reason}")]
+    Format { path: PathBuf, reason: String },
 }
 
 /// Writes bytes atomically: temporary file in the same directory, then rename.
@@ -206,7 +219,7 @@ pub struct FrameJob {
 }
 
 /// The per-frame JSON.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FrameLabels {
     pub frame: u32,
     pub time: f64,
@@ -224,7 +237,7 @@ pub struct FrameLabels {
 }
 
 /// Per-camera calibration for `calibration.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CameraCalibration {
     pub name: String,
     pub width: u32,

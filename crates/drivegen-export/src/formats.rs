@@ -12,8 +12,9 @@ use drivegen_labels::{CITYSCAPES, Class};
 use image::{ImageBuffer, Luma};
 use serde_json::json;
 
-use crate::native::{Calibration, FrameLabels, NativeDataset, NativeFrame, Object};
 use crate::{ExportError, Format, Split, rle};
+use drivegen_dataset::{CameraCalibration, FrameLabels, NativeDataset, NativeFrame};
+use drivegen_labels::ObjectLabel as Object;
 
 /// Objects whose visible box is shorter than this (px), or that are less than this
 /// visible, are written as KITTI `DontCare` regions.
@@ -28,7 +29,7 @@ pub struct ExportFrame<'a> {
     pub index: usize,
     pub labels: &'a FrameLabels,
     pub instance: &'a ImageBuffer<Luma<u16>, Vec<u16>>,
-    pub calib: &'a Calibration,
+    pub calib: &'a CameraCalibration,
     pub lidar_to_ego: Option<[[f64; 4]; 3]>,
 }
 

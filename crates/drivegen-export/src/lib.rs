@@ -7,14 +7,13 @@
 
 pub mod augment;
 pub mod formats;
-pub mod native;
 pub mod rle;
 pub mod split;
 pub mod subset;
 
 use std::path::{Path, PathBuf};
 
-pub use native::NativeDataset;
+pub use drivegen_dataset::{NativeDataset, NativeFrame};
 pub use split::{Split, SplitBy, SplitFractions, SplitMode, SplitPlan};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +29,7 @@ pub enum ExportError {
     #[error("{path} is not what drivegen writes: {reason}")]
     Format { path: PathBuf, reason: String },
     #[error(transparent)]
-    Write(#[from] drivegen_dataset::DatasetError),
+    Dataset(#[from] drivegen_dataset::DatasetError),
     #[error("the dataset has no RGB images (rendered with --no-rgb); {0} needs them")]
     NoRgb(&'static str),
     #[error(transparent)]
@@ -130,8 +129,7 @@ pub fn export(
     if let (false, Some(f)) = (ds.run.rgb, opts.formats.first()) {
         return Err(ExportError::NoRgb(f.name()));
     }
-    let frames: Vec<&native::NativeFrame> =
-        ds.frames.iter().filter(|f| f.camera == camera).collect();
+    let frames: Vec<&NativeFrame> = ds.frames.iter().filter(|f| f.camera == camera).collect();
     let keys: Vec<(u32, u32)> = frames.iter().map(|f| (f.variant, f.frame)).collect();
     let plan = split::assign(&opts.splits, opts.split_by, ds.run.seed, &keys)?;
     let counts = plan.counts();

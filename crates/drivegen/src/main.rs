@@ -43,7 +43,7 @@ enum Command {
     Merge(commands::merge::Args),
     /// The sim-to-real GAN refiner: train, apply, evaluate, sample, pack, benchmark.
     Refine(commands::refine::Args),
-    /// Measure frames/s and where the time goes, for each quality setting.
+    /// Measure frames/s and where the time goes: labels only, RGB, all outputs, shadows, MSAA, 1280x768.
     Bench(commands::bench::Args),
 }
 

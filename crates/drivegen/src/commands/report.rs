@@ -122,7 +122,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     }
 
     // Contact sheet: frames spread over the run, boxes over a 40 % semantic overlay.
-    let picks: Vec<&drivegen_export::native::NativeFrame> = if ds.frames.is_empty() {
+    let picks: Vec<&drivegen_export::NativeFrame> = if ds.frames.is_empty() {
         Vec::new()
     } else {
         let step = (ds.frames.len() as f64 / args.sheet.max(1) as f64).max(1.0);
