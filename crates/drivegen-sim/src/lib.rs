@@ -291,8 +291,11 @@ impl Engine {
     }
 
     /// Advances the traffic core to capture `index` without rendering or labelling the
-    /// captures before it (used to resume a run). Rendering keeps no history, so the
-    /// frames that follow are the same as in an uninterrupted run.
+    /// captures before it (used to resume a run). Nothing a frame reports keeps history:
+    /// rendering and labels depend on the current poses only, and so do contacts and
+    /// LiDAR returns (queries against the colliders at this capture's poses, not rapier's
+    /// narrow-phase state), so the frames that follow are byte for byte those of an
+    /// uninterrupted run.
     pub fn skip_to(&mut self, index: usize) {
         let index = index.min(self.plan.schedule.ticks.len());
         if index <= self.next_tick {

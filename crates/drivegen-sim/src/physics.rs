@@ -1,18 +1,26 @@
 //! Physics through bevy_rapier3d: colliders for every actor and static object, contacts
 //! recorded per capture, and LiDAR by ray casting into the same collider set.
 //!
-//! Actors are kinematic, position-based bodies placed by the traffic core (the traffic
-//! model decides motion; physics only detects what touches). Their colliders are sensors,
-//! so kinematic pairs report intersections without any contact forces. Physics entities
-//! live in the plan's z-up frame, apart from the render hierarchy.
+//! Static objects (roads with their paint and crosswalks, sidewalks and kerbs, terrain,
+//! buildings, props) are triangle-mesh colliders built from the very triangles the cameras
+//! and the label pass draw, one collider per object with its instance id and class, so a
+//! LiDAR return names what a camera pixel in the same direction names. Actors are
+//! kinematic, position-based boxes placed by the traffic core (the traffic model decides
+//! motion; physics only detects what touches); their colliders are sensors, so nothing
+//! pushes anything. Physics entities live in the plan's z-up frame, apart from the render
+//! hierarchy.
+//!
+//! Everything a capture reports is a function of the poses at that capture alone: contacts
+//! are shape-intersection queries of every actor's box against the others at their current
+//! poses (not rapier's narrow-phase pairs, which lag a step and remember the previous
+//! poses), and LiDAR rays are cast at the current poses. So a run that skips captures
+//! (`Engine::skip_to`, resuming) reports exactly what an uninterrupted one does.
 
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 use drivegen_labels::Class;
 pub use drivegen_labels::lidar::LidarPoint;
 use drivegen_labels::math::{Iso3, V3, v3};
-use drivegen_plan::geom::{Obb, V2};
-use drivegen_plan::surface::Surfaces;
 use drivegen_scenario::LidarSpec;
 use drivegen_world::World as SceneWorld;
 use drivegen_world::actor_frame;
@@ -27,14 +35,10 @@ pub struct PhysicsTag {
     pub class: Class,
 }
 
-/// The ground plane: classified per hit point (road, sidewalk or terrain).
-#[derive(Component, Debug)]
-pub struct Ground;
-
 #[derive(Component, Debug)]
 pub struct ActorBody(pub usize);
 
-/// Pairs of instance ids whose colliders intersect after this update's step.
+/// Pairs of instance ids whose colliders intersect at this update's poses.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct Contacts(pub Vec<[u32; 2]>);
 
@@ -80,24 +84,35 @@ fn tag_transform(base: V3, yaw: f64, height: f64) -> Transform {
         .with_rotation(Quat::from_rotation_z(yaw as f32))
 }
 
-/// Colliders for the ground, every prop and every actor.
+/// A triangle-mesh collider of a static object's world-space geometry (`None` when it has
+/// no triangles).
+fn static_collider(object: &drivegen_world::WorldObject) -> Option<Collider> {
+    let mut vertices: Vec<Vec3> = Vec::new();
+    let mut indices: Vec<[u32; 3]> = Vec::new();
+    for part in &object.parts {
+        let base = vertices.len() as u32;
+        vertices.extend(part.mesh.positions.iter().map(|p| Vec3::from_array(*p)));
+        indices.extend(
+            part.mesh
+                .indices
+                .chunks_exact(3)
+                .map(|t| [base + t[0], base + t[1], base + t[2]]),
+        );
+    }
+    // No pre-processing flags: the triangles stay exactly as drawn.
+    Collider::trimesh(vertices, indices).ok()
+}
+
+/// Colliders for every static object (its meshes) and every actor (its box).
 pub fn spawn_colliders(world: &mut World, scene: &SceneWorld, plan: &drivegen_plan::ScenePlan) {
-    world.spawn((
-        RigidBody::Fixed,
-        Collider::cuboid(5000.0, 5000.0, 0.05),
-        Transform::from_xyz(0.0, 0.0, -0.05),
-        Ground,
-    ));
     for o in &scene.statics {
-        let Some(b) = o.label_box else { continue };
+        let Some(collider) = static_collider(o) else {
+            continue;
+        };
         world.spawn((
             RigidBody::Fixed,
-            Collider::cuboid(
-                (b.length / 2.0) as f32,
-                (b.width / 2.0) as f32,
-                (b.height / 2.0) as f32,
-            ),
-            tag_transform(b.base, b.yaw, b.height),
+            collider,
+            Transform::IDENTITY,
             PhysicsTag {
                 id: o.id,
                 class: o.class,
@@ -114,10 +129,6 @@ pub fn spawn_colliders(world: &mut World, scene: &SceneWorld, plan: &drivegen_pl
                 (s.height / 2.0) as f32,
             ),
             Sensor,
-            ActiveCollisionTypes::default()
-                | ActiveCollisionTypes::KINEMATIC_KINEMATIC
-                | ActiveCollisionTypes::KINEMATIC_STATIC,
-            ActiveEvents::COLLISION_EVENTS,
             tag_transform(
                 v3(actor.pose.x, actor.pose.y, 0.0),
                 actor.pose.yaw,
@@ -149,22 +160,33 @@ fn sync_bodies(
     }
 }
 
+/// Every pair of actors whose boxes intersect at the current poses: each actor's box is
+/// tested against the other actors' colliders (which rapier's step has just moved to these
+/// poses), so the answer does not depend on any earlier update.
 fn collect_contacts(
     context: ReadRapierContext,
+    actors: Query<(Entity, &PhysicsTag, &Collider, &Transform), With<ActorBody>>,
     tags: Query<&PhysicsTag, With<ActorBody>>,
     mut contacts: ResMut<Contacts>,
 ) {
     let Ok(ctx) = context.single() else { return };
-    let mut pairs: Vec<[u32; 2]> = ctx
-        .simulation
-        .intersection_pairs(ctx.colliders)
-        .filter(|(_, _, touching)| *touching)
-        .filter_map(|(a, b, _)| {
-            let (ta, tb) = (tags.get(a).ok()?, tags.get(b).ok()?);
-            let (x, y) = (u32::from(ta.id), u32::from(tb.id));
-            Some([x.min(y), x.max(y)])
-        })
-        .collect();
+    let mut pairs: Vec<[u32; 2]> = Vec::new();
+    for (entity, tag, collider, transform) in &actors {
+        let filter = QueryFilter::only_kinematic().exclude_collider(entity);
+        ctx.intersect_shape(
+            transform.translation,
+            transform.rotation,
+            &*collider.raw,
+            filter,
+            |other| {
+                if let Ok(o) = tags.get(other) {
+                    let (x, y) = (u32::from(tag.id), u32::from(o.id));
+                    pairs.push([x.min(y), x.max(y)]);
+                }
+                true
+            },
+        );
+    }
     pairs.sort_unstable();
     pairs.dedup();
     contacts.0 = pairs;
@@ -187,7 +209,6 @@ fn reflectivity(class: u8) -> f32 {
 fn scan_lidar(
     context: ReadRapierContext,
     request: Res<LidarRequest>,
-    models: Res<SceneModels>,
     tags: Query<&PhysicsTag>,
     ego: Query<(Entity, &ActorBody)>,
     mut scan: ResMut<LidarScan>,
@@ -197,7 +218,6 @@ fn scan_lidar(
         return;
     };
     let Ok(ctx) = context.single() else { return };
-    let surfaces = Surfaces::new(&models.plan.network);
     let mut filter = QueryFilter::new();
     if let Some((entity, _)) = ego.iter().find(|(_, b)| b.0 == 0) {
         filter = filter.exclude_collider(entity);
@@ -206,57 +226,40 @@ fn scan_lidar(
     let origin_v = Vec3::new(origin.x as f32, origin.y as f32, origin.z as f32);
     let channels = spec.channels.max(1);
     let (lo, hi) = spec.vertical_fov;
-    for c in 0..channels {
-        let el = if channels == 1 {
-            0.0
-        } else {
-            lo + (hi - lo) * f64::from(c) / f64::from(channels - 1)
+    let points = &mut scan.0;
+    ctx.with_query_pipeline(filter, |pipeline| {
+        for c in 0..channels {
+            let el = if channels == 1 {
+                0.0
+            } else {
+                lo + (hi - lo) * f64::from(c) / f64::from(channels - 1)
+            }
+            .to_radians();
+            for a in 0..spec.horizontal_resolution {
+                let az =
+                    std::f64::consts::TAU * f64::from(a) / f64::from(spec.horizontal_resolution);
+                let local = v3(el.cos() * az.cos(), el.cos() * az.sin(), el.sin());
+                let d = pose.rotation.mul_v(local);
+                let dir = Vec3::new(d.x as f32, d.y as f32, d.z as f32);
+                let Some((entity, hit)) =
+                    pipeline.cast_ray_and_get_normal(origin_v, dir, spec.range as f32, true)
+                else {
+                    continue;
+                };
+                // Every collider is tagged: statics by their object, actors by their id.
+                let Ok(tag) = tags.get(entity) else { continue };
+                let (instance, class) = (tag.id, tag.class.cityscapes_id());
+                let cos = hit.normal.dot(-dir).abs();
+                let p = local * f64::from(hit.time_of_impact);
+                points.push(LidarPoint {
+                    x: p.x as f32,
+                    y: p.y as f32,
+                    z: p.z as f32,
+                    intensity: reflectivity(class) * cos,
+                    instance,
+                    class,
+                });
+            }
         }
-        .to_radians();
-        for a in 0..spec.horizontal_resolution {
-            let az = std::f64::consts::TAU * f64::from(a) / f64::from(spec.horizontal_resolution);
-            let local = v3(el.cos() * az.cos(), el.cos() * az.sin(), el.sin());
-            let d = pose.rotation.mul_v(local);
-            let dir = Vec3::new(d.x as f32, d.y as f32, d.z as f32);
-            let Some((entity, hit)) =
-                ctx.cast_ray_and_get_normal(origin_v, dir, spec.range as f32, true, filter)
-            else {
-                continue;
-            };
-            let t = hit.time_of_impact;
-            let (instance, class) = match tags.get(entity) {
-                Ok(tag) => (tag.id, tag.class.cityscapes_id()),
-                Err(_) => {
-                    let p = origin_v + dir * t;
-                    let ground = V2 {
-                        x: f64::from(p.x),
-                        y: f64::from(p.y),
-                    };
-                    let probe = Obb {
-                        center: ground,
-                        yaw: 0.0,
-                        half_length: 0.01,
-                        half_width: 0.01,
-                    };
-                    if surfaces.on_walkway(ground) {
-                        (8, 8)
-                    } else if surfaces.blocks_prop(&probe, false) {
-                        (7, 7)
-                    } else {
-                        (22, 22)
-                    }
-                }
-            };
-            let cos = hit.normal.dot(-dir).abs();
-            let p = local * f64::from(t);
-            scan.0.push(LidarPoint {
-                x: p.x as f32,
-                y: p.y as f32,
-                z: p.z as f32,
-                intensity: reflectivity(class) * cos,
-                instance,
-                class,
-            });
-        }
-    }
+    });
 }
