@@ -36,6 +36,13 @@ ensure_python_packages() {
         echo "drivegen: installing pycocotools, pillow, numpy for the export checks" >&2
         python3 -m pip install --quiet --disable-pip-version-check pycocotools pillow numpy >&2 || true
     fi
+    # pyyaml and cityscapesScripts' evaluation for tools/check_exports.py. The evaluation
+    # needs only numpy, pillow and pyquaternion, so its GUI and plotting deps are skipped.
+    if command -v python3 >/dev/null && ! python3 -c "import yaml, cityscapesscripts.evaluation.evalPixelLevelSemanticLabeling" 2>/dev/null; then
+        echo "drivegen: installing pyyaml, cityscapesscripts for tools/check_exports.py" >&2
+        python3 -m pip install --quiet --disable-pip-version-check pyyaml >&2 || true
+        python3 -m pip install --quiet --disable-pip-version-check --no-deps cityscapesscripts pyquaternion >&2 || true
+    fi
     # pytest for the Python dataset reader's tests (tools/python).
     if command -v python3 >/dev/null && ! python3 -c "import pytest" 2>/dev/null; then
         echo "drivegen: installing pytest for the tools/python tests" >&2
