@@ -61,12 +61,15 @@ impl RunInfo {
     }
 }
 
+/// LiDAR-to-ego transform, 3x4 row-major.
+pub type LidarToEgo = [[f64; 4]; 3];
+
 /// `vNNN/calibration.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CalibrationFile {
     pub cameras: Vec<CameraCalibration>,
-    /// LiDAR-to-ego, 3x4 row-major, with a LiDAR in the rig.
-    pub lidar_to_ego: Option<[[f64; 4]; 3]>,
+    /// LiDAR-to-ego, with a LiDAR in the rig.
+    pub lidar_to_ego: Option<LidarToEgo>,
 }
 
 /// The directory of a variant.
@@ -161,7 +164,7 @@ impl NativeDataset {
         &self,
         variant: u32,
         camera: &str,
-    ) -> Result<(CameraCalibration, Option<[[f64; 4]; 3]>), DatasetError> {
+    ) -> Result<(CameraCalibration, Option<LidarToEgo>), DatasetError> {
         let path = variant_dir(&self.root, variant).join("calibration.json");
         let file: CalibrationFile = read_json(&path)?;
         let lidar = file.lidar_to_ego;
