@@ -93,34 +93,389 @@ fn three_shards_merged_equal_the_unsharded_run() {
     assert_same(&whole, &merged);
 }
 
+/// `drivegen render` of a tiny labels-only run (64x48, `frames` captures) into `out`, with
+/// the batch system's variables `env` (every other array variable removed) and `extra`.
+fn render_tiny(
+    out: &Path,
+    frames: u32,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> std::process::Output {
+    let mut cmd = drivegen();
+    for var in [
+        "SLURM_ARRAY_TASK_ID",
+        "SLURM_ARRAY_TASK_MIN",
+        "SLURM_ARRAY_TASK_MAX",
+        "SLURM_ARRAY_TASK_COUNT",
+        "SLURM_ARRAY_TASK_STEP",
+        "JOB_COMPLETION_INDEX",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied())
+        .args(["render", "--no-rgb", "--width", "64", "--height", "48"])
+        .args(["--frames", &frames.to_string(), "--out"])
+        .arg(out)
+        .args(extra);
+    cmd.output().expect("runs")
+}
+
+fn run_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("run.json")).expect("run.json")).expect("json")
+}
+
 #[test]
 fn slurm_array_environment_selects_the_shard() {
+    // A 0-based array gives the count (SLURM_ARRAY_TASK_MAX + 1)...
     let out = scratch("slurm");
-    let mut cmd = drivegen();
-    cmd.env("SLURM_ARRAY_TASK_ID", "1")
-        .env("SLURM_ARRAY_TASK_COUNT", "2");
-    cmd.args([
-        "render",
-        "--quiet",
-        "--no-rgb",
-        "--frames",
-        "1",
-        "--variants",
-        "4",
-        "--width",
-        "64",
-        "--height",
-        "48",
-        "--out",
-    ])
-    .arg(&out);
-    let o = cmd.output().expect("runs");
+    let array = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("SLURM_ARRAY_TASK_MIN", "0"),
+        ("SLURM_ARRAY_TASK_MAX", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "2"),
+    ];
+    let o = render_tiny(&out, 1, &array, &["--quiet", "--variants", "4"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let run: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(out.join("shard-1-of-2/run.json")).expect("run.json"),
-    )
-    .expect("json");
-    assert_eq!(run["variants"], serde_json::json!([1, 3]));
+    assert_eq!(
+        run_json(&out.join("shard-1-of-2"))["variants"],
+        serde_json::json!([1, 3])
+    );
+    // ...and a task resubmitted alone (its COUNT is 1) is told the count with --shards.
+    let out = scratch("slurm-resubmitted");
+    let alone = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_MAX", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "1"),
+    ];
+    let o = render_tiny(
+        &out,
+        1,
+        &alone,
+        &["--quiet", "--variants", "4", "--shards", "2"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        run_json(&out.join("shard-1-of-2"))["variants"],
+        serde_json::json!([1, 3])
+    );
+}
+
+/// A shard index outside 0..N (a 1-based array, more completions than shards, a guessed
+/// count) is refused with exit 2, naming the variable and the fix, before anything is
+/// written: rendering everything, or a shard nobody merges, would be silent.
+#[test]
+fn a_shard_index_outside_the_count_is_an_error_naming_the_variable_and_the_fix() {
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a [&'a str]);
+    let cases: &[Case] = &[
+        // sbatch --array=1-4: every task refuses, not only task 4.
+        (
+            &[
+                ("SLURM_ARRAY_TASK_ID", "4"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_MAX", "4"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &[],
+            &["SLURM_ARRAY_TASK_MIN is 1", "--array=0-3"],
+        ),
+        (
+            &[
+                ("SLURM_ARRAY_TASK_ID", "1"),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+                ("SLURM_ARRAY_TASK_MAX", "4"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &["--shards", "4"],
+            &["SLURM_ARRAY_TASK_MAX is 4", "--array=0-3"],
+        ),
+        (
+            &[
+                ("SLURM_ARRAY_TASK_ID", "4"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &["--shards", "4"],
+            &["SLURM_ARRAY_TASK_ID is 4", "--array=0-3"],
+        ),
+        // The count never comes from SLURM_ARRAY_TASK_COUNT.
+        (
+            &[
+                ("SLURM_ARRAY_TASK_ID", "4"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &[],
+            &["SLURM_ARRAY_TASK_ID is 4", "--shards N"],
+        ),
+        // sbatch --array=2 resubmitted alone.
+        (
+            &[
+                ("SLURM_ARRAY_TASK_ID", "2"),
+                ("SLURM_ARRAY_TASK_MIN", "2"),
+                ("SLURM_ARRAY_TASK_MAX", "2"),
+                ("SLURM_ARRAY_TASK_COUNT", "1"),
+            ],
+            &[],
+            &["SLURM_ARRAY_TASK_MIN is 2", "--shards N"],
+        ),
+        // sbatch --array=0-6:2 covers shards 0, 2, 4, 6 only.
+        (
+            &[
+                ("SLURM_ARRAY_TASK_ID", "2"),
+                ("SLURM_ARRAY_TASK_MIN", "0"),
+                ("SLURM_ARRAY_TASK_MAX", "6"),
+                ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ],
+            &[],
+            &["SLURM_ARRAY_TASK_COUNT is 4", "--shards N"],
+        ),
+        (
+            &[("JOB_COMPLETION_INDEX", "5")],
+            &["--shards", "4"],
+            &["JOB_COMPLETION_INDEX is 5", "completions: 4"],
+        ),
+        (
+            &[("JOB_COMPLETION_INDEX", "1")],
+            &[],
+            &["JOB_COMPLETION_INDEX is 1", "--shards N"],
+        ),
+        (&[], &["--shards", "4"], &["--shards 4 needs a shard index"]),
+        (&[], &["--shard", "4/4"], &["--shard `4/4`", "0/3"]),
+    ];
+    for (i, (env, extra, wanted)) in cases.iter().enumerate() {
+        let out = scratch(&format!("bad-shard-{i}"));
+        let o = render_tiny(&out, 1, env, extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{env:?} {extra:?}: {err}");
+        for w in *wanted {
+            assert!(err.contains(w), "{env:?} {extra:?}: `{w}` not in: {err}");
+        }
+        assert!(!out.exists(), "{env:?} {extra:?} wrote {}", out.display());
+    }
+}
+
+#[test]
+fn a_resubmitted_task_with_another_count_is_refused() {
+    let out = scratch("two-splits");
+    let o = render_tiny(&out, 1, &[], &["--quiet", "--shard", "0/2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // sbatch --array=0 alone: a full 0-based array of one task, so the count would be 1.
+    let alone = [
+        ("SLURM_ARRAY_TASK_ID", "0"),
+        ("SLURM_ARRAY_TASK_MIN", "0"),
+        ("SLURM_ARRAY_TASK_MAX", "0"),
+        ("SLURM_ARRAY_TASK_COUNT", "1"),
+    ];
+    let o = render_tiny(&out, 1, &alone, &["--resume"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("shard-0-of-2") && err.contains("--shards"),
+        "{err}"
+    );
+    assert!(!out.join("shard-0-of-1").exists());
+}
+
+#[test]
+fn resume_starts_a_fresh_run_when_there_is_none() {
+    let (fresh, plain) = (scratch("resume-fresh"), scratch("resume-plain"));
+    let o = render_tiny(&fresh, 2, &[], &["--resume"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("holds no run yet; starting a fresh one"),
+        "{err}"
+    );
+    let o = render_tiny(&plain, 2, &[], &["--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (files(&fresh), files(&plain));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.iter().all(|(k, v)| b[k] == *v), "same dataset");
+    // The same again continues the (finished) run; a different one is refused below.
+    let o = render_tiny(&fresh, 2, &[], &["--resume"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains("fresh"), "{err}");
+}
+
+#[test]
+fn overrides_go_through_the_scenario_caps_and_write_nothing() {
+    for (extra, wanted) in [
+        (&["--frames", "100001"][..], "--frames: 100001 frames"),
+        (&["--frames", "0"][..], "--frames: 0 frames"),
+        (&["--width", "8193"][..], "--width: 8193 pixels"),
+        (&["--height", "8"][..], "--height: 8 pixels"),
+        // Each side within bounds, the pixel count above the cap.
+        (
+            &["--width", "8192", "--height", "8192"][..],
+            "8192x8192 is 67108864 pixels, above the cap",
+        ),
+        (&["--variants", "0"][..], "--variants"),
+    ] {
+        let out = scratch("caps");
+        let mut cmd = drivegen();
+        cmd.args(["render", "--no-rgb", "--out"])
+            .arg(&out)
+            .args(extra);
+        let o = cmd.output().expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(wanted), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?} wrote {}", out.display());
+    }
+}
+
+#[test]
+fn a_planning_error_writes_nothing() {
+    let dir = scratch("unplannable");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let text = drivegen_scenario::DEFAULT_SCENARIO
+        .replace("vehicles: Poisson(14)", "vehicles: 900")
+        .replace("max_attempts: 300", "max_attempts: 20");
+    assert_ne!(text, drivegen_scenario::DEFAULT_SCENARIO);
+    let file = dir.join("crowded.ron");
+    std::fs::write(&file, text).expect("write");
+    let out = dir.join("out");
+    let o = drivegen()
+        .args(["render", "--no-rgb", "--frames", "1", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot plan variant"), "{err}");
+    assert!(!out.exists(), "wrote {}", out.display());
+}
+
+/// Three tiny shards of a 3-variant run in `parts`, and the unsharded run in `whole`.
+fn tiny_shards(parts: &Path, whole: Option<&Path>) -> Vec<PathBuf> {
+    let extra = ["--quiet", "--variants", "3"];
+    if let Some(whole) = whole {
+        let o = render_tiny(whole, 3, &[], &extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    (0..3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            let o = render_tiny(parts, 3, &[], &[&extra[..], &["--shard", &shard]].concat());
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            parts.join(format!("shard-{i}-of-3"))
+        })
+        .collect()
+}
+
+fn merge(out: &Path, shards: &[PathBuf], extra: &[&str]) -> std::process::Output {
+    drivegen()
+        .args(["merge", "--quiet"])
+        .args(extra)
+        .arg(out)
+        .args(shards)
+        .output()
+        .expect("runs")
+}
+
+/// Exit 2, every `wanted` in the message, and nothing written.
+fn assert_refused(o: &std::process::Output, out: &Path, wanted: &[&str]) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for w in wanted {
+        assert!(err.contains(w), "`{w}` not in: {err}");
+    }
+    assert!(!out.exists(), "a refused merge wrote {}", out.display());
+}
+
+#[test]
+fn merge_refuses_a_missing_shard_and_allow_partial_records_it() {
+    let (whole, parts) = (scratch("m-whole"), scratch("m-parts"));
+    let shards = tiny_shards(&parts, Some(&whole));
+    let out = scratch("m-missing");
+    let o = merge(&out, &[shards[0].clone(), shards[2].clone()], &[]);
+    assert_refused(
+        &o,
+        &out,
+        &["shard-1-of-3 is missing (variants 1)", "--allow-partial"],
+    );
+    let o = merge(
+        &out,
+        &[shards[0].clone(), shards[2].clone()],
+        &["--allow-partial"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(
+        manifest["partial"]["missing_shards"],
+        serde_json::json!(["shard-1-of-3"])
+    );
+    assert_eq!(run_json(&out)["variants"], serde_json::json!([0, 2]));
+    // All three: equal to the unsharded run, with no `partial` in the manifest.
+    let complete = scratch("m-complete");
+    let o = merge(&complete, &shards, &["--allow-partial"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (a, b) = (files(&whole), files(&complete));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.iter().all(|(k, v)| b[k] == *v), "merged = unsharded");
+}
+
+#[test]
+fn merge_refuses_a_half_finished_shard() {
+    let parts = scratch("h-parts");
+    let shards = tiny_shards(&parts, None);
+    // Shard 1 as a killed task leaves it: the journal stops after its first frame.
+    let journal = shards[1].join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    let first: String = text.lines().take(1).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&journal, first).expect("truncate");
+    let _ = std::fs::remove_file(shards[1].join("manifest.json"));
+    let out = scratch("h-merged");
+    let o = merge(&out, &shards, &[]);
+    assert_refused(
+        &o,
+        &out,
+        &[
+            "shard-1-of-3",
+            "unfinished: 2 of 3 frames not journalled",
+            "v001 frames 1-2",
+        ],
+    );
+    // A journalled file that is gone counts as missing too.
+    std::fs::write(&journal, text).expect("restore");
+    let label = shards[1].join("v001/front/labels/000002.json");
+    std::fs::remove_file(&label).expect("remove a label file");
+    let o = merge(&out, &shards, &[]);
+    assert_refused(&o, &out, &["v001 frames 2"]);
+    let o = merge(&out, &shards, &["--allow-partial"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(
+        manifest["partial"]["unfinished_shards"][0]["frames"]["v001"],
+        "2"
+    );
+}
+
+#[test]
+fn merge_refuses_shards_of_different_runs() {
+    let parts = scratch("d-parts");
+    let mut shards = tiny_shards(&parts, None);
+    let other = scratch("d-other");
+    let o = render_tiny(
+        &other,
+        4,
+        &[],
+        &["--quiet", "--variants", "3", "--shard", "1/3"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    shards[1] = other.join("shard-1-of-3");
+    let out = scratch("d-merged");
+    for extra in [&[][..], &["--allow-partial"][..]] {
+        let o = merge(&out, &shards, extra);
+        assert_refused(&o, &out, &["different run", "frames_per_variant (3 vs 4)"]);
+    }
+    // The same shard twice, and a shard of another split.
+    let o = merge(&out, &[&shards[..], &shards[..1]].concat(), &[]);
+    assert_refused(&o, &out, &["shard 0 of 3 is given twice"]);
 }
 
 #[test]

@@ -1,22 +1,194 @@
 //! `drivegen merge OUT SHARD_DIRS...`: combines shard outputs into one dataset equal to
 //! an unsharded run (variants copied, journals and manifests joined, exports redone so
 //! COCO ids are renumbered across shards).
+//!
+//! Before anything is written the shards are checked: all of 0..N present, once each,
+//! from the same run (scenario file, seed, settings), and complete (every frame of each
+//! shard's run.json journalled, with its files in place). `--allow-partial` merges what is
+//! there and records what is missing in the manifest.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use drivegen_dataset::{Journal, write_atomic};
+use drivegen_dataset::{Journal, JournalEntry, write_atomic};
 
-use super::render::{RunInfo, write_manifest};
+use super::render::{RunInfo, expected_sensors, write_manifest_with};
 use crate::InputError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where the merged dataset goes.
     out: PathBuf,
-    /// Shard directories written by `drivegen render --shard I/N`.
+    /// Shard directories written by `drivegen render --shard I/N` (all N of them).
     #[arg(required = true)]
     shards: Vec<PathBuf>,
+    /// Merge even when shards are missing or unfinished; `manifest.json` then lists what
+    /// is missing under `partial`.
+    #[arg(long)]
+    allow_partial: bool,
+}
+
+/// One shard directory, read but not yet copied.
+struct Shard {
+    dir: PathBuf,
+    run: RunInfo,
+    index: u32,
+    count: u32,
+    scenario: Vec<u8>,
+    /// Journal entries whose files are all in place.
+    entries: Vec<JournalEntry>,
+}
+
+impl Shard {
+    fn name(&self) -> String {
+        format!(
+            "shard-{}-of-{} ({})",
+            self.index,
+            self.count,
+            self.dir.display()
+        )
+    }
+}
+
+fn read_shard(dir: &Path) -> Result<Shard, InputError> {
+    let bytes = std::fs::read(dir.join("run.json")).map_err(|_| {
+        InputError(format!(
+            "{} is not a drivegen output (no run.json)",
+            dir.display()
+        ))
+    })?;
+    let run: RunInfo = serde_json::from_slice(&bytes)
+        .map_err(|e| InputError(format!("{}: {e}", dir.join("run.json").display())))?;
+    let Some([index, count]) = run.shard else {
+        return Err(InputError(format!(
+            "{} was rendered without a shard (no --shard, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); merge combines the shards of one run",
+            dir.display()
+        )));
+    };
+    let scenario = std::fs::read(dir.join("scenario.ron"))
+        .map_err(|_| InputError(format!("{} has no scenario.ron", dir.display())))?;
+    Ok(Shard {
+        dir: dir.to_path_buf(),
+        index,
+        count,
+        scenario,
+        entries: Journal::read(dir)
+            .into_iter()
+            .filter(|e| intact(dir, e))
+            .collect(),
+        run,
+    })
+}
+
+/// Whether every file of a journal entry is in place with its journalled size.
+fn intact(dir: &Path, e: &JournalEntry) -> bool {
+    e.files
+        .iter()
+        .all(|f| std::fs::metadata(dir.join(&f.path)).is_ok_and(|m| m.len() == f.bytes))
+}
+
+/// The fields of `run.json` in which two shards differ (all but the shard's own).
+fn differences(a: &Shard, b: &Shard) -> Vec<String> {
+    let key = |s: &Shard| {
+        serde_json::to_value(RunInfo {
+            variants: Vec::new(),
+            shard: None,
+            ..s.run.clone()
+        })
+        .unwrap_or_default()
+    };
+    let (ka, kb) = (key(a), key(b));
+    let mut out: Vec<String> = match (ka.as_object(), kb.as_object()) {
+        (Some(ma), Some(mb)) => ma
+            .keys()
+            .chain(mb.keys())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|k| ma.get(*k) != mb.get(*k))
+            .map(|k| format!("{k} ({} vs {})", show(ma.get(k)), show(mb.get(k))))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if a.count != b.count {
+        out.push(format!("shard count ({} vs {})", a.count, b.count));
+    }
+    if a.scenario != b.scenario {
+        out.push("scenario.ron".into());
+    }
+    out
+}
+
+fn show(v: Option<&serde_json::Value>) -> String {
+    v.map_or_else(|| "absent".into(), |v| v.to_string())
+}
+
+/// `0-3, 7, 9-12`.
+fn ranges(values: &[u32]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        let mut j = i;
+        while j + 1 < values.len() && values[j + 1] == values[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            values[i].to_string()
+        } else {
+            format!("{}-{}", values[i], values[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+/// Per frame, the sensors the run captures, from the shard's own scenario (cameras with a
+/// slower rate skip ticks). Falls back to every sensor on every frame.
+fn schedule(shard: &Shard) -> Vec<BTreeSet<String>> {
+    let planned = std::str::from_utf8(&shard.scenario)
+        .ok()
+        .and_then(|text| drivegen_scenario::load_str("scenario.ron", text).ok())
+        .and_then(|loaded| {
+            let mut scenario = loaded.scenario;
+            scenario.capture.frames = Some(shard.run.frames_per_variant as u32);
+            let variant = shard.run.variants.first().copied().unwrap_or(0);
+            drivegen_plan::plan(&scenario, variant).ok()
+        })
+        .map(|plan| expected_sensors(&plan))
+        .filter(|e| e.len() == shard.run.frames_per_variant);
+    planned.unwrap_or_else(|| {
+        let mut all: BTreeSet<String> = shard.run.cameras.iter().cloned().collect();
+        if shard.run.lidar {
+            all.insert("lidar".into());
+        }
+        vec![all; shard.run.frames_per_variant]
+    })
+}
+
+/// What a shard lacks: per variant, the frames without a complete journal entry (the
+/// shard's entries are those whose files are in place).
+fn missing_frames(shard: &Shard, expected: &[BTreeSet<String>]) -> BTreeMap<u32, Vec<u32>> {
+    let mut have: BTreeMap<(u32, u32), BTreeSet<&str>> = BTreeMap::new();
+    for e in &shard.entries {
+        have.entry((e.variant, e.frame))
+            .or_default()
+            .insert(e.sensor.as_str());
+    }
+    let mut missing = BTreeMap::new();
+    for &v in &shard.run.variants {
+        let frames: Vec<u32> = (0..shard.run.frames_per_variant as u32)
+            .filter(|&f| {
+                let got = have.get(&(v, f));
+                !expected[f as usize]
+                    .iter()
+                    .all(|s| got.is_some_and(|g| g.contains(s.as_str())))
+            })
+            .collect();
+        if !frames.is_empty() {
+            missing.insert(v, frames);
+        }
+    }
+    missing
 }
 
 fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
@@ -26,7 +198,7 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
         let target = to.join(p.file_name().unwrap_or_default());
         if p.is_dir() {
             copy_tree(&p, &target)?;
-        } else {
+        } else if p.extension().is_none_or(|x| x != "partial") {
             std::fs::copy(&p, &target)
                 .with_context(|| format!("cannot copy {} to {}", p.display(), target.display()))?;
         }
@@ -35,58 +207,157 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
-    let mut merged: Option<RunInfo> = None;
+    // Read and check everything first: a refused merge writes nothing.
+    let shards = args
+        .shards
+        .iter()
+        .map(|d| read_shard(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(first) = shards.first() else {
+        return Err(InputError("no shards given".into()).into());
+    };
+    let count = first.count;
+
+    // One run: the same scenario file, seed and settings in every shard.
+    let mut problems = Vec::new();
+    for s in &shards[1..] {
+        let diff = differences(first, s);
+        if !diff.is_empty() {
+            problems.push(format!(
+                "{} comes from a different run than {}: {} differ",
+                s.name(),
+                first.name(),
+                diff.join(", ")
+            ));
+        }
+    }
+    let mut by_index: BTreeMap<u32, &Shard> = BTreeMap::new();
+    for s in &shards {
+        if let Some(other) = by_index.insert(s.index, s) {
+            problems.push(format!(
+                "shard {} of {count} is given twice: {} and {}",
+                s.index,
+                other.dir.display(),
+                s.dir.display()
+            ));
+        }
+        if let Some(total) = s.run.variants_total {
+            let want: Vec<u32> = (0..total).filter(|v| v % s.count == s.index).collect();
+            if s.run.variants != want {
+                problems.push(format!(
+                    "{} holds variants [{}], but shard {} of a {total}-variant run has [{}]",
+                    s.name(),
+                    ranges(&s.run.variants),
+                    s.index,
+                    ranges(&want)
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(InputError(format!(
+            "merge: the shards do not belong together:\n  {}",
+            problems.join("\n  ")
+        ))
+        .into());
+    }
+
+    // Complete: every shard present, every frame journalled.
+    let expected = schedule(first);
+    let total = first.run.variants_total;
+    let missing_shards: Vec<u32> = (0..count).filter(|i| !by_index.contains_key(i)).collect();
+    let mut lines = Vec::new();
+    for &i in &missing_shards {
+        let variants = total.map(|t| (0..t).filter(|v| v % count == i).collect::<Vec<_>>());
+        lines.push(format!(
+            "shard-{i}-of-{count} is missing{}",
+            variants.map_or_else(String::new, |v| format!(" (variants {})", ranges(&v)))
+        ));
+    }
+    let mut incomplete = Vec::new();
+    for s in by_index.values() {
+        let missing = missing_frames(s, &expected);
+        if missing.is_empty() {
+            continue;
+        }
+        let lacking: usize = missing.values().map(Vec::len).sum();
+        let all = s.run.variants.len() * s.run.frames_per_variant;
+        let mut detail: Vec<String> = missing
+            .iter()
+            .take(6)
+            .map(|(v, frames)| format!("v{v:03} frames {}", ranges(frames)))
+            .collect();
+        if missing.len() > 6 {
+            detail.push(format!("and {} more variants", missing.len() - 6));
+        }
+        lines.push(format!(
+            "{} is unfinished: {lacking} of {all} frames not journalled ({})",
+            s.name(),
+            detail.join("; ")
+        ));
+        incomplete.push(serde_json::json!({
+            "shard": [s.index, count],
+            "frames_missing": lacking,
+            "frames": missing
+                .iter()
+                .map(|(v, f)| (format!("v{v:03}"), serde_json::Value::from(ranges(f))))
+                .collect::<serde_json::Map<_, _>>(),
+        }));
+    }
+    if !lines.is_empty() && !args.allow_partial {
+        return Err(InputError(format!(
+            "merge: the run is not complete, nothing was merged:\n  {}\n  = hint: render what is missing (requeue those array tasks, or `drivegen render --resume --shard I/{count} ...` with the run's arguments), or pass --allow-partial to merge what is there",
+            lines.join("\n  ")
+        ))
+        .into());
+    }
+    let partial = (!lines.is_empty()).then(|| {
+        serde_json::json!({
+            "merged_with": "--allow-partial",
+            "missing_shards": missing_shards
+                .iter()
+                .map(|i| format!("shard-{i}-of-{count}"))
+                .collect::<Vec<_>>(),
+            "unfinished_shards": incomplete,
+        })
+    });
+    if let (Some(_), false) = (&partial, quiet) {
+        eprintln!(
+            "merge --allow-partial: merging an incomplete run (recorded in manifest.json):\n  {}",
+            lines.join("\n  ")
+        );
+    }
+
+    // Write.
+    let mut run = RunInfo {
+        shard: None,
+        variants_total: None,
+        variants: Vec::new(),
+        ..first.run.clone()
+    };
     let mut entries = Vec::new();
     let mut export: Option<(String, String)> = None;
-    for dir in &args.shards {
-        let bytes = std::fs::read(dir.join("run.json")).map_err(|_| {
-            InputError(format!(
-                "{} is not a drivegen output (no run.json)",
-                dir.display()
-            ))
-        })?;
-        let run: RunInfo = serde_json::from_slice(&bytes).context("run.json")?;
-        let key = |r: &RunInfo| RunInfo {
-            variants: Vec::new(),
-            shard: None,
-            ..r.clone()
-        };
-        match &mut merged {
-            None => {
-                merged = Some(RunInfo {
-                    shard: None,
-                    ..run.clone()
-                })
-            }
-            Some(m) if key(m) == key(&run) => m.variants.extend(run.variants.iter().copied()),
-            Some(_) => {
-                return Err(InputError(format!(
-                    "{} comes from a different run than the other shards",
-                    dir.display()
-                ))
-                .into());
-            }
-        }
-        for v in &run.variants {
+    for s in by_index.values() {
+        for v in &s.run.variants {
             let name = format!("v{v:03}");
-            copy_tree(&dir.join(&name), &args.out.join(&name))?;
+            let from = s.dir.join(&name);
+            if from.is_dir() {
+                copy_tree(&from, &args.out.join(&name))?;
+            }
         }
-        entries.extend(Journal::read(dir));
+        run.variants.extend(s.run.variants.iter().copied());
+        entries.extend(s.entries.iter().cloned());
         let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap_or_default())
+            serde_json::from_slice(&std::fs::read(s.dir.join("manifest.json")).unwrap_or_default())
                 .unwrap_or_default();
-        if let (Some(f), Some(s)) = (
+        if let (Some(f), Some(sp)) = (
             manifest["export"]["formats"].as_str(),
             manifest["export"]["split"].as_str(),
         ) {
-            export = Some((f.to_string(), s.to_string()));
+            export = Some((f.to_string(), sp.to_string()));
         }
-        std::fs::copy(dir.join("scenario.ron"), args.out.join("scenario.ron"))
-            .context("scenario.ron")?;
     }
-    let Some(mut run) = merged else {
-        return Err(InputError("no shards given".into()).into());
-    };
+    write_atomic(&args.out.join("scenario.ron"), &first.scenario)?;
     run.variants.sort_unstable();
     run.variants.dedup();
     write_atomic(
@@ -103,10 +374,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         &args.out.join(drivegen_dataset::JOURNAL),
         journal.as_bytes(),
     )?;
-    write_manifest(
+    write_manifest_with(
         &args.out,
         &run,
         export.as_ref().map(|(f, s)| (f.as_str(), s.as_str())),
+        partial,
     )?;
     if let Some((formats, split)) = &export {
         let opts = super::export::options(formats, split, None)?;
@@ -115,7 +387,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if !quiet {
         println!(
             "merged {} shards ({} variants) into {}",
-            args.shards.len(),
+            by_index.len(),
             run.variants.len(),
             args.out.display()
         );

@@ -49,15 +49,18 @@ pub struct Args {
     #[arg(long)]
     msaa: bool,
     /// Continue a killed run in --out: frames in its journal are not rendered again.
+    /// Starts a fresh run when --out holds none yet; refuses a different run.
     #[arg(long)]
     resume: bool,
     /// Render only shard I of N (variants v with v mod N = I) into OUT/shard-I-of-N.
-    /// Without it, JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with --shards N) or
-    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT select the shard.
+    /// Without it, the batch system's index selects the shard: SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job), with --shards N.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Shard count for JOB_COMPLETION_INDEX.
-    #[arg(long)]
+    /// Shard count N for SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX. For a Slurm array
+    /// it defaults to SLURM_ARRAY_TASK_MAX + 1 when the array starts at 0; it never
+    /// comes from SLURM_ARRAY_TASK_COUNT (a resubmitted task sees only its own count).
+    #[arg(long, value_name = "N")]
     shards: Option<u32>,
     /// Also export to these formats when done (e.g. coco,kitti; see `drivegen export`).
     #[arg(long)]
@@ -91,38 +94,194 @@ pub struct RunInfo {
     pub lidar: bool,
     pub rgb: bool,
     pub layout: String,
+    /// Image size (width, height) of each camera in `cameras`, after --width/--height.
+    #[serde(default)]
+    pub image_sizes: Vec<[u32; 2]>,
+    #[serde(default)]
+    pub shadows: bool,
+    #[serde(default)]
+    pub msaa: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<[u32; 2]>,
+    /// In a shard: how many variants the whole (unsharded) run has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants_total: Option<u32>,
     /// The --refine checkpoint, when frames are refined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner: Option<String>,
 }
 
-/// The shard this process renders, from the flag or the batch system's environment.
-fn shard(args: &Args) -> anyhow::Result<Option<(u32, u32)>> {
-    let parse = |i: &str, n: &str| -> Option<(u32, u32)> {
-        let (i, n) = (i.trim().parse().ok()?, n.trim().parse().ok()?);
-        (n > 0 && i < n).then_some((i, n))
-    };
-    if let Some(s) = &args.shard {
+/// The shard this process renders, from the flag or the batch system's environment
+/// (`env` looks a variable up). An index outside `0..N` is an error naming the variable
+/// and the fix: rendering everything, or a shard nobody asked for, would be silent.
+fn select_shard(
+    flag: Option<&str>,
+    shards: Option<u32>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(u32, u32)>, InputError> {
+    let err = |m: String| Err(InputError(m));
+    if shards == Some(0) {
+        return err("--shards must be at least 1".into());
+    }
+    if let Some(s) = flag {
         let (i, n) = s.split_once('/').unwrap_or((s, ""));
-        return parse(i, n).map(Some).ok_or_else(|| {
-            InputError(format!(
+        let parsed = i
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .zip(n.trim().parse::<u32>().ok());
+        return match parsed {
+            Some((i, n)) if n > 0 && i < n && shards.is_none_or(|m| m == n) => Ok(Some((i, n))),
+            Some((_, n)) if n > 0 && shards.is_some_and(|m| m != n) => err(format!(
+                "--shard `{s}` and --shards {} disagree on the shard count",
+                shards.unwrap_or_default()
+            )),
+            _ => err(format!(
                 "--shard `{s}`: expected I/N with 0 <= I < N, e.g. 0/3"
-            ))
-            .into()
-        });
+            )),
+        };
     }
-    if let (Ok(i), Ok(n)) = (
-        std::env::var("SLURM_ARRAY_TASK_ID"),
-        std::env::var("SLURM_ARRAY_TASK_COUNT"),
-    ) {
-        return Ok(parse(&i, &n));
+    let number = |name: &str| -> Result<Option<u32>, InputError> {
+        match env(name) {
+            None => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                InputError(format!("{name} is `{v}`, not a non-negative whole number"))
+            }),
+        }
+    };
+    if let Some(i) = number("SLURM_ARRAY_TASK_ID")? {
+        let (min, max, count) = (
+            number("SLURM_ARRAY_TASK_MIN")?,
+            number("SLURM_ARRAY_TASK_MAX")?,
+            number("SLURM_ARRAY_TASK_COUNT")?,
+        );
+        let n = match (shards, min, max) {
+            (Some(n), _, Some(max)) if max >= n => {
+                return err(format!(
+                    "SLURM_ARRAY_TASK_MAX is {max}, but --shards {n} has shard indices 0-{}: \
+                     submit the array 0-based with `sbatch --array=0-{}`",
+                    n - 1,
+                    n - 1
+                ));
+            }
+            (Some(n), _, _) => n,
+            (None, Some(0), Some(max)) if count.is_none_or(|c| c == max + 1) => max + 1,
+            (None, Some(0), Some(max)) => {
+                return err(format!(
+                    "SLURM_ARRAY_TASK_COUNT is {} but the array spans 0-{max}: a stepped or \
+                     listed --array does not cover every shard; pass --shards N, or submit with \
+                     `sbatch --array=0-{max}`",
+                    count.unwrap_or_default()
+                ));
+            }
+            (None, Some(min), Some(max)) => {
+                return err(format!(
+                    "SLURM_ARRAY_TASK_MIN is {min}: shard indices start at 0, so shard 0 would \
+                     never be rendered; submit with `sbatch --array=0-{}` (or pass --shards N \
+                     when resubmitting some tasks of an N-shard run)",
+                    max.saturating_sub(min)
+                ));
+            }
+            (None, _, _) => {
+                return err(format!(
+                    "SLURM_ARRAY_TASK_ID is {i} but the shard count is unknown: pass --shards N \
+                     (SLURM_ARRAY_TASK_COUNT is not used: a resubmitted task sees only its own count)"
+                ));
+            }
+        };
+        if i >= n {
+            return err(format!(
+                "SLURM_ARRAY_TASK_ID is {i}, outside the shard indices 0-{} of --shards {n}: \
+                 submit the array 0-based with `sbatch --array=0-{}`",
+                n - 1,
+                n - 1
+            ));
+        }
+        return Ok(Some((i, n)));
     }
-    if let (Ok(i), Some(n)) = (std::env::var("JOB_COMPLETION_INDEX"), args.shards) {
-        return Ok(parse(&i, &n.to_string()));
+    if let Some(i) = number("JOB_COMPLETION_INDEX")? {
+        let Some(n) = shards else {
+            return err(format!(
+                "JOB_COMPLETION_INDEX is {i} but --shards is missing: pass --shards N, equal to \
+                 the Job's `completions`"
+            ));
+        };
+        if i >= n {
+            return err(format!(
+                "JOB_COMPLETION_INDEX is {i}, outside the shard indices 0-{} of --shards {n}: \
+                 set the Job's `completions: {n}` (equal to --shards)",
+                n - 1
+            ));
+        }
+        return Ok(Some((i, n)));
     }
-    Ok(None)
+    match shards {
+        Some(n) => err(format!(
+            "--shards {n} needs a shard index: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX \
+             (or use --shard I/{n})"
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Shard directories of another split under `out` (`shard-I-of-M`, M != n): a resubmitted
+/// task that got its count wrong would otherwise render a shard nobody merges.
+fn other_splits(out: &Path, n: u32) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(out)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|name| {
+            name.strip_prefix("shard-")
+                .and_then(|r| r.split_once("-of-"))
+                .and_then(|(_, m)| m.parse::<u32>().ok())
+                .is_some_and(|m| m != n)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Applies --frames, --width and --height, held to the same caps as the scenario file
+/// (`drivegen_scenario::validate::check_overrides`).
+fn apply_overrides(
+    base: &drivegen_scenario::Scenario,
+    args: &Args,
+) -> Result<drivegen_scenario::Scenario, InputError> {
+    if args.variants == Some(0) {
+        return Err(InputError("--variants must be at least 1".into()));
+    }
+    let mut scenario = base.clone();
+    drivegen_scenario::validate::Overrides {
+        frames: args.frames,
+        width: args.width,
+        height: args.height,
+    }
+    .apply(&mut scenario)
+    .map_err(|e| InputError(e.to_string()))?;
+    Ok(scenario)
+}
+
+/// Per frame, the sensors that capture on it (cameras on their ticks, the LiDAR on every
+/// frame): a frame is complete when each of them has a journal entry.
+pub fn expected_sensors(plan: &drivegen_plan::ScenePlan) -> Vec<BTreeSet<String>> {
+    plan.schedule
+        .ticks
+        .iter()
+        .map(|tick| {
+            let mut set: BTreeSet<String> = tick
+                .cameras
+                .iter()
+                .filter_map(|&i| plan.sensors.cameras.get(usize::from(i)))
+                .map(|c| c.name.clone())
+                .collect();
+            if plan.sensors.lidar.is_some() {
+                set.insert("lidar".into());
+            }
+            set
+        })
+        .collect()
 }
 
 /// Writes `manifest.json` from the journal (every file with its checksum, plus seeds, the
@@ -131,6 +290,16 @@ pub fn write_manifest(
     root: &Path,
     run: &RunInfo,
     export: Option<(&str, &str)>,
+) -> anyhow::Result<()> {
+    write_manifest_with(root, run, export, None)
+}
+
+/// [`write_manifest`] with `partial` recorded (what a `merge --allow-partial` lacks).
+pub fn write_manifest_with(
+    root: &Path,
+    run: &RunInfo,
+    export: Option<(&str, &str)>,
+    partial: Option<serde_json::Value>,
 ) -> anyhow::Result<()> {
     use sha2::{Digest, Sha256};
     let mut entries: Vec<JournalEntry> = Journal::read(root);
@@ -154,6 +323,10 @@ pub fn write_manifest(
         "export": export.map(|(f, s)| serde_json::json!({ "formats": f, "split": s })),
         "frames": entries,
     });
+    let mut manifest = manifest;
+    if let Some(partial) = partial {
+        manifest["partial"] = partial;
+    }
     write_atomic(
         &root.join("manifest.json"),
         &serde_json::to_vec_pretty(&manifest)?,
@@ -199,31 +372,21 @@ fn remove_partials(dir: &Path) {
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
+    // Everything that can fail on bad input is checked, and every variant planned,
+    // before the first file is written.
     let loaded = load_scenario(args.scenario.as_deref())?;
-    let mut scenario = loaded.scenario.clone();
-    if let Some(n) = args.frames {
-        if n == 0 {
-            return Err(InputError("--frames must be at least 1".into()).into());
-        }
-        scenario.capture.frames = Some(n);
-    }
-    for cam in &mut scenario.sensors.cameras {
-        cam.width = args.width.unwrap_or(cam.width);
-        cam.height = args.height.unwrap_or(cam.height);
-        if !(16..=8192).contains(&cam.width) || !(16..=8192).contains(&cam.height) {
-            return Err(InputError(format!(
-                "image size {}x{} is outside 16..8192 per side",
-                cam.width, cam.height
-            ))
-            .into());
-        }
-    }
+    let scenario = apply_overrides(&loaded.scenario, &args)?;
     let export = args
         .export
         .as_deref()
         .map(|f| super::export::options(f, &args.split, None))
         .transpose()?;
-    let shard = shard(&args)?;
+    if args.refine.is_some() && args.no_rgb {
+        return Err(InputError("--refine needs RGB frames; drop --no-rgb".into()).into());
+    }
+    let shard = select_shard(args.shard.as_deref(), args.shards, &|name| {
+        std::env::var(name).ok()
+    })?;
     let all = args
         .variants
         .unwrap_or(scenario.variants)
@@ -232,7 +395,18 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         .filter(|v| shard.is_none_or(|(i, n)| v % n == i))
         .collect();
     let out = match shard {
-        Some((i, n)) => args.out.join(format!("shard-{i}-of-{n}")),
+        Some((i, n)) => {
+            let others = other_splits(&args.out, n);
+            if !others.is_empty() {
+                return Err(InputError(format!(
+                    "{} already holds shards of another split ({}), but this is shard {i} of {n}\n  = hint: pass the --shards of the first submission (a resubmitted array task cannot infer it), or choose another --out",
+                    args.out.display(),
+                    others.join(", ")
+                ))
+                .into());
+            }
+            args.out.join(format!("shard-{i}-of-{n}"))
+        }
         None => args.out.clone(),
     };
     let options = EngineOptions {
@@ -258,55 +432,83 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         lidar: scenario.sensors.lidar.is_some(),
         rgb: options.rgb,
         layout: "drivegen-native-1".into(),
+        image_sizes: scenario
+            .sensors
+            .cameras
+            .iter()
+            .map(|c| [c.width, c.height])
+            .collect(),
+        shadows: options.shadows,
+        msaa: options.msaa,
         shard: shard.map(|(i, n)| [i, n]),
+        variants_total: shard.map(|_| all),
         refiner: args.refine.as_ref().map(|p| p.display().to_string()),
     };
     let run_json = serde_json::to_vec_pretty(&run)?;
-    if args.refine.is_some() && args.no_rgb {
-        return Err(InputError("--refine needs RGB frames; drop --no-rgb".into()).into());
-    }
     let refiner = args
         .refine
         .as_deref()
         .map(|ckpt| super::refine::load_refiner(ckpt, &args.refine_backend, false))
         .transpose()?;
 
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let done: BTreeMap<(u32, u32), BTreeSet<String>> = if args.resume {
-        let previous = std::fs::read(out.join("run.json")).map_err(|_| {
-            InputError(format!(
-                "--resume: {} holds no run to continue",
-                out.display()
-            ))
-        })?;
-        if previous != run_json {
-            return Err(InputError(format!(
-                "--resume: {} holds a different run (scenario, frames, cameras or options changed)\n  = hint: rerun with the same arguments, or choose another --out",
-                out.display()
-            ))
-            .into());
+    // The run to continue: `None` starts afresh (no --resume, or nothing to resume).
+    let done: Option<BTreeMap<(u32, u32), BTreeSet<String>>> = if args.resume {
+        match std::fs::read(out.join("run.json")) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !quiet {
+                    eprintln!(
+                        "--resume: {} holds no run yet; starting a fresh one",
+                        out.display()
+                    );
+                }
+                None
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot read {}", out.join("run.json").display())));
+            }
+            Ok(previous) if previous != run_json => {
+                return Err(InputError(format!(
+                    "--resume: {} holds a different run (scenario, frames, cameras or options changed)\n  = hint: rerun with the same arguments, or choose another --out",
+                    out.display()
+                ))
+                .into());
+            }
+            Ok(_) => {
+                let mut done: BTreeMap<(u32, u32), BTreeSet<String>> = BTreeMap::new();
+                for e in Journal::read(&out) {
+                    done.entry((e.variant, e.frame))
+                        .or_default()
+                        .insert(e.sensor);
+                }
+                Some(done)
+            }
         }
-        let mut done: BTreeMap<(u32, u32), BTreeSet<String>> = BTreeMap::new();
-        for e in Journal::read(&out) {
-            done.entry((e.variant, e.frame))
-                .or_default()
-                .insert(e.sensor);
-        }
-        done
     } else {
-        BTreeMap::new()
+        None
     };
+    // Plan every variant first: a planning error must not leave a half-made dataset. The
+    // plans are not kept (a big shard's would not fit in memory); planning is
+    // deterministic and cheap next to rendering, so each is planned again before use.
+    let mut expected: Vec<BTreeSet<String>> = Vec::new();
+    for variant in &variants {
+        let plan = drivegen_plan::plan(&scenario, *variant)
+            .map_err(|e| InputError(format!("cannot plan variant {variant}: {e}")))?;
+        if expected.is_empty() {
+            expected = expected_sensors(&plan);
+        }
+    }
+    let resuming = done.is_some();
+    let done = done.unwrap_or_default();
+    let complete = |v: u32, f: usize| {
+        done.get(&(v, f as u32))
+            .is_some_and(|s| expected.get(f).is_some_and(|e| s.is_superset(e)))
+    };
+
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     remove_partials(&out);
     write_atomic(&out.join("scenario.ron"), loaded.merged_text.as_bytes())?;
     write_atomic(&out.join("run.json"), &run_json)?;
-    let mut sensors: BTreeSet<String> = run.cameras.iter().cloned().collect();
-    if run.lidar {
-        sensors.insert("lidar".into());
-    }
-    let complete = |v: u32, f: usize| {
-        done.get(&(v, f as u32))
-            .is_some_and(|s| s.is_superset(&sensors))
-    };
 
     let cameras = run.cameras.len() as u64;
     let total = variants.len() as u64 * frames_per_variant as u64 * cameras;
@@ -323,7 +525,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         .progress_chars("=> "),
     );
     let started = Instant::now();
-    let journal = Arc::new(Journal::open(&out, args.resume)?);
+    let journal = Arc::new(Journal::open(&out, resuming)?);
     let mut writer = DatasetWriter::new(args.writers, 8, journal);
     let mut first_frame_at = None;
     let mut rendered = 0u64;
