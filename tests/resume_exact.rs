@@ -145,4 +145,5 @@ fn a_run_resumed_after_any_frame_equals_the_uninterrupted_run() {
         let _ = std::fs::remove_dir_all(&root);
     }
     let _ = std::fs::remove_dir_all(&whole_root);
+    let _ = std::fs::remove_dir_all(scenario.parent().expect("scenario dir"));
 }
