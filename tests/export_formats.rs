@@ -161,6 +161,16 @@ fn kitti_labels_round_trip_and_3d_boxes_project_into_2d_boxes() {
                     .join(format!("{id}.png"))
                     .exists()
             );
+            // No LiDAR in this rig: an empty scan, which the preparation scripts accept.
+            let velo = kitti
+                .join(folder)
+                .join("velodyne")
+                .join(format!("{id}.bin"));
+            assert_eq!(
+                std::fs::metadata(&velo).map(|m| m.len()).ok(),
+                Some(0),
+                "{velo:?}"
+            );
         }
     }
     for folder in ["training", "testing"] {
@@ -500,6 +510,50 @@ fn splitting_by_variant_only_refuses_an_empty_split_with_a_hint() {
             .len(),
         3
     );
+}
+
+#[test]
+fn exporting_again_replaces_every_format_folder_whole() {
+    let Some(dir) = dataset() else { return };
+    let out = dir.with_extension("again");
+    let export = |split: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+            .args([
+                "export",
+                "--quiet",
+                "--format",
+                "yolo,kitti,coco,cityscapes",
+            ])
+            .args(["--split", split, "--out"])
+            .arg(&out)
+            .arg(dir)
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    export("0.8,0.1,0.1");
+    export("1,0,0");
+    let count = |p: &str| files_in(&out.join(p), "png").len();
+    assert_eq!(
+        count("yolo/images/train"),
+        4 * 6,
+        "every frame in train, once"
+    );
+    for stale in [
+        "yolo/images/val",
+        "yolo/images/test",
+        "coco/val",
+        "kitti/testing",
+    ] {
+        assert!(
+            !out.join(stale).exists(),
+            "{stale} left from the first export"
+        );
+    }
+    assert_eq!(count("kitti/training/image_2"), 4 * 6);
+    assert!(!out.join(".export.partial").exists());
+    export("0.8,0.1,0.1");
+    assert!(count("yolo/images/train") < 4 * 6 && count("yolo/images/val") > 0);
 }
 
 #[test]

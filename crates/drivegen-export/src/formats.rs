@@ -226,20 +226,23 @@ impl<'a> Writers<'a> {
             &dir.join("calib").join(format!("{name}.txt")),
             calib.as_bytes(),
         )?;
+        // Without a LiDAR in the rig the scan is empty: mmdetection3d's and OpenPCDet's
+        // KITTI preparation require a velodyne file for every frame, even for camera
+        // models.
         let lidar = f.native.lidar();
+        let mut velo = Vec::new();
         if lidar.exists() {
             let bytes = std::fs::read(&lidar).map_err(|source| ExportError::Read {
                 path: lidar.clone(),
                 source,
             })?;
-            let mut velo = Vec::new();
             for p in drivegen_labels::lidar::decode(&bytes) {
                 for v in [p.x, p.y, p.z, p.intensity] {
                     velo.extend_from_slice(&v.to_le_bytes());
                 }
             }
-            write_atomic(&dir.join("velodyne").join(format!("{name}.bin")), &velo)?;
         }
+        write_atomic(&dir.join("velodyne").join(format!("{name}.bin")), &velo)?;
         Ok(())
     }
 

@@ -81,6 +81,14 @@ impl Format {
         })
     }
 
+    /// The folder the format is written to under the export directory.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Format::KittiTracking => "kitti_tracking",
+            other => other.name(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Kitti => "kitti",
@@ -116,7 +124,54 @@ pub struct ExportSummary {
 
 /// Writes every requested format under `out/<format>/`, and `out/export.json` saying what
 /// was written and how frames were split.
+///
+/// Formats are written into a staging folder and each replaces its previous folder only
+/// when complete: files of an earlier export with another split would otherwise stay
+/// behind and be picked up by tools that list folders (ultralytics, FiftyOne).
 pub fn export(
+    ds: &NativeDataset,
+    out: &Path,
+    opts: &ExportOptions,
+) -> Result<ExportSummary, ExportError> {
+    let staging = out.join(".export.partial");
+    let clear = |dir: &Path| match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ExportError::Dataset(
+            drivegen_dataset::DatasetError::Write {
+                path: dir.to_path_buf(),
+                source: e,
+            },
+        )),
+        _ => Ok(()),
+    };
+    clear(&staging)?;
+    let written = export_into(ds, &staging, opts);
+    let summary = match written {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    for format in &opts.formats {
+        let (from, to) = (staging.join(format.folder()), out.join(format.folder()));
+        clear(&to)?;
+        if from.exists() {
+            std::fs::rename(&from, &to).map_err(|source| {
+                ExportError::Dataset(drivegen_dataset::DatasetError::Write { path: to, source })
+            })?;
+        }
+    }
+    std::fs::rename(staging.join("export.json"), out.join("export.json")).map_err(|source| {
+        ExportError::Dataset(drivegen_dataset::DatasetError::Write {
+            path: out.join("export.json"),
+            source,
+        })
+    })?;
+    clear(&staging)?;
+    Ok(summary)
+}
+
+fn export_into(
     ds: &NativeDataset,
     out: &Path,
     opts: &ExportOptions,
