@@ -14,7 +14,6 @@ use drivegen_dataset::{
     CameraCalibration, DatasetWriter, Job, Journal, JournalEntry, semantic_lut, write_atomic,
 };
 use drivegen_sim::{Engine, EngineOptions};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::load_scenario;
@@ -512,18 +511,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
 
     let cameras = run.cameras.len() as u64;
     let total = variants.len() as u64 * frames_per_variant as u64 * cameras;
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(total)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:30}] {pos}/{len} frames, {per_sec}, ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let bar = super::progress::Progress::frames(total, quiet);
     let started = Instant::now();
     let journal = Arc::new(Journal::open(&out, resuming)?);
     let mut writer = DatasetWriter::new(args.writers, 8, journal);
