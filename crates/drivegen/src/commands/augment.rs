@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use drivegen_export::NativeDataset;
 
-use super::render::{RunInfo, write_manifest};
 use crate::InputError;
+use drivegen_dataset::RunInfo;
+use drivegen_render::{ManifestExtras, write_manifest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,7 +29,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     }
     let ds = NativeDataset::open(&args.dataset).map_err(|e| InputError(e.to_string()))?;
     let n = drivegen_export::augment::augment(&ds, &args.out, args.copies, args.seed)?;
-    let mut run: RunInfo = serde_json::from_slice(&std::fs::read(args.dataset.join("run.json"))?)?;
+    let mut run = RunInfo::read(&args.dataset)?;
     let cameras: Vec<String> = run
         .cameras
         .iter()
@@ -69,7 +70,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             &serde_json::to_vec_pretty(&calib)?,
         )?;
     }
-    write_manifest(&args.out, &run, None)?;
+    write_manifest(&args.out, &run, &ManifestExtras::default())?;
     if !quiet {
         println!("wrote {n} augmented samples to {}", args.out.display());
     }

@@ -105,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if !config.write {
                 continue;
             }
-            for job in super::frame_jobs(engine.plan(), 0, frame, &args.out, &lut) {
+            for job in drivegen_render::frame_jobs(engine.plan(), 0, frame, &args.out, &lut) {
                 writer.submit(job)?;
             }
         }

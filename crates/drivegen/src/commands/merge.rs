@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use drivegen_dataset::{Journal, JournalEntry, write_atomic};
+use drivegen_dataset::{Journal, JournalEntry, RunInfo, write_atomic};
+use drivegen_render::{ManifestExtras, expected_sensors, write_manifest};
 
-use super::render::{RunInfo, expected_sensors, write_manifest_with};
 use crate::InputError;
 
 #[derive(Debug, clap::Args)]
@@ -374,11 +374,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         &args.out.join(drivegen_dataset::JOURNAL),
         journal.as_bytes(),
     )?;
-    write_manifest_with(
+    write_manifest(
         &args.out,
         &run,
-        export.as_ref().map(|(f, s)| (f.as_str(), s.as_str())),
-        partial,
+        &ManifestExtras {
+            export: export.clone(),
+            partial,
+        },
     )?;
     if let Some((formats, split)) = &export {
         let opts = super::export::options(formats, split, None)?;

@@ -6,7 +6,9 @@ use std::time::Instant;
 use anyhow::Context;
 use drivegen_plan::{ActorClass, Role};
 
-use super::{load_scenario, write_atomic};
+use drivegen_dataset::write_atomic;
+
+use super::load_scenario;
 use crate::InputError;
 
 #[derive(Debug, clap::Args)]

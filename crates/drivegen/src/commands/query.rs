@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use drivegen_export::NativeDataset;
 use drivegen_export::subset::{Filter, subset};
 
-use super::render::{RunInfo, write_manifest};
 use crate::InputError;
+use drivegen_dataset::RunInfo;
+use drivegen_render::{ManifestExtras, write_manifest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,8 +41,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         min_visibility: args.min_visibility,
     };
     let summary = subset(&ds, &filter, &args.out)?;
-    let run_bytes = std::fs::read(args.dataset.join("run.json"))?;
-    let mut run: RunInfo = serde_json::from_slice(&run_bytes)?;
+    let mut run = RunInfo::read(&args.dataset)?;
     run.variants = summary.variants.clone();
     drivegen_dataset::write_atomic(
         &args.out.join("run.json"),
@@ -50,7 +50,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     write_manifest(
         &args.out,
         &run,
-        args.format.as_deref().map(|f| (f, args.split.as_str())),
+        &ManifestExtras {
+            export: args.format.clone().map(|f| (f, args.split.clone())),
+            partial: None,
+        },
     )?;
     if !quiet {
         println!(

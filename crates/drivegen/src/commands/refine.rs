@@ -100,15 +100,25 @@ pub fn load_refiner(
 fn write_png(path: &Path, img: &image::RgbImage) -> anyhow::Result<()> {
     let mut png = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
-    super::write_atomic(path, &png).map_err(|e| InputError(format!("{e:#}")).into())
+    drivegen_dataset::write_atomic(path, &png).map_err(|e| InputError(e.to_string()).into())
+}
+
+/// A loaded checkpoint as the render pipeline's refiner.
+#[derive(Debug)]
+pub struct CheckpointRefiner(pub LoadedCheckpoint);
+
+impl drivegen_render::FrameRefiner for CheckpointRefiner {
+    fn refine(&self, job: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
+        refine_rgba(&self.0, job).map_err(|e| e.to_string())
+    }
 }
 
 /// The refined RGB of a camera frame job, when it has an RGB image. The job's instance
 /// ids give the semantic image a conditioned refiner needs.
-pub fn refine_rgba(
+fn refine_rgba(
     refiner: &LoadedCheckpoint,
     job: &drivegen_dataset::FrameJob,
-) -> anyhow::Result<Option<Vec<u8>>> {
+) -> Result<Option<Vec<u8>>, RefineError> {
     let Some(rgba) = job.rgba.as_ref() else {
         return Ok(None);
     };
@@ -126,7 +136,7 @@ pub fn refine_rgba(
         instance: None,
         semantic: Some(semantic),
     };
-    Ok(Some(refiner.refine(&frame).map_err(input)?.into_raw()))
+    Ok(Some(refiner.refine(&frame)?.into_raw()))
 }
 
 #[derive(Debug, clap::Args)]
@@ -431,7 +441,7 @@ fn eval(a: EvalArgs) -> anyhow::Result<()> {
     );
     std::fs::create_dir_all(&a.out)?;
     let json = serde_json::to_vec_pretty(&report)?;
-    super::write_atomic(&a.out.join("eval.json"), &json)?;
+    drivegen_dataset::write_atomic(&a.out.join("eval.json"), &json)?;
     let pngs = drivegen_refine::eval::write_side_by_side(&a.out, &sim, &refined, a.side_by_side)
         .map_err(input)?;
     println!(

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use drivegen_dataset::DatasetError;
 use drivegen_plan::geom::V2;
 use drivegen_plan::surface::point_in_polygon;
 use drivegen_plan::{LampState, PropKind, ScenePlan};
@@ -201,23 +202,32 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
 }
 
 /// Collects the captions stored in every journalled frame's labels into `captions.jsonl`.
-pub fn write_captions(root: &Path) -> anyhow::Result<()> {
+pub fn write_captions(root: &Path) -> Result<(), DatasetError> {
     let mut entries = drivegen_dataset::Journal::read(root);
     entries.retain(|e| e.sensor != "lidar");
     entries.sort_by(|a, b| (a.variant, a.frame, &a.sensor).cmp(&(b.variant, b.frame, &b.sensor)));
     entries.dedup_by(|a, b| (a.variant, a.frame, &a.sensor) == (b.variant, b.frame, &b.sensor));
     let mut out = String::new();
     for e in entries {
-        let path = root
-            .join(format!("v{:03}", e.variant))
-            .join(&e.sensor)
-            .join("labels")
-            .join(format!("{:06}.json", e.frame));
-        let labels: serde_json::Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+        let frame = drivegen_dataset::NativeFrame {
+            variant: e.variant,
+            frame: e.frame,
+            camera: e.sensor.clone(),
+            dir: drivegen_dataset::variant_dir(root, e.variant).join(&e.sensor),
+        };
+        let path = frame.file("labels", "json");
+        let bytes = std::fs::read(&path).map_err(|source| DatasetError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let labels: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| DatasetError::Format {
+                path,
+                reason: e.to_string(),
+            })?;
         let line = serde_json::json!({ "variant": e.variant, "frame": e.frame, "camera": e.sensor, "caption": labels["caption"] });
         out.push_str(&line.to_string());
         out.push('\n');
     }
-    drivegen_dataset::write_atomic(&root.join("captions.jsonl"), out.as_bytes())?;
-    Ok(())
+    drivegen_dataset::write_atomic(&root.join("captions.jsonl"), out.as_bytes())
 }
