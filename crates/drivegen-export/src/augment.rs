@@ -3,6 +3,7 @@
 //! and sensor noise on the image only, and 2-D boxes recomputed from the transformed
 //! instance mask. Draws come from a ChaCha8 stream per (seed, variant, frame, copy).
 
+use drivegen_dataset::DatasetError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -126,10 +127,10 @@ fn bilinear(img: &RgbImage, sx: f64, sy: f64) -> Option<[f64; 3]> {
 }
 
 fn open(path: &Path) -> Result<image::DynamicImage, ExportError> {
-    image::open(path).map_err(|e| ExportError::Format {
+    Ok(image::open(path).map_err(|e| DatasetError::Format {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })
+    })?)
 }
 
 /// Writes `copies` augmented copies of every frame of `ds` under `out`, as cameras
@@ -153,12 +154,12 @@ pub fn augment(
         let label_path = f.file("labels", "json");
         let labels: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&label_path).map_err(|source| {
-                ExportError::Read {
+                DatasetError::Read {
                     path: label_path.clone(),
                     source,
                 }
             })?)
-            .map_err(|e| ExportError::Format {
+            .map_err(|e| DatasetError::Format {
                 path: label_path.clone(),
                 reason: e.to_string(),
             })?;
@@ -170,7 +171,7 @@ pub fn augment(
             let aug = Augmentation::draw(&mut rng, w, h);
             let inv = aug.inverse();
             let noise =
-                Normal::new(0.0, aug.noise_std.max(1e-9)).map_err(|e| ExportError::Format {
+                Normal::new(0.0, aug.noise_std.max(1e-9)).map_err(|e| DatasetError::Format {
                     path: label_path.clone(),
                     reason: e.to_string(),
                 })?;

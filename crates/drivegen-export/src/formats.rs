@@ -1,6 +1,7 @@
 //! The per-format writers. Each frame is handed to every requested format in turn; COCO
 //! and YOLO's per-split files are written at the end.
 
+use drivegen_dataset::DatasetError;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -79,7 +80,7 @@ pub fn cityscapes_city(scenario: &str) -> String {
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), ExportError> {
-    let bytes = std::fs::read(from).map_err(|source| ExportError::Read {
+    let bytes = std::fs::read(from).map_err(|source| DatasetError::Read {
         path: from.to_path_buf(),
         source,
     })?;
@@ -232,7 +233,7 @@ impl<'a> Writers<'a> {
         let lidar = f.native.lidar();
         let mut velo = Vec::new();
         if lidar.exists() {
-            let bytes = std::fs::read(&lidar).map_err(|source| ExportError::Read {
+            let bytes = std::fs::read(&lidar).map_err(|source| DatasetError::Read {
                 path: lidar.clone(),
                 source,
             })?;
@@ -393,7 +394,7 @@ impl<'a> Writers<'a> {
         )?;
         let sem_path = f.native.file("semantic", "png");
         let sem = image::open(&sem_path)
-            .map_err(|e| ExportError::Format {
+            .map_err(|e| DatasetError::Format {
                 path: sem_path,
                 reason: e.to_string(),
             })?
@@ -403,7 +404,7 @@ impl<'a> Writers<'a> {
             sem.height(),
             drivegen_dataset::colorize(sem.as_raw()),
         )
-        .ok_or_else(|| ExportError::Format {
+        .ok_or_else(|| DatasetError::Format {
             path: gt_dir.clone(),
             reason: "size mismatch".into(),
         })?;

@@ -11,25 +11,17 @@ pub mod rle;
 pub mod split;
 pub mod subset;
 
-use std::path::{Path, PathBuf};
+use drivegen_dataset::DatasetError;
+use std::path::Path;
 
 pub use drivegen_dataset::{NativeDataset, NativeFrame};
 pub use split::{Split, SplitBy, SplitFractions, SplitMode, SplitPlan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error(
-        "cannot read {path}: {source}\n  = hint: is this a directory written by `drivegen render`?"
-    )]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path} is not what drivegen writes: {reason}")]
-    Format { path: PathBuf, reason: String },
+    /// Reading the dataset or writing the export (the dataset crate owns both).
     #[error(transparent)]
-    Dataset(#[from] drivegen_dataset::DatasetError),
+    Dataset(#[from] DatasetError),
     #[error("the dataset has no RGB images (rendered with --no-rgb); {0} needs them")]
     NoRgb(&'static str),
     #[error(transparent)]
@@ -53,7 +45,7 @@ where
         &mut std::io::Cursor::new(&mut bytes),
         image::ImageFormat::Png,
     )
-    .map_err(|e| ExportError::Format {
+    .map_err(|e| DatasetError::Format {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
@@ -135,12 +127,12 @@ pub fn export(
 ) -> Result<ExportSummary, ExportError> {
     let staging = out.join(".export.partial");
     let clear = |dir: &Path| match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ExportError::Dataset(
-            drivegen_dataset::DatasetError::Write {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(ExportError::Dataset(DatasetError::Write {
                 path: dir.to_path_buf(),
                 source: e,
-            },
-        )),
+            }))
+        }
         _ => Ok(()),
     };
     clear(&staging)?;
@@ -156,13 +148,12 @@ pub fn export(
         let (from, to) = (staging.join(format.folder()), out.join(format.folder()));
         clear(&to)?;
         if from.exists() {
-            std::fs::rename(&from, &to).map_err(|source| {
-                ExportError::Dataset(drivegen_dataset::DatasetError::Write { path: to, source })
-            })?;
+            std::fs::rename(&from, &to)
+                .map_err(|source| ExportError::Dataset(DatasetError::Write { path: to, source }))?;
         }
     }
     std::fs::rename(staging.join("export.json"), out.join("export.json")).map_err(|source| {
-        ExportError::Dataset(drivegen_dataset::DatasetError::Write {
+        ExportError::Dataset(DatasetError::Write {
             path: out.join("export.json"),
             source,
         })
@@ -258,7 +249,7 @@ fn write_export_manifest(
             "frames_by_variant": variants,
         },
     });
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| ExportError::Format {
+    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| DatasetError::Format {
         path: out.join("export.json"),
         reason: e.to_string(),
     })?;

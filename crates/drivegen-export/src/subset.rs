@@ -1,6 +1,7 @@
 //! Filtered subsets of a native dataset: the frames showing a class at a minimum
 //! visibility, with only the matching objects in their labels.
 
+use drivegen_dataset::DatasetError;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -61,7 +62,7 @@ fn copy_recorded(
     root: &Path,
     files: &mut Vec<FileRecord>,
 ) -> Result<(), ExportError> {
-    let bytes = std::fs::read(from).map_err(|source| ExportError::Read {
+    let bytes = std::fs::read(from).map_err(|source| DatasetError::Read {
         path: from.to_path_buf(),
         source,
     })?;
@@ -82,12 +83,12 @@ pub fn subset(
     let mut variants = BTreeSet::new();
     for f in &ds.frames {
         let path = f.file("labels", "json");
-        let bytes = std::fs::read(&path).map_err(|source| ExportError::Read {
+        let bytes = std::fs::read(&path).map_err(|source| DatasetError::Read {
             path: path.clone(),
             source,
         })?;
         let mut labels: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| ExportError::Format {
+            serde_json::from_slice(&bytes).map_err(|e| DatasetError::Format {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
