@@ -45,6 +45,9 @@ pub struct TrafficSim {
     pub time: f64,
 }
 
+/// The hardest braking the traffic core applies (m/s²).
+const MAX_BRAKE: f64 = 9.0;
+
 fn idm_accel(idm: &Idm, v: f64, v0: f64, gap: f64, dv: f64) -> f64 {
     let v0 = v0.max(0.1);
     let s_star = idm.min_gap
@@ -52,10 +55,35 @@ fn idm_accel(idm: &Idm, v: f64, v0: f64, gap: f64, dv: f64) -> f64 {
             .max(0.0);
     let free = 1.0 - (v / v0).powi(4);
     let interaction = (s_star / gap.max(0.1)).powi(2);
-    (idm.max_accel * (free - interaction)).max(-9.0)
+    (idm.max_accel * (free - interaction)).max(-MAX_BRAKE)
 }
 
 impl TrafficSim {
+    /// Distance along a route from `s` on its first lane to the first stop line whose
+    /// light is not green at `time`, within the look-ahead.
+    fn first_stop_line(plan: &ScenePlan, lanes: &[u32], s: f64, time: f64) -> Option<f64> {
+        let mut acc = -s;
+        for lane_id in lanes {
+            let lane = plan.lane(*lane_id)?;
+            if let Some(stop) = lane.stop {
+                let red = plan
+                    .network
+                    .junctions
+                    .get(stop.junction as usize)
+                    .and_then(|j| j.signal)
+                    .is_some_and(|sig| sig.state(stop.group, time) != LampState::Green);
+                if red && acc + stop.s > 0.0 {
+                    return Some(acc + stop.s);
+                }
+            }
+            acc += lane.length;
+            if acc > LOOKAHEAD {
+                return None;
+            }
+        }
+        None
+    }
+
     pub fn new(plan: &ScenePlan) -> TrafficSim {
         let mut agents = Vec::new();
         let mut motions = Vec::new();
@@ -83,8 +111,21 @@ impl TrafficSim {
                 _ => Motion::Parked,
             };
             let speed = match &motion {
-                // Start near the desired speed so the warm-up is short.
-                Motion::Drive { desired, .. } => desired * 0.8,
+                // Start near the desired speed so the warm-up is short, but never faster
+                // than lets the vehicle stop, braking comfortably, at a red line ahead.
+                Motion::Drive {
+                    desired,
+                    idm,
+                    lanes,
+                } => {
+                    let stop = Self::first_stop_line(plan, lanes, a.s, 0.0)
+                        .map(|d| d - a.size.length / 2.0)
+                        .filter(|d| *d > 0.0);
+                    let safe = stop.map_or(f64::INFINITY, |d| {
+                        (2.0 * idm.comfortable_decel.max(0.1) * d).sqrt()
+                    });
+                    (desired * 0.8).min(safe)
+                }
                 Motion::Walk { speed, .. } => *speed,
                 Motion::Parked => 0.0,
             };
@@ -221,8 +262,10 @@ impl TrafficSim {
                                 sig.state(stop.group, self.time) != LampState::Green
                             });
                             let d = acc + stop.s - my_len / 2.0;
-                            // Already over the line (or too close to stop on amber): go on.
-                            if must_stop && d > 0.5 && !(k == me.lane_idx && stop.s < me.s) {
+                            // Already over the line, or too close to stop at all (amber): go
+                            // on. A vehicle that can still stop does, however close.
+                            let can_stop = d > 0.0 && me.speed * me.speed / (2.0 * MAX_BRAKE) < d;
+                            if must_stop && can_stop && !(k == me.lane_idx && stop.s < me.s) {
                                 gap = gap.min(d);
                                 dv = me.speed;
                             }
