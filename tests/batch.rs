@@ -10,8 +10,10 @@ use std::process::{Command, Stdio};
 
 use common::{drivegen, scratch};
 
+/// RGB is compared when Vulkan is there; under CI its absence fails (`common::vulkan`).
 fn rgb_flag() -> Option<&'static str> {
-    if drivegen_sim::probe_adapter().is_ok() {
+    static RGB: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *RGB.get_or_init(common::vulkan) {
         None
     } else {
         Some("--no-rgb")
@@ -586,10 +588,15 @@ fn tiny_disk(name: &str, size: &str) -> Option<PathBuf> {
 
 #[test]
 fn a_full_disk_is_a_clear_error_and_leaves_a_consistent_dataset() {
-    let Some(disk) = tiny_disk("full", "400k") else {
-        eprintln!("skipping: cannot mount a tmpfs here");
+    let disk = tiny_disk("full", "400k");
+    if !common::prerequisite(
+        "a tmpfs to fill",
+        disk.is_some(),
+        "run as root (CI does) so the test can mount a small tmpfs",
+    ) {
         return;
-    };
+    }
+    let Some(disk) = disk else { return };
     let out = disk.join("ds");
     let o = common::render_small(&out, 200, &["--quiet", "--no-rgb"]);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();

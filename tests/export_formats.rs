@@ -11,11 +11,12 @@ use std::sync::OnceLock;
 
 use drivegen_labels::CITYSCAPES;
 
+mod common;
+
 fn dataset() -> Option<&'static PathBuf> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
-        if drivegen_sim::probe_adapter().is_err() {
-            eprintln!("skipping export tests: no Vulkan adapter (install mesa-vulkan-drivers)");
+        if !common::vulkan() {
             return None;
         }
         let dir = std::env::temp_dir().join(format!("drivegen-export-{}", std::process::id()));
@@ -292,8 +293,11 @@ fn coco_passes_pycocotools() {
             "pillow",
         ]);
     }
-    if !has("pycocotools") || !has("PIL") {
-        eprintln!("skipping: pycocotools or pillow cannot be installed here");
+    if !common::prerequisite(
+        "pycocotools and pillow",
+        has("pycocotools") && has("PIL"),
+        "pip install pycocotools pillow numpy (tools/test.sh does)",
+    ) {
         return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/check_coco.py");

@@ -254,6 +254,141 @@ fn render_with_the_default_refiner_writes_refined_frames_and_keeps_labels() {
 }
 
 #[test]
+fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
+    if !common::vulkan() {
+        return;
+    }
+    let out = scratch("refined-export");
+    ok(&common::render_small(
+        &out,
+        5,
+        &[
+            "--quiet",
+            "--refine",
+            "default",
+            "--refine-backend",
+            "flex",
+            "--export",
+            "yolo,coco,kitti,cityscapes",
+        ],
+    ));
+    let run_info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
+            .expect("json");
+    let sha = run_info["refiner_sha256"]
+        .as_str()
+        .expect("refiner_sha256")
+        .to_string();
+    assert_eq!(sha.len(), 64);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["run"]["refiner_sha256"], sha.as_str());
+    // Every exported image is byte-identical to a refined frame (and to no raw one).
+    let refined: Vec<Vec<u8>> = files_under(&out, "rgb_refined")
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    let raw: Vec<Vec<u8>> = files_under(&out, "rgb")
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    let exported = |e: &Path, folder: &str| -> Vec<Vec<u8>> {
+        let mut files = Vec::new();
+        let mut stack = vec![e.join(folder)];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+            {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "png")
+                    && !p.to_string_lossy().contains("gtFine")
+                    && !p.to_string_lossy().contains("/depth/")
+                {
+                    files.push(std::fs::read(&p).expect("read"));
+                }
+            }
+        }
+        files
+    };
+    let exports = out.join("exports");
+    for folder in [
+        "yolo/images",
+        "coco",
+        "kitti/training/image_2",
+        "cityscapes/leftImg8bit",
+    ] {
+        let images = exported(&exports, folder);
+        assert!(!images.is_empty(), "{folder}");
+        for img in &images {
+            assert!(
+                refined.contains(img) && !raw.contains(img),
+                "{folder} holds a raw frame"
+            );
+        }
+    }
+    let export_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(exports.join("export.json")).expect("export.json"))
+            .expect("json");
+    assert_eq!(export_json["rgb"]["source"], "refined");
+    assert_eq!(export_json["rgb"]["refiner_sha256"], sha.as_str());
+    let coco: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(exports.join("coco/annotations/instances_train.json")).expect("coco"),
+    )
+    .expect("json");
+    assert_eq!(coco["info"]["images"]["refiner_sha256"], sha.as_str());
+
+    // --rgb raw exports the renders as they came out of the renderer.
+    let raw_out = scratch("raw-export");
+    ok(&run(&[
+        "export",
+        "--quiet",
+        "--format",
+        "yolo",
+        "--rgb",
+        "raw",
+        "--out",
+        path(&raw_out),
+        path(&out),
+    ]));
+    for img in exported(&raw_out, "yolo/images") {
+        assert!(raw.contains(&img), "--rgb raw exported a refined frame");
+    }
+    // A dataset without refined frames refuses --rgb refined with a hint.
+    let plain = scratch("plain-export");
+    ok(&render(&plain, &[]));
+    let o = run(&[
+        "export",
+        "--rgb",
+        "refined",
+        "--out",
+        path(&scratch("none")),
+        path(&plain),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--refine default"));
+    // query and report follow the same choice.
+    let subset = scratch("refined-subset");
+    ok(&run(&[
+        "query",
+        "--quiet",
+        "--class",
+        "car",
+        "--out",
+        path(&subset),
+        path(&out),
+    ]));
+    assert!(
+        !files_under(&subset, "rgb_refined").is_empty(),
+        "refined frames travel with a subset"
+    );
+}
+
+#[test]
 fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
     let real = std::env::var_os("DRIVEGEN_REAL_ROAD").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/real-road/frames"),

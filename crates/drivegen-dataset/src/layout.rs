@@ -41,6 +41,50 @@ pub struct RunInfo {
     /// The --refine checkpoint, when frames are refined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner: Option<String>,
+    /// SHA-256 of the checkpoint's `config.json`, which lists the SHA-256 of every
+    /// weights file: it names the exact refiner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refiner_sha256: Option<String>,
+}
+
+/// Which RGB images a reader asks for (`--rgb`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RgbChoice {
+    /// Refined when the run was rendered with a refiner, else raw.
+    #[default]
+    Auto,
+    Raw,
+    Refined,
+}
+
+impl RgbChoice {
+    pub fn parse(s: &str) -> Option<RgbChoice> {
+        match s.trim() {
+            "auto" => Some(RgbChoice::Auto),
+            "raw" => Some(RgbChoice::Raw),
+            "refined" => Some(RgbChoice::Refined),
+            _ => None,
+        }
+    }
+}
+
+/// The RGB images a dataset reader serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RgbSource {
+    /// `rgb/`: as rendered.
+    Raw,
+    /// `rgb_refined/`: through the run's refiner.
+    Refined,
+}
+
+impl RgbSource {
+    pub fn folder(self) -> &'static str {
+        match self {
+            RgbSource::Raw => "rgb",
+            RgbSource::Refined => "rgb_refined",
+        }
+    }
 }
 
 impl RunInfo {
@@ -92,9 +136,6 @@ impl NativeFrame {
     pub fn file(&self, kind: &str, ext: &str) -> PathBuf {
         self.dir.join(kind).join(format!("{:06}.{ext}", self.frame))
     }
-    pub fn rgb(&self) -> PathBuf {
-        self.file("rgb", "png")
-    }
     pub fn lidar(&self) -> PathBuf {
         self.dir
             .parent()
@@ -105,12 +146,14 @@ impl NativeFrame {
 }
 
 /// A dataset on disk: its run and every camera frame with labels, in (variant, camera,
-/// frame) order.
+/// frame) order, and which RGB images it serves (refined when the run has them, unless
+/// [`NativeDataset::with_rgb`] says otherwise).
 #[derive(Debug)]
 pub struct NativeDataset {
     pub root: PathBuf,
     pub run: RunInfo,
     pub frames: Vec<NativeFrame>,
+    pub rgb: RgbSource,
 }
 
 pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, DatasetError> {
@@ -152,11 +195,38 @@ impl NativeDataset {
                 }));
             }
         }
+        let rgb = if run.refiner.is_some() {
+            RgbSource::Refined
+        } else {
+            RgbSource::Raw
+        };
         Ok(NativeDataset {
             root: root.to_path_buf(),
             run,
             frames,
+            rgb,
         })
+    }
+
+    /// Serves the RGB images `choice` asks for; refined ones only exist when the run was
+    /// rendered with `--refine`.
+    pub fn with_rgb(mut self, choice: RgbChoice) -> Result<NativeDataset, DatasetError> {
+        self.rgb = match choice {
+            RgbChoice::Auto => self.rgb,
+            RgbChoice::Raw => RgbSource::Raw,
+            RgbChoice::Refined if self.run.refiner.is_some() => RgbSource::Refined,
+            RgbChoice::Refined => {
+                return Err(DatasetError::NoRefined {
+                    root: self.root.clone(),
+                });
+            }
+        };
+        Ok(self)
+    }
+
+    /// The RGB image of a frame this dataset serves.
+    pub fn rgb_path(&self, f: &NativeFrame) -> PathBuf {
+        f.file(self.rgb.folder(), "png")
     }
 
     /// A camera's calibration in a variant, and the LiDAR's mount when there is one.

@@ -29,7 +29,9 @@ use crossbeam_channel::{Receiver, Sender};
 
 mod layout;
 use drivegen_labels::{CITYSCAPES, Camera, ObjectLabel};
-pub use layout::{CalibrationFile, LAYOUT, NativeDataset, NativeFrame, RunInfo, variant_dir};
+pub use layout::{
+    CalibrationFile, LAYOUT, NativeDataset, NativeFrame, RgbChoice, RgbSource, RunInfo, variant_dir,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -61,6 +63,11 @@ pub enum DatasetError {
     },
     #[error("{path} is not what drivegen writes: {reason}")]
     Format { path: PathBuf, reason: String },
+    #[error(
+        "{} holds no refined frames (rgb_refined/)\n  = hint: render with --refine default (or a checkpoint), or ask for --rgb raw",
+        .root.display()
+    )]
+    NoRefined { root: PathBuf },
 }
 
 /// Writes bytes atomically: temporary file in the same directory, then rename.

@@ -147,7 +147,7 @@ pub fn augment(
     let journal = Journal::open(out, false)?;
     let mut n = 0;
     for f in &ds.frames {
-        let rgb = open(&f.rgb())?.into_rgb8();
+        let rgb = open(&ds.rgb_path(f))?.into_rgb8();
         let inst = ds.instance(f)?;
         let sem = open(&f.file("semantic", "png"))?.into_luma8();
         let depth = open(&f.file("depth", "png"))?.into_luma16();

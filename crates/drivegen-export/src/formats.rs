@@ -181,7 +181,7 @@ impl<'a> Writers<'a> {
             .or_default()
             .push(name.clone());
         copy(
-            &f.native.rgb(),
+            &self.ds.rgb_path(f.native),
             &dir.join("image_2").join(format!("{name}.png")),
         )?;
         let mut text = String::new();
@@ -251,7 +251,7 @@ impl<'a> Writers<'a> {
         let seq = format!("{:04}", f.native.variant);
         let dir = self.out.join("kitti_tracking").join(f.split.name());
         copy(
-            &f.native.rgb(),
+            &self.ds.rgb_path(f.native),
             &dir.join("image_02")
                 .join(&seq)
                 .join(format!("{:06}.png", f.native.frame)),
@@ -292,7 +292,10 @@ impl<'a> Writers<'a> {
 
     fn coco(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
         let file_name = format!("{}/{:06}.png", f.split.name(), f.index);
-        copy(&f.native.rgb(), &self.out.join("coco").join(&file_name))?;
+        copy(
+            &self.ds.rgb_path(f.native),
+            &self.out.join("coco").join(&file_name),
+        )?;
         let (w, h) = f.instance.dimensions();
         let split = self.coco.entry(f.split).or_default();
         let image_id = split.images.len() + 1;
@@ -326,7 +329,7 @@ impl<'a> Writers<'a> {
         let dir = self.out.join("yolo");
         let name = format!("{:06}", f.index);
         copy(
-            &f.native.rgb(),
+            &self.ds.rgb_path(f.native),
             &dir.join("images")
                 .join(f.split.name())
                 .join(format!("{name}.png")),
@@ -375,7 +378,7 @@ impl<'a> Writers<'a> {
             .join(f.split.name())
             .join(city);
         copy(
-            &f.native.rgb(),
+            &self.ds.rgb_path(f.native),
             &img_dir.join(format!("{stem}_leftImg8bit.png")),
         )?;
         copy(
@@ -464,7 +467,7 @@ impl<'a> Writers<'a> {
                     next_id += 1;
                 }
                 let doc = json!({
-                    "info": { "description": format!("drivegen {}", self.ds.run.scenario), "version": env!("CARGO_PKG_VERSION") },
+                    "info": { "description": format!("drivegen {}", self.ds.run.scenario), "version": env!("CARGO_PKG_VERSION"), "images": crate::rgb_record(self.ds) },
                     "images": data.0, "annotations": data.1, "categories": categories,
                 });
                 let path = self

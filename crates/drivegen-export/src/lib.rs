@@ -97,6 +97,8 @@ pub struct ExportOptions {
     pub formats: Vec<Format>,
     pub splits: SplitFractions,
     pub split_by: SplitBy,
+    /// Raw or refined RGB (applied when the dataset is opened for export).
+    pub rgb: drivegen_dataset::RgbChoice,
     /// Camera to export; the first camera when `None`.
     pub camera: Option<String>,
 }
@@ -240,6 +242,7 @@ fn write_export_manifest(
         "scenario": ds.run.scenario,
         "camera": camera,
         "formats": opts.formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "rgb": rgb_record(ds),
         "split": {
             "fractions": opts.splits.0,
             "assignment": plan.mode,
@@ -257,4 +260,16 @@ fn write_export_manifest(
         &out.join("export.json"),
         &bytes,
     )?)
+}
+
+/// Which images an export carries: raw renders, or refined ones with the refiner that
+/// made them (checkpoint and its SHA-256).
+pub fn rgb_record(ds: &NativeDataset) -> serde_json::Value {
+    let refined = ds.rgb == drivegen_dataset::RgbSource::Refined;
+    serde_json::json!({
+        "source": ds.rgb,
+        "folder": ds.rgb.folder(),
+        "refiner": if refined { ds.run.refiner.clone() } else { None },
+        "refiner_sha256": if refined { ds.run.refiner_sha256.clone() } else { None },
+    })
 }

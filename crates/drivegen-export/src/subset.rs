@@ -106,10 +106,11 @@ pub fn subset(
         let rel = f.dir.strip_prefix(&ds.root).unwrap_or(&f.dir);
         let dir = out.join(rel);
         let mut files = Vec::new();
-        let kinds: &[&str] = if ds.run.rgb {
-            &["rgb", "instance", "semantic", "depth"]
-        } else {
-            &["instance", "semantic", "depth"]
+        // The subset is a dataset like its source: refined frames travel too.
+        let kinds: &[&str] = match (ds.run.rgb, ds.run.refiner.is_some()) {
+            (true, true) => &["rgb", "rgb_refined", "instance", "semantic", "depth"],
+            (true, false) => &["rgb", "instance", "semantic", "depth"],
+            (false, _) => &["instance", "semantic", "depth"],
         };
         for kind in kinds {
             let name = format!("{:06}.png", f.frame);

@@ -132,6 +132,12 @@ impl Source {
         }
     }
 
+    /// SHA-256 of `config.json`, which lists the SHA-256 of every weights file: one hash
+    /// that names the whole checkpoint.
+    pub fn sha256(&self) -> Result<String, RefineError> {
+        Ok(sha256_hex(&self.read(CONFIG_FILE)?))
+    }
+
     /// Reads and checks `config.json`.
     pub fn config(&self) -> Result<CheckpointConfig, RefineError> {
         let path = self.path_of(CONFIG_FILE);

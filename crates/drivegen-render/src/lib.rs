@@ -42,6 +42,10 @@ pub use manifest::{ManifestExtras, expected_sensors, write_manifest};
 pub trait FrameRefiner {
     /// The refined RGB (3 bytes per pixel) of `job`, or `None` when it has no RGB.
     fn refine(&self, job: &FrameJob) -> Result<Option<Vec<u8>>, String>;
+    /// A checksum naming the exact refiner (its weights), recorded in `run.json`.
+    fn sha256(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Hears how a render goes (for progress bars and messages); every method has a no-op
@@ -133,6 +137,7 @@ impl RenderRequest<'_> {
             shard: self.shard.map(|(i, n)| [i, n]),
             variants_total: self.shard.map(|_| self.variants_total),
             refiner: self.refiner.as_ref().map(|(_, name)| name.clone()),
+            refiner_sha256: self.refiner.as_ref().and_then(|(r, _)| r.sha256()),
         }
     }
 }

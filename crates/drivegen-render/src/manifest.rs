@@ -18,6 +18,8 @@ pub struct ManifestExtras {
     /// (formats, split) of `render --export`.
     pub export: Option<(String, String)>,
     pub partial: Option<serde_json::Value>,
+    /// Which images `rgb/` was made from, when it was derived (augmentation).
+    pub rgb_source: Option<serde_json::Value>,
 }
 
 fn json_bytes(path: &Path, value: &serde_json::Value) -> Result<Vec<u8>, DatasetError> {
@@ -56,6 +58,9 @@ pub fn write_manifest(
     });
     if let Some(partial) = &extras.partial {
         manifest["partial"] = partial.clone();
+    }
+    if let Some(source) = &extras.rgb_source {
+        manifest["rgb_source"] = source.clone();
     }
     let path = root.join("manifest.json");
     write_atomic(&path, &json_bytes(&path, &manifest)?)?;

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use drivegen_export::NativeDataset;
-
 use crate::InputError;
 use drivegen_dataset::RunInfo;
 use drivegen_render::{ManifestExtras, write_manifest};
@@ -21,13 +19,17 @@ pub struct Args {
     /// Where the augmented dataset goes (native layout; cameras become <camera>_aug<k>).
     #[arg(long)]
     out: PathBuf,
+    /// RGB images to use: auto (refined when the dataset was rendered with --refine),
+    /// raw or refined.
+    #[arg(long, default_value = "auto", value_name = "auto|raw|refined")]
+    rgb: String,
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if args.copies == 0 || args.copies > 100 {
         return Err(InputError("--copies must be within 1..100".into()).into());
     }
-    let ds = NativeDataset::open(&args.dataset).map_err(|e| InputError(e.to_string()))?;
+    let ds = super::open_dataset(&args.dataset, &args.rgb)?;
     let n = drivegen_export::augment::augment(&ds, &args.out, args.copies, args.seed)?;
     let mut run = RunInfo::read(&args.dataset)?;
     let cameras: Vec<String> = run
@@ -37,6 +39,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         .collect();
     run.cameras = cameras;
     run.lidar = false;
+    // The augmented rgb/ holds copies of whichever images were chosen; the manifest
+    // says which (and which refiner made them).
+    run.refiner = None;
+    run.refiner_sha256 = None;
     drivegen_dataset::write_atomic(
         &args.out.join("run.json"),
         &serde_json::to_vec_pretty(&run)?,
@@ -70,7 +76,14 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             &serde_json::to_vec_pretty(&calib)?,
         )?;
     }
-    write_manifest(&args.out, &run, &ManifestExtras::default())?;
+    write_manifest(
+        &args.out,
+        &run,
+        &ManifestExtras {
+            rgb_source: Some(drivegen_export::rgb_record(&ds)),
+            ..ManifestExtras::default()
+        },
+    )?;
     if !quiet {
         println!("wrote {n} augmented samples to {}", args.out.display());
     }

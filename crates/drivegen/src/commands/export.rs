@@ -27,6 +27,10 @@ pub struct Args {
     /// Camera to export (default: the first).
     #[arg(long)]
     camera: Option<String>,
+    /// RGB images to use: auto (refined when the dataset was rendered with --refine),
+    /// raw or refined.
+    #[arg(long, default_value = "auto", value_name = "auto|raw|refined")]
+    rgb: String,
 }
 
 /// Parses the format list and split fractions (shared with `render --export`).
@@ -50,6 +54,7 @@ pub fn options(
         formats,
         splits,
         split_by: SplitBy::Auto,
+        rgb: drivegen_dataset::RgbChoice::Auto,
         camera,
     })
 }
@@ -60,7 +65,9 @@ pub fn export_dataset(
     opts: &ExportOptions,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let ds = NativeDataset::open(dataset).map_err(|e| InputError(e.to_string()))?;
+    let ds = NativeDataset::open(dataset)
+        .and_then(|d| d.with_rgb(opts.rgb))
+        .map_err(|e| InputError(e.to_string()))?;
     let summary = drivegen_export::export(&ds, out, opts).map_err(|e| match e {
         drivegen_export::ExportError::Split(e) => InputError(e.to_string()).into(),
         other => anyhow::Error::from(other),
@@ -97,6 +104,7 @@ pub fn export_dataset(
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     let mut opts = options(&args.format, &args.split, args.camera)?;
+    opts.rgb = super::rgb_choice(&args.rgb)?;
     opts.split_by = SplitBy::parse(&args.split_by).ok_or_else(|| {
         InputError(format!(
             "--split-by `{}`: expected auto, variant or frame-blocks",

@@ -380,6 +380,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         &ManifestExtras {
             export: export.clone(),
             partial,
+            ..ManifestExtras::default()
         },
     )?;
     if let Some((formats, split)) = &export {

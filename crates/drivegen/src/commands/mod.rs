@@ -31,3 +31,16 @@ pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<LoadedScenario> {
         other => InputError(other.to_string()).into(),
     })
 }
+
+/// Opens a dataset serving the RGB images `--rgb` asks for (`auto`, `raw`, `refined`).
+pub fn open_dataset(dir: &Path, rgb: &str) -> anyhow::Result<drivegen_dataset::NativeDataset> {
+    let choice = rgb_choice(rgb)?;
+    drivegen_dataset::NativeDataset::open(dir)
+        .and_then(|d| d.with_rgb(choice))
+        .map_err(|e| InputError(e.to_string()).into())
+}
+
+pub fn rgb_choice(rgb: &str) -> anyhow::Result<drivegen_dataset::RgbChoice> {
+    drivegen_dataset::RgbChoice::parse(rgb)
+        .ok_or_else(|| InputError(format!("--rgb `{rgb}`: expected auto, raw or refined")).into())
+}

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use drivegen_export::NativeDataset;
 use drivegen_export::subset::{Filter, subset};
 
 use crate::InputError;
@@ -29,13 +28,18 @@ pub struct Args {
     /// Where the subset goes (native layout).
     #[arg(long)]
     out: PathBuf,
+    /// RGB images to use: auto (refined when the dataset was rendered with --refine),
+    /// raw or refined.
+    #[arg(long, default_value = "auto", value_name = "auto|raw|refined")]
+    rgb: String,
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.min_visibility) {
         return Err(InputError("--min-visibility must be within 0..1".into()).into());
     }
-    let ds = NativeDataset::open(&args.dataset).map_err(|e| InputError(e.to_string()))?;
+    let choice = super::rgb_choice(&args.rgb)?;
+    let ds = super::open_dataset(&args.dataset, &args.rgb)?;
     let filter = Filter {
         classes: args.classes.clone(),
         min_visibility: args.min_visibility,
@@ -52,7 +56,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         &run,
         &ManifestExtras {
             export: args.format.clone().map(|f| (f, args.split.clone())),
-            partial: None,
+            ..ManifestExtras::default()
         },
     )?;
     if !quiet {
@@ -65,7 +69,8 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         );
     }
     if let Some(formats) = &args.format {
-        let opts = super::export::options(formats, &args.split, None)?;
+        let mut opts = super::export::options(formats, &args.split, None)?;
+        opts.rgb = choice;
         super::export::export_dataset(&args.out, &args.out.join("exports"), &opts, quiet)?;
     }
     Ok(())

@@ -105,11 +105,27 @@ fn write_png(path: &Path, img: &image::RgbImage) -> anyhow::Result<()> {
 
 /// A loaded checkpoint as the render pipeline's refiner.
 #[derive(Debug)]
-pub struct CheckpointRefiner(pub LoadedCheckpoint);
+pub struct CheckpointRefiner {
+    loaded: LoadedCheckpoint,
+    sha256: String,
+}
+
+impl CheckpointRefiner {
+    /// Loads a checkpoint (a folder or `default`) to refine rendered frames.
+    pub fn load(ckpt: &Path, backend: &str) -> anyhow::Result<CheckpointRefiner> {
+        Ok(CheckpointRefiner {
+            loaded: load_refiner(ckpt, backend, false)?,
+            sha256: source(ckpt).sha256().map_err(input)?,
+        })
+    }
+}
 
 impl drivegen_render::FrameRefiner for CheckpointRefiner {
     fn refine(&self, job: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
-        refine_rgba(&self.0, job).map_err(|e| e.to_string())
+        refine_rgba(&self.loaded, job).map_err(|e| e.to_string())
+    }
+    fn sha256(&self) -> Option<String> {
+        Some(self.sha256.clone())
     }
 }
 

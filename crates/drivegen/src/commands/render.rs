@@ -159,9 +159,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         Some(_) if args.no_rgb => {
             return Err(InputError("--refine needs RGB frames; drop --no-rgb".into()).into());
         }
-        Some(ckpt) => Some(super::refine::CheckpointRefiner(
-            super::refine::load_refiner(ckpt, &args.refine_backend, false)?,
-        )),
+        Some(ckpt) => Some(super::refine::CheckpointRefiner::load(
+            ckpt,
+            &args.refine_backend,
+        )?),
         None => None,
     };
     let request = drivegen_render::RenderRequest {
@@ -187,7 +188,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         }),
         manifest: drivegen_render::ManifestExtras {
             export: args.export.clone().map(|f| (f, args.split.clone())),
-            partial: None,
+            ..drivegen_render::ManifestExtras::default()
         },
         ..drivegen_render::RenderRequest::new(scenario, loaded.merged_text, PathBuf::new())
     };

@@ -8,10 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use drivegen_export::NativeDataset;
 use image::{Rgb, RgbImage};
-
-use crate::InputError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,6 +17,10 @@ pub struct Args {
     /// Frames on the contact sheet.
     #[arg(long, default_value_t = 12)]
     sheet: usize,
+    /// RGB images to use: auto (refined when the dataset was rendered with --refine),
+    /// raw or refined.
+    #[arg(long, default_value = "auto", value_name = "auto|raw|refined")]
+    rgb: String,
 }
 
 fn class_color(cityscapes_id: u8) -> Rgb<u8> {
@@ -96,7 +97,7 @@ fn escape(s: &str) -> String {
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
-    let ds = NativeDataset::open(&args.dataset).map_err(|e| InputError(e.to_string()))?;
+    let ds = super::open_dataset(&args.dataset, &args.rgb)?;
     let dir = args.dataset.join("report");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
@@ -136,7 +137,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         let sem = image::open(f.file("semantic", "png"))?.into_luma8();
         let color = drivegen_dataset::colorize(sem.as_raw());
         let base = if ds.run.rgb {
-            image::open(f.rgb())?.into_rgb8()
+            image::open(ds.rgb_path(f))?.into_rgb8()
         } else {
             RgbImage::from_pixel(sem.width(), sem.height(), Rgb([0, 0, 0]))
         };
