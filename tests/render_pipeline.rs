@@ -199,3 +199,47 @@ fn missing_vulkan_driver_is_a_clear_error() {
     assert!(err.contains("mesa-vulkan-drivers"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A first run talks once and plainly: no loader error without `XDG_RUNTIME_DIR` (the
+/// binary gives itself a private one), one drivegen line about a software renderer
+/// however many engines start (Bevy's own warning, once per engine, is filtered), and
+/// no colour codes when stderr is not a terminal.
+#[test]
+fn a_render_without_a_runtime_dir_prints_one_plain_adapter_line() {
+    if !common::vulkan() {
+        return;
+    }
+    let out = scratch("talk");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .args([
+            "render",
+            "--frames",
+            "1",
+            "--variants",
+            "3",
+            "--width",
+            "64",
+            "--height",
+            "32",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("XDG_RUNTIME_DIR"), "{err}");
+    assert!(!err.contains('\u{1b}'), "colour codes in a pipe: {err}");
+    let adapter_lines = err
+        .lines()
+        .filter(|l| l.contains("Vulkan renderer"))
+        .count();
+    let software = drivegen_sim::probe_adapter().is_ok_and(|a| a.contains("Cpu"));
+    assert_eq!(adapter_lines, usize::from(software), "{err}");
+    assert!(
+        !err.contains("software rendering"),
+        "Bevy's own warning: {err}"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("rendered 3 of 3 frames"));
+}
