@@ -95,6 +95,16 @@ impl RunInfo {
         read_json(&root.join(Self::FILE))
     }
 
+    /// `run.json`'s bytes (pretty JSON; resume compares them byte for byte).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes `root/run.json` atomically.
+    pub fn write(&self, root: &Path) -> Result<(), DatasetError> {
+        crate::write_atomic(&root.join(Self::FILE), &self.to_json())
+    }
+
     /// Every sensor a complete frame has: the cameras, and `lidar` with a LiDAR.
     pub fn sensors(&self) -> std::collections::BTreeSet<String> {
         let mut all: std::collections::BTreeSet<String> = self.cameras.iter().cloned().collect();

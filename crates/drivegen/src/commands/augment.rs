@@ -43,10 +43,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     // says which (and which refiner made them).
     run.refiner = None;
     run.refiner_sha256 = None;
-    drivegen_dataset::write_atomic(
-        &args.out.join("run.json"),
-        &serde_json::to_vec_pretty(&run)?,
-    )?;
+    run.write(&args.out)?;
     drivegen_dataset::write_atomic(
         &args.out.join("scenario.ron"),
         &std::fs::read(args.dataset.join("scenario.ron"))?,

@@ -52,14 +52,13 @@ impl Shard {
 }
 
 fn read_shard(dir: &Path) -> Result<Shard, InputError> {
-    let bytes = std::fs::read(dir.join("run.json")).map_err(|_| {
-        InputError(format!(
+    let run = RunInfo::read(dir).map_err(|e| match e {
+        drivegen_dataset::DatasetError::Read { .. } => InputError(format!(
             "{} is not a drivegen output (no run.json)",
             dir.display()
-        ))
+        )),
+        other => InputError(other.to_string()),
     })?;
-    let run: RunInfo = serde_json::from_slice(&bytes)
-        .map_err(|e| InputError(format!("{}: {e}", dir.join("run.json").display())))?;
     let Some([index, count]) = run.shard else {
         return Err(InputError(format!(
             "{} was rendered without a shard (no --shard, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); merge combines the shards of one run",
@@ -360,10 +359,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     write_atomic(&args.out.join("scenario.ron"), &first.scenario)?;
     run.variants.sort_unstable();
     run.variants.dedup();
-    write_atomic(
-        &args.out.join("run.json"),
-        &serde_json::to_vec_pretty(&run)?,
-    )?;
+    run.write(&args.out)?;
     entries.sort_by(|a, b| (a.variant, a.frame, &a.sensor).cmp(&(b.variant, b.frame, &b.sensor)));
     let mut journal = String::new();
     for e in &entries {

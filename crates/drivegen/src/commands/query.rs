@@ -47,10 +47,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     let summary = subset(&ds, &filter, &args.out)?;
     let mut run = RunInfo::read(&args.dataset)?;
     run.variants = summary.variants.clone();
-    drivegen_dataset::write_atomic(
-        &args.out.join("run.json"),
-        &serde_json::to_vec_pretty(&run)?,
-    )?;
+    run.write(&args.out)?;
     write_manifest(
         &args.out,
         &run,
