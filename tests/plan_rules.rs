@@ -290,10 +290,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "83d77baf4e3d6dab9b2ab0dd2edc56104647ba0f0796ef99e54f13530a59aa35",
-    "a6e19905258582573e72345a42c7263ca5cc1a6001a13fdec4b3e04618c9d575",
-    "cb0960a80ad1bc986c1f6beca70d35b4cb479c62b640d836040317be2b73aa28",
-    "d0dd418b166682480e78fff7a71e00b9cc1cc9b6546b8c1edd42dfc90b1489ab",
+    "04cf97a36c475d851e87a8ef0545e7ec4b255472ea3fdbe5624062d3b907b3b4",
+    "290b810b985369875ddf1bfebcbe0a0f04c6651eff52138ff8451dd82d2a6adb",
+    "e7d5873fa73ca0c177b5cd18d5054e909414a563fd83b5b0249551d06e59b3c1",
+    "b8561953c441794ad41a725b27b8a61134b6e018b522b06ead9e9b9cd5b46430",
 ];
 
 #[test]
@@ -508,4 +508,96 @@ fn the_planner_calls_libm_not_std_maths() {
         "std maths in the planner:\n{}",
         found.join("\n")
     );
+}
+
+/// Issue 13: roadside poles, signs and street lights were never placed (their kerb offset
+/// lay inside the road-overlap check), so `street_lights: On` at night lit nothing.
+#[test]
+fn every_example_places_the_poles_signs_and_street_lights_it_asks_for() {
+    use drivegen_plan::PropKind;
+    for (name, s) in examples() {
+        let r = &s.map.roadside;
+        let wants = |p: &Param| match p {
+            Param::Const(v) => *v > 0.0,
+            _ => true,
+        };
+        let plans: Vec<ScenePlan> = (0..s.variants.min(3))
+            .map(|v| plan(&s, v).unwrap_or_else(|e| panic!("{name} variant {v}: {e}")))
+            .collect();
+        let placed = |f: &dyn Fn(&PropKind) -> bool| {
+            plans
+                .iter()
+                .map(|p| p.props.iter().filter(|x| f(&x.kind)).count())
+                .sum::<usize>()
+        };
+        for (what, requested, n) in [
+            (
+                "poles",
+                wants(&r.poles),
+                placed(&|k| matches!(k, PropKind::Pole)),
+            ),
+            (
+                "signs",
+                wants(&r.signs),
+                placed(&|k| matches!(k, PropKind::Sign(_))),
+            ),
+            (
+                "street lights",
+                wants(&r.street_lights),
+                placed(&|k| matches!(k, PropKind::StreetLight)),
+            ),
+        ] {
+            if requested {
+                assert!(n > 0, "{name}: {what} requested but none placed");
+            }
+        }
+        // Every placed roadside prop stays off the carriageways and junctions, and clear
+        // of the traffic lights.
+        for p in &plans {
+            let surfaces = Surfaces::new(&p.network);
+            let lights: Vec<_> = p
+                .props
+                .iter()
+                .filter(|x| matches!(x.kind, PropKind::TrafficLight { .. }))
+                .collect();
+            for x in p.props.iter().filter(|x| {
+                matches!(
+                    x.kind,
+                    PropKind::Pole | PropKind::Sign(_) | PropKind::StreetLight
+                )
+            }) {
+                let fp = drivegen_plan::props::prop_footprint(x);
+                assert!(!surfaces.blocks_prop(&fp, false), "{name}: {x:?} on a road");
+                for l in &lights {
+                    assert!(
+                        !drivegen_plan::props::prop_footprint(l).overlaps(&fp),
+                        "{name}: {x:?} overlaps traffic light {}",
+                        l.id
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_night_scenario_with_street_lights_on_has_lit_lamps() {
+    let (name, s) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "suburban_night_rain.ron")
+        .expect("night example");
+    assert_eq!(
+        s.environment.street_lights,
+        drivegen_scenario::StreetLights::On
+    );
+    for v in 0..s.variants.min(3) {
+        let p = plan(&s, v).expect("plans");
+        assert!(p.environment.street_lights_on, "{name}#{v}: lights off");
+        let lamps = p
+            .props
+            .iter()
+            .filter(|x| matches!(x.kind, drivegen_plan::PropKind::StreetLight))
+            .count();
+        assert!(lamps > 0, "{name}#{v}: street lights on but no lamp placed");
+    }
 }

@@ -17,7 +17,7 @@ pub mod actors;
 pub mod error;
 pub mod geom;
 mod network;
-mod props;
+pub mod props;
 pub mod scene;
 pub mod streams;
 pub mod surface;

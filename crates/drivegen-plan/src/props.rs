@@ -3,6 +3,12 @@
 //! Densities are targets, not rules: a prop that cannot be placed clear of the roads
 //! and of other props after a few draws is skipped, and roadside props stop when the
 //! prop id range is full, less the ids the traffic lights need.
+//!
+//! Kerbside props (street lights, poles, signs) stand on the sidewalk just clear of the
+//! carriageway: their offset from the road edge is derived from the very footprint the
+//! overlap check tests ([`kerb_offset`]), so they can never be rejected for touching
+//! the road they line. They also keep clear of the traffic-light heads, whose spots
+//! are reserved before any roadside prop is placed.
 
 use drivegen_scenario::{Param, Roadside};
 use rand::RngExt;
@@ -15,6 +21,22 @@ use crate::surface::Surfaces;
 use crate::types::*;
 
 const PROP_ATTEMPTS: usize = 6;
+
+/// Clearance kept around every prop footprint (the placement check inflates by it).
+const PROP_CLEARANCE: f64 = 0.3;
+
+/// Gap between a kerbside prop's (inflated, circumscribed) footprint and the road edge.
+const KERB_GAP: f64 = 0.05;
+
+/// Distance from the road edge to the centre of a kerbside prop of `size`: the radius
+/// of its inflated footprint's circumscribed circle (what [`Surfaces::blocks_prop`]
+/// tests against the carriageway) plus a small gap.
+pub fn kerb_offset(size: Size3) -> f64 {
+    libm::hypot(
+        size.length / 2.0 + PROP_CLEARANCE,
+        size.width / 2.0 + PROP_CLEARANCE,
+    ) + KERB_GAP
+}
 
 const FACADES: [[u8; 3]; 8] = [
     [168, 150, 130],
@@ -30,6 +52,8 @@ const FACADES: [[u8; 3]; 8] = [
 struct Placer<'a> {
     surfaces: &'a Surfaces<'a>,
     props: Vec<Prop>,
+    /// Footprints reserved for the traffic-light heads (placed after the roadside props).
+    reserved: Vec<Obb>,
     /// Most roadside props (ids left over for the traffic lights).
     limit: u32,
     rng: &'a mut ChaCha8Rng,
@@ -57,8 +81,11 @@ impl Placer<'_> {
             half_length: size.length / 2.0,
             half_width: size.width / 2.0,
         }
-        .inflated(0.3);
+        .inflated(PROP_CLEARANCE);
         if self.surfaces.blocks_prop(&footprint, clear_of_sidewalks) {
+            return false;
+        }
+        if self.reserved.iter().any(|r| r.overlaps(&footprint)) {
             return false;
         }
         if self
@@ -102,10 +129,14 @@ pub(crate) fn place_props(
     roadside: &Roadside,
     rng: &mut ChaCha8Rng,
 ) -> Vec<Prop> {
-    let lights = traffic_light_lanes(net).count() as u32;
+    let reserved: Vec<Obb> = traffic_light_lanes(net)
+        .map(|(lane, stop)| prop_footprint(&traffic_light_head(net, lane, stop, 0)))
+        .collect();
+    let lights = reserved.len() as u32;
     let mut placer = Placer {
         surfaces,
         props: Vec::new(),
+        reserved,
         limit: ids::MAX_PROPS.saturating_sub(lights),
         rng,
     };
@@ -136,24 +167,24 @@ pub(crate) fn place_props(
             for k in 0..n {
                 let jitter: f64 = placer.rng.random_range(-0.3..0.3);
                 let s = ((k as f64 + 0.5 + jitter) * length / n as f64).clamp(0.5, length - 0.5);
-                let (pos, t) = at(s, inner + 0.6);
-                let pose = Pose2::at(pos, facing_road(t));
                 let size = Size3 {
                     length: 0.3,
                     width: 0.3,
                     height: 8.0,
                 };
+                let (pos, t) = at(s, inner + kerb_offset(size));
+                let pose = Pose2::at(pos, facing_road(t));
                 placer.try_add(PropKind::StreetLight, pose, size, [90, 92, 96], false);
             }
             for _ in 0..count(&roadside.poles, length, placer.rng) {
                 for _ in 0..PROP_ATTEMPTS {
                     let s = placer.rng.random_range(0.5..length - 0.5);
-                    let (pos, t) = at(s, inner + 0.4);
                     let size = Size3 {
                         length: 0.25,
                         width: 0.25,
                         height: placer.rng.random_range(6.0..9.0),
                     };
+                    let (pos, t) = at(s, inner + kerb_offset(size));
                     if placer.try_add(
                         PropKind::Pole,
                         Pose2::at(pos, t.angle()),
@@ -176,14 +207,14 @@ pub(crate) fn place_props(
                 let kind = kinds[placer.rng.random_range(0..kinds.len())];
                 for _ in 0..PROP_ATTEMPTS {
                     let s = placer.rng.random_range(0.5..length - 0.5);
-                    let (pos, t) = at(s, inner + 0.5);
-                    // Signs face the traffic that drives on their side.
-                    let yaw = if sign < 0.0 { (-t).angle() } else { t.angle() };
                     let size = Size3 {
                         length: 0.1,
                         width: 0.7,
                         height: 2.6,
                     };
+                    let (pos, t) = at(s, inner + kerb_offset(size));
+                    // Signs face the traffic that drives on their side.
+                    let yaw = if sign < 0.0 { (-t).angle() } else { t.angle() };
                     if placer.try_add(
                         PropKind::Sign(kind),
                         Pose2::at(pos, yaw),
@@ -272,27 +303,35 @@ pub(crate) fn place_traffic_lights(
     rng: &mut ChaCha8Rng,
 ) -> Result<(), PlanError> {
     for (lane, stop) in traffic_light_lanes(net) {
-        let shoulder = lane
-            .road
-            .and_then(|r| net.roads.get(r as usize))
-            .map_or(0.0, |r| r.shoulder);
-        let (p, t) = lane.center.sample(stop.s);
-        let pos = p - t.perp() * (lane.width / 2.0 + shoulder + 0.8);
-        props.push(Prop {
-            id: ids::Range::Props.nth(props.len() as u32)?,
-            kind: PropKind::TrafficLight {
-                junction: stop.junction,
-                group: stop.group,
-            },
-            pose: Pose2::at(pos, (-t).angle()),
-            size: Size3 {
-                length: 0.4,
-                width: 0.4,
-                height: 4.2,
-            },
-            color: [40, 40, 40],
-            detail: rng.random::<u32>(),
-        });
+        let id = ids::Range::Props.nth(props.len() as u32)?;
+        let mut head = traffic_light_head(net, lane, stop, id);
+        head.detail = rng.random::<u32>();
+        props.push(head);
     }
     Ok(())
+}
+
+/// The traffic-light head of one approach (detail left 0).
+fn traffic_light_head(net: &RoadNetwork, lane: &Lane, stop: StopLine, id: u32) -> Prop {
+    let shoulder = lane
+        .road
+        .and_then(|r| net.roads.get(r as usize))
+        .map_or(0.0, |r| r.shoulder);
+    let (p, t) = lane.center.sample(stop.s);
+    let pos = p - t.perp() * (lane.width / 2.0 + shoulder + 0.8);
+    Prop {
+        id,
+        kind: PropKind::TrafficLight {
+            junction: stop.junction,
+            group: stop.group,
+        },
+        pose: Pose2::at(pos, (-t).angle()),
+        size: Size3 {
+            length: 0.4,
+            width: 0.4,
+            height: 4.2,
+        },
+        color: [40, 40, 40],
+        detail: 0,
+    }
 }
