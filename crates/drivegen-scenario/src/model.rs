@@ -604,6 +604,8 @@ impl Default for Mount {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LidarSpec {
+    /// Fields left out take the LiDAR's defaults ([`Mount::LIDAR`]), not a camera's.
+    #[serde(deserialize_with = "lidar_mount")]
     pub mount: Mount,
     pub channels: u32,
     /// (lowest, highest) elevation in degrees.
@@ -616,17 +618,49 @@ pub struct LidarSpec {
     pub rotation_rate: f64,
 }
 
+impl Mount {
+    /// A LiDAR's default mount: on the roof above the rear axle, level.
+    pub const LIDAR: Mount = Mount {
+        x: 0.0,
+        y: 0.0,
+        z: 1.9,
+        yaw: 0.0,
+        pitch: 0.0,
+        roll: 0.0,
+    };
+}
+
+/// A mount as written: every field optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialMount {
+    x: Option<f64>,
+    y: Option<f64>,
+    z: Option<f64>,
+    yaw: Option<f64>,
+    pitch: Option<f64>,
+    roll: Option<f64>,
+}
+
+/// A LiDAR mount whose omitted fields take [`Mount::LIDAR`]'s values (a plain `Mount`
+/// would fill them with the camera defaults: a pitched sweep 1.5 m forward).
+fn lidar_mount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Mount, D::Error> {
+    let p = PartialMount::deserialize(d)?;
+    let l = Mount::LIDAR;
+    Ok(Mount {
+        x: p.x.unwrap_or(l.x),
+        y: p.y.unwrap_or(l.y),
+        z: p.z.unwrap_or(l.z),
+        yaw: p.yaw.unwrap_or(l.yaw),
+        pitch: p.pitch.unwrap_or(l.pitch),
+        roll: p.roll.unwrap_or(l.roll),
+    })
+}
+
 impl Default for LidarSpec {
     fn default() -> Self {
         LidarSpec {
-            mount: Mount {
-                x: 0.0,
-                y: 0.0,
-                z: 1.9,
-                yaw: 0.0,
-                pitch: 0.0,
-                roll: 0.0,
-            },
+            mount: Mount::LIDAR,
             channels: 32,
             vertical_fov: (-25.0, 15.0),
             horizontal_resolution: 1024,

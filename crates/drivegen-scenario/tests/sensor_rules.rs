@@ -1,0 +1,59 @@
+//! Sensor rig rules from issue 13: LiDAR mount defaults, sensor rates against the
+//! simulation step, and mounts inside the ego or under the ground.
+
+use drivegen_scenario::{Mount, load_str};
+
+fn with_sensors(sensors: &str) -> String {
+    format!("Scenario(name: \"rig\", seed: 1, sensors: {sensors})")
+}
+
+#[test]
+fn a_partly_written_lidar_mount_keeps_the_lidar_defaults() {
+    let s = load_str(
+        "partial.ron",
+        &with_sensors("(lidar: (mount: (z: 2.1), channels: 16))"),
+    )
+    .expect("valid")
+    .scenario;
+    let m = s.sensors.lidar.expect("lidar").mount;
+    assert_eq!(
+        m,
+        Mount {
+            z: 2.1,
+            ..Mount::LIDAR
+        },
+        "omitted mount fields must take the LiDAR defaults (level, over the rear axle)"
+    );
+    assert_eq!(m.pitch, 0.0);
+    assert_eq!(m.x, 0.0);
+
+    // An omitted mount and an empty one agree.
+    for text in ["(lidar: (channels: 16))", "(lidar: (mount: ()))"] {
+        let s = load_str("lidar.ron", &with_sensors(text))
+            .expect("valid")
+            .scenario;
+        assert_eq!(
+            s.sensors.lidar.expect("lidar").mount,
+            Mount::LIDAR,
+            "{text}"
+        );
+    }
+    // Cameras keep theirs.
+    let s = load_str("cam.ron", &with_sensors("(cameras: [(mount: (z: 1.6))])"))
+        .expect("valid")
+        .scenario;
+    assert_eq!(
+        s.sensors.cameras[0].mount,
+        Mount {
+            z: 1.6,
+            ..Mount::default()
+        }
+    );
+}
+
+#[test]
+fn a_misspelt_lidar_mount_field_is_still_an_error() {
+    let e = load_str("typo.ron", &with_sensors("(lidar: (mount: (zz: 2.0)))"))
+        .expect_err("unknown field");
+    assert!(e.to_string().contains("zz"), "{e}");
+}
