@@ -8,7 +8,7 @@ use crate::geom::tan;
 use crate::types::*;
 
 /// Simulation steps per second: the engine advances by exactly this step.
-pub const SIM_RATE: f64 = 60.0;
+pub const SIM_RATE: f64 = drivegen_scenario::validate::caps::SIMULATION_RATE;
 
 /// Decides which intersections are signalised and their timing.
 pub(crate) fn plan_signals(s: &Scenario, net: &mut RoadNetwork, rng: &mut ChaCha8Rng) {

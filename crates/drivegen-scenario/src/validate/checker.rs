@@ -155,6 +155,27 @@ impl Checker {
         }
     }
 
+    /// A capture or camera rate: 0.01 Hz up to the simulation rate.
+    pub(super) fn rate(&mut self, at: Vec<Seg>, v: f64) {
+        let sim = caps::SIMULATION_RATE;
+        if v.is_finite() && v > sim {
+            let name = display(&at);
+            self.report(
+                at,
+                format!(
+                    "`{name}` is {v} Hz, faster than the {sim} Hz simulation step: \
+                     consecutive frames would be identical duplicates"
+                ),
+                Some(format!(
+                    "use at most {sim} Hz; a divisor of {sim} (60, 30, 20, 15, 10, ...) \
+                     keeps the frames evenly spaced"
+                )),
+            );
+        } else {
+            self.constant(at, v, 0.01, sim, " Hz");
+        }
+    }
+
     pub(super) fn idm(&mut self, at: &[&str], idm: &IdmSpec) {
         self.range(
             path(&[at, &["time_headway"]].concat()),
@@ -284,7 +305,7 @@ impl Checker {
         }
         self.constant(f("hfov"), cam.hfov, 1.0, 170.0, " degrees");
         if let Some(rate) = cam.rate {
-            self.constant(f("rate"), rate, 0.01, 120.0, " Hz");
+            self.rate(f("rate"), rate);
             if rate > capture_rate * 1.0001 {
                 self.report(
                     f("rate"),

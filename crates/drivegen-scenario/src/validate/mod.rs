@@ -21,6 +21,9 @@ pub use overrides::{MIN_IMAGE_SIDE, OverrideError, OverrideProblem, Overrides, c
 /// lambda + 6 sqrt(lambda) + 6, see [`crate::Param::bounds`]), and the planner clamps
 /// the far tail beyond that to the cap ([`crate::Param::sample_count_capped`]).
 pub mod caps {
+    /// The simulation's fixed step rate (Hz): no capture or camera may fire faster, or
+    /// consecutive frames would be byte-identical duplicates of one step.
+    pub const SIMULATION_RATE: f64 = 60.0;
     pub const VARIANTS: u32 = 100_000;
     pub const FRAMES_PER_VARIANT: u32 = 100_000;
     pub const BLOCKS: u32 = 64;
@@ -64,13 +67,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
 
     // Capture.
-    c.constant(
-        path(&["capture", "rate"]),
-        s.capture.rate,
-        0.01,
-        120.0,
-        " Hz",
-    );
+    c.rate(path(&["capture", "rate"]), s.capture.rate);
     c.constant(
         path(&["capture", "warmup"]),
         s.capture.warmup,
