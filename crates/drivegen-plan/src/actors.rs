@@ -18,15 +18,7 @@ use crate::types::*;
 
 /// Nominal (length, width, height) per class; each vehicle varies by a few percent.
 pub fn class_size(class: VehicleClass) -> (f64, f64, f64) {
-    match class {
-        VehicleClass::Car => (4.5, 1.8, 1.45),
-        VehicleClass::Suv => (4.8, 1.95, 1.75),
-        VehicleClass::Van => (5.2, 2.0, 2.1),
-        VehicleClass::Truck => (8.5, 2.5, 3.4),
-        VehicleClass::Bus => (12.0, 2.55, 3.2),
-        VehicleClass::Motorcycle => (2.1, 0.8, 1.5),
-        VehicleClass::Bicycle => (1.8, 0.6, 1.7),
-    }
+    class.nominal_size()
 }
 
 const CLOTHES: [[u8; 3]; 8] = [

@@ -348,6 +348,20 @@ pub enum VehicleClass {
 }
 
 impl VehicleClass {
+    /// Nominal (length, width, height) in metres; the planner varies each vehicle's by a
+    /// few percent. The box is centred on the vehicle's pose, from the ground up.
+    pub fn nominal_size(self) -> (f64, f64, f64) {
+        match self {
+            VehicleClass::Car => (4.5, 1.8, 1.45),
+            VehicleClass::Suv => (4.8, 1.95, 1.75),
+            VehicleClass::Van => (5.2, 2.0, 2.1),
+            VehicleClass::Truck => (8.5, 2.5, 3.4),
+            VehicleClass::Bus => (12.0, 2.55, 3.2),
+            VehicleClass::Motorcycle => (2.1, 0.8, 1.5),
+            VehicleClass::Bicycle => (1.8, 0.6, 1.7),
+        }
+    }
+
     pub const ALL: [VehicleClass; 7] = [
         VehicleClass::Car,
         VehicleClass::Suv,

@@ -57,3 +57,35 @@ fn a_misspelt_lidar_mount_field_is_still_an_error() {
         .expect_err("unknown field");
     assert!(e.to_string().contains("zz"), "{e}");
 }
+
+#[test]
+fn a_sensor_inside_the_ego_or_under_the_ground_is_refused() {
+    // The default camera mount suits a car but sits inside a bus.
+    let e = load_str(
+        "bus.ron",
+        "Scenario(name: \"b\", seed: 1, ego: (class: Bus))",
+    )
+    .expect_err("camera inside the bus");
+    assert!(e.to_string().contains("inside the Bus ego's body"), "{e}");
+    // On the roof it is fine.
+    load_str(
+        "bus_roof.ron",
+        "Scenario(name: \"b\", seed: 1, ego: (class: Bus), \
+         sensors: (cameras: [(mount: (x: 5, z: 3.4))], lidar: (mount: (z: 3.6))))",
+    )
+    .expect("roof mounts are valid");
+    // A LiDAR at its default height inside a bus is refused too.
+    let e = load_str(
+        "bus_lidar.ron",
+        "Scenario(name: \"b\", seed: 1, ego: (class: Bus), \
+         sensors: (cameras: [(mount: (x: 6.5))], lidar: (channels: 8)))",
+    )
+    .expect_err("lidar inside the bus");
+    assert!(e.to_string().contains("sensors.lidar.mount"), "{e}");
+    let e = load_str(
+        "under.ron",
+        &with_sensors("(cameras: [(mount: (x: 3, z: -0.2))])"),
+    )
+    .expect_err("under the ground");
+    assert!(e.to_string().contains("below the ground"), "{e}");
+}

@@ -555,7 +555,15 @@ impl Loader {
         for problem in validate::validate(&scenario) {
             let (file, span) = match &merged_root {
                 Some(root) => {
-                    let (node, _) = root.locate(&problem.path);
+                    let (mut node, matched) = root.locate(&problem.path);
+                    if matched < problem.path.len()
+                        && let Some(fallback) = &problem.fallback
+                    {
+                        let (other, got) = root.locate(fallback);
+                        if got == fallback.len() {
+                            node = other;
+                        }
+                    }
                     let (file, start) = map.origin(node.span.start);
                     let (_, end) = map.origin(node.span.end);
                     (file, start..end.max(start))
@@ -594,4 +602,7 @@ pub struct Problem {
     pub path: Vec<Seg>,
     pub message: String,
     pub hint: Option<String>,
+    /// Where to point instead when `path` is not written out in full (a default
+    /// that is wrong only because of another field, e.g. a camera mount on a bus).
+    pub fallback: Option<Vec<Seg>>,
 }

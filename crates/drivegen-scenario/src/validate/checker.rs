@@ -4,7 +4,7 @@
 use super::caps;
 use super::overrides::{MIN_IMAGE_SIDE, PIXELS_HINT, SIDE_HINT, pixels_ok, side_ok};
 use crate::load::Problem;
-use crate::model::{Block, CameraSpec, IdmSpec, LidarSpec, Mount};
+use crate::model::{Block, CameraSpec, IdmSpec, LidarSpec, Mount, VehicleClass};
 use crate::param::{Flag, Param, Weighted};
 use crate::shape::Seg;
 
@@ -43,6 +43,7 @@ impl Checker {
             path: at,
             message,
             hint,
+            fallback: None,
         });
     }
 
@@ -173,6 +174,40 @@ impl Checker {
             );
         } else {
             self.constant(at, v, 0.01, sim, " Hz");
+        }
+    }
+
+    /// A sensor must not sit below the ground or inside the ego's (nominal) box: the
+    /// RGB would see through the body while the labels show nothing but the ego.
+    pub(super) fn sensor_clear_of_ego(&mut self, at: Vec<Seg>, m: &Mount, class: VehicleClass) {
+        let name = display(&at);
+        if m.z < 0.0 {
+            self.report(
+                at,
+                format!("`{name}` is {} m below the ground (z {})", -m.z, m.z),
+                Some("mount heights are from the ground under the ego; use z > 0".into()),
+            );
+            return;
+        }
+        let (length, width, height) = class.nominal_size();
+        let inside = m.x.abs() < length / 2.0 && m.y.abs() < width / 2.0 && m.z < height;
+        if inside {
+            self.problems.push(Problem {
+                path: at,
+                fallback: Some(vec![Seg::field("ego"), Seg::field("class")]),
+                message: format!(
+                    "`{name}` (x {}, y {}, z {}) is inside the {class:?} ego's body \
+                     ({length} x {width} x {height} m, centred on x = 0, y = 0)",
+                    m.x, m.y, m.z
+                ),
+                hint: Some(format!(
+                    "mount it on the roof (z {:.2} or more) or ahead of the front (x {:.2} \
+                     or more); the sensor would see through the body while its labels \
+                     show only the ego",
+                    height + 0.1,
+                    length / 2.0 + 0.1
+                )),
+            });
         }
     }
 

@@ -348,9 +348,19 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 Some("every camera needs its own name".into()),
             );
         }
+        c.sensor_clear_of_ego(
+            with(at.clone(), &[Seg::field("mount")]),
+            &cam.mount,
+            s.ego.class,
+        );
         c.camera(at, cam, s.capture.rate);
     }
     if let Some(lidar) = &s.sensors.lidar {
+        c.sensor_clear_of_ego(
+            path(&["sensors", "lidar", "mount"]),
+            &lidar.mount,
+            s.ego.class,
+        );
         c.lidar(path(&["sensors", "lidar"]), lidar);
     }
 
