@@ -233,3 +233,104 @@ pub(super) fn did_you_mean(found: &str, expected: &[&str]) -> String {
         ),
     }
 }
+
+/// Is the closer at `close` the first thing on its line, indented less than the line of
+/// the opener at `open`?
+fn outdented(text: &str, open: usize, close: usize) -> bool {
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |p| p + 1);
+    let indent = |at: usize| {
+        text[line_start(at)..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .count()
+    };
+    let (ls, lo) = (line_start(close), line_start(open));
+    ls != lo && text[ls..close].trim().is_empty() && indent(close) < indent(open)
+}
+
+/// The innermost bracket that is never closed: the first closer that does not match the
+/// open bracket before it (or one that starts its line left of that bracket's line, as
+/// the outer bracket's closer would), or the end of the file with brackets still open. Strings and
+/// comments are skipped. Returns the opener's span (with the name or field key written
+/// just before it), its text, and where the mismatching closer is (`None`: end of file).
+pub(super) fn unclosed_bracket(text: &str) -> Option<(Range<usize>, String, Option<usize>)> {
+    let b = text.as_bytes();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    let mut mismatch = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => stack.push(i),
+            c @ (b')' | b']' | b'}') => {
+                let want = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.last() {
+                    // A closer that starts its line left of the opener's line is the
+                    // outer bracket's (`)` at column 1 closes `Scenario(`), not this one's.
+                    Some(&open) if b[open] == want && outdented(text, open, i) => {
+                        mismatch = Some(i);
+                        break;
+                    }
+                    Some(&open) if b[open] == want => {
+                        stack.pop();
+                    }
+                    Some(_) => {
+                        mismatch = Some(i);
+                        break;
+                    }
+                    None => return None,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let open = *stack.last()?;
+    // The name (`Intersection(`) or field key (`traffic: (`) written before the bracket.
+    let before = &text[..open];
+    let trimmed = before.trim_end();
+    let ident_start = |s: &str| {
+        s.char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+            .map_or(0, |(p, c)| p + c.len_utf8())
+    };
+    let start = if trimmed.len() == before.len() && !trimmed.is_empty() {
+        ident_start(trimmed)
+    } else if let Some(key) = trimmed.strip_suffix(':') {
+        let key = key.trim_end();
+        ident_start(key)
+    } else {
+        open
+    };
+    let start = if text[start..open].trim().is_empty() || start > open {
+        open
+    } else {
+        start
+    };
+    Some((start..open + 1, text[start..open + 1].to_string(), mismatch))
+}

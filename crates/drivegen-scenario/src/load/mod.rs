@@ -62,6 +62,34 @@ impl ScenarioError {
     }
 }
 
+/// A syntax error caused by a bracket that is never closed, reported at that bracket
+/// (ron itself notices only later, e.g. "expected `:`" on the next line).
+fn unclosed_diagnostic(src: &SourceFile, e: &ron::error::SpannedError) -> Option<Diagnostic> {
+    let (span, opener, closer) = errors::unclosed_bracket(&src.text)?;
+    let error_at = src.offset_of(e.span.start.line, e.span.start.col);
+    if error_at < span.start {
+        return None; // an earlier, unrelated error
+    }
+    let want = match opener.chars().last() {
+        Some('[') => ']',
+        Some('{') => '}',
+        _ => ')',
+    };
+    let opener = opener.split_whitespace().collect::<Vec<_>>().join(" ");
+    let hint = match closer {
+        Some(at) => {
+            let (line, col) = src.line_col(at);
+            let found = src.text[at..].chars().next().unwrap_or(')');
+            format!(
+                "add `{want}` to close it before line {line}, column {col}, where `{found}` \
+                 closes an outer bracket"
+            )
+        }
+        None => format!("add `{want}` to close it before the end of the file"),
+    };
+    Some(src.diagnostic(span, format!("`{opener}` is never closed"), Some(hint)))
+}
+
 /// A validated scenario and the sources it came from.
 #[derive(Clone, Debug)]
 pub struct LoadedScenario {
@@ -357,7 +385,10 @@ impl Loader {
             return None;
         }
         if let Err(e) = ron::from_str::<ron::Value>(&src.text) {
-            diags.push(ron_diagnostic(src, &src.text, &e, None));
+            diags.push(
+                unclosed_diagnostic(src, &e)
+                    .unwrap_or_else(|| ron_diagnostic(src, &src.text, &e, None)),
+            );
             return None;
         }
         let Some(root) = shape::parse(&src.text) else {
