@@ -18,6 +18,7 @@ pub mod gan;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod realism;
 pub mod shipped;
 pub mod train;
 pub mod vae;

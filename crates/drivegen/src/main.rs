@@ -43,6 +43,8 @@ enum Command {
     Merge(commands::merge::Args),
     /// The sim-to-real GAN refiner: train, apply, evaluate, sample, pack, benchmark.
     Refine(commands::refine::Args),
+    /// How well a classifier tells rendered (raw, refined) from real frames, plus KID.
+    Realism(commands::realism::Args),
     /// Measure frames/s and where the time goes: labels only, RGB, all outputs, shadows, MSAA, 1280x768.
     Bench(commands::bench::Args),
 }
@@ -66,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => commands::render::run(args, cli.quiet),
         Command::Bench(args) => commands::bench::run(args),
         Command::Refine(args) => commands::refine::run(args),
+        Command::Realism(args) => commands::realism::run(args, cli.quiet),
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Merge(args) => commands::merge::run(args, cli.quiet),
         Command::Query(args) => commands::query::run(args, cli.quiet),

@@ -7,6 +7,7 @@ pub mod merge;
 pub mod plan;
 pub mod progress;
 pub mod query;
+pub mod realism;
 pub mod refine;
 pub mod render;
 pub mod report;

@@ -1,0 +1,695 @@
+//! A classifier two-sample test of realism: can a simple classifier tell patches of one
+//! image set (e.g. renders) from patches of another (a real camera)?
+//!
+//! Every image is resized to one height first, so camera resolution does not give the
+//! domain away, and square patches are cut at seeded positions (a named ChaCha8 stream
+//! per domain). Each patch becomes a vector of low-level statistics (opponent-colour
+//! means and spreads, saturation, luma quantiles, a gradient-magnitude histogram,
+//! Laplacian and chroma high-frequency energy, a noise estimate, local contrast, edge
+//! orientation balance). An L2-regularised logistic regression (Newton's method, so
+//! deterministic) is trained on the patches of half of each domain's images and scored on
+//! the other half. Images are split, never patches: a domain's images (in time order) are
+//! cut into contiguous blocks that alternate between the halves, so correlated
+//! neighbouring frames of a video stay together as far as a block goes.
+//!
+//! Held-out balanced accuracy near 0.5 means the classifier cannot tell the sets apart
+//! (1.0: perfectly separable). Per-patch accuracy has many samples, but patches of one
+//! image are correlated, so its interval is too narrow; the per-image accuracy (mean
+//! score over an image's patches) is the honest one. The existing KID on the random
+//! conv net's features ([`crate::metrics`]) is computed on the same held-out patches.
+
+use burn::backend::Flex;
+use burn::prelude::*;
+use image::RgbImage;
+use rand::RngExt;
+use serde::Serialize;
+
+use crate::error::RefineError;
+use crate::metrics::{RandomFeatures, kernel_distance};
+
+/// Settings of the test; the defaults are the ones the README's table was measured with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RealismConfig {
+    /// Every image is resized to this height (aspect kept) before patches are cut.
+    pub height: u32,
+    /// Side of the square patches.
+    pub patch: usize,
+    /// Patches per domain, spread evenly over its images.
+    pub patches: usize,
+    /// Contiguous blocks per domain, alternating train / held-out.
+    pub blocks: usize,
+    /// L2 penalty on the (standardised) logistic-regression weights.
+    pub l2: f64,
+    /// Held-out patches per domain fed to the KID (its cost grows with the square).
+    pub kid_patches: usize,
+    pub seed: u64,
+}
+
+impl Default for RealismConfig {
+    fn default() -> RealismConfig {
+        RealismConfig {
+            height: 192,
+            patch: 32,
+            patches: 2048,
+            blocks: 4,
+            l2: 1e-2,
+            kid_patches: 512,
+            seed: 7,
+        }
+    }
+}
+
+/// Resizes an image to `height` rows, keeping its aspect ratio.
+pub fn to_height(img: &RgbImage, height: u32) -> RgbImage {
+    if img.height() == height {
+        return img.clone();
+    }
+    let width = ((f64::from(img.width()) * f64::from(height) / f64::from(img.height())).round()
+        as u32)
+        .max(1);
+    image::imageops::resize(img, width, height, image::imageops::FilterType::Triangle)
+}
+
+/// Which half each of `n` images (in time order) belongs to: `true` = training half.
+/// Image `i` is in block `i * blocks / n` (at most `n` blocks); even blocks train, odd
+/// blocks are held out.
+pub fn split_halves(n: usize, blocks: usize) -> Vec<bool> {
+    // Never more blocks than images, so both halves get at least one.
+    let blocks = blocks.max(2).min(n.max(1));
+    (0..n)
+        .map(|i| (i * blocks / n.max(1)).is_multiple_of(2))
+        .collect()
+}
+
+/// Number of low-level statistics per patch.
+pub const FEATURES: usize = 28;
+
+/// The statistics of one patch: `rgb` interleaved u8, `s` x `s`.
+pub fn patch_features(rgb: &[u8], s: usize) -> [f64; FEATURES] {
+    let n = s * s;
+    let mut l = vec![0.0f64; n];
+    let mut c1 = vec![0.0f64; n];
+    let mut c2 = vec![0.0f64; n];
+    let mut sat = vec![0.0f64; n];
+    for (i, p) in rgb.chunks_exact(3).take(n).enumerate() {
+        let [r, g, b] = [p[0], p[1], p[2]].map(|v| f64::from(v) / 255.0);
+        l[i] = (r + g + b) / 3.0;
+        c1[i] = r - g;
+        c2[i] = 0.5 * (r + g) - b;
+        let (mx, mn) = (r.max(g).max(b), r.min(g).min(b));
+        sat[i] = if mx > 1e-6 { (mx - mn) / mx } else { 0.0 };
+    }
+    let mean_std = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
+        (m, var.sqrt())
+    };
+    let mut f = [0.0f64; FEATURES];
+    let mut k = 0;
+    let mut push = |v: f64| {
+        f[k] = v;
+        k += 1;
+    };
+    for v in [&l, &c1, &c2, &sat] {
+        let (m, sd) = mean_std(v);
+        push(m);
+        push(sd);
+    }
+    let mut sorted = l.clone();
+    sorted.sort_by(f64::total_cmp);
+    for q in [0.1, 0.5, 0.9] {
+        push(sorted[((n - 1) as f64 * q) as usize]);
+    }
+    // Gradients (central differences), Laplacians and Immerkaer's noise estimate over the
+    // interior pixels.
+    let at = |v: &[f64], x: usize, y: usize| v[y * s + x];
+    let (mut grad_sum, mut gx2, mut gy2) = (0.0, 0.0, 0.0);
+    let mut hist = [0.0f64; 6];
+    let edges = [0.005, 0.01, 0.02, 0.04, 0.08];
+    let (mut lap_l, mut lap_c1, mut lap_c2, mut noise) = (0.0, 0.0, 0.0, 0.0);
+    let mut count = 0.0;
+    for y in 1..s - 1 {
+        for x in 1..s - 1 {
+            let gx = 0.5 * (at(&l, x + 1, y) - at(&l, x - 1, y));
+            let gy = 0.5 * (at(&l, x, y + 1) - at(&l, x, y - 1));
+            let g = (gx * gx + gy * gy).sqrt();
+            grad_sum += g;
+            gx2 += gx * gx;
+            gy2 += gy * gy;
+            hist[edges.iter().filter(|e| g >= **e).count()] += 1.0;
+            let lap = |v: &[f64]| {
+                (at(v, x + 1, y) + at(v, x - 1, y) + at(v, x, y + 1) + at(v, x, y - 1)
+                    - 4.0 * at(v, x, y))
+                .abs()
+            };
+            lap_l += lap(&l);
+            lap_c1 += lap(&c1);
+            lap_c2 += lap(&c2);
+            // Immerkaer's mask [1 -2 1; -2 4 -2; 1 -2 1] cancels edges and ramps.
+            let m = at(&l, x - 1, y - 1)
+                + at(&l, x + 1, y - 1)
+                + at(&l, x - 1, y + 1)
+                + at(&l, x + 1, y + 1)
+                - 2.0 * (at(&l, x, y - 1) + at(&l, x, y + 1) + at(&l, x - 1, y) + at(&l, x + 1, y))
+                + 4.0 * at(&l, x, y);
+            noise += m.abs();
+            count += 1.0;
+        }
+    }
+    let log = |v: f64| (v + 1e-4).ln();
+    let grad_mean = grad_sum / count;
+    push(log(grad_mean));
+    for h in hist {
+        push(h / count);
+    }
+    push(log(lap_l / count));
+    push(log(lap_c1 / count));
+    push(log(lap_c2 / count));
+    push(log(
+        noise / count * (std::f64::consts::FRAC_PI_2).sqrt() / 6.0
+    ));
+    push((lap_l / count) / (grad_mean + 1e-3));
+    // Local contrast on 8x8 cells: spread of the cell means, and mean spread inside cells.
+    let cell = 8.min(s);
+    let (mut means, mut inner) = (Vec::new(), 0.0);
+    for cy in (0..s - cell + 1).step_by(cell) {
+        for cx in (0..s - cell + 1).step_by(cell) {
+            let v: Vec<f64> = (0..cell * cell)
+                .map(|i| at(&l, cx + i % cell, cy + i / cell))
+                .collect();
+            let (m, sd) = mean_std(&v);
+            means.push(m);
+            inner += sd;
+        }
+    }
+    push(mean_std(&means).1);
+    push(inner / means.len() as f64);
+    // Orientation balance: share of horizontal-gradient energy.
+    push(gx2 / (gx2 + gy2 + 1e-9));
+    debug_assert_eq!(k, FEATURES);
+    f
+}
+
+/// The patches of one domain: features, the image each came from, and which half.
+#[derive(Clone, Debug)]
+pub struct PatchSet {
+    pub name: String,
+    pub images: usize,
+    /// Per image: in the training half?
+    pub train_image: Vec<bool>,
+    pub features: Vec<[f64; FEATURES]>,
+    /// Index of the image each patch was cut from.
+    pub image: Vec<usize>,
+    /// The held-out patches as planar f32 RGB in [0, 1], for the KID (at most
+    /// `kid_patches`).
+    kid: Vec<f32>,
+}
+
+impl PatchSet {
+    /// Cuts patches from `images` (in time order; any sizes) with the named stream
+    /// `realism/<stream>` of the config's seed.
+    pub fn sample(
+        name: &str,
+        images: &[RgbImage],
+        config: &RealismConfig,
+        stream: &str,
+    ) -> Result<PatchSet, RefineError> {
+        let n = images.len();
+        if n < 2 {
+            return Err(RefineError::Invalid(format!(
+                "{name}: the realism test needs at least 2 images (one per half), got {n}"
+            )));
+        }
+        let s = config.patch;
+        if s < 8 || config.height < s as u32 {
+            return Err(RefineError::Invalid(format!(
+                "patch {s} must be at least 8 and no larger than the height {}",
+                config.height
+            )));
+        }
+        let mut rng = drivegen_plan::streams::stream(config.seed, &format!("realism/{stream}"));
+        let train_image = split_halves(n, config.blocks);
+        let held_out = train_image.iter().filter(|t| !**t).count().max(1);
+        let kid_per_image = config.kid_patches.div_ceil(held_out);
+        let mut set = PatchSet {
+            name: name.to_string(),
+            images: n,
+            train_image,
+            features: Vec::new(),
+            image: Vec::new(),
+            kid: Vec::new(),
+        };
+        let mut buf = vec![0u8; s * s * 3];
+        for (i, img) in images.iter().enumerate() {
+            let img = to_height(img, config.height);
+            let (w, h) = (img.width() as usize, img.height() as usize);
+            if w < s {
+                return Err(RefineError::Invalid(format!(
+                    "{name}: image {i} is {w} px wide at height {h}, narrower than a {s} px patch"
+                )));
+            }
+            let count = config.patches / n + usize::from(i < config.patches % n);
+            let raw = img.as_raw();
+            for j in 0..count {
+                let x0 = rng.random_range(0..=w - s);
+                let y0 = rng.random_range(0..=h - s);
+                for y in 0..s {
+                    let row = ((y0 + y) * w + x0) * 3;
+                    buf[y * s * 3..(y + 1) * s * 3].copy_from_slice(&raw[row..row + s * 3]);
+                }
+                set.features.push(patch_features(&buf, s));
+                set.image.push(i);
+                if !set.train_image[i]
+                    && j < kid_per_image
+                    && set.kid.len() < config.kid_patches * 3 * s * s
+                {
+                    let start = set.kid.len();
+                    set.kid.resize(start + 3 * s * s, 0.0);
+                    for (p, px) in buf.chunks_exact(3).enumerate() {
+                        for (c, v) in px.iter().enumerate() {
+                            set.kid[start + c * s * s + p] = f32::from(*v) / 255.0;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    fn images_in(&self, train: bool) -> usize {
+        self.train_image.iter().filter(|t| **t == train).count()
+    }
+    fn patches_in(&self, train: bool) -> usize {
+        self.image
+            .iter()
+            .filter(|i| self.train_image[**i] == train)
+            .count()
+    }
+}
+
+/// An accuracy with its 95 % Wilson interval over `n` trials.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Accuracy {
+    pub accuracy: f64,
+    pub low: f64,
+    pub high: f64,
+    pub n: usize,
+}
+
+impl Accuracy {
+    pub fn new(accuracy: f64, n: usize) -> Accuracy {
+        let z = 1.96f64;
+        let nf = n.max(1) as f64;
+        let centre = (accuracy + z * z / (2.0 * nf)) / (1.0 + z * z / nf);
+        let half = z / (1.0 + z * z / nf)
+            * (accuracy * (1.0 - accuracy) / nf + z * z / (4.0 * nf * nf)).sqrt();
+        Accuracy {
+            accuracy,
+            low: (centre - half).max(0.0),
+            high: (centre + half).min(1.0),
+            n,
+        }
+    }
+    /// Whether chance (0.5) lies inside the interval.
+    pub fn includes_chance(&self) -> bool {
+        self.low <= 0.5 && 0.5 <= self.high
+    }
+}
+
+impl std::fmt::Display for Accuracy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.3} [{:.3}, {:.3}]",
+            self.accuracy, self.low, self.high
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DomainSummary {
+    pub name: String,
+    pub images: usize,
+    pub train_images: usize,
+    pub test_images: usize,
+    pub train_patches: usize,
+    pub test_patches: usize,
+}
+
+impl DomainSummary {
+    fn of(set: &PatchSet) -> DomainSummary {
+        DomainSummary {
+            name: set.name.clone(),
+            images: set.images,
+            train_images: set.images_in(true),
+            test_images: set.images_in(false),
+            train_patches: set.patches_in(true),
+            test_patches: set.patches_in(false),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RealismReport {
+    pub a: DomainSummary,
+    pub b: DomainSummary,
+    /// Held-out balanced accuracy per patch (0.5 = indistinguishable).
+    pub patch_accuracy: Accuracy,
+    /// Held-out balanced accuracy per image (mean score of its patches).
+    pub image_accuracy: Accuracy,
+    /// Training accuracy per patch (how separable the training half is).
+    pub train_patch_accuracy: f64,
+    /// KID on the fixed random conv net's features of the held-out patches.
+    pub kid_random_conv: f64,
+    /// Logistic-regression weights per standardised feature (largest = most telling).
+    pub weights: Vec<f64>,
+}
+
+/// Fits an L2-regularised logistic regression by Newton's method; class-balanced (each
+/// class weighs half). Rows must be standardised. Returns (weights, bias).
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix algebra they are
+fn fit_logistic(x: &[&[f64; FEATURES]], y: &[bool], l2: f64) -> ([f64; FEATURES], f64) {
+    const D: usize = FEATURES + 1;
+    let positives = y.iter().filter(|v| **v).count().max(1) as f64;
+    let negatives = (y.len() as f64 - positives).max(1.0);
+    let sample_weight = |label: bool| {
+        if label {
+            0.5 / positives
+        } else {
+            0.5 / negatives
+        }
+    };
+    let mut beta = [0.0f64; D];
+    for _ in 0..50 {
+        let mut grad = [0.0f64; D];
+        let mut hess = vec![[0.0f64; D]; D];
+        for (row, label) in x.iter().zip(y) {
+            let mut z = beta[FEATURES];
+            for j in 0..FEATURES {
+                z += beta[j] * row[j];
+            }
+            let p = 1.0 / (1.0 + (-z).exp());
+            let w = sample_weight(*label);
+            let r = w * (p - if *label { 1.0 } else { 0.0 });
+            let h = w * p * (1.0 - p);
+            let xi = |j: usize| if j == FEATURES { 1.0 } else { row[j] };
+            for a in 0..D {
+                grad[a] += r * xi(a);
+                for b in 0..=a {
+                    hess[a][b] += h * xi(a) * xi(b);
+                }
+            }
+        }
+        for a in 0..D {
+            for b in 0..a {
+                hess[b][a] = hess[a][b];
+            }
+            let penalty = if a == FEATURES { 1e-9 } else { l2 };
+            grad[a] += penalty * beta[a];
+            hess[a][a] += penalty;
+        }
+        let step = solve(hess, grad);
+        let mut change = 0.0f64;
+        for a in 0..D {
+            beta[a] -= step[a];
+            change = change.max(step[a].abs());
+        }
+        if change < 1e-9 {
+            break;
+        }
+    }
+    let mut w = [0.0; FEATURES];
+    w.copy_from_slice(&beta[..FEATURES]);
+    (w, beta[FEATURES])
+}
+
+/// Solves `a x = b` for a symmetric positive-definite `a` (Gaussian elimination with
+/// partial pivoting, for robustness).
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix algebra they are
+fn solve<const D: usize>(mut a: Vec<[f64; D]>, mut b: [f64; D]) -> [f64; D] {
+    for col in 0..D {
+        let pivot = (col..D)
+            .max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let d = a[col][col];
+        if d.abs() < 1e-300 {
+            continue;
+        }
+        for row in col + 1..D {
+            let factor = a[row][col] / d;
+            if factor != 0.0 {
+                for k in col..D {
+                    a[row][k] -= factor * a[col][k];
+                }
+                b[row] -= factor * b[col];
+            }
+        }
+    }
+    let mut x = [0.0f64; D];
+    for row in (0..D).rev() {
+        let mut s = b[row];
+        for k in row + 1..D {
+            s -= a[row][k] * x[k];
+        }
+        x[row] = if a[row][row].abs() < 1e-300 {
+            0.0
+        } else {
+            s / a[row][row]
+        };
+    }
+    x
+}
+
+/// Balanced accuracy: the mean of the two classes' accuracies.
+fn balanced(correct: [usize; 2], total: [usize; 2]) -> f64 {
+    let rate = |i: usize| correct[i] as f64 / total[i].max(1) as f64;
+    0.5 * (rate(0) + rate(1))
+}
+
+/// The classifier two-sample test of `a` against `b`, plus the KID of their held-out
+/// patches.
+pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> RealismReport {
+    // Standardise on the training half of both domains.
+    let train_rows: Vec<&[f64; FEATURES]> = [a, b]
+        .iter()
+        .flat_map(|set| {
+            set.features
+                .iter()
+                .zip(&set.image)
+                .filter(|(_, i)| set.train_image[**i])
+                .map(|(f, _)| f)
+        })
+        .collect();
+    let nf = train_rows.len().max(1) as f64;
+    let mut mean = [0.0f64; FEATURES];
+    let mut sd = [0.0f64; FEATURES];
+    for r in &train_rows {
+        for j in 0..FEATURES {
+            mean[j] += r[j] / nf;
+        }
+    }
+    for r in &train_rows {
+        for j in 0..FEATURES {
+            sd[j] += (r[j] - mean[j]).powi(2) / nf;
+        }
+    }
+    let sd = sd.map(|v| v.sqrt().max(1e-9));
+    let standard = |r: &[f64; FEATURES]| {
+        let mut o = [0.0f64; FEATURES];
+        for j in 0..FEATURES {
+            o[j] = (r[j] - mean[j]) / sd[j];
+        }
+        o
+    };
+    // (standardised row, label = from b, image id, train?) for both sets.
+    let mut rows = Vec::new();
+    for (label, set) in [(false, a), (true, b)] {
+        for (f, i) in set.features.iter().zip(&set.image) {
+            rows.push((standard(f), label, *i, set.train_image[*i]));
+        }
+    }
+    let (train_x, train_y): (Vec<&[f64; FEATURES]>, Vec<bool>) =
+        rows.iter().filter(|r| r.3).map(|r| (&r.0, r.1)).unzip();
+    let (w, bias) = fit_logistic(&train_x, &train_y, config.l2);
+    let score = |r: &[f64; FEATURES]| {
+        let z = bias + (0..FEATURES).map(|j| w[j] * r[j]).sum::<f64>();
+        1.0 / (1.0 + (-z).exp())
+    };
+
+    let (mut correct, mut total) = ([0usize; 2], [0usize; 2]);
+    let (mut train_correct, mut train_total) = ([0usize; 2], [0usize; 2]);
+    // Per held-out image: (sum of scores, patches), keyed by (label, image).
+    let mut per_image = std::collections::BTreeMap::<(bool, usize), (f64, usize)>::new();
+    for (x, label, image, train) in &rows {
+        let p = score(x);
+        let hit = (p > 0.5) == *label;
+        let c = usize::from(*label);
+        if *train {
+            train_total[c] += 1;
+            train_correct[c] += usize::from(hit);
+        } else {
+            total[c] += 1;
+            correct[c] += usize::from(hit);
+            let e = per_image.entry((*label, *image)).or_default();
+            e.0 += p;
+            e.1 += 1;
+        }
+    }
+    let (mut img_correct, mut img_total) = ([0usize; 2], [0usize; 2]);
+    for ((label, _), (sum, count)) in &per_image {
+        let c = usize::from(*label);
+        img_total[c] += 1;
+        img_correct[c] += usize::from((sum / *count as f64 > 0.5) == *label);
+    }
+
+    RealismReport {
+        a: DomainSummary::of(a),
+        b: DomainSummary::of(b),
+        patch_accuracy: Accuracy::new(balanced(correct, total), total[0] + total[1]),
+        image_accuracy: Accuracy::new(
+            balanced(img_correct, img_total),
+            img_total[0] + img_total[1],
+        ),
+        train_patch_accuracy: balanced(train_correct, train_total),
+        kid_random_conv: kid(a, b, config),
+        weights: w.to_vec(),
+    }
+}
+
+/// KID between the held-out patches of two sets on the random conv net's features.
+fn kid(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> f64 {
+    let device = Default::default();
+    let net = RandomFeatures::<Flex>::new(config.seed, &device);
+    let s = config.patch;
+    let features = |set: &PatchSet| -> Vec<Vec<f32>> {
+        let per = 3 * s * s;
+        let mut out = Vec::new();
+        for chunk in set.kid.chunks(per * 64) {
+            let n = chunk.len() / per;
+            let x = Tensor::<Flex, 4>::from_data(
+                TensorData::new(chunk.to_vec(), [n, 3, s, s]),
+                &device,
+            );
+            out.extend(net.features(x));
+        }
+        out
+    };
+    kernel_distance(&features(a), &features(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic "camera": smooth colour gradients plus noise of a given strength and
+    /// a blur-free or blurred look.
+    fn domain(seed: u64, n: usize, noise: f64, tint: [f64; 3], size: (u32, u32)) -> Vec<RgbImage> {
+        let mut rng = drivegen_plan::streams::stream(seed, "synthetic");
+        (0..n)
+            .map(|_| {
+                let phase: f64 = rng.random_range(0.0..6.0);
+                let freq: f64 = rng.random_range(0.01..0.05);
+                let mut img = RgbImage::new(size.0, size.1);
+                for (x, y, p) in img.enumerate_pixels_mut() {
+                    let base = 0.5 + 0.3 * (phase + freq * f64::from(x + y)).sin();
+                    for (out, t) in p.0.iter_mut().zip(tint) {
+                        let v = base * t + noise * rng.random_range(-1.0..1.0);
+                        *out = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+                    }
+                }
+                img
+            })
+            .collect()
+    }
+
+    fn small() -> RealismConfig {
+        RealismConfig {
+            height: 64,
+            patch: 16,
+            patches: 400,
+            kid_patches: 64,
+            ..RealismConfig::default()
+        }
+    }
+
+    #[test]
+    fn clearly_different_domains_separate() {
+        let c = small();
+        let clean = domain(1, 20, 0.01, [1.0, 1.0, 1.0], (96, 64));
+        let noisy = domain(2, 20, 0.12, [1.0, 0.9, 0.8], (96, 64));
+        let a = PatchSet::sample("clean", &clean, &c, "a").expect("patches");
+        let b = PatchSet::sample("noisy", &noisy, &c, "b").expect("patches");
+        let r = two_sample(&a, &b, &c);
+        assert!(r.patch_accuracy.accuracy > 0.9, "{r:?}");
+        assert!(r.image_accuracy.accuracy > 0.9, "{r:?}");
+        assert!(!r.patch_accuracy.includes_chance());
+    }
+
+    #[test]
+    fn two_halves_of_one_domain_do_not_separate() {
+        let c = small();
+        let all = domain(3, 40, 0.05, [1.0, 0.95, 0.9], (96, 64));
+        let (first, second) = all.split_at(20);
+        let a = PatchSet::sample("first", first, &c, "a").expect("patches");
+        let b = PatchSet::sample("second", second, &c, "b").expect("patches");
+        let r = two_sample(&a, &b, &c);
+        assert!(r.image_accuracy.includes_chance(), "{r:?}");
+        assert!(
+            (r.patch_accuracy.accuracy - 0.5).abs() < 0.1,
+            "{:?}",
+            r.patch_accuracy
+        );
+    }
+
+    #[test]
+    fn the_split_keeps_each_image_in_one_half_and_both_halves_filled() {
+        for n in 2..60 {
+            let s = split_halves(n, 4);
+            assert!(s.iter().any(|t| *t) && s.iter().any(|t| !*t), "n = {n}");
+            // Contiguous: at most `blocks` runs.
+            let runs = 1 + s.windows(2).filter(|w| w[0] != w[1]).count();
+            assert!(runs <= 4, "n = {n}: {s:?}");
+        }
+        let c = small();
+        let imgs = domain(4, 9, 0.05, [1.0; 3], (80, 64));
+        let set = PatchSet::sample("x", &imgs, &c, "a").expect("patches");
+        // Every patch carries its image's half; no image has patches in both.
+        for i in 0..imgs.len() {
+            let halves: std::collections::BTreeSet<bool> = set
+                .image
+                .iter()
+                .filter(|j| **j == i)
+                .map(|j| set.train_image[*j])
+                .collect();
+            assert_eq!(halves.len(), 1, "image {i}");
+        }
+        assert_eq!(set.features.len(), c.patches);
+    }
+
+    #[test]
+    fn images_of_different_sizes_work_and_results_are_deterministic() {
+        let c = small();
+        let mut a_imgs = domain(5, 6, 0.02, [1.0; 3], (200, 120));
+        a_imgs.extend(domain(6, 6, 0.02, [1.0; 3], (50, 40)));
+        let b_imgs = domain(7, 10, 0.08, [1.0; 3], (640, 480));
+        let run = || {
+            let a = PatchSet::sample("a", &a_imgs, &c, "a").expect("patches");
+            let b = PatchSet::sample("b", &b_imgs, &c, "b").expect("patches");
+            two_sample(&a, &b, &c)
+        };
+        let (r1, r2) = (run(), run());
+        assert_eq!(r1, r2);
+        assert!(r1.kid_random_conv.is_finite());
+        assert!(PatchSet::sample("one", &a_imgs[..1], &c, "a").is_err());
+    }
+
+    #[test]
+    fn wilson_interval_brackets_the_estimate() {
+        let a = Accuracy::new(0.5, 40);
+        assert!(a.includes_chance() && a.low > 0.3 && a.high < 0.7);
+        let b = Accuracy::new(0.98, 1000);
+        assert!(!b.includes_chance() && b.low > 0.96);
+    }
+}

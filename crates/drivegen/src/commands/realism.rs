@@ -1,0 +1,215 @@
+//! `drivegen realism`: a classifier two-sample test (plus KID) of rendered frames, raw
+//! and refined, against a real camera's frames.
+
+use std::path::{Path, PathBuf};
+
+use drivegen_refine::data::{FrameRange, list_images};
+use drivegen_refine::realism::{PatchSet, RealismConfig, RealismReport, two_sample};
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::InputError;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Real camera frames (a folder of PNG/JPEG images; sorted names = time order).
+    #[arg(long)]
+    real: PathBuf,
+    /// Which of the sorted real frames to use (START..END), e.g. a block the refiner
+    /// never saw.
+    #[arg(long, default_value = "..")]
+    real_frames: FrameRange,
+    /// Frames to test: a `drivegen render` dataset or any folder of images (another
+    /// camera, say). Repeat for several scenarios.
+    #[arg(long, required = true)]
+    sim: Vec<PathBuf>,
+    /// Which of each --sim's sorted frames to use (START..END).
+    #[arg(long, default_value = "..")]
+    sim_frames: FrameRange,
+    /// For a dataset: raw (rgb/), refined (rgb_refined/), or both (auto: both when the
+    /// run was refined, else raw).
+    #[arg(long, default_value = "auto")]
+    rgb: String,
+    /// Images are resized to this height before patches are cut.
+    #[arg(long, default_value_t = RealismConfig::default().height)]
+    height: u32,
+    #[arg(long, default_value_t = RealismConfig::default().patch)]
+    patch: usize,
+    /// Patches per image set.
+    #[arg(long, default_value_t = RealismConfig::default().patches)]
+    patches: usize,
+    #[arg(long, default_value_t = RealismConfig::default().seed)]
+    seed: u64,
+    /// Where the JSON report goes.
+    #[arg(long, default_value = "realism.json")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    sim: String,
+    rgb: String,
+    #[serde(flatten)]
+    report: RealismReport,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    real: String,
+    real_frames: String,
+    config: RealismConfig,
+    results: Vec<Row>,
+}
+
+fn input(e: impl std::fmt::Display) -> anyhow::Error {
+    InputError(e.to_string()).into()
+}
+
+/// The frames of `range` of a sorted path list.
+fn select(paths: Vec<PathBuf>, range: FrameRange, what: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let total = paths.len();
+    let end = range.end.unwrap_or(total).min(total);
+    if range.start >= end {
+        return Err(input(format!(
+            "{}: the frame range {range} selects nothing of the {total} frames",
+            what.display()
+        )));
+    }
+    Ok(paths[range.start..end].to_vec())
+}
+
+fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
+    paths
+        .iter()
+        .map(|p| {
+            let img = image::open(p)
+                .map_err(|e| input(format!("{}: {e}", p.display())))?
+                .to_rgb8();
+            // Resize on load: hundreds of full frames need not sit in memory.
+            Ok(drivegen_refine::realism::to_height(&img, height))
+        })
+        .collect()
+}
+
+/// The image sets of one --sim: (label, rgb, paths).
+fn sim_sets(
+    dir: &Path,
+    rgb: &str,
+    range: FrameRange,
+) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>> {
+    if !dir.exists() {
+        return Err(input(format!(
+            "--sim {}: no such folder\n  = hint: pass a `drivegen render` dataset or a folder of PNG/JPEG images",
+            dir.display()
+        )));
+    }
+    if !dir.join(drivegen_dataset::RunInfo::FILE).is_file() {
+        let paths = list_images(dir).map_err(input)?;
+        return Ok(vec![("images".into(), select(paths, range, dir)?)]);
+    }
+    let choices: Vec<&str> = match rgb {
+        "raw" => vec!["raw"],
+        "refined" => vec!["refined"],
+        "both" => vec!["raw", "refined"],
+        "auto" => {
+            let run = drivegen_dataset::RunInfo::read(dir).map_err(input)?;
+            if run.refiner.is_some() {
+                vec!["raw", "refined"]
+            } else {
+                vec!["raw"]
+            }
+        }
+        other => {
+            return Err(input(format!(
+                "--rgb `{other}`: expected auto, raw, refined or both"
+            )));
+        }
+    };
+    choices
+        .into_iter()
+        .map(|c| {
+            let ds = super::open_dataset(dir, c)?;
+            let paths = ds.frames.iter().map(|f| ds.rgb_path(f)).collect();
+            Ok((c.to_string(), select(paths, range, dir)?))
+        })
+        .collect()
+}
+
+pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
+    let config = RealismConfig {
+        height: a.height,
+        patch: a.patch,
+        patches: a.patches,
+        seed: a.seed,
+        ..RealismConfig::default()
+    };
+    if !a.real.is_dir() {
+        return Err(input(format!(
+            "--real {}: no such folder\n  = hint: pass a folder of real camera frames, e.g. ../shared/data/real-road/frames",
+            a.real.display()
+        )));
+    }
+    let mut sets = Vec::new();
+    for dir in &a.sim {
+        for (rgb, paths) in sim_sets(dir, &a.rgb, a.sim_frames)? {
+            sets.push((dir.clone(), rgb, paths));
+        }
+    }
+    let real_paths = select(list_images(&a.real).map_err(input)?, a.real_frames, &a.real)?;
+    let real_name = format!("{} [{}]", a.real.display(), a.real_frames);
+    let real = PatchSet::sample(&real_name, &load(&real_paths, a.height)?, &config, "real")
+        .map_err(input)?;
+    if !quiet {
+        println!(
+            "real: {} ({} frames; {} patches of {}x{} at height {}; train/held-out by contiguous blocks)",
+            a.real.display(),
+            real.images,
+            config.patches,
+            config.patch,
+            config.patch,
+            config.height
+        );
+        println!(
+            "{:<40} {:<8} {:>7} {:>24} {:>24} {:>9}",
+            "sim", "rgb", "images", "patch acc [95% CI]", "image acc [95% CI]", "KID"
+        );
+    }
+    let mut results = Vec::new();
+    for (dir, rgb, paths) in sets {
+        let name = format!("{} ({rgb})", dir.display());
+        let sim =
+            PatchSet::sample(&name, &load(&paths, a.height)?, &config, "sim").map_err(input)?;
+        let report = two_sample(&sim, &real, &config);
+        if !quiet {
+            println!(
+                "{:<40} {:<8} {:>7} {:>24} {:>24} {:>9.5}",
+                dir.display().to_string(),
+                rgb,
+                sim.images,
+                report.patch_accuracy.to_string(),
+                report.image_accuracy.to_string(),
+                report.kid_random_conv
+            );
+        }
+        results.push(Row {
+            sim: dir.display().to_string(),
+            rgb,
+            report,
+        });
+    }
+    let out = Output {
+        real: a.real.display().to_string(),
+        real_frames: a.real_frames.to_string(),
+        config,
+        results,
+    };
+    drivegen_dataset::write_atomic(&a.out, &serde_json::to_vec_pretty(&out)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !quiet {
+        println!(
+            "0.5 = indistinguishable from the real frames, 1.0 = always told apart; wrote {}",
+            a.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! `drivegen realism`: the classifier two-sample test end to end on folders of images:
+//! clearly different domains are told apart, one domain is not, images of different
+//! sizes work, bad input exits 2; and on the two shared real cameras (skipped when
+//! ../shared/data is absent, a failure under CI=true).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{drivegen, scratch};
+
+/// `n` frames of a synthetic camera: smooth bands plus pixel noise of `noise` (0..255),
+/// tinted by `tint`, alternating between two sizes.
+fn write_domain(dir: &Path, n: u32, noise: u32, tint: [i32; 3], first: u32) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let mut state = 0x9e37_79b9_u32.wrapping_mul(first + 1);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    for i in first..first + n {
+        let (w, h) = if i % 2 == 0 { (120, 72) } else { (200, 150) };
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            let base = 128.0 + 60.0 * (f64::from(x + 2 * y) * 0.04 + f64::from(i)).sin();
+            let p = [0, 1, 2].map(|c| {
+                let jitter = if noise == 0 {
+                    0
+                } else {
+                    (next() % (2 * noise + 1)) as i32 - noise as i32
+                };
+                (base as i32 + tint[c] + jitter).clamp(0, 255) as u8
+            });
+            image::Rgb(p)
+        });
+        img.save(dir.join(format!("frame_{i:03}.png")))
+            .expect("png");
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn realism(args: &[&str]) -> std::process::Output {
+    drivegen().arg("realism").args(args).output().expect("runs")
+}
+
+fn report(out: &std::process::Output, json: &Path) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(json).expect("realism.json")).expect("json")
+}
+
+fn accuracy(r: &serde_json::Value, which: &str) -> (f64, f64, f64) {
+    let a = &r["results"][0][which];
+    let f = |k: &str| a[k].as_f64().expect("number");
+    (f("accuracy"), f("low"), f("high"))
+}
+
+const SMALL: [&str; 6] = ["--height", "48", "--patch", "16", "--patches", "400"];
+
+#[test]
+fn different_domains_separate_and_one_domain_does_not() {
+    let dir = scratch("realism-synthetic");
+    let (clean, noisy, clean2) = (dir.join("clean"), dir.join("noisy"), dir.join("clean2"));
+    write_domain(&clean, 40, 2, [0, 0, 0], 0);
+    write_domain(&noisy, 40, 40, [25, 0, -25], 100);
+    write_domain(&clean2, 40, 2, [0, 0, 0], 40);
+
+    let json = dir.join("diff.json");
+    let out = realism(
+        &[
+            &["--real", path(&clean), "--sim", path(&noisy)][..],
+            &SMALL,
+            &["--out", path(&json)],
+        ]
+        .concat(),
+    );
+    let r = report(&out, &json);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("patch acc"), "{stdout}");
+    let (patch, low, _) = accuracy(&r, "patch_accuracy");
+    assert!(patch > 0.9 && low > 0.5, "{r:#}");
+    assert!(accuracy(&r, "image_accuracy").0 > 0.9, "{r:#}");
+
+    // Two folders of one camera: within the chance interval.
+    let json = dir.join("same.json");
+    let out = realism(
+        &[
+            &["--real", path(&clean), "--sim", path(&clean2)][..],
+            &SMALL,
+            &["--out", path(&json)],
+        ]
+        .concat(),
+    );
+    let r = report(&out, &json);
+    let (image, low, high) = accuracy(&r, "image_accuracy");
+    assert!(low <= 0.5 && 0.5 <= high, "image accuracy {image}: {r:#}");
+    assert!(
+        (accuracy(&r, "patch_accuracy").0 - 0.5).abs() < 0.15,
+        "{r:#}"
+    );
+    // Images are split, never patches: both halves of each domain hold images.
+    let sim = &r["results"][0]["a"];
+    assert_eq!(
+        sim["train_images"].as_u64().expect("count") + sim["test_images"].as_u64().expect("count"),
+        40
+    );
+    assert!(sim["test_images"].as_u64().expect("count") >= 10, "{sim}");
+}
+
+#[test]
+fn a_missing_folder_exits_2_with_a_message_and_writes_nothing() {
+    let dir = scratch("realism-missing");
+    let frames = dir.join("frames");
+    write_domain(&frames, 4, 2, [0, 0, 0], 0);
+    let json = dir.join("realism.json");
+    for (real, sim, says) in [
+        (dir.join("nope"), frames.clone(), "--real"),
+        (frames.clone(), dir.join("nope"), "--sim"),
+    ] {
+        let out = realism(&[
+            "--real",
+            path(&real),
+            "--sim",
+            path(&sim),
+            "--out",
+            path(&json),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(says) && stderr.contains("no such folder") && stderr.contains("hint"),
+            "{stderr}"
+        );
+        assert!(!json.exists());
+    }
+    // A frame range that selects nothing is bad input too.
+    let out = realism(&[
+        "--real",
+        path(&frames),
+        "--real-frames",
+        "10..",
+        "--sim",
+        path(&frames),
+        "--out",
+        path(&json),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_two_shared_real_cameras_are_told_apart() {
+    let real = std::env::var_os("DRIVEGEN_REAL_ROAD").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/real-road/frames"),
+        PathBuf::from,
+    );
+    let hmb = real.join("../../real-road-hmb/frames");
+    let data = common::prerequisite(
+        "the shared real-road and real-road-hmb data",
+        real.is_dir() && hmb.is_dir(),
+        &format!(
+            "{} or {} is absent; set DRIVEGEN_REAL_ROAD to the real-road frames (real-road-hmb beside it)",
+            real.display(),
+            hmb.display()
+        ),
+    );
+    if !data {
+        return;
+    }
+    let dir = scratch("realism-real");
+    let json = dir.join("realism.json");
+    let out = realism(&[
+        "--real",
+        path(&real),
+        "--sim",
+        path(&hmb),
+        "--out",
+        path(&json),
+    ]);
+    let r = report(&out, &json);
+    let (patch, low, _) = accuracy(&r, "patch_accuracy");
+    assert!(low > 0.6, "two cameras, patch accuracy {patch}: {r:#}");
+    assert_eq!(r["results"][0]["a"]["images"], 401);
+    assert_eq!(r["results"][0]["b"]["images"], 117);
+}
