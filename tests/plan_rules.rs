@@ -601,3 +601,48 @@ fn a_night_scenario_with_street_lights_on_has_lit_lamps() {
         assert!(lamps > 0, "{name}#{v}: street lights on but no lamp placed");
     }
 }
+
+fn map_scenario(blocks: &str) -> Scenario {
+    let text = format!(
+        "Scenario(name: \"short\", seed: 5, variants: 6, \
+         map: (blocks: Sequence([{blocks}])), traffic: (vehicles: 2), \
+         pedestrians: (count: 2))"
+    );
+    load_str("short.ron", &text).expect("valid").scenario
+}
+
+/// Issue 13: a block shorter than about 6 m right before a junction made planning fail
+/// in all 20 draws (the junction overlapped the block before the short one).
+#[test]
+fn a_short_block_before_a_junction_plans() {
+    for junction in [
+        "Roundabout(radius: 20)",
+        "Roundabout(radius: 12, exits: 3)",
+        "Intersection(ways: 4)",
+        "Intersection(ways: 3, exit: Left)",
+    ] {
+        for short in ["Straight(length: 5)", "Curve(radius: 10, angle: 10)"] {
+            let s = map_scenario(&format!(
+                "Straight(length: 80), {short}, {junction}, Straight(length: 60)"
+            ));
+            for v in 0..s.variants {
+                plan(&s, v).unwrap_or_else(|e| panic!("{short} before {junction} #{v}: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_map_overlap_names_the_block_it_runs_into() {
+    let s = map_scenario(
+        "Straight(length: 60), Curve(radius: 12, angle: 180), Straight(length: 10), \
+         Curve(radius: 12, angle: 180), Straight(length: 200)",
+    );
+    let e = plan(&s, 0).expect_err("the route runs back across its start");
+    let text = e.to_string();
+    assert!(
+        matches!(e, PlanError::MapOverlap { .. }),
+        "unexpected error: {text}"
+    );
+    assert!(text.contains("block 0 (Straight)"), "{text}");
+}

@@ -31,12 +31,16 @@ pub enum PlanError {
     )]
     NoSuchVariant { variant: u32, variants: u32 },
     #[error(
-        "map block {block} ({kind}) overlaps the road network in all {attempts} draws\n  = hint: widen the block's distributions, reorder the blocks, or use fewer blocks"
+        "map block {block} ({kind}) overlaps the road network in all {attempts} draws (the last one ran into block {} ({}))\n  = hint: widen the block's distributions, reorder the blocks, or use fewer blocks",
+        with.0,
+        with.1
     )]
     MapOverlap {
         block: usize,
         kind: &'static str,
         attempts: usize,
+        /// The earlier block (index, kind) the last draw overlapped.
+        with: (usize, &'static str),
     },
     #[error("{}", unsatisfiable(what, *attempts, failures))]
     RulesUnsatisfiable {

@@ -95,6 +95,8 @@ pub(crate) struct NetworkBuilder {
     /// junction), arc length on that road.
     occupied: Vec<(V2, f64, usize, u32, f64)>,
     block_index: usize,
+    /// Per placed block: its kind and how far it moved the cursor (straight line).
+    blocks: Vec<(&'static str, f64)>,
 }
 
 impl NetworkBuilder {
@@ -114,6 +116,7 @@ impl NetworkBuilder {
             cursor: Pose2::default(),
             occupied: Vec::new(),
             block_index: 0,
+            blocks: Vec::new(),
         }
     }
 
@@ -124,34 +127,63 @@ impl NetworkBuilder {
         rng: &mut ChaCha8Rng,
         crosswalk_flag: &mut dyn FnMut(&mut ChaCha8Rng) -> bool,
     ) -> Result<(), PlanError> {
+        let start = self.cursor.pos();
+        let mut hit = None;
         for _ in 0..BLOCK_ATTEMPTS {
             let mut trial = self.clone();
             trial.place(block, rng, crosswalk_flag);
-            if !trial.overlaps_earlier() {
-                *self = trial;
-                self.block_index += 1;
-                return Ok(());
+            match trial.first_overlap() {
+                None => {
+                    let advance = start.distance(trial.cursor.pos());
+                    *self = trial;
+                    self.blocks.push((block.kind_name(), advance));
+                    self.block_index += 1;
+                    return Ok(());
+                }
+                Some(b) => hit = Some(b),
             }
         }
         Err(PlanError::MapOverlap {
             block: self.block_index,
             kind: block.kind_name(),
             attempts: BLOCK_ATTEMPTS,
+            with: hit
+                .and_then(|b| self.blocks.get(b).map(|(kind, _)| (b, *kind)))
+                .unwrap_or((0, "?")),
         })
     }
 
-    fn overlaps_earlier(&self) -> bool {
+    /// The earliest block the block being placed overlaps, if any. The block just
+    /// before it touches it by construction, and so may blocks before that when the
+    /// blocks in between are short (a 5 m straight before a roundabout): samples of a
+    /// block whose end lies, along the route, closer to the new block than the two
+    /// samples' radii are neighbours, not overlaps.
+    fn first_overlap(&self) -> Option<usize> {
         let (new, old): (Vec<_>, Vec<_>) =
             self.occupied.iter().partition(|o| o.2 == self.block_index);
-        new.iter().any(|(p, r, _, road, s)| {
-            old.iter()
-                .filter(|o| o.2 + 1 < self.block_index)
+        // Route distance (at least) from the end of block b to the new block's start.
+        let mut gaps = vec![0.0; self.block_index];
+        let mut gap = 0.0;
+        for b in (0..self.block_index).rev() {
+            gaps[b] = gap;
+            gap += self.blocks.get(b).map_or(0.0, |(_, advance)| *advance);
+        }
+        let mut first: Option<usize> = None;
+        for (p, r, _, road, s) in &new {
+            for (q, rq, b, oroad, os) in &old {
+                if *b + 1 >= self.block_index || gaps[*b] < r + rq {
+                    continue;
+                }
                 // Along one continuous road, nearby samples are neighbours, not overlaps.
-                .filter(|o| {
-                    !(o.3 == *road && *road != u32::MAX && (o.4 - s).abs() < 3.0 * (r + o.1))
-                })
-                .any(|(q, rq, ..)| p.distance(*q) < (r + rq) * 0.98)
-        })
+                if oroad == road && *road != u32::MAX && (os - s).abs() < 3.0 * (r + rq) {
+                    continue;
+                }
+                if p.distance(*q) < (r + rq) * 0.98 && first.is_none_or(|f| *b < f) {
+                    first = Some(*b);
+                }
+            }
+        }
+        first
     }
 
     fn occupy(&mut self, pts: &[V2], radius: f64, road: u32, s0: f64) {
