@@ -159,6 +159,19 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     ] {
         assert!(report.get(key).is_some(), "eval.json lacks {key}");
     }
+    // The classifier two-sample test of raw and refined frames against the real ones;
+    // these synthetic domains (a warm cast, blur and noise) are easy to tell apart raw.
+    for which in ["raw", "refined"] {
+        let acc = &report["two_sample"][which]["patch_accuracy"];
+        let a = acc["accuracy"].as_f64().expect("accuracy");
+        assert!(
+            (0.0..=1.0).contains(&a) && acc["n"].as_u64() > Some(0),
+            "{report}"
+        );
+    }
+    let raw_accuracy = report["two_sample"]["raw"]["patch_accuracy"]["accuracy"].as_f64();
+    eprintln!("two-sample raw accuracy {raw_accuracy:?}");
+    assert!(raw_accuracy > Some(0.8), "{report}");
     assert!(eval_dir.join("side_by_side_0000.png").is_file());
 
     let grid = root.join("grid.png");

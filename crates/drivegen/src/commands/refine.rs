@@ -11,6 +11,7 @@ use drivegen_refine::compute::{Compute, LoadedCheckpoint, bench_step, run_traini
 use drivegen_refine::data::{FrameRange, list_images, load_frame, load_range};
 use drivegen_refine::gan::{AdversarialLoss, GanConfig};
 use drivegen_refine::model::{DiscriminatorConfig, RefinerConfig};
+use drivegen_refine::realism::{self, PatchSet, RealismConfig, RealismReport, two_sample};
 use drivegen_refine::train::{TrainEvent, TrainOptions};
 use drivegen_refine::vae::VaeConfig;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -94,6 +95,36 @@ pub fn load_refiner(
     with_vae: bool,
 ) -> anyhow::Result<LoadedCheckpoint> {
     LoadedCheckpoint::load(&source(ckpt), compute(backend)?, with_vae).map_err(input)
+}
+
+/// The classifier two-sample test (`drivegen realism`) of raw and of refined frames
+/// against the real ones.
+fn realism_of(
+    sim: &[drivegen_refine::data::Frame],
+    refined: &[image::RgbImage],
+    real: &[drivegen_refine::data::Frame],
+) -> anyhow::Result<(RealismReport, RealismReport)> {
+    let config = RealismConfig::default();
+    let scaled = |images: Vec<&image::RgbImage>| -> Vec<image::RgbImage> {
+        images
+            .into_iter()
+            .map(|i| realism::to_height(i, config.height))
+            .collect()
+    };
+    let set = |name: &str, images: Vec<image::RgbImage>, stream: &str| {
+        PatchSet::sample(name, &images, &config, stream).map_err(input)
+    };
+    let real = set(
+        "real",
+        scaled(real.iter().map(|f| &f.rgb).collect()),
+        "real",
+    )?;
+    let raw = set("raw", scaled(sim.iter().map(|f| &f.rgb).collect()), "sim")?;
+    let refined = set("refined", scaled(refined.iter().collect()), "sim")?;
+    Ok((
+        two_sample(&raw, &real, &config),
+        two_sample(&refined, &real, &config),
+    ))
 }
 
 /// PNG-encodes an image and writes it atomically.
@@ -455,9 +486,17 @@ fn eval(a: EvalArgs) -> anyhow::Result<()> {
         "  {:.0} ms per refined frame on {}",
         r.ms_per_frame, loaded.compute
     );
+    let two_sample = realism_of(&sim, &refined, &real)?;
+    for (name, t) in [("raw", &two_sample.0), ("refined", &two_sample.1)] {
+        println!(
+            "  two-sample accuracy, {name:<7} per patch {}  per image {} (0.5 = indistinguishable)",
+            t.patch_accuracy, t.image_accuracy
+        );
+    }
     std::fs::create_dir_all(&a.out)?;
-    let json = serde_json::to_vec_pretty(&report)?;
-    drivegen_dataset::write_atomic(&a.out.join("eval.json"), &json)?;
+    let mut json = serde_json::to_value(&report)?;
+    json["two_sample"] = serde_json::json!({ "raw": two_sample.0, "refined": two_sample.1 });
+    drivegen_dataset::write_atomic(&a.out.join("eval.json"), &serde_json::to_vec_pretty(&json)?)?;
     let pngs = drivegen_refine::eval::write_side_by_side(&a.out, &sim, &refined, a.side_by_side)
         .map_err(input)?;
     println!(
