@@ -265,10 +265,12 @@ pub fn render(
     // Plans are not kept (a big shard's would not fit in memory); planning is
     // deterministic and cheap next to rendering, so each is planned again before use.
     let mut expected: Vec<BTreeSet<String>> = Vec::new();
+    let mut cameras_at: Vec<u64> = Vec::new();
     for variant in &req.variants {
         let plan = plan(&req.scenario, *variant)?;
         if expected.is_empty() {
             expected = expected_sensors(&plan);
+            cameras_at = camera_frames_per_tick(&plan);
         }
     }
     let resuming = done.is_some();
@@ -288,8 +290,10 @@ pub fn render(
     write_atomic(&out.join(RunInfo::FILE), &run_json)?;
 
     let frames_per_variant = run.frames_per_variant;
-    let cameras = run.cameras.len() as u64;
-    let total = req.variants.len() as u64 * frames_per_variant as u64 * cameras;
+    // Camera frames each tick writes: a camera with a lower rate skips ticks.
+    let cameras = |f: usize| cameras_at.get(f).copied().unwrap_or(0);
+    let per_variant: u64 = (0..frames_per_variant).map(cameras).sum();
+    let total = req.variants.len() as u64 * per_variant;
     observer.started(total);
     let started = Instant::now();
     let journal = Arc::new(Journal::open(out, resuming)?);
@@ -300,7 +304,7 @@ pub fn render(
     for variant in &req.variants {
         observer.variant(&req.scenario.name, *variant);
         if (0..frames_per_variant).all(|f| complete(*variant, f)) {
-            observer.frames_done(frames_per_variant as u64 * cameras);
+            observer.frames_done(per_variant);
             continue;
         }
         let plan = plan(&req.scenario, *variant)?;
@@ -316,7 +320,7 @@ pub fn render(
             }
             if complete(*variant, index) {
                 engine.skip_to(index + 1);
-                observer.frames_done(cameras);
+                observer.frames_done(cameras(index));
                 continue;
             }
             let Some(frame) = engine.next_frame() else {
@@ -363,6 +367,16 @@ pub fn render(
     })
 }
 
+/// Camera images each capture tick of a plan writes (cameras with a lower rate than
+/// the capture's fire on fewer ticks); their sum is what a variant's render writes.
+pub fn camera_frames_per_tick(plan: &drivegen_plan::ScenePlan) -> Vec<u64> {
+    plan.schedule
+        .ticks
+        .iter()
+        .map(|t| t.cameras.len() as u64)
+        .collect()
+}
+
 /// `vNNN/calibration.json` from the first frame's cameras and the LiDAR's mount.
 fn write_calibration(
     vdir: &Path,
@@ -387,4 +401,31 @@ fn write_calibration(
         reason: e.to_string(),
     })?;
     write_atomic(&path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13: a camera at half the capture rate writes half the frames, and the
+    /// summary's total counts what is written, not frames x cameras.
+    #[test]
+    fn a_slower_camera_counts_only_the_frames_it_writes() {
+        let text = r#"Scenario(name: "rates", seed: 1,
+            capture: (rate: 10, frames: 12),
+            sensors: (cameras: [(name: "front"), (name: "side", rate: 5, mount: (x: 1.5, y: 0, z: 1.6, yaw: 90))]))"#;
+        let s = drivegen_scenario::load_str("rates.ron", text)
+            .expect("valid")
+            .scenario;
+        let plan = drivegen_plan::plan(&s, 0).expect("plans");
+        let per_tick = camera_frames_per_tick(&plan);
+        assert_eq!(per_tick.len(), 12);
+        assert_eq!(per_tick.iter().sum::<u64>(), 12 + 6);
+        // The same as the sensors each frame's journal line must hold.
+        let expected: u64 = expected_sensors(&plan)
+            .iter()
+            .map(|set| set.len() as u64)
+            .sum();
+        assert_eq!(expected, 18);
+    }
 }
