@@ -405,7 +405,7 @@ fn skipping_captures_changes_no_contact_or_lidar_return() {
         channels: 16,
         ..LidarSpec::default()
     };
-    let p = jam_with_lidar(1, spec);
+    let p = jam_with_lidar(0, spec);
     let options = EngineOptions {
         labels: false,
         ..labels_only()
@@ -424,7 +424,12 @@ fn skipping_captures_changes_no_contact_or_lidar_return() {
         !touching.is_empty(),
         "the jam should have contacts in {frames} frames"
     );
-    let first = touching[0];
+    // The first onset after frame 0: where stale contact state showed.
+    let first = touching
+        .iter()
+        .copied()
+        .find(|k| *k > 0 && !touching.contains(&(k - 1)))
+        .unwrap_or(touching[0]);
     let cuts: BTreeSet<usize> = [1, first.saturating_sub(1), first, first + 1, frames - 1]
         .into_iter()
         .filter(|k| (1..frames).contains(k))
