@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use drivegen_labels::ObjectLabel;
 use serde::{Deserialize, Serialize};
 
 use crate::{CameraCalibration, DatasetError, FrameLabels};
@@ -260,10 +259,6 @@ impl NativeDataset {
 
     pub fn labels(&self, f: &NativeFrame) -> Result<FrameLabels, DatasetError> {
         read_json(&f.file("labels", "json"))
-    }
-
-    pub fn objects(&self, f: &NativeFrame) -> Result<Vec<ObjectLabel>, DatasetError> {
-        Ok(self.labels(f)?.objects)
     }
 
     pub fn instance(

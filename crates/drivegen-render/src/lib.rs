@@ -257,10 +257,7 @@ pub fn render(
         return Err(RenderError::RefineWithoutRgb);
     }
     let run = req.run_info();
-    let run_json = serde_json::to_vec_pretty(&run).map_err(|e| DatasetError::Format {
-        path: req.out.join(RunInfo::FILE),
-        reason: e.to_string(),
-    })?;
+    let run_json = run.to_json();
     let done = previous_run(req, &run_json, observer)?;
     // Plans are not kept (a big shard's would not fit in memory); planning is
     // deterministic and cheap next to rendering, so each is planned again before use.

@@ -155,13 +155,7 @@ fn schedule(shard: &Shard) -> Vec<BTreeSet<String>> {
         })
         .map(|plan| expected_sensors(&plan))
         .filter(|e| e.len() == shard.run.frames_per_variant);
-    planned.unwrap_or_else(|| {
-        let mut all: BTreeSet<String> = shard.run.cameras.iter().cloned().collect();
-        if shard.run.lidar {
-            all.insert("lidar".into());
-        }
-        vec![all; shard.run.frames_per_variant]
-    })
+    planned.unwrap_or_else(|| vec![shard.run.sensors(); shard.run.frames_per_variant])
 }
 
 /// What a shard lacks: per variant, the frames without a complete journal entry (the
