@@ -20,6 +20,7 @@
 //! `--resume` trusts exactly the frames the journal lists, and `manifest.json` is built
 //! from it.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -185,6 +186,33 @@ impl Journal {
             .collect()
     }
 
+    /// The journal's entries in (variant, frame, sensor) order, one per job.
+    pub fn sorted(root: &Path) -> Vec<JournalEntry> {
+        latest_per_job(Journal::read(root))
+    }
+
+    /// Rewrites a finished run's journal in [`Journal::sorted`] order, atomically.
+    /// Writer threads append in completion order, which varies between runs; the
+    /// compacted journal is byte-identical for the same seed.
+    pub fn compact(root: &Path) -> Result<Vec<JournalEntry>, DatasetError> {
+        Journal::write_sorted(root, Journal::read(root))
+    }
+
+    /// Writes `root/journal.jsonl` holding `entries` in job order, atomically.
+    pub fn write_sorted(
+        root: &Path,
+        entries: Vec<JournalEntry>,
+    ) -> Result<Vec<JournalEntry>, DatasetError> {
+        let entries = latest_per_job(entries);
+        let mut text = Vec::new();
+        for entry in &entries {
+            text.extend(serde_json::to_vec(entry).unwrap_or_default());
+            text.push(b'\n');
+        }
+        write_atomic(&root.join(JOURNAL), &text)?;
+        Ok(entries)
+    }
+
     fn record(&self, path: &Path, data: &[u8]) -> FileRecord {
         file_record(&self.root, path, data)
     }
@@ -193,6 +221,16 @@ impl Journal {
     pub fn push(&self, entry: &JournalEntry) -> Result<(), DatasetError> {
         self.append(entry)
     }
+}
+
+/// One entry per (variant, frame, sensor), in that order. When a job was journalled
+/// twice (a resumed run redid it) the later line wins: its files are the ones on disk.
+fn latest_per_job(entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
+    let mut latest: BTreeMap<(u32, u32, String), JournalEntry> = BTreeMap::new();
+    for entry in entries {
+        latest.insert((entry.variant, entry.frame, entry.sensor.clone()), entry);
+    }
+    latest.into_values().collect()
 }
 
 /// A file's record for the journal and manifest: path relative to `root`, SHA-256, size.

@@ -203,10 +203,8 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
 
 /// Collects the captions stored in every journalled frame's labels into `captions.jsonl`.
 pub fn write_captions(root: &Path) -> Result<(), DatasetError> {
-    let mut entries = drivegen_dataset::Journal::read(root);
+    let mut entries = drivegen_dataset::Journal::sorted(root);
     entries.retain(|e| e.sensor != "lidar");
-    entries.sort_by(|a, b| (a.variant, a.frame, &a.sensor).cmp(&(b.variant, b.frame, &b.sensor)));
-    entries.dedup_by(|a, b| (a.variant, a.frame, &a.sensor) == (b.variant, b.frame, &b.sensor));
     let mut out = String::new();
     for e in entries {
         let frame = drivegen_dataset::NativeFrame {

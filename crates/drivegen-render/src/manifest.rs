@@ -35,9 +35,7 @@ pub fn write_manifest(
     run: &RunInfo,
     extras: &ManifestExtras,
 ) -> Result<(), DatasetError> {
-    let mut entries: Vec<JournalEntry> = Journal::read(root);
-    entries.sort_by(|a, b| (a.variant, a.frame, &a.sensor).cmp(&(b.variant, b.frame, &b.sensor)));
-    entries.dedup_by(|a, b| (a.variant, a.frame, &a.sensor) == (b.variant, b.frame, &b.sensor));
+    let entries: Vec<JournalEntry> = Journal::compact(root)?;
     let scenario = std::fs::read(root.join("scenario.ron")).unwrap_or_default();
     let hash: String = Sha256::digest(&scenario)
         .iter()

@@ -354,16 +354,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     run.variants.sort_unstable();
     run.variants.dedup();
     run.write(&args.out)?;
-    entries.sort_by(|a, b| (a.variant, a.frame, &a.sensor).cmp(&(b.variant, b.frame, &b.sensor)));
-    let mut journal = String::new();
-    for e in &entries {
-        journal.push_str(&serde_json::to_string(e)?);
-        journal.push('\n');
-    }
-    write_atomic(
-        &args.out.join(drivegen_dataset::JOURNAL),
-        journal.as_bytes(),
-    )?;
+    Journal::write_sorted(&args.out, entries)?;
     write_manifest(
         &args.out,
         &run,
