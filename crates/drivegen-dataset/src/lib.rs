@@ -519,3 +519,54 @@ pub fn semantic_lut(classes: &[(u16, drivegen_labels::Class)]) -> Vec<u8> {
     }
     lut
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(variant: u32, frame: u32, sensor: &str, bytes: u64) -> JournalEntry {
+        JournalEntry {
+            variant,
+            frame,
+            sensor: sensor.to_string(),
+            files: vec![FileRecord {
+                path: format!("v{variant:03}/{sensor}/{frame:06}.png"),
+                sha256: String::new(),
+                bytes,
+            }],
+        }
+    }
+
+    /// Writer threads finish jobs in any order; the compacted journal does not show it.
+    #[test]
+    fn compaction_orders_jobs_and_keeps_the_latest_line_of_a_redone_job() {
+        let root = std::env::temp_dir().join(format!("drivegen-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let journal = Journal::open(&root, false).expect("opens");
+        for e in [
+            entry(1, 0, "front", 1),
+            entry(0, 2, "lidar", 1),
+            entry(0, 2, "front", 1),
+            entry(0, 0, "front", 1),
+            entry(0, 2, "front", 7),
+        ] {
+            journal.push(&e).expect("appends");
+        }
+        let compacted = Journal::compact(&root).expect("compacts");
+        let order: Vec<(u32, u32, &str, u64)> = compacted
+            .iter()
+            .map(|e| (e.variant, e.frame, e.sensor.as_str(), e.files[0].bytes))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (0, 0, "front", 1),
+                (0, 2, "front", 7),
+                (0, 2, "lidar", 1),
+                (1, 0, "front", 1)
+            ]
+        );
+        assert_eq!(Journal::read(&root), compacted, "the file holds the same");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
