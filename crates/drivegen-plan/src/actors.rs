@@ -284,6 +284,7 @@ fn place_ego(
             .unwrap_or(succ[0])
     });
     p.actors.push(Actor {
+        name: None,
         id: ids::EGO,
         role: Role::Ego,
         class: ActorClass::Vehicle(s.ego.class),
@@ -363,6 +364,7 @@ fn place_traffic(
             succ[rng.random_range(0..succ.len())]
         });
         p.actors.push(Actor {
+            name: None,
             id,
             role: Role::Traffic,
             class: ActorClass::Vehicle(class),
@@ -455,6 +457,7 @@ fn place_parked(
             },
         )?;
         p.actors.push(Actor {
+            name: None,
             id,
             role: Role::Parked,
             class: ActorClass::Vehicle(class),
@@ -590,6 +593,7 @@ fn place_pedestrians(
             },
         )?;
         p.actors.push(Actor {
+            name: None,
             id,
             role: Role::Pedestrian,
             class: ActorClass::Pedestrian,

@@ -427,6 +427,9 @@ pub enum Behavior {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Actor {
     pub id: u32,
+    /// The scenario's name for an actor placed by name (events and relations refer to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub role: Role,
     pub class: ActorClass,
     pub size: Size3,
