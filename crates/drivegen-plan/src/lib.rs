@@ -15,6 +15,7 @@
 
 pub mod actors;
 pub mod error;
+pub mod events;
 pub mod geom;
 mod network;
 pub mod props;
@@ -102,6 +103,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
             pedestrians: &mut streams::stream(vseed, "pedestrians"),
         },
     )?;
+    let events = events::plan_events(s, &network, &actors)?;
     let environment = scene::plan_environment(s, &mut streams::stream(vseed, "environment"));
     let sensors = scene::plan_sensors(s);
     let schedule = scene::plan_schedule(s, &sensors);
@@ -117,6 +119,8 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         environment,
         sensors,
         schedule,
+        events,
+        lane_changes: s.traffic.lane_changes,
     })
 }
 

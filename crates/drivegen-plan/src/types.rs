@@ -135,6 +135,13 @@ pub struct ScenePlan {
     pub environment: EnvironmentPlan,
     pub sensors: SensorRig,
     pub schedule: CaptureSchedule,
+    /// Scripted events in the scenario's order (absent when none, so plans without
+    /// events keep their bytes and hashes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::events::EventPlan>,
+    /// Traffic changes lanes by MOBIL (`traffic.lane_changes`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lane_changes: bool,
 }
 
 impl ScenePlan {

@@ -12,6 +12,7 @@
 //! the dataset tools alike.
 
 pub mod diagnostic;
+pub mod events;
 pub mod load;
 pub mod model;
 pub mod param;

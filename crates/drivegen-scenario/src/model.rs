@@ -41,6 +41,9 @@ pub struct Scenario {
     pub sensors: SensorSpec,
     #[serde(default)]
     pub rules: RuleSpec,
+    /// Scripted events (cut-ins, hard braking, jaywalkers; see `events.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::events::EventSpec>,
 }
 
 /// How long each variant runs and how often sensors fire.
@@ -277,6 +280,10 @@ pub struct TrafficSpec {
     pub lane_change_eagerness: Param,
     /// Vehicles parked on the shoulder.
     pub parked: Param,
+    /// Discretionary (MOBIL) lane changes by traffic, as eager as
+    /// `lane_change_eagerness`. Off by default so existing scenes keep their trajectories.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lane_changes: bool,
 }
 
 impl Default for TrafficSpec {
@@ -307,6 +314,7 @@ impl Default for TrafficSpec {
             idm: IdmSpec::default(),
             lane_change_eagerness: Param::Uniform(0.1, 0.6),
             parked: Param::Const(0.0),
+            lane_changes: false,
         }
     }
 }

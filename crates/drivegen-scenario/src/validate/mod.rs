@@ -391,5 +391,6 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         20.0,
         " m",
     );
+    c.problems.extend(crate::events::validate(s));
     c.problems
 }

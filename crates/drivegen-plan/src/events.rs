@@ -1,0 +1,140 @@
+//! Scripted events resolved for one scene: each scenario event's actor reference becomes
+//! an instance id, and an event that could never happen (a lane change where the road
+//! has no lane on that side) is a plan error instead of a silent no-op.
+//!
+//! Events draw nothing at random, so adding one moves no actor: the planner's streams are
+//! untouched and the traffic core alone decides when a trigger holds.
+
+use drivegen_scenario::Scenario;
+use drivegen_scenario::events::{Action, ActorRef, Side, Trigger};
+use serde::{Deserialize, Serialize};
+
+use crate::error::PlanError;
+use crate::types::{Actor, LaneKind, RoadNetwork, Role};
+
+/// One event of a plan: `actor` (an instance id) performs `action` once `trigger` holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventPlan {
+    pub name: String,
+    pub actor: u32,
+    pub trigger: Trigger,
+    pub action: Action,
+}
+
+/// The lane beside `lane` on `side` (seen in its direction of travel): same road, index
+/// one higher (left) or lower (right), travelling the same way.
+pub fn adjacent_lane(network: &RoadNetwork, lane: u32, side: Side) -> Option<u32> {
+    let l = network.lanes.get(lane as usize).filter(|l| l.id == lane)?;
+    if l.kind != LaneKind::Driving {
+        return None;
+    }
+    let road = l.road?;
+    let index = match side {
+        Side::Left => l.index.checked_add(1)?,
+        Side::Right => l.index.checked_sub(1)?,
+    };
+    let (mid, dir) = l.center.sample(l.length / 2.0);
+    network
+        .lanes
+        .iter()
+        .filter(|o| o.road == Some(road) && o.index == index && o.kind == LaneKind::Driving)
+        .find(|o| {
+            let p = o.center.project(mid);
+            let (_, odir) = o.center.sample(p.s);
+            // Same direction, and on the asked side: `lateral` is positive to the left.
+            odir.dot(dir) > 0.5
+                && match side {
+                    Side::Left => p.lateral < 0.0,
+                    Side::Right => p.lateral > 0.0,
+                }
+        })
+        .map(|o| o.id)
+}
+
+fn resolve(actors: &[Actor], reference: &ActorRef) -> Option<u32> {
+    let nth = |role: Role, n: u32| {
+        actors
+            .iter()
+            .filter(|a| a.role == role)
+            .nth(n as usize)
+            .map(|a| a.id)
+    };
+    match reference {
+        ActorRef::Ego => nth(Role::Ego, 0),
+        ActorRef::Vehicle(n) => nth(Role::Traffic, *n),
+        ActorRef::Pedestrian(n) => nth(Role::Pedestrian, *n),
+        ActorRef::Parked(n) => nth(Role::Parked, *n),
+        ActorRef::Named(name) => actors
+            .iter()
+            .find(|a| a.name.as_deref() == Some(name))
+            .map(|a| a.id),
+    }
+}
+
+fn error(event: &str, reason: String, hint: &str) -> PlanError {
+    PlanError::NoRoom {
+        what: format!("event `{event}`"),
+        reason,
+        hint: hint.to_string(),
+    }
+}
+
+/// The scenario's events for a scene with these actors, in the scenario's order.
+pub fn plan_events(
+    s: &Scenario,
+    network: &RoadNetwork,
+    actors: &[Actor],
+) -> Result<Vec<EventPlan>, PlanError> {
+    let mut out = Vec::with_capacity(s.events.len());
+    for e in &s.events {
+        let reference = ActorRef::parse(&e.actor).unwrap_or(ActorRef::Named(e.actor.clone()));
+        let Some(id) = resolve(actors, &reference) else {
+            return Err(error(
+                &e.name,
+                format!("this scene has no actor `{}`", e.actor),
+                "lower the index, or make the count a constant so every variant has the actor",
+            ));
+        };
+        if let Some(actor) = actors.iter().find(|a| a.id == id) {
+            check_lanes(&e.name, network, actor, &e.action)?;
+        }
+        out.push(EventPlan {
+            name: e.name.clone(),
+            actor: id,
+            trigger: e.trigger.clone(),
+            action: e.action.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// A lane change needs a lane on that side somewhere along the actor's route.
+fn check_lanes(
+    event: &str,
+    network: &RoadNetwork,
+    actor: &Actor,
+    action: &Action,
+) -> Result<(), PlanError> {
+    let sides: &[Side] = match action {
+        Action::LaneChange { direction, .. } => &[*direction][..],
+        Action::CutIn { .. } => &[Side::Left, Side::Right][..],
+        _ => return Ok(()),
+    };
+    let lanes = actor.lane.into_iter().chain(actor.route.iter().copied());
+    let possible = lanes
+        .flat_map(|l| sides.iter().map(move |side| (l, *side)))
+        .any(|(l, side)| adjacent_lane(network, l, side).is_some());
+    if possible {
+        Ok(())
+    } else {
+        Err(error(
+            event,
+            format!(
+                "{} needs a lane beside actor {}'s lanes, and its road has none on that side",
+                action.name(),
+                actor.id
+            ),
+            "set map.lanes_per_direction to 2 or more, or change lanes the other way",
+        ))
+    }
+}
