@@ -11,8 +11,10 @@
 //! This crate never depends on Bevy or Burn: it is read by the planner, the engine and
 //! the dataset tools alike.
 
+pub mod coverage;
 pub mod diagnostic;
 pub mod events;
+pub mod filter;
 pub mod load;
 pub mod model;
 pub mod param;

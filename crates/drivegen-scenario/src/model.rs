@@ -20,9 +20,14 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extends: Option<String>,
     pub seed: u64,
-    /// How many different scenes (variants) to sample from this family.
-    #[serde(default = "defaults::variants")]
+    /// How many different scenes (variants) to sample from this family: the count of
+    /// the `variants` design, derived by the loader (`0..variants` are the variants).
+    #[serde(skip)]
     pub variants: u32,
+    /// `variants` as written: a count of i.i.d. draws, or a Grid/Sobol coverage design
+    /// over named parameters (`coverage.rs`).
+    #[serde(rename = "variants", default)]
+    pub coverage: crate::coverage::Variants,
     #[serde(default)]
     pub capture: Capture,
     #[serde(default)]
@@ -44,6 +49,9 @@ pub struct Scenario {
     /// Scripted events (cut-ins, hard braking, jaywalkers; see `events.rs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<crate::events::EventSpec>,
+    /// Conditions a capture must meet to be written (`filter.rs`); all must hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_frames_where: Vec<crate::filter::FrameCondition>,
 }
 
 /// How long each variant runs and how often sensors fire.
@@ -720,9 +728,6 @@ impl Default for RuleSpec {
 mod defaults {
     use crate::param::Param;
 
-    pub fn variants() -> u32 {
-        1
-    }
     pub fn four() -> u8 {
         4
     }

@@ -543,7 +543,8 @@ impl Loader {
         let mut scenario = None;
         for _ in 0..MAX_RECOVERIES {
             match parse_options().from_str::<Scenario>(&text) {
-                Ok(s) => {
+                Ok(mut s) => {
+                    crate::coverage::derive_count(&mut s);
                     scenario = Some(s);
                     break;
                 }

@@ -54,7 +54,10 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             Some("name the scenario; it names output folders".into()),
         );
     }
-    if !(1..=caps::VARIANTS).contains(&s.variants) {
+    // A Grid or Sobol design's count is checked with its axes (`coverage::check`).
+    if matches!(s.coverage, crate::coverage::Variants::Count(_))
+        && !(1..=caps::VARIANTS).contains(&s.variants)
+    {
         c.report(
             path(&["variants"]),
             format!(
@@ -392,5 +395,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         " m",
     );
     c.problems.extend(crate::events::validate(s));
+    c.problems.extend(crate::coverage::check(s));
+    c.problems.extend(crate::filter::check(s));
     c.problems
 }

@@ -1,0 +1,711 @@
+//! Coverage designs for `variants`: besides a count of i.i.d. draws, a scenario may ask
+//! that its variants *cover* named parameters, as a full grid (`Grid`) or a Sobol
+//! low-discrepancy sequence (`Sobol`).
+//!
+//! A covered variant is the base scenario with a few named parameters set to constants
+//! (the variant's *cell*); everything else is still drawn from the variant's own seeded
+//! streams, so the planner needs no new randomness and a `variants: N` scenario plans
+//! exactly as before. Values are held to the same caps as the fields they replace: a
+//! grid value is checked by validating the scenario with that value written in.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::load::Problem;
+use crate::model::Scenario;
+use crate::param::{Flag, Param};
+use crate::shape::Seg;
+use crate::validate::caps;
+
+/// Most axes a design may have (the Sobol generator's dimensions).
+pub const MAX_AXES: usize = 8;
+/// Most values one grid axis may list.
+pub const MAX_GRID_VALUES: usize = 1000;
+
+/// `variants`: how many scenes to sample, and how.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Variants {
+    /// `variants: 8`: eight i.i.d. draws of the whole family.
+    Count(u32),
+    /// Every combination of the axes' values (last axis fastest), `repeat` times over.
+    Grid {
+        axes: Vec<(String, Vec<f64>)>,
+        repeat: u32,
+    },
+    /// `count` points of a Sobol sequence over the axes' `(lo, hi)` ranges.
+    Sobol {
+        count: u32,
+        axes: Vec<(String, (f64, f64))>,
+    },
+}
+
+impl Default for Variants {
+    fn default() -> Self {
+        Variants::Count(1)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+enum RawDesign {
+    Grid {
+        axes: Vec<(String, Vec<f64>)>,
+        #[serde(default = "one")]
+        repeat: u32,
+    },
+    Sobol {
+        count: u32,
+        axes: Vec<(String, (f64, f64))>,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl<'de> Deserialize<'de> for Variants {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(
+            untagged,
+            expecting = "a number of variants, Grid(axes: [(\"parameter\", [values]), ...], \
+                         repeat: n) or Sobol(count: n, axes: [(\"parameter\", (lo, hi)), ...])"
+        )]
+        enum Raw {
+            Count(u32),
+            Design(RawDesign),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Count(n) => Variants::Count(n),
+            Raw::Design(RawDesign::Grid { axes, repeat }) => Variants::Grid { axes, repeat },
+            Raw::Design(RawDesign::Sobol { count, axes }) => Variants::Sobol { count, axes },
+        })
+    }
+}
+
+impl Variants {
+    /// How many variants the design has (saturating at `u32::MAX`; validation caps it).
+    pub fn count(&self) -> u32 {
+        match self {
+            Variants::Count(n) => *n,
+            Variants::Grid { axes, repeat } => {
+                let cells = axes
+                    .iter()
+                    .fold(1u64, |acc, (_, v)| acc.saturating_mul(v.len() as u64));
+                u32::try_from(cells.saturating_mul(u64::from(*repeat))).unwrap_or(u32::MAX)
+            }
+            Variants::Sobol { count, .. } => *count,
+        }
+    }
+
+    /// The named parameters variant `variant` fixes, in axis order (empty for a count).
+    pub fn cell(&self, variant: u32) -> Vec<(String, f64)> {
+        match self {
+            Variants::Count(_) => Vec::new(),
+            Variants::Grid { axes, .. } => {
+                let cells = axes.iter().map(|(_, v)| v.len() as u64).product::<u64>();
+                if cells == 0 {
+                    return Vec::new();
+                }
+                // Every cell once before any repeats, so a partial render still covers.
+                let mut rest = u64::from(variant) % cells;
+                let mut out: Vec<(String, f64)> = Vec::with_capacity(axes.len());
+                for (name, values) in axes.iter().rev() {
+                    let n = values.len() as u64;
+                    out.push((name.clone(), values[(rest % n) as usize]));
+                    rest /= n;
+                }
+                out.reverse();
+                out
+            }
+            Variants::Sobol { count, axes } => {
+                // Midpoints of the sequence's strata: the first 2^k points put one value
+                // in each of 2^k equal slices of every axis, centred, so the ends are
+                // approached from inside rather than `lo` hit by the all-zero point.
+                let strata = f64::from(count.next_power_of_two().max(1));
+                axes.iter()
+                    .enumerate()
+                    .map(|(dim, (name, (lo, hi)))| {
+                        let u = sobol(variant, dim) + 0.5 / strata;
+                        let v = if is_integer(name) {
+                            (lo + u * (hi - lo + 1.0)).floor().min(*hi)
+                        } else {
+                            lo + u * (hi - lo)
+                        };
+                        (name.clone(), v)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn axis_names(&self) -> Vec<&str> {
+        match self {
+            Variants::Count(_) => Vec::new(),
+            Variants::Grid { axes, .. } => axes.iter().map(|(n, _)| n.as_str()).collect(),
+            Variants::Sobol { axes, .. } => axes.iter().map(|(n, _)| n.as_str()).collect(),
+        }
+    }
+}
+
+impl Scenario {
+    /// How many variants the scenario has (the `variants` design's count).
+    pub fn variant_count(&self) -> u32 {
+        self.coverage.count()
+    }
+
+    /// The named parameters `variant` fixes (its coverage cell; empty for i.i.d. draws).
+    pub fn coverage_cell(&self, variant: u32) -> Vec<(String, f64)> {
+        self.coverage.cell(variant)
+    }
+
+    /// The scenario variant `variant` is planned from: this one with its coverage cell
+    /// written in as constants. Names are checked by validation; an unknown one (only
+    /// possible on an unvalidated scenario) is left out.
+    pub fn with_cell(&self, cell: &[(String, f64)]) -> Scenario {
+        let mut s = self.clone();
+        for (name, value) in cell {
+            let _ = set_parameter(&mut s, name, *value);
+        }
+        s
+    }
+}
+
+/// Sets `s.variants` from its design (the loader calls it after parsing).
+pub(crate) fn derive_count(s: &mut Scenario) {
+    s.variants = s.coverage.count();
+}
+
+/// The numeric parameters a coverage design may fix, by their path in the file.
+pub const PARAMETERS: &[&str] = &[
+    "map.lanes_per_direction",
+    "map.lane_width",
+    "map.shoulder_width",
+    "map.sidewalk_width",
+    "map.speed_limit",
+    "map.crosswalks",
+    "map.roadside.buildings",
+    "map.roadside.building_height",
+    "map.roadside.trees",
+    "map.roadside.poles",
+    "map.roadside.signs",
+    "map.roadside.street_lights",
+    "traffic.vehicles",
+    "traffic.parked",
+    "traffic.speed_factor",
+    "traffic.lane_change_eagerness",
+    "traffic.idm.time_headway",
+    "traffic.idm.min_gap",
+    "traffic.idm.max_accel",
+    "traffic.idm.comfortable_decel",
+    "pedestrians.count",
+    "pedestrians.walking_speed",
+    "pedestrians.crossing_probability",
+    "signals.enabled",
+    "signals.green",
+    "signals.amber",
+    "signals.all_red",
+    "signals.offset",
+    "environment.time_of_day",
+    "environment.sun_elevation",
+    "environment.sun_azimuth",
+    "environment.cloudiness",
+    "environment.rain",
+    "environment.fog_density",
+    "environment.wet_road",
+    "ego.speed_factor",
+    "ego.start_offset",
+    "ego.lane",
+];
+
+/// Parameters whose values are whole numbers: counts, lane indices and yes/no flags
+/// (0 = false, 1 = true).
+fn is_integer(name: &str) -> bool {
+    matches!(
+        name,
+        "map.lanes_per_direction"
+            | "traffic.vehicles"
+            | "traffic.parked"
+            | "pedestrians.count"
+            | "ego.lane"
+    ) || is_flag(name)
+}
+
+fn is_flag(name: &str) -> bool {
+    matches!(
+        name,
+        "map.crosswalks" | "signals.enabled" | "environment.wet_road"
+    )
+}
+
+/// Why a named parameter cannot be set.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ParameterError {
+    #[error("`{0}` is not a parameter a coverage design can set")]
+    Unknown(String),
+    #[error("`{name}` is a yes/no flag: use 0 (false) or 1 (true), not {value}")]
+    NotAFlag { name: String, value: f64 },
+    #[error("`{name}` is a whole number: {value} is not")]
+    NotWhole { name: String, value: f64 },
+}
+
+/// Writes `value` into the named parameter of `s` as a constant.
+pub fn set_parameter(s: &mut Scenario, name: &str, value: f64) -> Result<(), ParameterError> {
+    let flag = |v: f64| -> Result<Flag, ParameterError> {
+        if v == 0.0 || v == 1.0 {
+            Ok(Flag::Fixed(v == 1.0))
+        } else {
+            Err(ParameterError::NotAFlag {
+                name: name.into(),
+                value: v,
+            })
+        }
+    };
+    if is_integer(name) && !is_flag(name) && value.fract() != 0.0 {
+        return Err(ParameterError::NotWhole {
+            name: name.into(),
+            value,
+        });
+    }
+    let c = Param::Const(value);
+    let (m, t, p, e, ego) = (
+        &mut s.map,
+        &mut s.traffic,
+        &mut s.pedestrians,
+        &mut s.environment,
+        &mut s.ego,
+    );
+    let slot: &mut Param = match name {
+        "map.crosswalks" => {
+            m.crosswalks = flag(value)?;
+            return Ok(());
+        }
+        "signals.enabled" => {
+            s.signals.enabled = flag(value)?;
+            return Ok(());
+        }
+        "environment.wet_road" => {
+            e.wet_road = Some(flag(value)?);
+            return Ok(());
+        }
+        "signals.offset" => s.signals.offset.insert(c.clone()),
+        "environment.sun_elevation" => e.sun_elevation.insert(c.clone()),
+        "environment.sun_azimuth" => e.sun_azimuth.insert(c.clone()),
+        "map.lanes_per_direction" => &mut m.lanes_per_direction,
+        "map.lane_width" => &mut m.lane_width,
+        "map.shoulder_width" => &mut m.shoulder_width,
+        "map.sidewalk_width" => &mut m.sidewalk_width,
+        "map.speed_limit" => &mut m.speed_limit,
+        "map.roadside.buildings" => &mut m.roadside.buildings,
+        "map.roadside.building_height" => &mut m.roadside.building_height,
+        "map.roadside.trees" => &mut m.roadside.trees,
+        "map.roadside.poles" => &mut m.roadside.poles,
+        "map.roadside.signs" => &mut m.roadside.signs,
+        "map.roadside.street_lights" => &mut m.roadside.street_lights,
+        "traffic.vehicles" => &mut t.vehicles,
+        "traffic.parked" => &mut t.parked,
+        "traffic.speed_factor" => &mut t.speed_factor,
+        "traffic.lane_change_eagerness" => &mut t.lane_change_eagerness,
+        "traffic.idm.time_headway" => &mut t.idm.time_headway,
+        "traffic.idm.min_gap" => &mut t.idm.min_gap,
+        "traffic.idm.max_accel" => &mut t.idm.max_accel,
+        "traffic.idm.comfortable_decel" => &mut t.idm.comfortable_decel,
+        "pedestrians.count" => &mut p.count,
+        "pedestrians.walking_speed" => &mut p.walking_speed,
+        "pedestrians.crossing_probability" => &mut p.crossing_probability,
+        "signals.green" => &mut s.signals.green,
+        "signals.amber" => &mut s.signals.amber,
+        "signals.all_red" => &mut s.signals.all_red,
+        "environment.time_of_day" => &mut e.time_of_day,
+        "environment.cloudiness" => &mut e.cloudiness,
+        "environment.rain" => &mut e.rain,
+        "environment.fog_density" => &mut e.fog_density,
+        "ego.speed_factor" => &mut ego.speed_factor,
+        "ego.start_offset" => &mut ego.start_offset,
+        "ego.lane" => &mut ego.lane,
+        _ => return Err(ParameterError::Unknown(name.into())),
+    };
+    *slot = c;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// Sobol sequence.
+
+/// Joe and Kuo's primitive polynomials and initial direction numbers (new-joe-kuo-6.21201)
+/// for dimensions 2..=8: (degree s, coefficients a, m_1..m_s). Dimension 1 is van der
+/// Corput's sequence.
+const JOE_KUO: [(usize, u32, &[u32]); MAX_AXES - 1] = [
+    (1, 0, &[1]),
+    (2, 1, &[1, 3]),
+    (3, 1, &[1, 3, 1]),
+    (3, 2, &[1, 1, 1]),
+    (4, 1, &[1, 1, 3, 3]),
+    (4, 4, &[1, 3, 5, 13]),
+    (5, 2, &[1, 1, 5, 5, 17]),
+];
+
+/// The 32 direction numbers of dimension `dim` (0-based), scaled to 32 bits.
+fn directions(dim: usize) -> [u32; 32] {
+    let mut v = [0u32; 32];
+    let Some(&(s, a, m)) = dim.checked_sub(1).and_then(|d| JOE_KUO.get(d)) else {
+        for (k, slot) in v.iter_mut().enumerate() {
+            *slot = 1 << (31 - k);
+        }
+        return v;
+    };
+    for k in 0..s {
+        v[k] = m[k] << (31 - k);
+    }
+    for k in s..32 {
+        let mut x = v[k - s] ^ (v[k - s] >> s);
+        for j in 1..s {
+            if (a >> (s - 1 - j)) & 1 == 1 {
+                x ^= v[k - j];
+            }
+        }
+        v[k] = x;
+    }
+    v
+}
+
+/// Coordinate `dim` (0-based, below [`MAX_AXES`]) of point `index` of the plain Sobol
+/// sequence, in [0, 1). Point 0 is the origin.
+pub fn sobol(index: u32, dim: usize) -> f64 {
+    let v = directions(dim);
+    let x = (0..32)
+        .filter(|k| (index >> k) & 1 == 1)
+        .fold(0u32, |x, k| x ^ v[k]);
+    f64::from(x) / 4_294_967_296.0
+}
+
+// ---------------------------------------------------------------------------------
+// Validation.
+
+fn at(parts: &[Seg]) -> Vec<Seg> {
+    let mut p = vec![Seg::field("variants")];
+    p.extend_from_slice(parts);
+    p
+}
+
+fn problem(path: Vec<Seg>, message: String, hint: Option<String>) -> Problem {
+    Problem {
+        path,
+        message,
+        hint,
+        fallback: Some(vec![Seg::field("variants")]),
+    }
+}
+
+/// The problems with one value of axis `name`: validation of the scenario with it
+/// written in, where it reports on that field.
+fn value_problems(
+    s: &Scenario,
+    name: &str,
+    value: f64,
+) -> Result<Vec<(String, Option<String>)>, ParameterError> {
+    let mut probe = s.clone();
+    probe.coverage = Variants::Count(1);
+    probe.variants = 1;
+    set_parameter(&mut probe, name, value)?;
+    let field: Vec<Seg> = name.split('.').map(Seg::field).collect();
+    Ok(crate::validate::validate(&probe)
+        .into_iter()
+        .filter(|p| p.path == field)
+        .map(|p| (p.message, p.hint))
+        .collect())
+}
+
+fn unknown_hint(name: &str) -> String {
+    let best = PARAMETERS
+        .iter()
+        .map(|p| (strsim::jaro_winkler(name, p), *p))
+        .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
+    if best.0 > 0.8 {
+        format!("did you mean `{}`? see scenarios/REFERENCE.md", best.1)
+    } else {
+        format!(
+            "coverage parameters are field paths such as `environment.time_of_day` or \
+             `traffic.vehicles`; scenarios/REFERENCE.md lists all {}",
+            PARAMETERS.len()
+        )
+    }
+}
+
+/// Every problem with the scenario's coverage design, each at its axis or value.
+pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let axes = s.coverage.axis_names();
+    if matches!(s.coverage, Variants::Count(_)) {
+        return out;
+    }
+    if axes.is_empty() || axes.len() > MAX_AXES {
+        out.push(problem(
+            at(&[Seg::field("axes")]),
+            format!(
+                "a coverage design needs 1 to {MAX_AXES} axes, found {}",
+                axes.len()
+            ),
+            Some("list axes as (\"environment.time_of_day\", ...)".into()),
+        ));
+    }
+    let mut known = vec![false; axes.len()];
+    for (i, name) in axes.iter().enumerate() {
+        let name_at = at(&[Seg::field("axes"), Seg::Index(i), Seg::Index(0)]);
+        if !PARAMETERS.contains(name) {
+            out.push(problem(
+                name_at,
+                format!("unknown coverage parameter `{name}`"),
+                Some(unknown_hint(name)),
+            ));
+        } else if axes[..i].contains(name) {
+            out.push(problem(
+                name_at,
+                format!("`{name}` is an axis twice"),
+                Some("give each parameter one axis; list all its values there".into()),
+            ));
+        } else {
+            known[i] = true;
+        }
+    }
+    let mut check_value =
+        |path: Vec<Seg>, name: &str, value: f64, out: &mut Vec<Problem>| match value_problems(
+            s, name, value,
+        ) {
+            Err(e) => out.push(problem(path, e.to_string(), None)),
+            Ok(found) => {
+                for (message, hint) in found {
+                    out.push(problem(
+                        path.clone(),
+                        format!("coverage value: {message}"),
+                        hint,
+                    ));
+                }
+            }
+        };
+    match &s.coverage {
+        Variants::Count(_) => {}
+        Variants::Grid { axes, repeat } => {
+            for (i, (name, values)) in axes.iter().enumerate() {
+                let values_at = at(&[Seg::field("axes"), Seg::Index(i), Seg::Index(1)]);
+                if values.is_empty() || values.len() > MAX_GRID_VALUES {
+                    out.push(problem(
+                        values_at.clone(),
+                        format!(
+                            "grid axis `{name}` needs 1 to {MAX_GRID_VALUES} values, found {}",
+                            values.len()
+                        ),
+                        Some("list the values to cover, e.g. [7.0, 12.0, 19.0]".into()),
+                    ));
+                }
+                if !known[i] {
+                    continue;
+                }
+                for (j, v) in values.iter().enumerate().take(MAX_GRID_VALUES) {
+                    let mut p = values_at.clone();
+                    p.push(Seg::Index(j));
+                    if values[..j].contains(v) {
+                        out.push(problem(
+                            p,
+                            format!("grid axis `{name}` lists {v} twice"),
+                            Some("each value makes its own cells; list it once and raise `repeat` for more draws".into()),
+                        ));
+                        continue;
+                    }
+                    check_value(p, name, *v, &mut out);
+                }
+            }
+            if *repeat == 0 {
+                out.push(problem(
+                    at(&[Seg::field("repeat")]),
+                    "`repeat` is 0; the grid would have no variants".into(),
+                    Some("repeat: 1 covers every cell once".into()),
+                ));
+            }
+            let cells = axes
+                .iter()
+                .fold(1u64, |acc, (_, v)| acc.saturating_mul(v.len() as u64));
+            let total = cells.saturating_mul(u64::from(*repeat));
+            if total > u64::from(caps::VARIANTS) {
+                out.push(problem(
+                    at(&[]),
+                    format!(
+                        "the grid has {cells} cells x {repeat} repeats = {total} variants, above the cap of {}",
+                        caps::VARIANTS
+                    ),
+                    Some("drop values or axes, or cover the space with Sobol(count: n, ...)".into()),
+                ));
+            }
+        }
+        Variants::Sobol { count, axes } => {
+            if !(1..=caps::VARIANTS).contains(count) {
+                out.push(problem(
+                    at(&[Seg::field("count")]),
+                    format!(
+                        "`count` is {count}; it must be within [1, {}]",
+                        caps::VARIANTS
+                    ),
+                    Some("a power of two (16, 64, 256) balances every axis exactly".into()),
+                ));
+            }
+            for (i, (name, (lo, hi))) in axes.iter().enumerate() {
+                let range_at = at(&[Seg::field("axes"), Seg::Index(i), Seg::Index(1)]);
+                if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+                    out.push(problem(
+                        range_at,
+                        format!("Sobol axis `{name}`: range ({lo}, {hi}) needs lo <= hi"),
+                        Some("write (lo, hi), e.g. (6.0, 20.0)".into()),
+                    ));
+                    continue;
+                }
+                if !known[i] {
+                    continue;
+                }
+                for (k, v) in [(0, *lo), (1, *hi)] {
+                    let mut p = range_at.clone();
+                    p.push(Seg::Index(k));
+                    check_value(p, name, v, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Scenario, String> {
+        crate::load_str("cov.ron", text)
+            .map(|l| l.scenario)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_count_still_parses_and_has_no_cells() {
+        let s = load(r#"Scenario(name: "n", seed: 1, variants: 5)"#).expect("valid");
+        assert_eq!((s.variants, s.variant_count()), (5, 5));
+        assert!(s.coverage_cell(3).is_empty());
+        let s = load(r#"Scenario(name: "n", seed: 1)"#).expect("valid");
+        assert_eq!(s.variants, 1);
+    }
+
+    #[test]
+    fn a_grid_covers_every_cell_in_order_then_repeats() {
+        let s = load(
+            r#"Scenario(name: "g", seed: 1, variants: Grid(axes: [
+                ("environment.time_of_day", [7.0, 12.0, 19.0, 23.0]),
+                ("environment.rain", [0.0, 0.8])], repeat: 2))"#,
+        )
+        .expect("valid");
+        assert_eq!(s.variants, 16);
+        let cells: Vec<Vec<(String, f64)>> = (0..16).map(|v| s.coverage_cell(v)).collect();
+        assert_eq!(
+            cells[1],
+            vec![
+                ("environment.time_of_day".to_string(), 7.0),
+                ("environment.rain".to_string(), 0.8)
+            ],
+            "last axis fastest"
+        );
+        let mut seen: Vec<(u64, u64)> = cells[..8]
+            .iter()
+            .map(|c| (c[0].1.to_bits(), c[1].1.to_bits()))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            8,
+            "the first 8 variants are the 8 distinct cells"
+        );
+        assert_eq!(cells[8..], cells[..8], "the repeat covers the same cells");
+        let v = s.with_cell(&cells[5]);
+        assert_eq!(v.environment.time_of_day, Param::Const(19.0));
+        assert_eq!(v.environment.rain, Param::Const(0.8));
+    }
+
+    #[test]
+    fn sobol_points_stratify_every_axis() {
+        for dim in 0..MAX_AXES {
+            for k in [1u32, 3, 5] {
+                let n = 1u32 << k;
+                let mut slots: Vec<u32> = (0..n)
+                    .map(|i| (sobol(i, dim) * f64::from(n)) as u32)
+                    .collect();
+                slots.sort_unstable();
+                assert_eq!(slots, (0..n).collect::<Vec<_>>(), "dim {dim}, {n} points");
+            }
+        }
+        // The first two dimensions form a (0, 2)-sequence: 16 points, one per 4x4 cell.
+        let mut cells: Vec<(u32, u32)> = (0..16)
+            .map(|i| ((sobol(i, 0) * 4.0) as u32, (sobol(i, 1) * 4.0) as u32))
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        assert_eq!(cells.len(), 16);
+        assert_eq!((sobol(1, 1), sobol(2, 1), sobol(3, 1)), (0.5, 0.75, 0.25));
+    }
+
+    #[test]
+    fn sobol_variants_span_their_ranges_and_counts_are_whole() {
+        let s = load(
+            r#"Scenario(name: "s", seed: 1, variants: Sobol(count: 16, axes: [
+                ("environment.time_of_day", (6.0, 20.0)), ("traffic.vehicles", (4, 19))]))"#,
+        )
+        .expect("valid");
+        assert_eq!(s.variants, 16);
+        let mut hours: Vec<f64> = (0..16).map(|v| s.coverage_cell(v)[0].1).collect();
+        hours.sort_by(f64::total_cmp);
+        for (i, h) in hours.iter().enumerate() {
+            let want = 6.0 + 14.0 * (i as f64 + 0.5) / 16.0;
+            assert!((h - want).abs() < 1e-9, "{h} vs {want}");
+        }
+        let mut cars: Vec<f64> = (0..16).map(|v| s.coverage_cell(v)[1].1).collect();
+        cars.sort_by(f64::total_cmp);
+        assert_eq!(cars, (4..20).map(f64::from).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bad_designs_are_reported_at_the_axis() {
+        let err = load(
+            r#"Scenario(name: "g", seed: 1, variants: Grid(axes: [
+                ("environment.time_of_dya", [7.0]),
+                ("environment.rain", [0.0, 1.5]),
+                ("traffic.vehicles", [2.5])], repeat: 0))"#,
+        )
+        .expect_err("invalid");
+        assert!(err.contains("cov.ron:2:18"), "{err}");
+        assert!(
+            err.contains("did you mean `environment.time_of_day`"),
+            "{err}"
+        );
+        assert!(err.contains("cov.ron:3:44"), "{err}");
+        assert!(err.contains("`environment.rain` is 1.5"), "{err}");
+        assert!(
+            err.contains("`traffic.vehicles` is a whole number"),
+            "{err}"
+        );
+        assert!(err.contains("`repeat` is 0"), "{err}");
+        let err = load(
+            r#"Scenario(name: "s", seed: 1, variants: Sobol(count: 0, axes: [("environment.fog_density", (0, 0.5))]))"#,
+        )
+        .expect_err("invalid");
+        assert!(err.contains("`count` is 0"), "{err}");
+        assert!(err.contains("`environment.fog_density` is 0.5"), "{err}");
+        let err =
+            load(r#"Scenario(name: "s", seed: 1, variants: Grid(axis: []))"#).expect_err("invalid");
+        assert!(err.contains("Grid(axes:"), "{err}");
+    }
+
+    #[test]
+    fn every_listed_parameter_can_be_set() {
+        let mut s = load(r#"Scenario(name: "n", seed: 1)"#).expect("valid");
+        for name in PARAMETERS {
+            let v = if is_integer(name) { 1.0 } else { 0.5 };
+            assert_eq!(set_parameter(&mut s, name, v), Ok(()), "{name}");
+        }
+        assert!(set_parameter(&mut s, "map.crosswalks", 0.5).is_err());
+        assert!(set_parameter(&mut s, "nope", 1.0).is_err());
+    }
+}
