@@ -1,8 +1,15 @@
 //! The deterministic traffic core: vehicles follow their route's lane centrelines with
 //! the Intelligent Driver Model, stop for red and amber lights and for pedestrians on
-//! crosswalks ahead; pedestrians walk their paths. Kinematic: actors are placed exactly
-//! on the centreline (no lateral dynamics), so the same plan always gives the same
-//! trajectories. Lane changes are not simulated (vehicles keep their planned lanes).
+//! crosswalks ahead; pedestrians walk their paths. Scripted events (`events.rs`) start
+//! from this state alone and override a vehicle's acceleration, its lane or a
+//! pedestrian's path; lane changes (`lane_change.rs`, scripted or MOBIL when the plan
+//! enables them) are a smooth lateral blend onto the adjacent lane's centreline. No
+//! random draw and no wall clock: the same plan always gives the same trajectories.
+
+mod events;
+mod lane_change;
+
+pub use events::ActiveEvent;
 
 use drivegen_plan::geom::{Polyline, Pose2, V2};
 use drivegen_plan::surface::point_in_polygon;
@@ -21,6 +28,9 @@ pub struct AgentState {
     /// Index into the agent's lane sequence (vehicles) or arc length on its path.
     lane_idx: usize,
     s: f64,
+    /// Lateral offset from the lane centreline (m, positive left) while a lane change or
+    /// a pull-over blends it towards its target.
+    offset: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +52,11 @@ pub struct TrafficSim {
     agents: Vec<AgentState>,
     motions: Vec<Motion>,
     lengths: Vec<(f64, f64)>,
+    /// Per agent: what events and lane changes do to it.
+    controls: Vec<events::Control>,
+    /// Per plan event: when it started, and whether its action is over.
+    events: Vec<events::EventState>,
+    steps: u64,
     pub time: f64,
 }
 
@@ -140,16 +155,22 @@ impl TrafficSim {
                 } else {
                     0.0
                 },
+                offset: 0.0,
             });
             motions.push(motion);
             lengths.push((a.size.length, a.size.width));
         }
-        TrafficSim {
+        let mut sim = TrafficSim {
+            controls: vec![events::Control::default(); agents.len()],
+            events: events::states(plan),
             agents,
             motions,
             lengths,
+            steps: 0,
             time: 0.0,
-        }
+        };
+        sim.hold_waiting_pedestrians(plan);
+        sim
     }
 
     /// Agents in plan order (ego first, then by id).
@@ -181,6 +202,12 @@ impl TrafficSim {
 
     /// Advances the world by `dt` seconds.
     pub fn step(&mut self, plan: &ScenePlan, dt: f64) {
+        // Decisions first, from the state at the start of the step: which events start,
+        // and who begins a lane change. Nothing below changes a lane sequence.
+        self.start_events(plan);
+        if plan.lane_changes {
+            self.mobil(plan);
+        }
         let snapshot = self.agents.clone();
         // Pedestrians standing on crosswalks block traffic.
         let occupied: Vec<&[V2; 4]> = plan
@@ -200,7 +227,9 @@ impl TrafficSim {
                 Motion::Walk { path, speed } => {
                     let agent = &mut self.agents[i];
                     let length = path.length();
-                    if agent.s < length {
+                    if self.controls[i].hold {
+                        agent.speed = 0.0; // waits for its StartCrossing event
+                    } else if agent.s < length {
                         agent.s = (agent.s + speed * dt).min(length);
                         let (p, t) = path.sample(agent.s);
                         agent.pose = Pose2::at(p, t.angle());
@@ -258,9 +287,10 @@ impl TrafficSim {
                                 .junctions
                                 .get(stop.junction as usize)
                                 .and_then(|j| j.signal);
-                            let must_stop = signal.is_some_and(|sig| {
-                                sig.state(stop.group, self.time) != LampState::Green
-                            });
+                            let must_stop = !self.controls[i].run_red
+                                && signal.is_some_and(|sig| {
+                                    sig.state(stop.group, self.time) != LampState::Green
+                                });
                             let d = acc + stop.s - my_len / 2.0;
                             // Already over the line, or too close to stop at all (amber): go
                             // on. A vehicle that can still stop does, however close.
@@ -295,9 +325,14 @@ impl TrafficSim {
                             break;
                         }
                     }
-                    let a = idm_accel(idm, me.speed, *desired, gap, dv);
+                    let desired = self.controls[i].desired.unwrap_or(*desired);
+                    let a = idm_accel(idm, me.speed, desired, gap, dv);
+                    let a = self.controls[i].longitudinal(idm, me.speed, a, gap, dv);
                     let agent = &mut self.agents[i];
                     agent.speed = (agent.speed + a * dt).max(0.0);
+                    if let Some(cap) = self.controls[i].speed_cap() {
+                        agent.speed = agent.speed.min(cap);
+                    }
                     agent.s += agent.speed * dt;
                     while let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
                         if agent.s <= lane.length || agent.lane_idx + 1 >= lanes.len() {
@@ -307,12 +342,16 @@ impl TrafficSim {
                         agent.s -= lane.length;
                         agent.lane_idx += 1;
                     }
+                    let (offset, slope) = self.controls[i].lateral(dt, agent.speed);
+                    agent.offset = offset;
                     if let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
-                        agent.pose = lane.center.pose_at(agent.s);
+                        agent.pose = lane_change::offset_pose(lane, agent.s, offset, slope);
                     }
                 }
             }
         }
         self.time += dt;
+        self.steps += 1;
+        self.finish_events(plan);
     }
 }

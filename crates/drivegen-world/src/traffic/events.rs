@@ -1,0 +1,389 @@
+//! Scripted events in the traffic core: triggers are evaluated at the start of every
+//! step from the simulation's own state (time, poses, speeds, other events), so a
+//! resumed or replayed run starts every event on the same step; actions become per-agent
+//! controls that override acceleration, lane or path until they are done.
+
+use drivegen_plan::geom::{Polyline, V2};
+use drivegen_plan::{Idm, ScenePlan};
+use drivegen_scenario::events::{Action, Side, Trigger};
+
+use super::{AgentState, MAX_BRAKE, Motion, TrafficSim, idm_accel};
+
+/// How long a pull-over to the kerb takes (s).
+const PULL_OVER: f64 = 2.5;
+/// Distance kept between a pulled-over vehicle's side and the paved edge (m).
+const KERB_MARGIN: f64 = 0.3;
+
+/// An event whose action is under way, as recorded in a frame's labels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveEvent {
+    pub name: String,
+    /// The action's name (`CutIn`, `Brake`, ...).
+    pub action: &'static str,
+    /// Instance id of the actor performing it.
+    pub actor: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct EventState {
+    /// Index of the event's actor among the agents.
+    pub(super) actor: Option<usize>,
+    pub(super) started: Option<f64>,
+    pub(super) done: bool,
+}
+
+/// The initial state of every plan event.
+pub(super) fn states(plan: &ScenePlan) -> Vec<EventState> {
+    plan.events
+        .iter()
+        .map(|e| EventState {
+            actor: plan.actors.iter().position(|a| a.id == e.actor),
+            started: None,
+            done: false,
+        })
+        .collect()
+}
+
+/// What overrides the car-following acceleration.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) enum Longitudinal {
+    #[default]
+    Free,
+    /// Brake at `decel` until standing, then stay.
+    Brake {
+        decel: f64,
+    },
+    Accelerate {
+        accel: f64,
+        speed: f64,
+    },
+}
+
+/// A lateral offset blended from `from` to `to` over `duration` seconds (quintic
+/// smoothstep: zero lateral speed and acceleration at both ends).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Blend {
+    pub(super) from: f64,
+    pub(super) to: f64,
+    pub(super) elapsed: f64,
+    pub(super) duration: f64,
+}
+
+/// A lane change asked for but not begun: the side (`None`: towards the ego's lane).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct PendingLaneChange {
+    pub(super) side: Option<Side>,
+    pub(super) duration: f64,
+}
+
+/// Per agent: everything events and lane changes do to it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Control {
+    /// A pedestrian standing until its StartCrossing event.
+    pub(super) hold: bool,
+    pub(super) run_red: bool,
+    /// Desired speed replacing the plan's (after an Accelerate).
+    pub(super) desired: Option<f64>,
+    pub(super) long: Longitudinal,
+    /// The event driving `long`, until its action is over.
+    pub(super) long_event: Option<usize>,
+    pub(super) blend: Option<Blend>,
+    /// Lateral offset kept once a blend is over (a vehicle pulled over to the kerb).
+    pub(super) rest: f64,
+    pub(super) pending: Option<PendingLaneChange>,
+    /// The event driving the lateral motion, until its blend is over.
+    pub(super) lane_event: Option<usize>,
+    /// When the last lane change began (MOBIL waits a while before the next).
+    pub(super) last_change: Option<f64>,
+}
+
+fn smoothstep(u: f64) -> (f64, f64) {
+    let u = u.clamp(0.0, 1.0);
+    let value = u * u * u * (10.0 + u * (-15.0 + 6.0 * u));
+    let slope = 30.0 * u * u * (1.0 - u) * (1.0 - u);
+    (value, slope)
+}
+
+impl Control {
+    /// The acceleration after this control's override of the car-following one, `a`.
+    pub(super) fn longitudinal(&self, idm: &Idm, v: f64, a: f64, gap: f64, dv: f64) -> f64 {
+        match self.long {
+            Longitudinal::Free => a,
+            Longitudinal::Brake { decel } => (-decel).min(a),
+            Longitudinal::Accelerate { accel, speed } => {
+                if v >= speed {
+                    return a.min(0.0);
+                }
+                // The stated acceleration, less what the leader's interaction demands.
+                let interaction = idm_accel(idm, v, f64::INFINITY, gap, dv) - idm.max_accel;
+                (accel + interaction).max(-MAX_BRAKE)
+            }
+        }
+    }
+
+    /// The target speed an Accelerate must not overshoot.
+    pub(super) fn speed_cap(&self) -> Option<f64> {
+        match self.long {
+            Longitudinal::Accelerate { speed, .. } => Some(speed),
+            _ => None,
+        }
+    }
+
+    /// Advances the blend by `dt`: the lateral offset now and its slope (lateral metres
+    /// per metre travelled at `speed`, for the yaw).
+    pub(super) fn lateral(&mut self, dt: f64, speed: f64) -> (f64, f64) {
+        let Some(mut b) = self.blend else {
+            return (self.rest, 0.0);
+        };
+        b.elapsed += dt;
+        let u = b.elapsed / b.duration.max(1e-6);
+        // Steps of 1/60 s summed to the duration land a hair short of it.
+        if u >= 1.0 - 1e-9 {
+            self.blend = None;
+            self.rest = b.to;
+            if self.pending.is_none() {
+                self.lane_event = None;
+            }
+            return (b.to, 0.0);
+        }
+        self.blend = Some(b);
+        let (value, rate) = smoothstep(u);
+        let lateral_speed = (b.to - b.from) * rate / b.duration.max(1e-6);
+        (
+            b.from + (b.to - b.from) * value,
+            lateral_speed / speed.max(0.5),
+        )
+    }
+}
+
+/// Ego's time to reach `other` along its heading (s): the gap from its front to the
+/// other's near edge over the closing speed; infinite when not closing or behind.
+pub(super) fn ego_ttc(ego: &AgentState, ego_len: f64, other: &AgentState, other_len: f64) -> f64 {
+    let dir = ego.pose.dir();
+    let ahead = (other.pose.pos() - ego.pose.pos()).dot(dir);
+    if ahead <= 0.0 {
+        return f64::INFINITY;
+    }
+    let gap = (ahead - (ego_len + other_len) / 2.0).max(0.0);
+    let closing = ego.speed - other.speed * other.pose.dir().dot(dir);
+    if closing <= 1e-9 {
+        f64::INFINITY
+    } else {
+        gap / closing
+    }
+}
+
+/// A straight walk from `from` across the nearest road to 1 m beyond its far edge.
+fn crossing_path(plan: &ScenePlan, from: V2) -> Option<Polyline> {
+    let road = plan
+        .network
+        .roads
+        .iter()
+        .map(|r| (r.reference.project(from), r))
+        .min_by(|(a, _), (b, _)| a.lateral.abs().total_cmp(&b.lateral.abs()))?;
+    let (proj, road) = road;
+    let (_, tangent) = road.reference.sample(proj.s);
+    // `lateral` is positive left of the reference: walk towards it and on past it.
+    let (dir, far) = if proj.lateral < 0.0 {
+        (tangent.perp(), road.left_width().max(road.lane_width))
+    } else {
+        (-tangent.perp(), road.right_width())
+    };
+    let length = proj.lateral.abs() + far + 1.0;
+    Some(Polyline::new(vec![from, from + dir * length]))
+}
+
+impl TrafficSim {
+    /// Pedestrians with a StartCrossing event stand still until it starts.
+    pub(super) fn hold_waiting_pedestrians(&mut self, plan: &ScenePlan) {
+        for e in &plan.events {
+            if matches!(e.action, Action::StartCrossing { .. })
+                && let Some(i) = plan.actors.iter().position(|a| a.id == e.actor)
+                && let Some(c) = self.controls.get_mut(i)
+            {
+                c.hold = true;
+                self.agents[i].speed = 0.0;
+            }
+        }
+    }
+
+    /// Events under way, by name.
+    pub fn active_events(&self, plan: &ScenePlan) -> Vec<ActiveEvent> {
+        let mut out: Vec<ActiveEvent> = plan
+            .events
+            .iter()
+            .zip(&self.events)
+            .filter(|(_, st)| st.started.is_some() && !st.done)
+            .map(|(e, _)| ActiveEvent {
+                name: e.name.clone(),
+                action: e.action.name(),
+                actor: e.actor,
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// When event `name` started (simulation time), if it has.
+    pub fn event_started(&self, plan: &ScenePlan, name: &str) -> Option<f64> {
+        let k = plan.events.iter().position(|e| e.name == name)?;
+        self.events.get(k)?.started
+    }
+
+    fn holds(&self, plan: &ScenePlan, k: usize, i: usize) -> bool {
+        let e = &plan.events[k];
+        let ego = &self.agents[0];
+        let me = &self.agents[i];
+        match &e.trigger {
+            Trigger::Time(t) => self.time >= *t - 1e-9,
+            Trigger::EgoDistance { below } => ego.pose.pos().distance(me.pose.pos()) < *below,
+            Trigger::EgoTtc { below } => {
+                ego_ttc(ego, self.lengths[0].0, me, self.lengths[i].0) < *below
+            }
+            Trigger::After { event, delay } => plan
+                .events
+                .iter()
+                .position(|o| o.name == *event)
+                .and_then(|j| self.events[j].started)
+                .is_some_and(|t| self.time >= t + delay - 1e-9),
+        }
+    }
+
+    /// Starts every event whose trigger holds now (in the plan's order, so an `After`
+    /// with no delay on an earlier event starts on the same step), then begins pending
+    /// lane changes that have become possible.
+    pub(super) fn start_events(&mut self, plan: &ScenePlan) {
+        for k in 0..plan.events.len().min(self.events.len()) {
+            if self.events[k].started.is_some() {
+                continue;
+            }
+            let Some(i) = self.events[k].actor else {
+                continue;
+            };
+            if i >= self.agents.len() || !self.holds(plan, k, i) {
+                continue;
+            }
+            self.events[k].started = Some(self.time);
+            self.apply(plan, k, i);
+        }
+        for i in 0..self.agents.len() {
+            if let Some(p) = self.controls[i].pending
+                && self.controls[i].blend.is_none()
+            {
+                self.try_lane_change(plan, i, p);
+            }
+        }
+    }
+
+    fn apply(&mut self, plan: &ScenePlan, k: usize, i: usize) {
+        let c = &mut self.controls[i];
+        match plan.events[k].action {
+            Action::LaneChange {
+                direction,
+                duration,
+            } => {
+                c.pending = Some(PendingLaneChange {
+                    side: Some(direction),
+                    duration,
+                });
+                c.lane_event = Some(k);
+            }
+            Action::CutIn { duration } => {
+                c.pending = Some(PendingLaneChange {
+                    side: None,
+                    duration,
+                });
+                c.lane_event = Some(k);
+            }
+            Action::Brake { decel } => {
+                c.long = Longitudinal::Brake { decel };
+                c.long_event = Some(k);
+            }
+            Action::Accelerate { accel, speed } => {
+                c.long = Longitudinal::Accelerate { accel, speed };
+                c.long_event = Some(k);
+            }
+            Action::RunRedLight => c.run_red = true,
+            Action::StopAtKerb { decel } => {
+                c.long = Longitudinal::Brake { decel };
+                c.long_event = Some(k);
+                let target = self.kerb_offset(plan, i);
+                let c = &mut self.controls[i];
+                c.blend = Some(Blend {
+                    from: self.agents[i].offset,
+                    to: target,
+                    elapsed: 0.0,
+                    duration: PULL_OVER,
+                });
+                c.lane_event = Some(k);
+            }
+            Action::StartCrossing { speed } => {
+                c.hold = false;
+                if let Some(path) = crossing_path(plan, self.agents[i].pose.pos()) {
+                    self.motions[i] = Motion::Walk { path, speed };
+                    self.agents[i].s = 0.0;
+                }
+            }
+        }
+    }
+
+    /// The offset (negative: right) that puts a vehicle beside the kerb of its lane's
+    /// road, or 0 when its lane is not the rightmost.
+    fn kerb_offset(&self, plan: &ScenePlan, i: usize) -> f64 {
+        let Motion::Drive { lanes, .. } = &self.motions[i] else {
+            return 0.0;
+        };
+        let Some(lane) = lanes
+            .get(self.agents[i].lane_idx)
+            .and_then(|l| plan.lane(*l))
+        else {
+            return 0.0;
+        };
+        let shoulder = lane
+            .road
+            .and_then(|r| plan.network.roads.iter().find(|road| road.id == r))
+            .map_or(0.0, |r| r.shoulder);
+        if lane.index != 0 {
+            return 0.0;
+        }
+        let half = self.lengths[i].1 / 2.0;
+        -(lane.width / 2.0 + shoulder - half - KERB_MARGIN).max(0.0)
+    }
+
+    /// After a step: controls whose action is over let go, and events whose action is
+    /// over are done (RunRedLight lasts to the end).
+    pub(super) fn finish_events(&mut self, plan: &ScenePlan) {
+        for (c, a) in self.controls.iter_mut().zip(&self.agents) {
+            match c.long {
+                Longitudinal::Brake { .. } if a.speed <= 0.0 => c.long_event = None,
+                Longitudinal::Accelerate { speed, .. } if a.speed >= speed - 1e-9 => {
+                    c.long = Longitudinal::Free;
+                    c.desired = Some(speed);
+                    c.long_event = None;
+                }
+                _ => {}
+            }
+        }
+        for (k, e) in plan.events.iter().enumerate() {
+            let Some(state) = self.events.get(k) else {
+                break;
+            };
+            if state.started.is_none() || state.done {
+                continue;
+            }
+            let Some(i) = state.actor else { continue };
+            let c = &self.controls[i];
+            let done = match e.action {
+                Action::LaneChange { .. } | Action::CutIn { .. } => c.lane_event != Some(k),
+                Action::Brake { .. } | Action::Accelerate { .. } => c.long_event != Some(k),
+                Action::StopAtKerb { .. } => c.long_event != Some(k) && c.lane_event != Some(k),
+                Action::StartCrossing { .. } => match &self.motions[i] {
+                    Motion::Walk { path, .. } => self.agents[i].s >= path.length(),
+                    _ => true,
+                },
+                Action::RunRedLight => false,
+            };
+            self.events[k].done = done;
+        }
+    }
+}

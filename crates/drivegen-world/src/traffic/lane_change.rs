@@ -1,0 +1,296 @@
+//! Lane changes: a vehicle moves onto the adjacent lane of the same road by a smooth
+//! lateral blend from where it is to the new centreline, and its route continues on the
+//! new lane. Scripted ones come from events; discretionary ones from MOBIL (Kesting,
+//! Treiber and Helbing 2007) when the plan enables them, with politeness and threshold
+//! derived from each vehicle's `lane_change_eagerness`. No random draw: every decision
+//! follows from the state at the start of a step.
+
+use std::collections::BTreeMap;
+
+use drivegen_plan::events::adjacent_lane;
+use drivegen_plan::geom::{Pose2, atan2};
+use drivegen_plan::{Behavior, Lane, Role, ScenePlan};
+use drivegen_scenario::events::Side;
+
+use super::events::{Blend, PendingLaneChange};
+use super::{Motion, TrafficSim, idm_accel};
+
+/// MOBIL decides once per this many steps per vehicle (0.5 s at 60 Hz), staggered.
+const MOBIL_PERIOD: u64 = 30;
+/// Seconds a vehicle keeps its lane after beginning a lane change.
+const COOLDOWN: f64 = 6.0;
+/// Lane left before its end needed to change lanes (m): not into or at a junction.
+const MIN_ROOM: f64 = 30.0;
+/// The hardest braking a lane change may impose on the new follower (m/s²).
+const SAFE_DECEL: f64 = 4.0;
+
+/// The pose at arc length `s` on `lane`, `offset` metres to its left, turned by the
+/// lateral `slope` (metres sideways per metre forward).
+pub(super) fn offset_pose(lane: &Lane, s: f64, offset: f64, slope: f64) -> Pose2 {
+    if offset == 0.0 && slope == 0.0 {
+        return lane.center.pose_at(s);
+    }
+    let (p, t) = lane.center.sample(s);
+    Pose2::at(p + t.perp() * offset, t.angle() + atan2(slope, 1.0))
+}
+
+/// The lanes after `from` that best continue a route that went on through `template`:
+/// the same lane when it is a successor, else one of the same road or the same turn of
+/// the same junction, else the successor ending nearest the template's lane.
+fn follow(plan: &ScenePlan, from: u32, template: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(template.len());
+    let mut cur = from;
+    for t in template {
+        let (Some(lane), Some(want)) = (plan.lane(cur), plan.lane(*t)) else {
+            break;
+        };
+        let end = |id: &u32| {
+            plan.lane(*id).map_or(f64::INFINITY, |l| {
+                l.center
+                    .sample(l.length)
+                    .0
+                    .distance(want.center.sample(want.length).0)
+            })
+        };
+        let same_way = |id: &&u32| {
+            plan.lane(**id).is_some_and(|l| {
+                (l.road.is_some() && l.road == want.road)
+                    || (l.junction.is_some() && l.junction == want.junction && l.kind == want.kind)
+            })
+        };
+        let next = if lane.successors.contains(t) {
+            Some(*t)
+        } else if let Some(n) = lane.successors.iter().find(same_way) {
+            Some(*n)
+        } else {
+            lane.successors
+                .iter()
+                .min_by(|a, b| end(a).total_cmp(&end(b)))
+                .copied()
+        };
+        let Some(next) = next else { break };
+        out.push(next);
+        cur = next;
+    }
+    out
+}
+
+impl TrafficSim {
+    /// Begins a pending lane change when the vehicle's lane has a neighbour on the asked
+    /// side (towards the ego's lane for a cut-in); otherwise it stays pending.
+    pub(super) fn try_lane_change(&mut self, plan: &ScenePlan, i: usize, p: PendingLaneChange) {
+        let Motion::Drive { lanes, .. } = &self.motions[i] else {
+            self.controls[i].pending = None;
+            return;
+        };
+        let cur = lanes[self.agents[i].lane_idx];
+        let side = match p.side {
+            Some(side) => side,
+            None => match self.side_towards_ego(plan, cur) {
+                Some(side) => side,
+                None => return,
+            },
+        };
+        if let Some(target) = adjacent_lane(&plan.network, cur, side) {
+            self.controls[i].pending = None;
+            self.begin_lane_change(plan, i, target, p.duration);
+        }
+    }
+
+    /// The side of lane `cur` the ego's lane lies on: its neighbour when it is one, else
+    /// the side of the ego's position.
+    fn side_towards_ego(&self, plan: &ScenePlan, cur: u32) -> Option<Side> {
+        let Motion::Drive { lanes, .. } = self.motions.first()? else {
+            return None;
+        };
+        let ego_lane = lanes.get(self.agents[0].lane_idx).copied()?;
+        for side in [Side::Left, Side::Right] {
+            if adjacent_lane(&plan.network, cur, side) == Some(ego_lane) {
+                return Some(side);
+            }
+        }
+        let lateral = plan
+            .lane(cur)?
+            .center
+            .project(self.agents[0].pose.pos())
+            .lateral;
+        Some(if lateral > 0.0 {
+            Side::Left
+        } else {
+            Side::Right
+        })
+    }
+
+    /// Moves vehicle `i` onto `target` at its current position, offset by where it is,
+    /// and blends the offset to zero over `duration`.
+    pub(super) fn begin_lane_change(
+        &mut self,
+        plan: &ScenePlan,
+        i: usize,
+        target: u32,
+        duration: f64,
+    ) {
+        let Some(lane) = plan.lane(target) else {
+            return;
+        };
+        let Motion::Drive { lanes, .. } = &mut self.motions[i] else {
+            return;
+        };
+        let agent = &mut self.agents[i];
+        let rest: Vec<u32> = lanes[agent.lane_idx + 1..].to_vec();
+        let proj = lane.center.project(agent.pose.pos());
+        let mut new_lanes = vec![target];
+        new_lanes.extend(follow(plan, target, &rest));
+        *lanes = new_lanes;
+        agent.lane_idx = 0;
+        agent.s = proj.s.clamp(0.0, lane.length);
+        agent.offset = proj.lateral;
+        let c = &mut self.controls[i];
+        c.blend = Some(Blend {
+            from: proj.lateral,
+            to: 0.0,
+            elapsed: 0.0,
+            duration,
+        });
+        c.rest = 0.0;
+        c.last_change = Some(self.time);
+    }
+
+    /// Driving vehicles by their current lane, each list sorted by arc length.
+    fn occupancy(&self) -> BTreeMap<u32, Vec<(usize, f64)>> {
+        let mut map: BTreeMap<u32, Vec<(usize, f64)>> = BTreeMap::new();
+        for (j, (a, m)) in self.agents.iter().zip(&self.motions).enumerate() {
+            if let Motion::Drive { lanes, .. } = m {
+                map.entry(lanes[a.lane_idx]).or_default().push((j, a.s));
+            }
+        }
+        for list in map.values_mut() {
+            list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        }
+        map
+    }
+
+    /// Vehicle `k`'s car-following acceleration at `s_k` behind `leader` (index and arc
+    /// length on the same lane), or on a free road.
+    fn accel_behind(&self, k: usize, s_k: f64, leader: Option<(usize, f64)>) -> f64 {
+        let Motion::Drive { desired, idm, .. } = &self.motions[k] else {
+            return 0.0;
+        };
+        let desired = self.controls[k].desired.unwrap_or(*desired);
+        let v = self.agents[k].speed;
+        let (gap, dv) = match leader {
+            Some((l, s_l)) => (
+                s_l - s_k - (self.lengths[k].0 + self.lengths[l].0) / 2.0,
+                v - self.agents[l].speed,
+            ),
+            None => (f64::INFINITY, 0.0),
+        };
+        idm_accel(idm, v, desired, gap, dv)
+    }
+
+    /// MOBIL for every traffic vehicle whose turn it is: change to the side whose gain
+    /// (own acceleration plus politeness times the followers' change) beats the
+    /// threshold, if the new follower need not brake harder than [`SAFE_DECEL`].
+    pub(super) fn mobil(&mut self, plan: &ScenePlan) {
+        let occupancy = self.occupancy();
+        let neighbours = |lane: u32, s: f64, me: usize| {
+            let list = occupancy.get(&lane).map(Vec::as_slice).unwrap_or(&[]);
+            let lead = list.iter().find(|(j, sj)| *j != me && *sj >= s).copied();
+            let back = list
+                .iter()
+                .rev()
+                .find(|(j, sj)| *j != me && *sj < s)
+                .copied();
+            (lead, back)
+        };
+        let mut starts = Vec::new();
+        for i in 0..self.agents.len() {
+            if !(self.steps + i as u64).is_multiple_of(MOBIL_PERIOD) {
+                continue;
+            }
+            let Some(actor) = plan.actors.get(i) else {
+                continue;
+            };
+            let Behavior::Drive {
+                lane_change_eagerness: eager,
+                ..
+            } = actor.behavior
+            else {
+                continue;
+            };
+            let c = &self.controls[i];
+            if actor.role != Role::Traffic
+                || eager <= 0.0
+                || c.blend.is_some()
+                || c.pending.is_some()
+                || c.long != Default::default()
+                || c.rest != 0.0
+                || c.last_change.is_some_and(|t| self.time - t < COOLDOWN)
+            {
+                continue;
+            }
+            let Motion::Drive { lanes, .. } = &self.motions[i] else {
+                continue;
+            };
+            let me = &self.agents[i];
+            let cur = lanes[me.lane_idx];
+            let Some(lane) = plan.lane(cur) else { continue };
+            if lane.length - me.s < MIN_ROOM {
+                continue;
+            }
+            // Eager drivers are selfish and change for small gains.
+            let politeness = 0.5 * (1.0 - eager);
+            let threshold = 0.1 + 0.9 * (1.0 - eager);
+            let (lead_c, back_c) = neighbours(cur, me.s, i);
+            let a_c = self.accel_behind(i, me.s, lead_c);
+            let (a_o, a_o2) = back_c.map_or((0.0, 0.0), |(o, so)| {
+                (
+                    self.accel_behind(o, so, Some((i, me.s))),
+                    self.accel_behind(o, so, lead_c),
+                )
+            });
+            let mut best: Option<(f64, u32)> = None;
+            for side in [Side::Left, Side::Right] {
+                let Some(target) = adjacent_lane(&plan.network, cur, side) else {
+                    continue;
+                };
+                let Some(tl) = plan.lane(target) else {
+                    continue;
+                };
+                let s = tl.center.project(me.pose.pos()).s;
+                if tl.length - s < MIN_ROOM {
+                    continue;
+                }
+                let (lead_t, back_t) = neighbours(target, s, i);
+                let fits = |j: usize, sj: f64| {
+                    (sj - s).abs() - (self.lengths[i].0 + self.lengths[j].0) / 2.0 > 1.0
+                };
+                if lead_t.is_some_and(|(j, sj)| !fits(j, sj))
+                    || back_t.is_some_and(|(j, sj)| !fits(j, sj))
+                {
+                    continue;
+                }
+                let a_c2 = self.accel_behind(i, s, lead_t);
+                let (a_n, a_n2) = back_t.map_or((0.0, 0.0), |(n, sn)| {
+                    (
+                        self.accel_behind(n, sn, lead_t),
+                        self.accel_behind(n, sn, Some((i, s))),
+                    )
+                });
+                if a_n2 < -SAFE_DECEL {
+                    continue;
+                }
+                let gain = a_c2 - a_c + politeness * ((a_n2 - a_n) + (a_o2 - a_o));
+                if gain > threshold && best.is_none_or(|(g, _)| gain > g) {
+                    best = Some((gain, target));
+                }
+            }
+            if let Some((_, target)) = best {
+                starts.push((i, target, 4.0 - 2.0 * eager));
+            }
+        }
+        for (i, target, duration) in starts {
+            self.begin_lane_change(plan, i, target, duration);
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! Scripted events and lane changes in the traffic core: a cut-in completes within its
+//! stated window, a braking lead vehicle brakes at the stated deceleration, a jaywalker
+//! steps out at the stated time to collision; triggers are exact and deterministic, and
+//! adding an event moves no unrelated actor.
+
+use drivegen_plan::events::{EventPlan, adjacent_lane};
+use drivegen_plan::geom::Pose2;
+use drivegen_plan::{Behavior, LampState, Role, ScenePlan, SignalTiming, plan};
+use drivegen_scenario::events::{Action, Side, Trigger};
+use drivegen_world::traffic::{AgentState, TrafficSim};
+
+const DT: f64 = 1.0 / 60.0;
+
+/// A straight 1 km road with two lanes each way, two vehicles and one pedestrian.
+fn scenario_text(events: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "events",
+    seed: 7,
+    capture: (duration: 2, rate: 10, warmup: 0),
+    map: (
+        blocks: Sequence([Straight(length: 1000)]),
+        lanes_per_direction: 2,
+        crosswalks: false,
+    ),
+    traffic: (vehicles: 2, parked: 0),
+    pedestrians: (count: 1),
+    signals: (enabled: false),
+    ego: (lane: 0, start_offset: 20, route: Straight),
+    events: [{events}],
+)"#
+    )
+}
+
+fn plan_with(events: &str) -> ScenePlan {
+    let s = drivegen_scenario::load_str("events.ron", &scenario_text(events))
+        .expect("valid scenario")
+        .scenario;
+    plan(&s, 0).expect("plannable")
+}
+
+/// The ego's lane and the lane to its left.
+fn lanes(p: &ScenePlan) -> (u32, u32) {
+    let ego = p.actors[0].lane.expect("ego on a lane");
+    let left = adjacent_lane(&p.network, ego, Side::Left).expect("a second lane");
+    (ego, left)
+}
+
+/// Puts actor `i` on `lane` at arc length `s`, wanting `speed` m/s.
+fn put(p: &mut ScenePlan, i: usize, lane: u32, s: f64, speed: f64) {
+    let pose = p.lane(lane).expect("lane").center.pose_at(s);
+    let a = &mut p.actors[i];
+    a.lane = Some(lane);
+    a.s = s;
+    a.pose = pose;
+    a.route.clear();
+    if let Behavior::Drive { desired_speed, .. } = &mut a.behavior {
+        *desired_speed = speed;
+    }
+}
+
+fn index_of(p: &ScenePlan, role: Role, n: usize) -> usize {
+    p.actors
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.role == role)
+        .nth(n)
+        .map(|(i, _)| i)
+        .expect("actor")
+}
+
+fn lateral(p: &ScenePlan, lane: u32, a: &AgentState) -> f64 {
+    p.lane(lane)
+        .expect("lane")
+        .center
+        .project(a.pose.pos())
+        .lateral
+}
+
+#[test]
+fn a_cut_in_changes_lanes_within_its_window() {
+    let mut p = plan_with(
+        r#"(name: "cut_in", actor: "vehicle:0", trigger: EgoDistance(below: 25.0), action: CutIn(duration: 2.0))"#,
+    );
+    let (ego_lane, left) = lanes(&p);
+    let cutter = index_of(&p, Role::Traffic, 0);
+    let other = index_of(&p, Role::Traffic, 1);
+    put(&mut p, 0, ego_lane, 20.0, 15.0);
+    put(&mut p, cutter, left, 60.0, 10.0);
+    put(&mut p, other, left, 300.0, 10.0);
+    let width = p.lane(ego_lane).expect("lane").width;
+    let mut sim = TrafficSim::new(&p);
+    let mut start = None;
+    let mut done_at = None;
+    let mut last_lateral = f64::INFINITY;
+    while sim.time < 15.0 {
+        let before = sim.agents()[0]
+            .pose
+            .pos()
+            .distance(sim.agents()[cutter].pose.pos());
+        let before_lateral = lateral(&p, left, &sim.agents()[cutter]);
+        sim.step(&p, DT);
+        let lat = lateral(&p, ego_lane, &sim.agents()[cutter]);
+        match (start, sim.event_started(&p, "cut_in")) {
+            (None, Some(t)) => {
+                // Fired on the first step the ego came within 25 m, from its own lane.
+                assert!(before < 25.0, "fired at {before:.3} m");
+                assert!(before_lateral.abs() < 1e-9, "left its lane early");
+                start = Some((t, before));
+            }
+            (None, None) => {
+                assert!(before >= 25.0);
+                assert!(lateral(&p, left, &sim.agents()[cutter]).abs() < 1e-9);
+            }
+            _ => {}
+        }
+        if let Some((t0, _)) = start {
+            let active = sim.active_events(&p).iter().any(|e| e.name == "cut_in");
+            assert!(lat <= last_lateral + 1e-9, "the cut-in turned back");
+            last_lateral = lat;
+            if sim.time <= t0 + 2.0 - 1e-6 {
+                assert!(active, "active during its window at {:.3} s", sim.time);
+            } else {
+                assert!(!active, "still active at {:.3} s", sim.time);
+                assert!(lat.abs() < 1e-6, "not in the ego lane: {lat:.3} m");
+                done_at.get_or_insert(sim.time - t0);
+            }
+            if (sim.time - (t0 + 1.0)).abs() < DT / 2.0 {
+                assert!(
+                    (lat - width / 2.0).abs() < 0.1,
+                    "halfway after half the time, at {lat:.3} m"
+                );
+            }
+        }
+    }
+    let (t0, at) = start.expect("the cut-in happened");
+    let took = done_at.expect("completed");
+    assert!(took <= 2.0 + DT + 1e-9, "took {took:.3} s");
+    eprintln!(
+        "cut-in fired at t = {t0:.3} s, {at:.2} m from the ego; in the ego lane after {took:.3} s"
+    );
+}
+
+/// Lead vehicle ahead of the ego on its lane; braking at `Time(3.0)` then `then`.
+fn braking_plan(then: &str) -> (ScenePlan, usize) {
+    let mut p = plan_with(&format!(
+        r#"(name: "brake", actor: "vehicle:0", trigger: Time(3.0), action: Brake(decel: 6.0)), {then}"#
+    ));
+    let (ego_lane, left) = lanes(&p);
+    let lead = index_of(&p, Role::Traffic, 0);
+    let other = index_of(&p, Role::Traffic, 1);
+    put(&mut p, 0, ego_lane, 20.0, 12.0);
+    put(&mut p, lead, ego_lane, 80.0, 12.0);
+    put(&mut p, other, left, 300.0, 10.0);
+    (p, lead)
+}
+
+#[test]
+fn a_braking_lead_vehicle_reaches_the_stated_deceleration_and_stops() {
+    let (p, lead) = braking_plan("");
+    let mut sim = TrafficSim::new(&p);
+    let mut decels = Vec::new();
+    let mut stopped_at = None;
+    while sim.time < 12.0 {
+        let v0 = sim.agents()[lead].speed;
+        sim.step(&p, DT);
+        let v1 = sim.agents()[lead].speed;
+        let braking = sim.event_started(&p, "brake").is_some();
+        if braking && v1 > 0.0 {
+            decels.push((v0 - v1) / DT);
+        }
+        if braking && v1 == 0.0 {
+            stopped_at.get_or_insert(sim.time);
+        }
+        let active = sim.active_events(&p).iter().any(|e| e.name == "brake");
+        assert_eq!(
+            active,
+            braking && v1 > 0.0,
+            "active while braking at {:.3}",
+            sim.time
+        );
+        // The ego follows without touching it.
+        let gap = sim.agents()[0]
+            .pose
+            .pos()
+            .distance(sim.agents()[lead].pose.pos());
+        assert!(gap > 5.0, "ego ran into the braking lead ({gap:.2} m)");
+    }
+    let t = sim.event_started(&p, "brake").expect("braked");
+    assert!((3.0 - 1e-9..3.0 + DT).contains(&t), "started at {t}");
+    assert!(decels.len() > 30, "braked for {} steps", decels.len());
+    for d in &decels {
+        assert!((d - 6.0).abs() < 1e-6, "deceleration {d} m/s²");
+    }
+    let stopped = stopped_at.expect("came to a stop");
+    assert_eq!(sim.agents()[lead].speed, 0.0, "stays stopped");
+    eprintln!(
+        "brake: {} steps at {:.6} m/s², standing after {:.3} s",
+        decels.len(),
+        decels[0],
+        stopped - t
+    );
+}
+
+#[test]
+fn an_after_trigger_starts_its_delay_after_the_other_event() {
+    let (p, lead) = braking_plan(
+        r#"(name: "go", actor: "vehicle:0", trigger: After(event: "brake", delay: 1.0), action: Accelerate(accel: 2.0, speed: 14.0))"#,
+    );
+    let mut sim = TrafficSim::new(&p);
+    let mut accels = Vec::new();
+    let mut reached = false;
+    while sim.time < 12.0 {
+        let v0 = sim.agents()[lead].speed;
+        sim.step(&p, DT);
+        let v1 = sim.agents()[lead].speed;
+        reached |= v1 >= 14.0;
+        if sim.event_started(&p, "go").is_some() && !reached {
+            accels.push((v1 - v0) / DT);
+        }
+    }
+    let brake = sim.event_started(&p, "brake").expect("braked");
+    let go = sim.event_started(&p, "go").expect("went");
+    assert!(
+        (go - brake - 1.0).abs() < DT / 2.0,
+        "go {go}, brake {brake}"
+    );
+    assert!(accels.len() > 30);
+    // The stated acceleration, less the little that the end of the road ~800 m ahead
+    // already asks for (IDM's interaction term): within 1 %.
+    for a in &accels {
+        assert!(*a <= 2.0 && *a > 1.98, "acceleration {a} m/s²");
+    }
+    let v = sim.agents()[lead].speed;
+    assert!(reached && (v - 14.0).abs() < 0.2, "reached and keeps 14 m/s: {v}");
+    assert!(sim.active_events(&p).is_empty(), "both over");
+}
+
+/// The ego's time to reach the pedestrian along its heading, as NCAP counts it.
+fn ttc(p: &ScenePlan, ego: &AgentState, ped: &AgentState, i: usize) -> f64 {
+    let dir = ego.pose.dir();
+    let ahead = (ped.pose.pos() - ego.pose.pos()).dot(dir);
+    let gap = ahead - (p.actors[0].size.length + p.actors[i].size.length) / 2.0;
+    gap / (ego.speed - ped.speed * ped.pose.dir().dot(dir))
+}
+
+#[test]
+fn a_jaywalker_steps_out_at_the_stated_time_to_collision() {
+    let mut p = plan_with(
+        r#"(name: "jaywalk", actor: "pedestrian:0", trigger: EgoTtc(below: 3.0), action: StartCrossing(speed: 1.5))"#,
+    );
+    let (ego_lane, left) = lanes(&p);
+    put(&mut p, 0, ego_lane, 20.0, 12.0);
+    for n in 0..2 {
+        let i = index_of(&p, Role::Traffic, n);
+        put(&mut p, i, left, 250.0 + 20.0 * f64::from(n as u32), 10.0);
+    }
+    let ped = index_of(&p, Role::Pedestrian, 0);
+    let lane = p.lane(ego_lane).expect("lane").clone();
+    let road = &p.network.roads[lane.road.expect("road") as usize];
+    let (at, tangent) = lane.center.sample(110.0);
+    let kerb = lane.width / 2.0 + road.shoulder + 1.0;
+    p.actors[ped].pose = Pose2::at(at - tangent.perp() * kerb, tangent.angle());
+    let standing = p.actors[ped].pose;
+    let mut sim = TrafficSim::new(&p);
+    let mut last_ttc = f64::INFINITY;
+    let mut stepped_out = None;
+    let mut entered = None;
+    while sim.time < 14.0 {
+        let now = ttc(&p, &sim.agents()[0], &sim.agents()[ped], ped);
+        sim.step(&p, DT);
+        if stepped_out.is_none() {
+            if sim.event_started(&p, "jaywalk").is_some() {
+                assert!(now < 3.0 && last_ttc >= 3.0, "fired at TTC {now:.3} s");
+                stepped_out = Some(now);
+            } else {
+                assert_eq!(sim.agents()[ped].pose, standing, "waits at the kerb");
+            }
+        }
+        last_ttc = now;
+        let lat = lateral(&p, ego_lane, &sim.agents()[ped]);
+        if entered.is_none() && lat.abs() < lane.width / 2.0 {
+            entered = Some(ttc(&p, &sim.agents()[0], &sim.agents()[ped], ped));
+        }
+    }
+    let fired = stepped_out.expect("stepped out");
+    let entered = entered.expect("entered the ego lane");
+    assert!(fired > 3.0 - 12.0 * DT, "fired late, at TTC {fired:.3}");
+    assert!(entered > 0.0, "entered the lane before the ego got there");
+    // It crossed the whole carriageway.
+    let end = lateral(&p, ego_lane, &sim.agents()[ped]);
+    assert!(
+        end > road.left_width(),
+        "stopped {end:.2} m left of the ego lane"
+    );
+    eprintln!("jaywalker: stepped out at TTC {fired:.3} s, in the ego lane at TTC {entered:.3} s");
+}
+
+#[test]
+fn adding_an_event_moves_no_unrelated_actor() {
+    let plain = plan_with("");
+    let scripted = plan_with(
+        r#"(name: "brake", actor: "vehicle:1", trigger: Time(1.0), action: Brake(decel: 4.0))"#,
+    );
+    assert_eq!(plain.actors, scripted.actors, "the plan's actors");
+    assert_eq!(plain.network, scripted.network);
+    assert_eq!(plain.props, scripted.props);
+    assert!(plain.events.is_empty() && scripted.events.len() == 1);
+    let (ego_lane, left) = lanes(&plain);
+    let setup = |mut p: ScenePlan| {
+        put(&mut p, 0, ego_lane, 20.0, 12.0);
+        let (a, b) = (
+            index_of(&p, Role::Traffic, 0),
+            index_of(&p, Role::Traffic, 1),
+        );
+        put(&mut p, a, ego_lane, 80.0, 12.0);
+        put(&mut p, b, left, 150.0, 12.0);
+        (p, b)
+    };
+    let (plain, braker) = setup(plain);
+    let (scripted, _) = setup(scripted);
+    let (mut a, mut b) = (TrafficSim::new(&plain), TrafficSim::new(&scripted));
+    let mut replay = None;
+    for step in 0..600 {
+        a.step(&plain, DT);
+        b.step(&scripted, DT);
+        if step == 200 {
+            replay = Some(b.clone());
+        }
+    }
+    for (i, (x, y)) in a.agents().iter().zip(b.agents()).enumerate() {
+        if i == braker {
+            assert!(y.speed < x.speed, "the braking vehicle braked");
+        } else {
+            assert_eq!(x, y, "actor {i} moved");
+        }
+    }
+    // Resuming from a copy replays exactly.
+    let mut c = replay.expect("copied");
+    while c.time < b.time - DT / 2.0 {
+        c.step(&scripted, DT);
+    }
+    assert_eq!(c.agents(), b.agents());
+    assert_eq!(c.active_events(&scripted), b.active_events(&scripted));
+}
+
+#[test]
+fn a_red_light_runner_goes_through_and_the_others_wait() {
+    let s = drivegen_scenario::load_default().expect("default").scenario;
+    let mut p = plan(&s, 0).expect("plans");
+    for j in &mut p.network.junctions {
+        if j.signal.is_some() {
+            j.signal = Some(SignalTiming {
+                green: [1.0, 1000.0],
+                amber: 0.0,
+                all_red: 0.0,
+                offset: 2.0,
+            });
+        }
+    }
+    // The vehicle nearest a red stop line it approaches.
+    let (runner, to_line) = p
+        .actors
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.role == Role::Traffic)
+        .filter_map(|(i, a)| {
+            let stop = p.lane(a.lane?)?.stop?;
+            let red = p.network.junctions[stop.junction as usize]
+                .signal
+                .is_some_and(|s| s.state(stop.group, 0.0) == LampState::Red);
+            let d = stop.s - a.s - a.size.length / 2.0;
+            (red && d > 0.0).then_some((i, d))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("a vehicle approaching a red light");
+    p.events.push(EventPlan {
+        name: "run".into(),
+        actor: p.actors[runner].id,
+        trigger: Trigger::Time(0.0),
+        action: Action::RunRedLight,
+    });
+    let start = p.actors[runner].pose.pos();
+    let mut sim = TrafficSim::new(&p);
+    for _ in 0..(20 * 60) {
+        sim.step(&p, DT);
+    }
+    let moved = sim.agents()[runner].pose.pos().distance(start);
+    assert!(
+        moved > to_line + 10.0,
+        "moved {moved:.1} m, the line was {to_line:.1} m away"
+    );
+    assert_eq!(sim.active_events(&p).len(), 1, "running a red light lasts");
+}
+
+#[test]
+fn stop_at_kerb_pulls_over_and_stands() {
+    let mut p = plan_with(
+        r#"(name: "pull_over", actor: "vehicle:0", trigger: Time(1.0), action: StopAtKerb(decel: 3.0))"#,
+    );
+    let (ego_lane, left) = lanes(&p);
+    let v = index_of(&p, Role::Traffic, 0);
+    put(&mut p, 0, left, 20.0, 12.0);
+    put(&mut p, v, ego_lane, 60.0, 12.0);
+    let other = index_of(&p, Role::Traffic, 1);
+    put(&mut p, other, left, 300.0, 10.0);
+    let mut sim = TrafficSim::new(&p);
+    while sim.time < 12.0 {
+        sim.step(&p, DT);
+    }
+    let lat = lateral(&p, ego_lane, &sim.agents()[v]);
+    assert_eq!(sim.agents()[v].speed, 0.0);
+    assert!(lat < -0.3, "pulled over by {lat:.2} m");
+    assert!(sim.active_events(&p).is_empty());
+}
+
+#[test]
+fn mobil_overtakes_a_slow_vehicle_only_when_lane_changes_are_on() {
+    let mut p = plan_with("");
+    let (ego_lane, left) = lanes(&p);
+    let (slow, fast) = (
+        index_of(&p, Role::Traffic, 0),
+        index_of(&p, Role::Traffic, 1),
+    );
+    put(&mut p, 0, left, 5.0, 5.0);
+    put(&mut p, slow, ego_lane, 100.0, 5.0);
+    put(&mut p, fast, ego_lane, 60.0, 15.0);
+    if let Behavior::Drive {
+        lane_change_eagerness,
+        ..
+    } = &mut p.actors[fast].behavior
+    {
+        *lane_change_eagerness = 0.8;
+    }
+    let run = |p: &ScenePlan| {
+        let mut sim = TrafficSim::new(p);
+        let mut changed = None;
+        while sim.time < 12.0 {
+            sim.step(p, DT);
+            if changed.is_none() && lateral(p, left, &sim.agents()[fast]).abs() < 0.05 {
+                changed = Some(sim.time);
+            }
+        }
+        (changed, sim.agents().to_vec())
+    };
+    let (off, _) = run(&p);
+    assert_eq!(off, None, "no lane changes unless the plan enables them");
+    p.lane_changes = true;
+    let (on, end) = run(&p);
+    let t = on.expect("overtook the slow vehicle");
+    assert!(
+        end[fast].speed > 10.0,
+        "got past: {:.1} m/s",
+        end[fast].speed
+    );
+    assert_eq!(run(&p), (on, end), "deterministic");
+    eprintln!("MOBIL: in the left lane after {t:.2} s");
+}
+
+#[test]
+fn a_lane_change_where_there_is_no_lane_is_a_plan_error() {
+    let text = scenario_text(
+        r#"(name: "swerve", actor: "vehicle:0", trigger: Time(1.0), action: LaneChange(direction: Right, duration: 2.0))"#,
+    )
+    .replace("lanes_per_direction: 2", "lanes_per_direction: 1");
+    let s = drivegen_scenario::load_str("events.ron", &text)
+        .expect("valid")
+        .scenario;
+    let e = plan(&s, 0).expect_err("no lane to the right").to_string();
+    assert!(
+        e.contains("event `swerve`") && e.contains("lanes_per_direction"),
+        "{e}"
+    );
+}
