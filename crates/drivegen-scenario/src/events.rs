@@ -164,12 +164,20 @@ fn problem(path: Vec<Seg>, message: String, hint: &str) -> Problem {
 }
 
 /// A number that must lie in `[lo, hi]`.
-fn bounded(out: &mut Vec<Problem>, path: Vec<Seg>, what: &str, v: f64, lo: f64, hi: f64) {
+fn bounded(
+    out: &mut Vec<Problem>,
+    path: Vec<Seg>,
+    what: &str,
+    v: f64,
+    range: (f64, f64),
+    hint: &str,
+) {
+    let (lo, hi) = range;
     if !(v.is_finite() && v >= lo && v <= hi) {
         out.push(problem(
             path,
             format!("{what} is {v}; it must be within [{lo}, {hi}]"),
-            "write a plain number in that range",
+            hint,
         ));
     }
 }
@@ -240,7 +248,11 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
                 e.actor,
                 max.round()
             ),
-            "count from 0, or raise the count",
+            &format!(
+                "actors are counted from 0: the last possible one is `{}:{}`",
+                e.actor.split(':').next().unwrap_or(""),
+                (max.round() - 1.0).max(0.0)
+            ),
         ));
     }
     if let ActorRef::Named(name) = &actor
@@ -291,22 +303,29 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
 
 fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &EventSpec) {
     match &e.trigger {
-        Trigger::Time(t) => bounded(out, at(i, &["trigger"]), "`Time`", *t, 0.0, 86_400.0),
+        Trigger::Time(t) => bounded(
+            out,
+            at(i, &["trigger"]),
+            "`Time`",
+            *t,
+            (0.0, 86_400.0),
+            "seconds of simulation from the start of the warm-up",
+        ),
         Trigger::EgoDistance { below } => bounded(
             out,
             at(i, &["trigger", "below"]),
             "`EgoDistance.below` (m)",
             *below,
-            0.1,
-            1000.0,
+            (0.1, 1000.0),
+            "the distance between the ego's centre and the actor's, in metres",
         ),
         Trigger::EgoTtc { below } => bounded(
             out,
             at(i, &["trigger", "below"]),
             "`EgoTtc.below` (s)",
             *below,
-            0.1,
-            60.0,
+            (0.1, 60.0),
+            "seconds until the ego reaches the actor; Euro NCAP's pedestrian tests use 1 to 4",
         ),
         Trigger::After { event, delay } => {
             bounded(
@@ -314,8 +333,8 @@ fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &Eve
                 at(i, &["trigger", "delay"]),
                 "`After.delay` (s)",
                 *delay,
-                0.0,
-                86_400.0,
+                (0.0, 86_400.0),
+                "seconds after the other event started; 0 starts on the same step",
             );
             if *event == e.name {
                 out.push(problem(
@@ -343,15 +362,34 @@ fn check_action(out: &mut Vec<Problem>, i: usize, action: &Action) {
             p("duration"),
             "the lane change's `duration` (s)",
             *duration,
-            0.5,
-            20.0,
+            (0.5, 20.0),
+            "a brisk cut-in takes about 1.5 s, a relaxed lane change 4 to 6 s",
         ),
-        Action::Brake { decel } | Action::StopAtKerb { decel } => {
-            bounded(out, p("decel"), "`decel` (m/s²)", *decel, 0.1, 12.0)
-        }
+        Action::Brake { decel } | Action::StopAtKerb { decel } => bounded(
+            out,
+            p("decel"),
+            "`decel` (m/s²)",
+            *decel,
+            (0.1, 12.0),
+            "comfortable braking is 2 to 3 m/s², an emergency stop 6 to 9 m/s² (12 is the most tyres give)",
+        ),
         Action::Accelerate { accel, speed } => {
-            bounded(out, p("accel"), "`accel` (m/s²)", *accel, 0.1, 8.0);
-            bounded(out, p("speed"), "`speed` (m/s)", *speed, 0.0, 60.0);
+            bounded(
+                out,
+                p("accel"),
+                "`accel` (m/s²)",
+                *accel,
+                (0.1, 8.0),
+                "brisk cars accelerate at 2 to 4 m/s²",
+            );
+            bounded(
+                out,
+                p("speed"),
+                "`speed` (m/s)",
+                *speed,
+                (0.0, 60.0),
+                "the speed to reach, in metres per second (50 km/h is 13.9)",
+            );
         }
         Action::StartCrossing { speed } => {
             bounded(
@@ -359,8 +397,8 @@ fn check_action(out: &mut Vec<Problem>, i: usize, action: &Action) {
                 p("speed"),
                 "the crossing `speed` (m/s)",
                 *speed,
-                0.1,
-                4.0,
+                (0.1, 4.0),
+                "people walk at 1.2 to 1.5 m/s and run at about 3",
             );
         }
         Action::RunRedLight => {}
