@@ -10,6 +10,13 @@ pub enum Rule {
     NoOverlap,
     KeepJunctionsClear,
     PedestriansOnWalkways,
+    /// A named actor's lane relation (`Adjacent`, `Opposite`, `Kerb`, or the lane
+    /// ahead/behind) does not exist where its distance lands.
+    LaneRelation,
+    /// A named actor is outside the camera's image or hidden from it.
+    VisibleFrom,
+    /// The line from the camera to a named actor misses the actor meant to hide it.
+    OccludedBy,
 }
 
 impl fmt::Display for Rule {
@@ -20,6 +27,9 @@ impl fmt::Display for Rule {
             Rule::NoOverlap => "no_overlap (min_clearance)",
             Rule::KeepJunctionsClear => "keep_junctions_clear",
             Rule::PedestriansOnWalkways => "pedestrians_on_walkways",
+            Rule::LaneRelation => "lane (the lane asked for exists there)",
+            Rule::VisibleFrom => "visible_from (in the camera's image, not hidden)",
+            Rule::OccludedBy => "occluded_by (the named actor hides its centre)",
         })
     }
 }

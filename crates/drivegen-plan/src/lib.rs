@@ -96,11 +96,13 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         s,
         &network,
         &props,
+        &scene::plan_sensors(s).cameras,
         actors::Streams {
             ego: &mut streams::stream(vseed, "ego"),
             traffic: &mut streams::stream(vseed, "traffic"),
             parked: &mut streams::stream(vseed, "parked"),
             pedestrians: &mut streams::stream(vseed, "pedestrians"),
+            variant_seed: vseed,
         },
     )?;
     let events = events::plan_events(s, &network, &actors)?;

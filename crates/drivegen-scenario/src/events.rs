@@ -141,9 +141,9 @@ impl ActorRef {
 
 /// Names of the scenario's named actors (events may refer to them).
 ///
-/// The scenario language has no named actors yet; relational placement adds them here.
-pub fn declared_actor_names(_s: &Scenario) -> Vec<String> {
-    Vec::new()
+/// A single named actor is its name; `count` members and groups are `name/0`, ...
+pub fn declared_actor_names(s: &Scenario) -> Vec<String> {
+    crate::placement::declared_names(s)
 }
 
 const ACTOR_HINT: &str = "use \"ego\", \"vehicle:N\", \"pedestrian:N\", \"parked:N\" (the N-th from 0) or the name of a named actor";

@@ -18,6 +18,7 @@ pub mod filter;
 pub mod load;
 pub mod model;
 pub mod param;
+pub mod placement;
 pub mod shape;
 pub mod validate;
 

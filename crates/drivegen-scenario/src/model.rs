@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Scripted events (cut-ins, hard braking, jaywalkers; see `events.rs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<crate::events::EventSpec>,
+    /// Named actors placed relative to the ego, each other or places (`placement.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actors: Vec<crate::placement::NamedActor>,
     /// Conditions a capture must meet to be written (`filter.rs`); all must hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keep_frames_where: Vec<crate::filter::FrameCondition>,
@@ -292,6 +295,9 @@ pub struct TrafficSpec {
     /// `lane_change_eagerness`. Off by default so existing scenes keep their trajectories.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub lane_changes: bool,
+    /// Exact numbers of extra vehicles per class, with their own behaviour.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<crate::placement::Population>,
 }
 
 impl Default for TrafficSpec {
@@ -323,6 +329,7 @@ impl Default for TrafficSpec {
             lane_change_eagerness: Param::Uniform(0.1, 0.6),
             parked: Param::Const(0.0),
             lane_changes: false,
+            populations: Vec::new(),
         }
     }
 }
@@ -434,6 +441,9 @@ pub struct PedestrianSpec {
     pub crossing_probability: Param,
     /// Where pedestrians start.
     pub spawn_on: Weighted<WalkArea>,
+    /// Adults and children (heights 1.55 – 1.9 m and 1.1 – 1.3 m).
+    #[serde(skip_serializing_if = "crate::placement::adults_only")]
+    pub kinds: Weighted<crate::placement::PedestrianKind>,
 }
 
 impl Default for PedestrianSpec {
@@ -447,6 +457,7 @@ impl Default for PedestrianSpec {
             },
             crossing_probability: Param::Const(0.3),
             spawn_on: Weighted(vec![(4.0, WalkArea::Sidewalk), (1.0, WalkArea::Crosswalk)]),
+            kinds: Weighted::one(crate::placement::PedestrianKind::Adult),
         }
     }
 }

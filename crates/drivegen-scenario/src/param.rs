@@ -331,6 +331,10 @@ pub fn categorical_names(kind: &str) -> Option<&'static [&'static str]> {
         (Color::KIND, Color::NAMES),
         (Turn::KIND, Turn::NAMES),
         (WalkArea::KIND, WalkArea::NAMES),
+        (
+            crate::placement::PedestrianKind::KIND,
+            crate::placement::PedestrianKind::NAMES,
+        ),
     ]
     .into_iter()
     .find(|(k, _)| *k == kind)

@@ -10,6 +10,7 @@ use crate::shape::Seg;
 
 mod checker;
 mod overrides;
+mod placement;
 
 use checker::{Checker, path, with};
 pub use overrides::{MIN_IMAGE_SIDE, OverrideError, OverrideProblem, Overrides, check_overrides};
@@ -394,6 +395,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         20.0,
         " m",
     );
+    placement::check(&mut c, s);
     c.problems.extend(crate::events::validate(s));
     c.problems.extend(crate::coverage::check(s));
     c.problems.extend(crate::filter::check(s));

@@ -1,17 +1,26 @@
-//! Actor placement by rejection sampling: ego, moving and parked vehicles, pedestrians.
+//! Actor placement by rejection sampling: ego, moving and parked vehicles, pedestrians,
+//! per-class populations and named actors placed by relations.
 //!
 //! Each actor is drawn up to `rules.max_attempts` times; every rejected draw is tallied
 //! under the rule that rejected it, so an unsatisfiable scene says which rule failed
 //! and how often. Each group draws from its own stream, placed in a fixed order (ego,
-//! traffic, parked, pedestrians), so adding pedestrians never moves a vehicle.
+//! traffic, parked, pedestrians, then each population and each named actor), so adding
+//! pedestrians never moves a vehicle, and adding a population or a named actor moves
+//! nothing placed before it: the later groups avoid the earlier ones, never the reverse.
 
+mod pedestrians;
+mod populations;
+mod relations;
+pub mod sight;
+
+use drivegen_scenario::placement::PedestrianKind;
 use drivegen_scenario::validate::caps;
-use drivegen_scenario::{IdmSpec, Scenario, Turn, VehicleClass, WalkArea};
+use drivegen_scenario::{Color, IdmSpec, Param, Scenario, Turn, VehicleClass, Weighted};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{PlanError, Rule};
-use crate::geom::{Obb, Polyline, Pose2, V2};
+use crate::geom::{Obb, Pose2};
 use crate::props::prop_footprint;
 use crate::surface::Surfaces;
 use crate::types::*;
@@ -21,7 +30,7 @@ pub fn class_size(class: VehicleClass) -> (f64, f64, f64) {
     class.nominal_size()
 }
 
-const CLOTHES: [[u8; 3]; 8] = [
+pub(super) const CLOTHES: [[u8; 3]; 8] = [
     [40, 40, 60],
     [150, 30, 30],
     [30, 80, 140],
@@ -32,10 +41,12 @@ const CLOTHES: [[u8; 3]; 8] = [
     [25, 25, 25],
 ];
 
-struct Placement<'a> {
+pub(super) struct Placement<'a> {
     net: &'a RoadNetwork,
     surfaces: Surfaces<'a>,
     props: Vec<Obb>,
+    /// Per prop, its height (what hides an actor from a camera).
+    prop_heights: Vec<f64>,
     actors: Vec<Actor>,
     max_attempts: u32,
     clearance: f64,
@@ -45,7 +56,7 @@ struct Placement<'a> {
 
 impl Placement<'_> {
     /// First rule a candidate breaks, if any.
-    fn check_vehicle(&self, lane: &Lane, s: f64, fp: &Obb) -> Option<Rule> {
+    pub(super) fn check_vehicle(&self, lane: &Lane, s: f64, fp: &Obb) -> Option<Rule> {
         if self.keep_clear && self.surfaces.in_junction(fp) {
             return Some(Rule::KeepJunctionsClear);
         }
@@ -60,14 +71,14 @@ impl Placement<'_> {
         self.overlap(fp)
     }
 
-    fn overlap(&self, fp: &Obb) -> Option<Rule> {
+    pub(super) fn overlap(&self, fp: &Obb) -> Option<Rule> {
         let grown = fp.inflated(self.clearance);
         let hit = self.actors.iter().any(|a| a.footprint().overlaps(&grown))
             || self.props.iter().any(|p| p.overlaps(&grown));
         hit.then_some(Rule::NoOverlap)
     }
 
-    fn fail(what: String, attempts: u32, tally: &[(Rule, u32)]) -> PlanError {
+    pub(super) fn fail(what: String, attempts: u32, tally: &[(Rule, u32)]) -> PlanError {
         PlanError::RulesUnsatisfiable {
             what,
             attempts,
@@ -77,7 +88,7 @@ impl Placement<'_> {
 }
 
 /// One draw of a candidate placement.
-enum Draw<T> {
+pub(super) enum Draw<T> {
     Accept(T),
     Reject(Rule),
     /// Nothing left to draw from (no lanes, no walkways).
@@ -86,7 +97,7 @@ enum Draw<T> {
 
 /// Draws until a candidate passes every rule, at most `attempts` times; an actor that
 /// cannot be placed is an error listing how often each rule rejected it.
-fn rejection_sample<T>(
+pub(super) fn rejection_sample<T>(
     attempts: u32,
     what: impl FnOnce() -> String,
     mut draw: impl FnMut() -> Draw<T>,
@@ -102,15 +113,36 @@ fn rejection_sample<T>(
     Err(Placement::fail(what(), attempts, &tally))
 }
 
-fn bump(tally: &mut Vec<(Rule, u32)>, rule: Rule) {
+pub(super) fn bump(tally: &mut Vec<(Rule, u32)>, rule: Rule) {
     match tally.iter_mut().find(|(r, _)| *r == rule) {
         Some((_, n)) => *n += 1,
         None => tally.push((rule, 1)),
     }
 }
 
+/// The kind of the next pedestrian: drawn only when `kinds` holds more than one kind,
+/// so the default (adults only) draws exactly what it always did.
+pub(super) fn pedestrian_kind(
+    kinds: &Weighted<PedestrianKind>,
+    rng: &mut ChaCha8Rng,
+) -> PedestrianKind {
+    let mut values = kinds.values();
+    let first = values.next().copied().unwrap_or(PedestrianKind::Adult);
+    if values.all(|k| *k == first) {
+        first
+    } else {
+        kinds.pick(rng).copied().unwrap_or(PedestrianKind::Adult)
+    }
+}
+
+/// A pedestrian's height (m), drawn within its kind's range.
+pub(super) fn pedestrian_height(kind: PedestrianKind, rng: &mut ChaCha8Rng) -> f64 {
+    let (lo, hi) = kind.height_range();
+    rng.random_range(lo..hi)
+}
+
 /// Whether a vehicle of `class` carries a rider (who gets an id of its own).
-fn carries_rider(class: VehicleClass) -> bool {
+pub(super) fn carries_rider(class: VehicleClass) -> bool {
     matches!(class, VehicleClass::Bicycle | VehicleClass::Motorcycle)
 }
 
@@ -118,7 +150,7 @@ fn jitter(rng: &mut ChaCha8Rng, v: f64) -> f64 {
     v * rng.random_range(0.96..1.04)
 }
 
-fn vehicle_size(class: VehicleClass, rng: &mut ChaCha8Rng) -> Size3 {
+pub(super) fn vehicle_size(class: VehicleClass, rng: &mut ChaCha8Rng) -> Size3 {
     let (l, w, h) = class_size(class);
     Size3 {
         length: jitter(rng, l),
@@ -127,7 +159,7 @@ fn vehicle_size(class: VehicleClass, rng: &mut ChaCha8Rng) -> Size3 {
     }
 }
 
-fn idm(spec: &IdmSpec, rng: &mut ChaCha8Rng) -> Idm {
+pub(super) fn idm(spec: &IdmSpec, rng: &mut ChaCha8Rng) -> Idm {
     Idm {
         time_headway: spec.time_headway.sample(rng).max(0.1),
         min_gap: spec.min_gap.sample(rng).max(0.0),
@@ -137,7 +169,7 @@ fn idm(spec: &IdmSpec, rng: &mut ChaCha8Rng) -> Idm {
 }
 
 /// Follows successors from `lane` for about `distance` metres.
-fn route(
+pub(super) fn route(
     net: &RoadNetwork,
     lane: u32,
     distance: f64,
@@ -158,7 +190,7 @@ fn route(
     out
 }
 
-fn turn_of(net: &RoadNetwork, lane: u32) -> Option<Turn> {
+pub(super) fn turn_of(net: &RoadNetwork, lane: u32) -> Option<Turn> {
     match net.lanes[lane as usize].kind {
         LaneKind::Connector(t) => Some(t),
         LaneKind::Driving => None,
@@ -167,7 +199,7 @@ fn turn_of(net: &RoadNetwork, lane: u32) -> Option<Turn> {
 
 /// A lane drawn by length and an arc length where a vehicle of `length` fits with
 /// `margin` to spare at both ends.
-fn lane_position<'a>(
+pub(super) fn lane_position<'a>(
     lanes: &[&'a Lane],
     lengths: &[f64],
     length: f64,
@@ -189,7 +221,7 @@ fn lane_position<'a>(
 }
 
 /// Picks an index by a uniform draw over cumulative lengths.
-fn pick_by_length(lengths: &[f64], rng: &mut ChaCha8Rng) -> Option<usize> {
+pub(super) fn pick_by_length(lengths: &[f64], rng: &mut ChaCha8Rng) -> Option<usize> {
     let total: f64 = lengths.iter().sum();
     if total <= 0.0 {
         return None;
@@ -209,18 +241,23 @@ pub(crate) struct Streams<'r> {
     pub traffic: &'r mut ChaCha8Rng,
     pub parked: &'r mut ChaCha8Rng,
     pub pedestrians: &'r mut ChaCha8Rng,
+    /// Populations and named actors each open a stream of their own from this seed
+    /// (`population:<index>`, `actor:<name>`).
+    pub variant_seed: u64,
 }
 
 pub(crate) fn place_actors(
     s: &Scenario,
     net: &RoadNetwork,
     props: &[Prop],
+    cameras: &[CameraPlan],
     rng: Streams<'_>,
 ) -> Result<Vec<Actor>, PlanError> {
     let mut p = Placement {
         net,
         surfaces: Surfaces::new(net),
         props: props.iter().map(prop_footprint).collect(),
+        prop_heights: props.iter().map(|q| q.size.height).collect(),
         actors: Vec::new(),
         max_attempts: s.rules.max_attempts.max(1),
         clearance: s.rules.min_clearance,
@@ -231,7 +268,12 @@ pub(crate) fn place_actors(
     place_ego(s, &mut p, rng.ego, horizon)?;
     place_traffic(s, &mut p, rng.traffic, horizon)?;
     place_parked(s, &mut p, rng.parked)?;
-    place_pedestrians(s, &mut p, rng.pedestrians, horizon)?;
+    pedestrians::place_pedestrians(s, &mut p, rng.pedestrians, horizon)?;
+    populations::place_populations(s, &mut p, rng.variant_seed, horizon)?;
+    relations::place_named(s, &mut p, rng.variant_seed, cameras, horizon)?;
+    // Later groups take ids after the earlier ones of their range: the plan keeps the
+    // ego first and the rest in id order.
+    p.actors.sort_by_key(|a| a.id);
     Ok(p.actors)
 }
 
@@ -309,14 +351,20 @@ fn place_traffic(
     rng: &mut ChaCha8Rng,
     horizon: f64,
 ) -> Result<(), PlanError> {
-    let net = p.net;
-    let lanes: Vec<&Lane> = net
+    let lanes: Vec<&Lane> = p
+        .net
         .lanes
         .iter()
         .filter(|l| l.kind == LaneKind::Driving)
         .collect();
-    let lengths: Vec<f64> = lanes.iter().map(|l| l.length).collect();
     let count = s.traffic.vehicles.sample_count_capped(rng, caps::VEHICLES);
+    let driver = Driver {
+        speed_factor: &s.traffic.speed_factor,
+        idm: &s.traffic.idm,
+        eagerness: &s.traffic.lane_change_eagerness,
+        colors: &s.traffic.colors,
+        horizon,
+    };
     for i in 0..count {
         let id = ids::Range::Vehicles.nth(i)?;
         let class = s
@@ -325,45 +373,69 @@ fn place_traffic(
             .pick(rng)
             .copied()
             .unwrap_or(VehicleClass::Car);
+        let actor = driver.place(p, rng, &lanes, id, class, || {
+            format!("vehicle {} of {count}", i + 1)
+        })?;
+        p.actors.push(actor);
+    }
+    Ok(())
+}
+
+/// How a moving vehicle of traffic or of a population behaves.
+pub(super) struct Driver<'s> {
+    pub speed_factor: &'s Param,
+    pub idm: &'s IdmSpec,
+    pub eagerness: &'s Param,
+    pub colors: &'s Weighted<Color>,
+    pub horizon: f64,
+}
+
+impl Driver<'_> {
+    /// One moving vehicle of `class` on one of `lanes` (drawn by length), rejection
+    /// sampled against the vehicle rules; draws size, colour, position, speed, IDM,
+    /// eagerness and route, in that order.
+    pub(super) fn place(
+        &self,
+        p: &Placement<'_>,
+        rng: &mut ChaCha8Rng,
+        lanes: &[&Lane],
+        id: u32,
+        class: VehicleClass,
+        what: impl FnOnce() -> String,
+    ) -> Result<Actor, PlanError> {
+        let net = p.net;
+        let lengths: Vec<f64> = lanes.iter().map(|l| l.length).collect();
         if carries_rider(class) {
             ids::rider(id)?;
         }
         let size = vehicle_size(class, rng);
-        let color = s
-            .traffic
-            .colors
-            .pick(rng)
-            .map_or([200, 200, 200], |c| c.rgb());
-        let (lane, sx, pose) = rejection_sample(
-            p.max_attempts,
-            || format!("vehicle {} of {count}", i + 1),
-            || {
-                let (lane, sx) = match lane_position(&lanes, &lengths, size.length, 0.5, rng) {
-                    Draw::Accept(x) => x,
-                    Draw::Reject(r) => return Draw::Reject(r),
-                    Draw::Exhausted => return Draw::Exhausted,
-                };
-                let half = size.length / 2.0;
-                let pose = lane.center.pose_at(sx);
-                let fp = Obb {
-                    center: pose.pos(),
-                    yaw: pose.yaw,
-                    half_length: half,
-                    half_width: size.width / 2.0,
-                };
-                match p.check_vehicle(lane, sx, &fp) {
-                    Some(rule) => Draw::Reject(rule),
-                    None => Draw::Accept((lane, sx, pose)),
-                }
-            },
-        )?;
-        let desired = s.traffic.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
-        let idm = idm(&s.traffic.idm, rng);
-        let eagerness = s.traffic.lane_change_eagerness.sample(rng).clamp(0.0, 1.0);
-        let route = route(net, lane.id, desired * horizon + 30.0, |succ| {
+        let color = self.colors.pick(rng).map_or([200, 200, 200], |c| c.rgb());
+        let (lane, sx, pose) = rejection_sample(p.max_attempts, what, || {
+            let (lane, sx) = match lane_position(lanes, &lengths, size.length, 0.5, rng) {
+                Draw::Accept(x) => x,
+                Draw::Reject(r) => return Draw::Reject(r),
+                Draw::Exhausted => return Draw::Exhausted,
+            };
+            let half = size.length / 2.0;
+            let pose = lane.center.pose_at(sx);
+            let fp = Obb {
+                center: pose.pos(),
+                yaw: pose.yaw,
+                half_length: half,
+                half_width: size.width / 2.0,
+            };
+            match p.check_vehicle(lane, sx, &fp) {
+                Some(rule) => Draw::Reject(rule),
+                None => Draw::Accept((lane, sx, pose)),
+            }
+        })?;
+        let desired = self.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
+        let idm = idm(self.idm, rng);
+        let eagerness = self.eagerness.sample(rng).clamp(0.0, 1.0);
+        let route = route(net, lane.id, desired * self.horizon + 30.0, |succ| {
             succ[rng.random_range(0..succ.len())]
         });
-        p.actors.push(Actor {
+        Ok(Actor {
             name: None,
             id,
             role: Role::Traffic,
@@ -379,9 +451,8 @@ fn place_traffic(
                 idm,
                 lane_change_eagerness: eagerness,
             },
-        });
+        })
     }
-    Ok(())
 }
 
 fn place_parked(
@@ -471,170 +542,4 @@ fn place_parked(
         });
     }
     Ok(())
-}
-
-fn place_pedestrians(
-    s: &Scenario,
-    p: &mut Placement<'_>,
-    rng: &mut ChaCha8Rng,
-    horizon: f64,
-) -> Result<(), PlanError> {
-    let net = p.net;
-    let count = s
-        .pedestrians
-        .count
-        .sample_count_capped(rng, caps::PEDESTRIANS);
-    if count == 0 {
-        return Ok(());
-    }
-    let sidewalks: Vec<&Walkway> = net
-        .walkways
-        .iter()
-        .filter(|w| w.kind == WalkwayKind::Sidewalk)
-        .collect();
-    let lengths: Vec<f64> = sidewalks.iter().map(|w| w.center.length()).collect();
-    if sidewalks.is_empty() && net.crosswalks.is_empty() {
-        return Err(PlanError::NoRoom {
-            what: format!("{count} pedestrians"),
-            reason: "the map has no sidewalks or crosswalks".into(),
-            hint: "set map.sidewalk_width above 0, or pedestrians.count to 0".into(),
-        });
-    }
-    for i in 0..count {
-        let id = ids::Range::Pedestrians.nth(i)?;
-        let area = s
-            .pedestrians
-            .spawn_on
-            .pick(rng)
-            .copied()
-            .unwrap_or(WalkArea::Sidewalk);
-        let area = match area {
-            WalkArea::Crosswalk if net.crosswalks.is_empty() => WalkArea::Sidewalk,
-            WalkArea::Sidewalk if sidewalks.is_empty() => WalkArea::Crosswalk,
-            a => a,
-        };
-        let size = Size3 {
-            length: 0.3,
-            width: 0.5,
-            height: rng.random_range(1.55..1.9),
-        };
-        let color = CLOTHES[rng.random_range(0..CLOTHES.len())];
-        let speed = s.pedestrians.walking_speed.sample(rng).clamp(0.1, 4.0);
-        let crossing_p = s
-            .pedestrians
-            .crossing_probability
-            .sample(rng)
-            .clamp(0.0, 1.0);
-        let crosses = rng.random_bool(crossing_p);
-        let (pose, path, crosses) = rejection_sample(
-            p.max_attempts,
-            || format!("pedestrian {} of {count}", i + 1),
-            || {
-                let (pose, path, crosswalk) = match area {
-                    WalkArea::Sidewalk => {
-                        let Some(k) = pick_by_length(&lengths, rng) else {
-                            return Draw::Exhausted;
-                        };
-                        let w = sidewalks[k];
-                        let sx = rng.random_range(0.0..lengths[k]);
-                        let lateral = rng.random_range(-0.5..0.5) * (w.width - 0.8).max(0.0);
-                        let (c, t) = w.center.sample(sx);
-                        let forward = rng.random_bool(0.5);
-                        let pos = c + t.perp() * lateral;
-                        let dir = if forward { t } else { -t };
-                        let walk = speed * horizon;
-                        let end = if forward {
-                            (sx + walk).min(lengths[k])
-                        } else {
-                            (sx - walk).max(0.0)
-                        };
-                        let mut path = w.center.slice(sx.min(end), sx.max(end));
-                        if !forward {
-                            path = path.reversed();
-                        }
-                        let (path, crosswalk) = if crosses {
-                            crossing_path(net, pos)
-                        } else {
-                            (path, None)
-                        };
-                        (Pose2::at(pos, dir.angle()), path, crosswalk)
-                    }
-                    WalkArea::Crosswalk => {
-                        let c = &net.crosswalks[rng.random_range(0..net.crosswalks.len())];
-                        let [a, b, cc, d] = c.corners;
-                        let u = rng.random_range(0.2..0.8);
-                        let v = rng.random_range(0.05..0.95);
-                        let near = a.lerp(b, u);
-                        let far = d.lerp(cc, u);
-                        let pos = near.lerp(far, v);
-                        let dir = if rng.random_bool(0.5) {
-                            c.across
-                        } else {
-                            -c.across
-                        };
-                        let target = if dir.dot(far - near) > 0.0 { far } else { near };
-                        let path = Polyline::new(vec![pos, target + dir * 1.0]);
-                        (Pose2::at(pos, dir.angle()), path, Some(c.id))
-                    }
-                };
-                if !p.surfaces.on_walkway(pose.pos()) {
-                    return Draw::Reject(Rule::PedestriansOnWalkways);
-                }
-                let fp = Obb {
-                    center: pose.pos(),
-                    yaw: pose.yaw,
-                    half_length: size.length / 2.0,
-                    half_width: size.width / 2.0,
-                };
-                match p.overlap(&fp) {
-                    Some(rule) => Draw::Reject(rule),
-                    None => Draw::Accept((pose, path, crosswalk)),
-                }
-            },
-        )?;
-        p.actors.push(Actor {
-            name: None,
-            id,
-            role: Role::Pedestrian,
-            class: ActorClass::Pedestrian,
-            size,
-            color,
-            pose,
-            lane: None,
-            s: 0.0,
-            route: Vec::new(),
-            behavior: Behavior::Walk {
-                speed,
-                path,
-                crosses,
-            },
-        });
-    }
-    Ok(())
-}
-
-/// Walk to the nearest crosswalk, across it, and a little beyond.
-fn crossing_path(net: &RoadNetwork, from: V2) -> (Polyline, Option<u32>) {
-    let nearest = net.crosswalks.iter().min_by(|a, b| {
-        let da = centre(a).distance(from);
-        let db = centre(b).distance(from);
-        da.total_cmp(&db).then(a.id.cmp(&b.id))
-    });
-    let Some(c) = nearest else {
-        return (Polyline::new(vec![from]), None);
-    };
-    let [a, b, cc, d] = c.corners;
-    let near_mid = a.lerp(b, 0.5);
-    let far_mid = d.lerp(cc, 0.5);
-    let (entry, exit) = if near_mid.distance(from) <= far_mid.distance(from) {
-        (near_mid, far_mid)
-    } else {
-        (far_mid, near_mid)
-    };
-    let beyond = exit + (exit - entry).normalized() * 1.5;
-    (Polyline::new(vec![from, entry, exit, beyond]), Some(c.id))
-}
-
-fn centre(c: &Crosswalk) -> V2 {
-    (c.corners[0] + c.corners[2]) * 0.5
 }
