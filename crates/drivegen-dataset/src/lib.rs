@@ -279,6 +279,17 @@ pub struct FrameLabels {
     pub collisions: Vec<[u32; 2]>,
     /// One sentence describing the scene.
     pub caption: String,
+    /// Scripted events under way at this frame, by name (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventLabel>,
+}
+
+/// A scripted event under way in a frame: its name, its action and the actor's id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventLabel {
+    pub name: String,
+    pub action: String,
+    pub actor: u32,
 }
 
 /// Per-camera calibration for `calibration.json`.

@@ -37,6 +37,15 @@ pub fn frame_jobs(
             objects: cam.labels,
             collisions: frame.contacts.clone(),
             caption,
+            events: frame
+                .events
+                .iter()
+                .map(|e| drivegen_dataset::EventLabel {
+                    name: e.name.clone(),
+                    action: e.action.to_string(),
+                    actor: e.actor,
+                })
+                .collect(),
         };
         jobs.push(Job::Camera(Box::new(FrameJob {
             variant,

@@ -102,6 +102,8 @@ pub struct Frame {
     pub contacts: Vec<[u32; 2]>,
     /// The LiDAR sweep, when the rig has one.
     pub lidar: Option<Vec<LidarPoint>>,
+    /// Scripted events under way at this capture, by name.
+    pub events: Vec<drivegen_world::traffic::ActiveEvent>,
 }
 
 /// Where the time of a run went, in seconds.
@@ -401,6 +403,7 @@ impl Engine {
             ego_speed: ego.1,
             cameras: frames,
             contacts: self.app.world().resource::<Contacts>().0.clone(),
+            events: self.sim.active_events(&self.plan),
             lidar: self
                 .plan
                 .sensors
