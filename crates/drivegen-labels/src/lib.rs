@@ -7,6 +7,7 @@
 
 pub mod camera;
 pub mod classes;
+pub mod filter;
 pub mod lidar;
 pub mod math;
 pub mod objects;

@@ -41,6 +41,15 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
             variants: s.variants,
         });
     }
+    // A coverage design's variant is the scenario with its cell's parameters fixed.
+    let coverage = s.coverage_cell(variant);
+    let covered;
+    let s = if coverage.is_empty() {
+        s
+    } else {
+        covered = s.with_cell(&coverage);
+        &covered
+    };
     let vseed = streams::variant_seed(s.seed, variant);
 
     let mut map_rng = streams::stream(vseed, "map");
@@ -123,6 +132,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         schedule,
         events,
         lane_changes: s.traffic.lane_changes,
+        coverage,
     })
 }
 

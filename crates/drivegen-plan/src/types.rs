@@ -142,6 +142,10 @@ pub struct ScenePlan {
     /// Traffic changes lanes by MOBIL (`traffic.lane_changes`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lane_changes: bool,
+    /// The parameters a Grid/Sobol `variants` design fixed for this variant, in axis
+    /// order (absent for i.i.d. variants, so their plans keep their bytes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<(String, f64)>,
 }
 
 impl ScenePlan {

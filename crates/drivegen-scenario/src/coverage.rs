@@ -467,7 +467,7 @@ pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
             known[i] = true;
         }
     }
-    let mut check_value =
+    let check_value =
         |path: Vec<Seg>, name: &str, value: f64, out: &mut Vec<Problem>| match value_problems(
             s, name, value,
         ) {
