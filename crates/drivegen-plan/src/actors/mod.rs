@@ -8,6 +8,8 @@
 //! pedestrians never moves a vehicle, and adding a population or a named actor moves
 //! nothing placed before it: the later groups avoid the earlier ones, never the reverse.
 
+mod anchors;
+mod displace;
 mod pedestrians;
 mod populations;
 mod relations;

@@ -1,0 +1,382 @@
+//! Relational placement and per-class populations (issue 13, items 1 and 2): every
+//! relation holds in every sampled variant, checked on the plan's geometry and, for
+//! visibility and occlusion, with the label pass over the rendered triangles; per-class
+//! counts are exact; adding named actors or populations moves no other actor.
+
+use drivegen_labels::Camera;
+use drivegen_plan::geom::V2;
+use drivegen_plan::surface::point_in_polygon;
+use drivegen_plan::{Actor, Behavior, PlanError, Role, ScenePlan, plan, to_ron};
+use drivegen_scenario::{Scenario, VehicleClass, load_str};
+use drivegen_world::World;
+use drivegen_world::traffic::TrafficSim;
+
+const VARIANTS: u32 = 8;
+
+/// A two-lane-per-direction street into a 4-way junction, moderate traffic, a camera
+/// that fires at t = 0 (no warm-up), so the plan's start poses are the first frame's.
+fn scenario(actors: &str, populations: &str) -> Scenario {
+    let text = format!(
+        r#"Scenario(
+    name: "placement",
+    seed: 1313,
+    variants: {VARIANTS},
+    capture: (frames: 1, warmup: 0),
+    map: (
+        blocks: Sequence([Straight(length: 140), Intersection(ways: 4, arm_length: 40), Straight(length: 60)]),
+        lanes_per_direction: 2,
+    ),
+    traffic: (vehicles: 6, classes: Car, populations: [{populations}]),
+    pedestrians: (count: 6),
+    ego: (start_offset: 10, lane: 0, route: Straight),
+    actors: [{actors}],
+)"#
+    );
+    load_str("placement.ron", &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
+const NAMED: &str = r#"
+    (name: "lead", class: Vehicle(Car), place: Ahead(of: Ego, distance: Uniform(30, 40))),
+    (name: "beside", class: Vehicle(Suv), place: Ahead(of: Ego, distance: Uniform(8, 14), lane: Adjacent)),
+    (name: "oncoming", class: Vehicle(Car), place: Ahead(of: Ego, distance: Uniform(35, 45), lane: Opposite)),
+    (name: "van", class: Vehicle(Van), parked: true,
+     place: Ahead(of: Ego, distance: Uniform(12, 18), lane: Kerb)),
+    (name: "walker", class: Pedestrian(Child),
+     place: Ahead(of: Actor("van"), distance: 3.6, lateral: Uniform(0.0, 1.5)),
+     heading: 90, visible_from: "front", occluded_by: "van"),
+    (name: "family", class: Pedestrian(Group(3)), place: Behind(of: Junction(0), distance: 6, lateral: -4)),
+    (name: "waiting", class: Vehicle(Car), place: Behind(of: Junction(0), distance: Uniform(25, 35))),
+"#;
+
+fn by_name<'p>(p: &'p ScenePlan, name: &str) -> &'p Actor {
+    p.actors
+        .iter()
+        .find(|a| a.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no actor named {name}"))
+}
+
+/// Arc length of `a` along the ego's lane, measured from the ego (metres ahead).
+fn ahead_of_ego(p: &ScenePlan, a: &Actor) -> f64 {
+    let ego = p.ego().expect("ego");
+    let lane = p.lane(ego.lane.expect("lane")).expect("ego lane");
+    lane.center.project(a.pose.pos()).s - ego.s
+}
+
+fn plans(s: &Scenario) -> Vec<ScenePlan> {
+    (0..VARIANTS)
+        .map(|v| plan(s, v).unwrap_or_else(|e| panic!("variant {v}: {e}")))
+        .collect()
+}
+
+#[test]
+fn lane_relations_and_distances_hold_in_every_variant() {
+    for (v, p) in plans(&scenario(NAMED, "")).iter().enumerate() {
+        let ego = p.ego().expect("ego");
+        let ego_lane = p.lane(ego.lane.expect("lane")).expect("lane");
+        let dir = ego.pose.dir();
+
+        let lead = by_name(p, "lead");
+        assert_eq!(
+            lead.lane, ego.lane,
+            "variant {v}: lead shares the ego's lane"
+        );
+        let d = ahead_of_ego(p, lead);
+        assert!(
+            (30.0 - 1e-6..=40.0 + 1e-6).contains(&d),
+            "variant {v}: lead {d} m ahead"
+        );
+
+        let beside = by_name(p, "beside");
+        let lane = p.lane(beside.lane.expect("lane")).expect("lane");
+        assert_eq!(lane.road, ego_lane.road, "variant {v}");
+        assert_eq!(
+            lane.index.abs_diff(ego_lane.index),
+            1,
+            "variant {v}: adjacent"
+        );
+        assert!(
+            beside.pose.dir().dot(dir) > 0.99,
+            "variant {v}: same direction"
+        );
+        let d = ahead_of_ego(p, beside);
+        assert!((8.0 - 0.01..=14.0 + 0.01).contains(&d), "variant {v}: {d}");
+
+        let oncoming = by_name(p, "oncoming");
+        let lane = p.lane(oncoming.lane.expect("lane")).expect("lane");
+        assert_eq!(lane.road, ego_lane.road, "variant {v}");
+        assert!(
+            oncoming.pose.dir().dot(dir) < -0.99,
+            "variant {v}: other way"
+        );
+        let d = ahead_of_ego(p, oncoming);
+        assert!((35.0 - 0.01..=45.0 + 0.01).contains(&d), "variant {v}: {d}");
+
+        let van = by_name(p, "van");
+        assert_eq!(van.role, Role::Parked);
+        assert_eq!(van.behavior, Behavior::Parked);
+        let kerb = p.lane(van.lane.expect("lane")).expect("lane");
+        assert_eq!((kerb.road, kerb.index), (ego_lane.road, 0), "variant {v}");
+        let proj = kerb.center.project(van.pose.pos());
+        assert!(
+            proj.lateral < -0.5,
+            "variant {v}: the van stands right of its lane's centre, towards the kerb ({})",
+            proj.lateral
+        );
+        let d = ahead_of_ego(p, van);
+        assert!((12.0 - 0.01..=18.0 + 0.01).contains(&d), "variant {v}: {d}");
+
+        // The walker: 3.6 m ahead of the van's centre along its heading.
+        let walker = by_name(p, "walker");
+        let rel = walker.pose.pos() - van.pose.pos();
+        assert!((rel.dot(van.pose.dir()) - 3.6).abs() < 1e-6, "variant {v}");
+        assert!(
+            (1.1..=1.3).contains(&walker.size.height),
+            "variant {v}: a child"
+        );
+
+        // The family: three adults side by side, 0.7 m apart, 6 m before the stop line.
+        let members: Vec<&Actor> = (0..3).map(|k| by_name(p, &format!("family/{k}"))).collect();
+        for pair in members.windows(2) {
+            let gap = pair[0].pose.pos().distance(pair[1].pose.pos());
+            assert!((gap - 0.7).abs() < 1e-6, "variant {v}: spacing {gap}");
+            assert_eq!(pair[0].pose.yaw, pair[1].pose.yaw);
+        }
+
+        // Waiting: on the route's approach lane, 25-35 m before its stop line.
+        let waiting = by_name(p, "waiting");
+        let lane = p.lane(waiting.lane.expect("lane")).expect("lane");
+        let stop = lane.stop.expect("the approach lane ends at a stop line");
+        let before = stop.s - waiting.s;
+        assert!(
+            (25.0 - 1e-6..=35.0 + 1e-6).contains(&before),
+            "variant {v}: {before}"
+        );
+        assert!(
+            lane.center.pose_at(waiting.s).dir().dot(dir) > 0.99,
+            "variant {v}"
+        );
+    }
+}
+
+/// Labels of one plan's first frame from its first camera.
+fn visibility(p: &ScenePlan, id: u32) -> (u32, f64) {
+    let world = World::build(p);
+    let sim = TrafficSim::new(p);
+    let ego = p.ego().expect("ego");
+    let cam = Camera::new(&p.sensors.cameras[0], &ego.pose);
+    let (_, labels) = world.label_frame(p, sim.agents(), &cam);
+    labels
+        .iter()
+        .find(|l| l.id == id)
+        .map_or((0, 0.0), |l| (l.visible_pixels, l.visibility))
+}
+
+#[test]
+fn the_walker_is_seen_from_the_named_camera_and_partly_hidden_by_the_van() {
+    let mut shares = Vec::new();
+    for (v, p) in plans(&scenario(NAMED, "")).iter().enumerate() {
+        let walker = by_name(p, "walker");
+        let van = by_name(p, "van");
+        let (pixels, seen) = visibility(p, walker.id);
+        assert!(
+            pixels > 0,
+            "variant {v}: the walker must be visible from `front`"
+        );
+        // The same scene without the van: the walker is more visible, so the van hid it.
+        let mut without = p.clone();
+        without.actors.retain(|a| a.id != van.id);
+        let (_, alone) = visibility(&without, walker.id);
+        assert!(
+            alone > seen + 0.1,
+            "variant {v}: the van should hide part of the walker ({seen:.2} with it, {alone:.2} without)"
+        );
+        shares.push((seen, alone));
+    }
+    eprintln!("walker visibility (with van, without van) per variant: {shares:.2?}");
+}
+
+/// Was `a` (as planned without named actors) in the way of a named actor of `rich`:
+/// within the clearance of its footprint, or too close behind or ahead on its lane?
+fn in_the_way(rich: &ScenePlan, a: &Actor) -> bool {
+    rich.actors.iter().filter(|n| n.name.is_some()).any(|n| {
+        let near = n.footprint().inflated(0.3 + 1e-6).overlaps(&a.footprint());
+        let same_lane = n.lane.is_some() && n.lane == a.lane && n.role != Role::Parked;
+        let gap = (n.s - a.s).abs() - (n.size.length + a.size.length) / 2.0;
+        near || (same_lane && gap < 4.0 + 1e-6)
+    })
+}
+
+#[test]
+fn adding_named_actors_and_populations_moves_no_other_actor() {
+    let bare = scenario("", "");
+    let rich = scenario(
+        NAMED,
+        "(class: Bus, count: 2), (class: Bicycle, count: 3, placement: Kerb)",
+    );
+    let mut nudged = 0;
+    for v in 0..VARIANTS {
+        let a = plan(&bare, v).expect("plans");
+        let b = plan(&rich, v).expect("plans");
+        assert_eq!(a.network, b.network);
+        assert_eq!(a.props, b.props);
+        for actor in &a.actors {
+            let Some(same) = b.actors.iter().find(|o| o.id == actor.id) else {
+                panic!("variant {v}: actor {} vanished", actor.id);
+            };
+            if same == actor {
+                continue;
+            }
+            // Only an actor standing where a named actor goes moves, along its own lane
+            // or heading, keeping everything else.
+            assert!(
+                in_the_way(&b, actor),
+                "variant {v}: actor {} moved",
+                actor.id
+            );
+            assert_eq!(
+                (same.lane, same.size, same.class),
+                (actor.lane, actor.size, actor.class)
+            );
+            assert!((same.pose.yaw - actor.pose.yaw).abs() < 1e-6 || same.lane.is_some());
+            nudged += 1;
+        }
+        assert!(b.actors.len() > a.actors.len() + 10);
+        let ids: Vec<u32> = b.actors.iter().map(|a| a.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted, "variant {v}: ids stay sorted, ego first");
+        // Deterministic: the same variant twice is byte-identical.
+        assert_eq!(to_ron(&b), to_ron(&plan(&rich, v).expect("plans")));
+    }
+    eprintln!("{nudged} unnamed actors nudged out of the named actors' way in {VARIANTS} variants");
+    assert!(
+        nudged < 3 * VARIANTS as usize,
+        "nudging should be the exception"
+    );
+}
+
+#[test]
+fn per_class_populations_are_exact_and_keep_their_own_behaviour() {
+    let s = scenario(
+        "",
+        "(class: Bus, count: 2, speed_factor: 0.5, idm: (time_headway: 2.5, min_gap: 3)),
+         (class: Bicycle, count: 4, speed_factor: 0.4, placement: Kerb),
+         (class: Truck, count: 1)",
+    );
+    for (v, p) in plans(&s).iter().enumerate() {
+        let of = |c: VehicleClass| {
+            p.actors
+                .iter()
+                .filter(|a| a.role == Role::Traffic)
+                .filter(move |a| a.class == drivegen_plan::ActorClass::Vehicle(c))
+        };
+        assert_eq!(of(VehicleClass::Bus).count(), 2, "variant {v}");
+        assert_eq!(of(VehicleClass::Bicycle).count(), 4, "variant {v}");
+        assert_eq!(of(VehicleClass::Truck).count(), 1, "variant {v}");
+        assert_eq!(
+            of(VehicleClass::Car).count(),
+            6,
+            "variant {v}: traffic.vehicles"
+        );
+        for bus in of(VehicleClass::Bus) {
+            let lane = p.lane(bus.lane.expect("lane")).expect("lane");
+            let Behavior::Drive {
+                desired_speed, idm, ..
+            } = &bus.behavior
+            else {
+                panic!("a bus drives");
+            };
+            assert!((desired_speed - 0.5 * lane.speed_limit).abs() < 1e-9);
+            assert_eq!((idm.time_headway, idm.min_gap), (2.5, 3.0));
+        }
+        for bike in of(VehicleClass::Bicycle) {
+            let lane = p.lane(bike.lane.expect("lane")).expect("lane");
+            assert_eq!(lane.index, 0, "variant {v}: cyclists keep to the kerb lane");
+        }
+    }
+}
+
+#[test]
+fn pedestrian_kinds_set_heights_and_a_crosswalk_anchor_stands_on_it() {
+    let mut s = scenario(
+        r#"(name: "crosser", class: Pedestrian(Adult), place: Ahead(of: Crosswalk(0), distance: 0, lateral: Uniform(-2, 2)))"#,
+        "",
+    );
+    s.pedestrians.kinds = drivegen_scenario::Weighted(vec![
+        (1.0, drivegen_scenario::placement::PedestrianKind::Adult),
+        (1.0, drivegen_scenario::placement::PedestrianKind::Child),
+    ]);
+    let mut children = 0;
+    for p in plans(&s) {
+        let crosser = by_name(&p, "crosser");
+        let c = &p.network.crosswalks[0];
+        assert!(point_in_polygon(crosser.pose.pos(), &c.corners));
+        for a in p.actors.iter().filter(|a| a.role == Role::Pedestrian) {
+            let h = a.size.height;
+            assert!((1.1..1.3).contains(&h) || (1.55..1.9).contains(&h), "{h}");
+            children += usize::from(h < 1.4);
+        }
+    }
+    assert!(
+        children > 5,
+        "about half the pedestrians are children, found {children}"
+    );
+}
+
+#[test]
+fn an_unsatisfiable_relation_names_the_rule_and_its_tally() {
+    // 400 m ahead runs off a 260 m network in every draw.
+    let s = scenario(
+        r#"(name: "far", class: Vehicle(Car), place: Ahead(of: Ego, distance: 400))"#,
+        "",
+    );
+    let err = plan(&s, 0).expect_err("nothing is 400 m ahead");
+    let text = err.to_string();
+    assert!(
+        matches!(err, PlanError::RulesUnsatisfiable { .. }),
+        "{text}"
+    );
+    assert!(
+        text.contains("named actor `far` (ahead of the ego)")
+            && text.contains("lane (the lane asked for exists there) failed 200 times"),
+        "{text}"
+    );
+    // Hidden behind an actor that is nowhere near the line of sight.
+    let s = scenario(
+        r#"(name: "lead", class: Vehicle(Car), place: Ahead(of: Ego, distance: 20)),
+           (name: "behind", class: Pedestrian(Adult), place: Behind(of: Ego, distance: 10, lateral: 6),
+            occluded_by: "lead")"#,
+        "",
+    );
+    let text = plan(&s, 0).expect_err("cannot be hidden").to_string();
+    assert!(text.contains("occluded_by"), "{text}");
+}
+
+#[test]
+fn a_named_pedestrian_walks_along_its_heading() {
+    let s = scenario(
+        r#"(name: "jogger", class: Pedestrian(Adult), place: Left(of: Ego, distance: 9, along: 20),
+            walking_speed: 2.5, heading: 180)"#,
+        "",
+    );
+    for p in plans(&s) {
+        let ego = p.ego().expect("ego");
+        let j = by_name(&p, "jogger");
+        let rel = j.pose.pos() - ego.pose.pos();
+        assert!((rel.dot(ego.pose.dir()) - 20.0).abs() < 1e-6);
+        assert!((rel.dot(ego.pose.dir().perp()) - 9.0).abs() < 1e-6);
+        assert!(
+            j.pose.dir().dot(ego.pose.dir()) < -0.999,
+            "faces back towards the ego"
+        );
+        let Behavior::Walk { speed, path, .. } = &j.behavior else {
+            panic!("walks");
+        };
+        assert_eq!(*speed, 2.5);
+        let end = path.points.last().copied().unwrap_or(V2 { x: 0.0, y: 0.0 });
+        assert!((end - j.pose.pos()).dot(j.pose.dir()) > 0.0);
+    }
+}
+
