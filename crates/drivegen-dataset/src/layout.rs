@@ -44,6 +44,21 @@ pub struct RunInfo {
     /// weights file: it names the exact refiner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner_sha256: Option<String>,
+    /// A Grid/Sobol `variants` design: the parameters every variant of the whole run
+    /// fixed (the same in every shard); absent for i.i.d. variants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<CoverageCell>,
+    /// The scenario's `keep_frames_where`, when frames are filtered: rejected frames
+    /// have no files and are listed in `rejected.jsonl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_frames_where: Option<serde_json::Value>,
+}
+
+/// The parameters a coverage design fixed for one variant.
+#[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
+pub struct CoverageCell {
+    pub variant: u32,
+    pub values: std::collections::BTreeMap<String, f64>,
 }
 
 /// Which RGB images a reader asks for (`--rgb`).

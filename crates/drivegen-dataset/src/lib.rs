@@ -31,7 +31,8 @@ use crossbeam_channel::{Receiver, Sender};
 mod layout;
 use drivegen_labels::{CITYSCAPES, Camera, ObjectLabel};
 pub use layout::{
-    CalibrationFile, LAYOUT, NativeDataset, NativeFrame, RgbChoice, RgbSource, RunInfo, variant_dir,
+    CalibrationFile, CoverageCell, LAYOUT, NativeDataset, NativeFrame, RgbChoice, RgbSource,
+    RunInfo, variant_dir,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -22,6 +22,7 @@
 pub mod captions;
 mod jobs;
 pub mod manifest;
+pub mod rejected;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -138,6 +139,17 @@ impl RenderRequest<'_> {
             variants_total: self.shard.map(|_| self.variants_total),
             refiner: self.refiner.as_ref().map(|(_, name)| name.clone()),
             refiner_sha256: self.refiner.as_ref().and_then(|(r, _)| r.sha256()),
+            // Every variant of the whole run, so shards agree and a merge keeps them all.
+            coverage: (0..self.variants_total)
+                .map(|variant| drivegen_dataset::CoverageCell {
+                    variant,
+                    values: self.scenario.coverage_cell(variant).into_iter().collect(),
+                })
+                .filter(|c| !c.values.is_empty())
+                .collect(),
+            keep_frames_where: (!self.scenario.keep_frames_where.is_empty())
+                .then(|| serde_json::to_value(&self.scenario.keep_frames_where).ok())
+                .flatten(),
         }
     }
 }
@@ -154,6 +166,9 @@ pub struct RenderSummary {
     pub times: StageTimes,
     pub first_frame: Option<Duration>,
     pub elapsed: Duration,
+    /// Captures `keep_frames_where` rejected, per variant, in the whole run (resumed
+    /// runs included); empty when the scenario filters nothing.
+    pub rejected: BTreeMap<u32, u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -272,8 +287,18 @@ pub fn render(
     }
     let resuming = done.is_some();
     let done = done.unwrap_or_default();
+    // Frames the filter rejected before: done, though they have no files.
+    let turned_away = if resuming {
+        rejected::read(&req.out)
+    } else {
+        BTreeSet::new()
+    };
     let complete = |v: u32, f: usize| {
-        done.get(&(v, f as u32))
+        turned_away.contains(&rejected::Rejected {
+            variant: v,
+            frame: f as u32,
+        }) || done
+            .get(&(v, f as u32))
             .is_some_and(|s| expected.get(f).is_some_and(|e| s.is_superset(e)))
     };
 
@@ -285,6 +310,13 @@ pub fn render(
     remove_partials(out);
     write_atomic(&out.join("scenario.ron"), req.scenario_text.as_bytes())?;
     write_atomic(&out.join(RunInfo::FILE), &run_json)?;
+    let filters = &req.scenario.keep_frames_where;
+    let mut reject_log = if filters.is_empty() {
+        remove_file(&out.join(rejected::FILE))?;
+        None
+    } else {
+        Some(rejected::RejectLog::open(out, resuming)?)
+    };
 
     let frames_per_variant = run.frames_per_variant;
     // Camera frames each tick writes: a camera with a lower rate skips ticks.
@@ -329,6 +361,13 @@ pub fn render(
                 write_calibration(&vdir, &req.scenario, &frame)?;
                 calibrated = true;
             }
+            if let Some(log) = &mut reject_log
+                && !keeps(filters, &frame)
+            {
+                log.record(*variant, frame.index)?;
+                observer.frames_done(cameras(index));
+                continue;
+            }
             for mut job in frame_jobs(engine.plan(), *variant, frame, &vdir, &lut) {
                 if let (Some((refiner, _)), Job::Camera(cam)) = (&req.refiner, &mut job) {
                     cam.refined_rgb =
@@ -352,6 +391,8 @@ pub fn render(
         times.label += t.label;
     }
     let bytes = writer.finish()?;
+    drop(reject_log);
+    let rejected = rejected::compact(out)?.unwrap_or_default();
     write_manifest(out, &run, &req.manifest)?;
     Ok(RenderSummary {
         run,
@@ -361,7 +402,40 @@ pub fn render(
         times,
         first_frame,
         elapsed: started.elapsed(),
+        rejected,
     })
+}
+
+/// Whether a capture meets the scenario's `keep_frames_where` (its cameras' labels and
+/// the events active at it).
+fn keeps(
+    filters: &[drivegen_scenario::filter::FrameCondition],
+    frame: &drivegen_sim::Frame,
+) -> bool {
+    let cameras: Vec<(&str, &[drivegen_labels::ObjectLabel])> = frame
+        .cameras
+        .iter()
+        .map(|c| (c.name.as_str(), c.labels.as_slice()))
+        .collect();
+    let events: Vec<String> = frame.events.iter().map(|e| e.name.clone()).collect();
+    drivegen_labels::filter::keep(
+        filters,
+        &drivegen_labels::filter::Capture {
+            cameras: &cameras,
+            events: &events,
+        },
+    )
+}
+
+/// Removes a file left by an earlier run, if any.
+fn remove_file(path: &Path) -> Result<(), DatasetError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(DatasetError::Write {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Camera images each capture tick of a plan writes (cameras with a lower rate than

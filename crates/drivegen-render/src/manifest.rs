@@ -54,6 +54,10 @@ pub fn write_manifest(
         "export": extras.export.as_ref().map(|(f, s)| serde_json::json!({ "formats": f, "split": s })),
         "frames": entries,
     });
+    if run.keep_frames_where.is_some() {
+        let counts = crate::rejected::compact(root)?.unwrap_or_default();
+        manifest["rejected_frames"] = crate::rejected::summary(&counts);
+    }
     if let Some(partial) = &extras.partial {
         manifest["partial"] = partial.clone();
     }
@@ -95,7 +99,7 @@ pub fn write_scene_summary(
     let count =
         |f: &dyn Fn(&drivegen_plan::Actor) -> bool| plan.actors.iter().filter(|a| f(a)).count();
     let first = plan.network.roads.first();
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "variant": plan.variant,
         "variant_seed": plan.variant_seed,
         "environment": plan.environment,
@@ -110,6 +114,15 @@ pub fn write_scene_summary(
         "signalised_junctions": plan.network.junctions.iter().filter(|j| j.signal.is_some()).count(),
         "props": plan.props.len(),
     });
+    if !plan.coverage.is_empty() {
+        // The coverage cell this variant is (Grid/Sobol `variants`).
+        summary["coverage"] = serde_json::json!(
+            plan.coverage
+                .iter()
+                .map(|(name, v)| (name.clone(), serde_json::json!(v)))
+                .collect::<serde_json::Map<_, _>>()
+        );
+    }
     let path = drivegen_dataset::variant_dir(root, plan.variant).join("scene.json");
     write_atomic(&path, &json_bytes(&path, &summary)?)
 }
