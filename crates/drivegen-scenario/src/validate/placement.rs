@@ -83,7 +83,7 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
     {
         c.report(
             f("class"),
-            format!("a group of {n} pedestrians; groups have 2 to {MAX_MEMBERS}"),
+            format!("`Group({n})`: a group has 2 to {MAX_MEMBERS} pedestrians"),
             Some("use Pedestrian(Adult) for one person".into()),
         );
     }
@@ -131,8 +131,8 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
             lateral,
             ..
         } => {
-            c.range(pf("distance"), distance, 0.0, 500.0, " m");
-            c.range(pf("lateral"), lateral, -50.0, 50.0, " m");
+            ranged(c, pf("distance"), distance, 0.0, 500.0, " m", DISTANCE_HINT);
+            ranged(c, pf("lateral"), lateral, -50.0, 50.0, " m", LATERAL_HINT);
             if pedestrian && lane.is_some() {
                 c.report(
                     pf("lane"),
@@ -155,10 +155,12 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
         | Place::Right {
             distance, along, ..
         } => {
-            c.range(pf("distance"), distance, 0.0, 100.0, " m");
-            c.range(pf("along"), along, -500.0, 500.0, " m");
+            ranged(c, pf("distance"), distance, 0.0, 100.0, " m", DISTANCE_HINT);
+            ranged(c, pf("along"), along, -500.0, 500.0, " m", ALONG_HINT);
         }
-        Place::Near { within, .. } => c.range(pf("within"), within, 0.5, 500.0, " m"),
+        Place::Near { within, .. } => {
+            ranged(c, pf("within"), within, 0.5, 500.0, " m", WITHIN_HINT)
+        }
     }
     if pedestrian {
         if a.parked {
@@ -175,8 +177,24 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
                 Some("use `walking_speed` (m/s) for a pedestrian".into()),
             );
         }
-        c.range(f("walking_speed"), &a.walking_speed, 0.0, 4.0, " m/s");
-        c.range(f("heading"), &a.heading, -360.0, 360.0, " degrees");
+        ranged(
+            c,
+            f("walking_speed"),
+            &a.walking_speed,
+            0.0,
+            4.0,
+            " m/s",
+            WALK_HINT,
+        );
+        ranged(
+            c,
+            f("heading"),
+            &a.heading,
+            -360.0,
+            360.0,
+            " degrees",
+            HEADING_HINT,
+        );
     } else {
         for (field, p) in [("walking_speed", &a.walking_speed), ("heading", &a.heading)] {
             if p.bounds() != (0.0, 0.0) {
@@ -193,7 +211,15 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
                 "a parked vehicle has no `speed_factor`".into(),
                 Some("drop `speed_factor`, or `parked: true`".into()),
             ),
-            (Some(sf), false) => c.range(f("speed_factor"), sf, 0.05, 2.0, " of the speed limit"),
+            (Some(sf), false) => ranged(
+                c,
+                f("speed_factor"),
+                sf,
+                0.05,
+                2.0,
+                " of the speed limit",
+                SPEED_HINT,
+            ),
             _ => {}
         }
     }
@@ -266,7 +292,15 @@ fn populations(c: &mut Checker, s: &Scenario) {
         c.count(f("count"), &p.count, caps::VEHICLES);
         most += p.count.bounds().1.max(0.0);
         if let Some(sf) = &p.speed_factor {
-            c.range(f("speed_factor"), sf, 0.05, 2.0, " of the speed limit");
+            ranged(
+                c,
+                f("speed_factor"),
+                sf,
+                0.05,
+                2.0,
+                " of the speed limit",
+                SPEED_HINT,
+            );
         }
         if let Some(idm) = &p.idm {
             idm_fields(c, f("idm"), idm);
@@ -304,6 +338,35 @@ fn idm_fields(c: &mut Checker, at: Vec<Seg>, idm: &IdmSpec) {
         ),
     ];
     for (name, p, lo, hi, unit) in fields {
-        c.range(with(at.clone(), &[Seg::field(name)]), p, lo, hi, unit);
+        ranged(
+            c,
+            with(at.clone(), &[Seg::field(name)]),
+            p,
+            lo,
+            hi,
+            unit,
+            IDM_HINT,
+        );
+    }
+}
+
+const DISTANCE_HINT: &str =
+    "distances are between centres and never negative: use Behind (or Right) for the other way";
+const LATERAL_HINT: &str =
+    "metres to the left of the lane centre or heading line (negative: right)";
+const ALONG_HINT: &str = "metres along the reference's heading (negative: behind it)";
+const WITHIN_HINT: &str = "a radius in metres around the reference";
+const WALK_HINT: &str = "metres per second; 0 stands still";
+const HEADING_HINT: &str = "degrees left of the reference's heading (90: facing its left side)";
+const SPEED_HINT: &str = "a fraction of the lane's speed limit (1 drives at the limit)";
+const IDM_HINT: &str =
+    "IDM: time_headway 0.1 - 10 s, min_gap 0 - 50 m, max_accel and comfortable_decel 0.1 - 10 m/s²";
+
+/// A range check whose problem, if any, carries `hint` when the generic check gives none.
+fn ranged(c: &mut Checker, at: Vec<Seg>, p: &Param, lo: f64, hi: f64, unit: &str, hint: &str) {
+    let before = c.problems.len();
+    c.range(at, p, lo, hi, unit);
+    for problem in &mut c.problems[before..] {
+        problem.hint.get_or_insert_with(|| hint.to_string());
     }
 }
