@@ -67,8 +67,9 @@ impl<'de> Deserialize<'de> for Variants {
         #[derive(Deserialize)]
         #[serde(
             untagged,
-            expecting = "a number of variants, Grid(axes: [(\"parameter\", [values]), ...], \
-                         repeat: n) or Sobol(count: n, axes: [(\"parameter\", (lo, hi)), ...])"
+            expecting = "`variants` must be a count (e.g. 8), Grid(axes: [(\"parameter\", \
+                         [values]), ...], repeat: n) or Sobol(count: n, axes: [(\"parameter\", \
+                         (lo, hi)), ...]); see scenarios/REFERENCE.md"
         )]
         enum Raw {
             Count(u32),
@@ -244,7 +245,7 @@ pub enum ParameterError {
     Unknown(String),
     #[error("`{name}` is a yes/no flag: use 0 (false) or 1 (true), not {value}")]
     NotAFlag { name: String, value: f64 },
-    #[error("`{name}` is a whole number: {value} is not")]
+    #[error("`{name}` takes whole numbers; {value} is not one")]
     NotWhole { name: String, value: f64 },
 }
 
@@ -471,7 +472,15 @@ pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
         |path: Vec<Seg>, name: &str, value: f64, out: &mut Vec<Problem>| match value_problems(
             s, name, value,
         ) {
-            Err(e) => out.push(problem(path, e.to_string(), None)),
+            Err(e) => {
+                let hint = match e {
+                    ParameterError::NotWhole { .. } => {
+                        "counts and lane indices take whole numbers, e.g. [4, 8, 12]"
+                    }
+                    _ => "flags take 0 (false) and 1 (true)",
+                };
+                out.push(problem(path, e.to_string(), Some(hint.into())))
+            }
             Ok(found) => {
                 for (message, hint) in found {
                     out.push(problem(
@@ -683,7 +692,7 @@ mod tests {
         assert!(err.contains("cov.ron:3:44"), "{err}");
         assert!(err.contains("`environment.rain` is 1.5"), "{err}");
         assert!(
-            err.contains("`traffic.vehicles` is a whole number"),
+            err.contains("`traffic.vehicles` takes whole numbers; 2.5 is not one"),
             "{err}"
         );
         assert!(err.contains("`repeat` is 0"), "{err}");
