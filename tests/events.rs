@@ -6,7 +6,7 @@
 use drivegen_plan::events::{EventPlan, adjacent_lane};
 use drivegen_plan::geom::Pose2;
 use drivegen_plan::{Behavior, LampState, Role, ScenePlan, SignalTiming, plan};
-use drivegen_scenario::events::{Action, Side, Trigger};
+use drivegen_scenario::events::{Action, Side, Target, Trigger};
 use drivegen_world::traffic::{AgentState, TrafficSim};
 
 const DT: f64 = 1.0 / 60.0;
@@ -232,7 +232,10 @@ fn an_after_trigger_starts_its_delay_after_the_other_event() {
         assert!(*a <= 2.0 && *a > 1.98, "acceleration {a} m/s²");
     }
     let v = sim.agents()[lead].speed;
-    assert!(reached && (v - 14.0).abs() < 0.2, "reached and keeps 14 m/s: {v}");
+    assert!(
+        reached && (v - 14.0).abs() < 0.2,
+        "reached and keeps 14 m/s: {v}"
+    );
     assert!(sim.active_events(&p).is_empty(), "both over");
 }
 
@@ -471,4 +474,71 @@ fn a_lane_change_where_there_is_no_lane_is_a_plan_error() {
         e.contains("event `swerve`") && e.contains("lanes_per_direction"),
         "{e}"
     );
+}
+
+#[test]
+fn a_place_trigger_fires_at_the_stated_distance_from_the_junction() {
+    let s = drivegen_scenario::load_default().expect("default").scenario;
+    let mut p = plan(&s, 0).expect("plans");
+    p.events.push(EventPlan {
+        name: "slow_down".into(),
+        actor: p.actors[0].id,
+        trigger: Trigger::EgoDistance {
+            below: 30.0,
+            to: Target::Junction,
+        },
+        action: Action::Brake { decel: 3.0 },
+    });
+    let junction = p.network.junctions[0].center;
+    let mut sim = TrafficSim::new(&p);
+    let mut fired_at = None;
+    while sim.time < 20.0 && fired_at.is_none() {
+        let d = sim.agents()[0].pose.pos().distance(junction);
+        sim.step(&p, DT);
+        if sim.event_started(&p, "slow_down").is_some() {
+            fired_at = Some(d);
+        } else {
+            assert!(d >= 30.0, "not fired at {d:.2} m");
+        }
+    }
+    let d = fired_at.expect("the ego reached the junction");
+    assert!(d < 30.0 && d > 29.0, "fired at {d:.2} m");
+}
+
+#[test]
+fn every_documented_trigger_and_action_plans_and_round_trips() {
+    let p = plan_with(
+        r#"
+        (name: "cut_in", actor: "vehicle:0", trigger: EgoDistance(below: 25.0), action: CutIn(duration: 1.5)),
+        (name: "brake", actor: "vehicle:1", trigger: Time(3.0), action: Brake(decel: 6.0)),
+        (name: "go", actor: "vehicle:1", trigger: After(event: "brake", delay: 1.0), action: Accelerate(accel: 2.0, speed: 14.0)),
+        (name: "jaywalk", actor: "pedestrian:0", trigger: EgoTtc(below: 3.0), action: StartCrossing(speed: 1.5)),
+        (name: "left", actor: "ego", trigger: EgoDistance(below: 40.0, to: Junction), action: LaneChange(direction: Left, duration: 4.0)),
+        (name: "red", actor: "ego", trigger: EgoTtc(below: 2.0, to: Crosswalk), action: RunRedLight),
+        (name: "kerb", actor: "vehicle:1", trigger: After(event: "go", delay: 3.0), action: StopAtKerb(decel: 3.0)),
+    "#,
+    );
+    assert_eq!(p.events.len(), 7);
+    assert_eq!(
+        p.events[0].actor,
+        p.actors[index_of(&p, Role::Traffic, 0)].id
+    );
+    assert_eq!(
+        p.events[3].actor,
+        p.actors[index_of(&p, Role::Pedestrian, 0)].id
+    );
+    assert_eq!(p.events[5].actor, drivegen_plan::ids::EGO);
+    let text = drivegen_plan::to_ron(&p);
+    let back: ScenePlan = drivegen_scenario::load::parse_options()
+        .from_str(&text)
+        .expect("the plan reads back");
+    assert_eq!(back, p);
+    // Without events the plan's text has no `events` key at all (golden hashes hold).
+    assert!(!drivegen_plan::to_ron(&plan_with("")).contains("events:"));
+    assert!(text.contains("events:"));
+    let mut sim = TrafficSim::new(&p);
+    while sim.time < 10.0 {
+        sim.step(&p, DT);
+    }
+    assert!(sim.event_started(&p, "go").is_some());
 }

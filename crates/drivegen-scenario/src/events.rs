@@ -45,18 +45,40 @@ pub struct EventSpec {
 pub enum Trigger {
     /// At this simulation time (s, counted from the start of the warm-up).
     Time(f64),
-    /// When the ego's centre comes within `below` metres of the actor's centre.
-    EgoDistance { below: f64 },
-    /// When the ego would reach the actor's position along its heading within `below`
-    /// seconds (longitudinal gap over closing speed; lateral offset ignored, as in
-    /// NCAP's time to collision with a crossing pedestrian).
-    EgoTtc { below: f64 },
+    /// When the ego's centre comes within `below` metres of the actor's centre (or of
+    /// the nearest place of kind `to` ahead of it).
+    EgoDistance {
+        below: f64,
+        #[serde(default)]
+        to: Target,
+    },
+    /// When the ego would reach the actor's position (or the nearest place of kind
+    /// `to` ahead) along its heading within `below` seconds: longitudinal gap over
+    /// closing speed, lateral offset ignored, as in NCAP's time to collision with a
+    /// crossing pedestrian.
+    EgoTtc {
+        below: f64,
+        #[serde(default)]
+        to: Target,
+    },
     /// `delay` seconds after another event started.
     After {
         event: String,
         #[serde(default)]
         delay: f64,
     },
+}
+
+/// What a distance or time-to-collision trigger measures the ego against.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Target {
+    /// The event's actor.
+    #[default]
+    Actor,
+    /// The centre of the nearest junction (intersection or roundabout) ahead.
+    Junction,
+    /// The centre of the nearest crosswalk ahead.
+    Crosswalk,
 }
 
 /// Left or right, seen in the actor's direction of travel.
@@ -290,13 +312,19 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
     if actor == ActorRef::Ego
         && matches!(
             e.trigger,
-            Trigger::EgoDistance { .. } | Trigger::EgoTtc { .. }
+            Trigger::EgoDistance {
+                to: Target::Actor,
+                ..
+            } | Trigger::EgoTtc {
+                to: Target::Actor,
+                ..
+            }
         )
     {
         out.push(problem(
             at(i, &["trigger"]),
             "the ego's distance or time to collision to itself is always 0".into(),
-            "trigger the ego's own events with Time or After",
+            "measure to a place (`to: Junction`, `to: Crosswalk`), or use Time or After",
         ));
     }
 }
@@ -311,7 +339,7 @@ fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &Eve
             (0.0, 86_400.0),
             "seconds of simulation from the start of the warm-up",
         ),
-        Trigger::EgoDistance { below } => bounded(
+        Trigger::EgoDistance { below, .. } => bounded(
             out,
             at(i, &["trigger", "below"]),
             "`EgoDistance.below` (m)",
@@ -319,7 +347,7 @@ fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &Eve
             (0.1, 1000.0),
             "the distance between the ego's centre and the actor's, in metres",
         ),
-        Trigger::EgoTtc { below } => bounded(
+        Trigger::EgoTtc { below, .. } => bounded(
             out,
             at(i, &["trigger", "below"]),
             "`EgoTtc.below` (s)",

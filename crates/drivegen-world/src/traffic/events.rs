@@ -5,7 +5,7 @@
 
 use drivegen_plan::geom::{Polyline, V2};
 use drivegen_plan::{Idm, ScenePlan};
-use drivegen_scenario::events::{Action, Side, Trigger};
+use drivegen_scenario::events::{Action, Side, Target, Trigger};
 
 use super::{AgentState, MAX_BRAKE, Motion, TrafficSim, idm_accel};
 
@@ -173,6 +173,25 @@ pub(super) fn ego_ttc(ego: &AgentState, ego_len: f64, other: &AgentState, other_
     }
 }
 
+/// The nearest place of kind `to` whose centre lies ahead of the ego.
+fn place_ahead(plan: &ScenePlan, ego: &AgentState, to: Target) -> Option<V2> {
+    let centres: Vec<V2> = match to {
+        Target::Actor => return None,
+        Target::Junction => plan.network.junctions.iter().map(|j| j.center).collect(),
+        Target::Crosswalk => plan
+            .network
+            .crosswalks
+            .iter()
+            .map(|c| (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25)
+            .collect(),
+    };
+    let at = ego.pose.pos();
+    centres
+        .into_iter()
+        .filter(|c| (*c - at).dot(ego.pose.dir()) > 0.0)
+        .min_by(|a, b| a.distance(at).total_cmp(&b.distance(at)))
+}
+
 /// A straight walk from `from` across the nearest road to 1 m beyond its far edge.
 fn crossing_path(plan: &ScenePlan, from: V2) -> Option<Polyline> {
     let road = plan
@@ -236,10 +255,21 @@ impl TrafficSim {
         let me = &self.agents[i];
         match &e.trigger {
             Trigger::Time(t) => self.time >= *t - 1e-9,
-            Trigger::EgoDistance { below } => ego.pose.pos().distance(me.pose.pos()) < *below,
-            Trigger::EgoTtc { below } => {
-                ego_ttc(ego, self.lengths[0].0, me, self.lengths[i].0) < *below
+            Trigger::EgoDistance {
+                below,
+                to: Target::Actor,
+            } => ego.pose.pos().distance(me.pose.pos()) < *below,
+            Trigger::EgoTtc {
+                below,
+                to: Target::Actor,
+            } => ego_ttc(ego, self.lengths[0].0, me, self.lengths[i].0) < *below,
+            Trigger::EgoDistance { below, to } => {
+                place_ahead(plan, ego, *to).is_some_and(|p| ego.pose.pos().distance(p) < *below)
             }
+            Trigger::EgoTtc { below, to } => place_ahead(plan, ego, *to).is_some_and(|p| {
+                let gap = (p - ego.pose.pos()).dot(ego.pose.dir()) - self.lengths[0].0 / 2.0;
+                ego.speed > 1e-9 && gap.max(0.0) / ego.speed < *below
+            }),
             Trigger::After { event, delay } => plan
                 .events
                 .iter()
