@@ -542,3 +542,51 @@ fn every_documented_trigger_and_action_plans_and_round_trips() {
     }
     assert!(sim.event_started(&p, "go").is_some());
 }
+
+/// Closest approach between two vehicles' centres over `secs` of `p`, and how many lane
+/// changes began.
+fn closest_and_changes(p: &ScenePlan, secs: f64) -> (f64, usize) {
+    let mut sim = TrafficSim::new(p);
+    let driving: Vec<usize> = (0..p.actors.len())
+        .filter(|i| matches!(p.actors[*i].role, Role::Traffic | Role::Ego))
+        .collect();
+    let mut closest = f64::INFINITY;
+    let mut changes = 0;
+    let mut offsets = vec![0.0; p.actors.len()];
+    while sim.time < secs {
+        sim.step(p, DT);
+        let a = sim.agents();
+        for (n, &i) in driving.iter().enumerate() {
+            let off = a[i].lateral_offset();
+            if off.abs() > 1.0 && offsets[i] == 0.0 {
+                changes += 1;
+            }
+            offsets[i] = off;
+            for &j in &driving[n + 1..] {
+                closest = closest.min(a[i].pose.pos().distance(a[j].pose.pos()));
+            }
+        }
+    }
+    (closest, changes)
+}
+
+#[test]
+fn mobil_on_a_busy_motorway_changes_lanes_without_driving_into_anyone() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/highway_merge.ron"
+    );
+    let s = drivegen_scenario::load_file(std::path::Path::new(path))
+        .expect("example")
+        .scenario;
+    let mut p = plan(&s, 0).expect("plans");
+    let (closest_off, none) = closest_and_changes(&p, 20.0);
+    assert_eq!(none, 0);
+    p.lane_changes = true;
+    let (closest_on, changes) = closest_and_changes(&p, 20.0);
+    eprintln!(
+        "motorway: {changes} MOBIL lane changes in 20 s; closest centres {closest_on:.2} m (without: {closest_off:.2} m)"
+    );
+    assert!(changes > 0, "someone overtakes in 20 s of motorway traffic");
+    assert!(closest_on > 3.0, "vehicles came within {closest_on:.2} m");
+}

@@ -73,6 +73,14 @@ fn idm_accel(idm: &Idm, v: f64, v0: f64, gap: f64, dv: f64) -> f64 {
     (idm.max_accel * (free - interaction)).max(-MAX_BRAKE)
 }
 
+impl AgentState {
+    /// Lateral offset from the lane centreline (m, positive left): non-zero during a
+    /// lane change or once pulled over to the kerb.
+    pub fn lateral_offset(&self) -> f64 {
+        self.offset
+    }
+}
+
 impl TrafficSim {
     /// Distance along a route from `s` on its first lane to the first stop line whose
     /// light is not green at `time`, within the look-ahead.
