@@ -161,7 +161,10 @@ fn pedestrians_stand_on_walkable_areas() {
     let mut seen = 0;
     for (name, p) in all_plans() {
         let surfaces = Surfaces::new(&p.network);
-        for a in p.actors.iter().filter(|a| a.role == Role::Pedestrian) {
+        // Named pedestrians stand where their relation puts them (a child stepping out
+        // between parked cars stands on the road); tests/placement.rs checks them.
+        let unnamed = |a: &&drivegen_plan::Actor| a.role == Role::Pedestrian && a.name.is_none();
+        for a in p.actors.iter().filter(unnamed) {
             seen += 1;
             assert!(
                 surfaces.on_walkway(a.pose.pos()),

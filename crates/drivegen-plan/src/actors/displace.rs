@@ -4,10 +4,12 @@
 //! where "the van 15 m ahead" must go. Rather than fail (or redraw the car and shift
 //! every later draw of its stream), the unnamed actors in the way are nudged along their
 //! own lane or heading to the nearest free spot, by a fixed search that draws nothing:
-//! an actor that was not in the way never moves. The ego, props and other named actors
-//! are hard obstacles.
+//! an actor that was not in the way never moves. "In the way" includes standing in the
+//! line of sight a `visible_from` needs; no nudged actor lands in such a line. The ego,
+//! props and other named actors are hard obstacles.
 
 use super::Placement;
+use super::sight::Solid;
 use crate::error::{PlanError, Rule};
 use crate::geom::{Obb, Pose2, V2};
 use crate::types::*;
@@ -18,6 +20,11 @@ const STEPS: u32 = 80;
 const STEP: f64 = 1.0;
 
 impl Placement<'_> {
+    /// Would a box standing here cross the line of sight a named actor was placed with?
+    pub(super) fn blocks_sight(&self, solid: &Solid) -> bool {
+        self.sight_lines.iter().any(|(a, b)| solid.blocks(*a, *b))
+    }
+
     /// The rule a named candidate breaks against a hard obstacle, or the ids of the
     /// unnamed actors in its way. `lane` is the candidate's lane and arc length when it
     /// drives (the same-lane gap applies); `vehicle` says whether junctions must be clear.
@@ -113,6 +120,12 @@ impl Placement<'_> {
         let (c, t) = lane.center.sample(s);
         let pose = Pose2::at(c + t.perp() * lateral, t.angle());
         let fp = footprint(a, pose);
+        if self.blocks_sight(&Solid {
+            footprint: fp,
+            height: a.size.height,
+        }) {
+            return None;
+        }
         let rule = if a.role == Role::Traffic {
             self.check_vehicle(lane, s, &fp)
         } else if self.keep_clear && self.surfaces.in_junction(&fp) {
@@ -131,7 +144,12 @@ impl Placement<'_> {
         let shift = a.pose.dir() * d;
         let pos = a.pose.pos() + shift;
         let pose = Pose2::at(pos, a.pose.yaw);
-        if !self.surfaces.on_walkway(pos) || self.overlap(&footprint(a, pose)).is_some() {
+        let fp = footprint(a, pose);
+        let hides = self.blocks_sight(&Solid {
+            footprint: fp,
+            height: a.size.height,
+        });
+        if hides || !self.surfaces.on_walkway(pos) || self.overlap(&fp).is_some() {
             return None;
         }
         let behavior = match &a.behavior {

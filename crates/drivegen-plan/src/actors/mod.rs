@@ -49,6 +49,9 @@ pub(super) struct Placement<'a> {
     props: Vec<Obb>,
     /// Per prop, its height (what hides an actor from a camera).
     prop_heights: Vec<f64>,
+    /// Camera-to-point lines of named actors' `visible_from` that nothing placed or
+    /// nudged later may cross.
+    sight_lines: Vec<(sight::P3, sight::P3)>,
     actors: Vec<Actor>,
     max_attempts: u32,
     clearance: f64,
@@ -260,6 +263,7 @@ pub(crate) fn place_actors(
         surfaces: Surfaces::new(net),
         props: props.iter().map(prop_footprint).collect(),
         prop_heights: props.iter().map(|q| q.size.height).collect(),
+        sight_lines: Vec::new(),
         actors: Vec::new(),
         max_attempts: s.rules.max_attempts.max(1),
         clearance: s.rules.min_clearance,

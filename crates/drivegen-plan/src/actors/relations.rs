@@ -16,7 +16,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::anchors::{Frame, anchor_frame, named, nearest_lane, related, walk};
-use super::sight::{Eye, Solid};
+use super::sight::{Eye, P3, Solid};
 use super::{
     CLOTHES, Draw, Placement, carries_rider, idm, pedestrian_height, rejection_sample, route,
     vehicle_size,
@@ -81,7 +81,12 @@ pub(super) fn place_named(
                 }
             };
             p.actors.extend(placed);
-            p.make_room(&in_the_way, &unit[0])?;
+            // The line of sight is kept clear from now on, by nudged actors too.
+            p.sight_lines.extend(in_the_way.line);
+            let mut ids = in_the_way.ids;
+            ids.sort_unstable();
+            ids.dedup();
+            p.make_room(&ids, &unit[0])?;
         }
     }
     Ok(())
@@ -106,19 +111,42 @@ fn solid(a: &Actor) -> Solid {
     }
 }
 
-/// Everything that can hide an actor from a camera: planned actors and props. Not the
-/// ego: the camera is mounted on it (validation keeps mounts outside its nominal body),
-/// and its jittered box can reach a few centimetres above a roof camera.
-fn occluders(p: &Placement<'_>) -> Vec<Solid> {
-    p.actors
+/// Everything that can hide an actor from a camera. Props and named actors are fixed;
+/// unnamed actors in the line of sight can be nudged out of it. Not the ego: the camera
+/// is mounted on it (validation keeps mounts outside its nominal body), and its
+/// jittered box can reach a few centimetres above a roof camera.
+struct Occluders {
+    fixed: Vec<Solid>,
+    movable: Vec<(u32, Solid)>,
+}
+
+fn occluders(p: &Placement<'_>) -> Occluders {
+    let mut fixed: Vec<Solid> = p
+        .props
         .iter()
-        .filter(|a| a.role != Role::Ego)
-        .map(solid)
-        .chain(p.props.iter().zip(&p.prop_heights).map(|(f, h)| Solid {
+        .zip(&p.prop_heights)
+        .map(|(f, h)| Solid {
             footprint: *f,
             height: *h,
-        }))
-        .collect()
+        })
+        .collect();
+    let mut movable = Vec::new();
+    for a in p.actors.iter().filter(|a| a.role != Role::Ego) {
+        if a.name.is_some() {
+            fixed.push(solid(a));
+        } else {
+            movable.push((a.id, solid(a)));
+        }
+    }
+    Occluders { fixed, movable }
+}
+
+/// What a named candidate needs done once accepted: unnamed actors to nudge away, and
+/// the line of sight to keep clear for `visible_from`.
+#[derive(Default)]
+struct Room {
+    ids: Vec<u32>,
+    line: Option<(P3, P3)>,
 }
 
 /// The actor `occluded_by` names, as a box.
@@ -130,25 +158,53 @@ fn occluder(p: &Placement<'_>, a: &NamedActor) -> Result<Option<Solid>, PlanErro
 }
 
 /// The camera rules for a candidate made of `members`: `visible_from` (some point of
-/// some member in view, unobstructed) and `occluded_by` (the line to a member's centre
-/// crosses the occluder).
+/// some member in view and hidden by nothing fixed; the unnamed actors in front of the
+/// least blocked such point are to be nudged away) and `occluded_by` (the line to a
+/// member's centre crosses the occluder).
 fn sight_rule(
     a: &NamedActor,
     eye: Option<&Eye>,
     members: &[Solid],
-    others: &[Solid],
+    others: &Occluders,
     hider: Option<&Solid>,
-) -> Option<Rule> {
-    let eye = eye?;
-    if a.visible_from.is_some() && !members.iter().any(|m| eye.sees(m, others)) {
-        return Some(Rule::VisibleFrom);
+) -> Result<Room, Rule> {
+    let Some(eye) = eye else {
+        return Ok(Room::default());
+    };
+    let mut room = Room::default();
+    if a.visible_from.is_some() {
+        let mut best: Option<(P3, Vec<u32>)> = None;
+        let points = members.iter().flat_map(Solid::sample_points);
+        for point in points.filter(|q| eye.in_view(*q)) {
+            if others.fixed.iter().any(|o| o.blocks(eye.pos, point)) {
+                continue;
+            }
+            let blockers: Vec<u32> = others
+                .movable
+                .iter()
+                .filter(|(_, o)| o.blocks(eye.pos, point))
+                .map(|(id, _)| *id)
+                .collect();
+            if best.as_ref().is_none_or(|(_, b)| blockers.len() < b.len()) {
+                let clear = blockers.is_empty();
+                best = Some((point, blockers));
+                if clear {
+                    break;
+                }
+            }
+        }
+        let (point, blockers) = best.ok_or(Rule::VisibleFrom)?;
+        room = Room {
+            ids: blockers,
+            line: Some((eye.pos, point)),
+        };
     }
     if let Some(y) = hider
         && !members.iter().any(|m| eye.hidden_by(m, y))
     {
-        return Some(Rule::OccludedBy);
+        return Err(Rule::OccludedBy);
     }
-    None
+    Ok(room)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -162,7 +218,7 @@ fn vehicle(
     rng: &mut ChaCha8Rng,
     horizon: f64,
     name: &str,
-) -> Result<(Actor, Vec<u32>), PlanError> {
+) -> Result<(Actor, Room), PlanError> {
     let net = p.net;
     let (range, role) = if a.parked {
         (ids::Range::Parked, Role::Parked)
@@ -205,9 +261,15 @@ fn vehicle(
                 footprint: fp,
                 height: size.height,
             };
+            if p.blocks_sight(&me) {
+                return Draw::Reject(Rule::VisibleFrom);
+            }
             match sight_rule(a, eye, &[me], &others, hider.as_ref()) {
-                Some(rule) => Draw::Reject(rule),
-                None => Draw::Accept((pose, lane, in_the_way)),
+                Err(rule) => Draw::Reject(rule),
+                Ok(mut room) => {
+                    room.ids.extend(in_the_way);
+                    Draw::Accept((pose, lane, room))
+                }
             }
         },
     )?;
@@ -351,7 +413,7 @@ fn pedestrians(
     rng: &mut ChaCha8Rng,
     horizon: f64,
     names: &[String],
-) -> Result<(Vec<Actor>, Vec<u32>), PlanError> {
+) -> Result<(Vec<Actor>, Room), PlanError> {
     let first = p
         .actors
         .iter()
@@ -400,15 +462,22 @@ fn pedestrians(
                     Ok(ids) => in_the_way.extend(ids),
                     Err(rule) => return Draw::Reject(rule),
                 }
-                poses.push(pose);
-                solids.push(Solid {
+                let me = Solid {
                     footprint: fp,
                     height: size.height,
-                });
+                };
+                if p.blocks_sight(&me) {
+                    return Draw::Reject(Rule::VisibleFrom);
+                }
+                poses.push(pose);
+                solids.push(me);
             }
             match sight_rule(a, eye, &solids, &others, hider.as_ref()) {
-                Some(rule) => Draw::Reject(rule),
-                None => Draw::Accept((poses, in_the_way)),
+                Err(rule) => Draw::Reject(rule),
+                Ok(mut room) => {
+                    room.ids.extend(in_the_way);
+                    Draw::Accept((poses, room))
+                }
             }
         },
     )?;
