@@ -590,3 +590,22 @@ fn mobil_on_a_busy_motorway_changes_lanes_without_driving_into_anyone() {
     assert!(changes > 0, "someone overtakes in 20 s of motorway traffic");
     assert!(closest_on > 3.0, "vehicles came within {closest_on:.2} m");
 }
+
+#[test]
+fn a_named_actor_of_the_wrong_kind_is_a_plan_error() {
+    let text = scenario_text(
+        r#"(name: "walk", actor: "car", trigger: Time(1.0), action: StartCrossing(speed: 1.5))"#,
+    )
+    .replace(
+        "    events: [",
+        "    actors: [(name: \"car\", class: Vehicle(Car), place: Ahead(of: Ego, distance: 30))],\n    events: [",
+    );
+    let s = drivegen_scenario::load_str("events.ron", &text)
+        .expect("valid: the scenario cannot know a named actor's kind")
+        .scenario;
+    let e = plan(&s, 0).expect_err("a car cannot cross").to_string();
+    assert!(
+        e.contains("StartCrossing needs a pedestrian, and `car` is not one"),
+        "{e}"
+    );
+}

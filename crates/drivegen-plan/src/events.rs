@@ -96,6 +96,7 @@ pub fn plan_events(
             ));
         };
         if let Some(actor) = actors.iter().find(|a| a.id == id) {
+            check_kind(&e.name, &e.actor, actor, &e.action)?;
             check_lanes(&e.name, network, actor, &e.action)?;
         }
         out.push(EventPlan {
@@ -106,6 +107,30 @@ pub fn plan_events(
         });
     }
     Ok(out)
+}
+
+/// Pedestrian actions need a pedestrian, the others a moving vehicle (a named actor's
+/// kind is known only here).
+fn check_kind(event: &str, name: &str, actor: &Actor, action: &Action) -> Result<(), PlanError> {
+    let walker = matches!(action, Action::StartCrossing { .. });
+    let fits = if walker {
+        actor.role == Role::Pedestrian
+    } else {
+        matches!(actor.role, Role::Ego | Role::Traffic)
+    };
+    if fits {
+        return Ok(());
+    }
+    let needs = if walker {
+        "a pedestrian"
+    } else {
+        "a moving vehicle"
+    };
+    Err(error(
+        event,
+        format!("{} needs {needs}, and `{name}` is not one", action.name()),
+        "give the event an actor of that kind",
+    ))
 }
 
 /// A lane change needs a lane on that side somewhere along the actor's route.
