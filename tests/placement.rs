@@ -447,3 +447,94 @@ fn the_reference_examples_plan() {
         assert!(pixels > 0 && seen < 1.0, "walker {pixels} px, {seen:.2}");
     }
 }
+
+#[test]
+fn roundabout_ramp_beside_behind_and_near_references_hold() {
+    let src = r#"Scenario(
+    name: "places",
+    seed: 77,
+    variants: 6,
+    capture: (frames: 1, warmup: 0),
+    map: (
+        blocks: Sequence([Straight(length: 100), Roundabout(radius: 20), Straight(length: 100),
+                          OnRamp(length: 80), Straight(length: 100)]),
+        lanes_per_direction: 2,
+    ),
+    traffic: (vehicles: 8),
+    ego: (start_offset: 40, lane: 0, route: Straight),
+    actors: [
+        (name: "entering", class: Vehicle(Car), place: Behind(of: Roundabout(0), distance: 15)),
+        (name: "merging", class: Vehicle(Car), place: Ahead(of: Ramp(0), distance: 20)),
+        (name: "beside", class: Vehicle(Suv), place: Left(of: Ego, distance: 3.5, along: 2)),
+        (name: "follower", class: Vehicle(Car), place: Behind(of: Ego, distance: Uniform(10, 20))),
+        (name: "cyclists", count: 3, class: Vehicle(Bicycle), place: Near(of: Ego, within: 30)),
+    ],
+)"#;
+    let s = load_str("places.ron", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    for v in 0..6 {
+        let p = plan(&s, v).unwrap_or_else(|e| panic!("variant {v}: {e}"));
+        let ego = p.ego().expect("ego");
+        let ego_lane = p.lane(ego.lane.expect("lane")).expect("lane");
+        let roundabout = p
+            .network
+            .junctions
+            .iter()
+            .find(|j| matches!(j.kind, drivegen_plan::JunctionKind::Roundabout { .. }))
+            .expect("a roundabout");
+
+        let entering = by_name(&p, "entering");
+        let lane = p.lane(entering.lane.expect("lane")).expect("lane");
+        let into = |l: u32| p.lane(l).is_some_and(|x| x.junction == Some(roundabout.id));
+        let end = match lane.stop {
+            Some(stop) if stop.junction == roundabout.id => stop.s,
+            _ => {
+                assert!(lane.successors.iter().any(|l| into(*l)), "variant {v}");
+                lane.length
+            }
+        };
+        assert!(
+            (end - entering.s - 15.0).abs() < 1e-6,
+            "variant {v}: {}",
+            end - entering.s
+        );
+
+        let merging = by_name(&p, "merging");
+        let lane = p.lane(merging.lane.expect("lane")).expect("lane");
+        let road = &p.network.roads[lane.road.expect("road") as usize];
+        assert_eq!(road.kind, drivegen_plan::RoadKind::Ramp, "variant {v}");
+        assert!((merging.s - 20.0).abs() < 1e-6);
+
+        let beside = by_name(&p, "beside");
+        let lane = p.lane(beside.lane.expect("lane")).expect("lane");
+        assert_eq!(
+            (lane.road, lane.index),
+            (ego_lane.road, 1),
+            "variant {v}: left lane"
+        );
+        let rel = beside.pose.pos() - ego.pose.pos();
+        assert!(
+            (rel.dot(ego.pose.dir().perp()) - 3.5).abs() < 0.01,
+            "variant {v}"
+        );
+
+        let follower = by_name(&p, "follower");
+        assert_eq!(follower.lane, ego.lane, "variant {v}");
+        let behind = ego.s - follower.s;
+        assert!(
+            (10.0 - 1e-6..=20.0 + 1e-6).contains(&behind),
+            "variant {v}: {behind}"
+        );
+
+        for k in 0..3 {
+            let c = by_name(&p, &format!("cyclists/{k}"));
+            let d = c.pose.pos().distance(ego.pose.pos());
+            assert!(d <= 30.0 + 1.75 + 1e-6, "variant {v}: cyclist {d} m away");
+            assert!(c.lane.is_some_and(|l| {
+                p.lane(l)
+                    .is_some_and(|x| x.kind == drivegen_plan::LaneKind::Driving)
+            }));
+        }
+    }
+}
