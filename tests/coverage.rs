@@ -117,3 +117,36 @@ fn sobol_spans_its_ranges_with_whole_counts() {
         assert!((0.0..=0.02).contains(&p.environment.fog_density));
     }
 }
+
+/// The first ```ron block after `heading` in scenarios/REFERENCE.md.
+fn reference_example(heading: &str) -> String {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/REFERENCE.md");
+    let text = std::fs::read_to_string(path).expect("REFERENCE.md");
+    let section = &text[text.find(heading).expect("heading")..];
+    let start = section.find("```ron\n").expect("a ron block") + "```ron\n".len();
+    let end = start + section[start..].find("```").expect("closed");
+    section[start..end].to_string()
+}
+
+#[test]
+fn the_reference_examples_load_and_mean_what_they_say() {
+    let grid = reference_example("## Coverage: Grid and Sobol variants");
+    let s = load(&format!(
+        "Scenario(name: \"ref\", seed: 1, capture: (frames: 2), {grid})"
+    ));
+    assert_eq!(s.variants, 16);
+    let cells: Vec<_> = (0..3).map(|v| s.coverage_cell(v)).collect();
+    let values = |c: &Vec<(String, f64)>| (c[0].1, c[1].1);
+    assert_eq!(
+        cells.iter().map(values).collect::<Vec<_>>(),
+        [(7.0, 0.0), (7.0, 0.8), (12.0, 0.0)],
+        "the documented order"
+    );
+    let filters = reference_example("## Keeping frames: keep_frames_where");
+    let s = load(&format!(
+        "Scenario(name: \"ref\", seed: 1, {filters} events: [(name: \"cut_in\", \
+         actor: \"vehicle:0\", trigger: Time(2), action: RunRedLight)])"
+    ));
+    assert_eq!(s.keep_frames_where.len(), 2);
+}

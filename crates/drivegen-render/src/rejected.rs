@@ -94,14 +94,18 @@ pub fn compact(root: &Path) -> Result<Option<BTreeMap<u32, u64>>, DatasetError> 
         return Ok(None);
     }
     let all = read(root);
-    let mut text = String::new();
     let mut counts = BTreeMap::new();
     for r in &all {
-        text.push_str(&r.line());
         *counts.entry(r.variant).or_insert(0) += 1;
     }
-    write_atomic(&root.join(FILE), text.as_bytes())?;
+    write(root, &all)?;
     Ok(Some(counts))
+}
+
+/// Writes `root/rejected.jsonl` listing `frames` in order (a merge joins its shards').
+pub fn write(root: &Path, frames: &BTreeSet<Rejected>) -> Result<(), DatasetError> {
+    let text: String = frames.iter().map(|r| r.line()).collect();
+    write_atomic(&root.join(FILE), text.as_bytes())
 }
 
 /// The manifest's record of rejected frames: the total and the count per variant.

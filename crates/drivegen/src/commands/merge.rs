@@ -167,10 +167,19 @@ fn missing_frames(shard: &Shard, expected: &[BTreeSet<String>]) -> BTreeMap<u32,
             .or_default()
             .insert(e.sensor.as_str());
     }
+    // Captures `keep_frames_where` rejected have no files, and are not missing.
+    let rejected = drivegen_render::rejected::read(&shard.dir);
     let mut missing = BTreeMap::new();
     for &v in &shard.run.variants {
         let frames: Vec<u32> = (0..shard.run.frames_per_variant as u32)
             .filter(|&f| {
+                let turned_away = drivegen_render::rejected::Rejected {
+                    variant: v,
+                    frame: f,
+                };
+                if rejected.contains(&turned_away) {
+                    return false;
+                }
                 let got = have.get(&(v, f));
                 !expected[f as usize]
                     .iter()
@@ -355,6 +364,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     run.variants.dedup();
     run.write(&args.out)?;
     Journal::write_sorted(&args.out, entries)?;
+    if run.keep_frames_where.is_some() {
+        let rejected: BTreeSet<_> = by_index
+            .values()
+            .flat_map(|s| drivegen_render::rejected::read(&s.dir))
+            .collect();
+        drivegen_render::rejected::write(&args.out, &rejected)?;
+    }
     write_manifest(
         &args.out,
         &run,

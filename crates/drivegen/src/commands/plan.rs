@@ -75,6 +75,14 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             class_summary(&plan)
         );
         println!("props     {}", plan.props.len());
+        if !plan.coverage.is_empty() {
+            let cell: Vec<String> = plan
+                .coverage
+                .iter()
+                .map(|(name, v)| format!("{name} = {v}"))
+                .collect();
+            println!("coverage  {}", cell.join(", "));
+        }
         let env = &plan.environment;
         println!(
             "scene     {:.1} h, sun {:.0}° up, clouds {:.2}, rain {:.2}, fog {:.3}/m",

@@ -222,6 +222,22 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             summary.rendered as f64 / secs,
             summary.bytes as f64 / 1e6
         );
+        if !request.scenario.keep_frames_where.is_empty() {
+            let by_variant: Vec<String> = summary
+                .rejected
+                .iter()
+                .map(|(v, n)| format!("v{v:03} {n}"))
+                .collect();
+            let detail = if by_variant.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", by_variant.join(", "))
+            };
+            println!(
+                "keep_frames_where rejected {} capture(s), not written{detail}; recorded in manifest.json",
+                summary.rejected.values().sum::<u64>(),
+            );
+        }
         println!(
             "time: start-up {:.2} s (first frame after {:.2} s), simulate {:.2} s, render+readback {:.2} s, label pass {:.2} s (overlaps render)",
             t.startup,
