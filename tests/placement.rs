@@ -364,6 +364,17 @@ fn an_unsatisfiable_relation_names_the_rule_and_its_tally() {
     );
     let text = plan(&s, 0).expect_err("cannot be hidden").to_string();
     assert!(text.contains("occluded_by"), "{text}");
+    eprintln!("{text}");
+    // A place the map does not have.
+    let s = scenario(
+        r#"(name: "far", class: Vehicle(Car), place: Behind(of: Junction(5), distance: 10))"#,
+        "",
+    );
+    let text = plan(&s, 0).expect_err("one junction only").to_string();
+    assert!(
+        text.contains("the map has 1 intersections, so there is no intersection 5"),
+        "{text}"
+    );
 }
 
 #[test]

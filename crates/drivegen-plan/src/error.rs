@@ -89,8 +89,18 @@ fn unsatisfiable(what: &str, attempts: u32, failures: &[(Rule, u32)]) -> String 
         .iter()
         .map(|(rule, n)| format!("{rule} failed {n} times"))
         .collect();
+    // A named actor's own relation failing most is fixed in the relation, not in `rules`.
+    let relation = matches!(
+        sorted.first(),
+        Some((Rule::LaneRelation | Rule::VisibleFrom | Rule::OccludedBy, _))
+    );
+    let hint = if relation {
+        "widen the relation's distance or lateral range, check that the lane or place exists there, or relax visible_from / occluded_by"
+    } else {
+        "lower the actor count, lengthen the map, or relax the failing rule in `rules`"
+    };
     format!(
-        "rules cannot be satisfied: could not place {what} in {attempts} attempts: {}\n  = hint: lower the actor count, lengthen the map, or relax the failing rule in `rules`",
+        "rules cannot be satisfied: could not place {what} in {attempts} attempts: {}\n  = hint: {hint}",
         list.join(", ")
     )
 }

@@ -98,10 +98,14 @@ fn describe(a: &NamedActor, name: &str) -> String {
         Anchor::Actor(n) => format!("`{n}`"),
         other => format!("{other:?}"),
     };
-    format!(
-        "named actor `{name}` ({} of {of})",
-        a.place.kind_name().to_lowercase()
-    )
+    let relation = match a.place {
+        Place::Ahead { .. } => "ahead of",
+        Place::Behind { .. } => "behind",
+        Place::Left { .. } => "left of",
+        Place::Right { .. } => "right of",
+        Place::Near { .. } => "near",
+    };
+    format!("named actor `{name}` ({relation} {of})")
 }
 
 fn solid(a: &Actor) -> Solid {
