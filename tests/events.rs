@@ -1,81 +1,16 @@
-//! Scripted events and lane changes in the traffic core: a cut-in completes within its
-//! stated window, a braking lead vehicle brakes at the stated deceleration, a jaywalker
-//! steps out at the stated time to collision; triggers are exact and deterministic, and
-//! adding an event moves no unrelated actor.
+//! Scripted events in the traffic core: a cut-in completes within its stated window, a
+//! braking lead vehicle brakes at the stated deceleration, a jaywalker steps out at the
+//! stated time to collision; triggers are exact and deterministic, and adding an event
+//! moves no unrelated actor.
 
-use drivegen_plan::events::{EventPlan, adjacent_lane};
+mod events_support;
+
+use drivegen_plan::events::EventPlan;
 use drivegen_plan::geom::Pose2;
-use drivegen_plan::{Behavior, LampState, Role, ScenePlan, SignalTiming, plan};
-use drivegen_scenario::events::{Action, Side, Target, Trigger};
+use drivegen_plan::{LampState, Role, ScenePlan, SignalTiming, plan};
+use drivegen_scenario::events::{Action, Target, Trigger};
 use drivegen_world::traffic::{AgentState, TrafficSim};
-
-const DT: f64 = 1.0 / 60.0;
-
-/// A straight 1 km road with two lanes each way, two vehicles and one pedestrian.
-fn scenario_text(events: &str) -> String {
-    format!(
-        r#"Scenario(
-    name: "events",
-    seed: 7,
-    capture: (duration: 2, rate: 10, warmup: 0),
-    map: (
-        blocks: Sequence([Straight(length: 1000)]),
-        lanes_per_direction: 2,
-        crosswalks: false,
-    ),
-    traffic: (vehicles: 2, parked: 0),
-    pedestrians: (count: 1),
-    signals: (enabled: false),
-    ego: (lane: 0, start_offset: 20, route: Straight),
-    events: [{events}],
-)"#
-    )
-}
-
-fn plan_with(events: &str) -> ScenePlan {
-    let s = drivegen_scenario::load_str("events.ron", &scenario_text(events))
-        .expect("valid scenario")
-        .scenario;
-    plan(&s, 0).expect("plannable")
-}
-
-/// The ego's lane and the lane to its left.
-fn lanes(p: &ScenePlan) -> (u32, u32) {
-    let ego = p.actors[0].lane.expect("ego on a lane");
-    let left = adjacent_lane(&p.network, ego, Side::Left).expect("a second lane");
-    (ego, left)
-}
-
-/// Puts actor `i` on `lane` at arc length `s`, wanting `speed` m/s.
-fn put(p: &mut ScenePlan, i: usize, lane: u32, s: f64, speed: f64) {
-    let pose = p.lane(lane).expect("lane").center.pose_at(s);
-    let a = &mut p.actors[i];
-    a.lane = Some(lane);
-    a.s = s;
-    a.pose = pose;
-    a.route.clear();
-    if let Behavior::Drive { desired_speed, .. } = &mut a.behavior {
-        *desired_speed = speed;
-    }
-}
-
-fn index_of(p: &ScenePlan, role: Role, n: usize) -> usize {
-    p.actors
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.role == role)
-        .nth(n)
-        .map(|(i, _)| i)
-        .expect("actor")
-}
-
-fn lateral(p: &ScenePlan, lane: u32, a: &AgentState) -> f64 {
-    p.lane(lane)
-        .expect("lane")
-        .center
-        .project(a.pose.pos())
-        .lateral
-}
+use events_support::{DT, index_of, lanes, lateral, plan_with, put, scenario_text};
 
 #[test]
 fn a_cut_in_changes_lanes_within_its_window() {
@@ -418,65 +353,6 @@ fn stop_at_kerb_pulls_over_and_stands() {
 }
 
 #[test]
-fn mobil_overtakes_a_slow_vehicle_only_when_lane_changes_are_on() {
-    let mut p = plan_with("");
-    let (ego_lane, left) = lanes(&p);
-    let (slow, fast) = (
-        index_of(&p, Role::Traffic, 0),
-        index_of(&p, Role::Traffic, 1),
-    );
-    put(&mut p, 0, left, 5.0, 5.0);
-    put(&mut p, slow, ego_lane, 100.0, 5.0);
-    put(&mut p, fast, ego_lane, 60.0, 15.0);
-    if let Behavior::Drive {
-        lane_change_eagerness,
-        ..
-    } = &mut p.actors[fast].behavior
-    {
-        *lane_change_eagerness = 0.8;
-    }
-    let run = |p: &ScenePlan| {
-        let mut sim = TrafficSim::new(p);
-        let mut changed = None;
-        while sim.time < 12.0 {
-            sim.step(p, DT);
-            if changed.is_none() && lateral(p, left, &sim.agents()[fast]).abs() < 0.05 {
-                changed = Some(sim.time);
-            }
-        }
-        (changed, sim.agents().to_vec())
-    };
-    let (off, _) = run(&p);
-    assert_eq!(off, None, "no lane changes unless the plan enables them");
-    p.lane_changes = true;
-    let (on, end) = run(&p);
-    let t = on.expect("overtook the slow vehicle");
-    assert!(
-        end[fast].speed > 10.0,
-        "got past: {:.1} m/s",
-        end[fast].speed
-    );
-    assert_eq!(run(&p), (on, end), "deterministic");
-    eprintln!("MOBIL: in the left lane after {t:.2} s");
-}
-
-#[test]
-fn a_lane_change_where_there_is_no_lane_is_a_plan_error() {
-    let text = scenario_text(
-        r#"(name: "swerve", actor: "vehicle:0", trigger: Time(1.0), action: LaneChange(direction: Right, duration: 2.0))"#,
-    )
-    .replace("lanes_per_direction: 2", "lanes_per_direction: 1");
-    let s = drivegen_scenario::load_str("events.ron", &text)
-        .expect("valid")
-        .scenario;
-    let e = plan(&s, 0).expect_err("no lane to the right").to_string();
-    assert!(
-        e.contains("event `swerve`") && e.contains("lanes_per_direction"),
-        "{e}"
-    );
-}
-
-#[test]
 fn a_place_trigger_fires_at_the_stated_distance_from_the_junction() {
     let s = drivegen_scenario::load_default().expect("default").scenario;
     let mut p = plan(&s, 0).expect("plans");
@@ -543,54 +419,6 @@ fn every_documented_trigger_and_action_plans_and_round_trips() {
     assert!(sim.event_started(&p, "go").is_some());
 }
 
-/// Closest approach between two vehicles' centres over `secs` of `p`, and how many lane
-/// changes began.
-fn closest_and_changes(p: &ScenePlan, secs: f64) -> (f64, usize) {
-    let mut sim = TrafficSim::new(p);
-    let driving: Vec<usize> = (0..p.actors.len())
-        .filter(|i| matches!(p.actors[*i].role, Role::Traffic | Role::Ego))
-        .collect();
-    let mut closest = f64::INFINITY;
-    let mut changes = 0;
-    let mut offsets = vec![0.0; p.actors.len()];
-    while sim.time < secs {
-        sim.step(p, DT);
-        let a = sim.agents();
-        for (n, &i) in driving.iter().enumerate() {
-            let off = a[i].lateral_offset();
-            if off.abs() > 1.0 && offsets[i] == 0.0 {
-                changes += 1;
-            }
-            offsets[i] = off;
-            for &j in &driving[n + 1..] {
-                closest = closest.min(a[i].pose.pos().distance(a[j].pose.pos()));
-            }
-        }
-    }
-    (closest, changes)
-}
-
-#[test]
-fn mobil_on_a_busy_motorway_changes_lanes_without_driving_into_anyone() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scenarios/highway_merge.ron"
-    );
-    let s = drivegen_scenario::load_file(std::path::Path::new(path))
-        .expect("example")
-        .scenario;
-    let mut p = plan(&s, 0).expect("plans");
-    let (closest_off, none) = closest_and_changes(&p, 20.0);
-    assert_eq!(none, 0);
-    p.lane_changes = true;
-    let (closest_on, changes) = closest_and_changes(&p, 20.0);
-    eprintln!(
-        "motorway: {changes} MOBIL lane changes in 20 s; closest centres {closest_on:.2} m (without: {closest_off:.2} m)"
-    );
-    assert!(changes > 0, "someone overtakes in 20 s of motorway traffic");
-    assert!(closest_on > 3.0, "vehicles came within {closest_on:.2} m");
-}
-
 #[test]
 fn a_named_actor_of_the_wrong_kind_is_a_plan_error() {
     let text = scenario_text(
@@ -607,5 +435,60 @@ fn a_named_actor_of_the_wrong_kind_is_a_plan_error() {
     assert!(
         e.contains("StartCrossing needs a pedestrian, and `car` is not one"),
         "{e}"
+    );
+}
+
+#[test]
+fn traffic_yields_to_a_jaywalker_and_then_drives_on() {
+    let mut p = plan_with(
+        r#"(name: "jaywalk", actor: "pedestrian:0", trigger: EgoTtc(below: 3.0), action: StartCrossing(speed: 1.5))"#,
+    );
+    let (ego_lane, left) = lanes(&p);
+    let (car, other) = (
+        index_of(&p, Role::Traffic, 0),
+        index_of(&p, Role::Traffic, 1),
+    );
+    put(&mut p, 0, ego_lane, 20.0, 12.0);
+    put(&mut p, car, left, 5.0, 12.0);
+    put(&mut p, other, left, 400.0, 12.0);
+    let ped = index_of(&p, Role::Pedestrian, 0);
+    let lane = p.lane(ego_lane).expect("lane").clone();
+    let road = &p.network.roads[lane.road.expect("road") as usize];
+    let (at, tangent) = lane.center.sample(110.0);
+    let kerb = lane.width / 2.0 + road.shoulder + 1.0;
+    p.actors[ped].pose = Pose2::at(at - tangent.perp() * kerb, tangent.angle());
+    let mut sim = TrafficSim::new(&p);
+    let mut slowest = f64::INFINITY;
+    while sim.time < 25.0 {
+        sim.step(&p, DT);
+        let (c, w) = (&sim.agents()[car], &sim.agents()[ped]);
+        if sim.event_started(&p, "jaywalk").is_some() {
+            slowest = slowest.min(c.speed);
+        }
+        let footprint = drivegen_plan::geom::Obb {
+            center: c.pose.pos(),
+            yaw: c.pose.yaw,
+            half_length: p.actors[car].size.length / 2.0,
+            half_width: p.actors[car].size.width / 2.0,
+        };
+        assert!(
+            !footprint.inflated(0.3).contains(w.pose.pos()),
+            "the car hit the pedestrian at {:.2} s",
+            sim.time
+        );
+    }
+    assert!(
+        slowest < 1.0,
+        "the car stopped for the pedestrian ({slowest:.2} m/s)"
+    );
+    let s_end = p
+        .lane(left)
+        .expect("lane")
+        .center
+        .project(sim.agents()[car].pose.pos())
+        .s;
+    assert!(
+        s_end > 130.0,
+        "and drove on past the crossing point: at {s_end:.1} m"
     );
 }

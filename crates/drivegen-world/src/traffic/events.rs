@@ -4,10 +4,10 @@
 //! controls that override acceleration, lane or path until they are done.
 
 use drivegen_plan::geom::{Polyline, V2};
-use drivegen_plan::{Idm, ScenePlan};
+use drivegen_plan::{Idm, Lane, ScenePlan};
 use drivegen_scenario::events::{Action, Side, Target, Trigger};
 
-use super::{AgentState, MAX_BRAKE, Motion, TrafficSim, idm_accel};
+use super::{AgentState, LOOKAHEAD, MAX_BRAKE, Motion, TrafficSim, idm_accel};
 
 /// How long a pull-over to the kerb takes (s).
 const PULL_OVER: f64 = 2.5;
@@ -81,6 +81,8 @@ pub(super) struct PendingLaneChange {
 pub(super) struct Control {
     /// A pedestrian standing until its StartCrossing event.
     pub(super) hold: bool,
+    /// A pedestrian crossing the road by a StartCrossing event.
+    pub(super) crossing: bool,
     pub(super) run_red: bool,
     /// Desired speed replacing the plan's (after an Accelerate).
     pub(super) desired: Option<f64>,
@@ -173,6 +175,22 @@ pub(super) fn ego_ttc(ego: &AgentState, ego_len: f64, other: &AgentState, other_
     }
 }
 
+/// Distance along the route (`acc` before `lane`'s start) to the first point of
+/// `lane` from arc length `from` where one of `walkers` stands on the lane, within the
+/// look-ahead.
+pub(super) fn first_blocked(lane: &Lane, from: f64, acc: f64, walkers: &[V2]) -> Option<f64> {
+    let reach = lane.width / 2.0 + 0.5;
+    let mut s = from;
+    while s < lane.length && acc + s < LOOKAHEAD {
+        let p = lane.center.sample(s).0;
+        if walkers.iter().any(|w| w.distance(p) < reach) {
+            return Some(acc + s);
+        }
+        s += 1.0;
+    }
+    None
+}
+
 /// The nearest place of kind `to` whose centre lies ahead of the ego.
 fn place_ahead(plan: &ScenePlan, ego: &AgentState, to: Target) -> Option<V2> {
     let centres: Vec<V2> = match to {
@@ -213,6 +231,19 @@ fn crossing_path(plan: &ScenePlan, from: V2) -> Option<Polyline> {
 }
 
 impl TrafficSim {
+    /// Where the pedestrians crossing by an event are, while they cross.
+    pub(super) fn jaywalkers(&self) -> Vec<V2> {
+        self.agents
+            .iter()
+            .zip(&self.motions)
+            .zip(&self.controls)
+            .filter(|((a, m), c)| {
+                c.crossing && matches!(m, Motion::Walk { path, .. } if a.s < path.length())
+            })
+            .map(|((a, _), _)| a.pose.pos())
+            .collect()
+    }
+
     /// Pedestrians with a StartCrossing event stand still until it starts.
     pub(super) fn hold_waiting_pedestrians(&mut self, plan: &ScenePlan) {
         for e in &plan.events {
@@ -349,6 +380,7 @@ impl TrafficSim {
             }
             Action::StartCrossing { speed } => {
                 c.hold = false;
+                c.crossing = true;
                 if let Some(path) = crossing_path(plan, self.agents[i].pose.pos()) {
                     self.motions[i] = Motion::Walk { path, speed };
                     self.agents[i].s = 0.0;

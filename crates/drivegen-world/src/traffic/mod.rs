@@ -229,7 +229,12 @@ impl TrafficSim {
                 })
             })
             .collect();
+        // Pedestrians crossing where there is no crosswalk (StartCrossing) block the
+        // traffic vehicles whose lane they are on; the ego does what its events say.
+        let jaywalkers = self.jaywalkers();
         for i in 0..self.agents.len() {
+            let yields = !jaywalkers.is_empty()
+                && plan.actors.get(i).is_some_and(|a| a.role == Role::Traffic);
             match &self.motions[i] {
                 Motion::Parked => {}
                 Motion::Walk { path, speed } => {
@@ -320,6 +325,16 @@ impl TrafficSim {
                                     break;
                                 }
                                 s += 1.0;
+                            }
+                        }
+                        let from = if k == me.lane_idx { me.s } else { 0.0 };
+                        if yields
+                            && let Some(d) = events::first_blocked(lane, from, acc, &jaywalkers)
+                        {
+                            let d = d - my_len / 2.0 - 1.0;
+                            if d > 0.0 && d < gap {
+                                gap = d;
+                                dv = me.speed;
                             }
                         }
                         acc += lane.length;

@@ -1,0 +1,76 @@
+//! Helpers shared by the traffic-core event and lane-change tests: a straight 1 km
+//! road with two lanes each way, and ways to put actors exactly where a test needs them.
+#![allow(dead_code)]
+
+use drivegen_plan::events::adjacent_lane;
+use drivegen_plan::{Behavior, Role, ScenePlan, plan};
+use drivegen_scenario::events::Side;
+use drivegen_world::traffic::AgentState;
+
+pub const DT: f64 = 1.0 / 60.0;
+
+/// A straight 1 km road with two lanes each way, two vehicles and one pedestrian.
+pub fn scenario_text(events: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "events",
+    seed: 7,
+    capture: (duration: 2, rate: 10, warmup: 0),
+    map: (
+        blocks: Sequence([Straight(length: 1000)]),
+        lanes_per_direction: 2,
+        crosswalks: false,
+    ),
+    traffic: (vehicles: 2, parked: 0),
+    pedestrians: (count: 1),
+    signals: (enabled: false),
+    ego: (lane: 0, start_offset: 20, route: Straight),
+    events: [{events}],
+)"#
+    )
+}
+
+pub fn plan_with(events: &str) -> ScenePlan {
+    let s = drivegen_scenario::load_str("events.ron", &scenario_text(events))
+        .expect("valid scenario")
+        .scenario;
+    plan(&s, 0).expect("plannable")
+}
+
+/// The ego's lane and the lane to its left.
+pub fn lanes(p: &ScenePlan) -> (u32, u32) {
+    let ego = p.actors[0].lane.expect("ego on a lane");
+    let left = adjacent_lane(&p.network, ego, Side::Left).expect("a second lane");
+    (ego, left)
+}
+
+/// Puts actor `i` on `lane` at arc length `s`, wanting `speed` m/s.
+pub fn put(p: &mut ScenePlan, i: usize, lane: u32, s: f64, speed: f64) {
+    let pose = p.lane(lane).expect("lane").center.pose_at(s);
+    let a = &mut p.actors[i];
+    a.lane = Some(lane);
+    a.s = s;
+    a.pose = pose;
+    a.route.clear();
+    if let Behavior::Drive { desired_speed, .. } = &mut a.behavior {
+        *desired_speed = speed;
+    }
+}
+
+pub fn index_of(p: &ScenePlan, role: Role, n: usize) -> usize {
+    p.actors
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.role == role)
+        .nth(n)
+        .map(|(i, _)| i)
+        .expect("actor")
+}
+
+pub fn lateral(p: &ScenePlan, lane: u32, a: &AgentState) -> f64 {
+    p.lane(lane)
+        .expect("lane")
+        .center
+        .project(a.pose.pos())
+        .lateral
+}
