@@ -549,3 +549,40 @@ fn roundabout_ramp_beside_behind_and_near_references_hold() {
         }
     }
 }
+
+/// A pedestrian anywhere within 25 m of the ego, required to be seen by the side camera:
+/// without `visible_from` the left camera misses it in variant 0.
+#[test]
+fn visible_from_names_its_camera() {
+    let src = r#"Scenario(
+    name: "side camera",
+    seed: 21,
+    variants: 6,
+    capture: (frames: 1, warmup: 0),
+    traffic: (vehicles: 10, parked: 6),
+    map: (blocks: Sequence([Straight(length: 150)]), shoulder_width: 2.2),
+    sensors: (cameras: [(name: "front"), (name: "left", mount: (x: 1.0, y: 0.9, z: 1.6, yaw: 90, pitch: 0))]),
+    ego: (start_offset: 40),
+    actors: [
+        (name: "watcher", class: Pedestrian(Adult), visible_from: "left",
+         place: Near(of: Ego, within: 25)),
+    ],
+)"#;
+    let s = load_str("side.ron", src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    for v in 0..6 {
+        let p = plan(&s, v).unwrap_or_else(|e| panic!("variant {v}: {e}"));
+        let watcher = by_name(&p, "watcher");
+        let ego = p.ego().expect("ego");
+        let world = World::build(&p);
+        let sim = TrafficSim::new(&p);
+        let cam = Camera::new(&p.sensors.cameras[1], &ego.pose);
+        let (_, labels) = world.label_frame(&p, sim.agents(), &cam);
+        let seen = labels.iter().find(|l| l.id == watcher.id);
+        assert!(
+            seen.is_some_and(|l| l.visible_pixels > 0),
+            "variant {v}: the left camera must see the watcher"
+        );
+    }
+}
