@@ -243,3 +243,11 @@ impl NamedActor {
 pub fn declared_names(s: &crate::Scenario) -> Vec<String> {
     s.actors.iter().flat_map(NamedActor::member_names).collect()
 }
+
+/// The entry a plan name (`van`, or `cyclists/2` for a member) comes from, so other
+/// checks (events) can ask whether it is a pedestrian, a moving or a parked vehicle.
+pub fn entry_of<'s>(s: &'s crate::Scenario, name: &str) -> Option<&'s NamedActor> {
+    s.actors
+        .iter()
+        .find(|a| a.member_names().iter().any(|n| n == name))
+}
