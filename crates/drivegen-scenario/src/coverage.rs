@@ -8,7 +8,8 @@
 //! exactly as before. Values are held to the same caps as the fields they replace: a
 //! grid value is checked by validating the scenario with that value written in.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::ser::SerializeStructVariant;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::Scenario;
 use crate::param::{Flag, Param};
@@ -25,7 +26,7 @@ pub const MAX_AXES: usize = 8;
 pub const MAX_GRID_VALUES: usize = 1000;
 
 /// `variants`: how many scenes to sample, and how.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Variants {
     /// `variants: 8`: eight i.i.d. draws of the whole family.
     Count(u32),
@@ -83,6 +84,27 @@ impl<'de> Deserialize<'de> for Variants {
             Raw::Design(RawDesign::Grid { axes, repeat }) => Variants::Grid { axes, repeat },
             Raw::Design(RawDesign::Sobol { count, axes }) => Variants::Sobol { count, axes },
         })
+    }
+}
+
+/// Written as it is read: a count as a plain number, a design by its name.
+impl Serialize for Variants {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Variants::Count(n) => s.serialize_u32(*n),
+            Variants::Grid { axes, repeat } => {
+                let mut v = s.serialize_struct_variant("Variants", 1, "Grid", 2)?;
+                v.serialize_field("axes", axes)?;
+                v.serialize_field("repeat", repeat)?;
+                v.end()
+            }
+            Variants::Sobol { count, axes } => {
+                let mut v = s.serialize_struct_variant("Variants", 2, "Sobol", 2)?;
+                v.serialize_field("count", count)?;
+                v.serialize_field("axes", axes)?;
+                v.end()
+            }
+        }
     }
 }
 
@@ -403,6 +425,24 @@ mod tests {
         let mut cars: Vec<f64> = (0..16).map(|v| s.coverage_cell(v)[1].1).collect();
         cars.sort_by(f64::total_cmp);
         assert_eq!(cars, (4..20).map(f64::from).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_design_is_written_as_it_is_read() {
+        for text in [
+            "8",
+            r#"Grid(axes: [("environment.rain", [0.0, 0.5])], repeat: 2)"#,
+            r#"Sobol(count: 4, axes: [("traffic.vehicles", (1.0, 9.0))])"#,
+        ] {
+            let v: Variants = ron::from_str(text).expect("parses");
+            let again: Variants =
+                ron::from_str(&ron::to_string(&v).expect("writes")).expect("reads back");
+            assert_eq!(again, v, "{text}");
+        }
+        assert_eq!(
+            ron::to_string(&Variants::Count(8)).ok().as_deref(),
+            Some("8")
+        );
     }
 
     #[test]
