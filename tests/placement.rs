@@ -586,3 +586,22 @@ fn visible_from_names_its_camera() {
         );
     }
 }
+
+/// A lead vehicle ahead of the ego follows the ego's route (here: left at the junction),
+/// so "ahead of the ego" still holds after the junction.
+#[test]
+fn a_lead_vehicle_follows_the_egos_route() {
+    let mut s = scenario(
+        r#"(name: "lead", class: Vehicle(Car), place: Ahead(of: Ego, distance: 20))"#,
+        "",
+    );
+    s.ego.route = drivegen_scenario::Weighted::one(drivegen_scenario::Turn::Left);
+    for p in plans(&s) {
+        let ego = p.ego().expect("ego");
+        let lead = by_name(&p, "lead");
+        assert_eq!(lead.lane, ego.lane);
+        let n = ego.route.len().min(lead.route.len());
+        assert!(n >= 2, "both routes reach past the junction");
+        assert_eq!(lead.route[..n], ego.route[..n]);
+    }
+}

@@ -284,9 +284,17 @@ fn vehicle(
             let desired = factor.sample(rng).max(0.05) * lane.speed_limit;
             let idm = idm(&s.traffic.idm, rng);
             let eagerness = s.traffic.lane_change_eagerness.sample(rng).clamp(0.0, 1.0);
-            let route = route(net, l, desired * horizon + 30.0, |succ| {
+            // On the reference's own way (a lead car ahead of the ego), keep following
+            // it, so the relation lasts through junctions; then drive on at random.
+            let mut way: Vec<u32> = match frame.chain.iter().position(|c| *c == l) {
+                Some(k) => frame.chain[k + 1..].to_vec(),
+                None => Vec::new(),
+            };
+            let last = way.last().copied().unwrap_or(l);
+            way.extend(route(net, last, desired * horizon + 30.0, |succ| {
                 succ[rng.random_range(0..succ.len())]
-            });
+            }));
+            let route = way;
             let drive = Behavior::Drive {
                 desired_speed: desired,
                 idm,
