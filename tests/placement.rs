@@ -605,3 +605,19 @@ fn a_lead_vehicle_follows_the_egos_route() {
         assert_eq!(lead.route[..n], ego.route[..n]);
     }
 }
+
+/// A several-member entry's bare name refers to its first member.
+#[test]
+fn a_group_is_referred_to_by_its_name() {
+    let s = scenario(
+        r#"(name: "family", class: Pedestrian(Group(2)), place: Behind(of: Junction(0), distance: 8, lateral: -4)),
+           (name: "dog_walker", class: Pedestrian(Adult), place: Behind(of: Actor("family"), distance: 2))"#,
+        "",
+    );
+    for p in plans(&s) {
+        let first = by_name(&p, "family/0");
+        let walker = by_name(&p, "dog_walker");
+        let rel = first.pose.pos() - walker.pose.pos();
+        assert!((rel.dot(first.pose.dir()) - 2.0).abs() < 1e-6);
+    }
+}

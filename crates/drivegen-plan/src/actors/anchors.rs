@@ -288,9 +288,12 @@ pub(super) fn named<'p>(
     name: &str,
     who: &str,
 ) -> Result<&'p Actor, PlanError> {
+    // A several-member entry's bare name means its first member.
+    let first = format!("{name}/0");
     p.actors
         .iter()
         .find(|o| o.name.as_deref() == Some(name))
+        .or_else(|| p.actors.iter().find(|o| o.name.as_deref() == Some(&first)))
         .ok_or_else(|| PlanError::NoRoom {
             what: format!("named actor `{who}`"),
             reason: format!("no actor named `{name}` is placed before it"),

@@ -87,9 +87,16 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
             Some("use Pedestrian(Adult) for one person".into()),
         );
     }
+    // Members are `name/k`; the bare name of a several-member entry means its first.
     let earlier: Vec<String> = s.actors[..i]
         .iter()
-        .flat_map(NamedActor::member_names)
+        .flat_map(|o| {
+            let mut names = o.member_names();
+            if names.len() > 1 {
+                names.push(o.name.clone());
+            }
+            names
+        })
         .collect();
     let later: Vec<&str> = s.actors[i + 1..].iter().map(|o| o.name.as_str()).collect();
     let refs = Refs {
