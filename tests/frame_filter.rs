@@ -219,3 +219,27 @@ fn only_satisfying_frames_are_written_and_resume_knows_the_rejected_ones() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn a_run_that_rejects_every_capture_still_reads_back() {
+    let out = scratch("none");
+    let never = FrameCondition::Visible {
+        class: ObjectClass::Bus,
+        at_least: 500,
+        at_most: None,
+        visibility: None,
+        distance: None,
+        camera: None,
+    };
+    let summary = render(&request(out.clone(), vec![never]), &mut Silent).expect("renders");
+    assert_eq!(summary.rendered, 0);
+    assert_eq!(summary.rejected, BTreeMap::from([(0, 10), (1, 10)]));
+    assert!(!out.join("v000/front/labels").exists(), "no labels written");
+    assert!(
+        out.join("v000/calibration.json").exists(),
+        "calibration still written"
+    );
+    let ds = NativeDataset::open(&out).expect("a filtered run with no frames opens");
+    assert!(ds.frames.is_empty());
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -199,10 +199,19 @@ impl NativeDataset {
             for camera in &run.cameras {
                 let dir = variant_dir(root, *variant).join(camera);
                 let labels = dir.join("labels");
-                let entries = std::fs::read_dir(&labels).map_err(|source| DatasetError::Read {
-                    path: labels.clone(),
-                    source,
-                })?;
+                let entries = match std::fs::read_dir(&labels) {
+                    // A filtered run's variant may have had every capture rejected.
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound
+                            && run.keep_frames_where.is_some() =>
+                    {
+                        continue;
+                    }
+                    other => other.map_err(|source| DatasetError::Read {
+                        path: labels.clone(),
+                        source,
+                    })?,
+                };
                 let mut indices: Vec<u32> = entries
                     .filter_map(Result::ok)
                     .filter_map(|e| {
