@@ -3,7 +3,7 @@
 //! ```text
 //! OUT/run.json                          tool version, scenario, seed, variants written
 //! OUT/scenario.ron                      the scenario as loaded (extends merged)
-//! OUT/v000/calibration.json             per camera: K, size, camera-to-ego
+//! OUT/v000/calibration.json             per camera: K, size, camera-to-ego, lens distortion
 //! OUT/v000/<camera>/rgb/000000.png      8-bit sRGB
 //! OUT/v000/<camera>/instance/000000.png 16-bit instance ids (actor/prop ids; stuff = Cityscapes id)
 //! OUT/v000/<camera>/semantic/000000.png 8-bit Cityscapes labelIds
@@ -302,6 +302,10 @@ pub struct CameraCalibration {
     pub k: [[f64; 3]; 3],
     /// Camera-to-ego, 3x4 row-major (camera axes x right, y down, z forward).
     pub camera_to_ego: [[f64; 4]; 3],
+    /// Lens distortion in OpenCV's order (k1, k2, p1, p2, k3), when the camera has a
+    /// sensor model with one; images and labels are in the distorted view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distortion: Option<[f64; 5]>,
 }
 
 impl CameraCalibration {
@@ -312,6 +316,7 @@ impl CameraCalibration {
             height: cam.height,
             k: cam.k(),
             camera_to_ego: cam.ego_from_camera.matrix3x4(),
+            distortion: cam.distortion,
         }
     }
 }

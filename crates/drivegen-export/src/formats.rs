@@ -223,6 +223,12 @@ impl<'a> Writers<'a> {
             "Tr_imu_to_velo",
             flat(&velo_to_ego.inverse().matrix3x4()),
         ));
+        // A lens's coefficients follow, as KITTI's raw calibration writes them (D_02:
+        // k1 k2 p1 p2 k3, OpenCV's order): the readers take the first seven lines by
+        // position, so an eighth is safe.
+        if let Some(d) = f.calib.distortion {
+            calib.push_str(&matrix_line("D_02", d));
+        }
         write_atomic(
             &dir.join("calib").join(format!("{name}.txt")),
             calib.as_bytes(),

@@ -26,6 +26,11 @@ pub struct Camera {
     pub world_from_camera: Iso3,
     /// Camera-to-ego.
     pub ego_from_camera: Iso3,
+    /// Brown–Conrady coefficients (k1, k2, p1, p2, k3) of the lens, when it has any: the
+    /// rasterizer and [`Camera::project`] stay pinhole, and the sensor post-process
+    /// (`crate::sensor`) warps images and labels into the distorted view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distortion: Option<[f64; 5]>,
 }
 
 /// Camera axes expressed in ego axes for a camera looking along ego +x.
@@ -68,6 +73,7 @@ impl Camera {
             cy: plan.cy,
             world_from_camera: world_from_ego(ego).then(&ego_from_camera),
             ego_from_camera,
+            distortion: plan.sensor.as_ref().and_then(|s| s.distortion),
         }
     }
 
@@ -86,6 +92,7 @@ impl Camera {
                 rotation: M3::IDENTITY,
                 translation: v3(0.0, 0.0, 0.0),
             },
+            distortion: None,
         }
     }
 

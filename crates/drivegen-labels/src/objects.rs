@@ -9,6 +9,7 @@ use crate::camera::Camera;
 use crate::classes::Class;
 use crate::math::{V3, v3};
 use crate::raster::{IdDepth, Tri, box_triangles, clip_near, silhouette_pixels};
+use crate::sensor::{Remap, lens_project, outline_samples};
 
 /// An object to label: its 3-D box and the triangles it is drawn with.
 #[derive(Clone, Debug)]
@@ -122,8 +123,8 @@ fn amodal_extent(cam: &Camera, o: &LabelObject<'_>) -> Option<[f64; 4]> {
     ];
     for tri in box_triangles(o.base, o.yaw, o.length, o.width, o.height) {
         let c = [inv.apply(tri[0]), inv.apply(tri[1]), inv.apply(tri[2])];
-        for p in clip_near(&c) {
-            let (u, v) = cam.project_camera(p);
+        for p in outline_samples(cam, &clip_near(&c)) {
+            let (u, v) = lens_project(cam, p);
             b = [b[0].min(u), b[1].min(v), b[2].max(u), b[3].max(v)];
         }
     }
@@ -138,7 +139,11 @@ pub fn label_objects(
     objects: &[LabelObject<'_>],
     max_distance: f64,
 ) -> Vec<ObjectLabel> {
-    let stats = instance_stats(raster);
+    // Through a lens the labels are those of the distorted view: the raster warped
+    // with the map the sensor post-process applies to the images.
+    let remap = Remap::for_camera(cam);
+    let warped = remap.as_ref().map(|m| m.warp_id_depth(raster));
+    let stats = instance_stats(warped.as_ref().unwrap_or(raster));
     let (w, h) = (f64::from(cam.width), f64::from(cam.height));
     let mut out = Vec::new();
     for o in objects {
@@ -175,7 +180,11 @@ pub fn label_objects(
                 ),
                 None => (0, None),
             };
-        let unoccluded_pixels = silhouette_pixels(cam, o.tris).max(visible_pixels);
+        let unoccluded_pixels = match &remap {
+            Some(m) => m.silhouette_pixels(cam, o.tris),
+            None => silhouette_pixels(cam, o.tris),
+        }
+        .max(visible_pixels);
         let visibility = if unoccluded_pixels == 0 {
             0.0
         } else {

@@ -116,7 +116,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
     )?;
     let events = events::plan_events(s, &network, &actors)?;
     let environment = scene::plan_environment(s, &mut streams::stream(vseed, "environment"));
-    let sensors = scene::plan_sensors(s);
+    let sensors = scene::plan_sensors_drawn(s, &mut streams::stream(vseed, "camera-sensor"));
     let schedule = scene::plan_schedule(s, &sensors);
     Ok(ScenePlan {
         format_version: PLAN_FORMAT_VERSION,

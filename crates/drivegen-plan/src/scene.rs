@@ -1,6 +1,7 @@
 //! The non-geometric parts of a plan: signals, environment, sensor rig, capture schedule.
 
-use drivegen_scenario::{Scenario, StreetLights};
+use drivegen_scenario::{CameraSensorSpec, Scenario, StreetLights};
+use rand::Rng;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -79,6 +80,44 @@ pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> Environmen
     }
 }
 
+/// The rig with each camera's sensor model drawn from the variant's `camera-sensor`
+/// stream (cameras in order; a camera without a sensor model draws nothing).
+pub(crate) fn plan_sensors_drawn(s: &Scenario, rng: &mut ChaCha8Rng) -> SensorRig {
+    let mut rig = plan_sensors(s);
+    for (plan, spec) in rig.cameras.iter_mut().zip(&s.sensors.cameras) {
+        plan.sensor = spec.sensor.as_ref().map(|m| plan_camera_sensor(m, rng));
+    }
+    rig
+}
+
+fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan {
+    let distortion = m.distortion.as_ref().map(|d| {
+        [
+            d.k1.sample(rng),
+            d.k2.sample(rng),
+            d.p1.sample(rng),
+            d.p2.sample(rng),
+            d.k3.sample(rng),
+        ]
+    });
+    let exposure_ev = m.exposure.sample(rng);
+    let red = m.red_gain.sample(rng);
+    let blue = m.blue_gain.sample(rng);
+    let vignetting = m.vignetting.sample(rng).clamp(0.0, 0.95);
+    let iso = m.iso.sample(rng).max(0.0);
+    let read_noise = m.read_noise.sample(rng).max(0.0);
+    SensorPlan {
+        distortion,
+        exposure_ev,
+        white_balance: [red.max(0.0), 1.0, blue.max(0.0)],
+        vignetting,
+        iso,
+        read_noise,
+        noise_seed: rng.next_u64(),
+    }
+}
+
+/// The rig without sensor models (as the actor placement's visibility checks need it).
 pub(crate) fn plan_sensors(s: &Scenario) -> SensorRig {
     let cameras = s
         .sensors
@@ -101,6 +140,7 @@ pub(crate) fn plan_sensors(s: &Scenario) -> SensorRig {
                 cx: w / 2.0,
                 cy: h / 2.0,
                 rate: c.rate.unwrap_or(s.capture.rate).min(s.capture.rate),
+                sensor: None,
             }
         })
         .collect();

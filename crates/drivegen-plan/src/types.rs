@@ -499,6 +499,31 @@ pub struct CameraPlan {
     pub cx: f64,
     pub cy: f64,
     pub rate: f64,
+    /// The sensor model drawn for this variant; absent for an ideal camera (and then
+    /// absent from the serialized plan, so plans without one are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<SensorPlan>,
+}
+
+/// A camera's lens and image pipeline, drawn from the `camera-sensor` stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SensorPlan {
+    /// Brown–Conrady coefficients in OpenCV order (k1, k2, p1, p2, k3); absent for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distortion: Option<[f64; 5]>,
+    /// Exposure compensation (stops).
+    pub exposure_ev: f64,
+    /// White-balance gains (red, green, blue).
+    pub white_balance: [f64; 3],
+    /// Share of light lost in the corners.
+    pub vignetting: f64,
+    /// 0 for no noise.
+    pub iso: f64,
+    /// Electrons at ISO 100.
+    pub read_noise: f64,
+    /// Keys the per-frame noise with the frame index and camera: noise depends only on
+    /// (scenario seed, variant, camera, frame).
+    pub noise_seed: u64,
 }
 
 /// When sensors fire. Times are multiples of the simulation step.

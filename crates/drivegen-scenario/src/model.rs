@@ -601,6 +601,10 @@ pub struct CameraSpec {
     pub hfov: f64,
     /// Hz; omitted means the scenario's capture rate.
     pub rate: Option<f64>,
+    /// Lens and image pipeline; omitted means an ideal pinhole camera and the renderer's
+    /// image untouched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<CameraSensorSpec>,
 }
 
 impl Default for CameraSpec {
@@ -612,8 +616,56 @@ impl Default for CameraSpec {
             height: 384,
             hfov: 90.0,
             rate: None,
+            sensor: None,
         }
     }
+}
+
+/// A camera's sensor model (REFERENCE.md, "Camera sensor model"). Every field may be a
+/// distribution, drawn once per variant and camera; the defaults change nothing.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CameraSensorSpec {
+    /// Brown–Conrady lens distortion, applied to RGB and every label image alike.
+    pub distortion: Option<DistortionSpec>,
+    /// Exposure compensation in stops (EV): the image's light times 2^exposure.
+    pub exposure: Param,
+    /// White-balance gains of the red and blue channels (green is 1).
+    pub red_gain: Param,
+    pub blue_gain: Param,
+    /// Share of light lost in the image corners (0 none); falls off with the square of
+    /// the distance from the centre.
+    pub vignetting: Param,
+    /// Sensor sensitivity for shot and read noise; 0 turns noise off.
+    pub iso: Param,
+    /// Read noise in electrons at the base ISO of 100.
+    pub read_noise: Param,
+}
+
+impl Default for CameraSensorSpec {
+    fn default() -> Self {
+        CameraSensorSpec {
+            distortion: None,
+            exposure: Param::Const(0.0),
+            red_gain: Param::Const(1.0),
+            blue_gain: Param::Const(1.0),
+            vignetting: Param::Const(0.0),
+            iso: Param::Const(0.0),
+            read_noise: Param::Const(3.0),
+        }
+    }
+}
+
+/// Brown–Conrady coefficients as OpenCV names them: radial k1, k2, k3 and tangential
+/// p1, p2, on normalised image coordinates (x = (u - cx) / fx).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DistortionSpec {
+    pub k1: Param,
+    pub k2: Param,
+    pub p1: Param,
+    pub p2: Param,
+    pub k3: Param,
 }
 
 /// A pose on the ego: x forward, y left, z up from the ego's rear-axle ground point;

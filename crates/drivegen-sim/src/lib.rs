@@ -377,9 +377,20 @@ impl Engine {
         self.times.label += label_time;
 
         let mut frames = Vec::new();
-        for (i, (ids, object_labels)) in labels {
+        for (i, (mut ids, object_labels)) in labels {
             let c = &self.plan.sensors.cameras[i];
-            let rgba = images.get(i).filter(|img| !img.is_empty()).cloned();
+            let mut rgba = images.get(i).filter(|img| !img.is_empty()).cloned();
+            // The sensor model: the lens warps RGB and the ID/depth raster with one map
+            // (the object labels already describe the warped view), then the image
+            // pipeline develops the RGB.
+            drivegen_labels::sensor::apply(
+                &cameras[i],
+                c.sensor.as_ref(),
+                tick.frame,
+                i as u32,
+                rgba.as_mut(),
+                &mut ids,
+            );
             frames.push(CameraFrame {
                 name: c.name.clone(),
                 camera: cameras[i].clone(),

@@ -4,7 +4,7 @@
 use super::caps;
 use super::overrides::{MIN_IMAGE_SIDE, PIXELS_HINT, SIDE_HINT, pixels_ok, side_ok};
 use crate::load::Problem;
-use crate::model::{Block, CameraSpec, IdmSpec, LidarSpec, Mount, VehicleClass};
+use crate::model::{Block, CameraSensorSpec, CameraSpec, IdmSpec, LidarSpec, Mount, VehicleClass};
 use crate::param::{Flag, Param, Weighted};
 use crate::shape::Seg;
 
@@ -352,6 +352,28 @@ impl Checker {
             }
         }
         self.mount(f("mount"), &cam.mount);
+        if let Some(sensor) = &cam.sensor {
+            self.camera_sensor(f("sensor"), sensor);
+        }
+    }
+
+    /// A camera's sensor model: every field within the range a real camera reaches.
+    pub(super) fn camera_sensor(&mut self, at: Vec<Seg>, s: &CameraSensorSpec) {
+        let f = |name: &str| with(at.clone(), &[Seg::field(name)]);
+        if let Some(d) = &s.distortion {
+            let g = |name: &str| with(f("distortion"), &[Seg::field(name)]);
+            self.range(g("k1"), &d.k1, -1.0, 1.0, "");
+            self.range(g("k2"), &d.k2, -1.0, 1.0, "");
+            self.range(g("p1"), &d.p1, -0.1, 0.1, "");
+            self.range(g("p2"), &d.p2, -0.1, 0.1, "");
+            self.range(g("k3"), &d.k3, -1.0, 1.0, "");
+        }
+        self.range(f("exposure"), &s.exposure, -4.0, 4.0, " EV");
+        self.range(f("red_gain"), &s.red_gain, 0.25, 4.0, "");
+        self.range(f("blue_gain"), &s.blue_gain, 0.25, 4.0, "");
+        self.range(f("vignetting"), &s.vignetting, 0.0, 0.9, "");
+        self.range(f("iso"), &s.iso, 0.0, 25600.0, "");
+        self.range(f("read_noise"), &s.read_noise, 0.0, 50.0, " electrons");
     }
 
     pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {
