@@ -8,10 +8,10 @@
 //! line of sight a `visible_from` needs; no nudged actor lands in such a line. The ego,
 //! props and other named actors are hard obstacles.
 
-use super::Placement;
 use super::sight::Solid;
+use super::{Placement, footprint};
 use crate::error::{PlanError, Rule};
-use crate::geom::{Obb, Pose2, V2};
+use crate::geom::{Obb, Pose2};
 use crate::types::*;
 
 /// Furthest a nudged actor moves, in steps of [`STEP`] each way.
@@ -119,7 +119,7 @@ impl Placement<'_> {
         let lateral = lane.center.project(a.pose.pos()).lateral;
         let (c, t) = lane.center.sample(s);
         let pose = Pose2::at(c + t.perp() * lateral, t.angle());
-        let fp = footprint(a, pose);
+        let fp = footprint(pose, a.size);
         if self.blocks_sight(&Solid {
             footprint: fp,
             height: a.size.height,
@@ -128,10 +128,8 @@ impl Placement<'_> {
         }
         let rule = if a.role == Role::Traffic {
             self.check_vehicle(lane, s, &fp)
-        } else if self.keep_clear && self.surfaces.in_junction(&fp) {
-            Some(Rule::KeepJunctionsClear)
         } else {
-            self.overlap(&fp)
+            self.check_parked(&fp)
         };
         rule.is_none().then(|| Actor {
             pose,
@@ -144,7 +142,7 @@ impl Placement<'_> {
         let shift = a.pose.dir() * d;
         let pos = a.pose.pos() + shift;
         let pose = Pose2::at(pos, a.pose.yaw);
-        let fp = footprint(a, pose);
+        let fp = footprint(pose, a.size);
         let hides = self.blocks_sight(&Solid {
             footprint: fp,
             height: a.size.height,
@@ -180,17 +178,5 @@ impl Placement<'_> {
             behavior,
             ..a.clone()
         })
-    }
-}
-
-fn footprint(a: &Actor, pose: Pose2) -> Obb {
-    Obb {
-        center: V2 {
-            x: pose.x,
-            y: pose.y,
-        },
-        yaw: pose.yaw,
-        half_length: a.size.length / 2.0,
-        half_width: a.size.width / 2.0,
     }
 }

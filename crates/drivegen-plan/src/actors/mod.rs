@@ -76,6 +76,15 @@ impl Placement<'_> {
         self.overlap(fp)
     }
 
+    /// First rule a parked vehicle's box breaks, if any.
+    pub(super) fn check_parked(&self, fp: &Obb) -> Option<Rule> {
+        if self.keep_clear && self.surfaces.in_junction(fp) {
+            Some(Rule::KeepJunctionsClear)
+        } else {
+            self.overlap(fp)
+        }
+    }
+
     pub(super) fn overlap(&self, fp: &Obb) -> Option<Rule> {
         let grown = fp.inflated(self.clearance);
         let hit = self.actors.iter().any(|a| a.footprint().overlaps(&grown))
@@ -92,12 +101,89 @@ impl Placement<'_> {
     }
 }
 
+/// Building the plan's actors: [`Actor::new`] stands one still, off the lanes; the
+/// methods name it, put it on a lane and set it moving.
+impl Actor {
+    fn new(
+        id: u32,
+        role: Role,
+        class: ActorClass,
+        size: Size3,
+        color: [u8; 3],
+        pose: Pose2,
+    ) -> Actor {
+        Actor {
+            id,
+            name: None,
+            role,
+            class,
+            size,
+            color,
+            pose,
+            lane: None,
+            s: 0.0,
+            route: Vec::new(),
+            behavior: Behavior::Parked,
+        }
+    }
+
+    fn named(self, name: &str) -> Actor {
+        Actor {
+            name: Some(name.to_string()),
+            ..self
+        }
+    }
+
+    /// At arc length `s` of `lane` (when `at` is some).
+    fn on_lane(self, at: Option<(u32, f64)>) -> Actor {
+        Actor {
+            lane: at.map(|(l, _)| l),
+            s: at.map_or(0.0, |(_, s)| s),
+            ..self
+        }
+    }
+
+    fn moving(self, behavior: Behavior, route: Vec<u32>) -> Actor {
+        Actor {
+            behavior,
+            route,
+            ..self
+        }
+    }
+}
+
 /// One draw of a candidate placement.
 pub(super) enum Draw<T> {
     Accept(T),
     Reject(Rule),
     /// Nothing left to draw from (no lanes, no walkways).
     Exhausted,
+}
+
+/// An accepted value, or the rule that rejected it.
+impl<T> From<Result<T, Rule>> for Draw<T> {
+    fn from(checked: Result<T, Rule>) -> Draw<T> {
+        match checked {
+            Ok(t) => Draw::Accept(t),
+            Err(rule) => Draw::Reject(rule),
+        }
+    }
+}
+
+impl<T> Draw<T> {
+    /// `value`, unless `rule` rejected it.
+    pub(super) fn unless(rule: Option<Rule>, value: T) -> Draw<T> {
+        Draw::from(rule.map_or(Ok(value), Err))
+    }
+
+    /// The rest of a draw, from an accepted first part; a rejection or exhaustion passes.
+    pub(super) fn and_then<U>(self, rest: impl FnOnce(T) -> Draw<U>) -> Draw<U> {
+        match self {
+            Draw::Accept(t) => rest(t),
+            Draw::Reject(rule) => Draw::Reject(rule),
+            Draw::Exhausted => Draw::Exhausted,
+        }
+    }
 }
 
 /// Draws until a candidate passes every rule, at most `attempts` times; an actor that
@@ -141,9 +227,44 @@ pub(super) fn pedestrian_kind(
 }
 
 /// A pedestrian's height (m), drawn within its kind's range.
-pub(super) fn pedestrian_height(kind: PedestrianKind, rng: &mut ChaCha8Rng) -> f64 {
+fn pedestrian_height(kind: PedestrianKind, rng: &mut ChaCha8Rng) -> f64 {
     let (lo, hi) = kind.height_range();
     rng.random_range(lo..hi)
+}
+
+/// A pedestrian's box (its height drawn within its kind's range) and clothes colour.
+pub(super) fn pedestrian_body(kind: PedestrianKind, rng: &mut ChaCha8Rng) -> (Size3, [u8; 3]) {
+    let size = Size3 {
+        length: 0.3,
+        width: 0.5,
+        height: pedestrian_height(kind, rng),
+    };
+    (size, CLOTHES[rng.random_range(0..CLOTHES.len())])
+}
+
+/// The ground box of something of `size` standing at `pose`.
+pub(super) fn footprint(pose: Pose2, size: Size3) -> Obb {
+    Obb {
+        center: pose.pos(),
+        yaw: pose.yaw,
+        half_length: size.length / 2.0,
+        half_width: size.width / 2.0,
+    }
+}
+
+/// How far right of `lane`'s centre a parked vehicle `width` wide stands: against the
+/// kerb, inside the parking strip.
+pub(super) fn kerb_offset(net: &RoadNetwork, lane: &Lane, width: f64) -> f64 {
+    let shoulder = lane
+        .road
+        .and_then(|r| net.roads.get(r as usize))
+        .map_or(0.0, |r| r.shoulder);
+    (lane.width / 2.0 + shoulder - width / 2.0 - 0.15).max(0.0)
+}
+
+/// A vehicle's colour drawn from `colors` (grey when the list is empty).
+pub(super) fn paint(colors: &Weighted<Color>, rng: &mut ChaCha8Rng) -> [u8; 3] {
+    colors.pick(rng).map_or([200, 200, 200], |c| c.rgb())
 }
 
 /// Whether a vehicle of `class` carries a rider (who gets an id of its own).
@@ -331,23 +452,18 @@ fn place_ego(
             })
             .unwrap_or(succ[0])
     });
-    p.actors.push(Actor {
-        name: None,
-        id: ids::EGO,
-        role: Role::Ego,
-        class: ActorClass::Vehicle(s.ego.class),
-        size,
-        color,
-        pose: lane.center.pose_at(sx),
-        lane: Some(lane.id),
-        s: sx,
-        route,
-        behavior: Behavior::Drive {
-            desired_speed: desired,
-            idm,
-            lane_change_eagerness: 0.0,
-        },
-    });
+    let behavior = Behavior::Drive {
+        desired_speed: desired,
+        idm,
+        lane_change_eagerness: 0.0,
+    };
+    let class = ActorClass::Vehicle(s.ego.class);
+    let pose = lane.center.pose_at(sx);
+    p.actors.push(
+        Actor::new(ids::EGO, Role::Ego, class, size, color, pose)
+            .on_lane(Some((lane.id, sx)))
+            .moving(behavior, route),
+    );
     Ok(())
 }
 
@@ -409,55 +525,48 @@ impl Driver<'_> {
         class: VehicleClass,
         what: impl FnOnce() -> String,
     ) -> Result<Actor, PlanError> {
-        let net = p.net;
         let lengths: Vec<f64> = lanes.iter().map(|l| l.length).collect();
         if carries_rider(class) {
             ids::rider(id)?;
         }
         let size = vehicle_size(class, rng);
-        let color = self.colors.pick(rng).map_or([200, 200, 200], |c| c.rgb());
+        let color = paint(self.colors, rng);
         let (lane, sx, pose) = rejection_sample(p.max_attempts, what, || {
-            let (lane, sx) = match lane_position(lanes, &lengths, size.length, 0.5, rng) {
-                Draw::Accept(x) => x,
-                Draw::Reject(r) => return Draw::Reject(r),
-                Draw::Exhausted => return Draw::Exhausted,
-            };
-            let half = size.length / 2.0;
-            let pose = lane.center.pose_at(sx);
-            let fp = Obb {
-                center: pose.pos(),
-                yaw: pose.yaw,
-                half_length: half,
-                half_width: size.width / 2.0,
-            };
-            match p.check_vehicle(lane, sx, &fp) {
-                Some(rule) => Draw::Reject(rule),
-                None => Draw::Accept((lane, sx, pose)),
-            }
+            lane_position(lanes, &lengths, size.length, 0.5, rng).and_then(|(lane, sx)| {
+                let pose = lane.center.pose_at(sx);
+                let fp = footprint(pose, size);
+                Draw::unless(p.check_vehicle(lane, sx, &fp), (lane, sx, pose))
+            })
         })?;
+        let (behavior, route) = self.motion(p.net, lane, Vec::new(), rng);
+        let class = ActorClass::Vehicle(class);
+        Ok(Actor::new(id, Role::Traffic, class, size, color, pose)
+            .on_lane(Some((lane.id, sx)))
+            .moving(behavior, route))
+    }
+
+    /// Speed, IDM, eagerness and route, drawn in that order, of a vehicle starting on
+    /// `lane`: the route follows `way` first, then successors at random.
+    pub(super) fn motion(
+        &self,
+        net: &RoadNetwork,
+        lane: &Lane,
+        mut way: Vec<u32>,
+        rng: &mut ChaCha8Rng,
+    ) -> (Behavior, Vec<u32>) {
         let desired = self.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
         let idm = idm(self.idm, rng);
         let eagerness = self.eagerness.sample(rng).clamp(0.0, 1.0);
-        let route = route(net, lane.id, desired * self.horizon + 30.0, |succ| {
+        let last = way.last().copied().unwrap_or(lane.id);
+        way.extend(route(net, last, desired * self.horizon + 30.0, |succ| {
             succ[rng.random_range(0..succ.len())]
-        });
-        Ok(Actor {
-            name: None,
-            id,
-            role: Role::Traffic,
-            class: ActorClass::Vehicle(class),
-            size,
-            color,
-            pose,
-            lane: Some(lane.id),
-            s: sx,
-            route,
-            behavior: Behavior::Drive {
-                desired_speed: desired,
-                idm,
-                lane_change_eagerness: eagerness,
-            },
-        })
+        }));
+        let drive = Behavior::Drive {
+            desired_speed: desired,
+            idm,
+            lane_change_eagerness: eagerness,
+        };
+        (drive, way)
     }
 }
 
@@ -491,61 +600,27 @@ fn place_parked(
             _ => VehicleClass::Van,
         };
         let size = vehicle_size(class, rng);
-        let color = s
-            .traffic
-            .colors
-            .pick(rng)
-            .map_or([200, 200, 200], |c| c.rgb());
+        let color = paint(&s.traffic.colors, rng);
         let (lane, sx, pose) = rejection_sample(
             p.max_attempts,
             || format!("parked vehicle {} of {count}", i + 1),
             || {
                 // Parked cars keep well away from junction mouths.
-                let (lane, sx) = match lane_position(&kerb_lanes, &lengths, size.length, 10.0, rng)
-                {
-                    Draw::Accept(x) => x,
-                    Draw::Reject(r) => return Draw::Reject(r),
-                    Draw::Exhausted => return Draw::Exhausted,
-                };
-                let half = size.length / 2.0;
-                let shoulder = lane
-                    .road
-                    .and_then(|r| net.roads.get(r as usize))
-                    .map_or(0.0, |r| r.shoulder);
-                let (c, t) = lane.center.sample(sx);
-                // Against the kerb, inside the parking strip.
-                let lateral = (lane.width / 2.0 + shoulder - size.width / 2.0 - 0.15).max(0.0);
-                let pose = Pose2::at(c - t.perp() * lateral, t.angle());
-                let fp = Obb {
-                    center: pose.pos(),
-                    yaw: pose.yaw,
-                    half_length: half,
-                    half_width: size.width / 2.0,
-                };
-                let rule = if p.keep_clear && p.surfaces.in_junction(&fp) {
-                    Some(Rule::KeepJunctionsClear)
-                } else {
-                    p.overlap(&fp)
-                };
-                match rule {
-                    Some(rule) => Draw::Reject(rule),
-                    None => Draw::Accept((lane, sx, pose)),
-                }
+                lane_position(&kerb_lanes, &lengths, size.length, 10.0, rng).and_then(
+                    |(lane, sx)| {
+                        let (c, t) = lane.center.sample(sx);
+                        let lateral = kerb_offset(net, lane, size.width);
+                        let pose = Pose2::at(c - t.perp() * lateral, t.angle());
+                        let fp = footprint(pose, size);
+                        Draw::unless(p.check_parked(&fp), (lane, sx, pose))
+                    },
+                )
             },
         )?;
-        p.actors.push(Actor {
-            name: None,
-            id,
-            role: Role::Parked,
-            class: ActorClass::Vehicle(class),
-            size,
-            color,
-            pose,
-            lane: Some(lane.id),
-            s: sx,
-            route: Vec::new(),
-            behavior: Behavior::Parked,
-        });
+        let class = ActorClass::Vehicle(class);
+        p.actors.push(
+            Actor::new(id, Role::Parked, class, size, color, pose).on_lane(Some((lane.id, sx))),
+        );
     }
     Ok(())
 }

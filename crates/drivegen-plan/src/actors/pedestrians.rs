@@ -6,10 +6,10 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    CLOTHES, Draw, Placement, pedestrian_height, pedestrian_kind, pick_by_length, rejection_sample,
+    Draw, Placement, footprint, pedestrian_body, pedestrian_kind, pick_by_length, rejection_sample,
 };
 use crate::error::{PlanError, Rule};
-use crate::geom::{Obb, Polyline, Pose2, V2};
+use crate::geom::{Polyline, Pose2, V2};
 use crate::types::*;
 
 pub(super) fn place_pedestrians(
@@ -53,12 +53,7 @@ pub(super) fn place_pedestrians(
             a => a,
         };
         let kind = pedestrian_kind(&s.pedestrians.kinds, rng);
-        let size = Size3 {
-            length: 0.3,
-            width: 0.5,
-            height: pedestrian_height(kind, rng),
-        };
-        let color = CLOTHES[rng.random_range(0..CLOTHES.len())];
+        let (size, color) = pedestrian_body(kind, rng);
         let speed = s.pedestrians.walking_speed.sample(rng).clamp(0.1, 4.0);
         let crossing_p = s
             .pedestrians
@@ -120,35 +115,19 @@ pub(super) fn place_pedestrians(
                 if !p.surfaces.on_walkway(pose.pos()) {
                     return Draw::Reject(Rule::PedestriansOnWalkways);
                 }
-                let fp = Obb {
-                    center: pose.pos(),
-                    yaw: pose.yaw,
-                    half_length: size.length / 2.0,
-                    half_width: size.width / 2.0,
-                };
-                match p.overlap(&fp) {
-                    Some(rule) => Draw::Reject(rule),
-                    None => Draw::Accept((pose, path, crosswalk)),
-                }
+                let fp = footprint(pose, size);
+                Draw::unless(p.overlap(&fp), (pose, path, crosswalk))
             },
         )?;
-        p.actors.push(Actor {
-            name: None,
-            id,
-            role: Role::Pedestrian,
-            class: ActorClass::Pedestrian,
-            size,
-            color,
-            pose,
-            lane: None,
-            s: 0.0,
-            route: Vec::new(),
-            behavior: Behavior::Walk {
-                speed,
-                path,
-                crosses,
-            },
-        });
+        let walk = Behavior::Walk {
+            speed,
+            path,
+            crosses,
+        };
+        let class = ActorClass::Pedestrian;
+        p.actors.push(
+            Actor::new(id, Role::Pedestrian, class, size, color, pose).moving(walk, Vec::new()),
+        );
     }
     Ok(())
 }

@@ -18,8 +18,8 @@ use rand_chacha::ChaCha8Rng;
 use super::anchors::{Frame, anchor_frame, named, nearest_lane, related, walk};
 use super::sight::{Eye, P3, Solid};
 use super::{
-    CLOTHES, Draw, Placement, carries_rider, idm, pedestrian_height, rejection_sample, route,
-    vehicle_size,
+    Draw, Driver, Placement, carries_rider, footprint, kerb_offset, paint, pedestrian_body,
+    rejection_sample, vehicle_size,
 };
 use crate::error::{PlanError, Rule};
 use crate::geom::{Obb, Polyline, Pose2, V2};
@@ -161,11 +161,45 @@ fn occluder(p: &Placement<'_>, a: &NamedActor) -> Result<Option<Solid>, PlanErro
     named(p, y, &a.name).map(|o| Some(solid(o)))
 }
 
+/// A named candidate's box against the hard obstacles and the lines of sight kept so
+/// far: the unnamed actors in its way, and the box as a solid; or the rule it breaks.
+/// `lane` and `vehicle` as for [`Placement::named_conflicts`].
+fn candidate(
+    p: &Placement<'_>,
+    lane: Option<(u32, f64)>,
+    vehicle: bool,
+    fp: Obb,
+    height: f64,
+) -> Result<(Vec<u32>, Solid), Rule> {
+    let in_the_way = p.named_conflicts(lane, vehicle, &fp)?;
+    let me = Solid {
+        footprint: fp,
+        height,
+    };
+    if p.blocks_sight(&me) {
+        return Err(Rule::VisibleFrom);
+    }
+    Ok((in_the_way, me))
+}
+
 /// The camera rules for a candidate made of `members`: `visible_from` (some point of
 /// some member in view and hidden by nothing fixed; the unnamed actors in front of the
 /// least blocked such point are to be nudged away) and `occluded_by` (the line to a
-/// member's centre crosses the occluder).
+/// member's centre crosses the occluder). The room needed includes `in_the_way`.
 fn sight_rule(
+    a: &NamedActor,
+    eye: Option<&Eye>,
+    members: &[Solid],
+    others: &Occluders,
+    hider: Option<&Solid>,
+    in_the_way: Vec<u32>,
+) -> Result<Room, Rule> {
+    let mut room = sight_room(a, eye, members, others, hider)?;
+    room.ids.extend(in_the_way);
+    Ok(room)
+}
+
+fn sight_room(
     a: &NamedActor,
     eye: Option<&Eye>,
     members: &[Solid],
@@ -234,89 +268,47 @@ fn vehicle(
         ids::rider(id)?;
     }
     let size = vehicle_size(class, rng);
-    let color = s
-        .traffic
-        .colors
-        .pick(rng)
-        .map_or([200, 200, 200], |c| c.rgb());
+    let color = paint(&s.traffic.colors, rng);
     let others = occluders(p);
     let hider = occluder(p, a)?;
     let (pose, lane, in_the_way) = rejection_sample(
         p.max_attempts,
         || describe(a, name),
         || {
-            let (pose, lane) = match vehicle_spot(p, a, frame, size, rng) {
-                Draw::Accept(x) => x,
-                Draw::Reject(r) => return Draw::Reject(r),
-                Draw::Exhausted => return Draw::Exhausted,
-            };
-            let fp = Obb {
-                center: pose.pos(),
-                yaw: pose.yaw,
-                half_length: size.length / 2.0,
-                half_width: size.width / 2.0,
-            };
-            let driving = lane.filter(|_| !a.parked);
-            let in_the_way = match p.named_conflicts(driving, true, &fp) {
-                Ok(ids) => ids,
-                Err(rule) => return Draw::Reject(rule),
-            };
-            let me = Solid {
-                footprint: fp,
-                height: size.height,
-            };
-            if p.blocks_sight(&me) {
-                return Draw::Reject(Rule::VisibleFrom);
-            }
-            match sight_rule(a, eye, &[me], &others, hider.as_ref()) {
-                Err(rule) => Draw::Reject(rule),
-                Ok(mut room) => {
-                    room.ids.extend(in_the_way);
-                    Draw::Accept((pose, lane, room))
-                }
-            }
+            vehicle_spot(p, a, frame, size, rng).and_then(|(pose, lane)| {
+                let driving = lane.filter(|_| !a.parked);
+                let sighted = candidate(p, driving, true, footprint(pose, size), size.height)
+                    .and_then(|(in_the_way, me)| {
+                        sight_rule(a, eye, &[me], &others, hider.as_ref(), in_the_way)
+                    });
+                Draw::from(sighted.map(|room| (pose, lane, room)))
+            })
         },
     )?;
     let (behavior, route) = match lane {
         Some((l, _)) if !a.parked => {
-            let lane = &net.lanes[l as usize];
-            let factor = a.speed_factor.as_ref().unwrap_or(&s.traffic.speed_factor);
-            let desired = factor.sample(rng).max(0.05) * lane.speed_limit;
-            let idm = idm(&s.traffic.idm, rng);
-            let eagerness = s.traffic.lane_change_eagerness.sample(rng).clamp(0.0, 1.0);
+            let driver = Driver {
+                speed_factor: a.speed_factor.as_ref().unwrap_or(&s.traffic.speed_factor),
+                idm: &s.traffic.idm,
+                eagerness: &s.traffic.lane_change_eagerness,
+                colors: &s.traffic.colors,
+                horizon,
+            };
             // On the reference's own way (a lead car ahead of the ego), keep following
             // it, so the relation lasts through junctions; then drive on at random.
-            let mut way: Vec<u32> = match frame.chain.iter().position(|c| *c == l) {
+            let way: Vec<u32> = match frame.chain.iter().position(|c| *c == l) {
                 Some(k) => frame.chain[k + 1..].to_vec(),
                 None => Vec::new(),
             };
-            let last = way.last().copied().unwrap_or(l);
-            way.extend(route(net, last, desired * horizon + 30.0, |succ| {
-                succ[rng.random_range(0..succ.len())]
-            }));
-            let route = way;
-            let drive = Behavior::Drive {
-                desired_speed: desired,
-                idm,
-                lane_change_eagerness: eagerness,
-            };
-            (drive, route)
+            driver.motion(net, &net.lanes[l as usize], way, rng)
         }
         _ => (Behavior::Parked, Vec::new()),
     };
-    let actor = Actor {
-        id,
-        name: Some(name.to_string()),
-        role,
-        class: ActorClass::Vehicle(class),
-        size,
-        color,
-        pose,
-        lane: lane.map(|(l, _)| l),
-        s: lane.map_or(0.0, |(_, sx)| sx),
-        route,
-        behavior,
-    };
+    let class = ActorClass::Vehicle(class);
+    let actor = Actor::new(id, role, class, size, color, pose)
+        .named(name)
+        .on_lane(lane)
+        .moving(behavior, route);
     Ok((actor, in_the_way))
 }
 
@@ -362,12 +354,8 @@ fn vehicle_spot(
             let target = &net.lanes[lt as usize];
             let (c, t) = target.center.sample(st);
             let offset = if a.parked && relation == LaneRelation::Kerb {
-                let shoulder = target
-                    .road
-                    .and_then(|r| net.roads.get(r as usize))
-                    .map_or(0.0, |r| r.shoulder);
                 // Against the kerb, as parked traffic stands.
-                -(target.width / 2.0 + shoulder - size.width / 2.0 - 0.15).max(0.0) + lat
+                -kerb_offset(net, target, size.width) + lat
             } else {
                 lat
             };
@@ -434,12 +422,7 @@ fn pedestrians(
     let mut members = Vec::new();
     for (k, name) in names.iter().enumerate() {
         let id = ids::Range::Pedestrians.nth(first + k as u32)?;
-        let size = Size3 {
-            length: 0.3,
-            width: 0.5,
-            height: pedestrian_height(kind, rng),
-        };
-        let color = CLOTHES[rng.random_range(0..CLOTHES.len())];
+        let (size, color) = pedestrian_body(kind, rng);
         members.push((id, name, size, color));
     }
     let speed = a.walking_speed.sample(rng).clamp(0.0, 4.0);
@@ -464,33 +447,17 @@ fn pedestrians(
                 if near && !p.surfaces.on_walkway(pose.pos()) {
                     return Draw::Reject(Rule::PedestriansOnWalkways);
                 }
-                let fp = Obb {
-                    center: pose.pos(),
-                    yaw,
-                    half_length: size.length / 2.0,
-                    half_width: size.width / 2.0,
-                };
-                match p.named_conflicts(None, false, &fp) {
-                    Ok(ids) => in_the_way.extend(ids),
+                match candidate(p, None, false, footprint(pose, *size), size.height) {
+                    Ok((ids, me)) => {
+                        in_the_way.extend(ids);
+                        solids.push(me);
+                    }
                     Err(rule) => return Draw::Reject(rule),
                 }
-                let me = Solid {
-                    footprint: fp,
-                    height: size.height,
-                };
-                if p.blocks_sight(&me) {
-                    return Draw::Reject(Rule::VisibleFrom);
-                }
                 poses.push(pose);
-                solids.push(me);
             }
-            match sight_rule(a, eye, &solids, &others, hider.as_ref()) {
-                Err(rule) => Draw::Reject(rule),
-                Ok(mut room) => {
-                    room.ids.extend(in_the_way);
-                    Draw::Accept((poses, room))
-                }
-            }
+            let sighted = sight_rule(a, eye, &solids, &others, hider.as_ref(), in_the_way);
+            Draw::from(sighted.map(|room| (poses, room)))
         },
     )?;
     let placed = members
@@ -499,23 +466,15 @@ fn pedestrians(
         .map(|((id, name, size, color), pose)| {
             let walk = (speed * horizon).max(1.0);
             let end = pose.pos() + pose.dir() * walk;
-            Actor {
-                id,
-                name: Some(name.clone()),
-                role: Role::Pedestrian,
-                class: ActorClass::Pedestrian,
-                size,
-                color,
-                pose,
-                lane: None,
-                s: 0.0,
-                route: Vec::new(),
-                behavior: Behavior::Walk {
-                    speed,
-                    path: Polyline::new(vec![pose.pos(), end]),
-                    crosses: None,
-                },
-            }
+            let behavior = Behavior::Walk {
+                speed,
+                path: Polyline::new(vec![pose.pos(), end]),
+                crosses: None,
+            };
+            let class = ActorClass::Pedestrian;
+            Actor::new(id, Role::Pedestrian, class, size, color, pose)
+                .named(name)
+                .moving(behavior, Vec::new())
         })
         .collect();
     Ok((placed, in_the_way))
