@@ -168,7 +168,73 @@ pub enum Place {
     Near { of: Anchor, within: Param },
 }
 
+/// What a [`Place`] asks for, with `Ahead`/`Behind` and `Left`/`Right` folded into one
+/// case each and a sign: +1 ahead or to the left, -1 behind or to the right. Validation
+/// and the planner read a placement's fields through it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Relation<'a> {
+    /// `distance` along the reference (`sign` * `distance`), `lateral` to its left.
+    Along {
+        sign: f64,
+        distance: &'a Param,
+        lane: Option<LaneRelation>,
+        lateral: &'a Param,
+    },
+    /// `distance` to the reference's side (`sign` * `distance` to its left), `along` its
+    /// heading.
+    Beside {
+        sign: f64,
+        distance: &'a Param,
+        along: &'a Param,
+    },
+    Near {
+        within: &'a Param,
+    },
+}
+
 impl Place {
+    pub fn relation(&self) -> Relation<'_> {
+        match self {
+            Place::Ahead {
+                distance,
+                lane,
+                lateral,
+                ..
+            } => Relation::Along {
+                sign: 1.0,
+                distance,
+                lane: *lane,
+                lateral,
+            },
+            Place::Behind {
+                distance,
+                lane,
+                lateral,
+                ..
+            } => Relation::Along {
+                sign: -1.0,
+                distance,
+                lane: *lane,
+                lateral,
+            },
+            Place::Left {
+                distance, along, ..
+            } => Relation::Beside {
+                sign: 1.0,
+                distance,
+                along,
+            },
+            Place::Right {
+                distance, along, ..
+            } => Relation::Beside {
+                sign: -1.0,
+                distance,
+                along,
+            },
+            Place::Near { within, .. } => Relation::Near { within },
+        }
+    }
+
     pub fn anchor(&self) -> &Anchor {
         match self {
             Place::Ahead { of, .. }

@@ -10,7 +10,7 @@
 
 use drivegen_scenario::Scenario;
 use drivegen_scenario::placement::{
-    ActorKind, Anchor, LaneRelation, NamedActor, PedestrianKind, Place,
+    ActorKind, Anchor, LaneRelation, NamedActor, PedestrianKind, Place, Relation,
 };
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -321,24 +321,13 @@ fn vehicle_spot(
     rng: &mut ChaCha8Rng,
 ) -> Draw<Spot> {
     let net = p.net;
-    match &a.place {
-        Place::Ahead {
+    match a.place.relation() {
+        Relation::Along {
+            sign,
             distance,
             lane,
             lateral,
-            ..
-        }
-        | Place::Behind {
-            distance,
-            lane,
-            lateral,
-            ..
         } => {
-            let sign = if matches!(a.place, Place::Ahead { .. }) {
-                1.0
-            } else {
-                -1.0
-            };
             let d = distance.sample(rng);
             let lat = lateral.sample(rng);
             let Some((l0, s0)) = frame.lane.or_else(|| nearest_lane(net, frame.pose.pos())) else {
@@ -361,7 +350,7 @@ fn vehicle_spot(
             };
             Draw::Accept((Pose2::at(c + t.perp() * offset, t.angle()), Some((lt, st))))
         }
-        Place::Left { .. } | Place::Right { .. } | Place::Near { .. } => {
+        Relation::Beside { .. } | Relation::Near { .. } => {
             let point = free_point(a, frame, rng);
             let Some((l, sx)) = nearest_lane(net, point) else {
                 return Draw::Reject(Rule::VehiclesOnLanes);
@@ -382,24 +371,29 @@ fn vehicle_spot(
 fn free_point(a: &NamedActor, frame: &Frame, rng: &mut ChaCha8Rng) -> V2 {
     let (dir, left) = (frame.pose.dir(), frame.pose.dir().perp());
     let origin = frame.pose.pos();
-    match &a.place {
-        Place::Left {
-            distance, along, ..
-        } => origin + left * distance.sample(rng) + dir * along.sample(rng),
-        Place::Right {
-            distance, along, ..
-        } => origin - left * distance.sample(rng) + dir * along.sample(rng),
-        Place::Near { within, .. } => {
+    match a.place.relation() {
+        Relation::Beside {
+            sign,
+            distance,
+            along,
+        } => {
+            let d = distance.sample(rng);
+            origin + left * (sign * d) + dir * along.sample(rng)
+        }
+        Relation::Near { within } => {
             let r = within.sample(rng).max(0.0) * rng.random::<f64>().sqrt();
             let angle = rng.random_range(0.0..std::f64::consts::TAU);
             origin + V2::from_angle(angle) * r
         }
-        Place::Ahead {
-            distance, lateral, ..
-        } => origin + dir * distance.sample(rng) + left * lateral.sample(rng),
-        Place::Behind {
-            distance, lateral, ..
-        } => origin - dir * distance.sample(rng) + left * lateral.sample(rng),
+        Relation::Along {
+            sign,
+            distance,
+            lateral,
+            ..
+        } => {
+            let d = distance.sample(rng);
+            origin + dir * (sign * d) + left * lateral.sample(rng)
+        }
     }
 }
 

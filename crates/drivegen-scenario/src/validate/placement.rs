@@ -7,7 +7,7 @@ use super::checker::{Checker, path, with};
 use crate::model::{IdmSpec, Scenario};
 use crate::param::Param;
 use crate::placement::{
-    ActorKind, Anchor, MAX_MEMBERS, MAX_NAMED_ACTORS, NamedActor, PedestrianKind, Place,
+    ActorKind, Anchor, MAX_MEMBERS, MAX_NAMED_ACTORS, NamedActor, PedestrianKind, Relation,
 };
 use crate::shape::Seg;
 
@@ -125,14 +125,8 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
             Some(format!("the cameras are: {}", names.join(", "))),
         );
     }
-    match &a.place {
-        Place::Ahead {
-            distance,
-            lane,
-            lateral,
-            ..
-        }
-        | Place::Behind {
+    match a.place.relation() {
+        Relation::Along {
             distance,
             lane,
             lateral,
@@ -156,18 +150,13 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
                 );
             }
         }
-        Place::Left {
-            distance, along, ..
-        }
-        | Place::Right {
+        Relation::Beside {
             distance, along, ..
         } => {
             ranged(c, pf("distance"), distance, 0.0, 100.0, " m", DISTANCE_HINT);
             ranged(c, pf("along"), along, -500.0, 500.0, " m", ALONG_HINT);
         }
-        Place::Near { within, .. } => {
-            ranged(c, pf("within"), within, 0.5, 500.0, " m", WITHIN_HINT)
-        }
+        Relation::Near { within } => ranged(c, pf("within"), within, 0.5, 500.0, " m", WITHIN_HINT),
     }
     if pedestrian {
         if a.parked {
@@ -218,15 +207,7 @@ fn actor(c: &mut Checker, s: &Scenario, i: usize, a: &NamedActor) {
                 "a parked vehicle has no `speed_factor`".into(),
                 Some("drop `speed_factor`, or `parked: true`".into()),
             ),
-            (Some(sf), false) => ranged(
-                c,
-                f("speed_factor"),
-                sf,
-                0.05,
-                2.0,
-                " of the speed limit",
-                SPEED_HINT,
-            ),
+            (Some(sf), false) => speed_factor(c, f("speed_factor"), sf),
             _ => {}
         }
     }
@@ -299,15 +280,7 @@ fn populations(c: &mut Checker, s: &Scenario) {
         c.count(f("count"), &p.count, caps::VEHICLES);
         most += p.count.bounds().1.max(0.0);
         if let Some(sf) = &p.speed_factor {
-            ranged(
-                c,
-                f("speed_factor"),
-                sf,
-                0.05,
-                2.0,
-                " of the speed limit",
-                SPEED_HINT,
-            );
+            speed_factor(c, f("speed_factor"), sf);
         }
         if let Some(idm) = &p.idm {
             idm_fields(c, f("idm"), idm);
@@ -329,6 +302,11 @@ fn populations(c: &mut Checker, s: &Scenario) {
             Some("lower the counts; they share the moving-vehicle ids".into()),
         );
     }
+}
+
+/// A named vehicle's or a population's own `speed_factor`, held to traffic's range.
+fn speed_factor(c: &mut Checker, at: Vec<Seg>, sf: &Param) {
+    ranged(c, at, sf, 0.05, 2.0, " of the speed limit", SPEED_HINT);
 }
 
 fn idm_fields(c: &mut Checker, at: Vec<Seg>, idm: &IdmSpec) {
