@@ -114,10 +114,8 @@ impl Variants {
         match self {
             Variants::Count(n) => *n,
             Variants::Grid { axes, repeat } => {
-                let cells = axes
-                    .iter()
-                    .fold(1u64, |acc, (_, v)| acc.saturating_mul(v.len() as u64));
-                u32::try_from(cells.saturating_mul(u64::from(*repeat))).unwrap_or(u32::MAX)
+                u32::try_from(grid_cells(axes).saturating_mul(u64::from(*repeat)))
+                    .unwrap_or(u32::MAX)
             }
             Variants::Sobol { count, .. } => *count,
         }
@@ -171,6 +169,12 @@ impl Variants {
             Variants::Sobol { axes, .. } => axes.iter().map(|(n, _)| n.as_str()).collect(),
         }
     }
+}
+
+/// How many cells a grid's axes make (saturating at `u64::MAX`).
+fn grid_cells(axes: &[(String, Vec<f64>)]) -> u64 {
+    axes.iter()
+        .fold(1u64, |acc, (_, v)| acc.saturating_mul(v.len() as u64))
 }
 
 impl Scenario {
@@ -358,7 +362,8 @@ pub fn set_parameter(s: &mut Scenario, name: &str, value: f64) -> Result<(), Par
 mod tests {
     use super::*;
 
-    fn load(text: &str) -> Result<Scenario, String> {
+    /// The scenario `text` loads to, or the loader's message (shared with `check`'s tests).
+    pub(super) fn load(text: &str) -> Result<Scenario, String> {
         crate::load_str("cov.ron", text)
             .map(|l| l.scenario)
             .map_err(|e| e.to_string())

@@ -2,7 +2,9 @@
 //! are well formed and within the variants cap, and every value passes its field's own
 //! checks. Each problem points at the axis, range or value that causes it.
 
-use super::{MAX_AXES, MAX_GRID_VALUES, PARAMETERS, ParameterError, Variants, set_parameter};
+use super::{
+    MAX_AXES, MAX_GRID_VALUES, PARAMETERS, ParameterError, Variants, grid_cells, set_parameter,
+};
 use crate::load::Problem;
 use crate::model::Scenario;
 use crate::shape::Seg;
@@ -156,9 +158,7 @@ pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
                     Some("repeat: 1 covers every cell once".into()),
                 ));
             }
-            let cells = axes
-                .iter()
-                .fold(1u64, |acc, (_, v)| acc.saturating_mul(v.len() as u64));
+            let cells = grid_cells(axes);
             let total = cells.saturating_mul(u64::from(*repeat));
             if total > u64::from(caps::VARIANTS) {
                 out.push(problem(
@@ -208,13 +208,7 @@ pub(crate) fn check(s: &Scenario) -> Vec<Problem> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Scenario;
-
-    fn load(text: &str) -> Result<Scenario, String> {
-        crate::load_str("cov.ron", text)
-            .map(|l| l.scenario)
-            .map_err(|e| e.to_string())
-    }
+    use super::super::tests::load;
 
     #[test]
     fn bad_designs_are_reported_at_the_axis() {
