@@ -6,11 +6,12 @@
 mod events_support;
 
 use drivegen_plan::events::EventPlan;
-use drivegen_plan::geom::Pose2;
 use drivegen_plan::{LampState, Role, ScenePlan, SignalTiming, plan};
 use drivegen_scenario::events::{Action, Target, Trigger};
 use drivegen_world::traffic::{AgentState, TrafficSim};
-use events_support::{DT, index_of, lanes, lateral, plan_with, put, scenario_text};
+use events_support::{
+    DT, at_kerb, index_of, lanes, lateral, plan_with, put, scenario_text, two_vehicles,
+};
 
 #[test]
 fn a_cut_in_changes_lanes_within_its_window() {
@@ -18,8 +19,7 @@ fn a_cut_in_changes_lanes_within_its_window() {
         r#"(name: "cut_in", actor: "vehicle:0", trigger: EgoDistance(below: 25.0), action: CutIn(duration: 2.0))"#,
     );
     let (ego_lane, left) = lanes(&p);
-    let cutter = index_of(&p, Role::Traffic, 0);
-    let other = index_of(&p, Role::Traffic, 1);
+    let (cutter, other) = two_vehicles(&p);
     put(&mut p, 0, ego_lane, 20.0, 15.0);
     put(&mut p, cutter, left, 60.0, 10.0);
     put(&mut p, other, left, 300.0, 10.0);
@@ -82,8 +82,7 @@ fn braking_plan(then: &str) -> (ScenePlan, usize) {
         r#"(name: "brake", actor: "vehicle:0", trigger: Time(3.0), action: Brake(decel: 6.0)), {then}"#
     ));
     let (ego_lane, left) = lanes(&p);
-    let lead = index_of(&p, Role::Traffic, 0);
-    let other = index_of(&p, Role::Traffic, 1);
+    let (lead, other) = two_vehicles(&p);
     put(&mut p, 0, ego_lane, 20.0, 12.0);
     put(&mut p, lead, ego_lane, 80.0, 12.0);
     put(&mut p, other, left, 300.0, 10.0);
@@ -193,12 +192,9 @@ fn a_jaywalker_steps_out_at_the_stated_time_to_collision() {
         let i = index_of(&p, Role::Traffic, n);
         put(&mut p, i, left, 250.0 + 20.0 * f64::from(n as u32), 10.0);
     }
-    let ped = index_of(&p, Role::Pedestrian, 0);
+    let ped = at_kerb(&mut p, ego_lane, 110.0);
     let lane = p.lane(ego_lane).expect("lane").clone();
     let road = &p.network.roads[lane.road.expect("road") as usize];
-    let (at, tangent) = lane.center.sample(110.0);
-    let kerb = lane.width / 2.0 + road.shoulder + 1.0;
-    p.actors[ped].pose = Pose2::at(at - tangent.perp() * kerb, tangent.angle());
     let standing = p.actors[ped].pose;
     let mut sim = TrafficSim::new(&p);
     let mut last_ttc = f64::INFINITY;
@@ -247,10 +243,7 @@ fn adding_an_event_moves_no_unrelated_actor() {
     let (ego_lane, left) = lanes(&plain);
     let setup = |mut p: ScenePlan| {
         put(&mut p, 0, ego_lane, 20.0, 12.0);
-        let (a, b) = (
-            index_of(&p, Role::Traffic, 0),
-            index_of(&p, Role::Traffic, 1),
-        );
+        let (a, b) = two_vehicles(&p);
         put(&mut p, a, ego_lane, 80.0, 12.0);
         put(&mut p, b, left, 150.0, 12.0);
         (p, b)
@@ -337,10 +330,9 @@ fn stop_at_kerb_pulls_over_and_stands() {
         r#"(name: "pull_over", actor: "vehicle:0", trigger: Time(1.0), action: StopAtKerb(decel: 3.0))"#,
     );
     let (ego_lane, left) = lanes(&p);
-    let v = index_of(&p, Role::Traffic, 0);
+    let (v, other) = two_vehicles(&p);
     put(&mut p, 0, left, 20.0, 12.0);
     put(&mut p, v, ego_lane, 60.0, 12.0);
-    let other = index_of(&p, Role::Traffic, 1);
     put(&mut p, other, left, 300.0, 10.0);
     let mut sim = TrafficSim::new(&p);
     while sim.time < 12.0 {
@@ -444,19 +436,11 @@ fn traffic_yields_to_a_jaywalker_and_then_drives_on() {
         r#"(name: "jaywalk", actor: "pedestrian:0", trigger: EgoTtc(below: 3.0), action: StartCrossing(speed: 1.5))"#,
     );
     let (ego_lane, left) = lanes(&p);
-    let (car, other) = (
-        index_of(&p, Role::Traffic, 0),
-        index_of(&p, Role::Traffic, 1),
-    );
+    let (car, other) = two_vehicles(&p);
     put(&mut p, 0, ego_lane, 20.0, 12.0);
     put(&mut p, car, left, 5.0, 12.0);
     put(&mut p, other, left, 400.0, 12.0);
-    let ped = index_of(&p, Role::Pedestrian, 0);
-    let lane = p.lane(ego_lane).expect("lane").clone();
-    let road = &p.network.roads[lane.road.expect("road") as usize];
-    let (at, tangent) = lane.center.sample(110.0);
-    let kerb = lane.width / 2.0 + road.shoulder + 1.0;
-    p.actors[ped].pose = Pose2::at(at - tangent.perp() * kerb, tangent.angle());
+    let ped = at_kerb(&mut p, ego_lane, 110.0);
     let mut sim = TrafficSim::new(&p);
     let mut slowest = f64::INFINITY;
     while sim.time < 25.0 {

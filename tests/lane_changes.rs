@@ -6,16 +6,13 @@ mod events_support;
 
 use drivegen_plan::{Behavior, Role, ScenePlan, plan};
 use drivegen_world::traffic::TrafficSim;
-use events_support::{DT, index_of, lanes, lateral, plan_with, put, scenario_text};
+use events_support::{DT, lanes, lateral, plan_with, put, scenario_text, two_vehicles};
 
 #[test]
 fn mobil_overtakes_a_slow_vehicle_only_when_lane_changes_are_on() {
     let mut p = plan_with("");
     let (ego_lane, left) = lanes(&p);
-    let (slow, fast) = (
-        index_of(&p, Role::Traffic, 0),
-        index_of(&p, Role::Traffic, 1),
-    );
+    let (slow, fast) = two_vehicles(&p);
     put(&mut p, 0, left, 5.0, 5.0);
     put(&mut p, slow, ego_lane, 100.0, 5.0);
     put(&mut p, fast, ego_lane, 60.0, 15.0);

@@ -33,7 +33,11 @@ fn scenario(actors: &str, populations: &str) -> Scenario {
     actors: [{actors}],
 )"#
     );
-    load_str("placement.ron", &text)
+    load("placement.ron", &text)
+}
+
+fn load(name: &str, text: &str) -> Scenario {
+    load_str(name, text)
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario
 }
@@ -65,8 +69,9 @@ fn ahead_of_ego(p: &ScenePlan, a: &Actor) -> f64 {
     lane.center.project(a.pose.pos()).s - ego.s
 }
 
+/// The plan of every variant of `s`.
 fn plans(s: &Scenario) -> Vec<ScenePlan> {
-    (0..VARIANTS)
+    (0..s.variants)
         .map(|v| plan(s, v).unwrap_or_else(|e| panic!("variant {v}: {e}")))
         .collect()
 }
@@ -431,10 +436,8 @@ fn the_reference_examples_plan() {
     {actors},
 )"#
     );
-    let s = load_str("reference.ron", &src)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
-    for p in (0..4).map(|v| plan(&s, v).unwrap_or_else(|e| panic!("variant {v}: {e}"))) {
+    let s = load("reference.ron", &src);
+    for p in plans(&s) {
         for name in [
             "van",
             "walker",
@@ -481,11 +484,8 @@ fn roundabout_ramp_beside_behind_and_near_references_hold() {
         (name: "cyclists", count: 3, class: Vehicle(Bicycle), place: Near(of: Ego, within: 30)),
     ],
 )"#;
-    let s = load_str("places.ron", src)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
-    for v in 0..6 {
-        let p = plan(&s, v).unwrap_or_else(|e| panic!("variant {v}: {e}"));
+    let s = load("places.ron", src);
+    for (v, p) in plans(&s).into_iter().enumerate() {
         let ego = p.ego().expect("ego");
         let ego_lane = p.lane(ego.lane.expect("lane")).expect("lane");
         let roundabout = p
@@ -568,11 +568,8 @@ fn visible_from_names_its_camera() {
          place: Near(of: Ego, within: 25)),
     ],
 )"#;
-    let s = load_str("side.ron", src)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
-    for v in 0..6 {
-        let p = plan(&s, v).unwrap_or_else(|e| panic!("variant {v}: {e}"));
+    let s = load("side.ron", src);
+    for (v, p) in plans(&s).into_iter().enumerate() {
         let watcher = by_name(&p, "watcher");
         let ego = p.ego().expect("ego");
         let world = World::build(&p);

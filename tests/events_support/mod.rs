@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use drivegen_plan::events::adjacent_lane;
+use drivegen_plan::geom::Pose2;
 use drivegen_plan::{Behavior, Role, ScenePlan, plan};
 use drivegen_scenario::events::Side;
 use drivegen_world::traffic::AgentState;
@@ -73,4 +74,21 @@ pub fn lateral(p: &ScenePlan, lane: u32, a: &AgentState) -> f64 {
         .center
         .project(a.pose.pos())
         .lateral
+}
+
+/// The indices of the first two moving vehicles besides the ego.
+pub fn two_vehicles(p: &ScenePlan) -> (usize, usize) {
+    (index_of(p, Role::Traffic, 0), index_of(p, Role::Traffic, 1))
+}
+
+/// Stands the first pedestrian 1 m beyond the kerb to the right of `lane`, at arc length
+/// `s`, facing along it; returns its index.
+pub fn at_kerb(p: &mut ScenePlan, lane: u32, s: f64) -> usize {
+    let ped = index_of(p, Role::Pedestrian, 0);
+    let l = p.lane(lane).expect("lane");
+    let road = &p.network.roads[l.road.expect("road") as usize];
+    let (at, tangent) = l.center.sample(s);
+    let kerb = l.width / 2.0 + road.shoulder + 1.0;
+    p.actors[ped].pose = Pose2::at(at - tangent.perp() * kerb, tangent.angle());
+    ped
 }
