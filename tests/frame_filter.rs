@@ -5,18 +5,16 @@
 //! from an uninterrupted one (issue 13.4).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+#[path = "common/dirs.rs"]
+mod dirs;
+
+use dirs::{files, scratch};
 use drivegen_dataset::{Journal, NativeDataset};
 use drivegen_labels::filter::{Capture, keep};
 use drivegen_render::{RenderRequest, Silent, render};
 use drivegen_scenario::filter::{FrameCondition, ObjectClass};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-filter-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// 2 variants x 10 captures of the default scenario at 320x192, labels only.
 fn request(out: PathBuf, conditions: Vec<FrameCondition>) -> RenderRequest<'static> {
@@ -32,27 +30,6 @@ fn request(out: PathBuf, conditions: Vec<FrameCondition>) -> RenderRequest<'stat
     req.variants_total = 2;
     req.engine.rgb = false;
     req
-}
-
-/// Every file under `dir` (relative path -> bytes).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside");
-                out.insert(
-                    rel.to_string_lossy().into_owned(),
-                    std::fs::read(&p).expect("read"),
-                );
-            }
-        }
-    }
-    out
 }
 
 fn vehicles(class_at_least: u32) -> FrameCondition {
@@ -131,7 +108,7 @@ fn only_satisfying_frames_are_written_and_resume_knows_the_rejected_ones() {
         .map(|e| (e.variant, e.frame))
         .collect();
     assert_eq!(journalled, kept);
-    let (fa, ff) = (files(&all), files(&out));
+    let (fa, ff) = (files(&all, &[]), files(&out, &[]));
     for (name, bytes) in &ff {
         if name.contains("/labels/") || name.contains("/instance/") {
             assert_eq!(
@@ -179,7 +156,7 @@ fn only_satisfying_frames_are_written_and_resume_knows_the_rejected_ones() {
     assert_eq!(resumed.rendered, 0);
     assert!(resumed.first_frame.is_none(), "no capture rendered again");
     assert_eq!(resumed.rejected, by_variant);
-    assert_eq!(files(&out), ff);
+    assert_eq!(files(&out, &[]), ff);
 
     // Interrupted after capture 4 of variant 1: the resumed run equals the whole one.
     let cut = |v: u32, f: u32| v == 1 && f >= 4;
@@ -207,7 +184,7 @@ fn only_satisfying_frames_are_written_and_resume_knows_the_rejected_ones() {
     let redone = kept.iter().filter(|(v, f)| cut(*v, *f)).count();
     assert_eq!(resumed.rendered as usize, redone);
     assert_eq!(
-        files(&out),
+        files(&out, &[]),
         ff,
         "a resumed filtered run equals an uninterrupted one"
     );

@@ -1,13 +1,15 @@
 //! Helpers shared by the integration tests that drive the `drivegen` binary.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+pub mod dirs;
 pub mod prerequisite;
 
 // Not every test file that includes this module checks a prerequisite itself.
+#[allow(unused_imports)]
+pub use dirs::{files, scratch};
 #[allow(unused_imports)]
 pub use prerequisite::{in_ci, prerequisite};
 
@@ -28,37 +30,6 @@ pub fn drivegen() -> Command {
         .env_remove("SLURM_ARRAY_TASK_ID")
         .env_remove("JOB_COMPLETION_INDEX");
     c
-}
-
-/// A fresh, empty-to-be directory unique to this test process.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Every file under `dir` (relative path -> bytes), except those named in `skip`.
-pub fn files(dir: &Path, skip: &[&str]) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .into_owned();
-                if !skip.contains(&rel.as_str()) {
-                    out.insert(rel, std::fs::read(&p).expect("read"));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// `drivegen render` of the default scenario's first variant at 320x192 for `frames`
