@@ -44,14 +44,22 @@ pub fn camera_transform(world_from_camera: &Iso3) -> Transform {
     })
 }
 
-pub fn mesh(data: &MeshData) -> Mesh {
-    Mesh::new(
+/// A Bevy mesh of the same triangles, with texture coordinates, and tangents when its
+/// material is normal-mapped.
+pub fn mesh(data: &MeshData, tangents: bool) -> Mesh {
+    let mesh = Mesh::new(
         PrimitiveTopology::TriangleList,
         RenderAssetUsages::RENDER_WORLD,
     )
     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions.clone())
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals.clone())
-    .with_inserted_indices(Indices::U32(data.indices.clone()))
+    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, data.uvs.clone())
+    .with_inserted_indices(Indices::U32(data.indices.clone()));
+    if tangents {
+        mesh.with_inserted_attribute(Mesh::ATTRIBUTE_TANGENT, data.tangents())
+    } else {
+        mesh
+    }
 }
 
 fn srgb(c: [u8; 3]) -> Color {

@@ -16,6 +16,7 @@ pub mod capture;
 pub mod convert;
 pub mod physics;
 pub mod scene;
+pub mod textures;
 
 use std::time::{Duration, Instant};
 

@@ -10,6 +10,7 @@ use drivegen_world::traffic::AgentState;
 use drivegen_world::{World as SceneWorld, actor_frame};
 
 use crate::convert;
+use crate::textures::{self, SceneTextures};
 
 /// Public system sets, in the order they run each update.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,14 +159,17 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
         ))
         .id();
     let env = plan.environment.clone();
+    let set = textures::texture_set(drivegen_world::textures::seed(plan));
+    let textures = SceneTextures::upload(&set, &mut world.resource_mut::<Assets<Image>>());
     let mut material_cache: Vec<(Surface, Handle<StandardMaterial>)> = Vec::new();
     let mut material = |world: &mut World, surface: Surface| -> Handle<StandardMaterial> {
         if let Some((_, h)) = material_cache.iter().find(|(s, _)| *s == surface) {
             return h.clone();
         }
-        let h = world
-            .resource_mut::<Assets<StandardMaterial>>()
-            .add(convert::material(surface, &env));
+        let m = textures
+            .material(surface, &env)
+            .unwrap_or_else(|| convert::material(surface, &env));
+        let h = world.resource_mut::<Assets<StandardMaterial>>().add(m);
         material_cache.push((surface, h.clone()));
         h
     };
@@ -179,7 +183,7 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
             {
                 let mesh = world
                     .resource_mut::<Assets<Mesh>>()
-                    .add(convert::mesh(&part.mesh));
+                    .add(convert::mesh(&part.mesh, false));
                 let (on, off) = {
                     let mut mats = world.resource_mut::<Assets<StandardMaterial>>();
                     (
@@ -208,10 +212,11 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
             }
         }
     }
+    let tangents = |surface: Surface| textures.has_normal_map(surface);
     for (surface, data) in merged {
         let mesh = world
             .resource_mut::<Assets<Mesh>>()
-            .add(convert::mesh(&data));
+            .add(convert::mesh(&data, tangents(surface)));
         let mat = material(world, surface);
         world.spawn((
             Mesh3d(mesh),
@@ -233,7 +238,7 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
                 for part in &limb.parts {
                     let mesh = world
                         .resource_mut::<Assets<Mesh>>()
-                        .add(convert::mesh(&part.mesh));
+                        .add(convert::mesh(&part.mesh, tangents(part.surface)));
                     let mat = material(world, part.surface);
                     world.spawn((
                         Mesh3d(mesh),

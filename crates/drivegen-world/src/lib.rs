@@ -8,6 +8,7 @@
 pub mod mesh;
 pub mod models;
 pub mod statics;
+pub mod textures;
 pub mod traffic;
 
 use drivegen_labels::math::{Iso3, M3, V3, v3};

@@ -33,16 +33,48 @@ pub enum Surface {
     SignFace([u8; 3]),
 }
 
-/// Vertices with flat normals, indexed triangles.
+/// Vertices with flat normals and texture coordinates, indexed triangles.
+///
+/// Texture coordinates are in metres of the frame the mesh is built in (the world for
+/// statics, the actor for models), so textures keep their scale on every face: faces
+/// that look up or down get (x, y), walls get (distance along the wall, -height), roads
+/// and sidewalks get (distance along, distance across) from [`MeshData::strip_uv`]. They
+/// only feed the renderer; the label pass reads positions and indices alone.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MeshData {
     pub positions: Vec<[f32; 3]>,
     pub normals: Vec<[f32; 3]>,
+    pub uvs: Vec<[f32; 2]>,
     pub indices: Vec<u32>,
+}
+
+/// The planar texture coordinate of `p` on a face with normal `n` (see [`MeshData`]).
+fn planar_uv(p: V3, n: V3) -> [f32; 2] {
+    if n.z.abs() > 0.7 {
+        [p.x as f32, p.y as f32]
+    } else {
+        let h = (n.x * n.x + n.y * n.y).sqrt();
+        let (tx, ty) = if h > 0.0 {
+            (-n.y / h, n.x / h)
+        } else {
+            (1.0, 0.0)
+        };
+        [(p.x * tx + p.y * ty) as f32, -p.z as f32]
+    }
 }
 
 fn f32x3(v: V3) -> [f32; 3] {
     [v.x as f32, v.y as f32, v.z as f32]
+}
+
+fn quad_normal(a: V3, b: V3, d: V3) -> V3 {
+    let n = (b - a).cross(d - a);
+    let len = n.length();
+    if len > 0.0 {
+        n * (1.0 / len)
+    } else {
+        v3(0.0, 0.0, 1.0)
+    }
 }
 
 impl MeshData {
@@ -50,19 +82,22 @@ impl MeshData {
         self.indices.is_empty()
     }
 
-    /// A flat quad a-b-c-d (counter-clockwise seen from the front).
+    /// A flat quad a-b-c-d (counter-clockwise seen from the front), planar texture
+    /// coordinates.
     pub fn quad(&mut self, a: V3, b: V3, c: V3, d: V3) {
-        let n = (b - a).cross(d - a);
-        let len = n.length();
-        let n = if len > 0.0 {
-            n * (1.0 / len)
-        } else {
-            v3(0.0, 0.0, 1.0)
-        };
+        let n = quad_normal(a, b, d);
+        self.quad_uv([a, b, c, d], [a, b, c, d].map(|p| planar_uv(p, n)));
+    }
+
+    /// A flat quad with explicit texture coordinates per corner.
+    pub fn quad_uv(&mut self, corners: [V3; 4], uvs: [[f32; 2]; 4]) {
+        let [a, b, _, d] = corners;
+        let n = quad_normal(a, b, d);
         let base = self.positions.len() as u32;
-        for p in [a, b, c, d] {
+        for (p, uv) in corners.into_iter().zip(uvs) {
             self.positions.push(f32x3(p));
             self.normals.push(f32x3(n));
+            self.uvs.push(uv);
         }
         self.indices
             .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
@@ -112,6 +147,26 @@ impl MeshData {
         }
     }
 
+    /// A ribbon textured along its length: u is the distance along the middle of the
+    /// ribbon (metres), v runs from `v_right` on the right edge to `v_left` on the left.
+    pub fn strip_uv(&mut self, left: &[V3], right: &[V3], v_left: f32, v_right: f32) {
+        let mut along = 0.0;
+        for i in 0..left.len().min(right.len()).saturating_sub(1) {
+            let mid = |k: usize| (left[k] + right[k]) * 0.5;
+            let next = along + (mid(i + 1) - mid(i)).length() as f32;
+            self.quad_uv(
+                [right[i], right[i + 1], left[i + 1], left[i]],
+                [
+                    [along, v_right],
+                    [next, v_right],
+                    [next, v_left],
+                    [along, v_left],
+                ],
+            );
+            along = next;
+        }
+    }
+
     /// A convex polygon fan, facing up.
     pub fn fan(&mut self, pts: &[V3]) {
         if pts.len() < 3 {
@@ -121,6 +176,7 @@ impl MeshData {
         for p in pts {
             self.positions.push(f32x3(*p));
             self.normals.push([0.0, 0.0, 1.0]);
+            self.uvs.push([p.x as f32, p.y as f32]);
         }
         for k in 1..pts.len() as u32 - 1 {
             self.indices
@@ -132,7 +188,66 @@ impl MeshData {
         let base = self.positions.len() as u32;
         self.positions.extend_from_slice(&other.positions);
         self.normals.extend_from_slice(&other.normals);
+        self.uvs.extend_from_slice(&other.uvs);
         self.indices.extend(other.indices.iter().map(|i| i + base));
+    }
+
+    /// Per-vertex tangents (xyz along +u, w the handedness of +v), from the texture
+    /// coordinates, for normal-mapped materials.
+    pub fn tangents(&self) -> Vec<[f32; 4]> {
+        let mut t = vec![[0.0f32; 3]; self.positions.len()];
+        let mut b = vec![[0.0f32; 3]; self.positions.len()];
+        for tri in self.indices.chunks_exact(3) {
+            let [i0, i1, i2] = [0, 1, 2].map(|k| tri[k] as usize);
+            let (p0, p1, p2) = (self.positions[i0], self.positions[i1], self.positions[i2]);
+            let (w0, w1, w2) = (self.uvs[i0], self.uvs[i1], self.uvs[i2]);
+            let e1 = [0, 1, 2].map(|k| p1[k] - p0[k]);
+            let e2 = [0, 1, 2].map(|k| p2[k] - p0[k]);
+            let (du1, dv1, du2, dv2) = (w1[0] - w0[0], w1[1] - w0[1], w2[0] - w0[0], w2[1] - w0[1]);
+            let det = du1 * dv2 - du2 * dv1;
+            if det.abs() < 1e-12 {
+                continue;
+            }
+            let r = 1.0 / det;
+            let tu = [0, 1, 2].map(|k| (e1[k] * dv2 - e2[k] * dv1) * r);
+            let tv = [0, 1, 2].map(|k| (e2[k] * du1 - e1[k] * du2) * r);
+            for i in [i0, i1, i2] {
+                for k in 0..3 {
+                    t[i][k] += tu[k];
+                    b[i][k] += tv[k];
+                }
+            }
+        }
+        self.normals
+            .iter()
+            .zip(t.iter().zip(&b))
+            .map(|(n, (t, b))| {
+                // Gram-Schmidt against the normal; any unit tangent where the uvs collapse.
+                let d = n[0] * t[0] + n[1] * t[1] + n[2] * t[2];
+                let mut o = [t[0] - n[0] * d, t[1] - n[1] * d, t[2] - n[2] * d];
+                let len = (o[0] * o[0] + o[1] * o[1] + o[2] * o[2]).sqrt();
+                if len > 1e-9 {
+                    o = o.map(|x| x / len);
+                } else {
+                    o = if n[0].abs() < 0.9 {
+                        [1.0, 0.0, 0.0]
+                    } else {
+                        [0.0, 1.0, 0.0]
+                    };
+                }
+                let c = [
+                    n[1] * o[2] - n[2] * o[1],
+                    n[2] * o[0] - n[0] * o[2],
+                    n[0] * o[1] - n[1] * o[0],
+                ];
+                let w = if c[0] * b[0] + c[1] * b[1] + c[2] * b[2] < 0.0 {
+                    -1.0
+                } else {
+                    1.0
+                };
+                [o[0], o[1], o[2], w]
+            })
+            .collect()
     }
 
     /// Triangles transformed by `frame`, for the label rasterizer.

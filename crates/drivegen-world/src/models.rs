@@ -172,7 +172,8 @@ fn vehicle(
                     w * 0.92,
                     h * 0.25,
                 );
-                p.mesh(Surface::Facade([225, 225, 220])).cuboid(
+                // A painted cargo box, not a building facade.
+                p.mesh(Surface::Body([225, 225, 220])).cuboid(
                     v3(-cab_l / 2.0 - 0.1, 0.0, 0.5),
                     0.0,
                     l - cab_l - 0.2,

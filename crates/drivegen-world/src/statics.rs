@@ -73,14 +73,20 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
     );
 
     for r in &net.roads {
-        let left =
-            r.reference.offset(
-                r.left_width()
-                    .max(if r.lanes_left == 0 { 0.3 } else { 0.0 }),
-            );
+        let left_w = r
+            .left_width()
+            .max(if r.lanes_left == 0 { 0.3 } else { 0.0 });
+        let left = r.reference.offset(left_w);
         let right = r.reference.offset(-r.right_width());
-        road.mesh(Surface::Asphalt)
-            .strip(&lifted(&left, 0.0), &lifted(&right, 0.0));
+        // Across the road v counts lanes (3.5 units each), so every lane's wheel tracks
+        // fall on the asphalt texture's tracks whatever the lane width.
+        let per_lane = (3.5 / r.lane_width.max(0.5)) as f32;
+        road.mesh(Surface::Asphalt).strip_uv(
+            &lifted(&left, 0.0),
+            &lifted(&right, 0.0),
+            left_w as f32 * per_lane,
+            -r.right_width() as f32 * per_lane,
+        );
     }
     for j in &net.junctions {
         let area: Vec<V3> = j.area.iter().map(|p| lift(*p, -0.004)).collect();
@@ -98,8 +104,13 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
             WalkwayKind::Sidewalk => {
                 let a = w.center.offset(w.width / 2.0);
                 let b = w.center.offset(-w.width / 2.0);
-                walk.mesh(Surface::Sidewalk)
-                    .strip(&lifted(&a, KERB), &lifted(&b, KERB));
+                // Slabs run along the walkway, square to the kerb.
+                walk.mesh(Surface::Sidewalk).strip_uv(
+                    &lifted(&a, KERB),
+                    &lifted(&b, KERB),
+                    (w.width / 2.0) as f32,
+                    (-w.width / 2.0) as f32,
+                );
                 for edge in [&a, &b] {
                     let kerb = walk.mesh(Surface::Kerb);
                     for s in edge.points.windows(2) {
@@ -355,7 +366,11 @@ fn windows(parts: &mut PartsBuilder, frame: &Iso3, l: f64, w: f64, h: f64, detai
                 let z = 1.0 + 3.2 * f as f64 + 0.9;
                 let y = -(depth / 2.0) - 0.03;
                 let q = |dx: f64, dz: f64| face.apply(v3(x + dx, y, z + dz));
-                mesh.quad(q(0.0, 0.0), q(1.4, 0.0), q(1.4, 1.5), q(0.0, 1.5));
+                // The window texture spans each quad once, top of the image at the top.
+                mesh.quad_uv(
+                    [q(0.0, 0.0), q(1.4, 0.0), q(1.4, 1.5), q(0.0, 1.5)],
+                    [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0], [0.0, 0.0]],
+                );
             }
         }
     }
