@@ -361,3 +361,164 @@ fn zero_coefficients_and_no_sensor_change_nothing() {
     assert_eq!(ids, raster);
     assert_eq!(a, rgba);
 }
+
+/// A flat image of one linear value in every channel.
+fn flat(linear: f64) -> Vec<u8> {
+    let c = 1.055 * linear.powf(1.0 / 2.4) - 0.055;
+    let v = (c * 255.0).round() as u8;
+    (0..W * H).flat_map(|_| [v, v, v, 255]).collect()
+}
+
+fn to_linear(v: u8) -> f64 {
+    let c = f64::from(v) / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn neutral() -> SensorPlan {
+    SensorPlan {
+        distortion: None,
+        exposure_ev: 0.0,
+        white_balance: [1.0, 1.0, 1.0],
+        vignetting: 0.0,
+        iso: 0.0,
+        read_noise: 3.0,
+        noise_seed: 99,
+    }
+}
+
+fn developed(image: &[u8], s: &SensorPlan, frame: u32, index: u32) -> Vec<u8> {
+    let mut out = image.to_vec();
+    sensor::isp::develop(&mut out, &camera(None), s, frame, index);
+    out
+}
+
+/// Mean and standard deviation of a channel in linear light.
+fn linear_stats(image: &[u8], c: usize) -> (f64, f64) {
+    let v: Vec<f64> = image.chunks(4).map(|p| to_linear(p[c])).collect();
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64;
+    (mean, var.sqrt())
+}
+
+#[test]
+fn a_neutral_pipeline_returns_every_value() {
+    let image: Vec<u8> = (0..W * H)
+        .flat_map(|i| {
+            [
+                (i % 256) as u8,
+                (i / 7 % 256) as u8,
+                (i / 3 % 256) as u8,
+                255,
+            ]
+        })
+        .collect();
+    assert_eq!(developed(&image, &neutral(), 0, 0), image);
+    // Not neutral in name (a vanishing vignette): through linear light and back, still
+    // every 8-bit value.
+    let s = SensorPlan {
+        vignetting: 1e-15,
+        ..neutral()
+    };
+    assert!(!sensor::isp::is_neutral(&s));
+    assert_eq!(developed(&image, &s, 0, 0), image);
+}
+
+#[test]
+fn exposure_and_white_balance_scale_linear_light() {
+    let image = flat(0.2);
+    let s = SensorPlan {
+        exposure_ev: 1.0,
+        white_balance: [1.5, 1.0, 0.5],
+        ..neutral()
+    };
+    let out = developed(&image, &s, 0, 0);
+    let base = to_linear(image[0]);
+    for (c, gain) in [(0, 3.0), (1, 2.0), (2, 1.0)] {
+        let (mean, std) = linear_stats(&out, c);
+        assert!(std < 1e-9);
+        assert!(
+            (mean / base - gain).abs() < 0.02,
+            "channel {c}: {mean} vs {base} x {gain}"
+        );
+    }
+}
+
+#[test]
+fn vignetting_darkens_the_corners_by_its_share() {
+    let image = flat(0.5);
+    let s = SensorPlan {
+        vignetting: 0.4,
+        ..neutral()
+    };
+    let out = developed(&image, &s, 0, 0);
+    let base = to_linear(image[0]);
+    let at = |i: u32, j: u32| to_linear(out[((j * W + i) * 4) as usize]) / base;
+    assert!((at(W / 2, H / 2) - 1.0).abs() < 0.01);
+    for (i, j) in [(0, 0), (W - 1, 0), (0, H - 1), (W - 1, H - 1)] {
+        assert!(
+            (at(i, j) - 0.6).abs() < 0.01,
+            "corner ({i}, {j}): {}",
+            at(i, j)
+        );
+    }
+    // Halfway out, a quarter of the loss.
+    assert!((at(W / 2 + W / 4, H / 2 + H / 4) - 0.9).abs() < 0.01);
+}
+
+#[test]
+fn noise_follows_shot_and_read_noise_at_the_iso() {
+    let level = 0.18;
+    let image = flat(level);
+    let l = to_linear(image[0]);
+    for iso in [1600.0, 6400.0] {
+        let s = SensorPlan {
+            iso,
+            read_noise: 3.0,
+            ..neutral()
+        };
+        let out = developed(&image, &s, 4, 0);
+        let electrons = sensor::isp::FULL_WELL * 100.0 / iso;
+        let expected = (l * electrons + 9.0).sqrt() / electrons;
+        for c in 0..3 {
+            let (mean, std) = linear_stats(&out, c);
+            assert!((mean - l).abs() < 0.02 * l, "ISO {iso}: mean {mean} vs {l}");
+            assert!(
+                (std / expected - 1.0).abs() < 0.1,
+                "ISO {iso}: noise {std} vs the model's {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn noise_depends_only_on_seed_frame_and_camera() {
+    let image = flat(0.3);
+    let s = SensorPlan {
+        iso: 800.0,
+        ..neutral()
+    };
+    let a = developed(&image, &s, 5, 1);
+    assert_eq!(a, developed(&image, &s, 5, 1), "same key, same noise");
+    assert_ne!(a, developed(&image, &s, 6, 1), "another frame");
+    assert_ne!(a, developed(&image, &s, 5, 0), "another camera");
+    let other = SensorPlan {
+        noise_seed: 100,
+        ..s.clone()
+    };
+    assert_ne!(a, developed(&image, &other, 5, 1), "another variant's seed");
+    // Developed on several threads at once: the same bytes.
+    let threads: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| developed(&image, &s, 5, 1)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(threads.iter().all(|t| *t == a));
+}

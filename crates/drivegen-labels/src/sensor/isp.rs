@@ -1,8 +1,120 @@
-//! The image pipeline on RGB (filled in with the photometric sensor model).
+//! The image pipeline on RGB: what the sensor and its processor do to the light the lens
+//! delivers. In linear light, per pixel: exposure compensation and vignetting scale the
+//! light reaching the sensor, shot noise (Poisson, as a Gaussian of variance equal to
+//! the electrons collected) and read noise are added at the sensor's ISO gain, then the
+//! white-balance gains colour it and the result is clamped and encoded back to sRGB.
+//!
+//! The noise is a counter-based hash of (noise seed, frame, camera, pixel, channel):
+//! no generator state crosses pixels, so the image is the same whatever order or thread
+//! develops it.
+
+use std::sync::OnceLock;
 
 use drivegen_plan::SensorPlan;
 
 use crate::camera::Camera;
 
-/// Exposure, vignetting, noise and white balance on an sRGB RGBA8 image.
-pub fn develop(_rgba: &mut [u8], _cam: &Camera, _sensor: &SensorPlan, _frame: u32, _camera: u32) {}
+/// Electrons a pixel collects at full scale at ISO 100 (a small automotive pixel).
+pub const FULL_WELL: f64 = 6000.0;
+
+/// Steps of the linear-to-sRGB table: fine enough that a neutral pipeline returns every
+/// 8-bit value unchanged.
+const ENCODE_STEPS: usize = 1 << 16;
+
+fn decode_table() -> &'static [f32; 256] {
+    static TABLE: OnceLock<[f32; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0.0f32; 256];
+        for (i, v) in t.iter_mut().enumerate() {
+            let c = i as f64 / 255.0;
+            *v = if c <= 0.04045 {
+                c / 12.92
+            } else {
+                libm::pow((c + 0.055) / 1.055, 2.4)
+            } as f32;
+        }
+        t
+    })
+}
+
+fn encode_table() -> &'static [u8] {
+    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..ENCODE_STEPS)
+            .map(|i| {
+                let l = i as f64 / (ENCODE_STEPS - 1) as f64;
+                let c = if l <= 0.003_130_8 {
+                    12.92 * l
+                } else {
+                    1.055 * libm::pow(l, 1.0 / 2.4) - 0.055
+                };
+                (c * 255.0 + 0.5).clamp(0.0, 255.0) as u8
+            })
+            .collect()
+    })
+}
+
+fn encode(l: f32) -> u8 {
+    let i = (l.clamp(0.0, 1.0) * (ENCODE_STEPS - 1) as f32 + 0.5) as usize;
+    encode_table()[i.min(ENCODE_STEPS - 1)]
+}
+
+/// SplitMix64's finaliser: a well-spread 64-bit hash.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A standard-normal-like draw from 64 hashed bits: the sum of four 16-bit uniforms
+/// (Irwin–Hall), centred and scaled to unit variance; cheap and platform-independent.
+fn gaussian(bits: u64) -> f32 {
+    let u = |k: u32| ((bits >> (16 * k)) & 0xffff) as f32 / 65535.0;
+    (u(0) + u(1) + u(2) + u(3) - 2.0) * 3.0f32.sqrt()
+}
+
+/// Whether the pipeline leaves an image as it is.
+pub fn is_neutral(s: &SensorPlan) -> bool {
+    s.exposure_ev == 0.0
+        && s.white_balance == [1.0, 1.0, 1.0]
+        && s.vignetting == 0.0
+        && s.iso <= 0.0
+}
+
+/// Exposure, vignetting, noise and white balance on an sRGB RGBA8 image of `cam`'s size.
+pub fn develop(rgba: &mut [u8], cam: &Camera, s: &SensorPlan, frame: u32, camera: u32) {
+    let (w, h) = (cam.width as usize, cam.height as usize);
+    if is_neutral(s) || rgba.len() != w * h * 4 {
+        return;
+    }
+    let decode = decode_table();
+    let gain = libm::exp2(s.exposure_ev) as f32;
+    let wb = s.white_balance.map(|g| g as f32);
+    // Vignetting falls off with the squared distance from the principal point, reaching
+    // `vignetting` in the farthest corner.
+    let corner2 = (cam.cx.max(cam.width as f64 - cam.cx)).powi(2)
+        + (cam.cy.max(cam.height as f64 - cam.cy)).powi(2);
+    // Electrons per unit of linear light at this ISO; read noise in electrons.
+    let noisy = s.iso > 0.0;
+    let electrons = (FULL_WELL * 100.0 / s.iso.max(1.0)) as f32;
+    let read2 = (s.read_noise * s.read_noise) as f32;
+    let key = mix(s.noise_seed ^ mix((u64::from(frame) << 16) ^ u64::from(camera)));
+    for j in 0..h {
+        let dy = j as f64 + 0.5 - cam.cy;
+        for i in 0..w {
+            let dx = i as f64 + 0.5 - cam.cx;
+            let fall = (1.0 - s.vignetting * (dx * dx + dy * dy) / corner2) as f32;
+            let p = j * w + i;
+            for c in 0..3 {
+                let mut l = decode[usize::from(rgba[p * 4 + c])] * gain * fall;
+                if noisy {
+                    let e = (l * electrons).max(0.0);
+                    let sigma = (e + read2).sqrt() / electrons;
+                    l += sigma * gaussian(mix(key ^ ((p as u64) * 3 + c as u64)));
+                }
+                rgba[p * 4 + c] = encode(l * wb[c]);
+            }
+        }
+    }
+}
