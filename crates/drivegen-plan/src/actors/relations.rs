@@ -194,20 +194,11 @@ fn sight_rule(
     hider: Option<&Solid>,
     in_the_way: Vec<u32>,
 ) -> Result<Room, Rule> {
-    let mut room = sight_room(a, eye, members, others, hider)?;
-    room.ids.extend(in_the_way);
-    Ok(room)
-}
-
-fn sight_room(
-    a: &NamedActor,
-    eye: Option<&Eye>,
-    members: &[Solid],
-    others: &Occluders,
-    hider: Option<&Solid>,
-) -> Result<Room, Rule> {
     let Some(eye) = eye else {
-        return Ok(Room::default());
+        return Ok(Room {
+            ids: in_the_way,
+            line: None,
+        });
     };
     let mut room = Room::default();
     if a.visible_from.is_some() {
@@ -242,6 +233,7 @@ fn sight_room(
     {
         return Err(Rule::OccludedBy);
     }
+    room.ids.extend(in_the_way);
     Ok(room)
 }
 
