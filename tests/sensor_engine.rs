@@ -1,6 +1,7 @@
 //! The camera sensor model in the engine: a camera with a lens delivers the ideal
 //! camera's instance, depth and RGB images warped with one and the same map, its object
-//! labels are the boxes of the warped masks, and a rerun is byte-identical.
+//! labels are the boxes of the warped masks, the image pipeline develops that RGB, and a
+//! rerun (noise included) is byte-identical.
 
 #[path = "common/prerequisite.rs"]
 mod prerequisite;
@@ -96,7 +97,7 @@ fn a_lens_warps_the_label_images_and_boxes_follow_the_warped_masks() {
 }
 
 #[test]
-fn a_lens_warps_rgb_with_the_labels_map_and_reruns_are_identical() {
+fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
     let vulkan = drivegen_sim::probe_adapter().is_ok();
     if !prerequisite::prerequisite(
         "a Vulkan adapter",
@@ -105,9 +106,18 @@ fn a_lens_warps_rgb_with_the_labels_map_and_reruns_are_identical() {
     ) {
         return;
     }
+    // The whole sensor: lens, exposure, white balance, vignetting and noise.
+    let full = SensorPlan {
+        exposure_ev: 0.3,
+        white_balance: [1.1, 1.0, 0.9],
+        vignetting: 0.3,
+        iso: 1600.0,
+        read_noise: 3.0,
+        ..lens_only(BARREL)
+    };
     let ideal = run(small_plan(1, None), true);
-    let lens = run(small_plan(1, Some(lens_only(BARREL))), true);
-    let again = run(small_plan(1, Some(lens_only(BARREL))), true);
+    let lens = run(small_plan(1, Some(full.clone())), true);
+    let again = run(small_plan(1, Some(full.clone())), true);
     let (a, b, c) = (
         &ideal[0].cameras[0],
         &lens[0].cameras[0],
@@ -116,15 +126,30 @@ fn a_lens_warps_rgb_with_the_labels_map_and_reruns_are_identical() {
     let map = Remap::for_camera(&b.camera).expect("a lens");
     let rgb_a = a.rgba.as_ref().expect("rgb");
     let rgb_b = b.rgba.as_ref().expect("rgb");
-    assert_eq!(rgb_b, &map.warp_rgba(rgb_a));
+    let mut expected = map.warp_rgba(rgb_a);
+    drivegen_labels::sensor::isp::develop(&mut expected, &b.camera, &full, ideal[0].index, 0);
+    assert_eq!(
+        rgb_b, &expected,
+        "RGB is the ideal RGB warped, then developed"
+    );
+    assert_ne!(
+        rgb_b,
+        &map.warp_rgba(rgb_a),
+        "the pipeline changed the image"
+    );
     assert_eq!(b.ids, map.warp_id_depth(&a.ids));
-    // Void pixels are black in RGB exactly where the instance image is void.
-    for (k, id) in b.ids.ids.iter().enumerate() {
-        let void = b.ids.depth[k].is_infinite() && *id == 0;
-        if void && map.source_of((k % 320) as u32, (k / 320) as u32).is_none() {
-            assert_eq!(&rgb_b[k * 4..k * 4 + 3], &[0, 0, 0]);
+    // Where the lens sees beyond the render, the instance image is void and the lens's
+    // RGB black (before the sensor adds its noise).
+    let warped = map.warp_rgba(rgb_a);
+    let mut void = 0;
+    for k in 0..b.ids.ids.len() {
+        if map.source_of((k % 320) as u32, (k / 320) as u32).is_none() {
+            void += 1;
+            assert_eq!(b.ids.ids[k], 0);
+            assert_eq!(&warped[k * 4..k * 4 + 3], &[0, 0, 0]);
         }
     }
+    assert!(void > 0);
     assert_eq!(b.rgba, c.rgba, "same plan, same RGB");
     assert_eq!(b.ids, c.ids);
     assert_eq!(b.labels, c.labels);
