@@ -363,30 +363,27 @@ fn vehicle_spot(
 fn free_point(a: &NamedActor, frame: &Frame, rng: &mut ChaCha8Rng) -> V2 {
     let (dir, left) = (frame.pose.dir(), frame.pose.dir().perp());
     let origin = frame.pose.pos();
-    match a.place.relation() {
+    // `distance` (signed) along one axis of the reference's frame, `offset` along the other.
+    let (sign, distance, offset, axis, across) = match a.place.relation() {
         Relation::Beside {
             sign,
             distance,
             along,
-        } => {
-            let d = distance.sample(rng);
-            origin + left * (sign * d) + dir * along.sample(rng)
-        }
-        Relation::Near { within } => {
-            let r = within.sample(rng).max(0.0) * rng.random::<f64>().sqrt();
-            let angle = rng.random_range(0.0..std::f64::consts::TAU);
-            origin + V2::from_angle(angle) * r
-        }
+        } => (sign, distance, along, left, dir),
         Relation::Along {
             sign,
             distance,
             lateral,
             ..
-        } => {
-            let d = distance.sample(rng);
-            origin + dir * (sign * d) + left * lateral.sample(rng)
+        } => (sign, distance, lateral, dir, left),
+        Relation::Near { within } => {
+            let r = within.sample(rng).max(0.0) * rng.random::<f64>().sqrt();
+            let angle = rng.random_range(0.0..std::f64::consts::TAU);
+            return origin + V2::from_angle(angle) * r;
         }
-    }
+    };
+    let d = distance.sample(rng);
+    origin + axis * (sign * d) + across * offset.sample(rng)
 }
 
 #[allow(clippy::too_many_arguments)]
