@@ -19,7 +19,7 @@ const PINCUSHION: [f64; 5] = [0.12, 0.02, -0.001, 0.0015, 0.0];
 /// A level camera 1.5 m above the origin looking along world +x, through `lens`.
 fn camera(lens: Option<[f64; 5]>) -> Camera {
     let rotation = M3::from_cols(v3(0.0, -1.0, 0.0), v3(0.0, 0.0, -1.0), v3(1.0, 0.0, 0.0));
-    let mut cam = Camera::looking(
+    let cam = Camera::looking(
         W,
         H,
         90.0,
@@ -28,8 +28,10 @@ fn camera(lens: Option<[f64; 5]>) -> Camera {
             translation: v3(0.0, 0.0, 1.5),
         },
     );
-    cam.distortion = lens;
-    cam
+    match lens {
+        Some(d) => cam.with_lens(d),
+        None => cam,
+    }
 }
 
 /// A sensor with lens distortion only (the image pipeline left neutral).
@@ -212,7 +214,7 @@ fn boxes_equal_the_boxes_of_the_warped_masks() {
         let cam = camera(Some(lens));
         let objs = [
             obj(100, v3(14.0, 0.0, 0.0), 0.3, (4.5, 1.8, 1.45)),
-            obj(101, v3(22.0, 1.0, 0.0), 0.0, (4.5, 1.8, 1.45)),
+            obj(101, v3(22.0, 1.9, 0.0), 0.0, (4.5, 1.8, 1.45)),
             obj(102, v3(9.0, 6.5, 0.0), 1.2, (4.2, 1.8, 1.5)),
             obj(103, v3(11.0, -8.0, 0.0), -0.4, (0.6, 0.6, 1.75)),
             obj(104, v3(6.0, 6.0, 0.0), 0.0, (4.5, 1.8, 1.45)),
@@ -290,14 +292,18 @@ fn an_unoccluded_box_matches_its_distorted_outline() {
 }
 
 #[test]
-fn barrel_corners_are_void_in_every_image() {
+fn a_barrel_lens_widens_the_render_and_leaves_no_hole() {
     let cam = camera(Some(BARREL));
-    let objs = [obj(100, v3(3.0, 0.0, 0.0), 0.0, (1.0, 30.0, 10.0))];
+    let lens = cam.lens.expect("a lens");
+    // The ideal view is wider (a shorter focal length) and the calibration is the lens's.
+    let zoom = lens.fx / cam.fx;
+    assert!(zoom > 1.2 && zoom < 2.0, "zoom {zoom}");
+    assert_eq!(cam.image_k()[0][0], camera(None).fx);
+    assert_eq!(Remap::for_camera(&cam).expect("a lens").void_pixels(), 0);
+    // A pincushion lens needs no widening.
+    assert_eq!(camera(Some(PINCUSHION)).fx, camera(None).fx);
+    let objs = [obj(100, v3(1.0, 0.0, 0.0), 0.0, (1.0, 30.0, 10.0))];
     let (raster, _) = render(&cam, &objs);
-    assert!(
-        raster.ids.iter().all(|i| *i == 100),
-        "the wall fills the ideal view"
-    );
     let mut rgba = paint(&raster, 100);
     let mut ids = raster.clone();
     sensor::apply(
@@ -308,12 +314,37 @@ fn barrel_corners_are_void_in_every_image() {
         Some(&mut rgba),
         &mut ids,
     );
+    assert!(
+        ids.ids.iter().all(|i| *i == 100),
+        "the wall fills the lens's image"
+    );
+    assert!(rgba.chunks(4).all(|p| p[0] == 255));
+}
+
+#[test]
+fn a_lens_beyond_the_widening_leaves_void_corners_in_every_image() {
+    // This lens folds back at radius 1 (image radius 0.6): the corners show nothing.
+    let strong = [-0.5, 0.1, 0.0, 0.0, 0.0];
+    let cam = camera(Some(strong));
+    let objs = [obj(100, v3(1.0, 0.0, 0.0), 0.0, (1.0, 30.0, 10.0))];
+    let (raster, _) = render(&cam, &objs);
+    assert!(
+        raster.ids.iter().all(|i| *i == 100),
+        "the wall fills the ideal view"
+    );
+    let mut rgba = paint(&raster, 100);
+    let mut ids = raster.clone();
+    sensor::apply(
+        &cam,
+        Some(&lens_only(strong)),
+        0,
+        0,
+        Some(&mut rgba),
+        &mut ids,
+    );
     let map = Remap::for_camera(&cam).expect("a lens");
     let void = map.void_pixels();
-    assert!(
-        void > 0,
-        "barrel distortion pulls the corners in from beyond the render"
-    );
+    assert!(void > 0, "the corners are beyond the lens's range");
     assert_eq!(ids.ids.iter().filter(|i| **i == 0).count(), void);
     for corner in [0, W as usize - 1, (H as usize - 1) * W as usize] {
         assert_eq!(ids.ids[corner], 0);

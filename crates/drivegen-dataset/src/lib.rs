@@ -314,9 +314,9 @@ impl CameraCalibration {
             name: name.to_string(),
             width: cam.width,
             height: cam.height,
-            k: cam.k(),
+            k: cam.image_k(),
             camera_to_ego: cam.ego_from_camera.matrix3x4(),
-            distortion: cam.distortion,
+            distortion: cam.lens.map(|l| l.distortion),
         }
     }
 }

@@ -18,6 +18,8 @@ pub const NEAR: f64 = 0.05;
 pub struct Camera {
     pub width: u32,
     pub height: u32,
+    /// The intrinsics of the ideal (pinhole) view the renderer and the rasterizer draw;
+    /// through a lens, a wider view than the delivered image's (see [`Lens`]).
     pub fx: f64,
     pub fy: f64,
     pub cx: f64,
@@ -26,11 +28,22 @@ pub struct Camera {
     pub world_from_camera: Iso3,
     /// Camera-to-ego.
     pub ego_from_camera: Iso3,
-    /// Brown–Conrady coefficients (k1, k2, p1, p2, k3) of the lens, when it has any: the
-    /// rasterizer and [`Camera::project`] stay pinhole, and the sensor post-process
-    /// (`crate::sensor`) warps images and labels into the distorted view.
+    /// The lens, when the camera has one: the sensor post-process (`crate::sensor`) warps
+    /// the ideal view's images and labels into the image the lens delivers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub distortion: Option<[f64; 5]>,
+    pub lens: Option<Lens>,
+}
+
+/// A lens with Brown–Conrady distortion and the intrinsics of the image it delivers (the
+/// camera's calibration).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lens {
+    /// (k1, k2, p1, p2, k3), OpenCV's order.
+    pub distortion: [f64; 5],
+    pub fx: f64,
+    pub fy: f64,
+    pub cx: f64,
+    pub cy: f64,
 }
 
 /// Camera axes expressed in ego axes for a camera looking along ego +x.
@@ -64,7 +77,7 @@ impl Camera {
             rotation: mount.rotation.mul(&ego_from_optical()),
             translation: mount.translation,
         };
-        Camera {
+        let camera = Camera {
             width: plan.width,
             height: plan.height,
             fx: plan.fx,
@@ -73,7 +86,38 @@ impl Camera {
             cy: plan.cy,
             world_from_camera: world_from_ego(ego).then(&ego_from_camera),
             ego_from_camera,
-            distortion: plan.sensor.as_ref().and_then(|s| s.distortion),
+            lens: None,
+        };
+        match plan.sensor.as_ref().and_then(|s| s.distortion) {
+            Some(d) => camera.with_lens(d),
+            None => camera,
+        }
+    }
+
+    /// This camera (its intrinsics those of the delivered image) behind a lens with
+    /// `distortion`: the ideal view widens, by the same factor on both axes, until it
+    /// holds every point the lens shows in the image (up to twice the field; a stronger
+    /// lens leaves void corners), so the delivered image has no holes.
+    pub fn with_lens(mut self, distortion: [f64; 5]) -> Camera {
+        let lens = Lens {
+            distortion,
+            fx: self.fx,
+            fy: self.fy,
+            cx: self.cx,
+            cy: self.cy,
+        };
+        let zoom = crate::sensor::distortion::coverage_zoom(&lens, self.width, self.height);
+        self.fx = lens.fx / zoom;
+        self.fy = lens.fy / zoom;
+        self.lens = Some(lens);
+        self
+    }
+
+    /// The intrinsic matrix of the delivered image (the lens's, else [`Camera::k`]).
+    pub fn image_k(&self) -> [[f64; 3]; 3] {
+        match &self.lens {
+            Some(l) => [[l.fx, 0.0, l.cx], [0.0, l.fy, l.cy], [0.0, 0.0, 1.0]],
+            None => self.k(),
         }
     }
 
@@ -92,7 +136,7 @@ impl Camera {
                 rotation: M3::IDENTITY,
                 translation: v3(0.0, 0.0, 0.0),
             },
-            distortion: None,
+            lens: None,
         }
     }
 
@@ -115,7 +159,7 @@ impl Camera {
         })
     }
 
-    /// The intrinsic matrix K.
+    /// The intrinsic matrix K of the ideal view.
     pub fn k(&self) -> [[f64; 3]; 3] {
         [
             [self.fx, 0.0, self.cx],

@@ -15,7 +15,7 @@ pub mod objects;
 pub mod raster;
 pub mod sensor;
 
-pub use camera::Camera;
+pub use camera::{Camera, Lens};
 pub use classes::{CITYSCAPES, CityscapesLabel, Class};
 pub use objects::{Box3d, LabelObject, ObjectLabel, label_objects};
 pub use raster::{IdDepth, Tri, box_triangles};

@@ -52,6 +52,10 @@ pub struct EngineOptions {
     pub msaa: bool,
     /// How long to wait for one readback before giving up.
     pub readback_timeout: Duration,
+    /// Apply the cameras' sensor models (lens, image pipeline). Off, a camera with a lens
+    /// delivers the wider ideal view its lens image is warped from, labelled as a
+    /// pinhole camera (tests, debugging).
+    pub sensor: bool,
 }
 
 impl Default for EngineOptions {
@@ -62,6 +66,7 @@ impl Default for EngineOptions {
             shadows: false,
             msaa: false,
             readback_timeout: Duration::from_secs(60),
+            sensor: true,
         }
     }
 }
@@ -208,7 +213,13 @@ impl Engine {
             .sensors
             .cameras
             .iter()
-            .map(|c| LabelCamera::new(c, &ego))
+            .map(|c| {
+                let mut cam = LabelCamera::new(c, &ego);
+                if !self.options.sensor {
+                    cam.lens = None;
+                }
+                cam
+            })
             .collect()
     }
 
@@ -386,7 +397,7 @@ impl Engine {
             // pipeline develops the RGB.
             drivegen_labels::sensor::apply(
                 &cameras[i],
-                c.sensor.as_ref(),
+                c.sensor.as_ref().filter(|_| self.options.sensor),
                 tick.frame,
                 i as u32,
                 rgba.as_mut(),
@@ -475,6 +486,17 @@ fn render(
         }
     }
     Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// The vertical field (radians) the renderer draws for a camera: through a lens, the
+/// wider ideal view the sensor model warps the delivered image from.
+fn render_vfov(c: &drivegen_plan::CameraPlan) -> f64 {
+    let ideal = LabelCamera::new(c, &Pose2::default());
+    if ideal.lens.is_some() {
+        2.0 * (ideal.cy / ideal.fy).atan()
+    } else {
+        c.vfov_deg.to_radians()
+    }
 }
 
 fn build_app(
@@ -580,7 +602,7 @@ fn build_app(
             },
             bevy::camera::RenderTarget::Image(handle.clone().into()),
             Projection::Perspective(PerspectiveProjection {
-                fov: c.vfov_deg.to_radians() as f32,
+                fov: render_vfov(c) as f32,
                 aspect_ratio: c.width as f32 / c.height as f32,
                 near: 0.1,
                 far: 3000.0,

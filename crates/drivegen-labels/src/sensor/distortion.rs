@@ -1,18 +1,20 @@
 //! Brown–Conrady lens distortion as OpenCV models it, and the remap that carries the
-//! renderer's ideal (pinhole) image and the label pass's ID/depth raster into the
-//! distorted view with one and the same map.
+//! renderer's ideal (pinhole) image and the label pass's ID/depth raster into the image
+//! the lens delivers, with one and the same map.
 //!
-//! For every output pixel the map holds the undistorted position it shows: the model is
+//! For every output pixel the map holds the ideal-view position it shows: the model is
 //! inverted per pixel (Newton's method on OpenCV's forward formula), once per camera, and
 //! cached. RGB is sampled bilinearly there; instance ids and depth take the nearest
-//! source pixel, so every label pixel is an id that was drawn. Output pixels whose source
-//! lies outside the rendered image (barrel distortion pulls the corners in from beyond
-//! it), or beyond the radius where the lens model folds back, are void: black RGB,
-//! instance 0, depth invalid.
+//! source pixel, so every label pixel is an id that was drawn. A barrel lens shows more
+//! than a pinhole of the same intrinsics, so the ideal view is widened
+//! ([`coverage_zoom`], same size, shorter focal length) until it holds everything the
+//! image shows; output pixels whose source still lies outside it (a lens needing more
+//! than [`MAX_ZOOM`]), or beyond the radius where the model folds back, are void: black
+//! RGB, instance 0, depth invalid.
 
 use std::sync::{Arc, Mutex};
 
-use crate::camera::Camera;
+use crate::camera::{Camera, Lens};
 use crate::math::V3;
 use crate::raster::{IdDepth, Tri, for_each_fragment};
 
@@ -119,22 +121,66 @@ impl Distortion {
     }
 }
 
-/// Where a camera-frame point appears in the image through the camera's lens (pinhole
-/// when it has no distortion).
+/// Where a camera-frame point appears in the delivered image through the camera's lens
+/// (the ideal view's pinhole projection when it has none).
 pub fn lens_project(cam: &Camera, p: V3) -> (f64, f64) {
-    let Some(c) = cam.distortion else {
+    let Some(l) = &cam.lens else {
         return cam.project_camera(p);
     };
-    let d = Distortion::from_opencv(c);
+    let d = Distortion::from_opencv(l.distortion);
     let (x, y) = d.distort_extended(p.x / p.z, p.y / p.z, d.monotone_radius());
-    (cam.fx * x + cam.cx, cam.fy * y + cam.cy)
+    (l.fx * x + l.cx, l.fy * y + l.cy)
+}
+
+/// Largest widening of the ideal view [`coverage_zoom`] allows.
+pub const MAX_ZOOM: f64 = 2.0;
+
+/// How much wider (a factor on the focal lengths' inverse) the ideal view must be than
+/// the delivered image for every pixel on the image's border, and so every pixel inside
+/// it, to show a point of the render: 1 for pincushion lenses (the ideal view already
+/// covers them), more for barrel lenses, at most [`MAX_ZOOM`].
+pub fn coverage_zoom(lens: &Lens, width: u32, height: u32) -> f64 {
+    let d = Distortion::from_opencv(lens.distortion);
+    let limit = d.monotone_radius();
+    let (w, h) = (f64::from(width), f64::from(height));
+    // Half a pixel inside the render's edge, so bilinear sampling stays within it.
+    let (left, right) = ((lens.cx - 0.5) / lens.fx, (w - lens.cx - 0.5) / lens.fx);
+    let (top, bottom) = ((lens.cy - 0.5) / lens.fy, (h - lens.cy - 0.5) / lens.fy);
+    let mut zoom: f64 = 1.0;
+    let mut need = |u: f64, v: f64| {
+        let xd = (u - lens.cx) / lens.fx;
+        let yd = (v - lens.cy) / lens.fy;
+        if let Some((x, y)) = d.undistort(xd, yd, limit) {
+            let zx = if x > 0.0 { x / right } else { -x / left };
+            let zy = if y > 0.0 { y / bottom } else { -y / top };
+            zoom = zoom.max(zx).max(zy);
+        }
+    };
+    for i in 0..width {
+        let u = f64::from(i) + 0.5;
+        need(u, 0.5);
+        need(u, h - 0.5);
+    }
+    for j in 0..height {
+        let v = f64::from(j) + 0.5;
+        need(0.5, v);
+        need(w - 0.5, v);
+    }
+    // Rounding must not widen a lens that needs no widening (zero coefficients).
+    if !zoom.is_finite() {
+        MAX_ZOOM
+    } else if zoom <= 1.0 + 1e-9 {
+        1.0
+    } else {
+        zoom.min(MAX_ZOOM)
+    }
 }
 
 /// The points a box's projected outline is bounded by: the polygon's corners for a
 /// pinhole camera (straight edges stay straight), points along its edges through a lens
 /// (which bends them).
 pub fn outline_samples(cam: &Camera, poly: &[V3]) -> Vec<V3> {
-    if cam.distortion.is_none() {
+    if cam.lens.is_none() {
         return poly.to_vec();
     }
     const STEPS: u32 = 16;
@@ -165,7 +211,7 @@ pub struct Remap {
     hits: Vec<u16>,
 }
 
-type CacheKey = (u32, u32, [u64; 9]);
+type CacheKey = (u32, u32, [u64; 13]);
 
 /// Maps of the cameras seen lately; a camera's intrinsics are fixed for a variant, so a
 /// run builds each map once.
@@ -173,29 +219,24 @@ static CACHE: Mutex<Vec<(CacheKey, Arc<Remap>)>> = Mutex::new(Vec::new());
 const CACHE_SIZE: usize = 16;
 
 impl Remap {
-    /// The map of a camera with distortion (`None` for a pinhole camera), cached.
+    /// The map of a camera with a lens (`None` without one), cached.
     pub fn for_camera(cam: &Camera) -> Option<Arc<Remap>> {
-        let c = cam.distortion?;
+        let l = cam.lens?;
+        let c = l.distortion;
         let key: CacheKey = (
             cam.width,
             cam.height,
             [
-                cam.fx.to_bits(),
-                cam.fy.to_bits(),
-                cam.cx.to_bits(),
-                cam.cy.to_bits(),
-                c[0].to_bits(),
-                c[1].to_bits(),
-                c[2].to_bits(),
-                c[3].to_bits(),
-                c[4].to_bits(),
-            ],
+                cam.fx, cam.fy, cam.cx, cam.cy, l.fx, l.fy, l.cx, l.cy, c[0], c[1], c[2], c[3],
+                c[4],
+            ]
+            .map(f64::to_bits),
         );
         let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, m)) = cache.iter().find(|(k, _)| *k == key) {
             return Some(m.clone());
         }
-        let map = Arc::new(Remap::new(cam, Distortion::from_opencv(c)));
+        let map = Arc::new(Remap::new(cam, &l));
         if cache.len() >= CACHE_SIZE {
             cache.remove(0);
         }
@@ -203,8 +244,9 @@ impl Remap {
         Some(map)
     }
 
-    /// Builds the map of a camera's intrinsics through `d` (not cached).
-    pub fn new(cam: &Camera, d: Distortion) -> Remap {
+    /// Builds the map from `lens`'s image into `cam`'s ideal view (not cached).
+    pub fn new(cam: &Camera, lens: &Lens) -> Remap {
+        let d = Distortion::from_opencv(lens.distortion);
         let (w, h) = (cam.width as usize, cam.height as usize);
         let limit = d.monotone_radius();
         let mut source = Vec::with_capacity(w * h);
@@ -212,8 +254,8 @@ impl Remap {
         let mut hits = vec![0u16; w * h];
         for j in 0..h {
             for i in 0..w {
-                let xd = (i as f64 + 0.5 - cam.cx) / cam.fx;
-                let yd = (j as f64 + 0.5 - cam.cy) / cam.fy;
+                let xd = (i as f64 + 0.5 - lens.cx) / lens.fx;
+                let yd = (j as f64 + 0.5 - lens.cy) / lens.fy;
                 let src = d
                     .undistort(xd, yd, limit)
                     .map(|(x, y)| (cam.fx * x + cam.cx, cam.fy * y + cam.cy))
