@@ -32,7 +32,9 @@ pub fn asphalt(seed: u64) -> Maps {
         let y = i / size;
         let large = fbm(seed, u, v, lu, lv, 3, 0.5) - 0.5;
         let binder = fbm(seed ^ 1, u, v, mu, mv, 2, 0.5) - 0.5;
-        let grain = white(seed ^ 2, x, y);
+        // Texels are ~3x longer along u than across v: grains span three rows so the
+        // aggregate is round on the road, not streaked along it.
+        let grain = white(seed ^ 2, x, y / 3);
         let stone = if grain > 0.965 { 0.32 } else { 0.0 };
         // Wheel tracks: about 0.85 m either side of the lane centre, polished and darker.
         let track = [0.125f32, 0.375, 0.625, 0.875]
@@ -48,7 +50,7 @@ pub fn asphalt(seed: u64) -> Maps {
         // Aggregate is slightly warmer than the binder.
         c.color[i][0] *= 1.0 + 0.03 * (grain - 0.5);
         c.color[i][2] *= 1.0 - 0.03 * (grain - 0.5) + 0.02 * large;
-        c.rough[i] = 0.9 - 0.16 * track + 0.05 * (grain - 0.5);
+        c.rough[i] = 0.9 - 0.06 * track + 0.05 * (grain - 0.5);
         c.height[i] = 0.55 * grain + 0.8 * binder + stone;
         // Oil drips down the lane centre.
         let drip = fbm(seed ^ 4, u, v, su * 2, sv * 2, 3, 0.55);
@@ -57,7 +59,7 @@ pub fn asphalt(seed: u64) -> Maps {
         let oil = ((drip - 0.62) * 6.0).clamp(0.0, 1.0) * centre;
         if oil > 0.0 {
             c.shade(i, 1.0 - 0.35 * oil);
-            c.rough[i] -= 0.3 * oil;
+            c.rough[i] -= 0.15 * oil;
         }
     });
     let mut rng = Rng::new(seed ^ 5);
@@ -103,7 +105,8 @@ pub fn asphalt(seed: u64) -> Maps {
             }
         }
     }
-    finish(&c, t, 1.2)
+    // A gentle relief: stronger normals glitter like foil on a wet road.
+    finish(&c, t, 0.4)
 }
 
 pub fn sidewalk(seed: u64) -> Maps {
