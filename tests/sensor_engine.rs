@@ -21,6 +21,8 @@ fn lens_only(lens: [f64; 5]) -> SensorPlan {
         vignetting: 0.0,
         iso: 0.0,
         read_noise: 0.0,
+        chromatic_aberration: 0.0,
+        defocus: 0.0,
         noise_seed: 11,
     }
 }
@@ -109,13 +111,16 @@ fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
     ) {
         return;
     }
-    // The whole sensor: lens, exposure, white balance, vignetting and noise.
+    // The whole sensor: lens, chromatic aberration, defocus, exposure, white balance,
+    // vignetting and noise.
     let full = SensorPlan {
         exposure_ev: 0.3,
         white_balance: [1.1, 1.0, 0.9],
         vignetting: 0.3,
         iso: 1600.0,
         read_noise: 3.0,
+        chromatic_aberration: 1.0,
+        defocus: 0.6,
         ..lens_only(BARREL)
     };
     let ideal = run(small_plan(1, Some(full.clone())), true, false);

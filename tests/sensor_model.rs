@@ -43,6 +43,8 @@ fn lens_only(lens: [f64; 5]) -> SensorPlan {
         vignetting: 0.0,
         iso: 0.0,
         read_noise: 0.0,
+        chromatic_aberration: 0.0,
+        defocus: 0.0,
         noise_seed: 7,
     }
 }
@@ -417,6 +419,8 @@ fn neutral() -> SensorPlan {
         vignetting: 0.0,
         iso: 0.0,
         read_noise: 3.0,
+        chromatic_aberration: 0.0,
+        defocus: 0.0,
         noise_seed: 99,
     }
 }
@@ -552,4 +556,84 @@ fn noise_depends_only_on_seed_frame_and_camera() {
             .collect()
     });
     assert!(threads.iter().all(|t| *t == a));
+}
+
+/// A black image with white squares of `side` pixels at the given top-left corners.
+fn spots(corners: &[(u32, u32)], side: u32) -> Vec<u8> {
+    let mut image: Vec<u8> = (0..W * H).flat_map(|_| [0, 0, 0, 255]).collect();
+    for (x0, y0) in corners {
+        for j in *y0..y0 + side {
+            for i in *x0..x0 + side {
+                let k = ((j * W + i) * 4) as usize;
+                image[k..k + 3].copy_from_slice(&[255, 255, 255]);
+            }
+        }
+    }
+    image
+}
+
+/// Centroid and spread (standard deviation, pixels) of a channel's linear light.
+fn spot_stats(image: &[u8], c: usize) -> ((f64, f64), f64) {
+    let weight = |p: usize| to_linear(image[p * 4 + c]);
+    let (mx, my) = centroid(weight);
+    let (mut var, mut total) = (0.0, 0.0);
+    for j in 0..H as usize {
+        for i in 0..W as usize {
+            let w = weight(j * W as usize + i);
+            var += w * ((i as f64 + 0.5 - mx).powi(2) + (j as f64 + 0.5 - my).powi(2));
+            total += w;
+        }
+    }
+    ((mx, my), (var / total / 2.0).sqrt())
+}
+
+#[test]
+fn chromatic_aberration_moves_red_out_and_blue_in_by_the_shift_at_the_corner() {
+    let shift = 2.0;
+    let s = SensorPlan {
+        chromatic_aberration: shift,
+        ..neutral()
+    };
+    // A spot three quarters of the way to the bottom-right corner.
+    let cam = camera(None);
+    let image = spots(&[(276, 164)], 4);
+    let out = developed(&image, &s, 0, 0);
+    let ((gx, gy), _) = spot_stats(&out, 1);
+    let corner = (cam.cx * cam.cx + cam.cy * cam.cy).sqrt();
+    let r = ((gx - cam.cx).powi(2) + (gy - cam.cy).powi(2)).sqrt();
+    let expected = shift * r / corner;
+    assert!(expected > 1.2);
+    for (c, sign) in [(0, 1.0), (2, -1.0)] {
+        let ((x, y), _) = spot_stats(&out, c);
+        let moved = ((x - cam.cx).powi(2) + (y - cam.cy).powi(2)).sqrt() - r;
+        assert!(
+            (moved - sign * expected).abs() < 0.25,
+            "channel {c}: moved {moved:.2} px, expected {:.2}",
+            sign * expected
+        );
+    }
+    // Green stays where it was.
+    let ((x0, y0), _) = spot_stats(&image, 1);
+    assert!((gx - x0).abs() < 1e-9 && (gy - y0).abs() < 1e-9);
+}
+
+#[test]
+fn defocus_spreads_a_point_by_its_sigma_and_keeps_flat_areas() {
+    let sigma = 1.5;
+    let s = SensorPlan {
+        defocus: sigma,
+        ..neutral()
+    };
+    let image = spots(&[(160, 96)], 1);
+    let out = developed(&image, &s, 0, 0);
+    let (_, spread) = spot_stats(&out, 1);
+    // 8-bit quantisation drops the faintest tail: a little under sigma.
+    assert!(
+        (spread / sigma - 1.0).abs() < 0.1,
+        "spread {spread:.3} px for sigma {sigma}"
+    );
+    let (_, before) = spot_stats(&image, 1);
+    assert!(before < 0.5);
+    let flat_image = flat(0.3);
+    assert_eq!(developed(&flat_image, &s, 0, 0), flat_image);
 }

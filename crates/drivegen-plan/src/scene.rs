@@ -106,6 +106,8 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
     let vignetting = m.vignetting.sample(rng).clamp(0.0, 0.95);
     let iso = m.iso.sample(rng).max(0.0);
     let read_noise = m.read_noise.sample(rng).max(0.0);
+    let chromatic_aberration = m.chromatic_aberration.sample(rng).max(0.0);
+    let defocus = m.defocus.sample(rng).max(0.0);
     SensorPlan {
         distortion,
         exposure_ev,
@@ -113,6 +115,8 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
         vignetting,
         iso,
         read_noise,
+        chromatic_aberration,
+        defocus,
         noise_seed: rng.next_u64(),
     }
 }

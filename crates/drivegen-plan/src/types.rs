@@ -521,6 +521,12 @@ pub struct SensorPlan {
     pub iso: f64,
     /// Electrons at ISO 100.
     pub read_noise: f64,
+    /// Red outwards and blue inwards of green in the farthest corner (pixels).
+    #[serde(default)]
+    pub chromatic_aberration: f64,
+    /// Gaussian blur sigma (pixels).
+    #[serde(default)]
+    pub defocus: f64,
     /// Keys the per-frame noise with the frame index and camera: noise depends only on
     /// (scenario seed, variant, camera, frame).
     pub noise_seed: u64,

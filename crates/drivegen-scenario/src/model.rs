@@ -640,6 +640,11 @@ pub struct CameraSensorSpec {
     pub iso: Param,
     /// Read noise in electrons at the base ISO of 100.
     pub read_noise: Param,
+    /// Lateral chromatic aberration: how far (pixels) red is imaged outwards and blue
+    /// inwards of green in the image's farthest corner, less towards the centre.
+    pub chromatic_aberration: Param,
+    /// Slight defocus: the standard deviation (pixels) of a Gaussian blur.
+    pub defocus: Param,
 }
 
 impl Default for CameraSensorSpec {
@@ -652,6 +657,8 @@ impl Default for CameraSensorSpec {
             vignetting: Param::Const(0.0),
             iso: Param::Const(0.0),
             read_noise: Param::Const(3.0),
+            chromatic_aberration: Param::Const(0.0),
+            defocus: Param::Const(0.0),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The image pipeline on RGB: what the sensor and its processor do to the light the lens
-//! delivers. In linear light, per pixel: exposure compensation and vignetting scale the
-//! light reaching the sensor, shot noise (Poisson, as a Gaussian of variance equal to
-//! the electrons collected) and read noise are added at the sensor's ISO gain, then the
-//! white-balance gains colour it and the result is clamped and encoded back to sRGB.
+//! delivers. In linear light: chromatic aberration and defocus (`super::optics`); then,
+//! per pixel, exposure compensation and vignetting scale the light reaching the sensor,
+//! shot noise (Poisson, as a Gaussian of variance equal to the electrons collected) and
+//! read noise are added at the sensor's ISO gain, the white-balance gains colour it, and
+//! the result is clamped and encoded back to sRGB.
 //!
 //! The noise is a counter-based hash of (noise seed, frame, camera, pixel, channel):
 //! no generator state crosses pixels, so the image is the same whatever order or thread
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 
 use drivegen_plan::SensorPlan;
 
+use super::optics;
 use crate::camera::Camera;
 
 /// Electrons a pixel collects at full scale at ISO 100 (a small automotive pixel).
@@ -80,21 +82,42 @@ pub fn is_neutral(s: &SensorPlan) -> bool {
         && s.white_balance == [1.0, 1.0, 1.0]
         && s.vignetting == 0.0
         && s.iso <= 0.0
+        && s.chromatic_aberration <= 0.0
+        && s.defocus <= 0.0
 }
 
-/// Exposure, vignetting, noise and white balance on an sRGB RGBA8 image of `cam`'s size.
+/// Chromatic aberration, defocus, exposure, vignetting, noise and white balance on an
+/// sRGB RGBA8 image of `cam`'s size.
 pub fn develop(rgba: &mut [u8], cam: &Camera, s: &SensorPlan, frame: u32, camera: u32) {
     let (w, h) = (cam.width as usize, cam.height as usize);
     if is_neutral(s) || rgba.len() != w * h * 4 {
         return;
     }
     let decode = decode_table();
-    let gain = libm::exp2(s.exposure_ev) as f32;
-    let wb = s.white_balance.map(|g| g as f32);
-    // Vignetting falls off with the squared distance from the principal point, reaching
-    // `vignetting` in the farthest corner.
+    let mut lin: Vec<f32> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| {
+            [
+                decode[usize::from(p[0])],
+                decode[usize::from(p[1])],
+                decode[usize::from(p[2])],
+            ]
+        })
+        .collect();
+    // Distances are from the principal point to the farthest corner.
     let corner2 = (cam.cx.max(cam.width as f64 - cam.cx)).powi(2)
         + (cam.cy.max(cam.height as f64 - cam.cy)).powi(2);
+    optics::chromatic_aberration(
+        &mut lin,
+        w,
+        h,
+        (cam.cx, cam.cy),
+        corner2.sqrt(),
+        s.chromatic_aberration,
+    );
+    optics::defocus(&mut lin, w, h, s.defocus);
+    let gain = libm::exp2(s.exposure_ev) as f32;
+    let wb = s.white_balance.map(|g| g as f32);
     // Electrons per unit of linear light at this ISO; read noise in electrons.
     let noisy = s.iso > 0.0;
     let electrons = (FULL_WELL * 100.0 / s.iso.max(1.0)) as f32;
@@ -104,10 +127,12 @@ pub fn develop(rgba: &mut [u8], cam: &Camera, s: &SensorPlan, frame: u32, camera
         let dy = j as f64 + 0.5 - cam.cy;
         for i in 0..w {
             let dx = i as f64 + 0.5 - cam.cx;
+            // Vignetting falls off with the squared distance from the principal point,
+            // reaching `vignetting` in the farthest corner.
             let fall = (1.0 - s.vignetting * (dx * dx + dy * dy) / corner2) as f32;
             let p = j * w + i;
             for c in 0..3 {
-                let mut l = decode[usize::from(rgba[p * 4 + c])] * gain * fall;
+                let mut l = lin[p * 3 + c] * gain * fall;
                 if noisy {
                     let e = (l * electrons).max(0.0);
                     let sigma = (e + read2).sqrt() / electrons;

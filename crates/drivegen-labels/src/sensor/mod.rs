@@ -1,7 +1,7 @@
 //! The camera sensor model applied after rendering: lens distortion (the same map for
 //! RGB and every label image, boxes recomputed from the warped masks in
-//! [`crate::objects`]) and the image pipeline on RGB only (exposure, white balance,
-//! vignetting, shot and read noise).
+//! [`crate::objects`]) and the image pipeline on RGB only (chromatic aberration,
+//! defocus, exposure, white balance, vignetting, shot and read noise).
 //!
 //! Nothing here draws at random: the parameters come from the plan, and the noise is a
 //! hash of (the plan's per-camera noise seed, frame, camera, pixel), so a frame's RGB is
@@ -9,6 +9,7 @@
 
 pub mod distortion;
 pub mod isp;
+pub mod optics;
 
 use drivegen_plan::SensorPlan;
 

@@ -374,6 +374,14 @@ impl Checker {
         self.range(f("vignetting"), &s.vignetting, 0.0, 0.9, "");
         self.range(f("iso"), &s.iso, 0.0, 25600.0, "");
         self.range(f("read_noise"), &s.read_noise, 0.0, 50.0, " electrons");
+        self.range(
+            f("chromatic_aberration"),
+            &s.chromatic_aberration,
+            0.0,
+            5.0,
+            " pixels",
+        );
+        self.range(f("defocus"), &s.defocus, 0.0, 5.0, " pixels");
     }
 
     pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {
