@@ -6,8 +6,10 @@
 #[path = "common/prerequisite.rs"]
 mod prerequisite;
 
+use drivegen_labels::math::v3;
 use drivegen_labels::objects::instance_stats;
 use drivegen_labels::sensor::Remap;
+use drivegen_labels::sensor::optics::Motion;
 use drivegen_plan::{ScenePlan, SensorPlan, plan};
 use drivegen_sim::{Engine, EngineOptions, Frame};
 
@@ -23,6 +25,8 @@ fn lens_only(lens: [f64; 5]) -> SensorPlan {
         read_noise: 0.0,
         chromatic_aberration: 0.0,
         defocus: 0.0,
+        auto_exposure: 0.0,
+        exposure_time: 0.0,
         noise_seed: 11,
     }
 }
@@ -111,8 +115,8 @@ fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
     ) {
         return;
     }
-    // The whole sensor: lens, chromatic aberration, defocus, exposure, white balance,
-    // vignetting and noise.
+    // The whole sensor: lens, chromatic aberration, defocus, motion blur, auto-exposure,
+    // exposure, white balance, vignetting and noise.
     let full = SensorPlan {
         exposure_ev: 0.3,
         white_balance: [1.1, 1.0, 0.9],
@@ -121,6 +125,8 @@ fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
         read_noise: 3.0,
         chromatic_aberration: 1.0,
         defocus: 0.6,
+        auto_exposure: 0.18,
+        exposure_time: 0.01,
         ..lens_only(BARREL)
     };
     let ideal = run(small_plan(1, Some(full.clone())), true, false);
@@ -135,7 +141,26 @@ fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
     let rgb_a = a.rgba.as_ref().expect("rgb");
     let rgb_b = b.rgba.as_ref().expect("rgb");
     let mut expected = map.warp_rgba(rgb_a);
-    drivegen_labels::sensor::isp::develop(&mut expected, &b.camera, &full, ideal[0].index, 0);
+    // The ego's motion during the exposure, in camera axes, over the warped depth.
+    let velocity =
+        b.camera
+            .ego_from_camera
+            .inverse()
+            .rotation
+            .mul_v(v3(lens[0].ego_speed, 0.0, 0.0));
+    assert!(lens[0].ego_speed > 1.0, "the ego moves");
+    let motion = Motion {
+        depth: &b.ids.depth,
+        velocity,
+    };
+    drivegen_labels::sensor::isp::develop_moving(
+        &mut expected,
+        &b.camera,
+        &full,
+        ideal[0].index,
+        0,
+        Some(motion),
+    );
     assert_eq!(
         rgb_b, &expected,
         "RGB is the ideal RGB warped, then developed"

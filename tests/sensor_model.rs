@@ -45,6 +45,8 @@ fn lens_only(lens: [f64; 5]) -> SensorPlan {
         read_noise: 0.0,
         chromatic_aberration: 0.0,
         defocus: 0.0,
+        auto_exposure: 0.0,
+        exposure_time: 0.0,
         noise_seed: 7,
     }
 }
@@ -421,6 +423,8 @@ fn neutral() -> SensorPlan {
         read_noise: 3.0,
         chromatic_aberration: 0.0,
         defocus: 0.0,
+        auto_exposure: 0.0,
+        exposure_time: 0.0,
         noise_seed: 99,
     }
 }
@@ -636,4 +640,87 @@ fn defocus_spreads_a_point_by_its_sigma_and_keeps_flat_areas() {
     assert!(before < 0.5);
     let flat_image = flat(0.3);
     assert_eq!(developed(&flat_image, &s, 0, 0), flat_image);
+}
+
+#[test]
+fn auto_exposure_brings_each_frame_to_its_target_level() {
+    let s = SensorPlan {
+        auto_exposure: 0.18,
+        ..neutral()
+    };
+    for level in [0.02, 0.6] {
+        let out = developed(&flat(level), &s, 0, 0);
+        let (mean, _) = linear_stats(&out, 1);
+        assert!((mean / 0.18 - 1.0).abs() < 0.03, "from {level}: {mean}");
+    }
+    // Exposure compensation applies on top of it.
+    let brighter = SensorPlan {
+        exposure_ev: 1.0,
+        ..s
+    };
+    let (mean, _) = linear_stats(&developed(&flat(0.02), &brighter, 0, 0), 1);
+    assert!((mean / 0.36 - 1.0).abs() < 0.03, "{mean}");
+}
+
+/// Standard deviations (x, y) in pixels of a channel's linear light.
+fn spread_xy(image: &[u8], c: usize) -> (f64, f64) {
+    let weight = |p: usize| to_linear(image[p * 4 + c]);
+    let (mx, my) = centroid(weight);
+    let (mut vx, mut vy, mut total) = (0.0, 0.0, 0.0);
+    for j in 0..H as usize {
+        for i in 0..W as usize {
+            let w = weight(j * W as usize + i);
+            vx += w * (i as f64 + 0.5 - mx).powi(2);
+            vy += w * (j as f64 + 0.5 - my).powi(2);
+            total += w;
+        }
+    }
+    ((vx / total).sqrt(), (vy / total).sqrt())
+}
+
+#[test]
+fn motion_blur_smears_along_the_flow_of_the_depth_and_speed() {
+    let cam = camera(None);
+    let s = SensorPlan {
+        exposure_time: 0.02,
+        ..neutral()
+    };
+    let moving = |image: &[u8], depth: &[f32], velocity: V3| {
+        let mut out = image.to_vec();
+        let motion = sensor::optics::Motion { depth, velocity };
+        sensor::isp::develop_moving(&mut out, &cam, &s, 0, 0, Some(motion));
+        out
+    };
+    let near = vec![10.0f32; (W * H) as usize];
+    // Sideways at 10 m/s, 10 m away, 20 ms: 160 px focal x 0.2 m / 10 m = 3.2 px.
+    let dot = spots(&[(100, 60)], 1);
+    let (sx, sy) = spread_xy(&moving(&dot, &near, v3(10.0, 0.0, 0.0)), 1);
+    // A 3.2 px box seen through bilinear sampling (a triangle of variance 1/6).
+    let box_std = (3.2f64 * 3.2 / 12.0 + 1.0 / 6.0).sqrt();
+    assert!(
+        (sx - box_std).abs() < 0.12,
+        "x spread {sx:.2} vs {box_std:.2}"
+    );
+    assert!(sy < 0.1, "y spread {sy:.2}");
+    // Twice as far, half the smear.
+    let far = vec![20.0f32; (W * H) as usize];
+    let (sx_far, _) = spread_xy(&moving(&dot, &far, v3(10.0, 0.0, 0.0)), 1);
+    assert!(sx_far < 0.75 * sx, "{sx_far:.2} vs {sx:.2}");
+    // Forward: nothing moves at the principal point, the rest streaks outwards.
+    let centre = spots(&[(W / 2, H / 2)], 1);
+    assert_eq!(
+        moving(&centre, &near, v3(0.0, 0.0, 10.0)),
+        developed(&centre, &s, 0, 0)
+    );
+    let (sx, _) = spread_xy(
+        &moving(&spots(&[(300, 96)], 1), &near, v3(0.0, 0.0, 10.0)),
+        1,
+    );
+    assert!(sx > 0.6, "{sx:.2}");
+    // The sky (no depth) never moves.
+    let sky = vec![f32::INFINITY; (W * H) as usize];
+    assert_eq!(
+        moving(&dot, &sky, v3(10.0, 0.0, 0.0)),
+        developed(&dot, &s, 0, 0)
+    );
 }

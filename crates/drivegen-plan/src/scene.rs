@@ -108,6 +108,8 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
     let read_noise = m.read_noise.sample(rng).max(0.0);
     let chromatic_aberration = m.chromatic_aberration.sample(rng).max(0.0);
     let defocus = m.defocus.sample(rng).max(0.0);
+    let auto_exposure = m.auto_exposure.sample(rng).max(0.0);
+    let exposure_time = m.exposure_time.sample(rng).max(0.0);
     SensorPlan {
         distortion,
         exposure_ev,
@@ -117,6 +119,8 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
         read_noise,
         chromatic_aberration,
         defocus,
+        auto_exposure,
+        exposure_time,
         noise_seed: rng.next_u64(),
     }
 }

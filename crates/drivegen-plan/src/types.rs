@@ -527,6 +527,12 @@ pub struct SensorPlan {
     /// Gaussian blur sigma (pixels).
     #[serde(default)]
     pub defocus: f64,
+    /// Mean linear level auto-exposure aims for; 0 for off.
+    #[serde(default)]
+    pub auto_exposure: f64,
+    /// Seconds the shutter is open (motion blur); 0 for none.
+    #[serde(default)]
+    pub exposure_time: f64,
     /// Keys the per-frame noise with the frame index and camera: noise depends only on
     /// (scenario seed, variant, camera, frame).
     pub noise_seed: u64,

@@ -645,6 +645,11 @@ pub struct CameraSensorSpec {
     pub chromatic_aberration: Param,
     /// Slight defocus: the standard deviation (pixels) of a Gaussian blur.
     pub defocus: Param,
+    /// Auto-exposure: the mean linear level each frame is scaled to (0 off), before
+    /// `exposure` compensates it.
+    pub auto_exposure: Param,
+    /// Exposure time (s) for motion blur from the ego's speed; 0 for none.
+    pub exposure_time: Param,
 }
 
 impl Default for CameraSensorSpec {
@@ -659,6 +664,8 @@ impl Default for CameraSensorSpec {
             read_noise: Param::Const(3.0),
             chromatic_aberration: Param::Const(0.0),
             defocus: Param::Const(0.0),
+            auto_exposure: Param::Const(0.0),
+            exposure_time: Param::Const(0.0),
         }
     }
 }

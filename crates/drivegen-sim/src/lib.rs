@@ -389,19 +389,21 @@ impl Engine {
         self.times.label += label_time;
 
         let mut frames = Vec::new();
+        let ego_speed = self.sim.agents().first().map_or(0.0, |a| a.speed);
         for (i, (mut ids, object_labels)) in labels {
             let c = &self.plan.sensors.cameras[i];
             let mut rgba = images.get(i).filter(|img| !img.is_empty()).cloned();
             // The sensor model: the lens warps RGB and the ID/depth raster with one map
             // (the object labels already describe the warped view), then the image
             // pipeline develops the RGB.
-            drivegen_labels::sensor::apply(
+            drivegen_labels::sensor::apply_moving(
                 &cameras[i],
                 c.sensor.as_ref().filter(|_| self.options.sensor),
                 tick.frame,
                 i as u32,
                 rgba.as_mut(),
                 &mut ids,
+                ego_speed,
             );
             frames.push(CameraFrame {
                 name: c.name.clone(),

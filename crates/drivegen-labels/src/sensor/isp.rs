@@ -1,6 +1,7 @@
 //! The image pipeline on RGB: what the sensor and its processor do to the light the lens
-//! delivers. In linear light: chromatic aberration and defocus (`super::optics`); then,
-//! per pixel, exposure compensation and vignetting scale the light reaching the sensor,
+//! delivers. In linear light: chromatic aberration, defocus and motion blur
+//! (`super::optics`); auto-exposure's gain for the frame; then, per pixel, that gain,
+//! exposure compensation and vignetting scale the light reaching the sensor,
 //! shot noise (Poisson, as a Gaussian of variance equal to the electrons collected) and
 //! read noise are added at the sensor's ISO gain, the white-balance gains colour it, and
 //! the result is clamped and encoded back to sRGB.
@@ -84,11 +85,28 @@ pub fn is_neutral(s: &SensorPlan) -> bool {
         && s.iso <= 0.0
         && s.chromatic_aberration <= 0.0
         && s.defocus <= 0.0
+        && s.auto_exposure <= 0.0
+        && s.exposure_time <= 0.0
 }
 
 /// Chromatic aberration, defocus, exposure, vignetting, noise and white balance on an
 /// sRGB RGBA8 image of `cam`'s size.
 pub fn develop(rgba: &mut [u8], cam: &Camera, s: &SensorPlan, frame: u32, camera: u32) {
+    develop_moving(rgba, cam, s, frame, camera, None);
+}
+
+/// Auto-exposure keeps a frame's gain within this factor either way of 1.
+pub const AUTO_EXPOSURE_RANGE: f32 = 16.0;
+
+/// [`develop`] with the camera's motion during the exposure (motion blur).
+pub fn develop_moving(
+    rgba: &mut [u8],
+    cam: &Camera,
+    s: &SensorPlan,
+    frame: u32,
+    camera: u32,
+    motion: Option<optics::Motion<'_>>,
+) {
     let (w, h) = (cam.width as usize, cam.height as usize);
     if is_neutral(s) || rgba.len() != w * h * 4 {
         return;
@@ -116,7 +134,24 @@ pub fn develop(rgba: &mut [u8], cam: &Camera, s: &SensorPlan, frame: u32, camera
         s.chromatic_aberration,
     );
     optics::defocus(&mut lin, w, h, s.defocus);
-    let gain = libm::exp2(s.exposure_ev) as f32;
+    if let Some(m) = motion {
+        optics::motion_blur(&mut lin, cam, &m, s.exposure_time);
+    }
+    let mut gain = libm::exp2(s.exposure_ev) as f32;
+    if s.auto_exposure > 0.0 {
+        // The frame's mean level (Rec. 709 luma of linear light) scaled to the target.
+        let sum: f64 = lin
+            .chunks_exact(3)
+            .map(|p| f64::from(0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]))
+            .sum();
+        let mean = (sum / (w * h) as f64) as f32;
+        let auto = if mean > 0.0 {
+            (s.auto_exposure as f32 / mean).clamp(1.0 / AUTO_EXPOSURE_RANGE, AUTO_EXPOSURE_RANGE)
+        } else {
+            AUTO_EXPOSURE_RANGE
+        };
+        gain *= auto;
+    }
     let wb = s.white_balance.map(|g| g as f32);
     // Electrons per unit of linear light at this ISO; read noise in electrons.
     let noisy = s.iso > 0.0;

@@ -1,7 +1,8 @@
 //! The camera sensor model applied after rendering: lens distortion (the same map for
 //! RGB and every label image, boxes recomputed from the warped masks in
 //! [`crate::objects`]) and the image pipeline on RGB only (chromatic aberration,
-//! defocus, exposure, white balance, vignetting, shot and read noise).
+//! defocus, motion blur, auto-exposure and exposure, white balance, vignetting, shot and
+//! read noise).
 //!
 //! Nothing here draws at random: the parameters come from the plan, and the noise is a
 //! hash of (the plan's per-camera noise seed, frame, camera, pixel), so a frame's RGB is
@@ -29,6 +30,20 @@ pub fn apply(
     rgba: Option<&mut Vec<u8>>,
     ids: &mut IdDepth,
 ) {
+    apply_moving(cam, sensor, frame, camera, rgba, ids, 0.0);
+}
+
+/// [`apply`] for an ego moving forwards at `ego_speed` (m/s): with an exposure time, the
+/// RGB is blurred along each pixel's motion, from the warped depth.
+pub fn apply_moving(
+    cam: &Camera,
+    sensor: Option<&SensorPlan>,
+    frame: u32,
+    camera: u32,
+    rgba: Option<&mut Vec<u8>>,
+    ids: &mut IdDepth,
+    ego_speed: f64,
+) {
     let Some(sensor) = sensor else {
         return;
     };
@@ -43,6 +58,19 @@ pub fn apply(
         if let Some(map) = &remap {
             *rgba = map.warp_rgba(rgba);
         }
-        isp::develop(rgba, cam, sensor, frame, camera);
+        // The ego's velocity in camera axes; motion blur needs a depth per pixel.
+        let velocity = cam
+            .ego_from_camera
+            .inverse()
+            .rotation
+            .mul_v(crate::math::v3(ego_speed, 0.0, 0.0));
+        let motion =
+            (ids.width == cam.width && ids.height == cam.height && ego_speed != 0.0).then(|| {
+                optics::Motion {
+                    depth: &ids.depth,
+                    velocity,
+                }
+            });
+        isp::develop_moving(rgba, cam, sensor, frame, camera, motion);
     }
 }

@@ -1,6 +1,10 @@
 //! The optics between the lens's geometry and the sensor, on planes of linear light:
 //! lateral chromatic aberration (red and blue imaged at slightly different
-//! magnifications than green) and slight defocus (a Gaussian blur). RGB only.
+//! magnifications than green), slight defocus (a Gaussian blur) and motion blur. RGB
+//! only.
+
+use crate::camera::Camera;
+use crate::math::V3;
 
 /// Resamples one plane magnified by `scale` about `(cx, cy)` (pixels): the output at `p`
 /// takes the input at `c + (p - c) / scale`, bilinearly, clamped at the border.
@@ -81,6 +85,71 @@ pub fn defocus(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
                 }
             }
             lin[(j * w + i) * 3..(j * w + i) * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+}
+
+/// The camera's motion during the exposure: the depth (z, m) of each output pixel and
+/// the camera's velocity (m/s) in its own axes (x right, y down, z forward).
+#[derive(Clone, Copy, Debug)]
+pub struct Motion<'a> {
+    pub depth: &'a [f32],
+    pub velocity: V3,
+}
+
+/// Most samples one pixel's blur averages.
+const MOTION_SAMPLES: usize = 16;
+
+/// Motion blur on interleaved linear RGB: each pixel averages the image along the path
+/// its static scene point sweeps while the shutter is open for `exposure_time` seconds
+/// (the translational flow of a point at the pixel's depth; rotation and other actors'
+/// motion are left out). Pixels without depth (sky) do not move.
+pub fn motion_blur(lin: &mut [f32], cam: &Camera, m: &Motion<'_>, exposure_time: f64) {
+    let (w, h) = (cam.width as usize, cam.height as usize);
+    if exposure_time <= 0.0 || m.depth.len() != w * h || lin.len() != w * h * 3 {
+        return;
+    }
+    let (fx, fy, cx, cy) = match &cam.lens {
+        Some(l) => (l.fx, l.fy, l.cx, l.cy),
+        None => (cam.fx, cam.fy, cam.cx, cam.cy),
+    };
+    let v = m.velocity;
+    let src = lin.to_vec();
+    let sample = |x: f64, y: f64, c: usize| -> f32 {
+        let x = (x - 0.5).clamp(0.0, (w - 1) as f64);
+        let y = (y - 0.5).clamp(0.0, (h - 1) as f64);
+        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (ax, ay) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+        let top = src[(y0 * w + x0) * 3 + c] * (1.0 - ax) + src[(y0 * w + x1) * 3 + c] * ax;
+        let bottom = src[(y1 * w + x0) * 3 + c] * (1.0 - ax) + src[(y1 * w + x1) * 3 + c] * ax;
+        top * (1.0 - ay) + bottom * ay
+    };
+    for j in 0..h {
+        for i in 0..w {
+            let z = f64::from(m.depth[j * w + i]);
+            if !(z.is_finite() && z > 0.0) {
+                continue;
+            }
+            let (u, vv) = (i as f64 + 0.5, j as f64 + 0.5);
+            // The image motion of a static point while the camera moves by v t.
+            let du = exposure_time * ((u - cx) * v.z - fx * v.x) / z;
+            let dv = exposure_time * ((vv - cy) * v.z - fy * v.y) / z;
+            let length = (du * du + dv * dv).sqrt();
+            if length < 0.5 {
+                continue;
+            }
+            let n = (length.ceil() as usize + 1).min(MOTION_SAMPLES);
+            let p = j * w + i;
+            for c in 0..3 {
+                let mut acc = 0.0f32;
+                for k in 0..n {
+                    // Midpoints of n equal parts of the shutter time.
+                    let t = (k as f64 + 0.5) / n as f64 - 0.5;
+                    acc += sample(u + t * du, vv + t * dv, c);
+                }
+                lin[p * 3 + c] = acc / n as f32;
+            }
         }
     }
 }

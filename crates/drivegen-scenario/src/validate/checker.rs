@@ -382,6 +382,8 @@ impl Checker {
             " pixels",
         );
         self.range(f("defocus"), &s.defocus, 0.0, 5.0, " pixels");
+        self.range(f("auto_exposure"), &s.auto_exposure, 0.0, 0.5, "");
+        self.range(f("exposure_time"), &s.exposure_time, 0.0, 0.1, " s");
     }
 
     pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {
