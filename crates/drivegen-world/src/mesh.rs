@@ -297,3 +297,53 @@ impl PartsBuilder {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texture_coordinates_are_metres_on_every_face() {
+        let mut m = MeshData::default();
+        m.cuboid(v3(10.0, 20.0, 0.0), 0.3, 4.0, 2.0, 1.5);
+        assert_eq!(m.uvs.len(), m.positions.len());
+        // On every face, uv distances equal position distances: nothing stretches.
+        for q in m.indices.chunks_exact(6) {
+            let (a, b, c) = (q[0] as usize, q[1] as usize, q[2] as usize);
+            for (i, j) in [(a, b), (b, c), (a, c)] {
+                let p = |k: usize| m.positions[k];
+                let d = (0..3)
+                    .map(|x| (p(i)[x] - p(j)[x]).powi(2))
+                    .sum::<f32>()
+                    .sqrt();
+                let uv = ((m.uvs[i][0] - m.uvs[j][0]).powi(2)
+                    + (m.uvs[i][1] - m.uvs[j][1]).powi(2))
+                .sqrt();
+                assert!((d - uv).abs() < 1e-3, "edge {d} m has uv length {uv}");
+            }
+        }
+    }
+
+    #[test]
+    fn strips_are_textured_along_their_length_and_tangents_follow_u() {
+        let left = [v3(0.0, 1.0, 0.0), v3(5.0, 1.0, 0.0), v3(9.0, 1.0, 0.0)];
+        let right = [v3(0.0, -1.0, 0.0), v3(5.0, -1.0, 0.0), v3(9.0, -1.0, 0.0)];
+        let mut m = MeshData::default();
+        m.strip_uv(&left, &right, 3.5, -3.5);
+        let mut plain = MeshData::default();
+        plain.strip(&left, &right);
+        // Same triangles as the untextured strip: the label pass sees no difference.
+        assert_eq!(m.positions, plain.positions);
+        assert_eq!(m.indices, plain.indices);
+        let max_u = m.uvs.iter().map(|uv| uv[0]).fold(0.0, f32::max);
+        assert!((max_u - 9.0).abs() < 1e-5);
+        assert!(m.uvs.iter().all(|uv| uv[1] == 3.5 || uv[1] == -3.5));
+        for (t, n) in m.tangents().iter().zip(&m.normals) {
+            let dot = t[0] * n[0] + t[1] * n[1] + t[2] * n[2];
+            assert!(
+                dot.abs() < 1e-5 && (t[0] - 1.0).abs() < 1e-5,
+                "tangent {t:?}"
+            );
+        }
+    }
+}
