@@ -115,15 +115,26 @@ pub fn motion_blur(lin: &mut [f32], cam: &Camera, m: &Motion<'_>, exposure_time:
     };
     let v = m.velocity;
     let src = lin.to_vec();
-    let sample = |x: f64, y: f64, c: usize| -> f32 {
+    // Bilinear RGB at a position (pixel centres at + 0.5), clamped at the border.
+    let sample = |x: f64, y: f64| -> [f32; 3] {
         let x = (x - 0.5).clamp(0.0, (w - 1) as f64);
         let y = (y - 0.5).clamp(0.0, (h - 1) as f64);
         let (x0, y0) = (x.floor() as usize, y.floor() as usize);
         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
         let (ax, ay) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
-        let top = src[(y0 * w + x0) * 3 + c] * (1.0 - ax) + src[(y0 * w + x1) * 3 + c] * ax;
-        let bottom = src[(y1 * w + x0) * 3 + c] * (1.0 - ax) + src[(y1 * w + x1) * 3 + c] * ax;
-        top * (1.0 - ay) + bottom * ay
+        let weights = [
+            (y0 * w + x0, (1.0 - ax) * (1.0 - ay)),
+            (y0 * w + x1, ax * (1.0 - ay)),
+            (y1 * w + x0, (1.0 - ax) * ay),
+            (y1 * w + x1, ax * ay),
+        ];
+        let mut out = [0.0f32; 3];
+        for (k, wt) in weights {
+            for (c, o) in out.iter_mut().enumerate() {
+                *o += src[k * 3 + c] * wt;
+            }
+        }
+        out
     };
     for j in 0..h {
         for i in 0..w {
@@ -141,14 +152,17 @@ pub fn motion_blur(lin: &mut [f32], cam: &Camera, m: &Motion<'_>, exposure_time:
             }
             let n = (length.ceil() as usize + 1).min(MOTION_SAMPLES);
             let p = j * w + i;
-            for c in 0..3 {
-                let mut acc = 0.0f32;
-                for k in 0..n {
-                    // Midpoints of n equal parts of the shutter time.
-                    let t = (k as f64 + 0.5) / n as f64 - 0.5;
-                    acc += sample(u + t * du, vv + t * dv, c);
+            let mut acc = [0.0f32; 3];
+            for k in 0..n {
+                // Midpoints of n equal parts of the shutter time.
+                let t = (k as f64 + 0.5) / n as f64 - 0.5;
+                let v = sample(u + t * du, vv + t * dv);
+                for (a, x) in acc.iter_mut().zip(v) {
+                    *a += x;
                 }
-                lin[p * 3 + c] = acc / n as f32;
+            }
+            for (c, a) in acc.iter().enumerate() {
+                lin[p * 3 + c] = a / n as f32;
             }
         }
     }
