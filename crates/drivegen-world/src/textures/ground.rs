@@ -80,7 +80,7 @@ pub fn asphalt(seed: u64) -> Maps {
         });
     }
     // Cracks: wandering dark lines, some sealed with wide glossy tar.
-    for k in 0..10 {
+    for k in 0..7 {
         let sealed = k % 3 == 0;
         let (mut x, mut y) = (rng.range(0.0, size as f32), rng.range(0.0, size as f32));
         let mut dir: f32 = if rng.unit() < 0.6 { 0.0 } else { 1.3 };
@@ -95,11 +95,11 @@ pub fn asphalt(seed: u64) -> Maps {
             for dy in -w..=w {
                 let j = c.at(x as i64, y as i64 + dy);
                 if sealed {
-                    c.blend(j, [0.06, 0.06, 0.065], 0.85);
+                    c.blend(j, [0.08, 0.08, 0.085], 0.7);
                     c.rough[j] = 0.35;
                     c.height[j] += 0.2;
                 } else {
-                    c.shade(j, 0.45);
+                    c.shade(j, 0.55);
                     c.height[j] -= 1.2;
                 }
             }
