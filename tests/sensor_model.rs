@@ -724,3 +724,43 @@ fn motion_blur_smears_along_the_flow_of_the_depth_and_speed() {
         developed(&dot, &s, 0, 0)
     );
 }
+
+#[test]
+fn the_planner_draws_each_variants_sensor_from_its_own_stream() {
+    let text = r#"Scenario(
+        name: "sensor plan",
+        seed: 3,
+        variants: 3,
+        sensors: (cameras: [(
+            name: "front",
+            sensor: (
+                distortion: (k1: Uniform(-0.3, -0.1), p1: Normal(0.0, 0.001, -0.003, 0.003)),
+                iso: Choice([(1, 100), (1, 3200)]),
+                defocus: Uniform(0.0, 1.0),
+            ),
+        )]),
+    )"#;
+    let with = drivegen_scenario::load_str("sensor.ron", text)
+        .expect("loads")
+        .scenario;
+    let mut without = with.clone();
+    without.sensors.cameras[0].sensor = None;
+    let mut drawn = Vec::new();
+    for variant in 0..3 {
+        let a = drivegen_plan::plan(&with, variant).expect("plans");
+        let mut b = drivegen_plan::plan(&without, variant).expect("plans");
+        // The same variant plans the same sensor every time.
+        assert_eq!(a, drivegen_plan::plan(&with, variant).expect("plans"));
+        let sensor = a.sensors.cameras[0].sensor.clone().expect("a sensor");
+        let d = sensor.distortion.expect("a lens");
+        assert!((-0.3..-0.1).contains(&d[0]) && d[2].abs() <= 0.003);
+        assert_eq!([d[1], d[3], d[4]], [0.0, 0.0, 0.0]);
+        assert!(sensor.iso == 100.0 || sensor.iso == 3200.0);
+        assert!((0.0..1.0).contains(&sensor.defocus));
+        // Nothing else in the scene moves: the sensor has a stream of its own.
+        b.sensors.cameras[0].sensor = Some(sensor.clone());
+        assert_eq!(a, b, "variant {variant}");
+        drawn.push((d[0], sensor.noise_seed));
+    }
+    assert!(drawn[0] != drawn[1] && drawn[1] != drawn[2], "{drawn:?}");
+}
