@@ -27,6 +27,7 @@ fn lens_only(lens: [f64; 5]) -> SensorPlan {
         defocus: 0.0,
         auto_exposure: 0.0,
         exposure_time: 0.0,
+        jpeg_quality: 0.0,
         noise_seed: 11,
     }
 }
@@ -116,7 +117,7 @@ fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
         return;
     }
     // The whole sensor: lens, chromatic aberration, defocus, motion blur, auto-exposure,
-    // exposure, white balance, vignetting and noise.
+    // exposure, white balance, vignetting, noise and JPEG.
     let full = SensorPlan {
         exposure_ev: 0.3,
         white_balance: [1.1, 1.0, 0.9],
@@ -127,6 +128,7 @@ fn the_sensor_warps_and_develops_rgb_and_reruns_are_identical() {
         defocus: 0.6,
         auto_exposure: 0.18,
         exposure_time: 0.01,
+        jpeg_quality: 85.0,
         ..lens_only(BARREL)
     };
     let ideal = run(small_plan(1, Some(full.clone())), true, false);

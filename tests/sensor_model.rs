@@ -47,6 +47,7 @@ fn lens_only(lens: [f64; 5]) -> SensorPlan {
         defocus: 0.0,
         auto_exposure: 0.0,
         exposure_time: 0.0,
+        jpeg_quality: 0.0,
         noise_seed: 7,
     }
 }
@@ -425,6 +426,7 @@ fn neutral() -> SensorPlan {
         defocus: 0.0,
         auto_exposure: 0.0,
         exposure_time: 0.0,
+        jpeg_quality: 0.0,
         noise_seed: 99,
     }
 }
@@ -763,4 +765,77 @@ fn the_planner_draws_each_variants_sensor_from_its_own_stream() {
         drawn.push((d[0], sensor.noise_seed));
     }
     assert!(drawn[0] != drawn[1] && drawn[1] != drawn[2], "{drawn:?}");
+}
+
+/// Mean absolute difference of the RGB bytes of two images.
+fn mean_abs_error(a: &[u8], b: &[u8]) -> f64 {
+    let (mut sum, mut n) = (0.0, 0.0);
+    for (p, q) in a.chunks(4).zip(b.chunks(4)) {
+        for c in 0..3 {
+            sum += (f64::from(p[c]) - f64::from(q[c])).abs();
+            n += 1.0;
+        }
+    }
+    sum / n
+}
+
+#[test]
+fn jpeg_loses_more_at_lower_quality_and_shows_its_blocks() {
+    // Smooth gradients with sharp-edged squares on them.
+    let mut image: Vec<u8> = (0..W * H)
+        .flat_map(|k| {
+            let (i, j) = (k % W, k / W);
+            [
+                (i * 255 / W) as u8,
+                (j * 255 / H) as u8,
+                ((i + j) % 256) as u8,
+                255,
+            ]
+        })
+        .collect();
+    for (x0, y0) in [(37, 21), (150, 90), (251, 133)] {
+        for j in y0..y0 + 13 {
+            for i in x0..x0 + 19 {
+                let k = ((j * W + i) * 4) as usize;
+                image[k..k + 3].copy_from_slice(&[250, 240, 20]);
+            }
+        }
+    }
+    let at = |quality: f64| {
+        let s = SensorPlan {
+            jpeg_quality: quality,
+            ..neutral()
+        };
+        developed(&image, &s, 0, 0)
+    };
+    let errors: Vec<f64> = [95.0, 50.0, 10.0]
+        .iter()
+        .map(|q| mean_abs_error(&at(*q), &image))
+        .collect();
+    assert!(errors[0] < 2.0, "{errors:?}");
+    assert!(errors[0] < errors[1] && errors[1] < errors[2], "{errors:?}");
+    // At low quality, steps across 8x8 block borders exceed those inside blocks.
+    let low = at(10.0);
+    let (mut border, mut inside, mut nb, mut ni) = (0.0, 0.0, 0.0, 0.0);
+    for j in 0..H as usize {
+        for i in 1..W as usize {
+            let d = (f64::from(low[(j * W as usize + i) * 4 + 1])
+                - f64::from(low[(j * W as usize + i - 1) * 4 + 1]))
+            .abs();
+            if i % 8 == 0 {
+                border += d;
+                nb += 1.0;
+            } else {
+                inside += d;
+                ni += 1.0;
+            }
+        }
+    }
+    assert!(
+        border / nb > 1.5 * inside / ni,
+        "{} vs {}",
+        border / nb,
+        inside / ni
+    );
+    assert_eq!(at(10.0), low, "the same bytes every time");
 }

@@ -110,6 +110,7 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
     let defocus = m.defocus.sample(rng).max(0.0);
     let auto_exposure = m.auto_exposure.sample(rng).max(0.0);
     let exposure_time = m.exposure_time.sample(rng).max(0.0);
+    let jpeg_quality = m.jpeg_quality.sample(rng).clamp(0.0, 100.0);
     SensorPlan {
         distortion,
         exposure_ev,
@@ -121,6 +122,7 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
         defocus,
         auto_exposure,
         exposure_time,
+        jpeg_quality,
         noise_seed: rng.next_u64(),
     }
 }

@@ -533,6 +533,9 @@ pub struct SensorPlan {
     /// Seconds the shutter is open (motion blur); 0 for none.
     #[serde(default)]
     pub exposure_time: f64,
+    /// JPEG quality of the delivered RGB (1-100); 0 for none.
+    #[serde(default)]
+    pub jpeg_quality: f64,
     /// Keys the per-frame noise with the frame index and camera: noise depends only on
     /// (scenario seed, variant, camera, frame).
     pub noise_seed: u64,

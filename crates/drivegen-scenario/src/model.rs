@@ -650,6 +650,8 @@ pub struct CameraSensorSpec {
     pub auto_exposure: Param,
     /// Exposure time (s) for motion blur from the ego's speed; 0 for none.
     pub exposure_time: Param,
+    /// JPEG compression of the delivered RGB at this quality (1-100); 0 for none.
+    pub jpeg_quality: Param,
 }
 
 impl Default for CameraSensorSpec {
@@ -666,6 +668,7 @@ impl Default for CameraSensorSpec {
             defocus: Param::Const(0.0),
             auto_exposure: Param::Const(0.0),
             exposure_time: Param::Const(0.0),
+            jpeg_quality: Param::Const(0.0),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! exposure compensation and vignetting scale the light reaching the sensor,
 //! shot noise (Poisson, as a Gaussian of variance equal to the electrons collected) and
 //! read noise are added at the sensor's ISO gain, the white-balance gains colour it, and
-//! the result is clamped and encoded back to sRGB.
+//! the result is clamped and encoded back to sRGB; last, optionally, JPEG compression
+//! (`super::jpeg`).
 //!
 //! The noise is a counter-based hash of (noise seed, frame, camera, pixel, channel):
 //! no generator state crosses pixels, so the image is the same whatever order or thread
@@ -87,6 +88,7 @@ pub fn is_neutral(s: &SensorPlan) -> bool {
         && s.defocus <= 0.0
         && s.auto_exposure <= 0.0
         && s.exposure_time <= 0.0
+        && s.jpeg_quality <= 0.0
 }
 
 /// Chromatic aberration, defocus, exposure, vignetting, noise and white balance on an
@@ -176,5 +178,8 @@ pub fn develop_moving(
                 rgba[p * 4 + c] = encode(l * wb[c]);
             }
         }
+    }
+    if s.jpeg_quality > 0.0 {
+        super::jpeg::roundtrip(rgba, w, h, s.jpeg_quality);
     }
 }

@@ -2,7 +2,7 @@
 //! RGB and every label image, boxes recomputed from the warped masks in
 //! [`crate::objects`]) and the image pipeline on RGB only (chromatic aberration,
 //! defocus, motion blur, auto-exposure and exposure, white balance, vignetting, shot and
-//! read noise).
+//! read noise, JPEG compression).
 //!
 //! Nothing here draws at random: the parameters come from the plan, and the noise is a
 //! hash of (the plan's per-camera noise seed, frame, camera, pixel), so a frame's RGB is
@@ -10,6 +10,7 @@
 
 pub mod distortion;
 pub mod isp;
+pub mod jpeg;
 pub mod optics;
 
 use drivegen_plan::SensorPlan;
