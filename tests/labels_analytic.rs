@@ -3,67 +3,17 @@
 //! geometry says, and a box cut by the border gets the right truncation.
 
 use drivegen_labels::camera::Camera;
-use drivegen_labels::math::{Iso3, M3, V3, v3};
+use drivegen_labels::math::v3;
 use drivegen_labels::raster::{for_each_fragment, silhouette_pixels};
-use drivegen_labels::{Class, IdDepth, LabelObject, box_triangles, label_objects};
-use drivegen_scenario::VehicleClass;
+
+mod label_fixtures;
+use label_fixtures::{Obj, level_camera, obj, render};
 
 const W: u32 = 640;
 const H: u32 = 384;
 
-/// A level camera 1.5 m above the origin looking along world +x.
 fn camera() -> Camera {
-    let rotation = M3::from_cols(v3(0.0, -1.0, 0.0), v3(0.0, 0.0, -1.0), v3(1.0, 0.0, 0.0));
-    Camera::looking(
-        W,
-        H,
-        90.0,
-        Iso3 {
-            rotation,
-            translation: v3(0.0, 0.0, 1.5),
-        },
-    )
-}
-
-struct Obj {
-    id: u32,
-    base: V3,
-    yaw: f64,
-    size: (f64, f64, f64),
-    tris: Vec<drivegen_labels::Tri>,
-}
-
-fn obj(id: u32, base: V3, yaw: f64, size: (f64, f64, f64)) -> Obj {
-    Obj {
-        id,
-        base,
-        yaw,
-        size,
-        tris: box_triangles(base, yaw, size.0, size.1, size.2),
-    }
-}
-
-fn render(cam: &Camera, objs: &[Obj]) -> (IdDepth, Vec<drivegen_labels::ObjectLabel>) {
-    let mut raster = IdDepth::new(W, H);
-    for o in objs {
-        raster.draw(cam, &o.tris, o.id as u16);
-    }
-    let objects: Vec<LabelObject<'_>> = objs
-        .iter()
-        .map(|o| LabelObject {
-            id: o.id,
-            class: Class::Vehicle(VehicleClass::Car),
-            base: o.base,
-            yaw: o.yaw,
-            length: o.size.0,
-            width: o.size.1,
-            height: o.size.2,
-            speed: 0.0,
-            tris: &o.tris,
-        })
-        .collect();
-    let labels = label_objects(cam, &raster, &objects, 200.0);
-    (raster, labels)
+    level_camera(W, H)
 }
 
 /// The 8 corners of a box projected (all assumed in front of the camera).

@@ -18,17 +18,7 @@ const BARREL: [f64; 5] = [-0.25, 0.06, 0.001, -0.0007, 0.0];
 fn lens_only(lens: [f64; 5]) -> SensorPlan {
     SensorPlan {
         distortion: Some(lens),
-        exposure_ev: 0.0,
-        white_balance: [1.0, 1.0, 1.0],
-        vignetting: 0.0,
-        iso: 0.0,
-        read_noise: 0.0,
-        chromatic_aberration: 0.0,
-        defocus: 0.0,
-        auto_exposure: 0.0,
-        exposure_time: 0.0,
-        jpeg_quality: 0.0,
-        noise_seed: 11,
+        ..SensorPlan::neutral(11)
     }
 }
 

@@ -4,13 +4,15 @@
 //! render, void corners, the identity cases (zero coefficients, no sensor), and the
 //! planner's per-variant draws. The image pipeline is tested in `sensor_pipeline.rs`.
 
+use drivegen_labels::IdDepth;
 use drivegen_labels::camera::Camera;
-use drivegen_labels::math::{Iso3, M3, V3, v3};
+use drivegen_labels::math::v3;
 use drivegen_labels::objects::instance_stats;
 use drivegen_labels::sensor::{self, Distortion, Remap, lens_project};
-use drivegen_labels::{Class, IdDepth, LabelObject, ObjectLabel, box_triangles, label_objects};
 use drivegen_plan::SensorPlan;
-use drivegen_scenario::VehicleClass;
+
+mod label_fixtures;
+use label_fixtures::{level_camera, obj, render};
 
 const W: u32 = 320;
 const H: u32 = 192;
@@ -19,16 +21,7 @@ const PINCUSHION: [f64; 5] = [0.12, 0.02, -0.001, 0.0015, 0.0];
 
 /// A level camera 1.5 m above the origin looking along world +x, through `lens`.
 fn camera(lens: Option<[f64; 5]>) -> Camera {
-    let rotation = M3::from_cols(v3(0.0, -1.0, 0.0), v3(0.0, 0.0, -1.0), v3(1.0, 0.0, 0.0));
-    let cam = Camera::looking(
-        W,
-        H,
-        90.0,
-        Iso3 {
-            rotation,
-            translation: v3(0.0, 0.0, 1.5),
-        },
-    );
+    let cam = level_camera(W, H);
     match lens {
         Some(d) => cam.with_lens(d),
         None => cam,
@@ -39,60 +32,8 @@ fn camera(lens: Option<[f64; 5]>) -> Camera {
 fn lens_only(lens: [f64; 5]) -> SensorPlan {
     SensorPlan {
         distortion: Some(lens),
-        exposure_ev: 0.0,
-        white_balance: [1.0, 1.0, 1.0],
-        vignetting: 0.0,
-        iso: 0.0,
-        read_noise: 0.0,
-        chromatic_aberration: 0.0,
-        defocus: 0.0,
-        auto_exposure: 0.0,
-        exposure_time: 0.0,
-        jpeg_quality: 0.0,
-        noise_seed: 7,
+        ..SensorPlan::neutral(7)
     }
-}
-
-struct Obj {
-    id: u32,
-    base: V3,
-    yaw: f64,
-    size: (f64, f64, f64),
-    tris: Vec<drivegen_labels::Tri>,
-}
-
-fn obj(id: u32, base: V3, yaw: f64, size: (f64, f64, f64)) -> Obj {
-    Obj {
-        id,
-        base,
-        yaw,
-        size,
-        tris: box_triangles(base, yaw, size.0, size.1, size.2),
-    }
-}
-
-/// The ideal (pinhole) raster of the objects and their labels through `cam`'s lens.
-fn render(cam: &Camera, objs: &[Obj]) -> (IdDepth, Vec<ObjectLabel>) {
-    let mut raster = IdDepth::new(W, H);
-    for o in objs {
-        raster.draw(cam, &o.tris, o.id as u16);
-    }
-    let objects: Vec<LabelObject<'_>> = objs
-        .iter()
-        .map(|o| LabelObject {
-            id: o.id,
-            class: Class::Vehicle(VehicleClass::Car),
-            base: o.base,
-            yaw: o.yaw,
-            length: o.size.0,
-            width: o.size.1,
-            height: o.size.2,
-            speed: 0.0,
-            tris: &o.tris,
-        })
-        .collect();
-    let labels = label_objects(cam, &raster, &objects, 200.0);
-    (raster, labels)
 }
 
 /// An RGB image of the raster: the object `id` white, everything else mid grey.

@@ -5,25 +5,18 @@
 //! motion blur and JPEG do what their fields say.
 
 use drivegen_labels::camera::Camera;
-use drivegen_labels::math::{Iso3, M3, V3, v3};
+use drivegen_labels::math::{V3, v3};
 use drivegen_labels::sensor;
 use drivegen_plan::SensorPlan;
+
+mod label_fixtures;
+use label_fixtures::level_camera;
 
 const W: u32 = 320;
 const H: u32 = 192;
 
-/// A level camera looking along world +x (90 degrees across).
 fn camera() -> Camera {
-    let rotation = M3::from_cols(v3(0.0, -1.0, 0.0), v3(0.0, 0.0, -1.0), v3(1.0, 0.0, 0.0));
-    Camera::looking(
-        W,
-        H,
-        90.0,
-        Iso3 {
-            rotation,
-            translation: v3(0.0, 0.0, 1.5),
-        },
-    )
+    level_camera(W, H)
 }
 
 /// Centroid (pixel centres) of the pixels where `weight` is positive.
@@ -61,18 +54,8 @@ fn to_linear(v: u8) -> f64 {
 
 fn neutral() -> SensorPlan {
     SensorPlan {
-        distortion: None,
-        exposure_ev: 0.0,
-        white_balance: [1.0, 1.0, 1.0],
-        vignetting: 0.0,
-        iso: 0.0,
         read_noise: 3.0,
-        chromatic_aberration: 0.0,
-        defocus: 0.0,
-        auto_exposure: 0.0,
-        exposure_time: 0.0,
-        jpeg_quality: 0.0,
-        noise_seed: 99,
+        ..SensorPlan::neutral(99)
     }
 }
 

@@ -541,6 +541,27 @@ pub struct SensorPlan {
     pub noise_seed: u64,
 }
 
+impl SensorPlan {
+    /// A sensor that changes nothing: no lens, unit gains, no noise or blur, keyed by
+    /// `noise_seed` (the base that tools and tests set single fields on).
+    pub fn neutral(noise_seed: u64) -> SensorPlan {
+        SensorPlan {
+            distortion: None,
+            exposure_ev: 0.0,
+            white_balance: [1.0, 1.0, 1.0],
+            vignetting: 0.0,
+            iso: 0.0,
+            read_noise: 0.0,
+            chromatic_aberration: 0.0,
+            defocus: 0.0,
+            auto_exposure: 0.0,
+            exposure_time: 0.0,
+            jpeg_quality: 0.0,
+            noise_seed,
+        }
+    }
+}
+
 /// When sensors fire. Times are multiples of the simulation step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaptureSchedule {
