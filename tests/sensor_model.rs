@@ -48,21 +48,8 @@ fn paint(raster: &IdDepth, id: u16) -> Vec<u8> {
         .collect()
 }
 
-/// Centroid (pixel centres) of the pixels where `weight` is positive.
 fn centroid(weight: impl Fn(usize) -> f64) -> (f64, f64) {
-    let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
-    for j in 0..H as usize {
-        for i in 0..W as usize {
-            let w = weight(j * W as usize + i);
-            if w > 0.0 {
-                sx += w * (i as f64 + 0.5);
-                sy += w * (j as f64 + 0.5);
-                sw += w;
-            }
-        }
-    }
-    assert!(sw > 0.0, "nothing to take a centroid of");
-    (sx / sw, sy / sw)
+    label_fixtures::centroid(W, H, weight)
 }
 
 #[test]
@@ -135,6 +122,7 @@ fn a_known_point_lands_where_the_model_puts_it_in_rgb_and_instance() {
                 0,
                 Some(&mut rgba),
                 &mut ids,
+                0.0,
             );
             let inst = centroid(|p| f64::from(u8::from(ids.ids[p] == 100)));
             let rgb = centroid(|p| (f64::from(rgba[p * 4]) - 60.0).max(0.0));
@@ -260,6 +248,7 @@ fn a_barrel_lens_widens_the_render_and_leaves_no_hole() {
         0,
         Some(&mut rgba),
         &mut ids,
+        0.0,
     );
     assert!(
         ids.ids.iter().all(|i| *i == 100),
@@ -288,6 +277,7 @@ fn a_lens_beyond_the_widening_leaves_void_corners_in_every_image() {
         0,
         Some(&mut rgba),
         &mut ids,
+        0.0,
     );
     let map = Remap::for_camera(&cam).expect("a lens");
     let void = map.void_pixels();
@@ -313,7 +303,7 @@ fn zero_coefficients_and_no_sensor_change_nothing() {
     let rgba = paint(&raster, 100);
     // No sensor: untouched.
     let (mut a, mut ids) = (rgba.clone(), raster.clone());
-    sensor::apply(&camera(None), None, 3, 0, Some(&mut a), &mut ids);
+    sensor::apply(&camera(None), None, 3, 0, Some(&mut a), &mut ids, 0.0);
     assert_eq!((a, ids), (rgba.clone(), raster.clone()));
     // A lens with zero coefficients: every image and label as the pinhole's.
     let zero = camera(Some([0.0; 5]));
@@ -335,6 +325,7 @@ fn zero_coefficients_and_no_sensor_change_nothing() {
         0,
         Some(&mut a),
         &mut ids,
+        0.0,
     );
     assert_eq!(ids, raster);
     assert_eq!(a, rgba);

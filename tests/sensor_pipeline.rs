@@ -19,21 +19,8 @@ fn camera() -> Camera {
     level_camera(W, H)
 }
 
-/// Centroid (pixel centres) of the pixels where `weight` is positive.
 fn centroid(weight: impl Fn(usize) -> f64) -> (f64, f64) {
-    let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
-    for j in 0..H as usize {
-        for i in 0..W as usize {
-            let w = weight(j * W as usize + i);
-            if w > 0.0 {
-                sx += w * (i as f64 + 0.5);
-                sy += w * (j as f64 + 0.5);
-                sw += w;
-            }
-        }
-    }
-    assert!(sw > 0.0, "nothing to take a centroid of");
-    (sx / sw, sy / sw)
+    label_fixtures::centroid(W, H, weight)
 }
 
 /// A flat image of one linear value in every channel.

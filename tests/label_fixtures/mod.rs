@@ -66,3 +66,22 @@ pub fn render(cam: &Camera, objs: &[Obj]) -> (IdDepth, Vec<ObjectLabel>) {
     let labels = label_objects(cam, &raster, &objects, 200.0);
     (raster, labels)
 }
+
+/// Centroid (pixel centres) of the pixels of a `width` x `height` image where `weight`
+/// (by pixel index) is positive.
+pub fn centroid(width: u32, height: u32, weight: impl Fn(usize) -> f64) -> (f64, f64) {
+    let (w, h) = (width as usize, height as usize);
+    let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
+    for j in 0..h {
+        for i in 0..w {
+            let wt = weight(j * w + i);
+            if wt > 0.0 {
+                sx += wt * (i as f64 + 0.5);
+                sy += wt * (j as f64 + 0.5);
+                sw += wt;
+            }
+        }
+    }
+    assert!(sw > 0.0, "nothing to take a centroid of");
+    (sx / sw, sy / sw)
+}

@@ -396,7 +396,7 @@ impl Engine {
             // The sensor model: the lens warps RGB and the ID/depth raster with one map
             // (the object labels already describe the warped view), then the image
             // pipeline develops the RGB.
-            drivegen_labels::sensor::apply_moving(
+            drivegen_labels::sensor::apply(
                 &cameras[i],
                 c.sensor.as_ref().filter(|_| self.options.sensor),
                 tick.frame,

@@ -22,21 +22,10 @@ pub use distortion::{Distortion, Remap, lens_project, outline_samples};
 
 /// Carries one camera's capture into what the sensor delivers: warps `ids` (when it is
 /// the camera's size) and `rgba` through the lens, then runs the image pipeline on
-/// `rgba`. A camera without a sensor model is left untouched.
+/// `rgba`; with an exposure time, the RGB is blurred along each pixel's motion for an ego
+/// moving forwards at `ego_speed` (m/s), from the warped depth. A camera without a
+/// sensor model is left untouched.
 pub fn apply(
-    cam: &Camera,
-    sensor: Option<&SensorPlan>,
-    frame: u32,
-    camera: u32,
-    rgba: Option<&mut Vec<u8>>,
-    ids: &mut IdDepth,
-) {
-    apply_moving(cam, sensor, frame, camera, rgba, ids, 0.0);
-}
-
-/// [`apply`] for an ego moving forwards at `ego_speed` (m/s): with an exposure time, the
-/// RGB is blurred along each pixel's motion, from the warped depth.
-pub fn apply_moving(
     cam: &Camera,
     sensor: Option<&SensorPlan>,
     frame: u32,

@@ -49,6 +49,41 @@ pub fn chromatic_aberration(
     }
 }
 
+/// One 1-D pass of a separable blur over interleaved RGB, along rows (`along_rows`) or
+/// columns, the border extended.
+fn blur_pass(
+    src: &[f32],
+    dst: &mut [f32],
+    w: usize,
+    h: usize,
+    kernel: &[f32],
+    radius: i64,
+    along_rows: bool,
+) {
+    for j in 0..h {
+        for i in 0..w {
+            let mut acc = [0.0f32; 3];
+            for (t, k) in kernel.iter().enumerate() {
+                let (x, y) = if along_rows {
+                    (
+                        (i as i64 + t as i64 - radius).clamp(0, w as i64 - 1) as usize,
+                        j,
+                    )
+                } else {
+                    (
+                        i,
+                        (j as i64 + t as i64 - radius).clamp(0, h as i64 - 1) as usize,
+                    )
+                };
+                for (c, a) in acc.iter_mut().enumerate() {
+                    *a += k * src[(y * w + x) * 3 + c];
+                }
+            }
+            dst[(j * w + i) * 3..(j * w + i) * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+}
+
 /// A separable Gaussian blur of standard deviation `sigma` pixels on interleaved linear
 /// RGB, the border extended; the kernel is normalised, so flat areas keep their level.
 pub fn defocus(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
@@ -63,30 +98,8 @@ pub fn defocus(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
     kernel.iter_mut().for_each(|k| *k /= total);
     let mut tmp = vec![0.0f32; lin.len()];
     // Rows, then columns.
-    for j in 0..h {
-        for i in 0..w {
-            let mut acc = [0.0f32; 3];
-            for (t, k) in kernel.iter().enumerate() {
-                let x = (i as i64 + t as i64 - radius).clamp(0, w as i64 - 1) as usize;
-                for (c, a) in acc.iter_mut().enumerate() {
-                    *a += k * lin[(j * w + x) * 3 + c];
-                }
-            }
-            tmp[(j * w + i) * 3..(j * w + i) * 3 + 3].copy_from_slice(&acc);
-        }
-    }
-    for j in 0..h {
-        for i in 0..w {
-            let mut acc = [0.0f32; 3];
-            for (t, k) in kernel.iter().enumerate() {
-                let y = (j as i64 + t as i64 - radius).clamp(0, h as i64 - 1) as usize;
-                for (c, a) in acc.iter_mut().enumerate() {
-                    *a += k * tmp[(y * w + i) * 3 + c];
-                }
-            }
-            lin[(j * w + i) * 3..(j * w + i) * 3 + 3].copy_from_slice(&acc);
-        }
-    }
+    blur_pass(lin, &mut tmp, w, h, &kernel, radius, true);
+    blur_pass(&tmp, lin, w, h, &kernel, radius, false);
 }
 
 /// The camera's motion during the exposure: the depth (z, m) of each output pixel and
