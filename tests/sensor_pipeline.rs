@@ -104,6 +104,73 @@ fn exposure_and_white_balance_scale_linear_light() {
 }
 
 #[test]
+fn saturation_scales_colour_around_luma_and_contrast_pivots_on_mid_grey() {
+    // A reddish flat image: (0.4, 0.2, 0.1) in linear light.
+    let px = |l: f64| {
+        let c = 1.055 * l.powf(1.0 / 2.4) - 0.055;
+        (c * 255.0).round() as u8
+    };
+    let image: Vec<u8> = (0..W * H)
+        .flat_map(|_| [px(0.4), px(0.2), px(0.1), 255])
+        .collect();
+    let grey = developed(
+        &image,
+        &SensorPlan {
+            saturation: 0.0,
+            ..neutral()
+        },
+        0,
+        0,
+    );
+    let luma =
+        0.2126 * to_linear(image[0]) + 0.7152 * to_linear(image[1]) + 0.0722 * to_linear(image[2]);
+    for c in 0..3 {
+        let (mean, _) = linear_stats(&grey, c);
+        assert!(
+            (mean - luma).abs() < 0.004,
+            "channel {c}: {mean} vs luma {luma}"
+        );
+    }
+    let vivid = developed(
+        &image,
+        &SensorPlan {
+            saturation: 1.5,
+            ..neutral()
+        },
+        0,
+        0,
+    );
+    assert!(vivid[0] > image[0] && vivid[2] < image[2], "more saturated");
+
+    // Contrast 0.5 halves every display value's distance from mid-grey.
+    let ramp: Vec<u8> = (0..W * H)
+        .flat_map(|i| {
+            let v = (i % 256) as u8;
+            [v, v, v, 255]
+        })
+        .collect();
+    let soft = developed(
+        &ramp,
+        &SensorPlan {
+            contrast: 0.5,
+            ..neutral()
+        },
+        0,
+        0,
+    );
+    for (a, b) in ramp.chunks(4).zip(soft.chunks(4)).take(256) {
+        let expected = 127.5 + 0.5 * (f64::from(a[0]) - 127.5);
+        assert!(
+            (f64::from(b[0]) - expected).abs() <= 1.0,
+            "{} -> {} (expected {expected})",
+            a[0],
+            b[0]
+        );
+    }
+    assert_eq!(soft[0], 64, "black lifted to a quarter");
+}
+
+#[test]
 fn vignetting_darkens_the_corners_by_its_share() {
     let image = flat(0.5);
     let s = SensorPlan {

@@ -28,6 +28,9 @@ pub struct RunInfo {
     /// Image size (width, height) of each camera in `cameras`, after --width/--height.
     #[serde(default)]
     pub image_sizes: Vec<[u32; 2]>,
+    /// The render quality (`draft`, `default`, `high`).
+    #[serde(default = "default_quality")]
+    pub quality: String,
     #[serde(default)]
     pub shadows: bool,
     #[serde(default)]
@@ -52,6 +55,10 @@ pub struct RunInfo {
     /// have no files and are listed in `rejected.jsonl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_frames_where: Option<serde_json::Value>,
+}
+
+fn default_quality() -> String {
+    "default".into()
 }
 
 /// The parameters a coverage design fixed for one variant.

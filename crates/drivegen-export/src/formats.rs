@@ -104,7 +104,8 @@ fn flat(m: &[[f64; 4]; 3]) -> Vec<f64> {
     m.iter().flat_map(|r| r.iter().copied()).collect()
 }
 
-/// KITTI's 15 label fields for one object, or a DontCare region, or nothing.
+/// KITTI's 15 label fields for one object, or a DontCare region (small, mostly hidden, or
+/// centred behind the camera), or nothing.
 pub fn kitti_line(o: &Object) -> Option<String> {
     let class = class_of(o)?;
     let kind = class.kitti_type();
@@ -112,7 +113,10 @@ pub fn kitti_line(o: &Object) -> Option<String> {
     if kind == "DontCare" {
         return None;
     }
-    if b[3] - b[1] < KITTI_MIN_HEIGHT || o.visibility < KITTI_MIN_VISIBILITY {
+    // A car alongside the ego can show in the image with its centre behind the camera
+    // plane; KITTI's labels and readers assume z > 0 (depth sorts, the devkit's
+    // projection), so such an object is a region to ignore.
+    if b[3] - b[1] < KITTI_MIN_HEIGHT || o.visibility < KITTI_MIN_VISIBILITY || o.box3d.z <= 0.0 {
         return Some(format!(
             "DontCare -1 -1 -10 {:.2} {:.2} {:.2} {:.2} -1 -1 -1 -1000 -1000 -1000 -10",
             b[0], b[1], b[2], b[3]
@@ -547,4 +551,47 @@ pub fn yolo_yaml(counts: [usize; 3]) -> String {
         let _ = writeln!(yaml, "  {i}: {name}");
     }
     yaml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drivegen_labels::objects::Box3d;
+
+    fn car(z: f64) -> Object {
+        Object {
+            id: 7,
+            class: "car".into(),
+            cityscapes_id: 26,
+            tight_box: Some([500.0, 200.0, 640.0, 384.0]),
+            amodal_box: [500.0, 200.0, 640.0, 384.0],
+            visible_pixels: 20_000,
+            unoccluded_pixels: 20_000,
+            visibility: 1.0,
+            truncation: 0.4,
+            occlusion: 0,
+            box3d: Box3d {
+                h: 1.5,
+                w: 1.8,
+                l: 4.5,
+                x: 2.5,
+                y: 1.5,
+                z,
+                rotation_y: -1.57,
+            },
+            alpha: 2.9,
+            speed: 5.0,
+            distance: 3.0,
+            visible: true,
+        }
+    }
+
+    #[test]
+    fn an_object_centred_behind_the_camera_is_dont_care() {
+        let line = kitti_line(&car(-0.45)).expect("a line");
+        assert!(line.starts_with("DontCare "), "{line}");
+        assert!(line.contains("-1000 -1000 -1000"));
+        let line = kitti_line(&car(0.8)).expect("a line");
+        assert!(line.starts_with("Car "), "{line}");
+    }
 }

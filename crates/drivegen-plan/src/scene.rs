@@ -111,6 +111,10 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
     let auto_exposure = m.auto_exposure.sample(rng).max(0.0);
     let exposure_time = m.exposure_time.sample(rng).max(0.0);
     let jpeg_quality = m.jpeg_quality.sample(rng).clamp(0.0, 100.0);
+    let noise_seed = rng.next_u64();
+    // Drawn after the noise seed, so adding these fields moved no earlier draw.
+    let saturation = m.saturation.sample(rng).clamp(0.0, 2.0);
+    let contrast = m.contrast.sample(rng).clamp(0.25, 2.0);
     SensorPlan {
         distortion,
         exposure_ev,
@@ -123,7 +127,9 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
         auto_exposure,
         exposure_time,
         jpeg_quality,
-        noise_seed: rng.next_u64(),
+        saturation,
+        contrast,
+        noise_seed,
     }
 }
 

@@ -536,6 +536,14 @@ pub struct SensorPlan {
     /// JPEG quality of the delivered RGB (1-100); 0 for none.
     #[serde(default)]
     pub jpeg_quality: f64,
+    /// Colour saturation of the delivered image (1 unchanged, 0 grey), in linear light
+    /// around each pixel's luma.
+    #[serde(default = "unity")]
+    pub saturation: f64,
+    /// Contrast of the delivered image around mid-grey in display (sRGB) values: below 1
+    /// lifts the blacks and dims the whites, as a camera's tone curve and veiling glare do.
+    #[serde(default = "unity")]
+    pub contrast: f64,
     /// Keys the per-frame noise with the frame index and camera: noise depends only on
     /// (scenario seed, variant, camera, frame).
     pub noise_seed: u64,
@@ -557,9 +565,15 @@ impl SensorPlan {
             auto_exposure: 0.0,
             exposure_time: 0.0,
             jpeg_quality: 0.0,
+            saturation: 1.0,
+            contrast: 1.0,
             noise_seed,
         }
     }
+}
+
+fn unity() -> f64 {
+    1.0
 }
 
 /// When sensors fire. Times are multiples of the simulation step.

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod realism;
+pub mod sensor_fit;
 pub mod shipped;
 pub mod train;
 pub mod vae;

@@ -559,7 +559,11 @@ pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> Realism
 }
 
 /// KID between the held-out patches of two sets on the random conv net's features.
+/// NaN (`null` in the JSON report) when a set kept no patches for it (`kid_patches: 0`).
 fn kid(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> f64 {
+    if a.kid.is_empty() || b.kid.is_empty() {
+        return f64::NAN;
+    }
     let device = Default::default();
     let net = RandomFeatures::<Flex>::new(config.seed, &device);
     let s = config.patch;

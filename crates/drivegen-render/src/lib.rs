@@ -133,6 +133,7 @@ impl RenderRequest<'_> {
             rgb: self.engine.rgb,
             layout: drivegen_dataset::LAYOUT.into(),
             image_sizes: cameras.iter().map(|c| [c.width, c.height]).collect(),
+            quality: self.engine.quality.name().into(),
             shadows: self.engine.shadows,
             msaa: self.engine.msaa,
             shard: self.shard.map(|(i, n)| [i, n]),

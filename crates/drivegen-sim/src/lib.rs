@@ -29,6 +29,7 @@ use bevy::window::ExitCondition;
 use drivegen_labels::{Camera as LabelCamera, IdDepth, ObjectLabel};
 use drivegen_plan::ScenePlan;
 use drivegen_plan::geom::Pose2;
+pub use drivegen_scenario::model::Quality;
 use drivegen_world::traffic::TrafficSim;
 use drivegen_world::{World as SceneWorld, advance_to};
 
@@ -46,9 +47,11 @@ pub struct EngineOptions {
     pub rgb: bool,
     /// Run the label pass (instance, depth, object labels).
     pub labels: bool,
-    /// Sun shadows (about a third slower on a CPU renderer).
+    /// What the RGB image shows (textures, sky); labels are the same at every quality.
+    pub quality: Quality,
+    /// Sun shadows (about a third slower on a CPU renderer); on at the default quality.
     pub shadows: bool,
-    /// 4x multisampling of the RGB image.
+    /// 4x multisampling of the RGB image; on at the high quality.
     pub msaa: bool,
     /// How long to wait for one readback before giving up.
     pub readback_timeout: Duration,
@@ -60,11 +63,19 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
+        EngineOptions::at(Quality::Default)
+    }
+}
+
+impl EngineOptions {
+    /// The options of a quality preset: shadows from the default quality up, MSAA at high.
+    pub fn at(quality: Quality) -> EngineOptions {
         EngineOptions {
             rgb: true,
             labels: true,
-            shadows: false,
-            msaa: false,
+            quality,
+            shadows: quality >= Quality::Default,
+            msaa: quality >= Quality::High,
             readback_timeout: Duration::from_secs(60),
             sensor: true,
         }
@@ -560,7 +571,15 @@ fn build_app(
     }
 
     let env = &plan.environment;
-    let sky = convert::sky_color(env);
+    let painted_sky = options.quality >= Quality::Default;
+    // The plain sky of the draft quality; with the painted dome, its horizon colour (the
+    // colour fog fades to).
+    let sky = if painted_sky {
+        let [r, g, b] = drivegen_world::sky::horizon_color(env).map(|c| c as f32);
+        Color::srgb(r, g, b)
+    } else {
+        convert::sky_color(env)
+    };
     app.insert_resource(ClearColor(sky));
     // Ambient from the sky, white-balanced towards neutral so shaded faces keep colour.
     let ambient_nits = (15.0 + 1000.0 * env.ambient) as f32;
@@ -573,22 +592,40 @@ fn build_app(
     let ev100 = (6.8 + 2.9 * env.ambient.clamp(0.0, 1.0)) as f32;
 
     let w = app.world_mut();
-    let root = scene::spawn_world(w, world, plan);
+    let root = scene::spawn_world(w, world, plan, painted_sky);
+    if painted_sky {
+        scene::spawn_sky(w, root, plan);
+    }
+    let high = options.quality >= Quality::High;
+    w.insert_resource(bevy::light::DirectionalLightShadowMap {
+        size: if high { 2048 } else { 1024 },
+    });
     let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
     let illuminance =
         12_000.0 * sun_up * (1.0 - 0.75 * env.cloudiness as f32) * (1.0 - 0.5 * env.rain as f32);
     let sun = convert::sun_direction(env);
+    // Shadows where a camera resolves them (to 150 m), the first cascade ending where a
+    // car still fills many pixels.
+    let cascades = bevy::light::CascadeShadowConfigBuilder {
+        num_cascades: if high { 4 } else { 2 },
+        minimum_distance: 0.1,
+        first_cascade_far_bound: if high { 15.0 } else { 25.0 },
+        maximum_distance: 150.0,
+        overlap_proportion: 0.2,
+    }
+    .build();
     w.spawn((
         DirectionalLight {
             illuminance,
             shadow_maps_enabled: options.shadows,
             ..default()
         },
+        cascades,
         Transform::default().looking_to(sun, Vec3::Z),
         ChildOf(root),
     ));
     if env.street_lights_on {
-        scene::spawn_night_lights(w, root, plan);
+        scene::spawn_night_lights(w, root, plan, high);
     }
     for (i, c) in plan.sensors.cameras.iter().enumerate() {
         let mut image =

@@ -127,15 +127,25 @@ fn apply_signals(
     }
 }
 
+type NotLampOrSky = (Without<EgoHeadlight>, Without<SkyDome>);
+
 fn apply_cameras(
     input: Res<FrameInput>,
     models: Res<SceneModels>,
-    mut cameras: Query<(&SensorCamera, &mut Transform), Without<EgoHeadlight>>,
-    mut headlights: Query<&mut Transform, With<EgoHeadlight>>,
+    mut cameras: Query<(&SensorCamera, &mut Transform), NotLampOrSky>,
+    mut headlights: Query<&mut Transform, (With<EgoHeadlight>, Without<SkyDome>)>,
+    mut domes: Query<&mut Transform, (With<SkyDome>, Without<SensorCamera>)>,
 ) {
     for (cam, mut transform) in &mut cameras {
         if let Some(pose) = input.cameras.get(cam.0) {
             *transform = convert::camera_transform(pose);
+        }
+    }
+    if let Some(ego) = input.agents.first() {
+        // The sky stays centred on the ego, so it is always as far away.
+        let p = ego.pose.pos();
+        for mut t in &mut domes {
+            t.translation = Vec3::new(p.x as f32, p.y as f32, 0.0);
         }
     }
     if let (Some(ego), Some(actor)) = (input.agents.first(), models.plan.actors.first()) {
@@ -150,7 +160,13 @@ fn apply_cameras(
 
 /// Spawns the world under a new root: static parts merged per surface (few draw calls),
 /// actors as one entity per limb part, signal lamps with lit and dark materials.
-pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> Entity {
+/// Without `textured`, surfaces get flat colours (the draft quality).
+pub fn spawn_world(
+    world: &mut World,
+    scene: &SceneWorld,
+    plan: &ScenePlan,
+    textured: bool,
+) -> Entity {
     let root = world
         .spawn((
             SceneRoot,
@@ -159,15 +175,18 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
         ))
         .id();
     let env = plan.environment.clone();
-    let set = textures::texture_set(drivegen_world::textures::seed(plan));
-    let textures = SceneTextures::upload(&set, &mut world.resource_mut::<Assets<Image>>());
+    let textures = textured.then(|| {
+        let set = textures::texture_set(drivegen_world::textures::seed(plan));
+        SceneTextures::upload(&set, &mut world.resource_mut::<Assets<Image>>())
+    });
     let mut material_cache: Vec<(Surface, Handle<StandardMaterial>)> = Vec::new();
     let mut material = |world: &mut World, surface: Surface| -> Handle<StandardMaterial> {
         if let Some((_, h)) = material_cache.iter().find(|(s, _)| *s == surface) {
             return h.clone();
         }
         let m = textures
-            .material(surface, &env)
+            .as_ref()
+            .and_then(|t| t.material(surface, &env))
             .unwrap_or_else(|| convert::material(surface, &env));
         let h = world.resource_mut::<Assets<StandardMaterial>>().add(m);
         material_cache.push((surface, h.clone()));
@@ -212,7 +231,7 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
             }
         }
     }
-    let tangents = |surface: Surface| textures.has_normal_map(surface);
+    let tangents = |surface: Surface| textures.as_ref().is_some_and(|t| t.has_normal_map(surface));
     for (surface, data) in merged {
         let mesh = world
             .resource_mut::<Assets<Mesh>>()
@@ -258,14 +277,45 @@ pub fn spawn_world(world: &mut World, scene: &SceneWorld, plan: &ScenePlan) -> E
     root
 }
 
+/// The sky dome: unlit, centred on the ego, inside the cameras' far plane.
+#[derive(Component, Debug)]
+pub struct SkyDome;
+
+/// Radius of the sky dome (m): beyond every scene mesh, inside the far plane (3 km).
+const SKY_RADIUS: f64 = 2500.0;
+
+/// Spawns the painted sky of the plan's environment under `root`.
+pub fn spawn_sky(world: &mut World, root: Entity, plan: &ScenePlan) {
+    let seed = drivegen_world::textures::seed(plan) ^ 0x5c1e_d0e5;
+    let texture = drivegen_world::sky::sky_texture(&plan.environment, seed);
+    let mesh = convert::mesh(&drivegen_world::sky::dome(SKY_RADIUS, 96, 48), false);
+    let mesh = world.resource_mut::<Assets<Mesh>>().add(mesh);
+    let material = textures::sky_material(&texture, &mut world.resource_mut::<Assets<Image>>());
+    let material = world
+        .resource_mut::<Assets<StandardMaterial>>()
+        .add(material);
+    world.spawn((
+        Mesh3d(mesh),
+        MeshMaterial3d(material),
+        Transform::IDENTITY,
+        SkyDome,
+        bevy::light::NotShadowCaster,
+        bevy::light::NotShadowReceiver,
+        ChildOf(root),
+    ));
+}
+
 /// Street lights nearest the ego's start get real point lights (each one costs every
 /// pixel a light evaluation on a CPU renderer); the ego gets a headlight.
 const LIT_STREET_LIGHTS: usize = 10;
 
+/// Lit street lights at the high quality.
+const LIT_STREET_LIGHTS_HIGH: usize = 20;
+
 #[derive(Component, Debug)]
 pub struct EgoHeadlight;
 
-pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan) {
+pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan, high: bool) {
     let Some(ego) = plan.actors.first() else {
         return;
     };
@@ -276,7 +326,12 @@ pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan) {
         .map(|p| (p.pose.pos().distance(ego.pose.pos()), p))
         .collect();
     lamps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
-    for (_, p) in lamps.into_iter().take(LIT_STREET_LIGHTS) {
+    let lit = if high {
+        LIT_STREET_LIGHTS_HIGH
+    } else {
+        LIT_STREET_LIGHTS
+    };
+    for (_, p) in lamps.into_iter().take(lit) {
         let head = p.pose.pos() + p.pose.dir() * 1.6;
         world.spawn((
             PointLight {

@@ -186,3 +186,20 @@ impl SceneTextures {
         })
     }
 }
+
+/// The unlit material of the sky dome, showing `sky` (see `drivegen_world::sky`): no
+/// lighting, no fog (the texture paints its own haze), seen from inside.
+pub fn sky_material(sky: &Texture, images: &mut Assets<Image>) -> StandardMaterial {
+    let mut img = image(sky, true);
+    // Around the azimuth the texture wraps; from zenith to below the horizon it must not.
+    if let ImageSampler::Descriptor(d) = &mut img.sampler {
+        d.address_mode_v = ImageAddressMode::ClampToEdge;
+    }
+    StandardMaterial {
+        base_color_texture: Some(images.add(img)),
+        unlit: true,
+        fog_enabled: false,
+        cull_mode: None,
+        ..default()
+    }
+}

@@ -7,6 +7,7 @@
 
 pub mod mesh;
 pub mod models;
+pub mod sky;
 pub mod statics;
 pub mod textures;
 pub mod traffic;

@@ -45,7 +45,10 @@ enum Command {
     Refine(commands::refine::Args),
     /// How well a classifier tells rendered (raw, refined) from real frames, plus KID.
     Realism(commands::realism::Args),
-    /// Measure frames/s and where the time goes: labels only, RGB, all outputs, shadows, MSAA, 1280x768.
+    /// Fit a camera's image pipeline (exposure, colour, contrast, noise, blur, JPEG) to a
+    /// real camera's frames; prints the `sensor: (...)` block for a scenario.
+    FitSensor(commands::fit_sensor::Args),
+    /// Measure frames/s and where the time goes: labels only, RGB, each --quality, 1280x768.
     Bench(commands::bench::Args),
 }
 
@@ -69,6 +72,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => commands::bench::run(args),
         Command::Refine(args) => commands::refine::run(args),
         Command::Realism(args) => commands::realism::run(args, cli.quiet),
+        Command::FitSensor(args) => commands::fit_sensor::run(args, cli.quiet),
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Merge(args) => commands::merge::run(args, cli.quiet),
         Command::Query(args) => commands::query::run(args, cli.quiet),

@@ -3,8 +3,9 @@
 //! (`super::optics`); auto-exposure's gain for the frame; then, per pixel, that gain,
 //! exposure compensation and vignetting scale the light reaching the sensor,
 //! shot noise (Poisson, as a Gaussian of variance equal to the electrons collected) and
-//! read noise are added at the sensor's ISO gain, the white-balance gains colour it, and
-//! the result is clamped and encoded back to sRGB; last, optionally, JPEG compression
+//! read noise are added at the sensor's ISO gain, the white-balance gains colour it, the
+//! saturation is scaled around the pixel's luma, and the result is clamped, encoded back
+//! to sRGB and passed through the contrast curve; last, optionally, JPEG compression
 //! (`super::jpeg`).
 //!
 //! The noise is a counter-based hash of (noise seed, frame, camera, pixel, channel):
@@ -89,6 +90,19 @@ pub fn is_neutral(s: &SensorPlan) -> bool {
         && s.auto_exposure <= 0.0
         && s.exposure_time <= 0.0
         && s.jpeg_quality <= 0.0
+        && s.saturation == 1.0
+        && s.contrast == 1.0
+}
+
+/// The display-value tone curve for `contrast`: a straight line through mid-grey,
+/// clamped to 0..=255 (identity at 1).
+fn contrast_table(contrast: f64) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    for (i, v) in t.iter_mut().enumerate() {
+        let c = 127.5 + contrast * (i as f64 - 127.5);
+        *v = (c + 0.5).clamp(0.0, 255.0) as u8;
+    }
+    t
 }
 
 /// Chromatic aberration, defocus, exposure, vignetting, noise and white balance on an
@@ -160,6 +174,8 @@ pub fn develop_moving(
     let electrons = (FULL_WELL * 100.0 / s.iso.max(1.0)) as f32;
     let read2 = (s.read_noise * s.read_noise) as f32;
     let key = mix(s.noise_seed ^ mix((u64::from(frame) << 16) ^ u64::from(camera)));
+    let saturation = s.saturation as f32;
+    let tone = contrast_table(s.contrast);
     for j in 0..h {
         let dy = j as f64 + 0.5 - cam.cy;
         for i in 0..w {
@@ -168,14 +184,22 @@ pub fn develop_moving(
             // reaching `vignetting` in the farthest corner.
             let fall = (1.0 - s.vignetting * (dx * dx + dy * dy) / corner2) as f32;
             let p = j * w + i;
-            for c in 0..3 {
+            let mut px = [0.0f32; 3];
+            for (c, out) in px.iter_mut().enumerate() {
                 let mut l = lin[p * 3 + c] * gain * fall;
                 if noisy {
                     let e = (l * electrons).max(0.0);
                     let sigma = (e + read2).sqrt() / electrons;
                     l += sigma * gaussian(mix(key ^ ((p as u64) * 3 + c as u64)));
                 }
-                rgba[p * 4 + c] = encode(l * wb[c]);
+                *out = l * wb[c];
+            }
+            if saturation != 1.0 {
+                let luma = 0.2126 * px[0] + 0.7152 * px[1] + 0.0722 * px[2];
+                px = px.map(|v| luma + saturation * (v - luma));
+            }
+            for (c, v) in px.into_iter().enumerate() {
+                rgba[p * 4 + c] = tone[usize::from(encode(v))];
             }
         }
     }

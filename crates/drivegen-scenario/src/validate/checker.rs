@@ -385,6 +385,8 @@ impl Checker {
         self.range(f("auto_exposure"), &s.auto_exposure, 0.0, 0.5, "");
         self.range(f("exposure_time"), &s.exposure_time, 0.0, 0.1, " s");
         self.range(f("jpeg_quality"), &s.jpeg_quality, 0.0, 100.0, "");
+        self.range(f("saturation"), &s.saturation, 0.0, 2.0, "");
+        self.range(f("contrast"), &s.contrast, 0.25, 2.0, "");
     }
 
     pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {

@@ -1,12 +1,12 @@
 //! `drivegen bench`: frames/s of the default scenario at 640x384 for each quality
-//! setting, with the time per stage. Speed is measured here, never asserted in tests.
+//! preset (draft, default, high) and labels only, with the time per stage. Speed is measured here, never asserted in tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use drivegen_dataset::{DatasetWriter, semantic_lut};
-use drivegen_sim::{Engine, EngineOptions};
+use drivegen_sim::{Engine, EngineOptions, Quality};
 
 use super::load_scenario;
 
@@ -32,16 +32,17 @@ struct Config {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let loaded = load_scenario(args.scenario.as_deref())?;
     let base = EngineOptions::default();
-    let configs = [
-        Config {
-            name: "rgb only",
-            options: EngineOptions {
-                labels: false,
-                ..base.clone()
-            },
-            write: false,
-            size: (640, 384),
+    let all = |quality| Config {
+        name: match quality {
+            Quality::Draft => "all outputs written, --quality draft",
+            Quality::Default => "all outputs written, --quality default",
+            Quality::High => "all outputs written, --quality high",
         },
+        options: EngineOptions::at(quality),
+        write: true,
+        size: (640, 384),
+    };
+    let configs = [
         Config {
             name: "labels only (no GPU)",
             options: EngineOptions {
@@ -52,31 +53,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             size: (640, 384),
         },
         Config {
-            name: "rgb+instance+semantic+depth+labels written",
-            options: base.clone(),
-            write: true,
-            size: (640, 384),
-        },
-        Config {
-            name: "  + shadows",
+            name: "rgb only, --quality default",
             options: EngineOptions {
-                shadows: true,
+                labels: false,
                 ..base.clone()
             },
-            write: true,
+            write: false,
             size: (640, 384),
         },
+        all(Quality::Draft),
+        all(Quality::Default),
+        all(Quality::High),
         Config {
-            name: "  + msaa 4x",
-            options: EngineOptions {
-                msaa: true,
-                ..base.clone()
-            },
-            write: true,
-            size: (640, 384),
-        },
-        Config {
-            name: "  at 1280x768",
+            name: "  default at 1280x768",
             options: base.clone(),
             write: true,
             size: (1280, 768),

@@ -3,6 +3,7 @@
 pub mod augment;
 pub mod bench;
 pub mod export;
+pub mod fit_sensor;
 pub mod merge;
 pub mod plan;
 pub mod progress;
@@ -44,4 +45,15 @@ pub fn open_dataset(dir: &Path, rgb: &str) -> anyhow::Result<drivegen_dataset::N
 pub fn rgb_choice(rgb: &str) -> anyhow::Result<drivegen_dataset::RgbChoice> {
     drivegen_dataset::RgbChoice::parse(rgb)
         .ok_or_else(|| InputError(format!("--rgb `{rgb}`: expected auto, raw or refined")).into())
+}
+
+/// A `--quality` name.
+pub fn quality(name: &str) -> anyhow::Result<drivegen_scenario::Quality> {
+    drivegen_scenario::Quality::from_name(name).ok_or_else(|| {
+        InputError(format!(
+            "--quality `{name}`: expected one of {}",
+            drivegen_scenario::Quality::NAMES.join(", ")
+        ))
+        .into()
+    })
 }

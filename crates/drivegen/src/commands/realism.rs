@@ -61,12 +61,16 @@ struct Output {
     results: Vec<Row>,
 }
 
-fn input(e: impl std::fmt::Display) -> anyhow::Error {
+pub(crate) fn input(e: impl std::fmt::Display) -> anyhow::Error {
     InputError(e.to_string()).into()
 }
 
 /// The frames of `range` of a sorted path list.
-fn select(paths: Vec<PathBuf>, range: FrameRange, what: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn select(
+    paths: Vec<PathBuf>,
+    range: FrameRange,
+    what: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
     let total = paths.len();
     let end = range.end.unwrap_or(total).min(total);
     if range.start >= end {
@@ -78,7 +82,7 @@ fn select(paths: Vec<PathBuf>, range: FrameRange, what: &Path) -> anyhow::Result
     Ok(paths[range.start..end].to_vec())
 }
 
-fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
+pub(crate) fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
     paths
         .iter()
         .map(|p| {
@@ -92,7 +96,7 @@ fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
 }
 
 /// The image sets of one --sim: (label, rgb, paths).
-fn sim_sets(
+pub(crate) fn sim_sets(
     dir: &Path,
     rgb: &str,
     range: FrameRange,

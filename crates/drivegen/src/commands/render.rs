@@ -34,10 +34,15 @@ pub struct Args {
     /// Skip RGB: labels, instance, semantic and depth only (no GPU or Vulkan needed).
     #[arg(long)]
     no_rgb: bool,
-    /// Sun shadows (slower on CPU rendering).
+    /// RGB quality: draft (flat colours, plain sky, no shadows: fastest), default
+    /// (textures, painted sky, sun shadows) or high (+ 4x MSAA, finer shadows). The
+    /// scenario's `capture.quality` when omitted. Labels are the same at every quality.
+    #[arg(long, value_name = "draft|default|high")]
+    quality: Option<String>,
+    /// Sun shadows at any quality (slower on CPU rendering).
     #[arg(long)]
     shadows: bool,
-    /// 4x multisampled RGB.
+    /// 4x multisampled RGB at any quality.
     #[arg(long)]
     msaa: bool,
     /// Continue a killed run in --out: frames in its journal are not rendered again.
@@ -128,6 +133,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     // the library), before the first file is written.
     let loaded = load_scenario(args.scenario.as_deref())?;
     let scenario = apply_overrides(&loaded.scenario, &args)?;
+    let quality = match args.quality.as_deref() {
+        Some(name) => super::quality(name)?,
+        None => scenario.capture.quality,
+    };
     let export = args
         .export
         .as_deref()
@@ -172,11 +181,14 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         variants_total: all,
         shard,
         out,
-        engine: EngineOptions {
-            rgb: !args.no_rgb,
-            shadows: args.shadows,
-            msaa: args.msaa,
-            ..EngineOptions::default()
+        engine: {
+            let preset = EngineOptions::at(quality);
+            EngineOptions {
+                rgb: !args.no_rgb,
+                shadows: preset.shadows || args.shadows,
+                msaa: preset.msaa || args.msaa,
+                ..preset
+            }
         },
         resume: args.resume,
         writers: args.writers,

@@ -1,0 +1,129 @@
+//! `drivegen fit-sensor`: fits a camera's image pipeline to a real camera's frames by
+//! minimising the realism test's held-out accuracy, and writes the scenario's
+//! `sensor: (...)` block.
+
+use std::path::{Path, PathBuf};
+
+use drivegen_refine::data::{FrameRange, list_images};
+use drivegen_refine::realism::{PatchSet, RealismConfig};
+use drivegen_refine::sensor_fit::{FitStep, fit_sensor};
+use image::RgbImage;
+
+use super::realism::{input, load, select, sim_sets};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Real camera frames (a folder of PNG/JPEG images; sorted names = time order).
+    #[arg(long)]
+    real: PathBuf,
+    /// Which of the sorted real frames to fit to (START..END); keep a block back to test
+    /// the fit on with `drivegen realism --real-frames`.
+    #[arg(long, default_value = "..")]
+    real_frames: FrameRange,
+    /// Renders *without* a sensor model: a `drivegen render` dataset (its raw `rgb/`) or a
+    /// folder of images.
+    #[arg(long)]
+    sim: PathBuf,
+    /// Which of the sorted rendered frames to use (START..END).
+    #[arg(long, default_value = "..")]
+    sim_frames: FrameRange,
+    /// Passes over the settings; the search stops early when a pass changes nothing.
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
+    /// Patches per image set (more: a less noisy score, a slower fit).
+    #[arg(long, default_value_t = 4096)]
+    patches: usize,
+    #[arg(long, default_value_t = RealismConfig::default().seed)]
+    seed: u64,
+    /// Where the `sensor: (...)` block goes (the search's steps go beside it as JSON).
+    #[arg(long, default_value = "sensor.ron")]
+    out: PathBuf,
+}
+
+/// Rendered frames at their own resolution: the sensor acts on the image it delivers.
+fn load_full(paths: &[PathBuf]) -> anyhow::Result<Vec<RgbImage>> {
+    paths
+        .iter()
+        .map(|p| {
+            Ok(image::open(p)
+                .map_err(|e| input(format!("{}: {e}", p.display())))?
+                .to_rgb8())
+        })
+        .collect()
+}
+
+fn json_path(out: &Path) -> PathBuf {
+    out.with_extension("json")
+}
+
+pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
+    if a.rounds == 0 {
+        return Err(input("--rounds 0: the fit needs at least one pass"));
+    }
+    let config = RealismConfig {
+        patches: a.patches,
+        seed: a.seed,
+        // The fit scores hundreds of candidates on the classifier alone.
+        kid_patches: 0,
+        ..RealismConfig::default()
+    };
+    if !a.real.is_dir() {
+        return Err(input(format!(
+            "--real {}: no such folder\n  = hint: pass a folder of real camera frames, e.g. ../shared/data/real-road/frames",
+            a.real.display()
+        )));
+    }
+    let real_paths = select(list_images(&a.real).map_err(input)?, a.real_frames, &a.real)?;
+    let real = PatchSet::sample("real", &load(&real_paths, config.height)?, &config, "real")
+        .map_err(input)?;
+    let Some((_, sim_paths)) = sim_sets(&a.sim, "raw", a.sim_frames)?.into_iter().next() else {
+        return Err(input(format!("--sim {}: no frames", a.sim.display())));
+    };
+    let frames = load_full(&sim_paths)?;
+    if !quiet {
+        println!(
+            "fitting the sensor of {} rendered frames to {} real frames ({} patches each; up to {} passes)",
+            frames.len(),
+            real.images,
+            config.patches,
+            a.rounds
+        );
+    }
+    let show = |s: &FitStep| {
+        if !quiet {
+            println!(
+                "  pass {} {:<22} {:>8} -> accuracy {:.4}{}",
+                s.round + 1,
+                s.setting,
+                s.value,
+                s.accuracy,
+                if s.kept { "  kept" } else { "" }
+            );
+        }
+    };
+    let fit = fit_sensor(&frames, &real, &config, a.rounds, 0, show).map_err(input)?;
+    let text = format!(
+        "// drivegen fit-sensor: --real {} [{}], --sim {} [{}]\n// held-out patch accuracy {:.4} without a sensor model, {:.4} with this one (0.5 = indistinguishable)\n{}",
+        a.real.display(),
+        a.real_frames,
+        a.sim.display(),
+        a.sim_frames,
+        fit.start_accuracy,
+        fit.accuracy,
+        fit.to_ron()
+    );
+    drivegen_dataset::write_atomic(&a.out, text.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    drivegen_dataset::write_atomic(&json_path(&a.out), &serde_json::to_vec_pretty(&fit)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !quiet {
+        print!("{}", fit.to_ron());
+        println!(
+            "accuracy {:.4} -> {:.4}; wrote {} and {}",
+            fit.start_accuracy,
+            fit.accuracy,
+            a.out.display(),
+            json_path(&a.out).display()
+        );
+    }
+    Ok(())
+}
