@@ -190,3 +190,70 @@ fn the_two_shared_real_cameras_are_told_apart() {
     assert_eq!(r["results"][0]["a"]["images"], 401);
     assert_eq!(r["results"][0]["b"]["images"], 117);
 }
+
+#[test]
+fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block() {
+    let dir = scratch("fit-sensor");
+    let (real, sim) = (dir.join("real"), dir.join("sim"));
+    write_domain(&real, 12, 14, [0, 0, 0], 0);
+    write_domain(&sim, 12, 0, [0, 0, 0], 100);
+    let out_ron = dir.join("sensor.ron");
+    let out = drivegen()
+        .args(["fit-sensor", "--real", path(&real), "--sim", path(&sim)])
+        .args(["--patches", "400", "--rounds", "1", "--out", path(&out_ron)])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sensor.json")).expect("sensor.json"))
+            .expect("json");
+    let (start, end) = (
+        fit["start_accuracy"].as_f64().expect("number"),
+        fit["accuracy"].as_f64().expect("number"),
+    );
+    assert!(start > 0.8 && end < start - 0.2, "{start} -> {end}");
+    assert!(fit["sensor"]["iso"].as_f64().expect("iso") > 0.0, "{fit}");
+    // The block drops into a camera as written.
+    let block = std::fs::read_to_string(&out_ron).expect("sensor.ron");
+    assert!(block.starts_with("// drivegen fit-sensor"), "{block}");
+    let body: String = block
+        .lines()
+        .filter(|l| !l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let scenario = dir.join("fitted.ron");
+    std::fs::write(
+        &scenario,
+        format!(
+            "Scenario(name: \"fitted\", seed: 1, sensors: (cameras: [(name: \"front\", {})]))",
+            body.trim().trim_end_matches(',')
+        ),
+    )
+    .expect("write");
+    let v = drivegen()
+        .args(["validate", path(&scenario)])
+        .output()
+        .expect("runs");
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+
+    // A missing real folder is bad input: exit 2, nothing written.
+    let other = dir.join("other.ron");
+    let out = drivegen()
+        .args([
+            "fit-sensor",
+            "--real",
+            path(&dir.join("nope")),
+            "--sim",
+            path(&sim),
+        ])
+        .args(["--out", path(&other)])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!other.exists());
+}

@@ -89,3 +89,38 @@ fn a_sensor_inside_the_ego_or_under_the_ground_is_refused() {
     .expect_err("under the ground");
     assert!(e.to_string().contains("below the ground"), "{e}");
 }
+
+#[test]
+fn capture_quality_defaults_to_default_and_reads_every_preset() {
+    let s = load_str("q.ron", "Scenario(name: \"q\", seed: 1)")
+        .expect("valid")
+        .scenario;
+    assert_eq!(s.capture.quality, drivegen_scenario::Quality::Default);
+    for (text, quality) in [
+        ("Draft", drivegen_scenario::Quality::Draft),
+        ("High", drivegen_scenario::Quality::High),
+    ] {
+        let s = load_str(
+            "q.ron",
+            &format!("Scenario(name: \"q\", seed: 1, capture: (quality: {text}))"),
+        )
+        .expect("valid")
+        .scenario;
+        assert_eq!(s.capture.quality, quality);
+        assert_eq!(
+            drivegen_scenario::Quality::from_name(&text.to_lowercase()),
+            Some(quality)
+        );
+    }
+    let Err(e) = load_str(
+        "q.ron",
+        "Scenario(name: \"q\", seed: 1, capture: (quality: Ultra))",
+    ) else {
+        panic!("an unknown preset is an error");
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains("q.ron:1:") && text.contains("Ultra"),
+        "{text}"
+    );
+}

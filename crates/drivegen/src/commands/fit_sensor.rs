@@ -4,22 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use drivegen_refine::data::{FrameRange, list_images};
-use drivegen_refine::realism::{PatchSet, RealismConfig};
+use drivegen_refine::data::FrameRange;
+use drivegen_refine::realism::RealismConfig;
 use drivegen_refine::sensor_fit::{FitStep, fit_sensor};
 use image::RgbImage;
 
-use super::realism::{input, load, select, sim_sets};
+use super::realism::{RealFrames, input, sim_sets};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Real camera frames (a folder of PNG/JPEG images; sorted names = time order).
-    #[arg(long)]
-    real: PathBuf,
-    /// Which of the sorted real frames to fit to (START..END); keep a block back to test
-    /// the fit on with `drivegen realism --real-frames`.
-    #[arg(long, default_value = "..")]
-    real_frames: FrameRange,
+    #[command(flatten)]
+    real: RealFrames,
     /// Renders *without* a sensor model: a `drivegen render` dataset (its raw `rgb/`) or a
     /// folder of images.
     #[arg(long)]
@@ -67,15 +62,7 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         kid_patches: 0,
         ..RealismConfig::default()
     };
-    if !a.real.is_dir() {
-        return Err(input(format!(
-            "--real {}: no such folder\n  = hint: pass a folder of real camera frames, e.g. ../shared/data/real-road/frames",
-            a.real.display()
-        )));
-    }
-    let real_paths = select(list_images(&a.real).map_err(input)?, a.real_frames, &a.real)?;
-    let real = PatchSet::sample("real", &load(&real_paths, config.height)?, &config, "real")
-        .map_err(input)?;
+    let real = a.real.patches(&config)?;
     let Some((_, sim_paths)) = sim_sets(&a.sim, "raw", a.sim_frames)?.into_iter().next() else {
         return Err(input(format!("--sim {}: no frames", a.sim.display())));
     };
@@ -104,8 +91,8 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
     let fit = fit_sensor(&frames, &real, &config, a.rounds, 0, show).map_err(input)?;
     let text = format!(
         "// drivegen fit-sensor: --real {} [{}], --sim {} [{}]\n// held-out patch accuracy {:.4} without a sensor model, {:.4} with this one (0.5 = indistinguishable)\n{}",
-        a.real.display(),
-        a.real_frames,
+        a.real.real.display(),
+        a.real.real_frames,
         a.sim.display(),
         a.sim_frames,
         fit.start_accuracy,

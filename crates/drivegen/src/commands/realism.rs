@@ -10,15 +10,47 @@ use serde::Serialize;
 
 use crate::InputError;
 
+/// The real camera's frames, as `realism` and `fit-sensor` take them.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct RealFrames {
     /// Real camera frames (a folder of PNG/JPEG images; sorted names = time order).
     #[arg(long)]
-    real: PathBuf,
-    /// Which of the sorted real frames to use (START..END), e.g. a block the refiner
-    /// never saw.
+    pub real: PathBuf,
+    /// Which of the sorted real frames to use (START..END), e.g. a block the refiner was
+    /// not trained on or the sensor fit did not see.
     #[arg(long, default_value = "..")]
-    real_frames: FrameRange,
+    pub real_frames: FrameRange,
+}
+
+impl RealFrames {
+    /// Checks the folder exists (before anything else is read).
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.real.is_dir() {
+            return Ok(());
+        }
+        Err(input(format!(
+            "--real {}: no such folder\n  = hint: pass a folder of real camera frames, e.g. ../shared/data/real-road/frames",
+            self.real.display()
+        )))
+    }
+
+    /// The patches of the selected frames, cut as `config` says.
+    pub fn patches(&self, config: &RealismConfig) -> anyhow::Result<PatchSet> {
+        self.check()?;
+        let paths = select(
+            list_images(&self.real).map_err(input)?,
+            self.real_frames,
+            &self.real,
+        )?;
+        let name = format!("{} [{}]", self.real.display(), self.real_frames);
+        PatchSet::sample(&name, &load(&paths, config.height)?, config, "real").map_err(input)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    real: RealFrames,
     /// Frames to test: a `drivegen render` dataset or any folder of images (another
     /// camera, say). Repeat for several scenarios.
     #[arg(long, required = true)]
@@ -66,11 +98,7 @@ pub(crate) fn input(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 /// The frames of `range` of a sorted path list.
-pub(crate) fn select(
-    paths: Vec<PathBuf>,
-    range: FrameRange,
-    what: &Path,
-) -> anyhow::Result<Vec<PathBuf>> {
+fn select(paths: Vec<PathBuf>, range: FrameRange, what: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let total = paths.len();
     let end = range.end.unwrap_or(total).min(total);
     if range.start >= end {
@@ -82,7 +110,7 @@ pub(crate) fn select(
     Ok(paths[range.start..end].to_vec())
 }
 
-pub(crate) fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
+fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
     paths
         .iter()
         .map(|p| {
@@ -147,26 +175,18 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         seed: a.seed,
         ..RealismConfig::default()
     };
-    if !a.real.is_dir() {
-        return Err(input(format!(
-            "--real {}: no such folder\n  = hint: pass a folder of real camera frames, e.g. ../shared/data/real-road/frames",
-            a.real.display()
-        )));
-    }
+    a.real.check()?;
     let mut sets = Vec::new();
     for dir in &a.sim {
         for (rgb, paths) in sim_sets(dir, &a.rgb, a.sim_frames)? {
             sets.push((dir.clone(), rgb, paths));
         }
     }
-    let real_paths = select(list_images(&a.real).map_err(input)?, a.real_frames, &a.real)?;
-    let real_name = format!("{} [{}]", a.real.display(), a.real_frames);
-    let real = PatchSet::sample(&real_name, &load(&real_paths, a.height)?, &config, "real")
-        .map_err(input)?;
+    let real = a.real.patches(&config)?;
     if !quiet {
         println!(
             "real: {} ({} frames; {} patches of {}x{} at height {}; train/held-out by contiguous blocks)",
-            a.real.display(),
+            a.real.real.display(),
             real.images,
             config.patches,
             config.patch,
@@ -202,8 +222,8 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         });
     }
     let out = Output {
-        real: a.real.display().to_string(),
-        real_frames: a.real_frames.to_string(),
+        real: a.real.real.display().to_string(),
+        real_frames: a.real.real_frames.to_string(),
         config,
         results,
     };
