@@ -156,7 +156,7 @@ pub fn sky_texture(env: &EnvironmentPlan, seed: u64) -> Texture {
     let centre = |k: u32| (f64::from(k) + 0.5) / f64::from(n);
     // Directions factor into an azimuth per column and an elevation per row.
     let columns: Vec<[f64; 3]> = (0..n)
-        .map(|i| direction(centre(i), 0.0 + 90.0 / (90.0 + BELOW_HORIZON_DEG)))
+        .map(|i| direction(centre(i), 90.0 / (90.0 + BELOW_HORIZON_DEG)))
         .collect();
     let rows: Vec<[f64; 3]> = (0..n).map(|j| direction(0.0, centre(j))).collect();
     for row in &rows {
