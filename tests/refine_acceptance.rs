@@ -11,9 +11,10 @@ use burn::backend::flex::FlexDevice;
 use burn::prelude::*;
 use drivegen_refine::checkpoint::{self, Source};
 use drivegen_refine::compute::{Compute, LoadedCheckpoint, run_training};
+use drivegen_refine::curves::{CurveOptions, FrameSource};
 use drivegen_refine::data::{FrameRange, load_range};
 use drivegen_refine::gan::GanConfig;
-use drivegen_refine::model::{DiscriminatorConfig, RefinerConfig};
+use drivegen_refine::model::{DiscriminatorConfig, InputLayout, RefinerConfig};
 use drivegen_refine::train::{StepLog, TrainOptions};
 use drivegen_refine::vae::VaeConfig;
 use image::{Luma, Rgb, RgbImage};
@@ -86,7 +87,7 @@ fn to_target(img: &RgbImage, seed: u64) -> RgbImage {
 
 /// Writes `n` scenes as a drivegen-style dataset (rgb/ + instance/ + semantic/).
 fn write_set(dir: &Path, seeds: std::ops::Range<u64>, target: bool) {
-    for sub in ["rgb", "instance", "semantic"] {
+    for sub in ["rgb", "instance", "semantic", "depth"] {
         std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
     }
     for seed in seeds {
@@ -116,6 +117,20 @@ fn write_set(dir: &Path, seeds: std::ops::Range<u64>, target: bool) {
                 .expect("size")
                 .save(dir.join("semantic").join(&name))
                 .expect("png");
+            // Depth as the dataset writes it (metres x 256, 0 = sky): nearer lower down.
+            let depth: Vec<u16> = (0..W * H)
+                .map(|i| {
+                    if i / W < 30 {
+                        0
+                    } else {
+                        (256 * (200 - 2 * (i / W))) as u16
+                    }
+                })
+                .collect();
+            image::ImageBuffer::<Luma<u16>, _>::from_raw(W, H, depth)
+                .expect("size")
+                .save(dir.join("depth").join(&name))
+                .expect("png");
         }
     }
 }
@@ -125,12 +140,20 @@ struct Trained {
     log: Vec<StepLog>,
 }
 
+fn source(dir: PathBuf) -> FrameSource {
+    FrameSource {
+        dir,
+        frames: FrameRange::default(),
+    }
+}
+
+/// The shipped model's architecture at toy size: a dilated full-resolution path, a
+/// context branch, a noise input, a two-scale discriminator and feature matching.
 fn options(root: &Path, steps: usize) -> TrainOptions {
     TrainOptions {
         sim: root.join("sim"),
         sim_frames: FrameRange::default(),
-        real: root.join("real"),
-        real_frames: FrameRange::default(),
+        real: vec![source(root.join("real"))],
         out: root.join("run"),
         steps,
         batch: 4,
@@ -138,13 +161,22 @@ fn options(root: &Path, steps: usize) -> TrainOptions {
         seed: 5,
         checkpoint_every: 100,
         gan: GanConfig::new(
-            RefinerConfig::new().with_width(8),
-            DiscriminatorConfig::new().with_width(16),
+            RefinerConfig::new()
+                .with_width(8)
+                .with_dilations(vec![2])
+                .with_context_width(8)
+                .with_layout(InputLayout {
+                    noise: true,
+                    ..InputLayout::default()
+                }),
+            DiscriminatorConfig::new().with_width(16).with_scales(2),
         )
         .with_self_regularisation(0.2)
+        .with_feature_matching(0.5)
         .with_learning_rate(1e-3),
         vae: VaeConfig::new().with_latent(16).with_width(16),
         backend: "flex".into(),
+        curves: None,
     }
 }
 
@@ -347,14 +379,16 @@ fn corrupt_and_mismatched_checkpoints_error_clearly() {
     let dir = copy_run("version");
     let config = dir.join("config.json");
     let text = std::fs::read_to_string(&config).expect("read");
-    std::fs::write(
-        &config,
-        text.replace("\"format_version\": 1", "\"format_version\": 99"),
-    )
-    .expect("write");
+    let current = format!("\"format_version\": {}", checkpoint::FORMAT_VERSION);
+    assert!(text.contains(&current), "{text}");
+    std::fs::write(&config, text.replace(&current, "\"format_version\": 99")).expect("write");
     let e = load_error(&dir);
     assert!(
-        e.contains("format version 99") && e.contains("reads version 1"),
+        e.contains("format version 99")
+            && e.contains(&format!(
+                "reads versions 1 to {}",
+                checkpoint::FORMAT_VERSION
+            )),
         "{e}"
     );
 
@@ -419,17 +453,35 @@ fn semantic_conditioning_trains_and_needs_semantic_frames() {
     write_set(&root.join("sim"), 0..6, false);
     write_set(&root.join("real"), 100..106, true);
     let mut o = options(&root, 20);
-    o.gan.refiner.in_channels = drivegen_refine::data::SEMANTIC_CHANNELS;
+    o.gan.refiner = o.gan.refiner.with_layout(InputLayout {
+        semantic: true,
+        depth: true,
+        noise: true,
+    });
     run_training(Compute::Flex, &o, &mut |_| {}).expect("conditioned training");
     let ckpt = LoadedCheckpoint::load(&Source::resolve(&root.join("run")), Compute::Flex, false)
         .expect("load");
-    assert_eq!(ckpt.channels(), 11);
-    let mut frame =
-        load_range(&root.join("sim"), FrameRange::default()).expect("frames")[0].clone();
-    let refined = ckpt.refine(&frame).expect("refine with semantics");
+    assert_eq!(ckpt.channels(), 3 + 8 + 1 + 1);
+    let frame = load_range(&root.join("sim"), FrameRange::default()).expect("frames")[0].clone();
+    let refined = ckpt
+        .refine(&frame)
+        .expect("refine with semantics and depth");
     assert_eq!(refined.dimensions(), frame.rgb.dimensions());
-    frame.semantic = None;
-    let e = ckpt.refine(&frame).expect_err("no semantics").to_string();
+    assert_eq!(
+        refined,
+        ckpt.refine(&frame).expect("again"),
+        "the noise channel is seeded: refining twice gives the same frame"
+    );
+    let mut no_depth = frame.clone();
+    no_depth.depth = None;
+    let e = ckpt.refine(&no_depth).expect_err("no depth").to_string();
+    assert!(e.contains("no depth image") && e.contains("hint:"), "{e}");
+    let mut no_semantic = frame;
+    no_semantic.semantic = None;
+    let e = ckpt
+        .refine(&no_semantic)
+        .expect_err("no semantics")
+        .to_string();
     assert!(
         e.contains("no semantic image") && e.contains("hint:"),
         "{e}"
@@ -441,4 +493,72 @@ fn semantic_conditioning_trains_and_needs_semantic_frames() {
         .expect_err("no semantics")
         .to_string();
     assert!(e.contains("no semantic image"), "{e}");
+}
+
+#[test]
+fn training_logs_held_out_realism_curves_from_the_raw_frames_on() {
+    let root = scratch("curves");
+    write_set(&root.join("sim"), 0..6, false);
+    write_set(&root.join("real"), 100..106, true);
+    write_set(&root.join("sim-heldout"), 200..206, false);
+    write_set(&root.join("real-a"), 300..306, true);
+    write_set(&root.join("real-b"), 400..406, true);
+    let mut o = options(&root, 40);
+    // Two real "cameras", each drawn equally often.
+    o.real.push(source(root.join("real-b")));
+    o.curves = Some(CurveOptions {
+        every: 20,
+        sim: source(root.join("sim-heldout")),
+        sim_frames: 6,
+        real: vec![source(root.join("real-a")), source(root.join("real-b"))],
+    });
+    let mut reported = Vec::new();
+    run_training(Compute::Flex, &o, &mut |e| {
+        if let drivegen_refine::train::TrainEvent::Curve(points) = e {
+            reported.extend(points.iter().map(|p| (p.step, p.domain.clone())));
+        }
+    })
+    .expect("training with curves");
+    let steps: Vec<usize> = reported.iter().map(|r| r.0).collect();
+    assert_eq!(steps, vec![0, 0, 20, 20, 40, 40], "{reported:?}");
+    let csv = std::fs::read_to_string(root.join("run/curves.csv")).expect("curves.csv");
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 6, "{csv}");
+    for r in &rows {
+        assert!(r[1] == "real-a" || r[1] == "real-b", "{csv}");
+        let accuracy: f64 = r[2].parse().expect("accuracy");
+        assert!((0.0..=1.0).contains(&accuracy), "{csv}");
+        let kid: f64 = r[4].parse().expect("kid");
+        assert!(kid.is_finite(), "{csv}");
+    }
+    // Clean renders against blurred, noisy, warm "real" frames: the raw frames are told
+    // apart easily.
+    let raw: f64 = rows[0][2].parse().expect("accuracy");
+    assert!(raw > 0.8, "raw two-sample accuracy {raw}: {csv}");
+    let png = image::open(root.join("run/curves.png")).expect("curves.png");
+    assert!(png.width() > 100 && png.height() > 100);
+}
+
+/// A version 1 checkpoint (drivegen before the context branch) still refines: its
+/// refiner is a version 2 refiner without the optional parts.
+#[test]
+fn version_1_refiners_load_and_refine() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/refine_fixtures/v1");
+    let ckpt = LoadedCheckpoint::load(&Source::resolve(&fixture), Compute::Flex, false)
+        .expect("a version 1 checkpoint loads");
+    assert_eq!(ckpt.config.format_version, 1);
+    let frame = drivegen_refine::data::Frame {
+        path: "v1.png".into(),
+        rgb: RgbImage::from_fn(64, 48, |x, y| Rgb([(x * 4) as u8, (y * 5) as u8, 90])),
+        instance: None,
+        semantic: Some(vec![26; 64 * 48]),
+        depth: None,
+    };
+    let refined = ckpt.refine(&frame).expect("refine");
+    assert_eq!(refined.dimensions(), (64, 48));
+    assert_ne!(refined, frame.rgb);
 }

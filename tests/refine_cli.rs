@@ -419,8 +419,7 @@ fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
         return;
     }
     // The roundabout scenario was not among the default refiner's training renders, and
-    // real frames 80.. were held out of its training. The shipped refiner was trained on
-    // renders with flat colours and a plain sky, which is what `--quality draft` draws.
+    // real frames 80.. were held out of its training.
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/roundabout.ron");
     let sim = scratch("unseen");
     let out = drivegen()
@@ -431,8 +430,6 @@ fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
             "8",
             "--variants",
             "2",
-            "--quality",
-            "draft",
             "--quiet",
             "--out",
             path(&sim),

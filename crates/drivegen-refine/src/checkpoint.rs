@@ -21,8 +21,13 @@ use crate::gan::GanConfig;
 use crate::vae::VaeConfig;
 
 pub const FORMAT: &str = "drivegen-refiner";
-/// Bumped whenever the model structure or the file layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the model structure or the file layout changes. Version 2 added the
+/// refiner's context branch, dilations, depth and noise inputs (all optional) and the
+/// multi-scale discriminator.
+pub const FORMAT_VERSION: u32 = 2;
+/// Versions this drivegen reads: a version 1 refiner is a version 2 refiner without the
+/// optional parts (its discriminator, kept only for resuming, is not readable).
+pub const READABLE_VERSIONS: std::ops::RangeInclusive<u32> = 1..=FORMAT_VERSION;
 pub const CONFIG_FILE: &str = "config.json";
 /// The checkpoint folder inside a training output folder.
 pub const CHECKPOINT_DIR: &str = "checkpoint";
@@ -164,7 +169,8 @@ impl Source {
         let version = value
             .get("format_version")
             .and_then(serde_json::Value::as_u64);
-        if version != Some(u64::from(FORMAT_VERSION)) {
+        if !version.is_some_and(|v| u32::try_from(v).is_ok_and(|v| READABLE_VERSIONS.contains(&v)))
+        {
             let written_by = value
                 .get("drivegen_version")
                 .and_then(|v| v.as_str())
@@ -172,14 +178,15 @@ impl Source {
             return Err(RefineError::checkpoint(
                 &path,
                 format!(
-                    "checkpoint format version {} (written by drivegen {written_by}); this drivegen {} reads version {FORMAT_VERSION}",
+                    "checkpoint format version {} (written by drivegen {written_by}); this drivegen {} reads versions {} to {FORMAT_VERSION}",
                     version.map_or("missing".to_string(), |v| v.to_string()),
                     env!("CARGO_PKG_VERSION"),
+                    READABLE_VERSIONS.start(),
                 ),
                 "retrain with this drivegen, or use the drivegen version that wrote it",
             ));
         }
-        serde_json::from_value(value).map_err(|e| {
+        serde_json::from_value(with_defaults(value)).map_err(|e| {
             RefineError::checkpoint(
                 &path,
                 format!("unexpected content: {e}"),
@@ -245,6 +252,34 @@ impl Source {
         }
         Ok(loaded)
     }
+}
+
+/// Fills the model settings an older checkpoint predates with their defaults (which
+/// reproduce the older model): burn's `Config` has no serde defaults of its own.
+fn with_defaults(mut value: serde_json::Value) -> serde_json::Value {
+    let defaults = GanConfig::new(
+        crate::model::RefinerConfig::new(),
+        crate::model::DiscriminatorConfig::new(),
+    );
+    let Ok(defaults) = serde_json::to_value(defaults) else {
+        return value;
+    };
+    fn fill(target: &mut serde_json::Value, defaults: &serde_json::Value) {
+        if let (Some(t), Some(d)) = (target.as_object_mut(), defaults.as_object()) {
+            for (k, v) in d {
+                match t.get_mut(k) {
+                    Some(existing) => fill(existing, v),
+                    None => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(gan) = value.get_mut("gan") {
+        fill(gan, &defaults);
+    }
+    value
 }
 
 /// Encodes a record (module weights or optimiser state) to bytes.

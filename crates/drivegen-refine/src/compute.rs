@@ -18,7 +18,7 @@ use crate::checkpoint::{CheckpointConfig, Source};
 use crate::data::{Frame, PatchSampler, interleaved};
 use crate::error::RefineError;
 use crate::eval::{EvalReport, evaluate, refine_frame};
-use crate::model::{Refiner, RefinerConfig};
+use crate::model::{InputLayout, Refiner, RefinerConfig};
 use crate::train::{StepLog, TrainEvent, TrainOptions, to_tensor, train};
 use crate::vae::{Vae, VaeConfig};
 
@@ -100,16 +100,18 @@ struct Models<B: Backend> {
     device: B::Device,
 }
 
+// Boxed: a wgpu module is much larger than a CPU one.
 enum Loaded {
-    Flex(Models<Flex>),
-    NdArray(Models<NdArray>),
-    Wgpu(Models<Wgpu>),
+    Flex(Box<Models<Flex>>),
+    NdArray(Box<Models<NdArray>>),
+    Wgpu(Box<Models<Wgpu>>),
 }
 
 /// A checkpoint loaded onto a backend, ready to refine frames.
 pub struct LoadedCheckpoint {
     pub config: CheckpointConfig,
     pub compute: Compute,
+    layout: InputLayout,
     loaded: Loaded,
 }
 
@@ -165,36 +167,49 @@ impl LoadedCheckpoint {
         with_vae: bool,
     ) -> Result<LoadedCheckpoint, RefineError> {
         let config = source.config()?;
+        let layout = config.gan.refiner.layout()?;
         let loaded = match compute {
-            Compute::Flex => Loaded::Flex(load_models(source, &config, with_vae, FlexDevice)?),
-            Compute::NdArray => {
-                Loaded::NdArray(load_models(source, &config, with_vae, NdArrayDevice::Cpu)?)
-            }
-            Compute::Wgpu => Loaded::Wgpu(load_models(
+            Compute::Flex => Loaded::Flex(Box::new(load_models(
+                source, &config, with_vae, FlexDevice,
+            )?)),
+            Compute::NdArray => Loaded::NdArray(Box::new(load_models(
+                source,
+                &config,
+                with_vae,
+                NdArrayDevice::Cpu,
+            )?)),
+            Compute::Wgpu => Loaded::Wgpu(Box::new(load_models(
                 source,
                 &config,
                 with_vae,
                 WgpuDevice::default(),
-            )?),
+            )?)),
         };
         Ok(LoadedCheckpoint {
             config,
             compute,
+            layout,
             loaded,
         })
     }
 
-    /// Refiner input channels: 3 (RGB) or RGB + semantic categories.
+    /// Refiner input channels: RGB plus the conditioning of [`Self::layout`].
     pub fn channels(&self) -> usize {
         self.config.gan.refiner.in_channels
     }
 
+    /// What the refiner is conditioned on (checked against `in_channels` on load).
+    pub fn layout(&self) -> InputLayout {
+        self.layout
+    }
+
     /// Refines one frame; the output has the input's size. A refiner conditioned on
-    /// semantics needs the frame's semantic image.
+    /// semantics or depth needs the frame's semantic or depth image. The noise channel,
+    /// if any, is seeded by the training seed and the frame's file name.
     pub fn refine(&self, frame: &Frame) -> Result<RgbImage, RefineError> {
-        let channels = self.channels();
+        let (layout, seed) = (self.layout, self.config.training.seed);
         with_models!(&self.loaded, |m| refine_frame(
-            &m.refiner, channels, frame, &m.device
+            &m.refiner, layout, seed, frame, &m.device
         ))
     }
 
@@ -212,12 +227,11 @@ impl LoadedCheckpoint {
         progress: &mut dyn FnMut(usize),
     ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
         let vae_config = &self.config.vae;
-        let channels = self.channels();
+        let layout = self.layout;
         with_models!(&self.loaded, |m| {
             let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
             evaluate(
-                &m.refiner, channels, vae, vae_config, sim, real, patches, seed, &m.device,
-                progress,
+                &m.refiner, layout, vae, vae_config, sim, real, patches, seed, &m.device, progress,
             )
         })
     }
@@ -313,33 +327,47 @@ fn sample_grid<B: Backend>(
 pub struct FrameTiming {
     /// The reference refiner (width 32).
     pub reference_ms: f64,
-    /// The shipped refiner's size (width 16).
-    pub shipped_ms: f64,
+    /// A refiner of the given configuration (e.g. the shipped one's).
+    pub configured_ms: f64,
 }
 
-fn time_frames<B: Backend>(width: usize, w: u32, h: u32, device: &B::Device) -> f64 {
-    let refiner = RefinerConfig::new().with_width(width).init::<B>(device);
+fn time_frames<B: Backend>(
+    config: &RefinerConfig,
+    w: u32,
+    h: u32,
+    device: &B::Device,
+) -> Result<f64, RefineError> {
+    let layout = config.layout()?;
+    let refiner = config.init::<B>(device);
+    let n = (w * h) as usize;
     let frame = Frame {
-        path: "bench".into(),
+        path: "bench.png".into(),
         rgb: RgbImage::from_fn(w, h, |x, y| {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
         }),
         instance: None,
-        semantic: None,
+        semantic: layout.semantic.then(|| vec![7u8; n]),
+        depth: layout.depth.then(|| vec![10.0f32; n]),
     };
-    let _ = refine_frame(&refiner, 3, &frame, device);
+    refine_frame(&refiner, layout, 0, &frame, device)?;
     let runs = 3;
     let started = std::time::Instant::now();
     for _ in 0..runs {
-        let _ = refine_frame(&refiner, 3, &frame, device);
+        refine_frame(&refiner, layout, 0, &frame, device)?;
     }
-    started.elapsed().as_secs_f64() * 1e3 / f64::from(runs)
+    Ok(started.elapsed().as_secs_f64() * 1e3 / f64::from(runs))
 }
 
-/// Times refining a `w x h` frame (after one warm-up frame).
-pub fn bench_frame(compute: Compute, w: u32, h: u32) -> FrameTiming {
-    with_backend!(compute, |B, device| FrameTiming {
-        reference_ms: time_frames::<B>(32, w, h, &device),
-        shipped_ms: time_frames::<B>(16, w, h, &device),
-    })
+/// Times refining a `w x h` frame (after one warm-up frame) with the reference refiner
+/// and with `config`.
+pub fn bench_frame(
+    compute: Compute,
+    config: &RefinerConfig,
+    w: u32,
+    h: u32,
+) -> Result<FrameTiming, RefineError> {
+    with_backend!(compute, |B, device| Ok(FrameTiming {
+        reference_ms: time_frames::<B>(&RefinerConfig::new().with_width(32), w, h, &device)?,
+        configured_ms: time_frames::<B>(config, w, h, &device)?,
+    }))
 }

@@ -13,6 +13,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::RefineError;
+use crate::model::InputLayout;
 
 /// One frame in memory: RGB, and for drivegen renders the label images.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct Frame {
     pub instance: Option<Vec<u16>>,
     /// Cityscapes labelId per pixel, when the frame has one.
     pub semantic: Option<Vec<u8>>,
+    /// Z-depth in metres per pixel (0 = sky or invalid), when the frame has one.
+    pub depth: Option<Vec<f32>>,
 }
 
 impl Frame {
@@ -117,12 +120,31 @@ pub fn load_frame(path: &Path) -> Result<Frame, RefineError> {
             semantic = Some(img.into_raw());
         }
     }
+    let mut depth = None;
+    if let Some(p) = sibling("depth") {
+        let img = decode(&p)?.to_luma16();
+        if same_size(img.width(), img.height()) {
+            // The dataset's depth PNG holds metres x 256.
+            depth = Some(img.as_raw().iter().map(|d| f32::from(*d) / 256.0).collect());
+        }
+    }
     Ok(Frame {
         path: path.to_path_buf(),
         rgb,
         instance,
         semantic,
+        depth,
     })
+}
+
+/// The depth conditioning value of a z-depth in metres: inverse depth scaled so 8 m is
+/// 0.5, and 0 for sky or invalid pixels (as far as can be).
+pub fn depth_feature(z: f32) -> f32 {
+    if z.is_finite() && z > 0.0 {
+        8.0 / (8.0 + z)
+    } else {
+        0.0
+    }
 }
 
 /// The eight Cityscapes categories, in the order of the refiner's conditioning channels.
@@ -139,6 +161,7 @@ pub const CATEGORIES: [&str; 8] = [
 
 /// Refiner input channels with semantic conditioning: RGB + one-hot category.
 pub const SEMANTIC_CHANNELS: usize = 3 + CATEGORIES.len();
+const _: () = assert!(CATEGORIES.len() == crate::model::SEMANTIC_CATEGORIES);
 
 /// The conditioning channel of each Cityscapes labelId (0..=255), built once.
 static CATEGORY_OF_LABEL: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::new(|| {
@@ -154,7 +177,7 @@ static CATEGORY_OF_LABEL: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::
 });
 
 /// A batch of patches as planar f32 in [0, 1]: `[batch, channels, size, size]`
-/// row-major; channels 0..3 are RGB, any further ones the semantic one-hot.
+/// row-major; channels 0..3 are RGB, any further ones those of the [`InputLayout`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatchBatch {
     pub data: Vec<f32>,
@@ -163,14 +186,18 @@ pub struct PatchBatch {
     pub size: usize,
 }
 
-/// Draws random square crops (and horizontal flips) from a set of frames.
+/// Draws random square crops (and horizontal flips) from a set of frames. Frames may
+/// come in groups (e.g. two real cameras): a group is drawn uniformly first, then a frame
+/// of it, so a small group weighs as much as a large one.
 #[derive(Debug)]
 pub struct PatchSampler {
     frames: Vec<Frame>,
+    /// Start index of each group in `frames` (the first is 0).
+    groups: Vec<usize>,
     size: usize,
     rng: ChaCha8Rng,
     flip: bool,
-    semantic: bool,
+    layout: InputLayout,
 }
 
 impl PatchSampler {
@@ -201,21 +228,62 @@ impl PatchSampler {
         }
         Ok(PatchSampler {
             frames,
+            groups: vec![0],
             size,
             rng: drivegen_plan::streams::stream(seed, stream),
             flip,
-            semantic: false,
+            layout: InputLayout::default(),
         })
     }
 
-    /// Adds the semantic one-hot channels to every patch; every frame must have a
-    /// semantic image (frames of a `drivegen render` dataset do).
-    pub fn with_semantic(mut self) -> Result<PatchSampler, RefineError> {
-        if let Some(f) = self.frames.iter().find(|f| f.semantic.is_none()) {
-            return Err(missing_semantic(&f.path));
+    /// A sampler over several groups of frames, each drawn equally often.
+    pub fn grouped(
+        groups: Vec<Vec<Frame>>,
+        size: usize,
+        seed: u64,
+        stream: &str,
+        flip: bool,
+    ) -> Result<PatchSampler, RefineError> {
+        if groups.iter().any(Vec::is_empty) {
+            return Err(RefineError::Invalid(
+                "a group of frames to sample patches from is empty".into(),
+            ));
         }
-        self.semantic = true;
+        let mut starts = Vec::with_capacity(groups.len());
+        let mut frames = Vec::new();
+        for g in groups {
+            starts.push(frames.len());
+            frames.extend(g);
+        }
+        let mut sampler = PatchSampler::new(frames, size, seed, stream, flip)?;
+        sampler.groups = starts;
+        Ok(sampler)
+    }
+
+    /// Adds the layout's conditioning channels (semantic one-hot, depth, noise) to every
+    /// patch; every frame must have the label images they need (frames of a `drivegen
+    /// render` dataset do).
+    pub fn with_layout(mut self, layout: InputLayout) -> Result<PatchSampler, RefineError> {
+        for f in &self.frames {
+            check_conditioning(f, layout)?;
+        }
+        self.layout = layout;
         Ok(self)
+    }
+
+    /// Adds the semantic one-hot channels to every patch.
+    pub fn with_semantic(self) -> Result<PatchSampler, RefineError> {
+        self.with_layout(InputLayout {
+            semantic: true,
+            ..InputLayout::default()
+        })
+    }
+
+    fn pick_frame(&mut self) -> usize {
+        let g = self.rng.random_range(0..self.groups.len());
+        let start = self.groups[g];
+        let end = self.groups.get(g + 1).copied().unwrap_or(self.frames.len());
+        self.rng.random_range(start..end)
     }
 
     pub fn frames(&self) -> &[Frame] {
@@ -224,12 +292,14 @@ impl PatchSampler {
 
     pub fn sample(&mut self, batch: usize) -> PatchBatch {
         let s = self.size;
-        let channels = if self.semantic { SEMANTIC_CHANNELS } else { 3 };
+        let layout = self.layout;
+        let channels = layout.channels();
         let per = channels * s * s;
         let mut data = vec![0.0f32; batch * per];
         let lut = &*CATEGORY_OF_LABEL;
         for b in 0..batch {
-            let f = &self.frames[self.rng.random_range(0..self.frames.len())];
+            let index = self.pick_frame();
+            let f = &self.frames[index];
             let x0 = self.rng.random_range(0..=f.width() - s);
             let y0 = self.rng.random_range(0..=f.height() - s);
             let flip = self.flip && self.rng.random::<bool>();
@@ -240,13 +310,22 @@ impl PatchSampler {
                 for x in 0..s {
                     let sx = if flip { x0 + s - 1 - x } else { x0 + x };
                     let i = (y0 + y) * w + sx;
+                    let o = y * s + x;
                     for c in 0..3 {
-                        out[c * s * s + y * s + x] = f32::from(raw[i * 3 + c]) / 255.0;
+                        out[c * s * s + o] = f32::from(raw[i * 3 + c]) / 255.0;
                     }
-                    if let (true, Some(sem)) = (self.semantic, &f.semantic) {
+                    if let (true, Some(sem)) = (layout.semantic, &f.semantic) {
                         let c = 3 + usize::from(lut[usize::from(sem[i])]);
-                        out[c * s * s + y * s + x] = 1.0;
+                        out[c * s * s + o] = 1.0;
                     }
+                    if let (Some(c), Some(depth)) = (layout.depth_channel(), &f.depth) {
+                        out[c * s * s + o] = depth_feature(depth[i]);
+                    }
+                }
+            }
+            if let Some(c) = layout.noise_channel() {
+                for v in &mut out[c * s * s..(c + 1) * s * s] {
+                    *v = self.rng.random::<f32>();
                 }
             }
         }
@@ -259,36 +338,63 @@ impl PatchSampler {
     }
 }
 
-fn missing_semantic(path: &Path) -> RefineError {
+fn missing_conditioning(path: &Path, what: &str) -> RefineError {
     RefineError::Invalid(format!(
-        "{}: the refiner is conditioned on semantics, but this frame has no semantic image\n  hint: use frames of a `drivegen render` dataset (rgb/ beside semantic/), or a checkpoint trained without --condition",
+        "{}: the refiner is conditioned on {what}, but this frame has no {what} image\n  hint: use frames of a `drivegen render` dataset (rgb/ beside {what}/), or a checkpoint trained without --condition {what}",
         path.display()
     ))
 }
 
-/// A whole frame as planar f32 `[channels, h, w]`: RGB, plus the semantic one-hot when
-/// `channels` asks for it.
-pub fn planar(frame: &Frame, channels: usize) -> Result<Vec<f32>, RefineError> {
+/// Whether `frame` has the label images `layout` conditions on.
+fn check_conditioning(frame: &Frame, layout: InputLayout) -> Result<(), RefineError> {
+    let n = frame.width() * frame.height();
+    if layout.semantic && frame.semantic.as_ref().is_none_or(|s| s.len() != n) {
+        return Err(missing_conditioning(&frame.path, "semantic"));
+    }
+    if layout.depth && frame.depth.as_ref().is_none_or(|d| d.len() != n) {
+        return Err(missing_conditioning(&frame.path, "depth"));
+    }
+    Ok(())
+}
+
+/// A whole frame as planar f32 `[channels, h, w]`: RGB, plus the conditioning channels
+/// of `layout`. The noise channel is seeded by `noise_seed` and the frame's file name, so
+/// refining a frame twice gives the same result.
+pub fn planar(
+    frame: &Frame,
+    layout: InputLayout,
+    noise_seed: u64,
+) -> Result<Vec<f32>, RefineError> {
+    check_conditioning(frame, layout)?;
     let (w, h) = (frame.width(), frame.height());
     let n = w * h;
-    let mut out = vec![0.0f32; channels.max(3) * n];
+    let mut out = vec![0.0f32; layout.channels() * n];
     for (i, p) in frame.rgb.as_raw().chunks_exact(3).enumerate() {
         for c in 0..3 {
             out[c * n + i] = f32::from(p[c]) / 255.0;
         }
     }
-    if channels > 3 {
-        let sem = frame
-            .semantic
-            .as_ref()
-            .filter(|s| s.len() == n)
-            .ok_or_else(|| missing_semantic(&frame.path))?;
+    if let (true, Some(sem)) = (layout.semantic, &frame.semantic) {
         let lut = &*CATEGORY_OF_LABEL;
         for (i, label) in sem.iter().enumerate() {
             let c = 3 + usize::from(lut[usize::from(*label)]);
-            if c < channels {
-                out[c * n + i] = 1.0;
-            }
+            out[c * n + i] = 1.0;
+        }
+    }
+    if let (Some(c), Some(depth)) = (layout.depth_channel(), &frame.depth) {
+        for (o, z) in out[c * n..(c + 1) * n].iter_mut().zip(depth) {
+            *o = depth_feature(*z);
+        }
+    }
+    if let Some(c) = layout.noise_channel() {
+        let name = frame
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut rng = drivegen_plan::streams::stream(noise_seed, &format!("refiner-noise/{name}"));
+        for v in &mut out[c * n..(c + 1) * n] {
+            *v = rng.random::<f32>();
         }
     }
     Ok(out)
@@ -365,4 +471,74 @@ pub fn load_range(dir: &Path, range: FrameRange) -> Result<Vec<Frame>, RefineErr
         .iter()
         .map(|p| load_frame(p))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(name: &str, value: u8, w: u32, h: u32) -> Frame {
+        let n = (w * h) as usize;
+        Frame {
+            path: PathBuf::from(name),
+            rgb: RgbImage::from_pixel(w, h, image::Rgb([value; 3])),
+            instance: None,
+            semantic: Some(vec![26; n]),
+            depth: Some(vec![8.0; n]),
+        }
+    }
+
+    #[test]
+    fn grouped_sampling_draws_each_group_equally_often() {
+        // One frame of value 10 against nine of value 200: uniform over frames would
+        // draw the small group a tenth of the time, grouped sampling half the time.
+        let small = vec![frame("a.png", 10, 16, 16)];
+        let large: Vec<Frame> = (0..9)
+            .map(|i| frame(&format!("b{i}.png"), 200, 16, 16))
+            .collect();
+        let mut sampler =
+            PatchSampler::grouped(vec![small, large], 8, 3, "test", false).expect("sampler");
+        let batch = sampler.sample(400);
+        let per = 3 * 8 * 8;
+        let dark = (0..400).filter(|b| batch.data[b * per] < 0.5).count();
+        assert!(
+            (160..240).contains(&dark),
+            "{dark} of 400 patches from the small group"
+        );
+        assert!(PatchSampler::grouped(vec![vec![]], 8, 3, "test", false).is_err());
+    }
+
+    #[test]
+    fn conditioning_channels_follow_the_layout() {
+        let f = frame("c.png", 128, 12, 10);
+        let layout = InputLayout {
+            semantic: true,
+            depth: true,
+            noise: true,
+        };
+        let n = 12 * 10;
+        let x = planar(&f, layout, 1).expect("planar");
+        assert_eq!(x.len(), layout.channels() * n);
+        // labelId 26 (car) is the vehicle category, the last of the one-hot block.
+        let vehicle = 3 + CATEGORIES
+            .iter()
+            .position(|c| *c == "vehicle")
+            .expect("vehicle");
+        assert!(x[vehicle * n..(vehicle + 1) * n].iter().all(|v| *v == 1.0));
+        let depth = layout.depth_channel().expect("depth");
+        assert!(
+            x[depth * n..(depth + 1) * n]
+                .iter()
+                .all(|v| (*v - 0.5).abs() < 1e-6)
+        );
+        let noise = &x[layout.noise_channel().expect("noise") * n..];
+        assert!(noise.iter().all(|v| (0.0..1.0).contains(v)));
+        assert!(noise.windows(2).any(|w| w[0] != w[1]), "noise varies");
+        assert_eq!(planar(&f, layout, 1).expect("again"), x, "seeded per frame");
+        assert_ne!(planar(&f, layout, 2).expect("other seed"), x);
+        let mut bare = f;
+        bare.depth = None;
+        let e = planar(&bare, layout, 1).expect_err("no depth").to_string();
+        assert!(e.contains("no depth image"), "{e}");
+    }
 }

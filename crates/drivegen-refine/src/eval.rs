@@ -14,21 +14,25 @@ use crate::metrics::{
     ClassColour, ClassShift, ColourStats, RandomFeatures, colour_stats, edge_agreement,
     kernel_distance, mean_abs_change, rows,
 };
-use crate::model::Refiner;
+use crate::model::{InputLayout, Refiner};
 use crate::train::to_tensor;
 use crate::vae::{Vae, VaeConfig};
 
-/// Refines one frame (any size): RGB (with its semantic image when the refiner is
-/// conditioned on it) in, RGB out.
+/// Refines one frame (any size): RGB (with the label images the refiner is conditioned
+/// on) in, RGB out. `noise_seed` seeds the noise channel, if the layout has one.
 pub fn refine_frame<B: Backend>(
     refiner: &Refiner<B>,
-    channels: usize,
+    layout: InputLayout,
+    noise_seed: u64,
     frame: &Frame,
     device: &B::Device,
 ) -> Result<RgbImage, RefineError> {
     let (w, h) = (frame.width(), frame.height());
     let x = Tensor::<B, 4>::from_data(
-        TensorData::new(planar(frame, channels)?, [1, channels, h, w]),
+        TensorData::new(
+            planar(frame, layout, noise_seed)?,
+            [1, layout.channels(), h, w],
+        ),
         device,
     );
     let out = refiner
@@ -142,7 +146,7 @@ fn patch_batches(
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<B: Backend>(
     refiner: &Refiner<B>,
-    channels: usize,
+    layout: InputLayout,
     vae: &Vae<B>,
     vae_config: &VaeConfig,
     sim: &[Frame],
@@ -155,7 +159,7 @@ pub fn evaluate<B: Backend>(
     let started = Instant::now();
     let mut refined_frames = Vec::with_capacity(sim.len());
     for (i, f) in sim.iter().enumerate() {
-        refined_frames.push(refine_frame(refiner, channels, f, device)?);
+        refined_frames.push(refine_frame(refiner, layout, seed, f, device)?);
         progress(i + 1);
     }
     let ms_per_frame = started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64;

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_sigmoid;
 use burn::tensor::backend::AutodiffBackend;
 
-use crate::model::{Discriminator, DiscriminatorConfig, Refiner, RefinerConfig};
+use crate::model::{Discriminator, DiscriminatorConfig, Refiner, RefinerConfig, ScaleOutput};
 
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum AdversarialLoss {
@@ -33,6 +33,34 @@ pub struct GanConfig {
     /// Refined batches kept for the discriminator (SimGAN's history buffer).
     #[config(default = 8)]
     pub history: usize,
+    /// Weight of the feature-matching loss: L1 between the per-channel means of the
+    /// discriminator's hidden features on real and on refined patches, at every scale.
+    #[config(default = 0.0)]
+    pub feature_matching: f64,
+}
+
+/// The mean adversarial loss over a discriminator's scales.
+fn adversarial_scales<B: Backend>(
+    kind: AdversarialLoss,
+    scales: &[ScaleOutput<B>],
+    real: bool,
+) -> Tensor<B, 1> {
+    let n = scales.len().max(1) as f64;
+    scales
+        .iter()
+        .map(|s| adversarial(kind, s.logits.clone(), real))
+        .reduce(|a, b| a + b)
+        .map(|t| t / n)
+        .unwrap_or_else(|| Tensor::zeros([1], &Default::default()))
+}
+
+/// Per-channel means of a feature map: [channels].
+fn channel_means<B: Backend>(t: Tensor<B, 4>) -> Tensor<B, 1> {
+    let [b, c, h, w] = t.dims();
+    t.swap_dims(0, 1)
+        .reshape([c, b * h * w])
+        .mean_dim(1)
+        .reshape([c])
 }
 
 /// Loss of a logit tensor against all-real (`real = true`) or all-fake targets.
@@ -61,6 +89,8 @@ pub struct StepLosses {
     /// Spread of the refined batch over the spread of its inputs (per-pixel standard
     /// deviation across the batch): near 1 is healthy; falling towards 0 is mode collapse.
     pub diversity: f64,
+    /// The feature-matching loss (0 when its weight is 0).
+    pub feature_matching: f64,
 }
 
 pub struct Gan<B: AutodiffBackend> {
@@ -138,23 +168,42 @@ impl<B: AutodiffBackend> Gan<B> {
                 self.history[slot] = refined;
             }
             let fake = Tensor::<B, 4>::from_inner(fake_inner);
-            let d_fake = self
-                .discriminator
-                .forward(Self::d_input(fake, sim.clone(), channels));
-            let d_real =
+            let d_fake =
                 self.discriminator
-                    .forward(Self::d_input(real.clone(), real.clone(), channels));
-            let d_loss = adversarial(kind, d_real, true) + adversarial(kind, d_fake, false);
+                    .forward_scales(Self::d_input(fake, sim.clone(), channels));
+            let d_real = self.discriminator.forward_scales(Self::d_input(
+                real.clone(),
+                real.clone(),
+                channels,
+            ));
+            let d_loss =
+                adversarial_scales(kind, &d_real, true) + adversarial_scales(kind, &d_fake, false);
             losses.discriminator = d_loss.clone().into_scalar().elem::<f64>();
             let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
             self.discriminator = self.d_opt.step(lr, self.discriminator.clone(), grads);
         }
         let refined = self.refiner.forward(sim.clone());
         let input_rgb = sim.clone().narrow(1, 0, 3);
-        let d_out = self
-            .discriminator
-            .forward(Self::d_input(refined.clone(), sim, channels));
-        let adv = adversarial(kind, d_out, true);
+        let d_out =
+            self.discriminator
+                .forward_scales(Self::d_input(refined.clone(), sim, channels));
+        let adv = adversarial_scales(kind, &d_out, true);
+        let fm_weight = self.config.feature_matching;
+        let feature_matching = (fm_weight > 0.0).then(|| {
+            let d_real =
+                self.discriminator
+                    .forward_scales(Self::d_input(real.clone(), real, channels));
+            d_out
+                .iter()
+                .zip(&d_real)
+                .flat_map(|(f, r)| f.features.iter().zip(&r.features))
+                .map(|(f, r)| {
+                    (channel_means(f.clone()) - channel_means(r.clone()).detach())
+                        .abs()
+                        .mean()
+                })
+                .reduce(|a, b| a + b)
+        });
         let spread =
             |t: Tensor<B::InnerBackend, 4>| t.var(0).mean().into_scalar().elem::<f64>().sqrt();
         losses.diversity =
@@ -163,7 +212,11 @@ impl<B: AutodiffBackend> Gan<B> {
         losses.adversarial = adv.clone().into_scalar().elem::<f64>();
         losses.self_regularisation = reg.clone().into_scalar().elem::<f64>();
         losses.change = losses.self_regularisation;
-        let g_loss = adv + reg * self.config.self_regularisation;
+        let mut g_loss = adv + reg * self.config.self_regularisation;
+        if let Some(Some(fm)) = feature_matching {
+            losses.feature_matching = fm.clone().into_scalar().elem::<f64>();
+            g_loss = g_loss + fm * fm_weight;
+        }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.refiner);
         self.refiner = self.g_opt.step(lr, self.refiner.clone(), grads);
         self.step += 1;
@@ -173,17 +226,16 @@ impl<B: AutodiffBackend> Gan<B> {
     /// FLOPs of one iteration at batch `b` and `h x w` patches (forward + backward, about
     /// three forward passes per trained network).
     pub fn flops(&self, b: usize, h: usize, w: usize) -> f64 {
-        use crate::model::conv_flops;
-        let r = &self.config.refiner;
-        let g_fwd = conv_flops(b, r.in_channels, r.width, 3, h, w)
-            + r.hidden_layers as f64 * conv_flops(b, r.width, r.width, 3, h, w)
-            + conv_flops(b, r.width, 3, 3, h, w);
-        let d = &self.config.discriminator;
-        let d_fwd = conv_flops(b, d.in_channels, d.width, 4, h / 2, w / 2)
-            + conv_flops(b, d.width, d.width * 2, 4, h / 4, w / 4)
-            + conv_flops(b, d.width * 2, 1, 1, h / 4, w / 4);
+        let g_fwd = b as f64 * self.config.refiner.flops(h, w);
+        let d_fwd = self.config.discriminator.flops(b, h, w);
         let d_steps = self.config.d_steps.max(1) as f64;
-        // D step: G forward (no grad) + 2 D forwards with backward; G step: G fwd+bwd, D fwd+bwd (input grads).
-        d_steps * (g_fwd + 2.0 * 3.0 * d_fwd) + 3.0 * g_fwd + 3.0 * d_fwd
+        let fm = if self.config.feature_matching > 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        // D step: G forward (no grad) + 2 D forwards with backward; G step: G fwd+bwd, D
+        // fwd+bwd (input grads), plus a D forward on real patches for feature matching.
+        d_steps * (g_fwd + 2.0 * 3.0 * d_fwd) + 3.0 * g_fwd + 3.0 * d_fwd + fm * d_fwd
     }
 }

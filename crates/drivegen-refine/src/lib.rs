@@ -11,6 +11,7 @@
 pub mod bench;
 pub mod checkpoint;
 pub mod compute;
+pub mod curves;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -1,17 +1,32 @@
 //! The refiner (generator) and the patch discriminator.
 //!
-//! The refiner is fully convolutional with stride 1 and no pooling, so geometry cannot
-//! move: it predicts a residual added to the input RGB. The discriminator is a local
-//! patch discriminator (PatchGAN / SimGAN's local adversarial loss): one logit per patch.
+//! The refiner's image path is fully convolutional with stride 1 and no pooling, so
+//! geometry cannot move: it predicts a bounded residual added to the input RGB. An
+//! optional context branch sees the input pooled by `context_scale` (scene-wide tone,
+//! haze, colour balance) and adds its upsampled features to the full-resolution ones; its
+//! output is smooth, so it shifts colour over regions without redrawing edges. Dilated
+//! full-resolution layers widen the receptive field at no extra cost, and an optional
+//! noise channel lets the refiner paint sensor grain and texture.
+//!
+//! The discriminator is a local patch discriminator (PatchGAN / SimGAN's local
+//! adversarial loss, one logit per patch), optionally at several scales (each a copy on
+//! the input pooled by a further factor 2), and exposes its features for feature matching.
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
+use burn::tensor::module::{avg_pool2d, interpolate};
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+
+use crate::error::RefineError;
+
+/// The eight Cityscapes categories of the semantic conditioning channels.
+pub const SEMANTIC_CATEGORIES: usize = 8;
 
 #[derive(Config, Debug)]
 pub struct RefinerConfig {
-    /// RGB plus optional G-buffer channels (semantic, depth).
+    /// RGB plus the G-buffer and noise channels of [`InputLayout`].
     #[config(default = 3)]
     pub in_channels: usize,
     #[config(default = 32)]
@@ -19,6 +34,78 @@ pub struct RefinerConfig {
     /// 3x3 convolutions between the input and output layers.
     #[config(default = 1)]
     pub hidden_layers: usize,
+    /// Dilation of each hidden layer (missing entries: 1).
+    #[config(default = "Vec::new()")]
+    pub dilations: Vec<usize>,
+    /// Channels of the context branch; 0 = no branch.
+    #[config(default = 0)]
+    pub context_width: usize,
+    /// The context branch sees the input average-pooled by this factor.
+    #[config(default = 4)]
+    pub context_scale: usize,
+    /// 3x3 layers of the context branch after its input layer (dilations 1, 2, 4, ...).
+    #[config(default = 2)]
+    pub context_layers: usize,
+    /// A depth channel (inverse depth, 0 for sky) follows RGB and the semantic channels.
+    #[config(default = false)]
+    pub depth: bool,
+    /// A noise channel (uniform in [0, 1], seeded per frame) comes last.
+    #[config(default = false)]
+    pub noise: bool,
+    /// The largest change per colour channel (the residual is `bound * tanh(.)`).
+    #[config(default = 0.5)]
+    pub residual_bound: f64,
+}
+
+/// Which channels follow RGB in the refiner's input, in this order: the semantic one-hot
+/// (8 Cityscapes categories), inverse depth, noise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputLayout {
+    pub semantic: bool,
+    pub depth: bool,
+    pub noise: bool,
+}
+
+impl InputLayout {
+    pub fn channels(&self) -> usize {
+        3 + usize::from(self.semantic) * SEMANTIC_CATEGORIES
+            + usize::from(self.depth)
+            + usize::from(self.noise)
+    }
+    /// Index of the depth channel, when there is one.
+    pub fn depth_channel(&self) -> Option<usize> {
+        self.depth
+            .then_some(3 + usize::from(self.semantic) * SEMANTIC_CATEGORIES)
+    }
+    /// Index of the noise channel, when there is one.
+    pub fn noise_channel(&self) -> Option<usize> {
+        self.noise.then(|| self.channels() - 1)
+    }
+}
+
+impl std::fmt::Display for InputLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = vec!["rgb"];
+        if self.semantic {
+            parts.push("semantic");
+        }
+        if self.depth {
+            parts.push("depth");
+        }
+        if self.noise {
+            parts.push("noise");
+        }
+        f.write_str(&parts.join("+"))
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct ContextBranch<B: Backend> {
+    input: Conv2d<B>,
+    layers: Vec<Conv2d<B>>,
+    project: Conv2d<B>,
+    #[module(skip)]
+    scale: usize,
 }
 
 #[derive(Module, Debug)]
@@ -26,23 +113,127 @@ pub struct Refiner<B: Backend> {
     input: Conv2d<B>,
     hidden: Vec<Conv2d<B>>,
     output: Conv2d<B>,
+    context: Option<ContextBranch<B>>,
+    #[module(skip)]
+    bound: f64,
 }
 
-fn conv3<B: Backend>(cin: usize, cout: usize, device: &B::Device) -> Conv2d<B> {
+fn conv3<B: Backend>(cin: usize, cout: usize, dilation: usize, device: &B::Device) -> Conv2d<B> {
+    let d = dilation.max(1);
     Conv2dConfig::new([cin, cout], [3, 3])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_dilation([d, d])
+        .with_padding(PaddingConfig2d::Explicit(d, d, d, d))
         .init(device)
 }
 
 impl RefinerConfig {
+    /// The input channels after RGB; errors when `in_channels` does not match them.
+    pub fn layout(&self) -> Result<InputLayout, RefineError> {
+        let extra = usize::from(self.depth) + usize::from(self.noise);
+        let semantic = match self.in_channels.checked_sub(3 + extra) {
+            Some(0) => false,
+            Some(SEMANTIC_CATEGORIES) => true,
+            _ => {
+                return Err(RefineError::Invalid(format!(
+                    "a refiner input of {} channels is not RGB (3), optionally + semantic categories (8){}{}",
+                    self.in_channels,
+                    if self.depth { " + depth (1)" } else { "" },
+                    if self.noise { " + noise (1)" } else { "" },
+                )));
+            }
+        };
+        Ok(InputLayout {
+            semantic,
+            depth: self.depth,
+            noise: self.noise,
+        })
+    }
+
+    /// A configuration whose `in_channels` matches `layout`.
+    pub fn with_layout(self, layout: InputLayout) -> RefinerConfig {
+        self.with_in_channels(layout.channels())
+            .with_depth(layout.depth)
+            .with_noise(layout.noise)
+    }
+
+    fn dilation(&self, layer: usize) -> usize {
+        self.dilations.get(layer).copied().unwrap_or(1).max(1)
+    }
+
     pub fn init<B: Backend>(&self, device: &B::Device) -> Refiner<B> {
+        let context = (self.context_width > 0).then(|| {
+            let cw = self.context_width;
+            ContextBranch {
+                input: conv3(self.in_channels, cw, 1, device),
+                layers: (0..self.context_layers)
+                    .map(|i| conv3(cw, cw, 1 << i.min(4), device))
+                    .collect(),
+                project: Conv2dConfig::new([cw, self.width], [1, 1]).init(device),
+                scale: self.context_scale.max(1),
+            }
+        });
         Refiner {
-            input: conv3(self.in_channels, self.width, device),
+            input: conv3(self.in_channels, self.width, 1, device),
             hidden: (0..self.hidden_layers)
-                .map(|_| conv3(self.width, self.width, device))
+                .map(|i| conv3(self.width, self.width, self.dilation(i), device))
                 .collect(),
-            output: conv3(self.width, 3, device),
+            output: conv3(self.width, 3, 1, device),
+            context,
+            bound: self.residual_bound,
         }
+    }
+
+    /// Trainable parameters.
+    pub fn params(&self) -> usize {
+        let conv = |cin: usize, cout: usize, k: usize| cin * cout * k * k + cout;
+        let (c, w) = (self.in_channels, self.width);
+        let mut n = conv(c, w, 3) + self.hidden_layers * conv(w, w, 3) + conv(w, 3, 3);
+        if self.context_width > 0 {
+            let cw = self.context_width;
+            n += conv(c, cw, 3) + self.context_layers * conv(cw, cw, 3) + conv(cw, w, 1);
+        }
+        n
+    }
+
+    /// FLOPs (2 per multiply-add) of refining one `h x w` frame.
+    pub fn flops(&self, h: usize, w: usize) -> f64 {
+        let (c, wd) = (self.in_channels, self.width);
+        let mut f = conv_flops(1, c, wd, 3, h, w)
+            + self.hidden_layers as f64 * conv_flops(1, wd, wd, 3, h, w)
+            + conv_flops(1, wd, 3, 3, h, w);
+        if self.context_width > 0 {
+            let s = self.context_scale.max(1);
+            let (ch, cw_) = (h.div_ceil(s), w.div_ceil(s));
+            let cw = self.context_width;
+            f += conv_flops(1, c, cw, 3, ch, cw_)
+                + self.context_layers as f64 * conv_flops(1, cw, cw, 3, ch, cw_)
+                + conv_flops(1, cw, wd, 1, ch, cw_)
+                // The bilinear upsampling: about 8 FLOPs per output value.
+                + 8.0 * (wd * h * w) as f64;
+        }
+        f
+    }
+}
+
+impl<B: Backend> ContextBranch<B> {
+    /// Features at the input's full resolution, from the input pooled by `scale`.
+    fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let [_, _, h, w] = x.dims();
+        let s = self.scale;
+        let pooled = avg_pool2d(x, [s, s], [s, s], [0, 0], false, true);
+        let mut c = relu(self.input.forward(pooled));
+        for conv in &self.layers {
+            c = c.clone() + relu(conv.forward(c));
+        }
+        let c = self.project.forward(c);
+        interpolate(
+            c,
+            [h, w],
+            InterpolateOptions {
+                mode: InterpolateMode::Bilinear,
+                align_corners: false,
+            },
+        )
     }
 }
 
@@ -51,11 +242,15 @@ impl<B: Backend> Refiner<B> {
     /// Returns the refined RGB, same size.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let rgb = x.clone().narrow(1, 0, 3);
-        let mut h = relu(self.input.forward(x));
+        let mut pre = self.input.forward(x.clone());
+        if let Some(context) = &self.context {
+            pre = pre + context.forward(x);
+        }
+        let mut h = relu(pre);
         for conv in &self.hidden {
             h = h.clone() + relu(conv.forward(h));
         }
-        (rgb + tanh(self.output.forward(h)) * 0.5).clamp(0.0, 1.0)
+        (rgb + tanh(self.output.forward(h)) * self.bound).clamp(0.0, 1.0)
     }
 }
 
@@ -67,13 +262,28 @@ pub struct DiscriminatorConfig {
     pub in_channels: usize,
     #[config(default = 32)]
     pub width: usize,
+    /// Patch discriminators, each on the input pooled by a further factor of 2.
+    #[config(default = 1)]
+    pub scales: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct PatchDiscriminator<B: Backend> {
+    a: Conv2d<B>,
+    b: Conv2d<B>,
+    head: Conv2d<B>,
 }
 
 #[derive(Module, Debug)]
 pub struct Discriminator<B: Backend> {
-    a: Conv2d<B>,
-    b: Conv2d<B>,
-    head: Conv2d<B>,
+    scales: Vec<PatchDiscriminator<B>>,
+}
+
+/// A discriminator's verdict at one scale: logits and the two hidden feature maps.
+#[derive(Debug)]
+pub struct ScaleOutput<B: Backend> {
+    pub logits: Tensor<B, 4>,
+    pub features: [Tensor<B, 4>; 2],
 }
 
 impl DiscriminatorConfig {
@@ -85,19 +295,58 @@ impl DiscriminatorConfig {
                 .init(device)
         };
         Discriminator {
-            a: down(self.in_channels, self.width),
-            b: down(self.width, self.width * 2),
-            head: Conv2dConfig::new([self.width * 2, 1], [1, 1]).init(device),
+            scales: (0..self.scales.max(1))
+                .map(|_| PatchDiscriminator {
+                    a: down(self.in_channels, self.width),
+                    b: down(self.width, self.width * 2),
+                    head: Conv2dConfig::new([self.width * 2, 1], [1, 1]).init(device),
+                })
+                .collect(),
+        }
+    }
+
+    /// FLOPs of one forward pass over a batch of `b` `h x w` inputs, every scale.
+    pub fn flops(&self, b: usize, h: usize, w: usize) -> f64 {
+        (0..self.scales.max(1))
+            .map(|i| {
+                let (h, w) = (h >> i, w >> i);
+                conv_flops(b, self.in_channels, self.width, 4, h / 2, w / 2)
+                    + conv_flops(b, self.width, self.width * 2, 4, h / 4, w / 4)
+                    + conv_flops(b, self.width * 2, 1, 1, h / 4, w / 4)
+            })
+            .sum()
+    }
+}
+
+impl<B: Backend> PatchDiscriminator<B> {
+    fn forward(&self, x: Tensor<B, 4>) -> ScaleOutput<B> {
+        let a = leaky_relu(self.a.forward(x), 0.2);
+        let b = leaky_relu(self.b.forward(a.clone()), 0.2);
+        ScaleOutput {
+            logits: self.head.forward(b.clone()),
+            features: [a, b],
         }
     }
 }
 
 impl<B: Backend> Discriminator<B> {
-    /// One realism logit per patch: [batch, 1, h/4, w/4].
+    /// Every scale's logits and features; scale `i` sees the input pooled by `2^i`.
+    pub fn forward_scales(&self, x: Tensor<B, 4>) -> Vec<ScaleOutput<B>> {
+        let mut input = x;
+        let mut out = Vec::with_capacity(self.scales.len());
+        for (i, d) in self.scales.iter().enumerate() {
+            if i > 0 {
+                input = avg_pool2d(input, [2, 2], [2, 2], [0, 0], false, true);
+            }
+            out.push(d.forward(input.clone()));
+        }
+        out
+    }
+
+    /// The finest scale's realism logits, one per patch: [batch, 1, h/4, w/4].
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let h = leaky_relu(self.a.forward(x), 0.2);
-        let h = leaky_relu(self.b.forward(h), 0.2);
-        self.head.forward(h)
+        let mut scales = self.forward_scales(x);
+        scales.swap_remove(0).logits
     }
 }
 
@@ -111,4 +360,74 @@ pub fn conv_flops(
     out_w: usize,
 ) -> f64 {
     2.0 * (batch * cin * cout * k * k * out_h * out_w) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexDevice;
+
+    #[test]
+    fn layouts_are_read_from_the_channel_count() {
+        let semantic_depth = RefinerConfig::new().with_layout(InputLayout {
+            semantic: true,
+            depth: true,
+            noise: false,
+        });
+        assert_eq!(semantic_depth.in_channels, 12);
+        assert_eq!(
+            semantic_depth.layout().expect("layout"),
+            InputLayout {
+                semantic: true,
+                depth: true,
+                noise: false
+            }
+        );
+        let e = RefinerConfig::new()
+            .with_in_channels(7)
+            .with_noise(true)
+            .layout()
+            .expect_err("7 channels are no layout");
+        assert!(e.to_string().contains("7 channels"), "{e}");
+    }
+
+    #[test]
+    fn the_context_branch_keeps_any_frame_size_and_its_parameters_are_counted() {
+        let config = RefinerConfig::new()
+            .with_width(8)
+            .with_hidden_layers(2)
+            .with_dilations(vec![1, 2])
+            .with_context_width(6)
+            .with_context_scale(4)
+            .with_residual_bound(0.25);
+        let device = FlexDevice;
+        let refiner = config.init::<Flex>(&device);
+        assert_eq!(refiner.num_params(), config.params());
+        // Odd sizes, not multiples of the context scale.
+        let x = Tensor::<Flex, 4>::random(
+            [2, 3, 37, 53],
+            burn::tensor::Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
+        let y = refiner.forward(x.clone());
+        assert_eq!(y.dims(), [2, 3, 37, 53]);
+        let change = (y - x).abs().max().into_scalar();
+        assert!(change <= 0.25 + 1e-6, "the residual is bounded: {change}");
+        assert!(config.flops(384, 640) > RefinerConfig::new().with_width(8).flops(384, 640));
+    }
+
+    #[test]
+    fn a_multi_scale_discriminator_judges_every_scale() {
+        let device = FlexDevice;
+        let d = DiscriminatorConfig::new()
+            .with_width(4)
+            .with_scales(3)
+            .init::<Flex>(&device);
+        let x = Tensor::<Flex, 4>::zeros([1, 3, 64, 64], &device);
+        let scales = d.forward_scales(x);
+        let sides: Vec<usize> = scales.iter().map(|s| s.logits.dims()[2]).collect();
+        assert_eq!(sides, vec![16, 8, 4]);
+        assert_eq!(scales[0].features[1].dims(), [1, 8, 16, 16]);
+    }
 }

@@ -10,7 +10,7 @@ use crate::error::RefineError;
 /// One plotted series: its colour and values (one per step).
 #[derive(Clone, Debug)]
 pub struct Series {
-    pub name: &'static str,
+    pub name: String,
     pub colour: [u8; 3],
     pub values: Vec<f64>,
 }

@@ -4,11 +4,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use burn::module::AutodiffModule;
 use burn::optim::Optimizer;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::checkpoint::{self, CHECKPOINT_DIR, CheckpointConfig, Source, TrainingState};
+use crate::curves::{CurveOptions, CurvePoint, CurveProbe, FrameSource, read_curves, write_curves};
 use crate::data::{FrameRange, PatchBatch, PatchSampler, load_range};
 use crate::error::RefineError;
 use crate::gan::{Gan, GanConfig, StepLosses};
@@ -19,8 +21,8 @@ use crate::vae::{VaeConfig, VaeLosses, VaeTrainer};
 pub struct TrainOptions {
     pub sim: PathBuf,
     pub sim_frames: FrameRange,
-    pub real: PathBuf,
-    pub real_frames: FrameRange,
+    /// Real frames, one source per camera; each is sampled equally often.
+    pub real: Vec<FrameSource>,
     pub out: PathBuf,
     pub steps: usize,
     pub batch: usize,
@@ -32,6 +34,8 @@ pub struct TrainOptions {
     pub vae: VaeConfig,
     /// Name of the backend, recorded in the checkpoint.
     pub backend: String,
+    /// Held-out realism curves every K steps, when set.
+    pub curves: Option<CurveOptions>,
 }
 
 /// One logged iteration.
@@ -42,8 +46,7 @@ pub struct StepLog {
     pub vae: VaeLosses,
 }
 
-const CSV_HEADER: &str =
-    "step,discriminator,adversarial,self_regularisation,change,diversity,vae_reconstruction,vae_kl";
+const CSV_HEADER: &str = "step,discriminator,adversarial,self_regularisation,change,diversity,vae_reconstruction,vae_kl,feature_matching";
 pub const LOSSES_CSV: &str = "losses.csv";
 pub const LOSSES_PNG: &str = "losses.png";
 
@@ -51,7 +54,7 @@ impl StepLog {
     fn csv(&self) -> String {
         let g = &self.gan;
         format!(
-            "{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.4},{:.4}",
+            "{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.4},{:.4},{:.6}",
             self.step,
             g.discriminator,
             g.adversarial,
@@ -59,7 +62,8 @@ impl StepLog {
             g.change,
             g.diversity,
             self.vae.reconstruction,
-            self.vae.kl
+            self.vae.kl,
+            g.feature_matching
         )
     }
 
@@ -68,7 +72,8 @@ impl StepLog {
             .split(',')
             .map(|f| f.parse().ok())
             .collect::<Option<_>>()?;
-        if v.len() != 8 {
+        // Logs of drivegen before feature matching have 8 columns.
+        if v.len() != 8 && v.len() != 9 {
             return None;
         }
         Some(StepLog {
@@ -79,6 +84,7 @@ impl StepLog {
                 self_regularisation: v[3],
                 change: v[4],
                 diversity: v[5],
+                feature_matching: v.get(8).copied().unwrap_or(0.0),
             },
             vae: VaeLosses {
                 reconstruction: v[6],
@@ -102,6 +108,8 @@ pub enum TrainEvent<'a> {
         step: usize,
         dir: &'a Path,
     },
+    /// Held-out realism at a step (step 0: the raw frames), one point per real domain.
+    Curve(&'a [CurvePoint]),
 }
 
 pub fn to_tensor<B: Backend>(p: PatchBatch, device: &B::Device) -> Tensor<B, 4> {
@@ -118,7 +126,12 @@ fn state(o: &TrainOptions, step: usize) -> TrainingState {
         batch: o.batch,
         patch: o.patch,
         sim: format!("{} [{}]", o.sim.display(), o.sim_frames),
-        real: format!("{} [{}]", o.real.display(), o.real_frames),
+        real: o
+            .real
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" + "),
         backend: o.backend.clone(),
     }
 }
@@ -195,8 +208,8 @@ fn write_losses(out: &Path, log: &[StepLog]) -> Result<(), RefineError> {
     }
     let path = out.join(LOSSES_CSV);
     std::fs::write(&path, csv).map_err(RefineError::io(&path))?;
-    let series = |name, colour, f: fn(&StepLog) -> f64| Series {
-        name,
+    let series = |name: &str, colour, f: fn(&StepLog) -> f64| Series {
+        name: name.to_string(),
         colour,
         values: log.iter().map(f).collect(),
     };
@@ -243,7 +256,17 @@ pub fn train<B: AutodiffBackend>(
         ));
     }
     let sim = load_range(&o.sim, o.sim_frames)?;
-    let real = load_range(&o.real, o.real_frames)?;
+    if o.real.is_empty() {
+        return Err(RefineError::Invalid(
+            "training needs at least one folder of real frames".into(),
+        ));
+    }
+    let real = o
+        .real
+        .iter()
+        .map(FrameSource::load)
+        .collect::<Result<Vec<_>, _>>()?;
+    let probe = o.curves.as_ref().map(CurveProbe::load).transpose()?;
     std::fs::create_dir_all(&o.out).map_err(RefineError::io(&o.out))?;
     B::seed(device, o.seed);
     let mut gan = Gan::<B>::new(o.gan.clone(), device);
@@ -278,21 +301,14 @@ pub fn train<B: AutodiffBackend>(
         start = config.training.step;
         gan.step = start;
     }
-    let mut sim_patches = PatchSampler::new(sim, o.patch, o.seed, "sim-patches", true)?;
-    match o.gan.refiner.in_channels {
-        3 => {}
-        crate::data::SEMANTIC_CHANNELS => sim_patches = sim_patches.with_semantic()?,
-        n => {
-            return Err(RefineError::Invalid(format!(
-                "a refiner input of {n} channels is not supported: 3 (RGB) or {} (RGB + semantic categories)",
-                crate::data::SEMANTIC_CHANNELS
-            )));
-        }
-    }
+    let layout = o.gan.refiner.layout()?;
+    let mut sim_patches =
+        PatchSampler::new(sim, o.patch, o.seed, "sim-patches", true)?.with_layout(layout)?;
     let sim_count = sim_patches.frames().len();
-    let real_count = real.len();
-    let mut real_patches = PatchSampler::new(real.clone(), o.patch, o.seed, "real-patches", true)?;
-    let mut vae_patches = PatchSampler::new(real, o.vae.patch, o.seed, "vae-patches", true)?;
+    let real_count = real.iter().map(Vec::len).sum();
+    let mut real_patches =
+        PatchSampler::grouped(real.clone(), o.patch, o.seed, "real-patches", true)?;
+    let mut vae_patches = PatchSampler::grouped(real, o.vae.patch, o.seed, "vae-patches", true)?;
     // Resume draws the same patches an uninterrupted run would have drawn next.
     for _ in 0..start {
         sim_patches.sample(o.batch);
@@ -306,6 +322,15 @@ pub fn train<B: AutodiffBackend>(
         sim_frames: sim_count,
         real_frames: real_count,
     });
+    let mut curves = read_curves(&o.out, start);
+    if let Some(probe) = &probe
+        && curves.is_empty()
+    {
+        let raw = probe.raw()?;
+        progress(TrainEvent::Curve(&raw));
+        curves.extend(raw);
+        write_curves(&o.out, &curves)?;
+    }
     let every = o.checkpoint_every.max(1);
     for step in start..o.steps {
         let s = to_tensor::<B>(sim_patches.sample(o.batch), device);
@@ -318,6 +343,15 @@ pub fn train<B: AutodiffBackend>(
         };
         log.push(entry);
         progress(TrainEvent::Step(&entry));
+        if let (Some(probe), Some(c)) = (&probe, &o.curves)
+            && ((step + 1) % c.every.max(1) == 0 || step + 1 == o.steps)
+        {
+            let refiner = gan.refiner.valid();
+            let points = probe.refined(step + 1, &refiner, layout, o.seed, device)?;
+            progress(TrainEvent::Curve(&points));
+            curves.extend(points);
+            write_curves(&o.out, &curves)?;
+        }
         if (step + 1) % every == 0 || step + 1 == o.steps {
             let dir = save(o, &gan, &vae, step + 1, &log)?;
             progress(TrainEvent::Checkpoint {

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use drivegen_refine::RefineError;
 use drivegen_refine::checkpoint::Source;
 use drivegen_refine::compute::{Compute, LoadedCheckpoint, bench_step, run_training};
+use drivegen_refine::curves::{CurveOptions, FrameSource};
 use drivegen_refine::data::{FrameRange, list_images, load_frame, load_range};
 use drivegen_refine::gan::{AdversarialLoss, GanConfig};
-use drivegen_refine::model::{DiscriminatorConfig, RefinerConfig};
+use drivegen_refine::model::{DiscriminatorConfig, InputLayout, RefinerConfig};
 use drivegen_refine::realism::{self, PatchSet, RealismConfig, RealismReport, two_sample};
 use drivegen_refine::train::{TrainEvent, TrainOptions};
 use drivegen_refine::vae::VaeConfig;
@@ -176,12 +177,15 @@ fn refine_rgba(
     let Some(image) = image::RgbImage::from_raw(job.width, job.height, rgb) else {
         return Ok(None);
     };
-    let semantic = drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut);
+    let layout = refiner.layout();
     let frame = drivegen_refine::data::Frame {
         path: job.dir.join("rgb").join(format!("{:06}.png", job.frame)),
         rgb: image,
         instance: None,
-        semantic: Some(semantic),
+        semantic: layout
+            .semantic
+            .then(|| drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut)),
+        depth: layout.depth.then(|| job.depth.clone()),
     };
     Ok(Some(refiner.refine(&frame)?.into_raw()))
 }
@@ -191,16 +195,19 @@ struct TrainArgs {
     /// Rendered frames: a `drivegen render` dataset or any folder of PNG/JPEG images.
     #[arg(long)]
     sim: PathBuf,
-    /// Real camera frames (e.g. ../shared/data/real-road/frames).
-    #[arg(long)]
-    real: PathBuf,
-    /// Output folder: checkpoint/, losses.csv, losses.png. An existing run resumes.
+    /// Real camera frames, repeatable (one per camera; each is sampled equally often):
+    /// DIR, or DIR@START..END for a block of its sorted frames.
+    #[arg(long, required = true)]
+    real: Vec<FrameSource>,
+    /// Output folder: checkpoint/, losses.csv, losses.png, curves.csv, curves.png. An
+    /// existing run resumes.
     #[arg(long)]
     out: PathBuf,
     /// Which of the sorted sim frames to use (START..END).
     #[arg(long, default_value = "..")]
     sim_frames: FrameRange,
-    /// Which of the sorted real frames to use (START..END; keep a held-out block).
+    /// Which of the sorted real frames to use (START..END; keep a held-out block), for
+    /// every --real without its own @START..END.
     #[arg(long, default_value = "..")]
     real_frames: FrameRange,
     #[arg(long, default_value_t = 800)]
@@ -214,30 +221,84 @@ struct TrainArgs {
     seed: u64,
     #[arg(long, default_value_t = 100)]
     checkpoint_every: usize,
-    /// Refiner feature channels (parameters grow with its square).
+    /// Refiner feature channels at full resolution (cost grows with its square).
     #[arg(long, default_value_t = 16)]
     width: usize,
     /// 3x3 residual layers between the refiner's input and output layers.
     #[arg(long, default_value_t = 1)]
     hidden_layers: usize,
+    /// Dilation of each hidden layer, comma-separated (e.g. 1,2): a wider view at no cost.
+    #[arg(long, value_delimiter = ',')]
+    dilations: Vec<usize>,
+    /// Channels of the context branch, which sees the frame pooled by --context-scale
+    /// (scene-wide tone, haze, colour balance); 0 = none.
+    #[arg(long, default_value_t = 0)]
+    context_width: usize,
+    #[arg(long, default_value_t = 4)]
+    context_scale: usize,
+    /// Add a seeded noise channel to the refiner's input (grain and texture).
+    #[arg(long)]
+    noise: bool,
+    /// The largest change per colour channel, as a fraction of full scale.
+    #[arg(long, default_value_t = 0.5)]
+    residual_bound: f64,
     /// Weight of the L1 self-regularisation (higher keeps refined closer to the input).
     #[arg(long, default_value_t = 1.0)]
     self_regularisation: f64,
+    /// Weight of the discriminator feature-matching loss (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    feature_matching: f64,
+    /// Patch discriminators at 1, 1/2, 1/4 ... resolution.
+    #[arg(long, default_value_t = 1)]
+    discriminator_scales: usize,
     #[arg(long, default_value_t = 1e-4)]
     learning_rate: f64,
     /// Discriminator steps per refiner step.
     #[arg(long, default_value_t = 1)]
     d_steps: usize,
-    /// Condition the refiner on the frame's semantics (EPE-style G-buffer input): none,
-    /// or semantic (one-hot Cityscapes category; needs `drivegen render` datasets).
+    /// Condition the refiner on the frame's G-buffer (EPE-style input): none, semantic
+    /// (one-hot Cityscapes category), depth (inverse depth), or both as semantic,depth
+    /// (needs `drivegen render` datasets).
     #[arg(long, default_value = "none")]
     condition: String,
     /// Adversarial loss: ls (least squares) or bce (binary cross-entropy). On the
     /// real-road frames least squares gave the closest refined frames (see the README).
     #[arg(long, default_value = "ls")]
     loss: String,
+    /// Held-out renders for the realism curves (a scenario not trained on): DIR or
+    /// DIR@START..END. With --holdout-real, every --curve-every steps the refined
+    /// frames are tested against each held-out real set (curves.csv, curves.png).
+    #[arg(long)]
+    holdout_sim: Option<FrameSource>,
+    /// Held-out real frames, repeatable (one per camera): DIR@START..END.
+    #[arg(long)]
+    holdout_real: Vec<FrameSource>,
+    #[arg(long, default_value_t = 200)]
+    curve_every: usize,
+    /// Held-out sim frames refined per curve point (spread over --holdout-sim).
+    #[arg(long, default_value_t = 12)]
+    curve_frames: usize,
     #[command(flatten)]
     backend: BackendArg,
+}
+
+/// The G-buffer channels named by `--condition`.
+fn conditioning(name: &str) -> anyhow::Result<(bool, bool)> {
+    let (mut semantic, mut depth) = (false, false);
+    for part in name.split(',').map(str::trim) {
+        match part {
+            "none" => {}
+            "semantic" => semantic = true,
+            "depth" => depth = true,
+            other => {
+                return Err(InputError(format!(
+                    "unknown --condition `{other}`: use none, semantic, depth or semantic,depth"
+                ))
+                .into());
+            }
+        }
+    }
+    Ok((semantic, depth))
 }
 
 fn bar(len: u64, unit: &str) -> ProgressBar {
@@ -275,32 +336,65 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             return Err(InputError(format!("unknown --loss `{other}`: use bce or ls")).into());
         }
     };
-    let in_channels = match a.condition.as_str() {
-        "none" => 3,
-        "semantic" => drivegen_refine::data::SEMANTIC_CHANNELS,
-        other => {
-            return Err(InputError(format!(
-                "unknown --condition `{other}`: use none or semantic"
-            ))
-            .into());
-        }
+    let (semantic, depth) = conditioning(&a.condition)?;
+    let layout = InputLayout {
+        semantic,
+        depth,
+        noise: a.noise,
     };
+    if !(a.residual_bound > 0.0 && a.residual_bound <= 1.0) {
+        return Err(InputError(format!(
+            "--residual-bound {} is outside (0, 1]",
+            a.residual_bound
+        ))
+        .into());
+    }
     let gan = GanConfig::new(
         RefinerConfig::new()
-            .with_in_channels(in_channels)
             .with_width(a.width)
-            .with_hidden_layers(a.hidden_layers),
-        DiscriminatorConfig::new(),
+            .with_hidden_layers(a.hidden_layers)
+            .with_dilations(a.dilations)
+            .with_context_width(a.context_width)
+            .with_context_scale(a.context_scale)
+            .with_residual_bound(a.residual_bound)
+            .with_layout(layout),
+        DiscriminatorConfig::new().with_scales(a.discriminator_scales),
     )
     .with_loss(loss)
     .with_self_regularisation(a.self_regularisation)
+    .with_feature_matching(a.feature_matching)
     .with_learning_rate(a.learning_rate)
     .with_d_steps(a.d_steps);
+    let with_default = |mut s: FrameSource| {
+        if s.frames == FrameRange::default() {
+            s.frames = a.real_frames;
+        }
+        s
+    };
+    let curves = match (a.holdout_sim, a.holdout_real.is_empty()) {
+        (Some(sim), false) => Some(CurveOptions {
+            every: a.curve_every.max(1),
+            sim,
+            sim_frames: a.curve_frames,
+            real: a.holdout_real,
+        }),
+        (None, true) => None,
+        _ => {
+            return Err(InputError(
+                "--holdout-sim and --holdout-real go together (the curves need both)".into(),
+            )
+            .into());
+        }
+    };
+    println!(
+        "refiner: {} parameters, {:.2} GFLOP per 640x384 frame; input {layout}",
+        gan.refiner.params(),
+        gan.refiner.flops(384, 640) / 1e9
+    );
     let options = TrainOptions {
         sim: a.sim,
         sim_frames: a.sim_frames,
-        real: a.real,
-        real_frames: a.real_frames,
+        real: a.real.into_iter().map(with_default).collect(),
         out: a.out.clone(),
         steps: a.steps,
         batch: a.batch,
@@ -310,6 +404,7 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
         gan,
         vae: VaeConfig::new(),
         backend: compute.to_string(),
+        curves,
     };
     let progress = bar(a.steps as u64, "steps");
     progress.set_message(format!("training on {compute}"));
@@ -348,6 +443,17 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
                 &progress,
                 format!("step {step}: checkpoint {}", dir.display()),
             );
+        }
+        TrainEvent::Curve(points) => {
+            for p in points {
+                say(
+                    &progress,
+                    format!(
+                        "step {}: vs {} two-sample accuracy {:.3} (per image {:.3}), KID {:.4}",
+                        p.step, p.domain, p.patch_accuracy, p.image_accuracy, p.kid
+                    ),
+                );
+            }
         }
     })
     .map_err(input)?;
@@ -566,11 +672,16 @@ fn bench_one(compute: Compute, b: &BenchArgs) {
         "{compute:<8} train step {:>9.1} ms   first {:>9.1} ms   {:.2} GFLOP/step   {:.2} GFLOP/s",
         t.ms_per_step, t.first_step_ms, t.gflop_per_step, t.gflops
     );
-    let f = drivegen_refine::compute::bench_frame(compute, 640, 384);
-    println!(
-        "{compute:<8} refine 640x384 {:>7.1} ms/frame (width-32 reference refiner; shipped width-16: {:.1} ms)",
-        f.reference_ms, f.shipped_ms
-    );
+    let shipped = drivegen_refine::shipped::default_checkpoint()
+        .config()
+        .map(|c| c.gan.refiner);
+    match shipped.and_then(|c| drivegen_refine::compute::bench_frame(compute, &c, 640, 384)) {
+        Ok(f) => println!(
+            "{compute:<8} refine 640x384 {:>7.1} ms/frame (width-32 reference refiner; shipped default: {:.1} ms)",
+            f.reference_ms, f.configured_ms
+        ),
+        Err(e) => println!("{compute:<8} refine 640x384: {e}"),
+    }
 }
 
 fn bench(b: BenchArgs) -> anyhow::Result<()> {
