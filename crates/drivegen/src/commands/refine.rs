@@ -28,7 +28,7 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum RefineCommand {
     /// Train the refiner GAN (and the VAE realism critic) on sim vs real frames.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Refine every image of a folder with a checkpoint.
     Apply(ApplyArgs),
     /// Realism and label-preservation metrics of a checkpoint on held-out frames.
@@ -725,7 +725,7 @@ fn bench(b: BenchArgs) -> anyhow::Result<()> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
-        RefineCommand::Train(a) => train(a),
+        RefineCommand::Train(a) => train(*a),
         RefineCommand::Apply(a) => apply(a),
         RefineCommand::Eval(a) => eval(a),
         RefineCommand::Sample(a) => sample(a),
