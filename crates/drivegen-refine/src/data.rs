@@ -159,8 +159,6 @@ pub const CATEGORIES: [&str; 8] = [
     "vehicle",
 ];
 
-/// Refiner input channels with semantic conditioning: RGB + one-hot category.
-pub const SEMANTIC_CHANNELS: usize = 3 + CATEGORIES.len();
 const _: () = assert!(CATEGORIES.len() == crate::model::SEMANTIC_CATEGORIES);
 
 /// The conditioning channel of each Cityscapes labelId (0..=255), built once.
@@ -269,14 +267,6 @@ impl PatchSampler {
         }
         self.layout = layout;
         Ok(self)
-    }
-
-    /// Adds the semantic one-hot channels to every patch.
-    pub fn with_semantic(self) -> Result<PatchSampler, RefineError> {
-        self.with_layout(InputLayout {
-            semantic: true,
-            ..InputLayout::default()
-        })
     }
 
     fn pick_frame(&mut self) -> usize {
