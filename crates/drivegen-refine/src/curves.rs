@@ -134,9 +134,9 @@ impl CurveProbe {
     pub fn load(o: &CurveOptions) -> Result<CurveProbe, RefineError> {
         let config = curve_config();
         let all = o.sim.load()?;
-        let take = o.sim_frames.clamp(2, all.len().max(2));
-        let sim: Vec<Frame> = (0..take.min(all.len()))
-            .map(|i| all[i * all.len() / take.min(all.len())].clone())
+        let take = o.sim_frames.max(2).min(all.len());
+        let sim: Vec<Frame> = (0..take)
+            .map(|i| all[i * all.len() / take].clone())
             .collect();
         let mut real = Vec::new();
         for (i, source) in o.real.iter().enumerate() {
@@ -198,15 +198,22 @@ impl CurveProbe {
     }
 }
 
-/// The points of an earlier run up to `up_to` (for resume).
-pub fn read_curves(out: &Path, up_to: usize) -> Vec<CurvePoint> {
-    std::fs::read_to_string(out.join(CURVES_CSV))
+/// The rows of a training log CSV (header skipped) that `parse` reads; none when the
+/// file is absent (a fresh run).
+pub(crate) fn read_rows<T>(path: &Path, parse: fn(&str) -> Option<T>) -> Vec<T> {
+    std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .skip(1)
-        .filter_map(CurvePoint::parse)
-        .filter(|p| p.step <= up_to)
+        .filter_map(parse)
         .collect()
+}
+
+/// The points of an earlier run up to `up_to` (for resume).
+pub fn read_curves(out: &Path, up_to: usize) -> Vec<CurvePoint> {
+    let mut points = read_rows(&out.join(CURVES_CSV), CurvePoint::parse);
+    points.retain(|p| p.step <= up_to);
+    points
 }
 
 const COLOURS: [[u8; 3]; 4] = [[200, 40, 40], [40, 90, 200], [40, 160, 60], [150, 90, 20]];

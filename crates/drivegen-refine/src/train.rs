@@ -10,7 +10,9 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::checkpoint::{self, CHECKPOINT_DIR, CheckpointConfig, Source, TrainingState};
-use crate::curves::{CurveOptions, CurvePoint, CurveProbe, FrameSource, read_curves, write_curves};
+use crate::curves::{
+    CurveOptions, CurvePoint, CurveProbe, FrameSource, read_curves, read_rows, write_curves,
+};
 use crate::data::{FrameRange, PatchBatch, PatchSampler, load_range};
 use crate::error::RefineError;
 use crate::gan::{Gan, GanConfig, StepLosses};
@@ -230,13 +232,9 @@ fn write_losses(out: &Path, log: &[StepLog]) -> Result<(), RefineError> {
 }
 
 fn read_losses(out: &Path, up_to: usize) -> Vec<StepLog> {
-    std::fs::read_to_string(out.join(LOSSES_CSV))
-        .unwrap_or_default()
-        .lines()
-        .skip(1)
-        .filter_map(StepLog::parse)
-        .filter(|l| l.step <= up_to)
-        .collect()
+    let mut log = read_rows(&out.join(LOSSES_CSV), StepLog::parse);
+    log.retain(|l| l.step <= up_to);
+    log
 }
 
 /// Trains (or resumes) the refiner and the VAE; returns the step log.
