@@ -84,6 +84,16 @@ fn emissive(c: [u8; 3], nits: f32) -> StandardMaterial {
     }
 }
 
+/// A vehicle's tail lamps: glowing at night, brighter while it brakes.
+pub fn tail_lamp(night: bool, braking: bool) -> StandardMaterial {
+    match (night, braking) {
+        (true, false) => emissive([220, 20, 20], 1200.0),
+        (true, true) => emissive([255, 36, 28], 5000.0),
+        (false, false) => emissive([150, 20, 20], 50.0),
+        (false, true) => emissive([255, 40, 30], 900.0),
+    }
+}
+
 /// Lamp colours of a signal head, lit or dark.
 pub fn signal_lamp(state: LampState, lit_now: bool) -> StandardMaterial {
     let c = match state {
@@ -130,7 +140,8 @@ pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
         Surface::Bark => lit(Color::srgb(0.28, 0.19, 0.11), 0.95, 0.0),
         Surface::Foliage(c) => lit(srgb(c), 0.9, 0.0),
         Surface::Cloth(c) => lit(srgb(c), 0.95, 0.0),
-        Surface::Skin => lit(Color::srgb(0.78, 0.58, 0.47), 0.7, 0.0),
+        Surface::Skin(c) => lit(srgb(c), 0.7, 0.0),
+        Surface::TailLamp => tail_lamp(env.street_lights_on, false),
         Surface::SignFace(c) => lit(srgb(c), 0.4, 0.1),
     }
 }

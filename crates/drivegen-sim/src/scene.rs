@@ -56,6 +56,14 @@ pub struct SignalLampPart {
     pub off: Handle<StandardMaterial>,
 }
 
+/// A vehicle's tail lamps, switched to `on` while the agent brakes.
+#[derive(Component, Debug)]
+pub struct BrakeLampPart {
+    pub agent: usize,
+    pub on: Handle<StandardMaterial>,
+    pub off: Handle<StandardMaterial>,
+}
+
 #[derive(Component, Debug)]
 pub struct SensorCamera(pub usize);
 
@@ -79,7 +87,10 @@ impl Plugin for ScenePlugin {
                     .chain(),
             )
             .add_systems(Update, apply_poses.in_set(SceneSet::ApplyPoses))
-            .add_systems(Update, apply_signals.in_set(SceneSet::ApplySignals))
+            .add_systems(
+                Update,
+                (apply_signals, apply_brake_lamps).in_set(SceneSet::ApplySignals),
+            )
             .add_systems(Update, apply_cameras.in_set(SceneSet::ApplyCameras));
     }
 }
@@ -97,8 +108,7 @@ fn apply_poses(
         };
         let list = if limb.rider { rider } else { body };
         if let Some(model) = list.get(limb.limb) {
-            *transform =
-                convert::transform(&actor_frame(state).then(&limb_frame(model, state.walk_phase)));
+            *transform = convert::transform(&actor_frame(state).then(&limb_frame(model, state)));
         }
     }
 }
@@ -121,6 +131,19 @@ fn apply_signals(
         } else {
             &lamp.off
         };
+        if material.0 != *handle {
+            material.0 = handle.clone();
+        }
+    }
+}
+
+fn apply_brake_lamps(
+    input: Res<FrameInput>,
+    mut lamps: Query<(&BrakeLampPart, &mut MeshMaterial3d<StandardMaterial>)>,
+) {
+    for (lamp, mut material) in &mut lamps {
+        let braking = input.agents.get(lamp.agent).is_some_and(|a| a.braking);
+        let handle = if braking { &lamp.on } else { &lamp.off };
         if material.0 != *handle {
             material.0 = handle.clone();
         }
@@ -246,6 +269,9 @@ pub fn spawn_world(
     }
 
     // Actors: one entity per part of each limb, posed every update.
+    let brake_on = world
+        .resource_mut::<Assets<StandardMaterial>>()
+        .add(convert::tail_lamp(env.street_lights_on, true));
     let no_rider = Vec::new();
     for (agent, entry) in scene.actors.iter().enumerate() {
         let groups = [
@@ -259,9 +285,9 @@ pub fn spawn_world(
                         .resource_mut::<Assets<Mesh>>()
                         .add(convert::mesh(&part.mesh, tangents(part.surface)));
                     let mat = material(world, part.surface);
-                    world.spawn((
+                    let mut entity = world.spawn((
                         Mesh3d(mesh),
-                        MeshMaterial3d(mat),
+                        MeshMaterial3d(mat.clone()),
                         Transform::IDENTITY,
                         ActorLimb {
                             agent,
@@ -270,6 +296,13 @@ pub fn spawn_world(
                         },
                         ChildOf(root),
                     ));
+                    if part.surface == Surface::TailLamp {
+                        entity.insert(BrakeLampPart {
+                            agent,
+                            on: brake_on.clone(),
+                            off: mat,
+                        });
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@
 
 pub mod mesh;
 pub mod models;
+pub mod shapes;
 pub mod sky;
 pub mod statics;
 pub mod textures;
@@ -80,7 +81,7 @@ impl World {
             .actors
             .iter()
             .map(|a| {
-                let model = models::actor_model(a, night);
+                let model = models::actor_model(a, night, plan.variant_seed);
                 let class = if a.role == Role::Ego {
                     Class::EgoVehicle
                 } else {
@@ -133,7 +134,7 @@ impl World {
             let posed = |limbs: &[models::LimbModel]| {
                 let mut tris = Vec::new();
                 for limb in limbs {
-                    let f = frame.then(&limb_frame(limb, state.walk_phase));
+                    let f = frame.then(&limb_frame(limb, state));
                     for p in &limb.parts {
                         p.mesh.triangles(&f, &mut tris);
                     }

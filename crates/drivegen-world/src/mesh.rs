@@ -1,4 +1,4 @@
-//! Triangle meshes built from boxes, strips and quads, shared by the renderer and the
+//! Triangle meshes built from boxes, strips and quads (curved shapes: `shapes.rs`), shared by the renderer and the
 //! label rasterizer so both draw exactly the same geometry.
 
 use drivegen_labels::Tri;
@@ -29,7 +29,9 @@ pub enum Surface {
     Bark,
     Foliage([u8; 3]),
     Cloth([u8; 3]),
-    Skin,
+    Skin([u8; 3]),
+    /// A vehicle's tail lamps: the renderer brightens them while it brakes.
+    TailLamp,
     SignFace([u8; 3]),
 }
 

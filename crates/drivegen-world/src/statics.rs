@@ -3,13 +3,16 @@
 use drivegen_labels::Class;
 use drivegen_labels::math::{Iso3, M3, V3, v3};
 use drivegen_plan::geom::{Polyline, V2};
+use drivegen_plan::streams;
 use drivegen_plan::topdown::DASH;
 use drivegen_plan::{
     JunctionKind, LampState, MarkingRole, PropKind, ScenePlan, SignKind, WalkwayKind,
 };
 use drivegen_scenario::MarkingStyle;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
 
-use crate::mesh::{PartsBuilder, Surface};
+use crate::mesh::{MeshData, PartsBuilder, Surface};
 use crate::{BoxDims, WorldObject};
 
 /// Kerb height: sidewalks stand this far above the carriageway (m).
@@ -71,6 +74,9 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
         v3(hi.x + m, hi.y + m, GROUND_Z),
         v3(lo.x - m, hi.y + m, GROUND_Z),
     );
+
+    let mut rng = streams::stream(plan.variant_seed, "horizon");
+    hills(ground.mesh(Surface::Grass), lo, hi, &mut rng);
 
     for r in &net.roads {
         let left_w = r
@@ -206,6 +212,110 @@ fn sign_color(kind: SignKind) -> [u8; 3] {
     }
 }
 
+/// A ring of low hills around the map (`lo`..`hi`), rising from the ground quad's
+/// inner part to crests 500 m beyond the map, so the ground meets a horizon instead of
+/// running flat into the sky.
+fn hills(mesh: &mut MeshData, lo: V2, hi: V2, rng: &mut ChaCha8Rng) {
+    const AROUND: usize = 120;
+    let centre = v3((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0, 0.0);
+    let half = ((hi.x - lo.x) / 2.0, (hi.y - lo.y) / 2.0);
+    let waves: Vec<(f64, f64, f64)> = (2..9)
+        .map(|k| {
+            let amplitude = 22.0 / f64::from(k).powf(0.8) * rng.random_range(0.5..1.0);
+            (
+                f64::from(k),
+                amplitude,
+                rng.random_range(0.0..std::f64::consts::TAU),
+            )
+        })
+        .collect();
+    let crest = |t: f64| {
+        let bumps: f64 = waves
+            .iter()
+            .map(|(k, a, phase)| a * (k * t + phase).sin())
+            .sum();
+        (34.0 + bumps).max(6.0)
+    };
+    // Rows run clockwise seen from above and outwards, so the slopes face the map.
+    let ring = |beyond: f64, rise: f64| -> Vec<V3> {
+        (0..AROUND)
+            .map(|i| {
+                let t = -std::f64::consts::TAU * i as f64 / AROUND as f64;
+                let (c, s) = (t.cos(), t.sin());
+                // A squircle around the map's rectangle.
+                let r = |x: f64| x.signum() * x.abs().sqrt();
+                let z = if rise > 0.0 {
+                    crest(t) * rise
+                } else {
+                    GROUND_Z
+                };
+                centre + v3(r(c) * (half.0 + beyond), r(s) * (half.1 + beyond), z)
+            })
+            .collect()
+    };
+    let rows = vec![
+        ring(300.0, 0.0),
+        ring(450.0, 0.45),
+        ring(600.0, 0.85),
+        ring(750.0, 1.0),
+    ];
+    mesh.smooth_grid(&rows, true);
+}
+
+/// A tree inside its box (`size`: length, width, height): a tapering trunk, a few
+/// branches and a crown of overlapping leaf blobs, its shape drawn from `rng`.
+fn tree(
+    parts: &mut PartsBuilder,
+    frame: &Iso3,
+    (l, w, h): (f64, f64, f64),
+    leaves: [u8; 3],
+    rng: &mut ChaCha8Rng,
+) {
+    let crown_base = h * rng.random_range(0.3..0.42);
+    let crown = h - crown_base;
+    let trunk_r = (0.08 + 0.012 * h).min(l.min(w) * 0.2);
+    let top = v3(0.0, 0.0, crown_base + 0.35 * crown);
+    parts
+        .mesh(Surface::Bark)
+        .tube(frame, v3(0.0, 0.0, 0.0), top, (trunk_r, trunk_r * 0.55), 7);
+    let turn = rng.random_range(0.0..std::f64::consts::TAU);
+    for k in 0..3 {
+        let a = turn + std::f64::consts::TAU * f64::from(k) / 3.0;
+        let from = v3(0.0, 0.0, crown_base * 0.85 + 0.25 * f64::from(k));
+        let to = v3(
+            0.3 * l * a.cos(),
+            0.3 * w * a.sin(),
+            crown_base + crown * rng.random_range(0.3..0.5),
+        );
+        parts
+            .mesh(Surface::Bark)
+            .tube(frame, from, to, (trunk_r * 0.45, trunk_r * 0.2), 5);
+    }
+    let foliage = parts.mesh(Surface::Foliage(leaves));
+    // Keeps a blob inside the box: the label box and the drawn tree agree.
+    let mut blob = |c: V3, r: V3| {
+        let r = v3(
+            r.x.min(l / 2.0 - c.x.abs()).max(0.1),
+            r.y.min(w / 2.0 - c.y.abs()).max(0.1),
+            r.z.min(h - c.z).min(c.z - crown_base * 0.8).max(0.1),
+        );
+        foliage.ellipsoid(frame, c, r, (-90.0, 90.0), (9, 5));
+    };
+    blob(
+        v3(0.0, 0.0, crown_base + 0.55 * crown),
+        v3(0.4 * l, 0.4 * w, 0.45 * crown),
+    );
+    for k in 0..4 {
+        let a = turn + std::f64::consts::FRAC_PI_2 * f64::from(k) + rng.random_range(-0.5..0.5);
+        let c = v3(
+            0.2 * l * a.cos(),
+            0.2 * w * a.sin(),
+            crown_base + crown * rng.random_range(0.35..0.65),
+        );
+        blob(c, v3(0.3 * l, 0.3 * w, 0.3 * crown));
+    }
+}
+
 /// One object per prop, with its instance id and label box.
 pub fn props(plan: &ScenePlan) -> Vec<WorldObject> {
     let lights_on = plan.environment.street_lights_on;
@@ -232,23 +342,8 @@ pub fn props(plan: &ScenePlan) -> Vec<WorldObject> {
                     Class::Building
                 }
                 PropKind::Tree => {
-                    let trunk_h = h * 0.4;
-                    parts.mesh(Surface::Bark).cuboid_posed(
-                        &frame,
-                        v3(0.0, 0.0, 0.0),
-                        0.35,
-                        0.35,
-                        trunk_h,
-                    );
-                    let crown = parts.mesh(Surface::Foliage(p.color));
-                    crown.cuboid_posed(&frame, v3(0.0, 0.0, trunk_h), l, w * 0.7, h - trunk_h);
-                    crown.cuboid_posed(
-                        &frame,
-                        v3(0.0, 0.0, trunk_h + 0.3),
-                        l * 0.7,
-                        w,
-                        (h - trunk_h) * 0.8,
-                    );
+                    let mut rng = streams::stream(plan.variant_seed, &format!("tree/{}", p.id));
+                    tree(&mut parts, &frame, (l, w, h), p.color, &mut rng);
                     Class::Vegetation
                 }
                 PropKind::Pole => {

@@ -25,6 +25,11 @@ pub struct AgentState {
     pub speed: f64,
     /// Walking cycle phase (radians) for pedestrians.
     pub walk_phase: f64,
+    /// Distance driven (m): turns the wheels.
+    pub odometer: f64,
+    /// Whether its brake lamps are lit: slowing down harder than coasting, or held at a
+    /// standstill.
+    pub braking: bool,
     /// Index into the agent's lane sequence (vehicles) or arc length on its path.
     lane_idx: usize,
     s: f64,
@@ -63,6 +68,9 @@ pub struct TrafficSim {
 /// The hardest braking the traffic core applies (m/s²).
 const MAX_BRAKE: f64 = 9.0;
 
+/// Deceleration above which a driver is on the brake pedal rather than coasting (m/s²).
+const BRAKE_LAMP_DECEL: f64 = 1.0;
+
 fn idm_accel(idm: &Idm, v: f64, v0: f64, gap: f64, dv: f64) -> f64 {
     let v0 = v0.max(0.1);
     let s_star = idm.min_gap
@@ -74,6 +82,22 @@ fn idm_accel(idm: &Idm, v: f64, v0: f64, gap: f64, dv: f64) -> f64 {
 }
 
 impl AgentState {
+    /// An agent standing still at `pose`, before any step (to pose models outside a
+    /// simulation: previews and tests).
+    pub fn at_rest(id: u32, pose: Pose2) -> AgentState {
+        AgentState {
+            id,
+            pose,
+            speed: 0.0,
+            walk_phase: 0.0,
+            odometer: 0.0,
+            braking: false,
+            lane_idx: 0,
+            s: 0.0,
+            offset: 0.0,
+        }
+    }
+
     /// Lateral offset from the lane centreline (m, positive left): non-zero during a
     /// lane change or once pulled over to the kerb.
     pub fn lateral_offset(&self) -> f64 {
@@ -157,6 +181,8 @@ impl TrafficSim {
                 pose: a.pose,
                 speed,
                 walk_phase: 0.0,
+                odometer: 0.0,
+                braking: false,
                 lane_idx: 0,
                 s: if matches!(motion, Motion::Drive { .. }) {
                     a.s
@@ -352,11 +378,15 @@ impl TrafficSim {
                     let a = idm_accel(idm, me.speed, desired, gap, dv);
                     let a = self.controls[i].longitudinal(idm, me.speed, a, gap, dv);
                     let agent = &mut self.agents[i];
+                    let before = agent.speed;
                     agent.speed = (agent.speed + a * dt).max(0.0);
                     if let Some(cap) = self.controls[i].speed_cap() {
                         agent.speed = agent.speed.min(cap);
                     }
+                    let decel = (before - agent.speed) / dt.max(1e-9);
+                    agent.braking = decel > BRAKE_LAMP_DECEL || (agent.speed < 0.1 && a <= 0.0);
                     agent.s += agent.speed * dt;
+                    agent.odometer += agent.speed * dt;
                     while let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
                         if agent.s <= lane.length || agent.lane_idx + 1 >= lanes.len() {
                             agent.s = agent.s.min(lane.length);
