@@ -1,8 +1,8 @@
 //! The camera sensor model's image pipeline on RGB against its definitions: a neutral
 //! pipeline returns every value, exposure and white balance scale linear light, vignetting
 //! takes its share from the corners, noise follows shot and read noise at the ISO and is
-//! keyed only by seed, frame and camera, chromatic aberration, defocus, auto-exposure,
-//! motion blur and JPEG do what their fields say.
+//! keyed only by seed, frame and camera, chromatic aberration, defocus, glare,
+//! auto-exposure, motion blur and JPEG do what their fields say.
 
 use drivegen_labels::camera::Camera;
 use drivegen_labels::math::{V3, v3};
@@ -324,6 +324,30 @@ fn defocus_spreads_a_point_by_its_sigma_and_keeps_flat_areas() {
     assert!(before < 0.5);
     let flat_image = flat(0.3);
     assert_eq!(developed(&flat_image, &s, 0, 0), flat_image);
+}
+
+#[test]
+fn glare_puts_a_fading_halo_around_highlights_only() {
+    let s = SensorPlan {
+        glare: 0.4,
+        ..neutral()
+    };
+    assert!(!sensor::isp::is_neutral(&s));
+    let image = spots(&[(160, 96)], 4);
+    let out = developed(&image, &s, 0, 0);
+    let green = |x: u32, y: u32| to_linear(out[((y * W + x) * 4 + 1) as usize]);
+    // Around the lamp, light falls off with distance; far away it is dark again.
+    let (near, mid, far) = (green(168, 98), green(178, 98), green(300, 20));
+    assert!(
+        near > mid && mid > 0.0,
+        "halo {near:.4} at 6 px, {mid:.4} at 16 px"
+    );
+    assert_eq!(far, 0.0);
+    // The lamp itself stays saturated.
+    assert_eq!(out[((97 * W + 161) * 4) as usize], 255);
+    // Nothing bright, nothing scattered: a mid-grey image keeps every value.
+    let grey = flat(0.3);
+    assert_eq!(developed(&grey, &s, 0, 0), grey);
 }
 
 #[test]

@@ -115,6 +115,7 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
     // Drawn after the noise seed, so adding these fields moved no earlier draw.
     let saturation = m.saturation.sample(rng).clamp(0.0, 2.0);
     let contrast = m.contrast.sample(rng).clamp(0.25, 2.0);
+    let glare = m.glare.sample(rng).clamp(0.0, 1.0);
     SensorPlan {
         distortion,
         exposure_ev,
@@ -129,6 +130,7 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
         jpeg_quality,
         saturation,
         contrast,
+        glare,
         noise_seed,
     }
 }

@@ -544,6 +544,9 @@ pub struct SensorPlan {
     /// lifts the blacks and dims the whites, as a camera's tone curve and veiling glare do.
     #[serde(default = "unity")]
     pub contrast: f64,
+    /// Share of highlight light scattered into a halo (bloom); 0 for none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub glare: f64,
     /// Keys the per-frame noise with the frame index and camera: noise depends only on
     /// (scenario seed, variant, camera, frame).
     pub noise_seed: u64,
@@ -567,9 +570,14 @@ impl SensorPlan {
             jpeg_quality: 0.0,
             saturation: 1.0,
             contrast: 1.0,
+            glare: 0.0,
             noise_seed,
         }
     }
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 fn unity() -> f64 {

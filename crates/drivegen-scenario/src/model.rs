@@ -693,6 +693,9 @@ pub struct CameraSensorSpec {
     pub saturation: Param,
     /// Contrast around mid-grey in display values (1 unchanged; below 1 lifts blacks).
     pub contrast: Param,
+    /// Veiling glare (bloom): the share of each highlight's light the lens scatters into
+    /// a halo around it (0 none); lamps at night glow.
+    pub glare: Param,
 }
 
 impl Default for CameraSensorSpec {
@@ -712,6 +715,7 @@ impl Default for CameraSensorSpec {
             jpeg_quality: Param::Const(0.0),
             saturation: Param::Const(1.0),
             contrast: Param::Const(1.0),
+            glare: Param::Const(0.0),
         }
     }
 }

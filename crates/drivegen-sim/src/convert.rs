@@ -86,11 +86,14 @@ fn emissive(c: [u8; 3], nits: f32) -> StandardMaterial {
 
 /// A vehicle's tail lamps: glowing at night, brighter while it brakes.
 pub fn tail_lamp(night: bool, braking: bool) -> StandardMaterial {
+    // Emissive light skips the camera's exposure (StandardMaterial's default exposure
+    // weight is 0), so these are display-linear levels: pure reds dim enough that ACES
+    // keeps them red instead of bleaching them white.
     match (night, braking) {
-        (true, false) => emissive([220, 20, 20], 1200.0),
-        (true, true) => emissive([255, 36, 28], 5000.0),
-        (false, false) => emissive([150, 20, 20], 50.0),
-        (false, true) => emissive([255, 40, 30], 900.0),
+        (true, false) => emissive([255, 6, 4], 1.2),
+        (true, true) => emissive([255, 10, 6], 3.0),
+        (false, false) => emissive([150, 12, 10], 0.3),
+        (false, true) => emissive([255, 10, 6], 2.5),
     }
 }
 
@@ -126,6 +129,17 @@ pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
         ),
         Surface::Kerb => lit(Color::srgb(0.62, 0.62, 0.6), 0.8, 0.0),
         Surface::Grass => lit(Color::srgb(0.22, 0.33, 0.13), 1.0, 0.0),
+        // Aerial perspective: distant woods take on the colour of the sky between.
+        Surface::Hills => {
+            let haze = sky_color(env).to_srgba();
+            let wood = [0.09, 0.14, 0.07];
+            let mix = |k: usize, h: f32| wood[k] * 0.6 + h * 0.4;
+            lit(
+                Color::srgb(mix(0, haze.red), mix(1, haze.green), mix(2, haze.blue)),
+                1.0,
+                0.0,
+            )
+        }
         Surface::PaintWhite => lit(Color::srgb(0.88, 0.88, 0.86), 0.6, 0.0),
         Surface::PaintYellow => lit(Color::srgb(0.85, 0.62, 0.08), 0.6, 0.0),
         Surface::Body(c) => lit(srgb(c), 0.3, 0.4),

@@ -404,6 +404,23 @@ impl Engine {
         for (i, (mut ids, object_labels)) in labels {
             let c = &self.plan.sensors.cameras[i];
             let mut rgba = images.get(i).filter(|img| !img.is_empty()).cloned();
+            // Rain streaks before the sensor, so its lens, blur and noise act on them too.
+            let env = &self.plan.environment;
+            if let Some(img) = rgba.as_mut()
+                && self.options.quality >= Quality::Default
+            {
+                drivegen_labels::sensor::rain::streaks(
+                    img,
+                    (cameras[i].width, cameras[i].height),
+                    env.rain,
+                    env.ambient,
+                    (
+                        drivegen_world::named_seed(&self.plan, "rain"),
+                        tick.frame,
+                        i as u32,
+                    ),
+                );
+            }
             // The sensor model: the lens warps RGB and the ID/depth raster with one map
             // (the object labels already describe the warped view), then the image
             // pipeline develops the RGB.

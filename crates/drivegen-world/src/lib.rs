@@ -218,6 +218,13 @@ impl World {
     }
 }
 
+/// A seed from the plan's named stream `name` (rain streaks and other per-frame looks
+/// that hash from a seed rather than draw in sequence).
+pub fn named_seed(plan: &ScenePlan, name: &str) -> u64 {
+    use rand::Rng;
+    drivegen_plan::streams::stream(plan.variant_seed, name).next_u64()
+}
+
 /// Runs the traffic core to `time` in fixed steps of `1 / rate`.
 pub fn advance_to(sim: &mut TrafficSim, plan: &ScenePlan, step: u64, rate: f64) {
     let target = step as f64 / rate;

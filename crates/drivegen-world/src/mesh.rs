@@ -11,6 +11,8 @@ pub enum Surface {
     Sidewalk,
     Kerb,
     Grass,
+    /// The horizon's hills: vegetation seen through hundreds of metres of air.
+    Hills,
     PaintWhite,
     PaintYellow,
     /// Vehicle body paint, sRGB.

@@ -76,7 +76,7 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
     );
 
     let mut rng = streams::stream(plan.variant_seed, "horizon");
-    hills(ground.mesh(Surface::Grass), lo, hi, &mut rng);
+    hills(ground.mesh(Surface::Hills), lo, hi, &mut rng);
 
     for r in &net.roads {
         let left_w = r

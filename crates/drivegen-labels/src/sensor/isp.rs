@@ -92,6 +92,7 @@ pub fn is_neutral(s: &SensorPlan) -> bool {
         && s.jpeg_quality <= 0.0
         && s.saturation == 1.0
         && s.contrast == 1.0
+        && s.glare <= 0.0
 }
 
 /// The display-value tone curve for `contrast`: a straight line through mid-grey,
@@ -149,6 +150,7 @@ pub fn develop_moving(
         corner2.sqrt(),
         s.chromatic_aberration,
     );
+    optics::glare(&mut lin, w, h, s.glare);
     optics::defocus(&mut lin, w, h, s.defocus);
     if let Some(m) = motion {
         optics::motion_blur(&mut lin, cam, &m, s.exposure_time);

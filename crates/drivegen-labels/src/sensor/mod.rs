@@ -1,8 +1,8 @@
 //! The camera sensor model applied after rendering: lens distortion (the same map for
 //! RGB and every label image, boxes recomputed from the warped masks in
 //! [`crate::objects`]) and the image pipeline on RGB only (chromatic aberration,
-//! defocus, motion blur, auto-exposure and exposure, white balance, vignetting, shot and
-//! read noise, JPEG compression).
+//! glare, defocus, motion blur, auto-exposure and exposure, white balance, vignetting,
+//! shot and read noise, JPEG compression), and the streaks falling rain leaves (`rain.rs`).
 //!
 //! Nothing here draws at random: the parameters come from the plan, and the noise is a
 //! hash of (the plan's per-camera noise seed, frame, camera, pixel), so a frame's RGB is
@@ -12,6 +12,7 @@ pub mod distortion;
 pub mod isp;
 pub mod jpeg;
 pub mod optics;
+pub mod rain;
 
 use drivegen_plan::SensorPlan;
 

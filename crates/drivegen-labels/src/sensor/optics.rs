@@ -180,3 +180,66 @@ pub fn motion_blur(lin: &mut [f32], cam: &Camera, m: &Motion<'_>, exposure_time:
         }
     }
 }
+
+/// Linear light above which a pixel counts as a highlight the lens scatters.
+const GLARE_KNEE: f32 = 0.6;
+/// Highlights are gathered and blurred at this fraction of the resolution.
+const GLARE_STEP: usize = 4;
+/// A clipped highlight stands for much more light than its 8-bit value: what it really
+/// sends into the halo, relative to its clipped excess.
+const GLARE_GAIN: f32 = 6.0;
+
+/// Veiling glare (bloom) on interleaved linear RGB: the light of highlights (lamps at
+/// night, sun glints) scattered by the lens into a soft halo around them, `strength` of
+/// it added back. Images without highlights are unchanged.
+pub fn glare(lin: &mut [f32], w: usize, h: usize, strength: f64) {
+    if strength <= 0.0 || w < GLARE_STEP || h < GLARE_STEP {
+        return;
+    }
+    let (sw, sh) = (w.div_ceil(GLARE_STEP), h.div_ceil(GLARE_STEP));
+    let mut small = vec![0.0f32; sw * sh * 3];
+    let mut any = false;
+    let cell = 1.0 / (GLARE_STEP * GLARE_STEP) as f32;
+    for j in 0..h {
+        for i in 0..w {
+            let p = &lin[(j * w + i) * 3..(j * w + i) * 3 + 3];
+            let luma = 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
+            if luma <= GLARE_KNEE {
+                continue;
+            }
+            any = true;
+            let share = (luma - GLARE_KNEE) / luma * cell;
+            let q = ((j / GLARE_STEP) * sw + i / GLARE_STEP) * 3;
+            for c in 0..3 {
+                small[q + c] += p[c] * share;
+            }
+        }
+    }
+    if !any {
+        return;
+    }
+    // A tight and a wide halo, as a lens's scatter has both.
+    let mut wide = small.clone();
+    defocus(&mut small, sw, sh, 1.5);
+    defocus(&mut wide, sw, sh, 6.0);
+    let k = strength as f32 * GLARE_GAIN;
+    for j in 0..h {
+        let y = ((j as f32 + 0.5) / GLARE_STEP as f32 - 0.5).clamp(0.0, (sh - 1) as f32);
+        let (y0, fy) = (y.floor() as usize, y.fract());
+        let y1 = (y0 + 1).min(sh - 1);
+        for i in 0..w {
+            let x = ((i as f32 + 0.5) / GLARE_STEP as f32 - 0.5).clamp(0.0, (sw - 1) as f32);
+            let (x0, fx) = (x.floor() as usize, x.fract());
+            let x1 = (x0 + 1).min(sw - 1);
+            for c in 0..3 {
+                let at = |xx: usize, yy: usize| {
+                    let q = (yy * sw + xx) * 3 + c;
+                    0.6 * small[q] + 0.4 * wide[q]
+                };
+                let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+                let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+                lin[(j * w + i) * 3 + c] += k * (top * (1.0 - fy) + bottom * fy);
+            }
+        }
+    }
+}

@@ -387,6 +387,7 @@ impl Checker {
         self.range(f("jpeg_quality"), &s.jpeg_quality, 0.0, 100.0, "");
         self.range(f("saturation"), &s.saturation, 0.0, 2.0, "");
         self.range(f("contrast"), &s.contrast, 0.25, 2.0, "");
+        self.range(f("glare"), &s.glare, 0.0, 1.0, "");
     }
 
     pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {

@@ -104,8 +104,7 @@ pub struct TextureSet {
 /// The seed of a plan's textures: the variant's `textures` stream, so textures vary
 /// between variants and never move another concern's draws.
 pub fn seed(plan: &drivegen_plan::ScenePlan) -> u64 {
-    use rand::Rng;
-    drivegen_plan::streams::stream(plan.variant_seed, "textures").next_u64()
+    crate::named_seed(plan, "textures")
 }
 
 impl TextureSet {
