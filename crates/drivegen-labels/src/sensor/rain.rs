@@ -5,15 +5,10 @@
 //! Nothing is drawn at random: every streak is a hash of (seed, frame, camera, index),
 //! so a frame's rain is the same whatever thread or order renders it.
 
+use super::isp::mix;
+
 /// Streaks in a 640 x 384 image at rain 1.
 const STREAKS_AT_FULL_RAIN: f64 = 900.0;
-
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// A uniform draw in [0, 1) from a hash.
 fn unit(bits: u64) -> f64 {

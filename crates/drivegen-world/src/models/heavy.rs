@@ -51,39 +51,13 @@ pub(super) fn truck(size: &Size3, color: [u8; 3], night: bool) -> Vec<LimbModel>
         ),
     ];
     p.mesh(Surface::Body(color)).loft_x(&id, &cab_body);
+    let cab =
+        |x: f64, top: f64| Section::new(x, belt - 0.03, top, hw - 0.02, hw - 0.1, CABIN_RADII);
     let cab_top = [
-        Section::new(
-            cab_x0,
-            belt - 0.03,
-            roof - 0.02,
-            hw - 0.02,
-            hw - 0.1,
-            CABIN_RADII,
-        ),
-        Section::new(
-            cab_x0 + 0.05,
-            belt - 0.03,
-            roof,
-            hw - 0.02,
-            hw - 0.1,
-            CABIN_RADII,
-        ),
-        Section::new(
-            front - 0.35,
-            belt - 0.03,
-            roof,
-            hw - 0.02,
-            hw - 0.1,
-            CABIN_RADII,
-        ),
-        Section::new(
-            front - 0.12,
-            belt - 0.03,
-            belt + 0.03,
-            hw - 0.02,
-            hw - 0.1,
-            CABIN_RADII,
-        ),
+        cab(cab_x0, roof - 0.02),
+        cab(cab_x0 + 0.05, roof),
+        cab(front - 0.35, roof),
+        cab(front - 0.12, belt + 0.03),
     ];
     p.mesh(Surface::Body(color)).loft_x(&id, &cab_top);
     side_windows(p.mesh(Surface::Glass), &cab_top, &[], l);

@@ -262,26 +262,15 @@ pub(super) fn side_windows(glass: &mut MeshData, sections: &[Section], pillars: 
             (LEFT_SIDE.0, LEFT_SIDE.1, 1.0),
             (RIGHT_SIDE.0, RIGHT_SIDE.1, -1.0),
         ] {
-            let lower: Vec<V3> = xs
-                .iter()
-                .map(|&x| {
-                    let (b, t) = (
-                        cabin_point(sections, x, bottom_k),
-                        cabin_point(sections, x, top_k),
-                    );
-                    b.lerp(t, 0.12)
-                })
-                .collect();
-            let upper: Vec<V3> = xs
-                .iter()
-                .map(|&x| {
-                    let (b, t) = (
-                        cabin_point(sections, x, bottom_k),
-                        cabin_point(sections, x, top_k),
-                    );
-                    b.lerp(t, 0.94)
-                })
-                .collect();
+            // The pane's edge at a share of the way up the cabin's side.
+            let edge = |up: f64| -> Vec<V3> {
+                xs.iter()
+                    .map(|&x| {
+                        cabin_point(sections, x, bottom_k).lerp(cabin_point(sections, x, top_k), up)
+                    })
+                    .collect()
+            };
+            let (lower, upper) = (edge(0.12), edge(0.94));
             let mut pts: Vec<V3> = lower.iter().chain(upper.iter().rev()).copied().collect();
             let side = cabin_point(sections, (x0 + x1) / 2.0, top_k)
                 - cabin_point(sections, (x0 + x1) / 2.0, bottom_k);
