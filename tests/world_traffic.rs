@@ -68,11 +68,28 @@ fn vehicles_wait_at_a_red_light() {
         !waiting.is_empty(),
         "the default scene should have vehicles approaching the junction"
     );
+    // Brake lamps light while a waiting vehicle slows for the line, and its wheels turn
+    // with the distance it drives.
+    let mut braked = vec![false; p.actors.len()];
     for _ in 0..(30 * 60) {
         sim.step(&p, 1.0 / 60.0);
+        for (i, _, _) in &waiting {
+            braked[*i] |= sim.agents()[*i].braking;
+        }
     }
     for (i, lane_id, stop_s) in waiting {
         let state = &sim.agents()[i];
+        assert!(
+            braked[i] && state.braking,
+            "actor {} stopped without brake lamps",
+            p.actors[i].id
+        );
+        let driven = state.pose.pos().distance(p.actors[i].pose.pos());
+        assert!(
+            state.odometer >= driven - 1e-6 && state.odometer > 0.0,
+            "odometer {} for {driven} m driven",
+            state.odometer
+        );
         let lane = p.lane(lane_id).expect("lane");
         let proj = lane.center.project(state.pose.pos());
         let front = proj.s + p.actors[i].size.length / 2.0;
