@@ -61,7 +61,8 @@ impl Section {
         }
     }
 
-    /// Points of the ring in (across, z), 3 per corner.
+    /// Points of the ring in (across, z), 2 per corner (its ends: the smooth normals
+    /// round the chamfer between them).
     pub fn ring(&self) -> Vec<(f64, f64)> {
         let height = (self.z1 - self.z0).max(1e-3);
         // The top corner keeps its radius on low sections (over wheel arches), so the
@@ -79,10 +80,10 @@ impl Section {
             (-self.top + rt, self.z1 - rt, rt, 90.0),
             (-self.bottom + rb, self.z0 + rb, rb, 180.0),
         ];
-        let mut out = Vec::with_capacity(12);
+        let mut out = Vec::with_capacity(8);
         for (cy, cz, r, start) in corners {
-            for step in 0..3 {
-                let a = (start + 45.0 * f64::from(step)).to_radians();
+            for step in 0..2 {
+                let a = (start + 90.0 * f64::from(step)).to_radians();
                 out.push((self.centre + cy + r * a.cos(), cz + r * a.sin()));
             }
         }

@@ -299,7 +299,7 @@ fn tree(
             r.y.min(w / 2.0 - c.y.abs()).max(0.1),
             r.z.min(h - c.z).min(c.z - crown_base * 0.8).max(0.1),
         );
-        foliage.ellipsoid(frame, c, r, (-90.0, 90.0), (9, 5));
+        foliage.ellipsoid(frame, c, r, (-90.0, 90.0), (7, 4));
     };
     blob(
         v3(0.0, 0.0, crown_base + 0.55 * crown),

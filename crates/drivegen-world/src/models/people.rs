@@ -74,7 +74,7 @@ fn head(p: &mut PartsBuilder, looks: &Looks, top: V3, r: f64, helmet: Option<[u8
         top + v3(0.01, 0.0, -r * 1.05),
         v3(r * 0.95, r * 0.8, r * 1.05),
         (-90.0, 90.0),
-        (10, 6),
+        (6, 3),
     );
     if let Some(shell) = helmet {
         p.mesh(Surface::Body(shell)).ellipsoid(
@@ -82,7 +82,7 @@ fn head(p: &mut PartsBuilder, looks: &Looks, top: V3, r: f64, helmet: Option<[u8
             top + v3(-0.01, 0.0, -r * 1.1),
             v3(r * 1.12, r * 0.98, r * 1.1),
             (-25.0, 90.0),
-            (10, 5),
+            (8, 3),
         );
         return;
     }
@@ -92,7 +92,7 @@ fn head(p: &mut PartsBuilder, looks: &Looks, top: V3, r: f64, helmet: Option<[u8
         top + v3(-0.012, 0.0, -r),
         v3(r, r * 0.86, r),
         (0.0, 90.0),
-        (10, 3),
+        (8, 2),
     );
     if looks.long_hair {
         p.mesh(hair).ellipsoid(
@@ -100,7 +100,7 @@ fn head(p: &mut PartsBuilder, looks: &Looks, top: V3, r: f64, helmet: Option<[u8
             top + v3(-r * 0.55, 0.0, -r * 1.7),
             v3(r * 0.45, r * 0.8, r * 1.1),
             (-90.0, 90.0),
-            (8, 4),
+            (4, 2),
         );
     }
 }
@@ -124,7 +124,7 @@ pub(super) fn pedestrian(size: &Size3, clothes: [u8; 3], rng: &mut ChaCha8Rng) -
         (half_shoulder * 0.78, half_shoulder * 0.8),
         0.72,
         Some(v3(0.0, 1.0, 0.0)),
-        10,
+        8,
     );
     body.mesh(shirt).tube_oriented(
         &id,
@@ -133,21 +133,21 @@ pub(super) fn pedestrian(size: &Size3, clothes: [u8; 3], rng: &mut ChaCha8Rng) -
         (half_shoulder * 0.8, half_shoulder),
         0.68,
         Some(v3(0.0, 1.0, 0.0)),
-        10,
+        8,
     );
     body.mesh(shirt).ellipsoid(
         &id,
         v3(0.0, 0.0, shoulder_z - 0.06),
         v3(half_shoulder * 0.66, half_shoulder, 0.08),
         (0.0, 90.0),
-        (10, 3),
+        (8, 2),
     );
     body.mesh(Surface::Skin(looks.skin)).tube(
         &id,
         v3(0.0, 0.0, shoulder_z - 0.04),
         v3(0.0, 0.0, shoulder_z + 0.07),
         (0.05, 0.045),
-        8,
+        6,
     );
     head(&mut body, &looks, v3(0.0, 0.0, h), head_r, None);
     let mut limbs = vec![LimbModel {
@@ -181,19 +181,19 @@ pub(super) fn pedestrian(size: &Size3, clothes: [u8; 3], rng: &mut ChaCha8Rng) -
         let elbow = shoulder + v3(0.0, 0.0, -arm_len * 0.5);
         let wrist = shoulder + v3(0.02, 0.0, -arm_len * 0.9);
         arm.mesh(shirt)
-            .tube(&id, shoulder, elbow, (0.055, 0.048), 8);
+            .tube(&id, shoulder, elbow, (0.055, 0.048), 6);
         let forearm = if looks.long_sleeves {
             shirt
         } else {
             Surface::Skin(looks.skin)
         };
-        arm.mesh(forearm).tube(&id, elbow, wrist, (0.045, 0.036), 8);
+        arm.mesh(forearm).tube(&id, elbow, wrist, (0.045, 0.036), 6);
         arm.mesh(Surface::Skin(looks.skin)).ellipsoid(
             &id,
             wrist + v3(0.0, 0.0, -0.045),
             v3(0.035, 0.025, 0.05),
             (-90.0, 90.0),
-            (6, 3),
+            (4, 2),
         );
         limbs.push(LimbModel {
             limb,
@@ -235,26 +235,26 @@ pub(super) fn rider(
         (0.15, 0.18),
         0.6,
         Some(v3(0.0, 1.0, 0.0)),
-        10,
+        8,
     );
     p.mesh(Surface::Skin(looks.skin)).tube(
         &id,
         shoulder,
         shoulder + v3(0.02, 0.0, 0.1),
         (0.05, 0.045),
-        8,
+        6,
     );
     head(&mut p, &looks, top, head_r, helmet.then_some([30, 30, 34]));
     for side in [-1.0, 1.0] {
         let s = shoulder + v3(0.0, side * 0.19, -0.04);
         let hand = bar + v3(0.0, side * grip, 0.0);
-        p.mesh(shirt).tube(&id, s, hand, (0.05, 0.04), 8);
+        p.mesh(shirt).tube(&id, s, hand, (0.05, 0.04), 6);
         let hip = seat + v3(0.0, side * 0.1, 0.05);
         let knee = seat + v3(0.38, side * 0.14, 0.0);
         let foot = v3(knee.x - 0.05, side * 0.14, 0.3);
         let legs = Surface::Cloth(looks.trousers);
-        p.mesh(legs).tube(&id, hip, knee, (0.08, 0.06), 8);
-        p.mesh(legs).tube(&id, knee, foot, (0.055, 0.045), 8);
+        p.mesh(legs).tube(&id, hip, knee, (0.08, 0.06), 6);
+        p.mesh(legs).tube(&id, knee, foot, (0.055, 0.045), 6);
         p.mesh(Surface::Cloth(looks.shoes)).cuboid(
             foot + v3(0.05, 0.0, -0.06),
             0.0,

@@ -144,7 +144,7 @@ fn lower_body(spec: &BodySpec, size: &Size3, wheel_r: f64, sill: f64) -> Vec<Sec
     xs.extend(spec.half_width.iter().map(|p| p.0 * l));
     let arch = wheel_r + 0.06;
     for a in spec.axles {
-        for k in [-1.02, -0.999, -0.7, -0.35, 0.0, 0.35, 0.7, 0.999, 1.02] {
+        for k in [-1.02, -0.999, -0.6, 0.0, 0.6, 0.999, 1.02] {
             xs.push(a * l + k * arch);
         }
     }
@@ -199,10 +199,10 @@ fn ring_point(s: &Section, k: usize) -> V3 {
 }
 
 /// Ring indices of a section's sides: (bottom, top) of the +y side and of the -y side,
-/// and the two ends of the roof (+y, -y). See [`Section::ring`]: three points a corner.
-const LEFT_SIDE: (usize, usize) = (2, 3);
-const RIGHT_SIDE: (usize, usize) = (9, 8);
-const ROOF: (usize, usize) = (5, 6);
+/// and the two ends of the roof (+y, -y). See [`Section::ring`]: two points a corner.
+const LEFT_SIDE: (usize, usize) = (1, 2);
+const RIGHT_SIDE: (usize, usize) = (6, 5);
+const ROOF: (usize, usize) = (3, 4);
 
 /// The ring point `k` of the cabin at `x`, interpolated between its stations.
 fn cabin_point(sections: &[Section], x: f64, k: usize) -> V3 {
@@ -387,7 +387,7 @@ pub(super) fn axle(x: f64, track_half: f64, radius: f64, tyre_width: f64) -> Lim
             v3(x, inner, radius),
             v3(x, outer, radius),
             (radius, radius),
-            14,
+            10,
         );
         let face = outer + side * 0.004;
         let disc = |r: f64, a0: f64, a1: f64, steps: usize| -> Vec<V3> {
@@ -399,9 +399,9 @@ pub(super) fn axle(x: f64, track_half: f64, radius: f64, tyre_width: f64) -> Lim
                 .collect()
         };
         let outwards = v3(0.0, side, 0.0);
-        let rim: Vec<V3> = disc(radius * 0.64, 0.0, std::f64::consts::TAU, 10)
+        let rim: Vec<V3> = disc(radius * 0.64, 0.0, std::f64::consts::TAU, 8)
             .into_iter()
-            .take(10)
+            .take(8)
             .collect();
         p.mesh(Surface::Metal).polygon_facing(&rim, outwards);
         for k in 0..5 {
