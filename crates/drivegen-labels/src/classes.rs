@@ -107,6 +107,8 @@ pub enum Class {
     Pole,
     TrafficLight,
     TrafficSign,
+    /// Steel barriers along fast roads without sidewalks.
+    GuardRail,
     EgoVehicle,
     Vehicle(VehicleClass),
     Rider,
@@ -126,6 +128,7 @@ impl Class {
             Class::Pole,
             Class::TrafficLight,
             Class::TrafficSign,
+            Class::GuardRail,
             Class::EgoVehicle,
             Class::Rider,
             Class::Person,
@@ -158,6 +161,7 @@ impl Class {
             Class::Pole => 17,
             Class::TrafficLight => 19,
             Class::TrafficSign => 20,
+            Class::GuardRail => 14,
             Class::EgoVehicle => 1,
             // Cityscapes counts SUVs and vans as cars.
             Class::Vehicle(VehicleClass::Car | VehicleClass::Suv | VehicleClass::Van) => 26,
@@ -220,6 +224,7 @@ impl Class {
             Class::EgoVehicle => "ego_vehicle".into(),
             Class::TrafficLight => "traffic_light".into(),
             Class::TrafficSign => "traffic_sign".into(),
+            Class::GuardRail => "guard_rail".into(),
             other => format!("{other:?}").to_lowercase(),
         }
     }

@@ -5,6 +5,7 @@
 //! [`traffic::TrafficSim`]; the labeler rasterizes the very same triangles, so labels and
 //! pixels come from one source of truth.
 
+pub mod furniture;
 pub mod mesh;
 pub mod models;
 pub mod shapes;
@@ -75,6 +76,7 @@ pub fn actor_frame(state: &AgentState) -> Iso3 {
 impl World {
     pub fn build(plan: &ScenePlan) -> World {
         let mut statics = statics::stuff(plan);
+        statics.extend(furniture::guard_rails(plan));
         statics.extend(statics::props(plan));
         let night = plan.environment.street_lights_on;
         let actors = plan
