@@ -111,6 +111,9 @@ pub fn signal_lamp(state: LampState, lit_now: bool) -> StandardMaterial {
     }
 }
 
+/// Bark brown, flat or as the tint of the bark map.
+pub const BARK: Color = Color::srgb(0.28, 0.19, 0.11);
+
 /// The material for a surface in this environment.
 pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
     let wet = env.wet_road;
@@ -151,7 +154,7 @@ pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
         Surface::Metal => lit(Color::srgb(0.42, 0.43, 0.45), 0.45, 0.7),
         Surface::Facade(c) => lit(srgb(c), 0.85, 0.0),
         Surface::Window => lit(Color::srgb(0.1, 0.13, 0.17), 0.12, 0.3),
-        Surface::Bark => lit(Color::srgb(0.28, 0.19, 0.11), 0.95, 0.0),
+        Surface::Bark => lit(BARK, 0.95, 0.0),
         Surface::Foliage(c) => lit(srgb(c), 0.9, 0.0),
         Surface::Cloth(c) => lit(srgb(c), 0.95, 0.0),
         Surface::Skin(c) => lit(srgb(c), 0.7, 0.0),

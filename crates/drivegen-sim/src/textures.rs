@@ -15,7 +15,7 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use drivegen_plan::EnvironmentPlan;
 use drivegen_world::mesh::Surface;
-use drivegen_world::textures::{Maps, Texture, TextureSet, facade_style};
+use drivegen_world::textures::{Maps, Texture, TextureSet, facade_style, plants};
 
 /// The last generated set and its seed.
 static CACHE: Mutex<Option<(u64, Arc<TextureSet>)>> = Mutex::new(None);
@@ -114,6 +114,8 @@ pub struct SceneTextures {
     plaster: MapHandles,
     concrete: MapHandles,
     window: MapHandles,
+    foliage: MapHandles,
+    bark: MapHandles,
 }
 
 impl SceneTextures {
@@ -129,6 +131,8 @@ impl SceneTextures {
             plaster: up(&set.plaster),
             concrete: up(&set.concrete),
             window: up(&set.window),
+            foliage: up(&set.foliage),
+            bark: up(&set.bark),
         }
     }
 
@@ -146,6 +150,8 @@ impl SceneTextures {
                 FacadeStyle::Concrete => &self.concrete,
             },
             Surface::Window => &self.window,
+            Surface::Foliage(_) => &self.foliage,
+            Surface::Bark => &self.bark,
             _ => return None,
         })
     }
@@ -182,9 +188,35 @@ impl SceneTextures {
                 maps.material(tint, 1.0, 0.0)
             }
             Surface::Window => maps.material(Color::WHITE, 1.0, 1.0),
+            Surface::Foliage(c) => {
+                // The planner's leaf greens are paint-box bright; real crowns are darker
+                // and olive (a leaf's albedo is about a tenth, most of it green).
+                let leaf = Color::srgb_u8(c[0], c[1], c[2]).to_linear();
+                let luma = 0.2126 * leaf.red + 0.7152 * leaf.green + 0.0722 * leaf.blue;
+                let olive = |x: f32| 0.45 * (luma + 0.8 * (x - luma));
+                let leaf = Color::linear_rgb(olive(leaf.red), olive(leaf.green), olive(leaf.blue));
+                maps.material(tint_keeping_mean(leaf, plants::FOLIAGE_MEAN), 1.0, 0.0)
+            }
+            Surface::Bark => maps.material(
+                tint_keeping_mean(crate::convert::BARK, plants::BARK_MEAN),
+                1.0,
+                0.0,
+            ),
             _ => return None,
         })
     }
+}
+
+/// The tint that shows `color` on average through a multiplier map whose texels are
+/// `mean` (sRGB) on average: the two multiply in linear light.
+fn tint_keeping_mean(color: Color, mean: f32) -> Color {
+    let map = Color::srgb(mean, mean, mean).to_linear().red;
+    let c = color.to_linear();
+    Color::linear_rgb(
+        (c.red / map).min(1.0),
+        (c.green / map).min(1.0),
+        (c.blue / map).min(1.0),
+    )
 }
 
 /// The unlit material of the sky dome, showing `sky` (see `drivegen_world::sky`): no

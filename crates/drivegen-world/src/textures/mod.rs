@@ -1,6 +1,6 @@
 //! Procedural surface textures, generated in memory at start-up from one seed (no files,
 //! no downloaded assets): asphalt, sidewalk slabs, kerb concrete, grass, worn paint,
-//! facade styles and windows, each as tiling base-colour, roughness and (where it pays)
+//! facade styles and windows, leaf clumps and bark, each as tiling base-colour, roughness and (where it pays)
 //! normal maps with a full mip chain.
 //!
 //! No Bevy here: the sim crate uploads [`Texture`]s as images and sets the tile size from
@@ -10,6 +10,7 @@
 mod facade;
 mod ground;
 pub mod noise;
+pub mod plants;
 
 use noise::Canvas;
 
@@ -99,6 +100,8 @@ pub struct TextureSet {
     pub plaster: Maps,
     pub concrete: Maps,
     pub window: Maps,
+    pub foliage: Maps,
+    pub bark: Maps,
 }
 
 /// The seed of a plan's textures: the variant's `textures` stream, so textures vary
@@ -123,6 +126,8 @@ impl TextureSet {
                 plaster,
                 concrete,
                 window,
+                foliage,
+                bark,
             ],
         ) = std::thread::scope(|scope| {
             let asphalt = scope.spawn(|| ground::asphalt(s(1)));
@@ -135,6 +140,8 @@ impl TextureSet {
                 facade::plaster(s(7)),
                 facade::concrete(s(8)),
                 facade::window(s(9)),
+                plants::foliage(s(10)),
+                plants::bark(s(11)),
             ];
             (asphalt.join(), rest)
         });
@@ -152,6 +159,8 @@ impl TextureSet {
             plaster,
             concrete,
             window,
+            foliage,
+            bark,
         }
     }
 
@@ -164,7 +173,7 @@ impl TextureSet {
     }
 
     /// Every map set, for tests and statistics.
-    pub fn all(&self) -> [&Maps; 9] {
+    pub fn all(&self) -> [&Maps; 11] {
         [
             &self.asphalt,
             &self.sidewalk,
@@ -175,6 +184,8 @@ impl TextureSet {
             &self.plaster,
             &self.concrete,
             &self.window,
+            &self.foliage,
+            &self.bark,
         ]
     }
 }

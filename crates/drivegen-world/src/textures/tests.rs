@@ -150,3 +150,23 @@ fn facade_styles_cover_the_planner_colours() {
     assert!(styles.contains(&FacadeStyle::Plaster));
     assert!(styles.contains(&FacadeStyle::Concrete));
 }
+
+#[test]
+fn crowns_have_dark_gaps_between_clumps_and_bark_runs_along_the_trunk() {
+    let set = TextureSet::generate(5);
+    let mut l: Vec<f32> = set.foliage.base.texels.iter().map(luma).collect();
+    l.sort_by(f32::total_cmp);
+    let (p10, p50) = (l[l.len() / 10], l[l.len() / 2]);
+    assert!(
+        p10 < 0.75 * p50,
+        "foliage p10 {p10} vs median {p50}: no gaps"
+    );
+    assert!(set.foliage.normal.is_some() && set.bark.normal.is_some());
+    // Furrows run along v: neighbouring columns differ more than neighbouring rows.
+    let (across, _) = steps(&set.bark.base, false);
+    let (along, _) = steps(&set.bark.base, true);
+    assert!(
+        across > 1.5 * along,
+        "bark steps across {across}, along {along}"
+    );
+}
