@@ -1,0 +1,32 @@
+# Shared by train_default_refiner.sh and sweep_self_regularisation.sh: the real cameras,
+# the renders the shipped refiner trains on (highway merge, urban intersection, downtown
+# jam at the default quality) and the scenario its curves are measured on (roundabout,
+# never trained on), and the training options every run of the shipped design shares.
+# Expects common.sh sourced and the repository root as the working directory.
+shared="${DRIVEGEN_SHARED:-../shared}"
+road="$shared/data/real-road/frames"
+hmb="$shared/data/real-road-hmb/frames"
+for d in "$road" "$hmb"; do
+    [ -d "$d" ] || { echo "drivegen: $d is missing (set DRIVEGEN_SHARED)" >&2; exit 2; }
+done
+work=out/refiner-default
+cargo build --locked --quiet -p drivegen
+drivegen="$CARGO_TARGET_DIR/debug/drivegen"
+for s in highway_merge urban_intersection downtown_jam roundabout; do
+    [ -f "$work/sim/$s/manifest.json" ] ||
+        "$drivegen" render "scenarios/$s.ron" --frames 20 --variants 3 --out "$work/sim/$s" -q
+done
+mkdir -p "$work/train-sim"
+for s in highway_merge urban_intersection downtown_jam; do
+    ln -sfn "../sim/$s" "$work/train-sim/$s"
+done
+# Architecture: see the README ("The shipped refiner"); 27 k parameters, 3 GFLOP per
+# 640x384 frame. Held-out curves every 250 steps against the later block of each camera.
+refiner_train_args=(
+    --sim "$work/train-sim" --real "$road@0..80" --real "$hmb@0..280"
+    --holdout-sim "$work/sim/roundabout" --holdout-real "$road@80.." --holdout-real "$hmb@280.."
+    --curve-every 250 --checkpoint-every 250
+    --condition semantic,depth --noise --width 16 --hidden-layers 1 --dilations 2
+    --context-width 32 --context-scale 4 --residual-bound 0.3
+    --discriminator-scales 2 --feature-matching 1.0 --loss ls --learning-rate 2e-4
+)
