@@ -293,6 +293,15 @@ fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
         .expect("refiner_sha256")
         .to_string();
     assert_eq!(sha.len(), 64);
+    // `default` on the CPU backend is the shipped fast refiner.
+    let fast = drivegen_refine::shipped::Shipped::Fast
+        .source()
+        .sha256()
+        .expect("fast sha");
+    assert_eq!(
+        sha, fast,
+        "--refine default on flex is not the fast refiner"
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
             .expect("json");
@@ -402,7 +411,7 @@ fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
 }
 
 #[test]
-fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
+fn shipped_refiners_move_unseen_renders_towards_real_frames() {
     let real = std::env::var_os("DRIVEGEN_REAL_ROAD").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/real-road/frames"),
         PathBuf::from,
@@ -437,39 +446,42 @@ fn shipped_refiner_moves_unseen_renders_towards_real_frames() {
         .output()
         .expect("runs");
     ok(&out);
-    let eval_dir = scratch("unseen-eval");
-    ok(&run(&[
-        "refine",
-        "eval",
-        "--ckpt",
-        "default",
-        "--sim",
-        path(&sim),
-        "--real",
-        path(&real),
-        "--real-frames",
-        "80..",
-        "--patches",
-        "256",
-        "--out",
-        path(&eval_dir),
-        "--backend",
-        "flex",
-    ]));
-    let r = eval_report(&eval_dir);
-    let closer = |key: &str| {
-        let (raw, refined) = (
-            r[key]["raw"].as_f64().expect("raw"),
-            r[key]["refined"].as_f64().expect("refined"),
+    // Both shipped refiners (`default` is `fast` on this backend).
+    for ckpt in ["fast", "quality"] {
+        let eval_dir = scratch(&format!("unseen-eval-{ckpt}"));
+        ok(&run(&[
+            "refine",
+            "eval",
+            "--ckpt",
+            ckpt,
+            "--sim",
+            path(&sim),
+            "--real",
+            path(&real),
+            "--real-frames",
+            "80..",
+            "--patches",
+            "256",
+            "--out",
+            path(&eval_dir),
+            "--backend",
+            "flex",
+        ]));
+        let r = eval_report(&eval_dir);
+        let closer = |key: &str| {
+            let (raw, refined) = (
+                r[key]["raw"].as_f64().expect("raw"),
+                r[key]["refined"].as_f64().expect("refined"),
+            );
+            eprintln!("{ckpt} {key}: raw {raw:.4} refined {refined:.4}");
+            refined < raw
+        };
+        assert!(closer("kid_random_conv"), "{ckpt}: {r}");
+        assert!(closer("kid_vae"), "{ckpt}: {r}");
+        assert!(closer("colour_moments"), "{ckpt}: {r}");
+        assert!(
+            r["edge_agreement"]["mean"].as_f64().expect("edges") > 0.9,
+            "{ckpt}: {r}"
         );
-        eprintln!("{key}: raw {raw:.4} refined {refined:.4}");
-        refined < raw
-    };
-    assert!(closer("kid_random_conv"), "{r}");
-    assert!(closer("kid_vae"), "{r}");
-    assert!(closer("colour_moments"), "{r}");
-    assert!(
-        r["edge_agreement"]["mean"].as_f64().expect("edges") > 0.9,
-        "{r}"
-    );
+    }
 }

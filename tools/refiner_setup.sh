@@ -20,13 +20,16 @@ mkdir -p "$work/train-sim"
 for s in highway_merge urban_intersection downtown_jam; do
     ln -sfn "../sim/$s" "$work/train-sim/$s"
 done
-# Architecture: see the README ("The shipped refiner"); 27 k parameters, 3 GFLOP per
-# 640x384 frame. Held-out curves every 250 steps against the later block of each camera.
+# Options every shipped refiner shares: data, held-out curves every 250 steps against the
+# later block of each camera, conditioning, discriminator and loss.
 refiner_train_args=(
     --sim "$work/train-sim" --real "$road@0..80" --real "$hmb@0..280"
     --holdout-sim "$work/sim/roundabout" --holdout-real "$road@80.." --holdout-real "$hmb@280.."
     --curve-every 250 --checkpoint-every 250
-    --condition semantic,depth --noise --width 16 --hidden-layers 1 --dilations 2
-    --context-width 32 --context-scale 4 --residual-bound 0.3
+    --condition semantic,depth --noise --residual-bound 0.3
     --discriminator-scales 2 --feature-matching 1.0 --loss ls --learning-rate 2e-4
 )
+# The two shipped architectures (README, "The shipped refiners"): `quality` has 27 k
+# parameters and 3 GFLOP per 640x384 frame, `fast` 7.8 k parameters and 0.8 GFLOP.
+refiner_quality_args=(--width 16 --hidden-layers 1 --dilations 2 --context-width 32 --context-scale 4)
+refiner_fast_args=(--width 8 --hidden-layers 0 --context-width 16 --context-scale 4)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Measures the self-regularisation weight of the shipped refiner design: trains one run
-# per weight from scratch (same renders, real frames, seed and options as
-# train_default_refiner.sh, so the chosen run can be moved to out/refiner-default/run and
-# resumed by it), then prints each run's held-out realism (two-sample accuracy and KID
+# Measures the self-regularisation weight of the shipped refiner design (the quality
+# architecture): trains one run per weight from scratch (same renders, real frames, seed
+# and options as train_default_refiner.sh, so the chosen run can be moved to
+# out/refiner-default/run-quality and resumed by it), then prints each run's held-out realism (two-sample accuracy and KID
 # against both cameras' held-out blocks, on the roundabout renders) and label
 # preservation (refine eval: Sobel-edge agreement inside object masks).
 # Usage: tools/sweep_self_regularisation.sh [STEPS] [WEIGHT ...]
@@ -18,7 +18,7 @@ weights=("$@")
 source "$here/refiner_setup.sh"
 for w in "${weights[@]}"; do
     run="$work/sweep/reg-$w"
-    "$drivegen" refine train "${refiner_train_args[@]}" --self-regularisation "$w" \
+    "$drivegen" refine train "${refiner_train_args[@]}" "${refiner_quality_args[@]}" --self-regularisation "$w" \
         --out "$run" --steps "$steps" -q
     [ -f "$run/eval-real-road/eval.json" ] ||
         "$drivegen" -q refine eval --ckpt "$run" --sim "$work/sim/roundabout" \

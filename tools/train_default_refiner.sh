@@ -1,26 +1,36 @@
 #!/usr/bin/env bash
-# Reproduces the shipped refiner checkpoint (assets/refiner/default): renders three
-# daytime example scenarios at the default quality, trains against two real cameras
-# (real-road frames 0..80 and real-road-hmb frames 0..280; the later blocks stay held
-# out), logs held-out realism curves on a scenario it never trains on (roundabout) every
-# 250 steps, packs the result and evaluates it against both held-out blocks.
-# Usage: tools/train_default_refiner.sh [STEPS] [BACKEND]
-#   STEPS defaults to 1500 (about 30 minutes on 2 CPU cores); BACKEND to flex (CPU),
-#   use wgpu on a GPU machine. Set DRIVEGEN_SHARED to the shared data folder if it is
-#   not ../shared. The self-regularisation weight was chosen by
-#   tools/sweep_self_regularisation.sh (README, "The shipped refiner").
+# Reproduces a shipped refiner checkpoint (assets/refiner/fast or assets/refiner/quality):
+# renders three daytime example scenarios at the default quality, trains against two real
+# cameras (real-road frames 0..80 and real-road-hmb frames 0..280; the later blocks stay
+# held out), logs held-out realism curves on a scenario it never trains on (roundabout)
+# every 250 steps, packs the result and evaluates it against both held-out blocks.
+# Usage: tools/train_default_refiner.sh [fast|quality] [STEPS] [BACKEND]
+#   MODEL defaults to quality; STEPS to 1500 (10-30 minutes on 2 CPU cores); BACKEND to
+#   flex (CPU), use wgpu on a GPU machine. A run resumes from its checkpoint when STEPS
+#   grows. Set DRIVEGEN_SHARED to the shared data folder if it is not ../shared. The
+#   self-regularisation weight was chosen by tools/sweep_self_regularisation.sh (README,
+#   "The shipped refiners").
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."
 ensure_system_packages
-steps="${1:-1500}"
-backend="${2:-flex}"
+model="${1:-quality}"
+steps="${2:-1500}"
+backend="${3:-flex}"
 source "$here/refiner_setup.sh"
-"$drivegen" refine train "${refiner_train_args[@]}" --self-regularisation 1.0 \
-    --out "$work/run" --steps "$steps" --backend "$backend"
-"$drivegen" refine pack --ckpt "$work/run" --out assets/refiner/default
+case "$model" in
+    # Self-regularisation: 0.1 won the sweep (tools/sweep_self_regularisation.sh) after
+    # the quality model had shipped with 1.0; fast was trained with the winner.
+    fast) arch=("${refiner_fast_args[@]}" --self-regularisation 0.1) ;;
+    quality) arch=("${refiner_quality_args[@]}" --self-regularisation 1.0) ;;
+    *) echo "drivegen: unknown refiner '$model' (fast or quality)" >&2; exit 2 ;;
+esac
+run="$work/run-$model"
+"$drivegen" refine train "${refiner_train_args[@]}" "${arch[@]}" \
+    --out "$run" --steps "$steps" --backend "$backend"
+"$drivegen" refine pack --ckpt "$run" --out "assets/refiner/$model"
 for real in "$road@80.." "$hmb@280.."; do
     name=$(basename "$(dirname "${real%@*}")")
-    "$drivegen" refine eval --ckpt "$work/run" --sim "$work/sim/roundabout" \
-        --real "${real%@*}" --real-frames "${real#*@}" --out "$work/eval-$name" --backend "$backend"
+    "$drivegen" refine eval --ckpt "$run" --sim "$work/sim/roundabout" \
+        --real "${real%@*}" --real-frames "${real#*@}" --out "$run/eval-$name" --backend "$backend"
 done

@@ -1,11 +1,13 @@
 //! `drivegen bench`: frames/s of the default scenario at 640x384 for each quality
-//! preset (draft, default, high) and labels only, with the time per stage. Speed is measured here, never asserted in tests.
+//! preset (draft, default, high), labels only, and with the shipped refiner, with the time
+//! per stage. Speed is measured here, never asserted in tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use drivegen_dataset::{DatasetWriter, semantic_lut};
+use drivegen_render::FrameRefiner;
 use drivegen_sim::{Engine, EngineOptions, Quality};
 
 use super::load_scenario;
@@ -27,6 +29,8 @@ struct Config {
     options: EngineOptions,
     write: bool,
     size: (u32, u32),
+    /// Refine every frame with the shipped `default` refiner on the auto backend.
+    refine: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -41,6 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         options: EngineOptions::at(quality),
         write: true,
         size: (640, 384),
+        refine: false,
     };
     let configs = [
         Config {
@@ -51,6 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
             write: true,
             size: (640, 384),
+            refine: false,
         },
         Config {
             name: "rgb only, --quality default",
@@ -60,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
             write: false,
             size: (640, 384),
+            refine: false,
         },
         all(Quality::Draft),
         all(Quality::Default),
@@ -69,8 +76,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             options: base.clone(),
             write: true,
             size: (1280, 768),
+            refine: false,
+        },
+        Config {
+            name: "  default + --refine default",
+            options: base.clone(),
+            write: true,
+            size: (640, 384),
+            refine: true,
         },
     ];
+    let refiner = super::refine::CheckpointRefiner::load(std::path::Path::new("default"), "auto")?;
     println!(
         "{:<46} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "configuration", "frames/s", "start s", "sim ms", "render ms", "label ms", "drain ms"
@@ -94,7 +110,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if !config.write {
                 continue;
             }
-            for job in drivegen_render::frame_jobs(engine.plan(), 0, frame, &args.out, &lut) {
+            for mut job in drivegen_render::frame_jobs(engine.plan(), 0, frame, &args.out, &lut) {
+                if let (true, drivegen_dataset::Job::Camera(cam)) = (config.refine, &mut job) {
+                    cam.refined_rgb = refiner.refine(cam).map_err(anyhow::Error::msg)?;
+                }
                 writer.submit(job)?;
             }
         }

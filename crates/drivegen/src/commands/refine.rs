@@ -13,6 +13,7 @@ use drivegen_refine::data::{FrameRange, list_images, load_frame, load_range};
 use drivegen_refine::gan::{AdversarialLoss, GanConfig};
 use drivegen_refine::model::{DiscriminatorConfig, InputLayout, RefinerConfig};
 use drivegen_refine::realism::{self, PatchSet, RealismConfig, RealismReport, two_sample};
+use drivegen_refine::shipped::Shipped;
 use drivegen_refine::train::{TrainEvent, TrainOptions};
 use drivegen_refine::vae::VaeConfig;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -79,23 +80,25 @@ fn input(e: RefineError) -> anyhow::Error {
     InputError(e.to_string()).into()
 }
 
-/// `default` is the checkpoint shipped in the binary; anything else a folder.
-fn source(ckpt: &Path) -> Source {
-    if ckpt == Path::new("default") {
-        drivegen_refine::shipped::default_checkpoint()
-    } else {
-        Source::resolve(ckpt)
+/// `fast`, `quality` and `default` (the shipped one for the backend) are checkpoints
+/// compiled into the binary; anything else is a folder (`./fast` for a folder of that
+/// name).
+fn source(ckpt: &Path, compute: Compute) -> Source {
+    match ckpt.to_str().and_then(|name| Shipped::named(name, compute)) {
+        Some(shipped) => shipped.source(),
+        None => Source::resolve(ckpt),
     }
 }
 
-/// Loads a checkpoint (a folder or `default`) onto the named backend; the VAE critic
-/// only when `with_vae`.
+/// Loads a checkpoint (a folder or a shipped name) onto the named backend; the VAE
+/// critic only when `with_vae`.
 pub fn load_refiner(
     ckpt: &Path,
     backend: &str,
     with_vae: bool,
 ) -> anyhow::Result<LoadedCheckpoint> {
-    LoadedCheckpoint::load(&source(ckpt), compute(backend)?, with_vae).map_err(input)
+    let compute = compute(backend)?;
+    LoadedCheckpoint::load(&source(ckpt, compute), compute, with_vae).map_err(input)
 }
 
 /// The classifier two-sample test (`drivegen realism`) of raw and of refined frames
@@ -143,11 +146,13 @@ pub struct CheckpointRefiner {
 }
 
 impl CheckpointRefiner {
-    /// Loads a checkpoint (a folder or `default`) to refine rendered frames.
+    /// Loads a checkpoint (a folder or a shipped name) to refine rendered frames.
     pub fn load(ckpt: &Path, backend: &str) -> anyhow::Result<CheckpointRefiner> {
+        let compute = compute(backend)?;
+        let source = source(ckpt, compute);
         Ok(CheckpointRefiner {
-            loaded: load_refiner(ckpt, backend, false)?,
-            sha256: source(ckpt).sha256().map_err(input)?,
+            loaded: LoadedCheckpoint::load(&source, compute, false).map_err(input)?,
+            sha256: source.sha256().map_err(input)?,
         })
     }
 }
@@ -474,7 +479,8 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
 
 #[derive(Debug, clap::Args)]
 struct ApplyArgs {
-    /// Checkpoint folder (or a training --out folder), or `default` for the shipped one.
+    /// Checkpoint folder (or a training --out folder), or a shipped refiner: `fast`,
+    /// `quality`, or `default` (fast on the CPU backends, quality on wgpu).
     #[arg(long)]
     ckpt: PathBuf,
     /// Folder of images (or a drivegen dataset: its rgb/ frames).
@@ -514,7 +520,7 @@ fn apply(a: ApplyArgs) -> anyhow::Result<()> {
 
 #[derive(Debug, clap::Args)]
 struct EvalArgs {
-    /// Checkpoint folder (or a training --out folder), or `default`.
+    /// Checkpoint folder (or a training --out folder), or `fast`, `quality`, `default`.
     #[arg(long)]
     ckpt: PathBuf,
     /// Rendered frames not used in training (a drivegen dataset gives the label metrics).
@@ -672,15 +678,22 @@ fn bench_one(compute: Compute, b: &BenchArgs) {
         "{compute:<8} train step {:>9.1} ms   first {:>9.1} ms   {:.2} GFLOP/step   {:.2} GFLOP/s",
         t.ms_per_step, t.first_step_ms, t.gflop_per_step, t.gflops
     );
-    let shipped = drivegen_refine::shipped::default_checkpoint()
-        .config()
-        .map(|c| c.gan.refiner);
-    match shipped.and_then(|c| drivegen_refine::compute::bench_frame(compute, &c, 640, 384)) {
-        Ok(f) => println!(
-            "{compute:<8} refine 640x384 {:>7.1} ms/frame (width-32 reference refiner; shipped default: {:.1} ms)",
-            f.reference_ms, f.configured_ms
-        ),
-        Err(e) => println!("{compute:<8} refine 640x384: {e}"),
+    for shipped in Shipped::ALL {
+        let config = shipped.source().config().map(|c| c.gan.refiner);
+        match config.and_then(|c| drivegen_refine::compute::bench_frame(compute, &c, 640, 384)) {
+            Ok(f) => println!(
+                "{compute:<8} refine 640x384 {:>7.1} ms/frame with the shipped {} refiner{} (width-32 reference: {:.1} ms)",
+                f.configured_ms,
+                shipped.name(),
+                if Shipped::default_for(compute) == shipped {
+                    ", the default here"
+                } else {
+                    ""
+                },
+                f.reference_ms
+            ),
+            Err(e) => println!("{compute:<8} refine 640x384: {e}"),
+        }
     }
 }
 
@@ -730,7 +743,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         RefineCommand::Eval(a) => eval(a),
         RefineCommand::Sample(a) => sample(a),
         RefineCommand::Pack(a) => {
-            drivegen_refine::checkpoint::pack(&source(&a.ckpt), &a.out).map_err(input)?;
+            // Packing a shipped name extracts it; `default` means the CPU one here.
+            drivegen_refine::checkpoint::pack(&source(&a.ckpt, Compute::Flex), &a.out)
+                .map_err(input)?;
             println!("packed {} into {}", a.ckpt.display(), a.out.display());
             Ok(())
         }

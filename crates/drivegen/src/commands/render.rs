@@ -66,9 +66,10 @@ pub struct Args {
     #[arg(long, default_value = "0.8,0.1,0.1")]
     split: String,
     /// Refine every RGB frame with this refiner checkpoint (a folder written by `drivegen
-    /// refine train`, or `default` for the shipped one) and write it to rgb_refined/
-    /// beside the raw frame. Labels are unchanged: the refiner cannot move geometry.
-    #[arg(long, value_name = "CKPT|default")]
+    /// refine train`, or a shipped one: `fast`, `quality`, or `default`, which is fast on
+    /// the CPU backends and quality on wgpu) and write it to rgb_refined/ beside the raw
+    /// frame. Labels are unchanged: the refiner cannot move geometry.
+    #[arg(long, value_name = "CKPT|default|fast|quality")]
     refine: Option<PathBuf>,
     /// Backend for --refine: auto, wgpu, flex or ndarray (see `drivegen refine bench`).
     #[arg(long, default_value = "auto")]
