@@ -19,8 +19,9 @@ steps="${2:-1500}"
 backend="${3:-flex}"
 source "$here/refiner_setup.sh"
 case "$model" in
-    # Self-regularisation: 0.1 won the sweep (tools/sweep_self_regularisation.sh) after
-    # the quality model had shipped with 1.0; fast was trained with the winner.
+    # Self-regularisation: 0.1 won the sweep (tools/sweep_self_regularisation.sh) and
+    # fast was trained with it; quality at 0.1 traded two-sample accuracy and colour
+    # fidelity for KID (README), so it stays at 1.0.
     fast) arch=("${refiner_fast_args[@]}" --self-regularisation 0.1) ;;
     quality) arch=("${refiner_quality_args[@]}" --self-regularisation 1.0) ;;
     *) echo "drivegen: unknown refiner '$model' (fast or quality)" >&2; exit 2 ;;
