@@ -5,7 +5,8 @@
 # held out), logs held-out realism curves on a scenario it never trains on (roundabout)
 # every 250 steps, packs the result and evaluates it against both held-out blocks.
 # Usage: tools/train_default_refiner.sh [fast|quality] [STEPS] [BACKEND]
-#   MODEL defaults to quality; STEPS to 1500 (10-30 minutes on 2 CPU cores); BACKEND to
+#   MODEL defaults to quality; STEPS to 1500 (10-30 minutes on 2 CPU cores; fast's
+#   held-out curves flatten after it, README); BACKEND to
 #   flex (CPU), use wgpu on a GPU machine. A run resumes from its checkpoint when STEPS
 #   grows. Set DRIVEGEN_SHARED to the shared data folder if it is not ../shared. The
 #   self-regularisation weight was chosen by tools/sweep_self_regularisation.sh (README,
