@@ -80,14 +80,16 @@ fn input(e: RefineError) -> anyhow::Error {
     InputError(e.to_string()).into()
 }
 
-/// `fast`, `quality` and `default` (the shipped one for the backend) are checkpoints
-/// compiled into the binary; anything else is a folder (`./fast` for a folder of that
-/// name).
-fn source(ckpt: &Path, compute: Compute) -> Source {
-    match ckpt.to_str().and_then(|name| Shipped::named(name, compute)) {
+/// The checkpoint `ckpt` names and the backend it runs on. `fast`, `quality` and
+/// `default` (the shipped one for the backend) are compiled into the binary; anything
+/// else is a folder (`./fast` for a folder of that name).
+fn resolve_checkpoint(ckpt: &Path, backend: &str) -> anyhow::Result<(Source, Compute)> {
+    let compute = compute(backend)?;
+    let source = match ckpt.to_str().and_then(|name| Shipped::named(name, compute)) {
         Some(shipped) => shipped.source(),
         None => Source::resolve(ckpt),
-    }
+    };
+    Ok((source, compute))
 }
 
 /// Loads a checkpoint (a folder or a shipped name) onto the named backend; the VAE
@@ -97,8 +99,8 @@ pub fn load_refiner(
     backend: &str,
     with_vae: bool,
 ) -> anyhow::Result<LoadedCheckpoint> {
-    let compute = compute(backend)?;
-    LoadedCheckpoint::load(&source(ckpt, compute), compute, with_vae).map_err(input)
+    let (source, compute) = resolve_checkpoint(ckpt, backend)?;
+    LoadedCheckpoint::load(&source, compute, with_vae).map_err(input)
 }
 
 /// The classifier two-sample test (`drivegen realism`) of raw and of refined frames
@@ -148,8 +150,7 @@ pub struct CheckpointRefiner {
 impl CheckpointRefiner {
     /// Loads a checkpoint (a folder or a shipped name) to refine rendered frames.
     pub fn load(ckpt: &Path, backend: &str) -> anyhow::Result<CheckpointRefiner> {
-        let compute = compute(backend)?;
-        let source = source(ckpt, compute);
+        let (source, compute) = resolve_checkpoint(ckpt, backend)?;
         Ok(CheckpointRefiner {
             loaded: LoadedCheckpoint::load(&source, compute, false).map_err(input)?,
             sha256: source.sha256().map_err(input)?,
@@ -744,8 +745,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         RefineCommand::Sample(a) => sample(a),
         RefineCommand::Pack(a) => {
             // Packing a shipped name extracts it; `default` means the CPU one here.
-            drivegen_refine::checkpoint::pack(&source(&a.ckpt, Compute::Flex), &a.out)
-                .map_err(input)?;
+            let (source, _) = resolve_checkpoint(&a.ckpt, "flex")?;
+            drivegen_refine::checkpoint::pack(&source, &a.out).map_err(input)?;
             println!("packed {} into {}", a.ckpt.display(), a.out.display());
             Ok(())
         }
