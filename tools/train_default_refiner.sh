@@ -4,7 +4,9 @@
 # cameras (real-road frames 0..80 and real-road-hmb frames 0..280; the later blocks stay
 # held out), logs held-out realism curves on a scenario it never trains on (roundabout)
 # every 250 steps, packs the result and evaluates it against both held-out blocks.
-# Usage: tools/train_default_refiner.sh [fast|quality] [STEPS] [BACKEND]
+# Usage: tools/train_default_refiner.sh [--no-pack] [fast|quality] [STEPS] [BACKEND]
+#   --no-pack trains and evaluates without replacing assets/refiner/<model> (to explore a
+#   longer run or another backend).
 #   MODEL defaults to quality; STEPS to 1500 (10-30 minutes on 2 CPU cores; fast's
 #   held-out curves flatten after it, README); BACKEND to
 #   flex (CPU), use wgpu on a GPU machine. A run resumes from its checkpoint when STEPS
@@ -15,6 +17,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."
 ensure_system_packages
+pack=true
+if [ "${1:-}" = "--no-pack" ]; then pack=false; shift; fi
 model="${1:-quality}"
 steps="${2:-1500}"
 backend="${3:-flex}"
@@ -25,12 +29,14 @@ case "$model" in
     # fidelity for KID (README), so it stays at 1.0.
     fast) arch=("${refiner_fast_args[@]}" --self-regularisation 0.1) ;;
     quality) arch=("${refiner_quality_args[@]}" --self-regularisation 1.0) ;;
-    *) echo "drivegen: unknown refiner '$model' (fast or quality)" >&2; exit 2 ;;
+    *) echo "drivegen: unknown refiner '$model' (fast or quality; --no-pack goes first)" >&2; exit 2 ;;
 esac
 run="$work/run-$model"
 "$drivegen" refine train "${refiner_train_args[@]}" "${arch[@]}" \
     --out "$run" --steps "$steps" --backend "$backend"
-"$drivegen" refine pack --ckpt "$run" --out "assets/refiner/$model"
+if $pack; then
+    "$drivegen" refine pack --ckpt "$run" --out "assets/refiner/$model"
+fi
 for real in "$road@80.." "$hmb@280.."; do
     name=$(basename "$(dirname "${real%@*}")")
     "$drivegen" refine eval --ckpt "$run" --sim "$work/sim/roundabout" \
