@@ -6,7 +6,7 @@
 mod prerequisite;
 
 use drivegen_plan::{ScenePlan, plan};
-use drivegen_sim::{Engine, EngineOptions, Frame, Quality};
+use drivegen_sim::{Engine, EngineOptions, Frame, Quality, SurfaceLook};
 
 /// The default scenario, small and short, with `cloudiness` overridden.
 fn small_plan(cloudiness: f64) -> ScenePlan {
@@ -122,4 +122,101 @@ fn the_default_quality_paints_the_sky_and_the_draft_keeps_it_plain() {
         .filter(|((a, b), id)| **id != 0 && a != b)
         .count();
     assert!(differing > 10_000, "{differing} non-sky pixels differ");
+}
+
+/// Mean RGB of each instance (id 0: the sky) with at least `min_pixels` pixels, by id.
+fn instance_means(frame: &Frame, min_pixels: usize) -> Vec<(u16, [f64; 3])> {
+    let cam = &frame.cameras[0];
+    let rgba = cam.rgba.as_ref().expect("rgb");
+    let mut sums: std::collections::BTreeMap<u16, ([f64; 3], usize)> = Default::default();
+    for (i, id) in cam.ids.ids.iter().enumerate() {
+        let e = sums.entry(*id).or_default();
+        for (c, sum) in e.0.iter_mut().enumerate() {
+            *sum += f64::from(rgba[i * 4 + c]);
+        }
+        e.1 += 1;
+    }
+    sums.into_iter()
+        .filter(|(_, (_, n))| *n >= min_pixels)
+        .map(|(id, (s, n))| (id, s.map(|v| v / n as f64)))
+        .collect()
+}
+
+#[test]
+fn the_draft_shader_draws_what_flat_pbr_shading_draws() {
+    if !vulkan() {
+        return;
+    }
+    let day = small_plan(0.5);
+    let mut wet_fog = small_plan(0.3);
+    wet_fog.environment.sun_elevation_deg = 25.0;
+    wet_fog.environment.wet_road = true;
+    wet_fog.environment.fog_density = 0.02;
+    for (name, plan) in [("day", day), ("wet and foggy", wet_fog)] {
+        let with = |draft_shader| {
+            let options = EngineOptions {
+                draft_shader,
+                ..EngineOptions::at(Quality::Draft)
+            };
+            let engine = Engine::new(plan.clone(), options).expect("engine");
+            let look = engine.surface_look();
+            (look, engine.map(|f| f.expect("frame")).collect::<Vec<_>>())
+        };
+        let ((draft_look, draft), (pbr_look, pbr)) = (with(true), with(false));
+        assert_eq!(draft_look, SurfaceLook::FlatDraftShader, "{name}");
+        assert_eq!(pbr_look, SurfaceLook::Flat, "{name}");
+        assert_eq!(draft.len(), pbr.len());
+        for (d, p) in draft.iter().zip(&pbr) {
+            let (cd, cp) = (&d.cameras[0], &p.cameras[0]);
+            assert_eq!(cd.ids, cp.ids, "{name}: labels do not depend on shading");
+            let (a, b) = (
+                cd.rgba.as_ref().expect("rgb"),
+                cp.rgba.as_ref().expect("rgb"),
+            );
+            // Same terms, other instruction order: a level or two apart, a few pixels where
+            // a normal grazes the view more, and no holes (the clear colour is ~100 off).
+            let diffs: Vec<u8> = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).collect();
+            let worst = diffs.iter().max().copied().unwrap_or(0);
+            let off = diffs.iter().filter(|d| **d > 3).count();
+            let mean = diffs.iter().map(|d| f64::from(*d)).sum::<f64>() / diffs.len() as f64;
+            assert!(worst <= 16, "{name}: a pixel {worst} levels off");
+            assert!(
+                off * 2000 < diffs.len(),
+                "{name}: {off} channels more than 3 off"
+            );
+            assert!(mean < 0.1, "{name}: mean difference {mean}");
+            let (dm, pm) = (instance_means(d, 150), instance_means(p, 150));
+            assert!(dm.len() > 5, "{name}: a frame with objects to compare");
+            for ((id, x), (_, y)) in dm.iter().zip(&pm) {
+                for c in 0..3 {
+                    assert!(
+                        (x[c] - y[c]).abs() < 0.5,
+                        "{name}: instance {id}: {x:?} vs {y:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shadows_and_night_lights_keep_pbr_at_the_draft_quality() {
+    if !vulkan() {
+        return;
+    }
+    let look = |plan: ScenePlan, shadows: bool| {
+        let options = EngineOptions {
+            shadows,
+            ..EngineOptions::at(Quality::Draft)
+        };
+        Engine::new(plan, options).expect("engine").surface_look()
+    };
+    assert_eq!(look(small_plan(0.5), false), SurfaceLook::FlatDraftShader);
+    assert_eq!(look(small_plan(0.5), true), SurfaceLook::Flat);
+    let mut night = small_plan(0.5);
+    night.environment.street_lights_on = true;
+    assert_eq!(look(night, false), SurfaceLook::Flat);
+    let default =
+        Engine::new(small_plan(0.5), EngineOptions::at(Quality::Default)).expect("engine");
+    assert_eq!(default.surface_look(), SurfaceLook::Textured);
 }

@@ -14,6 +14,7 @@
 
 pub mod capture;
 pub mod convert;
+pub mod draft;
 pub mod physics;
 pub mod scene;
 pub mod textures;
@@ -35,6 +36,7 @@ use drivegen_world::{World as SceneWorld, advance_to};
 
 use capture::{CapturePlugin, CaptureReceiver, CaptureTag, CaptureTarget, Captured};
 use physics::{Contacts, LidarPoint, LidarRequest, LidarScan, PhysicsPlugin};
+pub use scene::SurfaceLook;
 use scene::{FrameInput, SceneModels, ScenePlugin, SensorCamera};
 
 /// Updates allowed for shader compilation before the first capture.
@@ -53,6 +55,9 @@ pub struct EngineOptions {
     pub shadows: bool,
     /// 4x multisampling of the RGB image; on at the high quality.
     pub msaa: bool,
+    /// Flat surfaces with the draft shader ([`draft::DraftMaterial`]) instead of PBR at
+    /// the draft quality; on at draft. Where shadows or night lights are on, PBR anyway.
+    pub draft_shader: bool,
     /// How long to wait for one readback before giving up.
     pub readback_timeout: Duration,
     /// Apply the cameras' sensor models (lens, image pipeline). Off, a camera with a lens
@@ -76,6 +81,7 @@ impl EngineOptions {
             quality,
             shadows: quality >= Quality::Default,
             msaa: quality >= Quality::High,
+            draft_shader: quality == Quality::Draft,
             readback_timeout: Duration::from_secs(60),
             sensor: true,
         }
@@ -196,6 +202,11 @@ impl Engine {
         Ok(engine)
     }
 
+    /// How this engine draws surfaces (textured, flat PBR or the draft shader).
+    pub fn surface_look(&self) -> SurfaceLook {
+        surface_look(&self.options, &self.plan.environment)
+    }
+
     pub fn plan(&self) -> &ScenePlan {
         &self.plan
     }
@@ -274,15 +285,29 @@ impl Engine {
             if !self.options.rgb {
                 return Ok(());
             }
-            let waiting = self
+            let cache = self
                 .app
                 .get_sub_app(bevy::render::RenderApp)
                 .and_then(|render| {
                     render
                         .world()
                         .get_resource::<bevy::render::render_resource::PipelineCache>()
+                });
+            // A shader that fails to compile is skipped by Bevy: its meshes would be
+            // missing from every frame while the labels still show them.
+            if let Some(error) = cache.and_then(|c| {
+                c.pipelines().find_map(|p| match &p.state {
+                    bevy::render::render_resource::CachedPipelineState::Err(e) => {
+                        Some(e.to_string())
+                    }
+                    _ => None,
                 })
-                .map_or(0, |cache| cache.waiting_pipelines().count());
+            }) {
+                return Err(EngineError::Renderer(format!(
+                    "a render pipeline failed to compile: {error}"
+                )));
+            }
+            let waiting = cache.map_or(0, |cache| cache.waiting_pipelines().count());
             if waiting == 0 && previous.as_ref() == Some(&images) {
                 return Ok(());
             }
@@ -529,6 +554,18 @@ fn render_vfov(c: &drivegen_plan::CameraPlan) -> f64 {
     }
 }
 
+/// How the options draw the plan's surfaces. The draft shader has no shadows or local
+/// lights: where those are wanted, PBR.
+fn surface_look(options: &EngineOptions, env: &drivegen_plan::EnvironmentPlan) -> SurfaceLook {
+    if options.quality >= Quality::Default {
+        SurfaceLook::Textured
+    } else if options.draft_shader && !options.shadows && !env.street_lights_on {
+        SurfaceLook::FlatDraftShader
+    } else {
+        SurfaceLook::Flat
+    }
+}
+
 fn build_app(
     plan: &ScenePlan,
     world: &SceneWorld,
@@ -560,7 +597,7 @@ fn build_app(
                 .disable::<PipelinedRenderingPlugin>()
                 .disable::<bevy::log::LogPlugin>(),
         )
-        .add_plugins(CapturePlugin);
+        .add_plugins((CapturePlugin, draft::DraftMaterialPlugin));
     } else {
         // Physics and pose sync only: no renderer, no GPU.
         app.add_plugins((MinimalPlugins, TransformPlugin));
@@ -609,7 +646,7 @@ fn build_app(
     let ev100 = (6.8 + 2.9 * env.ambient.clamp(0.0, 1.0)) as f32;
 
     let w = app.world_mut();
-    let root = scene::spawn_world(w, world, plan, painted_sky);
+    let root = scene::spawn_world(w, world, plan, surface_look(options, env));
     if painted_sky {
         scene::spawn_sky(w, root, plan);
     }

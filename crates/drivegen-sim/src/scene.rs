@@ -10,6 +10,7 @@ use drivegen_world::traffic::AgentState;
 use drivegen_world::{World as SceneWorld, actor_frame};
 
 use crate::convert;
+use crate::draft::DraftMaterial;
 use crate::textures::{self, SceneTextures};
 
 /// Public system sets, in the order they run each update.
@@ -181,14 +182,40 @@ fn apply_cameras(
     }
 }
 
+/// How the scene's surfaces are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SurfaceLook {
+    /// Procedural PBR textures (the default quality and up).
+    Textured,
+    /// Flat colours, PBR shader (the draft quality where shadows or night lights need it).
+    Flat,
+    /// Flat colours, the draft shader ([`DraftMaterial`]): the draft quality otherwise.
+    FlatDraftShader,
+}
+
+/// A surface's material handle, of whichever material type draws it.
+#[derive(Clone, Debug)]
+enum SurfaceMaterial {
+    Pbr(Handle<StandardMaterial>),
+    Draft(Handle<DraftMaterial>),
+}
+
+impl SurfaceMaterial {
+    fn insert_into(&self, entity: &mut EntityWorldMut) {
+        match self {
+            SurfaceMaterial::Pbr(h) => entity.insert(MeshMaterial3d(h.clone())),
+            SurfaceMaterial::Draft(h) => entity.insert(MeshMaterial3d(h.clone())),
+        };
+    }
+}
+
 /// Spawns the world under a new root: static parts merged per surface (few draw calls),
 /// actors as one entity per limb part, signal lamps with lit and dark materials.
-/// Without `textured`, surfaces get flat colours (the draft quality).
 pub fn spawn_world(
     world: &mut World,
     scene: &SceneWorld,
     plan: &ScenePlan,
-    textured: bool,
+    look: SurfaceLook,
 ) -> Entity {
     let root = world
         .spawn((
@@ -198,12 +225,12 @@ pub fn spawn_world(
         ))
         .id();
     let env = plan.environment.clone();
-    let textures = textured.then(|| {
+    let textures = (look == SurfaceLook::Textured).then(|| {
         let set = textures::texture_set(drivegen_world::textures::seed(plan));
         SceneTextures::upload(&set, &mut world.resource_mut::<Assets<Image>>())
     });
-    let mut material_cache: Vec<(Surface, Handle<StandardMaterial>)> = Vec::new();
-    let mut material = |world: &mut World, surface: Surface| -> Handle<StandardMaterial> {
+    let mut material_cache: Vec<(Surface, SurfaceMaterial)> = Vec::new();
+    let mut material = |world: &mut World, surface: Surface| -> SurfaceMaterial {
         if let Some((_, h)) = material_cache.iter().find(|(s, _)| *s == surface) {
             return h.clone();
         }
@@ -211,7 +238,13 @@ pub fn spawn_world(
             .as_ref()
             .and_then(|t| t.material(surface, &env))
             .unwrap_or_else(|| convert::material(surface, &env));
-        let h = world.resource_mut::<Assets<StandardMaterial>>().add(m);
+        let draft = (look == SurfaceLook::FlatDraftShader)
+            .then(|| DraftMaterial::from_standard(&m))
+            .flatten();
+        let h = match draft {
+            Some(d) => SurfaceMaterial::Draft(world.resource_mut::<Assets<DraftMaterial>>().add(d)),
+            None => SurfaceMaterial::Pbr(world.resource_mut::<Assets<StandardMaterial>>().add(m)),
+        };
         material_cache.push((surface, h.clone()));
         h
     };
@@ -260,12 +293,8 @@ pub fn spawn_world(
             .resource_mut::<Assets<Mesh>>()
             .add(convert::mesh(&data, tangents(surface)));
         let mat = material(world, surface);
-        world.spawn((
-            Mesh3d(mesh),
-            MeshMaterial3d(mat),
-            Transform::IDENTITY,
-            ChildOf(root),
-        ));
+        let mut entity = world.spawn((Mesh3d(mesh), Transform::IDENTITY, ChildOf(root)));
+        mat.insert_into(&mut entity);
     }
 
     // Actors: one entity per part of each limb, posed every update.
@@ -287,7 +316,6 @@ pub fn spawn_world(
                     let mat = material(world, part.surface);
                     let mut entity = world.spawn((
                         Mesh3d(mesh),
-                        MeshMaterial3d(mat.clone()),
                         Transform::IDENTITY,
                         ActorLimb {
                             agent,
@@ -296,11 +324,13 @@ pub fn spawn_world(
                         },
                         ChildOf(root),
                     ));
-                    if part.surface == Surface::TailLamp {
+                    mat.insert_into(&mut entity);
+                    // Tail lamps are emissive, so always PBR.
+                    if let (Surface::TailLamp, SurfaceMaterial::Pbr(off)) = (part.surface, &mat) {
                         entity.insert(BrakeLampPart {
                             agent,
                             on: brake_on.clone(),
-                            off: mat,
+                            off: off.clone(),
                         });
                     }
                 }
