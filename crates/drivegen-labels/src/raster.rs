@@ -108,11 +108,19 @@ fn top_left(a: (f64, f64), b: (f64, f64)) -> bool {
     (a.1 == b.1 && b.0 < a.0) || b.1 < a.1
 }
 
-/// Calls `f(x, y, z)` for every pixel centre inside the triangle (world coordinates).
+/// Calls `f(x, y, z)` for every pixel centre inside the triangle (world coordinates)
+/// when the camera sees its front: counter-clockwise corners, as the renderer culls back
+/// faces, so an open surface seen from behind is missing from the labels as it is from
+/// the image.
 pub fn for_each_fragment(cam: &Camera, tri: &Tri, mut f: impl FnMut(u32, u32, f32)) {
     let inv = cam.world_from_camera.inverse();
     let c = [inv.apply(tri[0]), inv.apply(tri[1]), inv.apply(tri[2])];
     if c.iter().all(|p| p.z <= NEAR) {
+        return;
+    }
+    // The camera sits at the origin of its frame: a front face's normal points at it.
+    let normal = (c[1] - c[0]).cross(c[2] - c[0]);
+    if normal.dot(c[0]) >= 0.0 {
         return;
     }
     let poly = clip_near(&c);
@@ -198,8 +206,9 @@ pub fn box_triangles(base: V3, yaw: f64, length: f64, width: f64, height: f64) -
         corner(1.0, 1.0, 1.0),
         corner(-1.0, 1.0, 1.0),
     ];
+    // Counter-clockwise seen from outside.
     const FACES: [[usize; 4]; 6] = [
-        [0, 1, 2, 3],
+        [0, 3, 2, 1],
         [4, 5, 6, 7],
         [0, 1, 5, 4],
         [1, 2, 6, 5],

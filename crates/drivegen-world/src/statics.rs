@@ -117,15 +117,17 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
                     (w.width / 2.0) as f32,
                     (-w.width / 2.0) as f32,
                 );
-                for edge in [&a, &b] {
+                // A kerb quad faces right of its run (front faces are counter-clockwise):
+                // the left edge runs backwards so both face away from the slab.
+                for (edge, backwards) in [(&a, true), (&b, false)] {
                     let kerb = walk.mesh(Surface::Kerb);
                     for s in edge.points.windows(2) {
-                        kerb.quad(
-                            lift(s[0], 0.0),
-                            lift(s[1], 0.0),
-                            lift(s[1], KERB),
-                            lift(s[0], KERB),
-                        );
+                        let (p, q) = if backwards {
+                            (s[1], s[0])
+                        } else {
+                            (s[0], s[1])
+                        };
+                        kerb.quad(lift(p, 0.0), lift(q, 0.0), lift(q, KERB), lift(p, KERB));
                     }
                 }
             }
@@ -133,8 +135,16 @@ pub fn stuff(plan: &ScenePlan) -> Vec<WorldObject> {
                 let top: Vec<V3> = w.outline.iter().map(|p| lift(*p, KERB)).collect();
                 walk.mesh(Surface::Sidewalk).fan(&top);
                 let n = w.outline.len();
+                // Outward is right of each edge of a counter-clockwise outline.
+                let twice_area: f64 = (0..n)
+                    .map(|i| {
+                        let (a, b) = (w.outline[i], w.outline[(i + 1) % n]);
+                        a.x * b.y - b.x * a.y
+                    })
+                    .sum();
                 for i in 0..n {
                     let (a, b) = (w.outline[i], w.outline[(i + 1) % n]);
+                    let (a, b) = if twice_area >= 0.0 { (a, b) } else { (b, a) };
                     walk.mesh(Surface::Kerb).quad(
                         lift(a, 0.0),
                         lift(b, 0.0),
