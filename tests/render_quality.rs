@@ -142,65 +142,104 @@ fn instance_means(frame: &Frame, min_pixels: usize) -> Vec<(u16, [f64; 3])> {
         .collect()
 }
 
-#[test]
-fn the_draft_shader_draws_what_flat_pbr_shading_draws() {
-    if !vulkan() {
-        return;
-    }
-    let day = small_plan(0.5);
-    let mut wet_fog = small_plan(0.3);
-    wet_fog.environment.sun_elevation_deg = 25.0;
-    wet_fog.environment.wet_road = true;
-    wet_fog.environment.fog_density = 0.02;
-    for (name, plan) in [("day", day), ("wet and foggy", wet_fog)] {
-        let with = |draft_shader| {
-            let options = EngineOptions {
-                draft_shader,
-                ..EngineOptions::at(Quality::Draft)
-            };
-            let engine = Engine::new(plan.clone(), options).expect("engine");
-            let look = engine.surface_look();
-            (look, engine.map(|f| f.expect("frame")).collect::<Vec<_>>())
+/// Renders `plan` at `quality` with the lean shaders and with Bevy's PBR shader, checks
+/// which look each used, and that the two images agree within a level or two.
+fn assert_lean_shading_matches_pbr(
+    name: &str,
+    plan: &ScenePlan,
+    quality: Quality,
+    lean: SurfaceLook,
+    pbr: SurfaceLook,
+) {
+    let with = |lean_shaders| {
+        let options = EngineOptions {
+            lean_shaders,
+            ..EngineOptions::at(quality)
         };
-        let ((draft_look, draft), (pbr_look, pbr)) = (with(true), with(false));
-        assert_eq!(draft_look, SurfaceLook::FlatDraftShader, "{name}");
-        assert_eq!(pbr_look, SurfaceLook::Flat, "{name}");
-        assert_eq!(draft.len(), pbr.len());
-        for (d, p) in draft.iter().zip(&pbr) {
-            let (cd, cp) = (&d.cameras[0], &p.cameras[0]);
-            assert_eq!(cd.ids, cp.ids, "{name}: labels do not depend on shading");
-            let (a, b) = (
-                cd.rgba.as_ref().expect("rgb"),
-                cp.rgba.as_ref().expect("rgb"),
-            );
-            // Same terms, other instruction order: a level or two apart, a few pixels where
-            // a normal grazes the view more, and no holes (the clear colour is ~100 off).
-            let diffs: Vec<u8> = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).collect();
-            let worst = diffs.iter().max().copied().unwrap_or(0);
-            let off = diffs.iter().filter(|d| **d > 3).count();
-            let mean = diffs.iter().map(|d| f64::from(*d)).sum::<f64>() / diffs.len() as f64;
-            assert!(worst <= 16, "{name}: a pixel {worst} levels off");
-            assert!(
-                off * 2000 < diffs.len(),
-                "{name}: {off} channels more than 3 off"
-            );
-            assert!(mean < 0.1, "{name}: mean difference {mean}");
-            let (dm, pm) = (instance_means(d, 150), instance_means(p, 150));
-            assert!(dm.len() > 5, "{name}: a frame with objects to compare");
-            for ((id, x), (_, y)) in dm.iter().zip(&pm) {
-                for c in 0..3 {
-                    assert!(
-                        (x[c] - y[c]).abs() < 0.5,
-                        "{name}: instance {id}: {x:?} vs {y:?}"
-                    );
-                }
+        let engine = Engine::new(plan.clone(), options).expect("engine");
+        let look = engine.surface_look();
+        (look, engine.map(|f| f.expect("frame")).collect::<Vec<_>>())
+    };
+    let ((lean_look, lean_frames), (pbr_look, pbr_frames)) = (with(true), with(false));
+    assert_eq!(lean_look, lean, "{name}");
+    assert_eq!(pbr_look, pbr, "{name}");
+    assert_eq!(lean_frames.len(), pbr_frames.len());
+    for (d, p) in lean_frames.iter().zip(&pbr_frames) {
+        let (cd, cp) = (&d.cameras[0], &p.cameras[0]);
+        assert_eq!(cd.ids, cp.ids, "{name}: labels do not depend on shading");
+        let (a, b) = (
+            cd.rgba.as_ref().expect("rgb"),
+            cp.rgba.as_ref().expect("rgb"),
+        );
+        // Same terms, other instruction order: a level or two apart, a few pixels where
+        // a normal grazes the view more, and no holes (the clear colour is ~100 off).
+        let diffs: Vec<u8> = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).collect();
+        let worst = diffs.iter().max().copied().unwrap_or(0);
+        let off = diffs.iter().filter(|d| **d > 3).count();
+        let mean = diffs.iter().map(|d| f64::from(*d)).sum::<f64>() / diffs.len() as f64;
+        assert!(worst <= 16, "{name}: a pixel {worst} levels off");
+        assert!(
+            off * 2000 < diffs.len(),
+            "{name}: {off} channels more than 3 off"
+        );
+        assert!(mean < 0.1, "{name}: mean difference {mean}");
+        let (dm, pm) = (instance_means(d, 150), instance_means(p, 150));
+        assert!(dm.len() > 5, "{name}: a frame with objects to compare");
+        for ((id, x), (_, y)) in dm.iter().zip(&pm) {
+            for c in 0..3 {
+                assert!(
+                    (x[c] - y[c]).abs() < 0.5,
+                    "{name}: instance {id}: {x:?} vs {y:?}"
+                );
             }
         }
     }
 }
 
 #[test]
-fn shadows_and_night_lights_keep_pbr_at_the_draft_quality() {
+fn the_draft_shader_draws_what_flat_pbr_shading_draws() {
+    if !vulkan() {
+        return;
+    }
+    let mut wet_fog = small_plan(0.3);
+    wet_fog.environment.sun_elevation_deg = 25.0;
+    wet_fog.environment.wet_road = true;
+    wet_fog.environment.fog_density = 0.02;
+    for (name, plan) in [("day", small_plan(0.5)), ("wet and foggy", wet_fog)] {
+        assert_lean_shading_matches_pbr(
+            name,
+            &plan,
+            Quality::Draft,
+            SurfaceLook::FlatDraftShader,
+            SurfaceLook::Flat,
+        );
+    }
+}
+
+#[test]
+fn the_lean_pbr_shader_draws_what_the_pbr_shader_draws() {
+    if !vulkan() {
+        return;
+    }
+    let mut wet_fog = small_plan(0.3);
+    wet_fog.environment.wet_road = true;
+    wet_fog.environment.fog_density = 0.02;
+    for (name, plan) in [
+        ("day with shadows", small_plan(0.5)),
+        ("wet and foggy", wet_fog),
+    ] {
+        assert_lean_shading_matches_pbr(
+            name,
+            &plan,
+            Quality::Default,
+            SurfaceLook::TexturedLeanShader,
+            SurfaceLook::Textured,
+        );
+    }
+}
+
+#[test]
+fn shadows_at_draft_and_night_lights_keep_the_pbr_shader() {
     if !vulkan() {
         return;
     }
@@ -216,7 +255,13 @@ fn shadows_and_night_lights_keep_pbr_at_the_draft_quality() {
     let mut night = small_plan(0.5);
     night.environment.street_lights_on = true;
     assert_eq!(look(night, false), SurfaceLook::Flat);
-    let default =
-        Engine::new(small_plan(0.5), EngineOptions::at(Quality::Default)).expect("engine");
-    assert_eq!(default.surface_look(), SurfaceLook::Textured);
+    let default = |plan: ScenePlan| {
+        Engine::new(plan, EngineOptions::at(Quality::Default))
+            .expect("engine")
+            .surface_look()
+    };
+    assert_eq!(default(small_plan(0.5)), SurfaceLook::TexturedLeanShader);
+    let mut night = small_plan(0.5);
+    night.environment.street_lights_on = true;
+    assert_eq!(default(night), SurfaceLook::Textured);
 }

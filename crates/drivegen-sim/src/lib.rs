@@ -14,7 +14,7 @@
 
 pub mod capture;
 pub mod convert;
-pub mod draft;
+pub mod lean;
 pub mod physics;
 pub mod scene;
 pub mod textures;
@@ -55,9 +55,11 @@ pub struct EngineOptions {
     pub shadows: bool,
     /// 4x multisampling of the RGB image; on at the high quality.
     pub msaa: bool,
-    /// Flat surfaces with the draft shader ([`draft::DraftMaterial`]) instead of PBR at
-    /// the draft quality; on at draft. Where shadows or night lights are on, PBR anyway.
-    pub draft_shader: bool,
+    /// Lean shaders instead of Bevy's full PBR shader where a scene needs no local lights
+    /// (see [`SurfaceLook`]): the draft shader for flat colours, the lean PBR shader for
+    /// textures; the same images within a level or two, faster on a software renderer.
+    /// On by default; at night, and with shadows at the draft quality, PBR anyway.
+    pub lean_shaders: bool,
     /// How long to wait for one readback before giving up.
     pub readback_timeout: Duration,
     /// Apply the cameras' sensor models (lens, image pipeline). Off, a camera with a lens
@@ -81,7 +83,7 @@ impl EngineOptions {
             quality,
             shadows: quality >= Quality::Default,
             msaa: quality >= Quality::High,
-            draft_shader: quality == Quality::Draft,
+            lean_shaders: true,
             readback_timeout: Duration::from_secs(60),
             sensor: true,
         }
@@ -554,12 +556,17 @@ fn render_vfov(c: &drivegen_plan::CameraPlan) -> f64 {
     }
 }
 
-/// How the options draw the plan's surfaces. The draft shader has no shadows or local
-/// lights: where those are wanted, PBR.
+/// How the options draw the plan's surfaces. The lean shaders have no local lights and
+/// the draft shader no shadows: where those are wanted, PBR.
 fn surface_look(options: &EngineOptions, env: &drivegen_plan::EnvironmentPlan) -> SurfaceLook {
+    let night = env.street_lights_on;
     if options.quality >= Quality::Default {
-        SurfaceLook::Textured
-    } else if options.draft_shader && !options.shadows && !env.street_lights_on {
+        if options.lean_shaders && !night {
+            SurfaceLook::TexturedLeanShader
+        } else {
+            SurfaceLook::Textured
+        }
+    } else if options.lean_shaders && !options.shadows && !night {
         SurfaceLook::FlatDraftShader
     } else {
         SurfaceLook::Flat
@@ -597,7 +604,7 @@ fn build_app(
                 .disable::<PipelinedRenderingPlugin>()
                 .disable::<bevy::log::LogPlugin>(),
         )
-        .add_plugins((CapturePlugin, draft::DraftMaterialPlugin));
+        .add_plugins((CapturePlugin, lean::LeanShadersPlugin));
     } else {
         // Physics and pose sync only: no renderer, no GPU.
         app.add_plugins((MinimalPlugins, TransformPlugin));

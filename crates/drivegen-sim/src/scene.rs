@@ -10,7 +10,7 @@ use drivegen_world::traffic::AgentState;
 use drivegen_world::{World as SceneWorld, actor_frame};
 
 use crate::convert;
-use crate::draft::DraftMaterial;
+use crate::lean::{DraftMaterial, LeanLighting, LeanPbrMaterial};
 use crate::textures::{self, SceneTextures};
 
 /// Public system sets, in the order they run each update.
@@ -191,6 +191,9 @@ pub enum SurfaceLook {
     Flat,
     /// Flat colours, the draft shader ([`DraftMaterial`]): the draft quality otherwise.
     FlatDraftShader,
+    /// Procedural PBR textures drawn by the lean PBR shader ([`LeanPbrMaterial`]): the
+    /// default quality and up where no night lights need the clustered lights.
+    TexturedLeanShader,
 }
 
 /// A surface's material handle, of whichever material type draws it.
@@ -198,6 +201,7 @@ pub enum SurfaceLook {
 enum SurfaceMaterial {
     Pbr(Handle<StandardMaterial>),
     Draft(Handle<DraftMaterial>),
+    Lean(Handle<LeanPbrMaterial>),
 }
 
 impl SurfaceMaterial {
@@ -205,6 +209,7 @@ impl SurfaceMaterial {
         match self {
             SurfaceMaterial::Pbr(h) => entity.insert(MeshMaterial3d(h.clone())),
             SurfaceMaterial::Draft(h) => entity.insert(MeshMaterial3d(h.clone())),
+            SurfaceMaterial::Lean(h) => entity.insert(MeshMaterial3d(h.clone())),
         };
     }
 }
@@ -225,7 +230,11 @@ pub fn spawn_world(
         ))
         .id();
     let env = plan.environment.clone();
-    let textures = (look == SurfaceLook::Textured).then(|| {
+    let textured = matches!(
+        look,
+        SurfaceLook::Textured | SurfaceLook::TexturedLeanShader
+    );
+    let textures = textured.then(|| {
         let set = textures::texture_set(drivegen_world::textures::seed(plan));
         SceneTextures::upload(&set, &mut world.resource_mut::<Assets<Image>>())
     });
@@ -238,13 +247,26 @@ pub fn spawn_world(
             .as_ref()
             .and_then(|t| t.material(surface, &env))
             .unwrap_or_else(|| convert::material(surface, &env));
-        let draft = (look == SurfaceLook::FlatDraftShader)
-            .then(|| DraftMaterial::from_standard(&m))
-            .flatten();
-        let h = match draft {
-            Some(d) => SurfaceMaterial::Draft(world.resource_mut::<Assets<DraftMaterial>>().add(d)),
-            None => SurfaceMaterial::Pbr(world.resource_mut::<Assets<StandardMaterial>>().add(m)),
-        };
+        // Lamps and unlit surfaces stay with the PBR shader (their materials switch).
+        let plain = !m.unlit && m.emissive == LinearRgba::BLACK;
+        let h = match look {
+            SurfaceLook::FlatDraftShader => DraftMaterial::from_standard(&m).map(|d| {
+                SurfaceMaterial::Draft(world.resource_mut::<Assets<DraftMaterial>>().add(d))
+            }),
+            SurfaceLook::TexturedLeanShader if plain => {
+                let lean = LeanPbrMaterial {
+                    base: m.clone(),
+                    extension: LeanLighting {},
+                };
+                Some(SurfaceMaterial::Lean(
+                    world.resource_mut::<Assets<LeanPbrMaterial>>().add(lean),
+                ))
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| {
+            SurfaceMaterial::Pbr(world.resource_mut::<Assets<StandardMaterial>>().add(m))
+        });
         material_cache.push((surface, h.clone()));
         h
     };
