@@ -655,7 +655,7 @@ fn build_app(
     let w = app.world_mut();
     let root = scene::spawn_world(w, world, plan, surface_look(options, env));
     if painted_sky {
-        scene::spawn_sky(w, root, plan);
+        scene::spawn_sky(w, root, plan, options.lean_shaders);
     }
     let high = options.quality >= Quality::High;
     w.insert_resource(bevy::light::DirectionalLightShadowMap {

@@ -10,7 +10,7 @@ use drivegen_world::traffic::AgentState;
 use drivegen_world::{World as SceneWorld, actor_frame};
 
 use crate::convert;
-use crate::lean::{DraftMaterial, LeanLighting, LeanPbrMaterial};
+use crate::lean::{DraftMaterial, LeanLighting, LeanPbrMaterial, SkyMaterial};
 use crate::textures::{self, SceneTextures};
 
 /// Public system sets, in the order they run each update.
@@ -202,6 +202,7 @@ enum SurfaceMaterial {
     Pbr(Handle<StandardMaterial>),
     Draft(Handle<DraftMaterial>),
     Lean(Handle<LeanPbrMaterial>),
+    Sky(Handle<SkyMaterial>),
 }
 
 impl SurfaceMaterial {
@@ -210,6 +211,7 @@ impl SurfaceMaterial {
             SurfaceMaterial::Pbr(h) => entity.insert(MeshMaterial3d(h.clone())),
             SurfaceMaterial::Draft(h) => entity.insert(MeshMaterial3d(h.clone())),
             SurfaceMaterial::Lean(h) => entity.insert(MeshMaterial3d(h.clone())),
+            SurfaceMaterial::Sky(h) => entity.insert(MeshMaterial3d(h.clone())),
         };
     }
 }
@@ -370,24 +372,34 @@ pub struct SkyDome;
 const SKY_RADIUS: f64 = 2500.0;
 
 /// Spawns the painted sky of the plan's environment under `root`.
-pub fn spawn_sky(world: &mut World, root: Entity, plan: &ScenePlan) {
+/// With `lean`, the dome's lean material ([`SkyMaterial`]); else an unlit PBR one.
+pub fn spawn_sky(world: &mut World, root: Entity, plan: &ScenePlan, lean: bool) {
     let seed = drivegen_world::textures::seed(plan) ^ 0x5c1e_d0e5;
     let texture = drivegen_world::sky::sky_texture(&plan.environment, seed);
     let mesh = convert::mesh(&drivegen_world::sky::dome(SKY_RADIUS, 96, 48), false);
     let mesh = world.resource_mut::<Assets<Mesh>>().add(mesh);
     let material = textures::sky_material(&texture, &mut world.resource_mut::<Assets<Image>>());
-    let material = world
-        .resource_mut::<Assets<StandardMaterial>>()
-        .add(material);
-    world.spawn((
+    let material = match (lean, material.base_color_texture.clone()) {
+        (true, Some(texture)) => SurfaceMaterial::Sky(
+            world
+                .resource_mut::<Assets<SkyMaterial>>()
+                .add(SkyMaterial { texture }),
+        ),
+        _ => SurfaceMaterial::Pbr(
+            world
+                .resource_mut::<Assets<StandardMaterial>>()
+                .add(material),
+        ),
+    };
+    let mut entity = world.spawn((
         Mesh3d(mesh),
-        MeshMaterial3d(material),
         Transform::IDENTITY,
         SkyDome,
         bevy::light::NotShadowCaster,
         bevy::light::NotShadowReceiver,
         ChildOf(root),
     ));
+    material.insert_into(&mut entity);
 }
 
 /// Street lights nearest the ego's start get real point lights (each one costs every

@@ -8,7 +8,13 @@
 //!   material input, sun (with its shadows) and ambient functions (`lean_pbr.wgsl`),
 //!   about an eighth off the render.
 //!
-//! Both draw what the PBR shader draws, within a level or two per pixel (tested).
+//! - [`SkyMaterial`] for the sky dome at every quality: its texture, unlit (`sky.wgsl`).
+//!
+//! All draw what the PBR shader draws, within a level or two per pixel (tested).
+
+mod sky;
+
+pub use sky::SkyMaterial;
 
 use bevy::asset::uuid_handle;
 use bevy::mesh::MeshVertexBufferLayoutRef;
@@ -83,7 +89,7 @@ impl Material for DraftMaterial {
     }
 }
 
-/// Registers [`DraftMaterial`], [`LeanPbrMaterial`] and their shaders.
+/// Registers [`DraftMaterial`], [`LeanPbrMaterial`], [`SkyMaterial`] and their shaders.
 #[derive(Debug)]
 pub struct LeanShadersPlugin;
 
@@ -103,9 +109,15 @@ impl Plugin for LeanShadersPlugin {
             .world_mut()
             .resource_mut::<Assets<Shader>>()
             .insert(LEAN_PBR_SHADER.id(), lean);
+        let sky = Shader::from_wgsl(include_str!("sky.wgsl"), "drivegen_sim/lean/sky.wgsl");
+        let _ = app
+            .world_mut()
+            .resource_mut::<Assets<Shader>>()
+            .insert(sky::SKY_SHADER.id(), sky);
         app.add_plugins((
             MaterialPlugin::<DraftMaterial>::default(),
             MaterialPlugin::<LeanPbrMaterial>::default(),
+            MaterialPlugin::<SkyMaterial>::default(),
         ));
     }
 }
