@@ -175,7 +175,7 @@ pub fn probe_adapter() -> Result<String, EngineError> {
         static SAID: std::sync::Once = std::sync::Once::new();
         SAID.call_once(|| {
             bevy::log::warn!(
-                "rendering on {}, {}: a CPU (software) Vulkan renderer, expect about 6 frames/s at 640x384 and the default quality (20 at draft); install your GPU's Vulkan driver and drivegen uses the GPU",
+                "rendering on {}, {}: a CPU (software) Vulkan renderer, expect about 8 frames/s at 640x384 and the default quality (25 at draft); install your GPU's Vulkan driver and drivegen uses the GPU",
                 info.name,
                 info.driver_info
             );
