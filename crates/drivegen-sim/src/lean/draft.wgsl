@@ -11,10 +11,7 @@
 #ifdef DISTANCE_FOG
 #import bevy_pbr::{pbr_functions::apply_fog, mesh_view_bindings::fog}
 #endif
-#ifdef TONEMAP_IN_SHADER
-#import bevy_core_pipeline::tonemapping::{tone_mapping, screen_space_dither}
-#import bevy_render::maths::powsafe
-#endif
+#import drivegen::lean_output::finish
 
 // rgb: diffuse albedo (linear); a: perceptual roughness.
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> diffuse: vec4<f32>;
@@ -79,15 +76,7 @@ fn fragment(in: VertexOutput, @builtin(front_facing) is_front: bool) -> Fragment
 #ifdef DISTANCE_FOG
     color = apply_fog(fog, color, in.world_position.xyz, view.world_position.xyz, in.position.xy);
 #endif
-#ifdef TONEMAP_IN_SHADER
-    color = tone_mapping(color, view.color_grading);
-#ifdef DEBAND_DITHER
-    var rgb = powsafe(color.rgb, 1.0 / 2.2);
-    rgb += screen_space_dither(in.position.xy);
-    color = vec4(powsafe(rgb, 2.2), color.a);
-#endif
-#endif
     var out: FragmentOutput;
-    out.color = color;
+    out.color = finish(color, in.position.xy);
     return out;
 }

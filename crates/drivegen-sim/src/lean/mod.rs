@@ -28,6 +28,7 @@ use bevy::render::render_resource::{
 };
 use bevy::shader::{Shader, ShaderRef};
 
+const OUTPUT_SHADER: Handle<Shader> = uuid_handle!("4a8f0d2c-71e3-4b95-8c6a-d05e92b3f7a1");
 const DRAFT_SHADER: Handle<Shader> = uuid_handle!("6f1c2a4e-93b7-4d0a-8e55-2b7c1d9f0a31");
 
 /// A flat colour lit by the directional lights and the ambient light.
@@ -95,6 +96,13 @@ pub struct LeanShadersPlugin;
 
 impl Plugin for LeanShadersPlugin {
     fn build(&self, app: &mut App) {
+        // The shared tail, imported by path from the shaders below.
+        let output =
+            Shader::from_wgsl(include_str!("output.wgsl"), "drivegen_sim/lean/output.wgsl");
+        let _ = app
+            .world_mut()
+            .resource_mut::<Assets<Shader>>()
+            .insert(OUTPUT_SHADER.id(), output);
         let shader = Shader::from_wgsl(include_str!("draft.wgsl"), "drivegen_sim/lean/draft.wgsl");
         // A fixed id nothing else inserts: inserting cannot fail.
         let _ = app

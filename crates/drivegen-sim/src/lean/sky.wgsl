@@ -4,10 +4,7 @@
     forward_io::{VertexOutput, FragmentOutput},
     mesh_view_bindings::view,
 }
-#ifdef TONEMAP_IN_SHADER
-#import bevy_core_pipeline::tonemapping::{tone_mapping, screen_space_dither}
-#import bevy_render::maths::powsafe
-#endif
+#import drivegen::lean_output::finish
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var sky_texture: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(1) var sky_sampler: sampler;
@@ -19,15 +16,7 @@ fn fragment(in: VertexOutput) -> FragmentOutput {
 #else
     var color = vec4<f32>(1.0);
 #endif
-#ifdef TONEMAP_IN_SHADER
-    color = tone_mapping(color, view.color_grading);
-#ifdef DEBAND_DITHER
-    var rgb = powsafe(color.rgb, 1.0 / 2.2);
-    rgb += screen_space_dither(in.position.xy);
-    color = vec4(powsafe(rgb, 2.2), color.a);
-#endif
-#endif
     var out: FragmentOutput;
-    out.color = color;
+    out.color = finish(color, in.position.xy);
     return out;
 }
