@@ -96,32 +96,22 @@ pub struct LeanShadersPlugin;
 
 impl Plugin for LeanShadersPlugin {
     fn build(&self, app: &mut App) {
-        // The shared tail, imported by path from the shaders below.
-        let output =
-            Shader::from_wgsl(include_str!("output.wgsl"), "drivegen_sim/lean/output.wgsl");
-        let _ = app
-            .world_mut()
-            .resource_mut::<Assets<Shader>>()
-            .insert(OUTPUT_SHADER.id(), output);
-        let shader = Shader::from_wgsl(include_str!("draft.wgsl"), "drivegen_sim/lean/draft.wgsl");
-        // A fixed id nothing else inserts: inserting cannot fail.
-        let _ = app
-            .world_mut()
-            .resource_mut::<Assets<Shader>>()
-            .insert(DRAFT_SHADER.id(), shader);
-        let lean = Shader::from_wgsl(
-            include_str!("lean_pbr.wgsl"),
-            "drivegen_sim/lean/lean_pbr.wgsl",
-        );
-        let _ = app
-            .world_mut()
-            .resource_mut::<Assets<Shader>>()
-            .insert(LEAN_PBR_SHADER.id(), lean);
-        let sky = Shader::from_wgsl(include_str!("sky.wgsl"), "drivegen_sim/lean/sky.wgsl");
-        let _ = app
-            .world_mut()
-            .resource_mut::<Assets<Shader>>()
-            .insert(sky::SKY_SHADER.id(), sky);
+        // Fixed ids nothing else inserts: inserting cannot fail. `output.wgsl` is the
+        // shared tail the others import by path.
+        let mut shaders = app.world_mut().resource_mut::<Assets<Shader>>();
+        for (handle, source, path) in [
+            (OUTPUT_SHADER, include_str!("output.wgsl"), "output.wgsl"),
+            (DRAFT_SHADER, include_str!("draft.wgsl"), "draft.wgsl"),
+            (
+                LEAN_PBR_SHADER,
+                include_str!("lean_pbr.wgsl"),
+                "lean_pbr.wgsl",
+            ),
+            (sky::SKY_SHADER, include_str!("sky.wgsl"), "sky.wgsl"),
+        ] {
+            let shader = Shader::from_wgsl(source, format!("drivegen_sim/lean/{path}"));
+            let _ = shaders.insert(handle.id(), shader);
+        }
         app.add_plugins((
             MaterialPlugin::<DraftMaterial>::default(),
             MaterialPlugin::<LeanPbrMaterial>::default(),
