@@ -204,7 +204,7 @@ impl Engine {
         Ok(engine)
     }
 
-    /// How this engine draws surfaces (textured, flat PBR or the draft shader).
+    /// How this engine draws surfaces: PBR or lean shaders, textured or flat.
     pub fn surface_look(&self) -> SurfaceLook {
         surface_look(&self.options, &self.plan.environment)
     }

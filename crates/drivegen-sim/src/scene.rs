@@ -10,7 +10,7 @@ use drivegen_world::traffic::AgentState;
 use drivegen_world::{World as SceneWorld, actor_frame};
 
 use crate::convert;
-use crate::lean::{DraftMaterial, LeanLighting, LeanPbrMaterial, SkyMaterial};
+use crate::lean::{self, DraftMaterial, LeanLighting, LeanPbrMaterial, SkyMaterial};
 use crate::textures::{self, SceneTextures};
 
 /// Public system sets, in the order they run each update.
@@ -249,13 +249,11 @@ pub fn spawn_world(
             .as_ref()
             .and_then(|t| t.material(surface, &env))
             .unwrap_or_else(|| convert::material(surface, &env));
-        // Lamps and unlit surfaces stay with the PBR shader (their materials switch).
-        let plain = !m.unlit && m.emissive == LinearRgba::BLACK;
         let h = match look {
             SurfaceLook::FlatDraftShader => DraftMaterial::from_standard(&m).map(|d| {
                 SurfaceMaterial::Draft(world.resource_mut::<Assets<DraftMaterial>>().add(d))
             }),
-            SurfaceLook::TexturedLeanShader if plain => {
+            SurfaceLook::TexturedLeanShader if lean::shadable(&m) => {
                 let lean = LeanPbrMaterial {
                     base: m.clone(),
                     extension: LeanLighting {},
@@ -378,18 +376,13 @@ pub fn spawn_sky(world: &mut World, root: Entity, plan: &ScenePlan, lean: bool) 
     let texture = drivegen_world::sky::sky_texture(&plan.environment, seed);
     let mesh = convert::mesh(&drivegen_world::sky::dome(SKY_RADIUS, 96, 48), false);
     let mesh = world.resource_mut::<Assets<Mesh>>().add(mesh);
-    let material = textures::sky_material(&texture, &mut world.resource_mut::<Assets<Image>>());
-    let material = match (lean, material.base_color_texture.clone()) {
-        (true, Some(texture)) => SurfaceMaterial::Sky(
-            world
-                .resource_mut::<Assets<SkyMaterial>>()
-                .add(SkyMaterial { texture }),
-        ),
-        _ => SurfaceMaterial::Pbr(
-            world
-                .resource_mut::<Assets<StandardMaterial>>()
-                .add(material),
-        ),
+    let image = textures::sky_image(&texture, &mut world.resource_mut::<Assets<Image>>());
+    let material = if lean {
+        let sky = SkyMaterial { texture: image };
+        SurfaceMaterial::Sky(world.resource_mut::<Assets<SkyMaterial>>().add(sky))
+    } else {
+        let pbr = textures::sky_material(image);
+        SurfaceMaterial::Pbr(world.resource_mut::<Assets<StandardMaterial>>().add(pbr))
     };
     let mut entity = world.spawn((
         Mesh3d(mesh),

@@ -219,16 +219,21 @@ fn tint_keeping_mean(color: Color, mean: f32) -> Color {
     )
 }
 
-/// The unlit material of the sky dome, showing `sky` (see `drivegen_world::sky`): no
-/// lighting, no fog (the texture paints its own haze), seen from inside.
-pub fn sky_material(sky: &Texture, images: &mut Assets<Image>) -> StandardMaterial {
+/// The sky dome's image, showing `sky` (see `drivegen_world::sky`).
+pub fn sky_image(sky: &Texture, images: &mut Assets<Image>) -> Handle<Image> {
     let mut img = image(sky, true);
     // Around the azimuth the texture wraps; from zenith to below the horizon it must not.
     if let ImageSampler::Descriptor(d) = &mut img.sampler {
         d.address_mode_v = ImageAddressMode::ClampToEdge;
     }
+    images.add(img)
+}
+
+/// The unlit PBR material of the sky dome: no lighting, no fog (the texture paints its
+/// own haze), seen from inside.
+pub fn sky_material(image: Handle<Image>) -> StandardMaterial {
     StandardMaterial {
-        base_color_texture: Some(images.add(img)),
+        base_color_texture: Some(image),
         unlit: true,
         fog_enabled: false,
         cull_mode: None,

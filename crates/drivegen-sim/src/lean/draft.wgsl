@@ -48,7 +48,7 @@ fn ggx(roughness: f32, n_dot_h: f32, n_dot_v: f32, n_dot_l: f32) -> f32 {
 }
 
 @fragment
-fn fragment(in: VertexOutput, @builtin(front_facing) is_front: bool) -> FragmentOutput {
+fn fragment(in: VertexOutput) -> FragmentOutput {
     var n = normalize(in.world_normal);
     let v = normalize(view.world_position.xyz - in.world_position.xyz);
     let n_dot_v = max(dot(n, v), 0.0001);

@@ -31,6 +31,12 @@ use bevy::shader::{Shader, ShaderRef};
 const OUTPUT_SHADER: Handle<Shader> = uuid_handle!("4a8f0d2c-71e3-4b95-8c6a-d05e92b3f7a1");
 const DRAFT_SHADER: Handle<Shader> = uuid_handle!("6f1c2a4e-93b7-4d0a-8e55-2b7c1d9f0a31");
 
+/// Whether a lean shader draws `m` as the PBR shader would: lit and not glowing. Lamps
+/// (whose materials switch) and the unlit sky keep their own materials.
+pub fn shadable(m: &StandardMaterial) -> bool {
+    !m.unlit && m.emissive == LinearRgba::BLACK
+}
+
 /// A flat colour lit by the directional lights and the ambient light.
 #[derive(Asset, AsBindGroup, TypePath, Clone, Debug, PartialEq)]
 pub struct DraftMaterial {
@@ -49,7 +55,7 @@ impl DraftMaterial {
         let textured = m.base_color_texture.is_some()
             || m.normal_map_texture.is_some()
             || m.metallic_roughness_texture.is_some();
-        if m.unlit || textured || m.emissive != LinearRgba::BLACK {
+        if textured || !shadable(m) {
             return None;
         }
         let base = m.base_color.to_linear();
