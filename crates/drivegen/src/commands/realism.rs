@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use drivegen_refine::data::{FrameRange, list_images};
-use drivegen_refine::realism::{PatchSet, RealismConfig, RealismReport, two_sample};
+use drivegen_refine::realism::{
+    GroupAccuracy, PatchSet, RealismConfig, RealismReport, group_accuracies, two_sample,
+};
 use image::RgbImage;
 use serde::Serialize;
 
@@ -83,6 +85,8 @@ struct Row {
     rgb: String,
     #[serde(flatten)]
     report: RealismReport,
+    /// The test per group of statistics: what gives these frames away.
+    groups: Vec<GroupAccuracy>,
 }
 
 #[derive(Debug, Serialize)]
@@ -204,6 +208,8 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         let sim =
             PatchSet::sample(&name, &load(&paths, a.height)?, &config, "sim").map_err(input)?;
         let report = two_sample(&sim, &real, &config);
+        let mut groups = group_accuracies(&sim, &real, &config);
+        groups.sort_by(|x, y| y.alone.total_cmp(&x.alone));
         if !quiet {
             println!(
                 "{:<40} {:<8} {:>7} {:>24} {:>24} {:>9.5}",
@@ -214,11 +220,17 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
                 report.image_accuracy.to_string(),
                 report.kid_random_conv
             );
+            let told_by: Vec<String> = groups
+                .iter()
+                .map(|g| format!("{} {:.3} (without: {:.3})", g.group, g.alone, g.without))
+                .collect();
+            println!("    told apart by, alone: {}", told_by.join(" · "));
         }
         results.push(Row {
             sim: dir.display().to_string(),
             rgb,
             report,
+            groups,
         });
     }
     let out = Output {

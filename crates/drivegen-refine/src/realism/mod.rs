@@ -27,6 +27,12 @@ use serde::Serialize;
 use crate::error::RefineError;
 use crate::metrics::{RandomFeatures, kernel_distance};
 
+mod features;
+mod logistic;
+
+pub use features::{FEATURE_GROUPS, FEATURE_NAMES, FEATURES, FeatureGroup, patch_features};
+use logistic::fit_logistic;
+
 /// Settings of the test; the defaults are the ones the README's table was measured with.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RealismConfig {
@@ -79,115 +85,6 @@ pub fn split_halves(n: usize, blocks: usize) -> Vec<bool> {
     (0..n)
         .map(|i| (i * blocks / n.max(1)).is_multiple_of(2))
         .collect()
-}
-
-/// Number of low-level statistics per patch.
-pub const FEATURES: usize = 28;
-
-/// The statistics of one patch: `rgb` interleaved u8, `s` x `s`.
-pub fn patch_features(rgb: &[u8], s: usize) -> [f64; FEATURES] {
-    let n = s * s;
-    let mut l = vec![0.0f64; n];
-    let mut c1 = vec![0.0f64; n];
-    let mut c2 = vec![0.0f64; n];
-    let mut sat = vec![0.0f64; n];
-    for (i, p) in rgb.chunks_exact(3).take(n).enumerate() {
-        let [r, g, b] = [p[0], p[1], p[2]].map(|v| f64::from(v) / 255.0);
-        l[i] = (r + g + b) / 3.0;
-        c1[i] = r - g;
-        c2[i] = 0.5 * (r + g) - b;
-        let (mx, mn) = (r.max(g).max(b), r.min(g).min(b));
-        sat[i] = if mx > 1e-6 { (mx - mn) / mx } else { 0.0 };
-    }
-    let mean_std = |v: &[f64]| {
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
-        (m, var.sqrt())
-    };
-    let mut f = [0.0f64; FEATURES];
-    let mut k = 0;
-    let mut push = |v: f64| {
-        f[k] = v;
-        k += 1;
-    };
-    for v in [&l, &c1, &c2, &sat] {
-        let (m, sd) = mean_std(v);
-        push(m);
-        push(sd);
-    }
-    let mut sorted = l.clone();
-    sorted.sort_by(f64::total_cmp);
-    for q in [0.1, 0.5, 0.9] {
-        push(sorted[((n - 1) as f64 * q) as usize]);
-    }
-    // Gradients (central differences), Laplacians and Immerkaer's noise estimate over the
-    // interior pixels.
-    let at = |v: &[f64], x: usize, y: usize| v[y * s + x];
-    let (mut grad_sum, mut gx2, mut gy2) = (0.0, 0.0, 0.0);
-    let mut hist = [0.0f64; 6];
-    let edges = [0.005, 0.01, 0.02, 0.04, 0.08];
-    let (mut lap_l, mut lap_c1, mut lap_c2, mut noise) = (0.0, 0.0, 0.0, 0.0);
-    let mut count = 0.0;
-    for y in 1..s - 1 {
-        for x in 1..s - 1 {
-            let gx = 0.5 * (at(&l, x + 1, y) - at(&l, x - 1, y));
-            let gy = 0.5 * (at(&l, x, y + 1) - at(&l, x, y - 1));
-            let g = (gx * gx + gy * gy).sqrt();
-            grad_sum += g;
-            gx2 += gx * gx;
-            gy2 += gy * gy;
-            hist[edges.iter().filter(|e| g >= **e).count()] += 1.0;
-            let lap = |v: &[f64]| {
-                (at(v, x + 1, y) + at(v, x - 1, y) + at(v, x, y + 1) + at(v, x, y - 1)
-                    - 4.0 * at(v, x, y))
-                .abs()
-            };
-            lap_l += lap(&l);
-            lap_c1 += lap(&c1);
-            lap_c2 += lap(&c2);
-            // Immerkaer's mask [1 -2 1; -2 4 -2; 1 -2 1] cancels edges and ramps.
-            let m = at(&l, x - 1, y - 1)
-                + at(&l, x + 1, y - 1)
-                + at(&l, x - 1, y + 1)
-                + at(&l, x + 1, y + 1)
-                - 2.0 * (at(&l, x, y - 1) + at(&l, x, y + 1) + at(&l, x - 1, y) + at(&l, x + 1, y))
-                + 4.0 * at(&l, x, y);
-            noise += m.abs();
-            count += 1.0;
-        }
-    }
-    let log = |v: f64| (v + 1e-4).ln();
-    let grad_mean = grad_sum / count;
-    push(log(grad_mean));
-    for h in hist {
-        push(h / count);
-    }
-    push(log(lap_l / count));
-    push(log(lap_c1 / count));
-    push(log(lap_c2 / count));
-    push(log(
-        noise / count * (std::f64::consts::FRAC_PI_2).sqrt() / 6.0
-    ));
-    push((lap_l / count) / (grad_mean + 1e-3));
-    // Local contrast on 8x8 cells: spread of the cell means, and mean spread inside cells.
-    let cell = 8.min(s);
-    let (mut means, mut inner) = (Vec::new(), 0.0);
-    for cy in (0..s - cell + 1).step_by(cell) {
-        for cx in (0..s - cell + 1).step_by(cell) {
-            let v: Vec<f64> = (0..cell * cell)
-                .map(|i| at(&l, cx + i % cell, cy + i / cell))
-                .collect();
-            let (m, sd) = mean_std(&v);
-            means.push(m);
-            inner += sd;
-        }
-    }
-    push(mean_std(&means).1);
-    push(inner / means.len() as f64);
-    // Orientation balance: share of horizontal-gradient energy.
-    push(gx2 / (gx2 + gy2 + 1e-9));
-    debug_assert_eq!(k, FEATURES);
-    f
 }
 
 /// The patches of one domain: features, the image each came from, and which half.
@@ -365,113 +262,23 @@ pub struct RealismReport {
     pub weights: Vec<f64>,
 }
 
-/// Fits an L2-regularised logistic regression by Newton's method; class-balanced (each
-/// class weighs half). Rows must be standardised. Returns (weights, bias).
-#[allow(clippy::needless_range_loop)] // index loops read as the matrix algebra they are
-fn fit_logistic(x: &[&[f64; FEATURES]], y: &[bool], l2: f64) -> ([f64; FEATURES], f64) {
-    const D: usize = FEATURES + 1;
-    let positives = y.iter().filter(|v| **v).count().max(1) as f64;
-    let negatives = (y.len() as f64 - positives).max(1.0);
-    let sample_weight = |label: bool| {
-        if label {
-            0.5 / positives
-        } else {
-            0.5 / negatives
-        }
-    };
-    let mut beta = [0.0f64; D];
-    for _ in 0..50 {
-        let mut grad = [0.0f64; D];
-        let mut hess = vec![[0.0f64; D]; D];
-        for (row, label) in x.iter().zip(y) {
-            let mut z = beta[FEATURES];
-            for j in 0..FEATURES {
-                z += beta[j] * row[j];
-            }
-            let p = 1.0 / (1.0 + (-z).exp());
-            let w = sample_weight(*label);
-            let r = w * (p - if *label { 1.0 } else { 0.0 });
-            let h = w * p * (1.0 - p);
-            let xi = |j: usize| if j == FEATURES { 1.0 } else { row[j] };
-            for a in 0..D {
-                grad[a] += r * xi(a);
-                for b in 0..=a {
-                    hess[a][b] += h * xi(a) * xi(b);
-                }
-            }
-        }
-        for a in 0..D {
-            for b in 0..a {
-                hess[b][a] = hess[a][b];
-            }
-            let penalty = if a == FEATURES { 1e-9 } else { l2 };
-            grad[a] += penalty * beta[a];
-            hess[a][a] += penalty;
-        }
-        let step = solve(hess, grad);
-        let mut change = 0.0f64;
-        for a in 0..D {
-            beta[a] -= step[a];
-            change = change.max(step[a].abs());
-        }
-        if change < 1e-9 {
-            break;
-        }
-    }
-    let mut w = [0.0; FEATURES];
-    w.copy_from_slice(&beta[..FEATURES]);
-    (w, beta[FEATURES])
-}
-
-/// Solves `a x = b` for a symmetric positive-definite `a` (Gaussian elimination with
-/// partial pivoting, for robustness).
-#[allow(clippy::needless_range_loop)] // index loops read as the matrix algebra they are
-fn solve<const D: usize>(mut a: Vec<[f64; D]>, mut b: [f64; D]) -> [f64; D] {
-    for col in 0..D {
-        let pivot = (col..D)
-            .max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs()))
-            .unwrap_or(col);
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        let d = a[col][col];
-        if d.abs() < 1e-300 {
-            continue;
-        }
-        for row in col + 1..D {
-            let factor = a[row][col] / d;
-            if factor != 0.0 {
-                for k in col..D {
-                    a[row][k] -= factor * a[col][k];
-                }
-                b[row] -= factor * b[col];
-            }
-        }
-    }
-    let mut x = [0.0f64; D];
-    for row in (0..D).rev() {
-        let mut s = b[row];
-        for k in row + 1..D {
-            s -= a[row][k] * x[k];
-        }
-        x[row] = if a[row][row].abs() < 1e-300 {
-            0.0
-        } else {
-            s / a[row][row]
-        };
-    }
-    x
-}
-
 /// Balanced accuracy: the mean of the two classes' accuracies.
 fn balanced(correct: [usize; 2], total: [usize; 2]) -> f64 {
     let rate = |i: usize| correct[i] as f64 / total[i].max(1) as f64;
     0.5 * (rate(0) + rate(1))
 }
 
-/// The classifier two-sample test of `a` against `b`, plus the KID of their held-out
-/// patches.
-pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> RealismReport {
-    // Standardise on the training half of both domains.
+/// One patch in the classifier's table: standardised features, label (from `b`), the
+/// image it was cut from, and whether that image is in the training half.
+struct Row {
+    x: [f64; FEATURES],
+    from_b: bool,
+    image: usize,
+    train: bool,
+}
+
+/// The patches of both sets, standardised on the training half of both.
+fn standardised_rows(a: &PatchSet, b: &PatchSet) -> Vec<Row> {
     let train_rows: Vec<&[f64; FEATURES]> = [a, b]
         .iter()
         .flat_map(|set| {
@@ -496,25 +303,48 @@ pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> Realism
         }
     }
     let sd = sd.map(|v| v.sqrt().max(1e-9));
-    let standard = |r: &[f64; FEATURES]| {
-        let mut o = [0.0f64; FEATURES];
-        for j in 0..FEATURES {
-            o[j] = (r[j] - mean[j]) / sd[j];
-        }
-        o
-    };
-    // (standardised row, label = from b, image id, train?) for both sets.
     let mut rows = Vec::new();
-    for (label, set) in [(false, a), (true, b)] {
+    for (from_b, set) in [(false, a), (true, b)] {
         for (f, i) in set.features.iter().zip(&set.image) {
-            rows.push((standard(f), label, *i, set.train_image[*i]));
+            let mut x = [0.0f64; FEATURES];
+            for j in 0..FEATURES {
+                x[j] = (f[j] - mean[j]) / sd[j];
+            }
+            rows.push(Row {
+                x,
+                from_b,
+                image: *i,
+                train: set.train_image[*i],
+            });
         }
     }
-    let (train_x, train_y): (Vec<&[f64; FEATURES]>, Vec<bool>) =
-        rows.iter().filter(|r| r.3).map(|r| (&r.0, r.1)).unzip();
-    let (w, bias) = fit_logistic(&train_x, &train_y, config.l2);
-    let score = |r: &[f64; FEATURES]| {
-        let z = bias + (0..FEATURES).map(|j| w[j] * r[j]).sum::<f64>();
+    rows
+}
+
+/// What a classifier fitted on the training rows scores.
+struct Classified {
+    patch: Accuracy,
+    image: Accuracy,
+    train_patch: f64,
+    weights: [f64; FEATURES],
+}
+
+/// Fits the classifier on the training rows, seeing only the features `keep` allows,
+/// and scores it per held-out patch and per held-out image.
+fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
+    let masked: Vec<[f64; FEATURES]> = rows
+        .iter()
+        .map(|r| std::array::from_fn(|j| if keep(j) { r.x[j] } else { 0.0 }))
+        .collect();
+    let (train_x, train_y): (Vec<&[f64; FEATURES]>, Vec<bool>) = rows
+        .iter()
+        .zip(&masked)
+        .filter(|(r, _)| r.train)
+        .map(|(r, x)| (x, r.from_b))
+        .unzip();
+    let (w, bias) = fit_logistic(&train_x, &train_y, l2);
+    let score = |x: &[f64; FEATURES]| {
+        let z = bias + (0..FEATURES).map(|j| w[j] * x[j]).sum::<f64>();
         1.0 / (1.0 + (-z).exp())
     };
 
@@ -522,17 +352,17 @@ pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> Realism
     let (mut train_correct, mut train_total) = ([0usize; 2], [0usize; 2]);
     // Per held-out image: (sum of scores, patches), keyed by (label, image).
     let mut per_image = std::collections::BTreeMap::<(bool, usize), (f64, usize)>::new();
-    for (x, label, image, train) in &rows {
+    for (r, x) in rows.iter().zip(&masked) {
         let p = score(x);
-        let hit = (p > 0.5) == *label;
-        let c = usize::from(*label);
-        if *train {
+        let hit = (p > 0.5) == r.from_b;
+        let c = usize::from(r.from_b);
+        if r.train {
             train_total[c] += 1;
             train_correct[c] += usize::from(hit);
         } else {
             total[c] += 1;
             correct[c] += usize::from(hit);
-            let e = per_image.entry((*label, *image)).or_default();
+            let e = per_image.entry((r.from_b, r.image)).or_default();
             e.0 += p;
             e.1 += 1;
         }
@@ -543,19 +373,56 @@ pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> Realism
         img_total[c] += 1;
         img_correct[c] += usize::from((sum / *count as f64 > 0.5) == *label);
     }
-
-    RealismReport {
-        a: DomainSummary::of(a),
-        b: DomainSummary::of(b),
-        patch_accuracy: Accuracy::new(balanced(correct, total), total[0] + total[1]),
-        image_accuracy: Accuracy::new(
+    Classified {
+        patch: Accuracy::new(balanced(correct, total), total[0] + total[1]),
+        image: Accuracy::new(
             balanced(img_correct, img_total),
             img_total[0] + img_total[1],
         ),
-        train_patch_accuracy: balanced(train_correct, train_total),
-        kid_random_conv: kid(a, b, config),
-        weights: w.to_vec(),
+        train_patch: balanced(train_correct, train_total),
+        weights: w,
     }
+}
+
+/// The classifier two-sample test of `a` against `b`, plus the KID of their held-out
+/// patches.
+pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> RealismReport {
+    let all = classify(&standardised_rows(a, b), |_| true, config.l2);
+    RealismReport {
+        a: DomainSummary::of(a),
+        b: DomainSummary::of(b),
+        patch_accuracy: all.patch,
+        image_accuracy: all.image,
+        train_patch_accuracy: all.train_patch,
+        kid_random_conv: kid(a, b, config),
+        weights: all.weights.to_vec(),
+    }
+}
+
+/// How much one group of statistics gives a set away: the held-out per-patch accuracy
+/// of the test seeing only that group, and seeing everything but it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupAccuracy {
+    pub group: String,
+    pub alone: f64,
+    pub without: f64,
+}
+
+/// The two-sample test repeated per [`FEATURE_GROUPS`] entry: which aspect of the
+/// frames (tone, colour, fine detail and noise, structure) tells `a` from `b`.
+pub fn group_accuracies(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> Vec<GroupAccuracy> {
+    let rows = standardised_rows(a, b);
+    FEATURE_GROUPS
+        .iter()
+        .map(|g| {
+            let inside = |j: usize| g.features.contains(&j);
+            GroupAccuracy {
+                group: g.name.to_string(),
+                alone: classify(&rows, inside, config.l2).patch.accuracy,
+                without: classify(&rows, |j| !inside(j), config.l2).patch.accuracy,
+            }
+        })
+        .collect()
 }
 
 /// KID between the held-out patches of two sets on the random conv net's features.
@@ -687,6 +554,47 @@ mod tests {
         assert_eq!(r1, r2);
         assert!(r1.kid_random_conv.is_finite());
         assert!(PatchSet::sample("one", &a_imgs[..1], &c, "a").is_err());
+    }
+
+    #[test]
+    fn the_feature_groups_cover_every_statistic_once() {
+        let mut seen = [0usize; FEATURES];
+        for g in &FEATURE_GROUPS {
+            for j in g.features {
+                seen[*j] += 1;
+            }
+        }
+        assert_eq!(seen, [1; FEATURES]);
+        assert!(FEATURE_NAMES.iter().all(|n| !n.is_empty()));
+    }
+
+    #[test]
+    fn the_group_that_differs_is_the_one_that_tells() {
+        let c = small();
+        let clean = domain(8, 20, 0.01, [1.0; 3], (96, 64));
+        let noisy = domain(9, 20, 0.10, [1.0; 3], (96, 64));
+        let tinted = domain(10, 20, 0.01, [1.0, 0.8, 0.6], (96, 64));
+        let a = PatchSet::sample("clean", &clean, &c, "a").expect("patches");
+        let by = |other: &[RgbImage]| {
+            let b = PatchSet::sample("b", other, &c, "b").expect("patches");
+            group_accuracies(&a, &b, &c)
+        };
+        let get = |groups: &[GroupAccuracy], name: &str| {
+            groups
+                .iter()
+                .find(|g| g.group == name)
+                .map(|g| g.alone)
+                .expect("group")
+        };
+        let noise = by(&noisy);
+        assert!(get(&noise, "fine detail and noise") > 0.9, "{noise:?}");
+        assert!(get(&noise, "tone") < 0.75, "{noise:?}");
+        let tint = by(&tinted);
+        assert!(get(&tint, "colour") > 0.9, "{tint:?}");
+        assert!(
+            get(&tint, "fine detail and noise") < get(&tint, "colour"),
+            "{tint:?}"
+        );
     }
 
     #[test]
