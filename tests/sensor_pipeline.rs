@@ -2,7 +2,7 @@
 //! pipeline returns every value, exposure and white balance scale linear light, vignetting
 //! takes its share from the corners, noise follows shot and read noise at the ISO and is
 //! keyed only by seed, frame and camera, chromatic aberration, defocus, glare,
-//! auto-exposure, motion blur and JPEG do what their fields say.
+//! auto-exposure, motion blur, chroma blur and JPEG do what their fields say.
 
 use drivegen_labels::camera::Camera;
 use drivegen_labels::math::{V3, v3};
@@ -324,6 +324,80 @@ fn defocus_spreads_a_point_by_its_sigma_and_keeps_flat_areas() {
     assert!(before < 0.5);
     let flat_image = flat(0.3);
     assert_eq!(developed(&flat_image, &s, 0, 0), flat_image);
+}
+
+/// JFIF chroma (Cb, Cr) and luma of an sRGB pixel.
+fn ycbcr(p: &[u8]) -> [f64; 3] {
+    let [r, g, b] = [p[0], p[1], p[2]].map(f64::from);
+    [
+        0.299 * r + 0.587 * g + 0.114 * b,
+        -0.168_736 * r - 0.331_264 * g + 0.5 * b,
+        0.5 * r - 0.418_688 * g - 0.081_312 * b,
+    ]
+}
+
+/// The standard normal distribution function (Abramowitz & Stegun 7.1.26 for erf).
+fn normal_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    0.5 * (1.0 + erf.copysign(x))
+}
+
+#[test]
+fn chroma_blur_softens_colour_edges_as_a_gaussian_and_keeps_luma_and_greys() {
+    let sigma = 2.0;
+    let s = SensorPlan {
+        chroma_blur: sigma,
+        ..neutral()
+    };
+    assert!(!sensor::isp::is_neutral(&s));
+    // Red on the left, blue on the right of column 160.
+    let edge = 160u32;
+    let image: Vec<u8> = (0..W * H)
+        .flat_map(|i| {
+            if i % W < edge {
+                [200, 60, 60, 255]
+            } else {
+                [60, 60, 200, 255]
+            }
+        })
+        .collect();
+    let out = developed(&image, &s, 0, 0);
+    let at = |img: &[u8], x: u32| ycbcr(&img[((96 * W + x) * 4) as usize..][..3]);
+    let (left, right) = (at(&image, 0), at(&image, W - 1));
+    for x in 0..W {
+        let (before, after) = (at(&image, x), at(&out, x));
+        // The luma of every pixel is kept (to 8-bit rounding).
+        assert!(
+            (after[0] - before[0]).abs() < 1.0,
+            "luma at {x}: {before:?} -> {after:?}"
+        );
+        // Chroma follows the step blurred by a Gaussian: its distribution function.
+        let share = normal_cdf((f64::from(x) + 0.5 - f64::from(edge)) / sigma);
+        for c in [1, 2] {
+            let expected = left[c] + share * (right[c] - left[c]);
+            assert!(
+                (after[c] - expected).abs() < 1.5,
+                "chroma {c} at {x}: {:.2}, expected {expected:.2}",
+                after[c]
+            );
+        }
+    }
+    // Next to the edge the colours have visibly mixed; a grey image with sharp luma
+    // edges keeps every value.
+    assert!(at(&out, edge - 1)[2] < left[2] - 20.0);
+    let stripes: Vec<u8> = (0..W * H)
+        .flat_map(|i| {
+            let v = if (i % W / 3) % 2 == 0 { 30 } else { 220 };
+            [v, v, v, 255]
+        })
+        .collect();
+    assert_eq!(developed(&stripes, &s, 0, 0), stripes);
 }
 
 #[test]

@@ -116,6 +116,7 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
     let saturation = m.saturation.sample(rng).clamp(0.0, 2.0);
     let contrast = m.contrast.sample(rng).clamp(0.25, 2.0);
     let glare = m.glare.sample(rng).clamp(0.0, 1.0);
+    let chroma_blur = m.chroma_blur.sample(rng).clamp(0.0, 8.0);
     SensorPlan {
         distortion,
         exposure_ev,
@@ -131,6 +132,7 @@ fn plan_camera_sensor(m: &CameraSensorSpec, rng: &mut ChaCha8Rng) -> SensorPlan 
         saturation,
         contrast,
         glare,
+        chroma_blur,
         noise_seed,
     }
 }

@@ -547,6 +547,10 @@ pub struct SensorPlan {
     /// Share of highlight light scattered into a halo (bloom); 0 for none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub glare: f64,
+    /// Gaussian blur sigma (pixels) of the chroma channels only (demosaicing and chroma
+    /// noise reduction); 0 for none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chroma_blur: f64,
     /// Keys the per-frame noise with the frame index and camera: noise depends only on
     /// (scenario seed, variant, camera, frame).
     pub noise_seed: u64,
@@ -571,6 +575,7 @@ impl SensorPlan {
             saturation: 1.0,
             contrast: 1.0,
             glare: 0.0,
+            chroma_blur: 0.0,
             noise_seed,
         }
     }

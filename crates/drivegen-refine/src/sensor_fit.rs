@@ -1,6 +1,6 @@
 //! Fitting a camera's image pipeline to a real camera: a coordinate search over the
 //! sensor model's settings (exposure, white balance, saturation, contrast, vignetting,
-//! noise, defocus, chromatic aberration, JPEG) that minimises the realism test's held-out
+//! noise, defocus, chroma blur, chromatic aberration, JPEG) that minimises the realism test's held-out
 //! accuracy of renders developed with them against the real frames.
 //!
 //! Guessing these settings makes frames *less* real (measured: a plausible guess raised
@@ -30,7 +30,7 @@ struct Axis {
 
 /// The settings in search order: the global tone and colour first (they shift every
 /// patch), then the local texture of the image (noise, blur, compression).
-const AXES: [Axis; 11] = [
+const AXES: [Axis; 12] = [
     Axis {
         name: "exposure",
         values: &[-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0],
@@ -86,6 +86,12 @@ const AXES: [Axis; 11] = [
         set: |s, v| s.defocus = v,
     },
     Axis {
+        name: "chroma_blur",
+        values: &[0.0, 0.7, 1.0, 1.5, 2.0, 3.0],
+        get: |s| s.chroma_blur,
+        set: |s, v| s.chroma_blur = v,
+    },
+    Axis {
         name: "chromatic_aberration",
         values: &[0.0, 0.5, 1.0, 1.5],
         get: |s| s.chromatic_aberration,
@@ -138,6 +144,7 @@ impl SensorFit {
         field(&mut out, "iso", s.iso);
         field(&mut out, "read_noise", s.read_noise);
         field(&mut out, "defocus", s.defocus);
+        field(&mut out, "chroma_blur", s.chroma_blur);
         field(&mut out, "chromatic_aberration", s.chromatic_aberration);
         field(&mut out, "jpeg_quality", s.jpeg_quality);
         out.push_str("),\n");

@@ -696,6 +696,9 @@ pub struct CameraSensorSpec {
     /// Veiling glare (bloom): the share of each highlight's light the lens scatters into
     /// a halo around it (0 none); lamps at night glow.
     pub glare: Param,
+    /// Demosaicing and chroma noise reduction: the standard deviation (pixels) of a
+    /// Gaussian blur of the colour (YCbCr chroma) channels only, the luma kept sharp.
+    pub chroma_blur: Param,
 }
 
 impl Default for CameraSensorSpec {
@@ -716,6 +719,7 @@ impl Default for CameraSensorSpec {
             saturation: Param::Const(1.0),
             contrast: Param::Const(1.0),
             glare: Param::Const(0.0),
+            chroma_blur: Param::Const(0.0),
         }
     }
 }

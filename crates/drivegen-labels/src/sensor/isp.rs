@@ -5,7 +5,8 @@
 //! shot noise (Poisson, as a Gaussian of variance equal to the electrons collected) and
 //! read noise are added at the sensor's ISO gain, the white-balance gains colour it, the
 //! saturation is scaled around the pixel's luma, and the result is clamped, encoded back
-//! to sRGB and passed through the contrast curve; last, optionally, JPEG compression
+//! to sRGB and passed through the contrast curve; then the chroma is blurred (demosaicing
+//! and chroma noise reduction) and, last, optionally, the image is JPEG-compressed
 //! (`super::jpeg`).
 //!
 //! The noise is a counter-based hash of (noise seed, frame, camera, pixel, channel):
@@ -93,6 +94,7 @@ pub fn is_neutral(s: &SensorPlan) -> bool {
         && s.saturation == 1.0
         && s.contrast == 1.0
         && s.glare <= 0.0
+        && s.chroma_blur <= 0.0
 }
 
 /// The display-value tone curve for `contrast`: a straight line through mid-grey,
@@ -104,6 +106,44 @@ fn contrast_table(contrast: f64) -> [u8; 256] {
         *v = (c + 0.5).clamp(0.0, 255.0) as u8;
     }
     t
+}
+
+/// Blurs the chroma of an sRGB RGBA8 image (JFIF YCbCr, as the camera's processor holds
+/// it) with a Gaussian of `sigma` pixels, the luma untouched: a Bayer sensor samples
+/// colour at half the resolution of luma, and the processor's chroma noise reduction
+/// smooths it further, so real colour edges are soft where luma edges are sharp.
+pub fn chroma_blur(rgba: &mut [u8], w: usize, h: usize, sigma: f64) {
+    if sigma <= 0.0 || rgba.len() != w * h * 4 {
+        return;
+    }
+    let mut luma = Vec::with_capacity(w * h);
+    // Interleaved (Cb, Cr, 0): the blur works on three channels.
+    let mut chroma = Vec::with_capacity(w * h * 3);
+    for p in rgba.chunks_exact(4) {
+        let [r, g, b] = [p[0], p[1], p[2]].map(f32::from);
+        luma.push(0.299 * r + 0.587 * g + 0.114 * b);
+        chroma.extend([
+            -0.168_736 * r - 0.331_264 * g + 0.5 * b,
+            0.5 * r - 0.418_688 * g - 0.081_312 * b,
+            0.0,
+        ]);
+    }
+    optics::gaussian_blur(&mut chroma, w, h, sigma);
+    for ((p, y), c) in rgba
+        .chunks_exact_mut(4)
+        .zip(&luma)
+        .zip(chroma.chunks_exact(3))
+    {
+        let (cb, cr) = (c[0], c[1]);
+        let rgb = [
+            y + 1.402 * cr,
+            y - 0.344_136 * cb - 0.714_136 * cr,
+            y + 1.772 * cb,
+        ];
+        for (out, v) in p.iter_mut().zip(rgb) {
+            *out = (v + 0.5).clamp(0.0, 255.0) as u8;
+        }
+    }
 }
 
 /// Chromatic aberration, defocus, exposure, vignetting, noise and white balance on an
@@ -205,6 +245,7 @@ pub fn develop_moving(
             }
         }
     }
+    chroma_blur(rgba, w, h, s.chroma_blur);
     if s.jpeg_quality > 0.0 {
         super::jpeg::roundtrip(rgba, w, h, s.jpeg_quality);
     }

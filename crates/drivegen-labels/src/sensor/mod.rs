@@ -2,7 +2,7 @@
 //! RGB and every label image, boxes recomputed from the warped masks in
 //! [`crate::objects`]) and the image pipeline on RGB only (chromatic aberration,
 //! glare, defocus, motion blur, auto-exposure and exposure, white balance, vignetting,
-//! shot and read noise, JPEG compression), and the streaks falling rain leaves (`rain.rs`).
+//! shot and read noise, chroma blur, JPEG compression), and the streaks falling rain leaves (`rain.rs`).
 //!
 //! Nothing here draws at random: the parameters come from the plan, and the noise is a
 //! hash of (the plan's per-camera noise seed, frame, camera, pixel), so a frame's RGB is

@@ -84,9 +84,15 @@ fn blur_pass(
     }
 }
 
-/// A separable Gaussian blur of standard deviation `sigma` pixels on interleaved linear
-/// RGB, the border extended; the kernel is normalised, so flat areas keep their level.
+/// Slight defocus: a Gaussian blur of `sigma` pixels on interleaved linear RGB.
 pub fn defocus(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
+    gaussian_blur(lin, w, h, sigma);
+}
+
+/// A separable Gaussian blur of standard deviation `sigma` pixels on any three
+/// interleaved channels, the border extended; the kernel is normalised, so flat areas
+/// keep their level.
+pub fn gaussian_blur(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
     if sigma <= 0.0 {
         return;
     }
@@ -220,8 +226,8 @@ pub fn glare(lin: &mut [f32], w: usize, h: usize, strength: f64) {
     }
     // A tight and a wide halo, as a lens's scatter has both.
     let mut wide = small.clone();
-    defocus(&mut small, sw, sh, 1.5);
-    defocus(&mut wide, sw, sh, 6.0);
+    gaussian_blur(&mut small, sw, sh, 1.5);
+    gaussian_blur(&mut wide, sw, sh, 6.0);
     let k = strength as f32 * GLARE_GAIN;
     for j in 0..h {
         let y = ((j as f32 + 0.5) / GLARE_STEP as f32 - 0.5).clamp(0.0, (sh - 1) as f32);

@@ -388,6 +388,7 @@ impl Checker {
         self.range(f("saturation"), &s.saturation, 0.0, 2.0, "");
         self.range(f("contrast"), &s.contrast, 0.25, 2.0, "");
         self.range(f("glare"), &s.glare, 0.0, 1.0, "");
+        self.range(f("chroma_blur"), &s.chroma_blur, 0.0, 8.0, " pixels");
     }
 
     pub(super) fn lidar(&mut self, at: Vec<Seg>, l: &LidarSpec) {
