@@ -293,10 +293,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "04cf97a36c475d851e87a8ef0545e7ec4b255472ea3fdbe5624062d3b907b3b4",
-    "290b810b985369875ddf1bfebcbe0a0f04c6651eff52138ff8451dd82d2a6adb",
-    "e7d5873fa73ca0c177b5cd18d5054e909414a563fd83b5b0249551d06e59b3c1",
-    "b8561953c441794ad41a725b27b8a61134b6e018b522b06ead9e9b9cd5b46430",
+    "7e8aa753dcd931f46932dd430c46e52e7679a9cd951a47097e57885556602082",
+    "0e0918d15326d303cf0f1eb269150bd762101702a123a1c09eaf6d8e049fb0f9",
+    "2dee338c73def264f5ad2cef27dd6b7d06019be48d8bf35a5335a16edc9a120d",
+    "da7a14f8a426bae85c003265189614ad13438f9075f580c66b6f0bbd31246f6f",
 ];
 
 #[test]
