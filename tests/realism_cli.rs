@@ -88,6 +88,21 @@ fn different_domains_separate_and_one_domain_does_not() {
     let (patch, low, _) = accuracy(&r, "patch_accuracy");
     assert!(patch > 0.9 && low > 0.5, "{r:#}");
     assert!(accuracy(&r, "image_accuracy").0 > 0.9, "{r:#}");
+    // What tells them apart, per group of statistics: the noisy, tinted camera is caught
+    // by its fine detail and its colour, not by its tone; the table says so too.
+    let groups = r["results"][0]["groups"].as_array().expect("groups");
+    let alone = |name: &str| {
+        groups
+            .iter()
+            .find(|g| g["group"] == name)
+            .and_then(|g| g["alone"].as_f64())
+            .expect("group")
+    };
+    assert_eq!(groups.len(), 4, "{r:#}");
+    assert!(alone("fine detail and noise") > 0.9, "{r:#}");
+    assert!(alone("colour") > 0.9, "{r:#}");
+    assert!(alone("tone") < alone("fine detail and noise"), "{r:#}");
+    assert!(stdout.contains("told apart by, alone: "), "{stdout}");
 
     // Two folders of one camera: within the chance interval.
     let json = dir.join("same.json");
