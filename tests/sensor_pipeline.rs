@@ -393,7 +393,11 @@ fn chroma_blur_softens_colour_edges_as_a_gaussian_and_keeps_luma_and_greys() {
     assert!(at(&out, edge - 1)[2] < left[2] - 20.0);
     let stripes: Vec<u8> = (0..W * H)
         .flat_map(|i| {
-            let v = if (i % W / 3).is_multiple_of(2) { 30 } else { 220 };
+            let v = if (i % W / 3).is_multiple_of(2) {
+                30
+            } else {
+                220
+            };
             [v, v, v, 255]
         })
         .collect();

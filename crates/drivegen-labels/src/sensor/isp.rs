@@ -117,22 +117,20 @@ pub fn chroma_blur(rgba: &mut [u8], w: usize, h: usize, sigma: f64) {
         return;
     }
     let mut luma = Vec::with_capacity(w * h);
-    // Interleaved (Cb, Cr, 0): the blur works on three channels.
-    let mut chroma = Vec::with_capacity(w * h * 3);
+    let mut chroma = Vec::with_capacity(w * h * 2);
     for p in rgba.chunks_exact(4) {
         let [r, g, b] = [p[0], p[1], p[2]].map(f32::from);
         luma.push(0.299 * r + 0.587 * g + 0.114 * b);
         chroma.extend([
             -0.168_736 * r - 0.331_264 * g + 0.5 * b,
             0.5 * r - 0.418_688 * g - 0.081_312 * b,
-            0.0,
         ]);
     }
-    optics::gaussian_blur(&mut chroma, w, h, sigma);
+    optics::gaussian_blur_channels(&mut chroma, w, h, 2, sigma);
     for ((p, y), c) in rgba
         .chunks_exact_mut(4)
         .zip(&luma)
-        .zip(chroma.chunks_exact(3))
+        .zip(chroma.chunks_exact(2))
     {
         let (cb, cr) = (c[0], c[1]);
         let rgb = [

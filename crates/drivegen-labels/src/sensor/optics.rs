@@ -49,39 +49,57 @@ pub fn chromatic_aberration(
     }
 }
 
-/// One 1-D pass of a separable blur over interleaved RGB, along rows (`along_rows`) or
-/// columns, the border extended.
-fn blur_pass(
-    src: &[f32],
-    dst: &mut [f32],
-    w: usize,
-    h: usize,
-    kernel: &[f32],
-    radius: i64,
-    along_rows: bool,
-) {
-    for j in 0..h {
-        for i in 0..w {
-            let mut acc = [0.0f32; 3];
-            for (t, k) in kernel.iter().enumerate() {
-                let (x, y) = if along_rows {
-                    (
-                        (i as i64 + t as i64 - radius).clamp(0, w as i64 - 1) as usize,
-                        j,
-                    )
-                } else {
-                    (
-                        i,
-                        (j as i64 + t as i64 - radius).clamp(0, h as i64 - 1) as usize,
-                    )
-                };
-                for (c, a) in acc.iter_mut().enumerate() {
-                    *a += k * src[(y * w + x) * 3 + c];
-                }
+/// One 1-D pass of a separable blur along rows over `channels` interleaved values per
+/// pixel, the border extended. Each tap adds its share of a shifted copy of the row, so
+/// the loops run over contiguous slices (the compiler vectorises them); per value the
+/// taps are summed in order, as a per-pixel loop would.
+fn blur_rows(src: &[f32], dst: &mut [f32], w: usize, channels: usize, kernel: &[f32]) {
+    let radius = kernel.len() / 2;
+    let row_len = w * channels;
+    let mut padded = vec![0.0f32; (w + 2 * radius) * channels];
+    for (row, out) in src.chunks_exact(row_len).zip(dst.chunks_exact_mut(row_len)) {
+        let (first, last) = (&row[..channels], &row[row_len - channels..]);
+        for p in 0..radius {
+            padded[p * channels..(p + 1) * channels].copy_from_slice(first);
+            let q = radius + w + p;
+            padded[q * channels..(q + 1) * channels].copy_from_slice(last);
+        }
+        padded[radius * channels..(radius + w) * channels].copy_from_slice(row);
+        out.fill(0.0);
+        for (t, k) in kernel.iter().enumerate() {
+            let shifted = &padded[t * channels..t * channels + row_len];
+            for (o, v) in out.iter_mut().zip(shifted) {
+                *o += k * v;
             }
-            dst[(j * w + i) * 3..(j * w + i) * 3 + 3].copy_from_slice(&acc);
         }
     }
+}
+
+/// The pass along columns: each output row sums the kernel's rows above and below it
+/// (clamped at the border), whole rows at a time.
+fn blur_columns(src: &[f32], dst: &mut [f32], w: usize, h: usize, channels: usize, kernel: &[f32]) {
+    let radius = kernel.len() as i64 / 2;
+    let row_len = w * channels;
+    for (j, out) in dst.chunks_exact_mut(row_len).enumerate() {
+        out.fill(0.0);
+        for (t, k) in kernel.iter().enumerate() {
+            let y = (j as i64 + t as i64 - radius).clamp(0, h as i64 - 1) as usize;
+            for (o, v) in out.iter_mut().zip(&src[y * row_len..(y + 1) * row_len]) {
+                *o += k * v;
+            }
+        }
+    }
+}
+
+/// The normalised Gaussian kernel of standard deviation `sigma`, 3 sigma either side.
+fn gaussian_kernel(sigma: f64) -> Vec<f32> {
+    let radius = (3.0 * sigma).ceil() as i64;
+    let mut kernel: Vec<f32> = (-radius..=radius)
+        .map(|d| libm::exp(-((d * d) as f64) / (2.0 * sigma * sigma)) as f32)
+        .collect();
+    let total: f32 = kernel.iter().sum();
+    kernel.iter_mut().for_each(|k| *k /= total);
+    kernel
 }
 
 /// Slight defocus: a Gaussian blur of `sigma` pixels on interleaved linear RGB.
@@ -89,23 +107,22 @@ pub fn defocus(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
     gaussian_blur(lin, w, h, sigma);
 }
 
-/// A separable Gaussian blur of standard deviation `sigma` pixels on any three
-/// interleaved channels, the border extended; the kernel is normalised, so flat areas
-/// keep their level.
+/// A separable Gaussian blur of standard deviation `sigma` pixels on interleaved RGB,
+/// the border extended; the kernel is normalised, so flat areas keep their level.
 pub fn gaussian_blur(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
-    if sigma <= 0.0 {
+    gaussian_blur_channels(lin, w, h, 3, sigma);
+}
+
+/// [`gaussian_blur`] on any number of interleaved channels per pixel.
+pub fn gaussian_blur_channels(data: &mut [f32], w: usize, h: usize, channels: usize, sigma: f64) {
+    if sigma <= 0.0 || w == 0 || h == 0 || channels == 0 || data.len() != w * h * channels {
         return;
     }
-    let radius = (3.0 * sigma).ceil() as i64;
-    let mut kernel: Vec<f32> = (-radius..=radius)
-        .map(|d| libm::exp(-((d * d) as f64) / (2.0 * sigma * sigma)) as f32)
-        .collect();
-    let total: f32 = kernel.iter().sum();
-    kernel.iter_mut().for_each(|k| *k /= total);
-    let mut tmp = vec![0.0f32; lin.len()];
+    let kernel = gaussian_kernel(sigma);
+    let mut tmp = vec![0.0f32; data.len()];
     // Rows, then columns.
-    blur_pass(lin, &mut tmp, w, h, &kernel, radius, true);
-    blur_pass(&tmp, lin, w, h, &kernel, radius, false);
+    blur_rows(data, &mut tmp, w, channels, &kernel);
+    blur_columns(&tmp, data, w, h, channels, &kernel);
 }
 
 /// The camera's motion during the exposure: the depth (z, m) of each output pixel and
