@@ -31,7 +31,7 @@ refiner_train_args=(
 )
 # The two shipped architectures (README, "The shipped refiners"): `quality` has 27 k
 # parameters and 3 GFLOP per 640x384 frame, `fast` 7.8 k parameters and 0.8 GFLOP.
-# `fast` has no noise channel: with one, it learned pixel grain that the realism test
-# caught (500 steps: 0.956 against real-road with noise, 0.895 without; README).
-refiner_quality_args=(--width 16 --hidden-layers 1 --dilations 2 --context-width 32 --context-scale 4 --noise)
+# No noise channel: with one, `fast` learned pixel grain that the realism test caught
+# (500 steps: 0.956 against real-road with noise, 0.895 without; README).
+refiner_quality_args=(--width 16 --hidden-layers 1 --dilations 2 --context-width 32 --context-scale 4)
 refiner_fast_args=(--width 8 --hidden-layers 0 --context-width 16 --context-scale 4)
