@@ -119,28 +119,17 @@ pub fn chroma_blur(rgba: &mut [u8], w: usize, h: usize, sigma: f64) {
     let mut luma = Vec::with_capacity(w * h);
     let mut chroma = Vec::with_capacity(w * h * 2);
     for p in rgba.chunks_exact(4) {
-        let [r, g, b] = [p[0], p[1], p[2]].map(f32::from);
-        luma.push(0.299 * r + 0.587 * g + 0.114 * b);
-        chroma.extend([
-            -0.168_736 * r - 0.331_264 * g + 0.5 * b,
-            0.5 * r - 0.418_688 * g - 0.081_312 * b,
-        ]);
+        let [y, cb, cr] = super::jfif_ycbcr([p[0], p[1], p[2]].map(f32::from));
+        luma.push(y);
+        chroma.extend([cb, cr]);
     }
-    optics::gaussian_blur_channels(&mut chroma, w, h, 2, sigma);
+    optics::gaussian_blur(&mut chroma, w, h, 2, sigma);
     for ((p, y), c) in rgba
         .chunks_exact_mut(4)
         .zip(&luma)
         .zip(chroma.chunks_exact(2))
     {
-        let (cb, cr) = (c[0], c[1]);
-        let rgb = [
-            y + 1.402 * cr,
-            y - 0.344_136 * cb - 0.714_136 * cr,
-            y + 1.772 * cb,
-        ];
-        for (out, v) in p.iter_mut().zip(rgb) {
-            *out = (v + 0.5).clamp(0.0, 255.0) as u8;
-        }
+        p[..3].copy_from_slice(&super::jfif_rgb8([*y, c[0], c[1]]));
     }
 }
 

@@ -114,12 +114,12 @@ pub fn roundtrip(rgba: &mut [u8], w: usize, h: usize, quality: f64) {
     for j in 0..h {
         for i in 0..w {
             let p = &rgba[(j * w + i) * 4..(j * w + i) * 4 + 3];
-            let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-            y[j * w + i] = 0.299 * r + 0.587 * g + 0.114 * b;
-            // 4:2:0: the mean of each 2x2 block.
+            let [luma, b, r] = super::jfif_ycbcr([p[0], p[1], p[2]].map(f32::from));
+            y[j * w + i] = luma;
+            // 4:2:0: the mean of each 2x2 block; stored as JPEG does, offset by 128.
             let c = (j / 2) * cw + i / 2;
-            cb[c] += 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
-            cr[c] += 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+            cb[c] += 128.0 + b;
+            cr[c] += 128.0 + r;
             count[c] += 1.0;
         }
     }
@@ -134,15 +134,8 @@ pub fn roundtrip(rgba: &mut [u8], w: usize, h: usize, quality: f64) {
     for j in 0..h {
         for i in 0..w {
             let c = (j / 2) * cw + i / 2;
-            let (yy, b, r) = (y[j * w + i], cb[c] - 128.0, cr[c] - 128.0);
-            let rgb = [
-                yy + 1.402 * r,
-                yy - 0.344_136 * b - 0.714_136 * r,
-                yy + 1.772 * b,
-            ];
-            for (k, v) in rgb.into_iter().enumerate() {
-                rgba[(j * w + i) * 4 + k] = (v + 0.5).clamp(0.0, 255.0) as u8;
-            }
+            let rgb = super::jfif_rgb8([y[j * w + i], cb[c] - 128.0, cr[c] - 128.0]);
+            rgba[(j * w + i) * 4..(j * w + i) * 4 + 3].copy_from_slice(&rgb);
         }
     }
 }

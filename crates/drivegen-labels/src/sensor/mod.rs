@@ -21,6 +21,26 @@ use crate::raster::IdDepth;
 
 pub use distortion::{Distortion, Remap, lens_project, outline_samples};
 
+/// JFIF YCbCr of 8-bit-scale RGB (luma, then chroma centred on 0), as a camera's
+/// processor and a JPEG encoder hold an image; shared by the chroma blur and JPEG.
+fn jfif_ycbcr([r, g, b]: [f32; 3]) -> [f32; 3] {
+    [
+        0.299 * r + 0.587 * g + 0.114 * b,
+        -0.168_736 * r - 0.331_264 * g + 0.5 * b,
+        0.5 * r - 0.418_688 * g - 0.081_312 * b,
+    ]
+}
+
+/// The inverse of [`jfif_ycbcr`], rounded and clamped to 8 bits.
+fn jfif_rgb8([y, cb, cr]: [f32; 3]) -> [u8; 3] {
+    [
+        y + 1.402 * cr,
+        y - 0.344_136 * cb - 0.714_136 * cr,
+        y + 1.772 * cb,
+    ]
+    .map(|v| (v + 0.5).clamp(0.0, 255.0) as u8)
+}
+
 /// Carries one camera's capture into what the sensor delivers: warps `ids` (when it is
 /// the camera's size) and `rgba` through the lens, then runs the image pipeline on
 /// `rgba`; with an exposure time, the RGB is blurred along each pixel's motion for an ego

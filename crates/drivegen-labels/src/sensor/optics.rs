@@ -104,17 +104,13 @@ fn gaussian_kernel(sigma: f64) -> Vec<f32> {
 
 /// Slight defocus: a Gaussian blur of `sigma` pixels on interleaved linear RGB.
 pub fn defocus(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
-    gaussian_blur(lin, w, h, sigma);
+    gaussian_blur(lin, w, h, 3, sigma);
 }
 
-/// A separable Gaussian blur of standard deviation `sigma` pixels on interleaved RGB,
-/// the border extended; the kernel is normalised, so flat areas keep their level.
-pub fn gaussian_blur(lin: &mut [f32], w: usize, h: usize, sigma: f64) {
-    gaussian_blur_channels(lin, w, h, 3, sigma);
-}
-
-/// [`gaussian_blur`] on any number of interleaved channels per pixel.
-pub fn gaussian_blur_channels(data: &mut [f32], w: usize, h: usize, channels: usize, sigma: f64) {
+/// A separable Gaussian blur of standard deviation `sigma` pixels on `channels`
+/// interleaved values per pixel, the border extended; the kernel is normalised, so flat
+/// areas keep their level.
+pub fn gaussian_blur(data: &mut [f32], w: usize, h: usize, channels: usize, sigma: f64) {
     if sigma <= 0.0 || w == 0 || h == 0 || channels == 0 || data.len() != w * h * channels {
         return;
     }
@@ -243,8 +239,8 @@ pub fn glare(lin: &mut [f32], w: usize, h: usize, strength: f64) {
     }
     // A tight and a wide halo, as a lens's scatter has both.
     let mut wide = small.clone();
-    gaussian_blur(&mut small, sw, sh, 1.5);
-    gaussian_blur(&mut wide, sw, sh, 6.0);
+    gaussian_blur(&mut small, sw, sh, 3, 1.5);
+    gaussian_blur(&mut wide, sw, sh, 3, 6.0);
     let k = strength as f32 * GLARE_GAIN;
     for j in 0..h {
         let y = ((j as f32 + 0.5) / GLARE_STEP as f32 - 0.5).clamp(0.0, (sh - 1) as f32);
