@@ -293,10 +293,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "7e8aa753dcd931f46932dd430c46e52e7679a9cd951a47097e57885556602082",
-    "0e0918d15326d303cf0f1eb269150bd762101702a123a1c09eaf6d8e049fb0f9",
-    "2dee338c73def264f5ad2cef27dd6b7d06019be48d8bf35a5335a16edc9a120d",
-    "da7a14f8a426bae85c003265189614ad13438f9075f580c66b6f0bbd31246f6f",
+    "e0551961dee53dfa02c79563ea395511a39f3775ce9d46eec70c182fc6f992c8",
+    "33ae90891ca30e5391824bbdfa70c1be3fec6bb492b6ebe85e880b56b7d19088",
+    "62e86f556fce4eca3bcf05844307ae4bf3ce9d38cdaa59ad5455c8f4d2eb3463",
+    "036cfe0ed90542f7fcb73ab4bfd59ada9783d6c9204914c89d90b29a2ccc92a5",
 ];
 
 #[test]

@@ -24,6 +24,7 @@ pub mod streams;
 pub mod surface;
 pub mod topdown;
 pub mod types;
+mod woodland;
 
 use drivegen_scenario::validate::caps;
 use drivegen_scenario::{BlockPlan, Scenario};
@@ -101,6 +102,14 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         &mut streams::stream(vseed, "signals-heads"),
     )?;
 
+    let woodland = woodland::place_woodland(
+        &network,
+        &surfaces,
+        &props,
+        &s.map.roadside.woodland,
+        &mut streams::stream(vseed, "woodland"),
+    );
+
     let actors = actors::place_actors(
         s,
         &network,
@@ -133,6 +142,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         events,
         lane_changes: s.traffic.lane_changes,
         coverage,
+        woodland,
     })
 }
 

@@ -146,6 +146,10 @@ pub struct ScenePlan {
     /// order (absent for i.i.d. variants, so their plans keep their bytes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<(String, f64)>,
+    /// Stands of trees behind the roadside (`map.roadside.woodland`; absent when none,
+    /// so plans without woodland keep their bytes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub woodland: Vec<TreeStand>,
 }
 
 impl ScenePlan {
@@ -385,6 +389,18 @@ pub struct Prop {
     pub size: Size3,
     pub color: [u8; 3],
     /// Seed for cosmetic detail (window pattern, foliage).
+    pub detail: u32,
+}
+
+/// One stand of woodland: a clump of crowns filling its footprint, up to its height.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TreeStand {
+    /// Centre of the footprint; yaw runs along the road it lines.
+    pub pose: Pose2,
+    pub size: Size3,
+    /// Leaf colour, sRGB.
+    pub color: [u8; 3],
+    /// Seed for the crowns' shape.
     pub detail: u32,
 }
 

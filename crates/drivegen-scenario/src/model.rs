@@ -298,6 +298,9 @@ pub struct Roadside {
     pub signs: Param,
     /// Street lights per 100 m (lit when the environment says so).
     pub street_lights: Param,
+    /// Share of each verge (0-1) backed by woodland: stands of trees behind the
+    /// roadside, clear of roads, sidewalks and props. 0 (the default) plants none.
+    pub woodland: Param,
 }
 
 impl Default for Roadside {
@@ -309,6 +312,7 @@ impl Default for Roadside {
             poles: Param::Const(2.0),
             signs: Param::Const(1.0),
             street_lights: Param::Const(2.0),
+            woodland: Param::Const(0.0),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod sky;
 pub mod statics;
 pub mod textures;
 pub mod traffic;
+pub mod woodland;
 
 use drivegen_labels::math::{Iso3, M3, V3, v3};
 use drivegen_labels::{Camera, Class, IdDepth, LabelObject, ObjectLabel, Tri, label_objects};
@@ -76,6 +77,7 @@ pub fn actor_frame(state: &AgentState) -> Iso3 {
 impl World {
     pub fn build(plan: &ScenePlan) -> World {
         let mut statics = statics::stuff(plan);
+        statics.extend(woodland::woodland(plan));
         statics.extend(furniture::guard_rails(plan));
         statics.extend(statics::props(plan));
         let night = plan.environment.street_lights_on;

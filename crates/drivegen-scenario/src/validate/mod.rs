@@ -207,6 +207,13 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
     c.range(
+        path(&["map", "roadside", "woodland"]),
+        &r.woodland,
+        0.0,
+        1.0,
+        " of the verge",
+    );
+    c.range(
         path(&["map", "roadside", "building_height"]),
         &r.building_height,
         3.0,
