@@ -293,10 +293,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "e0551961dee53dfa02c79563ea395511a39f3775ce9d46eec70c182fc6f992c8",
-    "33ae90891ca30e5391824bbdfa70c1be3fec6bb492b6ebe85e880b56b7d19088",
-    "62e86f556fce4eca3bcf05844307ae4bf3ce9d38cdaa59ad5455c8f4d2eb3463",
-    "036cfe0ed90542f7fcb73ab4bfd59ada9783d6c9204914c89d90b29a2ccc92a5",
+    "b72d422b45f1c0de599926d242abfa130f2c867824935b6f5939b84d7630ad51",
+    "84699a1d2757148ea1bdabc63e9de702b002d4f5aac78138186f697364919f12",
+    "20686e10cfc100382ee17f202151e6df40313d36ab0fa0eca99e7393057cff6b",
+    "3c1aa3b63878759c42d16ca99d325191a0dcd63c32f0c21107751d8d58961f07",
 ];
 
 #[test]

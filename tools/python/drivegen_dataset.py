@@ -10,8 +10,8 @@
   ``render --refine``, ``"auto"`` (default) the refined frames when the run has them,
   ``"none"`` skips images);
 * ``instance``  HxW uint16 instance ids: actor/prop ids as in ``labels["objects"][k]["id"]``
-  (stable across frames), stuff as its Cityscapes id (road 7, sidewalk 8, terrain 22),
-  0 = sky / nothing hit;
+  (stable across frames), stuff as its Cityscapes id (road 7, sidewalk 8, guard rail 14,
+  woodland 21, terrain 22), 0 = sky / nothing hit;
 * ``semantic``  HxW uint8 Cityscapes labelIds (sky 23);
 * ``depth``     HxW float32 z-depth in metres (the PNG holds metres x 256); pixels without
   a valid depth (sky, or farther than 256 m) are 0, or ``depth_invalid`` if given

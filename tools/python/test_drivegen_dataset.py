@@ -23,7 +23,7 @@ import drivegen_dataset as dd  # noqa: E402
 from drivegen_dataset import DrivegenDataset  # noqa: E402
 
 WIDTH, HEIGHT = 160, 96
-STUFF_IDS = {7, 8, 22}  # road, sidewalk, terrain: instance id = Cityscapes id
+STUFF_IDS = {7, 8, 14, 21, 22}  # road, sidewalk, guard rail, woodland, terrain: instance id = Cityscapes id
 
 
 def _on_ci():

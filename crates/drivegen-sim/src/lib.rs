@@ -643,7 +643,9 @@ fn build_app(
     };
     app.insert_resource(ClearColor(sky));
     // Ambient from the sky, white-balanced towards neutral so shaded faces keep colour.
-    let ambient_nits = (15.0 + 1000.0 * env.ambient) as f32;
+    // Its strength stands in for skylight and light bounced off facades and the road:
+    // with less, shadowed road fell to near black, far below the real cameras' shadows.
+    let ambient_nits = (15.0 + 1600.0 * env.ambient) as f32;
     app.insert_resource(GlobalAmbientLight {
         color: Color::from(sky.to_linear().mix(&LinearRgba::WHITE, 0.5)),
         brightness: ambient_nits,

@@ -90,8 +90,8 @@ impl SkyLook {
         let rain = env.rain.clamp(0.0, 1.0);
         let overcast = (cloud * 0.8 + rain * 0.5).min(1.0);
         let dusk = (1.0 - (sun / 14.0).clamp(0.0, 1.0)) * day;
-        let clear_zenith = [0.27, 0.47, 0.80];
-        let clear_horizon = [0.70, 0.80, 0.90];
+        let clear_zenith = [0.40, 0.58, 0.88];
+        let clear_horizon = [0.80, 0.87, 0.95];
         let grey_zenith = [0.52, 0.55, 0.59];
         let grey_horizon = [0.66, 0.68, 0.70];
         let night_zenith = [0.010, 0.014, 0.032];

@@ -64,9 +64,10 @@ fn every_map_tiles_without_a_seam() {
 fn colours_and_roughness_stay_in_plausible_ranges() {
     let set = TextureSet::generate(3);
     let mean = |t: &Texture| t.texels.iter().map(luma).sum::<f32>() / t.texels.len() as f32;
-    // Asphalt is a dark grey (sRGB ~0.2-0.3), grass darker than concrete kerbs.
+    // Weathered asphalt is a mid-dark grey (sRGB ~0.28-0.4, albedo about 0.07-0.13),
+    // grass darker than concrete kerbs.
     let asphalt = mean(&set.asphalt.base);
-    assert!((45.0..80.0).contains(&asphalt), "asphalt mean {asphalt}");
+    assert!((70.0..105.0).contains(&asphalt), "asphalt mean {asphalt}");
     assert!(mean(&set.grass.base) < mean(&set.kerb.base));
     assert!(mean(&set.sidewalk.base) < mean(&set.kerb.base));
     // No texel clips to black or white over large areas: colour spread stays inside.
