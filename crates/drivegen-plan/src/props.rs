@@ -149,11 +149,7 @@ pub(crate) fn place_props(
             continue;
         }
         for sign in [-1.0, 1.0] {
-            let inner = if sign < 0.0 {
-                road.right_width()
-            } else {
-                road.right_width().max(road.left_width())
-            };
+            let inner = road.verge_offset(sign);
             let walk = road.sidewalk;
             let at = |s: f64, lateral: f64| -> (V2, V2) {
                 let (p, t) = road.reference.sample(s);

@@ -240,13 +240,10 @@ pub fn render(plan: &ScenePlan) -> TopDown {
     }
     for stand in &plan.woodland {
         let [r, g, b] = stand.color;
-        let footprint = Obb {
-            center: stand.pose.pos(),
-            yaw: stand.pose.yaw,
-            half_length: stand.size.length / 2.0,
-            half_width: stand.size.width / 2.0,
-        };
-        c.obb(&footprint, Rgb([r / 2 + 20, g / 2 + 30, b / 2 + 10]));
+        c.obb(
+            &crate::woodland::stand_footprint(stand),
+            Rgb([r / 2 + 20, g / 2 + 30, b / 2 + 10]),
+        );
     }
     let t0 = plan.schedule.ticks.first().map_or(0.0, |t| t.time);
     for p in &plan.props {

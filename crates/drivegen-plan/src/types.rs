@@ -205,6 +205,17 @@ impl Road {
     pub fn right_width(&self) -> f64 {
         f64::from(self.lanes_right) * self.lane_width + self.shoulder
     }
+    /// Distance from the reference line to where roadside props and woodland start on
+    /// the right (`side` < 0) or left side: the paved edge, and on the left of a one-way
+    /// road at least the right side's width, so both verges line up.
+    pub fn verge_offset(&self, side: f64) -> f64 {
+        if side < 0.0 {
+            self.right_width()
+        } else {
+            self.right_width().max(self.left_width())
+        }
+    }
+
     pub fn left_width(&self) -> f64 {
         if self.lanes_left == 0 {
             0.0

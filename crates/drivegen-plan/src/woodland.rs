@@ -24,6 +24,16 @@ const SECTION: f64 = 40.0;
 /// Clearance kept between a stand and roads, sidewalks and props (m).
 const CLEARANCE: f64 = 1.0;
 
+/// The ground a stand covers.
+pub fn stand_footprint(stand: &TreeStand) -> Obb {
+    Obb {
+        center: stand.pose.pos(),
+        yaw: stand.pose.yaw,
+        half_length: stand.size.length / 2.0,
+        half_width: stand.size.width / 2.0,
+    }
+}
+
 /// The stands along every main road and junction arm; none when the share is 0.
 pub(crate) fn place_woodland(
     net: &RoadNetwork,
@@ -44,11 +54,7 @@ pub(crate) fn place_woodland(
         }
         let length = road.reference.length();
         for sign in [-1.0, 1.0] {
-            let inner = if sign < 0.0 {
-                road.right_width()
-            } else {
-                road.right_width().max(road.left_width())
-            };
+            let inner = road.verge_offset(sign);
             let verge = inner + road.sidewalk;
             let mut start = 0.0;
             while start < length {
@@ -83,19 +89,7 @@ pub(crate) fn place_woodland(
                             s += along * rng.random_range(0.65..0.9);
                             let (p, t) = road.reference.sample(mid);
                             let pose = Pose2::at(p + t.perp() * (sign * lateral), t.angle());
-                            let footprint = Obb {
-                                center: pose.pos(),
-                                yaw: pose.yaw,
-                                half_length: along / 2.0,
-                                half_width: depth / 2.0,
-                            }
-                            .inflated(CLEARANCE);
-                            if surfaces.blocks_prop(&footprint, true)
-                                || taken.iter().any(|o| o.overlaps(&footprint))
-                            {
-                                continue;
-                            }
-                            stands.push(TreeStand {
+                            let stand = TreeStand {
                                 pose,
                                 size: Size3 {
                                     length: along,
@@ -104,7 +98,13 @@ pub(crate) fn place_woodland(
                                 },
                                 color: green,
                                 detail,
-                            });
+                            };
+                            let footprint = stand_footprint(&stand).inflated(CLEARANCE);
+                            if !surfaces.blocks_prop(&footprint, true)
+                                && !taken.iter().any(|o| o.overlaps(&footprint))
+                            {
+                                stands.push(stand);
+                            }
                         }
                     }
                 }
@@ -148,12 +148,7 @@ mod tests {
         let plan = plan_variant(&scenario(Param::Const(1.0)), 3).expect("plans");
         let surfaces = Surfaces::new(&plan.network);
         for stand in &plan.woodland {
-            let footprint = Obb {
-                center: stand.pose.pos(),
-                yaw: stand.pose.yaw,
-                half_length: stand.size.length / 2.0,
-                half_width: stand.size.width / 2.0,
-            };
+            let footprint = stand_footprint(stand);
             assert!(
                 !surfaces.blocks_prop(&footprint, true),
                 "{stand:?} on a road"
