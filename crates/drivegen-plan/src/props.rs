@@ -75,13 +75,7 @@ impl Placer<'_> {
         let Ok(id) = ids::Range::Props.nth(index) else {
             return false;
         };
-        let footprint = Obb {
-            center: pose.pos(),
-            yaw: pose.yaw,
-            half_length: size.length / 2.0,
-            half_width: size.width / 2.0,
-        }
-        .inflated(PROP_CLEARANCE);
+        let footprint = footprint(&pose, size).inflated(PROP_CLEARANCE);
         if self.surfaces.blocks_prop(&footprint, clear_of_sidewalks) {
             return false;
         }
@@ -108,13 +102,18 @@ impl Placer<'_> {
     }
 }
 
-pub fn prop_footprint(p: &Prop) -> Obb {
+/// The ground an object of `size` covers at `pose` (its centre and heading).
+pub fn footprint(pose: &Pose2, size: Size3) -> Obb {
     Obb {
-        center: p.pose.pos(),
-        yaw: p.pose.yaw,
-        half_length: p.size.length / 2.0,
-        half_width: p.size.width / 2.0,
+        center: pose.pos(),
+        yaw: pose.yaw,
+        half_length: size.length / 2.0,
+        half_width: size.width / 2.0,
     }
+}
+
+pub fn prop_footprint(p: &Prop) -> Obb {
+    footprint(&p.pose, p.size)
 }
 
 fn count(density: &Param, length: f64, rng: &mut ChaCha8Rng) -> usize {

@@ -15,7 +15,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::geom::{Obb, Pose2};
-use crate::props::prop_footprint;
+use crate::props::{footprint, prop_footprint};
 use crate::surface::Surfaces;
 use crate::types::{Prop, RoadKind, RoadNetwork, Size3, TreeStand};
 
@@ -26,12 +26,7 @@ const CLEARANCE: f64 = 1.0;
 
 /// The ground a stand covers.
 pub fn stand_footprint(stand: &TreeStand) -> Obb {
-    Obb {
-        center: stand.pose.pos(),
-        yaw: stand.pose.yaw,
-        half_length: stand.size.length / 2.0,
-        half_width: stand.size.width / 2.0,
-    }
+    footprint(&stand.pose, stand.size)
 }
 
 /// The stands along every main road and junction arm; none when the share is 0.

@@ -77,6 +77,8 @@ fn clump(parts: &mut PartsBuilder, stand: &TreeStand) {
 mod tests {
     use super::*;
     use crate::World;
+    use drivegen_plan::geom::V2;
+    use drivegen_plan::props::footprint;
 
     fn rural_fog(variant: u32) -> ScenePlan {
         let path = format!(
@@ -97,16 +99,19 @@ mod tests {
         let object = woodland(&plan).expect("a woodland object");
         assert_eq!((object.id, object.class), (WOODLAND_ID, Class::Vegetation));
         let inside = |q: &[f32; 3]| {
-            let q = v3(f64::from(q[0]), f64::from(q[1]), f64::from(q[2]));
+            let (ground, z) = (
+                V2 {
+                    x: f64::from(q[0]),
+                    y: f64::from(q[1]),
+                },
+                f64::from(q[2]),
+            );
             plan.woodland.iter().any(|stand| {
-                let d = q - v3(stand.pose.x, stand.pose.y, 0.0);
-                let (c, s) = (stand.pose.yaw.cos(), stand.pose.yaw.sin());
-                let (along, across) = (c * d.x + s * d.y, -s * d.x + c * d.y);
                 let h = stand.size.height;
-                along.abs() <= stand.size.length / 2.0 + 1e-3
-                    && across.abs() <= stand.size.width / 2.0 + 1e-3
-                    && d.z <= h + 1e-3
-                    && d.z >= -0.1 * h - 1e-3
+                footprint(&stand.pose, stand.size)
+                    .inflated(1e-3)
+                    .contains(ground)
+                    && (-0.1 * h - 1e-3..=h + 1e-3).contains(&z)
             })
         };
         let mut vertices = 0;
