@@ -148,7 +148,8 @@ fn source(dir: PathBuf) -> FrameSource {
 }
 
 /// The shipped model's architecture at toy size: a dilated full-resolution path, a
-/// context branch, a noise input, a two-scale discriminator and feature matching.
+/// context branch, a noise input, a two-scale discriminator with the statistics critic,
+/// and feature matching.
 fn options(root: &Path, steps: usize) -> TrainOptions {
     TrainOptions {
         sim: root.join("sim"),
@@ -169,10 +170,14 @@ fn options(root: &Path, steps: usize) -> TrainOptions {
                     noise: true,
                     ..InputLayout::default()
                 }),
-            DiscriminatorConfig::new().with_width(16).with_scales(2),
+            DiscriminatorConfig::new()
+                .with_width(16)
+                .with_scales(2)
+                .with_statistics(true),
         )
         .with_self_regularisation(0.2)
         .with_feature_matching(0.5)
+        .with_statistics_critic(0.5)
         .with_learning_rate(1e-3),
         vae: VaeConfig::new().with_latent(16).with_width(16),
         backend: "flex".into(),
@@ -250,6 +255,11 @@ fn refiner_moves_held_out_frames_towards_the_target_domain_and_keeps_edges() {
     assert!(
         mean_diversity > 0.5,
         "mode collapse: diversity {mean_diversity}"
+    );
+    // The statistics critic took part: the refiner's loss against it is logged every step.
+    assert!(
+        t.log.iter().all(|l| l.gan.statistics > 0.0),
+        "the statistics critic's loss is missing from the log"
     );
 }
 
@@ -544,6 +554,34 @@ fn training_logs_held_out_realism_curves_from_the_raw_frames_on() {
     assert!(raw > 0.8, "raw two-sample accuracy {raw}: {csv}");
     let png = image::open(root.join("run/curves.png")).expect("curves.png");
     assert!(png.width() > 100 && png.height() > 100);
+    // run/best holds the refiner of the refined step with the lowest mean accuracy.
+    let mean_at = |step: &str| {
+        let at: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[0] == step)
+            .map(|r| r[2].parse::<f64>().expect("accuracy"))
+            .collect();
+        at.iter().sum::<f64>() / at.len() as f64
+    };
+    // Ties keep the earlier step.
+    let best_step = if mean_at("40") < mean_at("20") {
+        40
+    } else {
+        20
+    };
+    let best = Source::resolve(&root.join("run/best"));
+    let config = best.config().expect("best/config.json");
+    assert_eq!(config.training.step, best_step, "{csv}");
+    let refiner = best
+        .module(
+            &config,
+            "refiner.mpk",
+            config.gan.refiner.init::<Flex>(&FlexDevice),
+            &FlexDevice,
+        )
+        .expect("the best refiner loads");
+    let x = Tensor::<Flex, 4>::zeros([1, config.gan.refiner.in_channels, 16, 16], &FlexDevice);
+    assert_eq!(refiner.forward(x).dims(), [1, 3, 16, 16]);
 }
 
 /// A version 1 checkpoint (drivegen before the context branch) still refines: its

@@ -37,6 +37,10 @@ pub struct GanConfig {
     /// discriminator's hidden features on real and on refined patches, at every scale.
     #[config(default = 0.0)]
     pub feature_matching: f64,
+    /// Weight of the statistics critic's adversarial loss for the refiner (it needs a
+    /// discriminator with `statistics`; 0 = off).
+    #[config(default = 0.0)]
+    pub statistics_critic: f64,
 }
 
 /// The mean adversarial loss over a discriminator's scales.
@@ -91,6 +95,8 @@ pub struct StepLosses {
     pub diversity: f64,
     /// The feature-matching loss (0 when its weight is 0).
     pub feature_matching: f64,
+    /// The refiner's adversarial loss against the statistics critic (0 when off).
+    pub statistics: f64,
 }
 
 pub struct Gan<B: AutodiffBackend> {
@@ -168,6 +174,7 @@ impl<B: AutodiffBackend> Gan<B> {
                 self.history[slot] = refined;
             }
             let fake = Tensor::<B, 4>::from_inner(fake_inner);
+            let statistics_fake = self.discriminator.statistics_logits(fake.clone());
             let d_fake =
                 self.discriminator
                     .forward_scales(Self::d_input(fake, sim.clone(), channels));
@@ -176,14 +183,25 @@ impl<B: AutodiffBackend> Gan<B> {
                 real.clone(),
                 channels,
             ));
-            let d_loss =
+            let mut d_loss =
                 adversarial_scales(kind, &d_real, true) + adversarial_scales(kind, &d_fake, false);
+            if let (Some(f), Some(r)) = (
+                statistics_fake,
+                self.discriminator.statistics_logits(real.clone()),
+            ) {
+                d_loss = d_loss + adversarial(kind, r, true) + adversarial(kind, f, false);
+            }
             losses.discriminator = d_loss.clone().into_scalar().elem::<f64>();
             let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
             self.discriminator = self.d_opt.step(lr, self.discriminator.clone(), grads);
         }
         let refined = self.refiner.forward(sim.clone());
         let input_rgb = sim.clone().narrow(1, 0, 3);
+        let statistics_weight = self.config.statistics_critic;
+        let statistics = (statistics_weight > 0.0)
+            .then(|| self.discriminator.statistics_logits(refined.clone()))
+            .flatten()
+            .map(|logits| adversarial(kind, logits, true));
         let d_out =
             self.discriminator
                 .forward_scales(Self::d_input(refined.clone(), sim, channels));
@@ -216,6 +234,10 @@ impl<B: AutodiffBackend> Gan<B> {
         if let Some(Some(fm)) = feature_matching {
             losses.feature_matching = fm.clone().into_scalar().elem::<f64>();
             g_loss = g_loss + fm * fm_weight;
+        }
+        if let Some(statistics) = statistics {
+            losses.statistics = statistics.clone().into_scalar().elem::<f64>();
+            g_loss = g_loss + statistics * statistics_weight;
         }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.refiner);
         self.refiner = self.g_opt.step(lr, self.refiner.clone(), grads);

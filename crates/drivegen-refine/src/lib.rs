@@ -22,6 +22,7 @@ pub mod plot;
 pub mod realism;
 pub mod sensor_fit;
 pub mod shipped;
+pub mod statistics;
 pub mod train;
 pub mod vae;
 

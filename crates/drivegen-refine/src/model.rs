@@ -20,6 +20,7 @@ use burn::tensor::module::{avg_pool2d, interpolate};
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 
 use crate::error::RefineError;
+use crate::statistics::{StatisticsCritic, StatisticsCriticConfig};
 
 /// The eight Cityscapes categories of the semantic conditioning channels.
 pub const SEMANTIC_CATEGORIES: usize = 8;
@@ -265,6 +266,10 @@ pub struct DiscriminatorConfig {
     /// Patch discriminators, each on the input pooled by a further factor of 2.
     #[config(default = 1)]
     pub scales: usize,
+    /// Add the statistics critic (`statistics.rs`): a head on each tile's low-level
+    /// statistics.
+    #[config(default = false)]
+    pub statistics: bool,
 }
 
 #[derive(Module, Debug)]
@@ -277,6 +282,7 @@ pub struct PatchDiscriminator<B: Backend> {
 #[derive(Module, Debug)]
 pub struct Discriminator<B: Backend> {
     scales: Vec<PatchDiscriminator<B>>,
+    statistics: Option<StatisticsCritic<B>>,
 }
 
 /// A discriminator's verdict at one scale: logits and the two hidden feature maps.
@@ -302,6 +308,9 @@ impl DiscriminatorConfig {
                     head: Conv2dConfig::new([self.width * 2, 1], [1, 1]).init(device),
                 })
                 .collect(),
+            statistics: self
+                .statistics
+                .then(|| StatisticsCriticConfig::new().init(device)),
         }
     }
 
@@ -341,6 +350,12 @@ impl<B: Backend> Discriminator<B> {
             out.push(d.forward(input.clone()));
         }
         out
+    }
+
+    /// The statistics critic's logits, one per tile ([`StatisticsCritic::forward`]), when
+    /// the discriminator has one.
+    pub fn statistics_logits(&self, x: Tensor<B, 4>) -> Option<Tensor<B, 4>> {
+        self.statistics.as_ref().map(|critic| critic.forward(x))
     }
 
     /// The finest scale's realism logits, one per patch: [batch, 1, h/4, w/4].

@@ -48,15 +48,17 @@ pub struct StepLog {
     pub vae: VaeLosses,
 }
 
-const CSV_HEADER: &str = "step,discriminator,adversarial,self_regularisation,change,diversity,vae_reconstruction,vae_kl,feature_matching";
+const CSV_HEADER: &str = "step,discriminator,adversarial,self_regularisation,change,diversity,vae_reconstruction,vae_kl,feature_matching,statistics";
 pub const LOSSES_CSV: &str = "losses.csv";
 pub const LOSSES_PNG: &str = "losses.png";
+/// The inference files of the step whose held-out realism was best so far (with curves).
+pub const BEST_DIR: &str = "best";
 
 impl StepLog {
     fn csv(&self) -> String {
         let g = &self.gan;
         format!(
-            "{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.4},{:.4},{:.6}",
+            "{},{:.6},{:.6},{:.6},{:.6},{:.6},{:.4},{:.4},{:.6},{:.6}",
             self.step,
             g.discriminator,
             g.adversarial,
@@ -65,7 +67,8 @@ impl StepLog {
             g.diversity,
             self.vae.reconstruction,
             self.vae.kl,
-            g.feature_matching
+            g.feature_matching,
+            g.statistics
         )
     }
 
@@ -74,8 +77,9 @@ impl StepLog {
             .split(',')
             .map(|f| f.parse().ok())
             .collect::<Option<_>>()?;
-        // Logs of drivegen before feature matching have 8 columns.
-        if v.len() != 8 && v.len() != 9 {
+        // Logs of drivegen before feature matching have 8 columns, before the statistics
+        // critic 9.
+        if !(8..=10).contains(&v.len()) {
             return None;
         }
         Some(StepLog {
@@ -87,6 +91,7 @@ impl StepLog {
                 change: v[4],
                 diversity: v[5],
                 feature_matching: v.get(8).copied().unwrap_or(0.0),
+                statistics: v.get(9).copied().unwrap_or(0.0),
             },
             vae: VaeLosses {
                 reconstruction: v[6],
@@ -169,18 +174,11 @@ fn save<B: AutodiffBackend>(
     step: usize,
     log: &[StepLog],
 ) -> Result<PathBuf, RefineError> {
-    let files = vec![
-        (
-            "refiner.mpk".to_string(),
-            checkpoint::encode::<B, _>(gan.refiner.clone().into_record())?,
-        ),
+    let mut files = inference_files(gan, vae)?;
+    files.extend([
         (
             "discriminator.mpk".to_string(),
             checkpoint::encode::<B, _>(gan.discriminator.clone().into_record())?,
-        ),
-        (
-            "vae.mpk".to_string(),
-            checkpoint::encode::<B, _>(vae.vae.clone().into_record())?,
         ),
         (
             "refiner_adam.mpk".to_string(),
@@ -194,12 +192,64 @@ fn save<B: AutodiffBackend>(
             "vae_adam.mpk".to_string(),
             checkpoint::encode::<B, _>(vae.opt.to_record())?,
         ),
-    ];
+    ]);
     let dir = o.out.join(CHECKPOINT_DIR);
     let config = CheckpointConfig::new(o.gan.clone(), o.vae.clone(), state(o, step));
     checkpoint::write(&dir, config, files)?;
     write_losses(&o.out, log)?;
     Ok(dir)
+}
+
+/// Mean held-out two-sample accuracy over the domains measured at `step`.
+fn mean_accuracy_at(curves: &[CurvePoint], step: usize) -> f64 {
+    let at: Vec<f64> = curves
+        .iter()
+        .filter(|c| c.step == step)
+        .map(|c| c.patch_accuracy)
+        .collect();
+    if at.is_empty() {
+        f64::INFINITY
+    } else {
+        at.iter().sum::<f64>() / at.len() as f64
+    }
+}
+
+/// The lowest mean accuracy of any refined curve point (step 0 is the raw frames).
+fn best_refined_accuracy(curves: &[CurvePoint]) -> f64 {
+    curves
+        .iter()
+        .filter(|c| c.step > 0)
+        .map(|c| mean_accuracy_at(curves, c.step))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Writes the inference files of the refiner as it is now to `out/best` (what `refine
+/// pack --ckpt RUN/best` ships); its config records the step.
+fn save_best<B: AutodiffBackend>(
+    o: &TrainOptions,
+    gan: &Gan<B>,
+    vae: &VaeTrainer<B>,
+    step: usize,
+) -> Result<(), RefineError> {
+    let config = CheckpointConfig::new(o.gan.clone(), o.vae.clone(), state(o, step));
+    checkpoint::write(&o.out.join(BEST_DIR), config, inference_files(gan, vae)?)
+}
+
+/// The encoded refiner and VAE weights ([`checkpoint::INFERENCE_FILES`]).
+fn inference_files<B: AutodiffBackend>(
+    gan: &Gan<B>,
+    vae: &VaeTrainer<B>,
+) -> Result<Vec<(String, Vec<u8>)>, RefineError> {
+    Ok(vec![
+        (
+            "refiner.mpk".to_string(),
+            checkpoint::encode::<B, _>(gan.refiner.clone().into_record())?,
+        ),
+        (
+            "vae.mpk".to_string(),
+            checkpoint::encode::<B, _>(vae.vae.clone().into_record())?,
+        ),
+    ])
 }
 
 fn write_losses(out: &Path, log: &[StepLog]) -> Result<(), RefineError> {
@@ -347,8 +397,14 @@ pub fn train<B: AutodiffBackend>(
             let refiner = gan.refiner.valid();
             let points = probe.refined(step + 1, &refiner, layout, o.seed, device)?;
             progress(TrainEvent::Curve(&points));
+            let earlier_best = best_refined_accuracy(&curves);
             curves.extend(points);
             write_curves(&o.out, &curves)?;
+            // A GAN's held-out realism swings from one curve point to the next; keep the
+            // best refiner seen rather than only the last.
+            if mean_accuracy_at(&curves, step + 1) < earlier_best {
+                save_best(o, &gan, &vae, step + 1)?;
+            }
         }
         if (step + 1) % every == 0 || step + 1 == o.steps {
             let dir = save(o, &gan, &vae, step + 1, &log)?;

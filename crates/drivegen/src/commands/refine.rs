@@ -205,8 +205,10 @@ struct TrainArgs {
     /// DIR, or DIR@START..END for a block of its sorted frames.
     #[arg(long, required = true)]
     real: Vec<FrameSource>,
-    /// Output folder: checkpoint/, losses.csv, losses.png, curves.csv, curves.png. An
-    /// existing run resumes.
+    /// Output folder: checkpoint/, losses.csv, losses.png, curves.csv, curves.png and,
+    /// with curves, best/ (the refiner of the step with the lowest mean held-out
+    /// two-sample accuracy; pack it with `refine pack --ckpt OUT/best`). An existing run
+    /// resumes.
     #[arg(long)]
     out: PathBuf,
     /// Which of the sorted sim frames to use (START..END).
@@ -254,6 +256,11 @@ struct TrainArgs {
     /// Weight of the discriminator feature-matching loss (0 = off).
     #[arg(long, default_value_t = 0.0)]
     feature_matching: f64,
+    /// Weight of the statistics critic (0 = off): a discriminator head on each patch's
+    /// low-level statistics (tone, colour, gradients, noise, local contrast), which
+    /// keeps the refiner from drifting in what the realism test reads.
+    #[arg(long, default_value_t = 0.0)]
+    statistics_critic: f64,
     /// Patch discriminators at 1, 1/2, 1/4 ... resolution.
     #[arg(long, default_value_t = 1)]
     discriminator_scales: usize,
@@ -364,11 +371,14 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             .with_context_scale(a.context_scale)
             .with_residual_bound(a.residual_bound)
             .with_layout(layout),
-        DiscriminatorConfig::new().with_scales(a.discriminator_scales),
+        DiscriminatorConfig::new()
+            .with_scales(a.discriminator_scales)
+            .with_statistics(a.statistics_critic > 0.0),
     )
     .with_loss(loss)
     .with_self_regularisation(a.self_regularisation)
     .with_feature_matching(a.feature_matching)
+    .with_statistics_critic(a.statistics_critic)
     .with_learning_rate(a.learning_rate)
     .with_d_steps(a.d_steps);
     let with_default = |mut s: FrameSource| {
