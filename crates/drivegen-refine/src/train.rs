@@ -273,6 +273,7 @@ fn write_losses(out: &Path, log: &[StepLog]) -> Result<(), RefineError> {
                 series("adversarial", [40, 90, 200], |l| l.gan.adversarial),
                 series("diversity", [40, 160, 60], |l| l.gan.diversity),
                 series("change x10", [150, 90, 20], |l| l.gan.change * 10.0),
+                series("statistics critic", [190, 60, 190], |l| l.gan.statistics),
             ],
             vec![series("vae negative elbo", [120, 40, 160], |l| {
                 l.vae.negative_elbo()
