@@ -15,6 +15,8 @@ use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, sigmoid};
 use burn::tensor::module::avg_pool2d;
 
+use crate::realism::GRADIENT_BIN_EDGES as EDGES;
+
 /// Statistics per tile (the realism test's, less its three luma percentiles, which have
 /// no useful gradient).
 pub const STATISTICS: usize = 23;
@@ -35,8 +37,6 @@ const SPREAD: [f32; STATISTICS] = [
     0.203, 0.0833, 0.0651, 0.0174, 0.098, 0.028, 0.136, 0.0448, 1.18, 0.352, 0.113, 0.106, 0.121,
     0.104, 0.118, 1.18, 0.927, 0.911, 1.15, 0.262, 0.0696, 0.043, 0.191,
 ];
-/// Gradient-magnitude bin edges of the realism test's histogram.
-const EDGES: [f64; 5] = [0.005, 0.01, 0.02, 0.04, 0.08];
 
 #[derive(Config, Debug)]
 pub struct StatisticsCriticConfig {

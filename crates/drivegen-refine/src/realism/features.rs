@@ -4,6 +4,9 @@
 /// Number of low-level statistics per patch.
 pub const FEATURES: usize = 26;
 
+/// Edges of the gradient-magnitude histogram (luma per pixel, 0..1 scale).
+pub const GRADIENT_BIN_EDGES: [f64; 5] = [0.005, 0.01, 0.02, 0.04, 0.08];
+
 /// Name of each statistic, in the order [`patch_features`] returns them.
 pub const FEATURE_NAMES: [&str; FEATURES] = [
     "luma mean",
@@ -105,7 +108,6 @@ pub fn patch_features(rgb: &[u8], s: usize) -> [f64; FEATURES] {
     let at = |v: &[f64], x: usize, y: usize| v[y * s + x];
     let (mut grad_sum, mut gx2, mut gy2) = (0.0, 0.0, 0.0);
     let mut hist = [0.0f64; 6];
-    let edges = [0.005, 0.01, 0.02, 0.04, 0.08];
     let (mut lap_l, mut lap_c1, mut lap_c2, mut noise) = (0.0, 0.0, 0.0, 0.0);
     let mut count = 0.0;
     for y in 1..s - 1 {
@@ -116,7 +118,7 @@ pub fn patch_features(rgb: &[u8], s: usize) -> [f64; FEATURES] {
             grad_sum += g;
             gx2 += gx * gx;
             gy2 += gy * gy;
-            hist[edges.iter().filter(|e| g >= **e).count()] += 1.0;
+            hist[GRADIENT_BIN_EDGES.iter().filter(|e| g >= **e).count()] += 1.0;
             let lap = |v: &[f64]| {
                 (at(v, x + 1, y) + at(v, x - 1, y) + at(v, x, y + 1) + at(v, x, y - 1)
                     - 4.0 * at(v, x, y))

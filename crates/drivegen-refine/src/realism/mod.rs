@@ -30,7 +30,9 @@ use crate::metrics::{RandomFeatures, kernel_distance};
 mod features;
 mod logistic;
 
-pub use features::{FEATURE_GROUPS, FEATURE_NAMES, FEATURES, FeatureGroup, patch_features};
+pub use features::{
+    FEATURE_GROUPS, FEATURE_NAMES, FEATURES, FeatureGroup, GRADIENT_BIN_EDGES, patch_features,
+};
 use logistic::fit_logistic;
 
 /// Settings of the test; the defaults are the ones the README's table was measured with.

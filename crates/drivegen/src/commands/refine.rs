@@ -362,6 +362,13 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
+    if !(a.statistics_critic >= 0.0 && a.statistics_critic.is_finite()) {
+        return Err(InputError(format!(
+            "--statistics-critic {} must be a weight of 0 (off) or more",
+            a.statistics_critic
+        ))
+        .into());
+    }
     let gan = GanConfig::new(
         RefinerConfig::new()
             .with_width(a.width)
