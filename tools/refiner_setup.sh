@@ -10,8 +10,13 @@ for d in "$road" "$hmb"; do
     [ -d "$d" ] || { echo "drivegen: $d is missing (set DRIVEGEN_SHARED)" >&2; exit 2; }
 done
 work=out/refiner-default
-cargo build --locked --quiet -p drivegen
-drivegen="$CARGO_TARGET_DIR/debug/drivegen"
+# DRIVEGEN_BIN: a prebuilt binary, for machines without the toolchain (tools/device_check.sh).
+if [ -n "${DRIVEGEN_BIN:-}" ]; then
+    drivegen="$DRIVEGEN_BIN"
+else
+    cargo build --locked --quiet -p drivegen
+    drivegen="$CARGO_TARGET_DIR/debug/drivegen"
+fi
 for s in highway_merge urban_intersection downtown_jam roundabout; do
     [ -f "$work/sim/$s/manifest.json" ] ||
         "$drivegen" render "scenarios/$s.ron" --frames 20 --variants 3 --out "$work/sim/$s" -q
@@ -20,12 +25,13 @@ mkdir -p "$work/train-sim"
 for s in highway_merge urban_intersection downtown_jam; do
     ln -sfn "../sim/$s" "$work/train-sim/$s"
 done
-# Options every shipped refiner shares: data, held-out curves every 250 steps against the
-# later block of each camera, conditioning, discriminator and loss.
+# Options every shipped refiner shares: data, held-out curves against the later block of
+# each camera, conditioning, discriminator and loss. Curves and checkpoints every
+# ${refiner_every:-250} steps (longer GPU runs space them out).
 refiner_train_args=(
     --sim "$work/train-sim" --real "$road@0..80" --real "$hmb@0..280"
     --holdout-sim "$work/sim/roundabout" --holdout-real "$road@80.." --holdout-real "$hmb@280.."
-    --curve-every 250 --checkpoint-every 250
+    --curve-every "${refiner_every:-250}" --checkpoint-every "${refiner_every:-250}"
     --condition semantic,depth --residual-bound 0.3
     --discriminator-scales 2 --feature-matching 1.0 --loss ls --learning-rate 2e-4
 )

@@ -227,15 +227,59 @@ impl<B: Backend> ContextBranch<B> {
             c = c.clone() + relu(conv.forward(c));
         }
         let c = self.project.forward(c);
-        interpolate(
-            c,
-            [h, w],
-            InterpolateOptions {
-                mode: InterpolateMode::Bilinear,
-                align_corners: false,
-            },
-        )
+        if B::ad_enabled(&c.device()) {
+            // The GPU backends have no backward pass for bilinear interpolation: training
+            // takes the same function as two matrix products, which every backend derives.
+            upsample_bilinear_by_matrices(c, [h, w])
+        } else {
+            interpolate(
+                c,
+                [h, w],
+                InterpolateOptions {
+                    mode: InterpolateMode::Bilinear,
+                    align_corners: false,
+                },
+            )
+        }
     }
+}
+
+/// Weights of half-pixel-centred (`align_corners: false`) linear resampling from `from`
+/// samples to `to`: row `o` holds the two taps of output `o`, edges clamped, as burn's
+/// and PyTorch's bilinear interpolation compute them.
+fn linear_resampling_weights(from: usize, to: usize) -> Vec<f32> {
+    let mut weights = vec![0.0f32; to * from];
+    let ratio = from as f64 / to as f64;
+    for o in 0..to {
+        let at = (o as f64 + 0.5) * ratio - 0.5;
+        let low = at.floor().max(0.0) as usize;
+        let high = (low + 1).min(from - 1);
+        let t = (at - low as f64).max(0.0) as f32;
+        weights[o * from + low] += 1.0 - t;
+        weights[o * from + high] += t;
+    }
+    weights
+}
+
+/// Bilinear upsampling of `x` ([batch, channels, h, w]) to `size` as `Wy · x · Wxᵀ`.
+fn upsample_bilinear_by_matrices<B: Backend>(x: Tensor<B, 4>, size: [usize; 2]) -> Tensor<B, 4> {
+    let [batch, channels, h, w] = x.dims();
+    let [out_h, out_w] = size;
+    let device = x.device();
+    let rows = Tensor::<B, 2>::from_data(
+        TensorData::new(linear_resampling_weights(h, out_h), [out_h, h]),
+        &device,
+    );
+    let columns = Tensor::<B, 2>::from_data(
+        TensorData::new(linear_resampling_weights(w, out_w), [out_w, w]),
+        &device,
+    )
+    .transpose();
+    let n = batch * channels;
+    let x = x.reshape([n, h, w]);
+    let tall = rows.unsqueeze::<3>().expand([n, out_h, h]).matmul(x);
+    tall.matmul(columns.unsqueeze::<3>().expand([n, w, out_w]))
+        .reshape([batch, channels, out_h, out_w])
 }
 
 impl<B: Backend> Refiner<B> {
@@ -430,6 +474,47 @@ mod tests {
         let change = (y - x).abs().max().into_scalar();
         assert!(change <= 0.25 + 1e-6, "the residual is bounded: {change}");
         assert!(config.flops(384, 640) > RefinerConfig::new().with_width(8).flops(384, 640));
+    }
+
+    #[test]
+    fn training_upsamples_the_context_exactly_as_inference_does() {
+        use burn::backend::Autodiff;
+        use burn::module::AutodiffModule;
+        let device = FlexDevice;
+        // Odd sizes, not multiples of the scale, so the clamped edges are exercised.
+        for (h, w, out) in [(5, 7, [17, 27]), (16, 16, [64, 64]), (1, 3, [4, 9])] {
+            let x = Tensor::<Flex, 4>::random(
+                [2, 3, h, w],
+                burn::tensor::Distribution::Uniform(-1.0, 1.0),
+                &device,
+            );
+            let by_matrices = upsample_bilinear_by_matrices(x.clone(), out);
+            let interpolated = interpolate(
+                x,
+                out,
+                InterpolateOptions {
+                    mode: InterpolateMode::Bilinear,
+                    align_corners: false,
+                },
+            );
+            let gap = (by_matrices - interpolated).abs().max().into_scalar();
+            assert!(gap < 1e-5, "{h}x{w} -> {out:?}: {gap}");
+        }
+        // The refiner takes the matrix path under autodiff and interpolation without.
+        let config = RefinerConfig::new()
+            .with_width(4)
+            .with_context_width(4)
+            .with_context_scale(4);
+        let refiner = config.init::<Autodiff<Flex>>(&device);
+        let x = Tensor::<Autodiff<Flex>, 4>::random(
+            [1, 3, 37, 53],
+            burn::tensor::Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
+        let trained = refiner.forward(x.clone()).inner();
+        let inferred = refiner.valid().forward(x.inner());
+        let gap = (trained - inferred).abs().max().into_scalar();
+        assert!(gap < 1e-5, "{gap}");
     }
 
     #[test]
