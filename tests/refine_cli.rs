@@ -205,6 +205,30 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-dir"));
+    // The sky is found through the semantic conditioning: without it, refused.
+    let out = run(&[
+        "refine",
+        "train",
+        "--sim",
+        path(&sim),
+        "--real",
+        path(&real),
+        "--condition",
+        "depth",
+        "--sky-regularisation",
+        "5",
+        "--out",
+        path(&root.join("no-sky")),
+        "--backend",
+        "flex",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--condition semantic"), "{err}");
+    assert!(
+        !root.join("no-sky").exists(),
+        "a refused run wrote its folder"
+    );
     std::fs::write(run_dir.join("checkpoint/refiner.mpk"), b"garbage").expect("write");
     let out = apply(&root.join("y"));
     assert_eq!(out.status.code(), Some(2));

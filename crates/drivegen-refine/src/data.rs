@@ -161,6 +161,10 @@ pub const CATEGORIES: [&str; 8] = [
 
 const _: () = assert!(CATEGORIES.len() == crate::model::SEMANTIC_CATEGORIES);
 
+/// The sky's conditioning channel, counted from the first semantic channel.
+pub const SKY_CATEGORY: usize = 5;
+const _: () = assert!(matches!(CATEGORIES[SKY_CATEGORY].as_bytes(), b"sky"));
+
 /// The conditioning channel of each Cityscapes labelId (0..=255), built once.
 static CATEGORY_OF_LABEL: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::new(|| {
     let mut lut = [0u8; 256];

@@ -1,6 +1,7 @@
 //! The hand-written GAN loop: alternating discriminator and refiner Adam steps with the
 //! adversarial loss (binary cross-entropy, or least squares), SimGAN's self-regularisation
-//! (L1 between refined and input) and a history buffer of earlier refined patches.
+//! (L1 between refined and input, optionally weighted up on sky pixels so the weather
+//! stays) and a history buffer of earlier refined patches.
 
 use burn::module::AutodiffModule;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
@@ -8,6 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_sigmoid;
 use burn::tensor::backend::AutodiffBackend;
 
+use crate::data::SKY_CATEGORY;
 use crate::model::{Discriminator, DiscriminatorConfig, Refiner, RefinerConfig, ScaleOutput};
 
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -41,6 +43,30 @@ pub struct GanConfig {
     /// discriminator with `statistics`; 0 = off).
     #[config(default = 0.0)]
     pub statistics_critic: f64,
+    /// Extra self-regularisation weight on sky pixels (needs semantic conditioning; 0 =
+    /// off): the real cameras are mostly clear-sky, so without it a strong refiner paints
+    /// overcast skies blue, a change of weather the labels do not record.
+    #[config(default = 0.0)]
+    pub sky_regularisation: f64,
+}
+
+/// The refiner's self-regularisation: the mean L1 change from `sim`'s RGB, each pixel
+/// weighted `1 + sky_weight` where `sim`'s semantic conditioning says sky (only when it
+/// has semantic channels). Returns the loss and the unweighted mean change.
+pub fn self_regularisation<B: Backend>(
+    refined: Tensor<B, 4>,
+    sim: Tensor<B, 4>,
+    semantic: bool,
+    sky_weight: f64,
+) -> (Tensor<B, 1>, Tensor<B, 1>) {
+    let change = (refined - sim.clone().narrow(1, 0, 3)).abs();
+    let mean_change = change.clone().mean();
+    if !semantic || sky_weight <= 0.0 {
+        return (mean_change.clone(), mean_change);
+    }
+    let sky = sim.narrow(1, 3 + SKY_CATEGORY, 1).repeat_dim(1, 3);
+    let weighted = (change * (sky * sky_weight + 1.0)).mean();
+    (weighted, mean_change)
 }
 
 /// The mean adversarial loss over a discriminator's scales.
@@ -197,6 +223,13 @@ impl<B: AutodiffBackend> Gan<B> {
         }
         let refined = self.refiner.forward(sim.clone());
         let input_rgb = sim.clone().narrow(1, 0, 3);
+        let semantic = self.config.refiner.layout().is_ok_and(|l| l.semantic);
+        let (reg, change) = self_regularisation(
+            refined.clone(),
+            sim.clone(),
+            semantic,
+            self.config.sky_regularisation,
+        );
         let statistics_weight = self.config.statistics_critic;
         let statistics = (statistics_weight > 0.0)
             .then(|| self.discriminator.statistics_logits(refined.clone()))
@@ -226,10 +259,9 @@ impl<B: AutodiffBackend> Gan<B> {
             |t: Tensor<B::InnerBackend, 4>| t.var(0).mean().into_scalar().elem::<f64>().sqrt();
         losses.diversity =
             spread(refined.clone().inner()) / spread(input_rgb.clone().inner()).max(1e-6);
-        let reg = (refined - input_rgb).abs().mean();
         losses.adversarial = adv.clone().into_scalar().elem::<f64>();
         losses.self_regularisation = reg.clone().into_scalar().elem::<f64>();
-        losses.change = losses.self_regularisation;
+        losses.change = change.into_scalar().elem::<f64>();
         let mut g_loss = adv + reg * self.config.self_regularisation;
         if let Some(Some(fm)) = feature_matching {
             losses.feature_matching = fm.clone().into_scalar().elem::<f64>();

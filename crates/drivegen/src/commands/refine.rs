@@ -261,6 +261,10 @@ struct TrainArgs {
     /// keeps the refiner from drifting in what the realism test reads.
     #[arg(long, default_value_t = 0.0)]
     statistics_critic: f64,
+    /// Extra self-regularisation on sky pixels (0 = off; needs semantic conditioning):
+    /// keeps the refiner from changing the weather, e.g. painting an overcast sky blue.
+    #[arg(long, default_value_t = 0.0)]
+    sky_regularisation: f64,
     /// Patch discriminators at 1, 1/2, 1/4 ... resolution.
     #[arg(long, default_value_t = 1)]
     discriminator_scales: usize,
@@ -362,11 +366,21 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    if !(a.statistics_critic >= 0.0 && a.statistics_critic.is_finite()) {
-        return Err(InputError(format!(
-            "--statistics-critic {} must be a weight of 0 (off) or more",
-            a.statistics_critic
-        ))
+    for (flag, weight) in [
+        ("--statistics-critic", a.statistics_critic),
+        ("--sky-regularisation", a.sky_regularisation),
+    ] {
+        if !(weight >= 0.0 && weight.is_finite()) {
+            return Err(InputError(format!(
+                "{flag} {weight} must be a weight of 0 (off) or more"
+            ))
+            .into());
+        }
+    }
+    if a.sky_regularisation > 0.0 && !layout.semantic {
+        return Err(InputError(
+            "--sky-regularisation needs the semantic conditioning to find the sky\n  = hint: add --condition semantic (or semantic,depth)".into(),
+        )
         .into());
     }
     let gan = GanConfig::new(
@@ -386,6 +400,7 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
     .with_self_regularisation(a.self_regularisation)
     .with_feature_matching(a.feature_matching)
     .with_statistics_critic(a.statistics_critic)
+    .with_sky_regularisation(a.sky_regularisation)
     .with_learning_rate(a.learning_rate)
     .with_d_steps(a.d_steps);
     let with_default = |mut s: FrameSource| {
