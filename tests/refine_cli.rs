@@ -65,27 +65,38 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     let (sim, real, run_dir) = (root.join("sim"), root.join("real"), root.join("run"));
     write_frames(&sim, 6, false);
     write_frames(&real, 6, true);
-    let train = |steps: &str| {
-        run(&[
+    // `refine train` on the CPU from `sim` and the real frames into `out`, plus `extra`.
+    let train_into = |sim: &Path, out: &Path, extra: &[&str]| {
+        let mut args = vec![
             "refine",
             "train",
             "--sim",
-            path(&sim),
+            path(sim),
             "--real",
             path(&real),
             "--out",
-            path(&run_dir),
-            "--steps",
-            steps,
-            "--batch",
-            "2",
-            "--patch",
-            "32",
-            "--checkpoint-every",
-            "10",
+            path(out),
             "--backend",
             "flex",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let train = |steps: &str| {
+        train_into(
+            &sim,
+            &run_dir,
+            &[
+                "--steps",
+                steps,
+                "--batch",
+                "2",
+                "--patch",
+                "32",
+                "--checkpoint-every",
+                "10",
+            ],
+        )
     };
     ok(&train("20"));
     let csv = std::fs::read_to_string(run_dir.join("losses.csv")).expect("csv");
@@ -191,37 +202,15 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
 
     // Bad input: exit code 2 and a message naming the file.
     let missing = root.join("no-such-dir");
-    let out = run(&[
-        "refine",
-        "train",
-        "--sim",
-        path(&missing),
-        "--real",
-        path(&real),
-        "--out",
-        path(&root.join("x")),
-        "--backend",
-        "flex",
-    ]);
+    let out = train_into(&missing, &root.join("x"), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-dir"));
     // The sky is found through the semantic conditioning: without it, refused.
-    let out = run(&[
-        "refine",
-        "train",
-        "--sim",
-        path(&sim),
-        "--real",
-        path(&real),
-        "--condition",
-        "depth",
-        "--sky-regularisation",
-        "5",
-        "--out",
-        path(&root.join("no-sky")),
-        "--backend",
-        "flex",
-    ]);
+    let out = train_into(
+        &sim,
+        &root.join("no-sky"),
+        &["--condition", "depth", "--sky-regularisation", "5"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--condition semantic"), "{err}");
