@@ -64,8 +64,10 @@ pub fn self_regularisation<B: Backend>(
     if !semantic || sky_weight <= 0.0 {
         return (mean_change.clone(), mean_change);
     }
-    let sky = sim.narrow(1, 3 + SKY_CATEGORY, 1).repeat_dim(1, 3);
-    let weighted = (change * (sky * sky_weight + 1.0)).mean();
+    // Per pixel: the channels' summed change times its weight, so no tensor is repeated or
+    // broadcast (plain element-wise ops have a backward pass on every backend).
+    let sky = sim.narrow(1, 3 + SKY_CATEGORY, 1);
+    let weighted = (change.sum_dim(1) * (sky * sky_weight + 1.0)).mean() / 3.0;
     (weighted, mean_change)
 }
 
