@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one prepared call for a lent GPU machine (its time is short, so everything goes in
 # one script that keeps going past a failed stage):
-#   1. renders the refiner's training and held-out scenarios (tools/refiner_setup.sh), timed;
+#   1. renders the refiner's training and held-out scenarios (tools/refiner_setup.sh);
 #   2. `drivegen bench`: frames/s per quality, the refiner included, on the GPU;
 #   3. `drivegen refine bench --backend wgpu`: train step and 640x384 frame time;
 #   4. trains refiners side by side on wgpu until the deadline, with held-out curves:
@@ -45,8 +45,8 @@ stage "drivegen refine bench --backend wgpu"
 
 # The GPU has room for several runs at once; each is one process with its own device.
 declare -A runs=(
-    [quality]="${refiner_quality_args[*]} --self-regularisation 1.0"
-    [critic]="${refiner_quality_args[*]} --self-regularisation 1.0 --statistics-critic 1 --batch 16"
+    [quality]="${refiner_quality_recipe[*]}"
+    [critic]="${refiner_quality_recipe[*]} --statistics-critic 1 --batch 16"
     [large]="--width 32 --hidden-layers 2 --dilations 2,4 --context-width 64 --context-scale 4 --self-regularisation 1.0 --statistics-critic 1 --batch 16 --patch 96"
 )
 # Leave time to pack the runs after training stops.

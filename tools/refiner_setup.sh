@@ -41,3 +41,8 @@ refiner_train_args=(
 # (500 steps: 0.956 against real-road with noise, 0.895 without; README).
 refiner_quality_args=(--width 16 --hidden-layers 1 --dilations 2 --context-width 32 --context-scale 4)
 refiner_fast_args=(--width 8 --hidden-layers 0 --context-width 16 --context-scale 4)
+# The shipped recipes: architecture plus self-regularisation. 0.1 won the sweep
+# (tools/sweep_self_regularisation.sh) and fast was trained with it; quality at 0.1 traded
+# two-sample accuracy and colour fidelity for KID (README), so it stays at 1.0.
+refiner_fast_recipe=("${refiner_fast_args[@]}" --self-regularisation 0.1)
+refiner_quality_recipe=("${refiner_quality_args[@]}" --self-regularisation 1.0)

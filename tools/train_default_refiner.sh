@@ -27,11 +27,8 @@ steps="${2:-$default_steps}"
 backend="${3:-flex}"
 source "$here/refiner_setup.sh"
 case "$model" in
-    # Self-regularisation: 0.1 won the sweep (tools/sweep_self_regularisation.sh) and
-    # fast was trained with it; quality at 0.1 traded two-sample accuracy and colour
-    # fidelity for KID (README), so it stays at 1.0.
-    fast) arch=("${refiner_fast_args[@]}" --self-regularisation 0.1) ;;
-    quality) arch=("${refiner_quality_args[@]}" --self-regularisation 1.0) ;;
+    fast) arch=("${refiner_fast_recipe[@]}") ;;
+    quality) arch=("${refiner_quality_recipe[@]}") ;;
     *) echo "drivegen: unknown refiner '$model' (fast or quality; --no-pack goes first)" >&2; exit 2 ;;
 esac
 run="$work/run-$model"
