@@ -85,7 +85,10 @@ pub struct SkyLook {
 impl SkyLook {
     pub fn of(env: &EnvironmentPlan) -> SkyLook {
         let sun = env.sun_elevation_deg;
-        let day = ((sun + 6.0) / 30.0).clamp(0.0, 1.0);
+        // The sky stays a day sky until the sun is nearly down and turns to night through
+        // twilight (sun 3 to 9 degrees below the horizon): a camera exposes for the ground,
+        // which the sky itself lights, so at sunset the sky still outshines the ground.
+        let day = smoothstep(-9.0, 3.0, sun);
         let cloud = env.cloudiness.clamp(0.0, 1.0);
         let rain = env.rain.clamp(0.0, 1.0);
         let overcast = (cloud * 0.8 + rain * 0.5).min(1.0);
@@ -270,6 +273,22 @@ mod tests {
         );
         let rain = sky_texture(&env(40.0, 0.9, 0.8), 3);
         assert!(mean(&rain) < mean(&clear), "rain is darker");
+    }
+
+    #[test]
+    fn the_sky_stays_bright_at_sunset_and_darkens_through_twilight() {
+        let mean = |sun: f64| {
+            let t = sky_texture(&env(sun, 0.0, 0.0), 5);
+            t.texels.iter().map(|p| luma(*p)).sum::<f64>() / t.texels.len() as f64
+        };
+        let (noon, sunset, twilight, night) = (mean(50.0), mean(1.5), mean(-5.0), mean(-12.0));
+        // The ground at sunset is lit by this sky: it must not be a night sky.
+        assert!(sunset > 0.75 * noon, "sunset {sunset} vs noon {noon}");
+        assert!(
+            night < twilight && twilight < 0.7 * sunset,
+            "{sunset} > {twilight} > {night}"
+        );
+        assert!(night < 20.0, "night {night}");
     }
 
     #[test]
