@@ -108,6 +108,10 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     .expect("json");
     assert_eq!(config["training"]["step"], 20);
     assert_eq!(config["format"], "drivegen-refiner");
+    assert_eq!(
+        config["gan"]["refiner"]["edge_padding"], true,
+        "new refiners repeat the frame's edge by default"
+    );
 
     // Resume to 30 steps.
     let out = train("30");

@@ -17,7 +17,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
 use burn::tensor::module::{avg_pool2d, interpolate};
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions, PadMode};
 
 use crate::error::RefineError;
 use crate::statistics::{StatisticsCritic, StatisticsCriticConfig};
@@ -56,6 +56,11 @@ pub struct RefinerConfig {
     /// The largest change per colour channel (the residual is `bound * tanh(.)`).
     #[config(default = 0.5)]
     pub residual_bound: f64,
+    /// Convolutions see the frame's edge pixels repeated beyond its border instead of
+    /// zeros: with zeros the outermost rows and columns come out brighter or darker than
+    /// the interior, a seam along the frame (off in configurations saved before it).
+    #[config(default = false)]
+    pub edge_padding: bool,
 }
 
 /// Which channels follow RGB in the refiner's input, in this order: the semantic one-hot
@@ -107,6 +112,8 @@ pub struct ContextBranch<B: Backend> {
     project: Conv2d<B>,
     #[module(skip)]
     scale: usize,
+    #[module(skip)]
+    edge_padding: bool,
 }
 
 #[derive(Module, Debug)]
@@ -117,14 +124,44 @@ pub struct Refiner<B: Backend> {
     context: Option<ContextBranch<B>>,
     #[module(skip)]
     bound: f64,
+    #[module(skip)]
+    edge_padding: bool,
 }
 
-fn conv3<B: Backend>(cin: usize, cout: usize, dilation: usize, device: &B::Device) -> Conv2d<B> {
+/// A 3x3 convolution that keeps the size: it pads by its dilation itself (zeros), or,
+/// with `edge_padding`, not at all, for [`conv3_forward`] to repeat the edge pixels.
+fn conv3<B: Backend>(
+    cin: usize,
+    cout: usize,
+    dilation: usize,
+    edge_padding: bool,
+    device: &B::Device,
+) -> Conv2d<B> {
     let d = dilation.max(1);
+    let padding = if edge_padding {
+        PaddingConfig2d::Valid
+    } else {
+        PaddingConfig2d::Explicit(d, d, d, d)
+    };
     Conv2dConfig::new([cin, cout], [3, 3])
         .with_dilation([d, d])
-        .with_padding(PaddingConfig2d::Explicit(d, d, d, d))
+        .with_padding(padding)
         .init(device)
+}
+
+/// Applies a [`conv3`] layer, first repeating `x`'s edge pixels outwards when the layer
+/// was built for edge padding (the pad is built from slices, so every backend derives it).
+fn conv3_forward<B: Backend>(
+    conv: &Conv2d<B>,
+    x: Tensor<B, 4>,
+    edge_padding: bool,
+) -> Tensor<B, 4> {
+    if edge_padding {
+        let d = conv.dilation[0];
+        conv.forward(x.pad((d, d, d, d), PadMode::Edge))
+    } else {
+        conv.forward(x)
+    }
 }
 
 impl RefinerConfig {
@@ -162,25 +199,28 @@ impl RefinerConfig {
     }
 
     pub fn init<B: Backend>(&self, device: &B::Device) -> Refiner<B> {
+        let edge = self.edge_padding;
         let context = (self.context_width > 0).then(|| {
             let cw = self.context_width;
             ContextBranch {
-                input: conv3(self.in_channels, cw, 1, device),
+                input: conv3(self.in_channels, cw, 1, edge, device),
                 layers: (0..self.context_layers)
-                    .map(|i| conv3(cw, cw, 1 << i.min(4), device))
+                    .map(|i| conv3(cw, cw, 1 << i.min(4), edge, device))
                     .collect(),
                 project: Conv2dConfig::new([cw, self.width], [1, 1]).init(device),
                 scale: self.context_scale.max(1),
+                edge_padding: edge,
             }
         });
         Refiner {
-            input: conv3(self.in_channels, self.width, 1, device),
+            input: conv3(self.in_channels, self.width, 1, edge, device),
             hidden: (0..self.hidden_layers)
-                .map(|i| conv3(self.width, self.width, self.dilation(i), device))
+                .map(|i| conv3(self.width, self.width, self.dilation(i), edge, device))
                 .collect(),
-            output: conv3(self.width, 3, 1, device),
+            output: conv3(self.width, 3, 1, edge, device),
             context,
             bound: self.residual_bound,
+            edge_padding: edge,
         }
     }
 
@@ -222,9 +262,10 @@ impl<B: Backend> ContextBranch<B> {
         let [_, _, h, w] = x.dims();
         let s = self.scale;
         let pooled = avg_pool2d(x, [s, s], [s, s], [0, 0], false, true);
-        let mut c = relu(self.input.forward(pooled));
+        let edge = self.edge_padding;
+        let mut c = relu(conv3_forward(&self.input, pooled, edge));
         for conv in &self.layers {
-            c = c.clone() + relu(conv.forward(c));
+            c = c.clone() + relu(conv3_forward(conv, c, edge));
         }
         let c = self.project.forward(c);
         if B::ad_enabled(&c.device()) {
@@ -287,15 +328,16 @@ impl<B: Backend> Refiner<B> {
     /// Returns the refined RGB, same size.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let rgb = x.clone().narrow(1, 0, 3);
-        let mut pre = self.input.forward(x.clone());
+        let edge = self.edge_padding;
+        let mut pre = conv3_forward(&self.input, x.clone(), edge);
         if let Some(context) = &self.context {
             pre = pre + context.forward(x);
         }
         let mut h = relu(pre);
         for conv in &self.hidden {
-            h = h.clone() + relu(conv.forward(h));
+            h = h.clone() + relu(conv3_forward(conv, h, edge));
         }
-        (rgb + tanh(self.output.forward(h)) * self.bound).clamp(0.0, 1.0)
+        (rgb + tanh(conv3_forward(&self.output, h, edge)) * self.bound).clamp(0.0, 1.0)
     }
 }
 
@@ -515,6 +557,49 @@ mod tests {
         let inferred = refiner.valid().forward(x.inner());
         let gap = (trained - inferred).abs().max().into_scalar();
         assert!(gap < 1e-5, "{gap}");
+    }
+
+    #[test]
+    fn edge_padding_refines_the_border_as_the_interior_and_trains() {
+        use burn::backend::Autodiff;
+        let device = FlexDevice;
+        let config = |edge| {
+            RefinerConfig::new()
+                .with_width(6)
+                .with_hidden_layers(1)
+                .with_dilations(vec![2])
+                .with_context_width(4)
+                .with_context_scale(4)
+                .with_edge_padding(edge)
+        };
+        // A frame of one colour: every pixel sees the same neighbourhood when the border
+        // repeats the edge, so the refined frame is one colour too; zeros beyond the
+        // border make the rim differ from the interior.
+        let x = Tensor::<Flex, 4>::full([1, 3, 21, 30], 0.4, &device);
+        let spread = |edge: bool| {
+            let y = config(edge).init::<Flex>(&device).forward(x.clone());
+            assert_eq!(y.dims(), [1, 3, 21, 30]);
+            // Per channel, the brightest pixel less the darkest.
+            let high = y.clone().max_dim(2).max_dim(3);
+            let low = y.min_dim(2).min_dim(3);
+            (high - low).max().into_scalar()
+        };
+        assert!(spread(true) < 1e-6, "edge padding: {}", spread(true));
+        assert!(spread(false) > 1e-4, "zero padding: {}", spread(false));
+        // The padding is made of slices, so training derives it.
+        let refiner = config(true).init::<Autodiff<Flex>>(&device);
+        let x = Tensor::<Autodiff<Flex>, 4>::random(
+            [2, 3, 16, 16],
+            burn::tensor::Distribution::Uniform(0.0, 1.0),
+            &device,
+        );
+        let grads = refiner.forward(x).mean().backward();
+        let weight = refiner
+            .input
+            .weight
+            .grad(&grads)
+            .expect("the input layer has a gradient");
+        assert!(weight.abs().sum().into_scalar() > 0.0);
     }
 
     #[test]

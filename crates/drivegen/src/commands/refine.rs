@@ -20,6 +20,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::InputError;
 
+/// What a new refiner's convolutions see beyond the frame (`--border`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Border {
+    Zero,
+    Edge,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -250,6 +257,11 @@ struct TrainArgs {
     /// The largest change per colour channel, as a fraction of full scale.
     #[arg(long, default_value_t = 0.5)]
     residual_bound: f64,
+    /// What the refiner's convolutions see beyond the frame: its edge pixels repeated
+    /// (`edge`), or zeros (`zero`, as the shipped refiners were trained), which leave a
+    /// seam along the frame's border.
+    #[arg(long, value_enum, default_value = "edge")]
+    border: Border,
     /// Weight of the L1 self-regularisation (higher keeps refined closer to the input).
     #[arg(long, default_value_t = 1.0)]
     self_regularisation: f64,
@@ -391,6 +403,7 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             .with_context_width(a.context_width)
             .with_context_scale(a.context_scale)
             .with_residual_bound(a.residual_bound)
+            .with_edge_padding(a.border == Border::Edge)
             .with_layout(layout),
         DiscriminatorConfig::new()
             .with_scales(a.discriminator_scales)
