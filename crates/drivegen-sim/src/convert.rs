@@ -165,7 +165,7 @@ pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
 
 /// Sky colour for the clear colour and fog, from sun elevation and clouds.
 pub fn sky_color(env: &EnvironmentPlan) -> Color {
-    let day = ((env.sun_elevation_deg + 6.0) / 30.0).clamp(0.0, 1.0) as f32;
+    let day = drivegen_world::sky::daylight(env.sun_elevation_deg) as f32;
     let cloud = env.cloudiness as f32;
     let clear = Vec3::new(0.42, 0.6, 0.86);
     let grey = Vec3::new(0.62, 0.64, 0.67);

@@ -68,6 +68,14 @@ fn smoothstep(lo: f64, hi: f64, x: f64) -> f64 {
     t * t * (3.0 - 2.0 * t)
 }
 
+/// How far the sky is from night (0) to day (1) at a sun elevation (degrees). It stays a
+/// day sky until the sun is nearly down and turns to night through twilight (the sun 3 to
+/// 9 degrees below the horizon): a camera exposes for the ground, which the sky itself
+/// lights, so at sunset the sky still outshines the ground.
+pub fn daylight(sun_elevation_deg: f64) -> f64 {
+    smoothstep(-9.0, 3.0, sun_elevation_deg)
+}
+
 /// The colours of one environment's sky (display sRGB, 0..1).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SkyLook {
@@ -85,10 +93,7 @@ pub struct SkyLook {
 impl SkyLook {
     pub fn of(env: &EnvironmentPlan) -> SkyLook {
         let sun = env.sun_elevation_deg;
-        // The sky stays a day sky until the sun is nearly down and turns to night through
-        // twilight (sun 3 to 9 degrees below the horizon): a camera exposes for the ground,
-        // which the sky itself lights, so at sunset the sky still outshines the ground.
-        let day = smoothstep(-9.0, 3.0, sun);
+        let day = daylight(sun);
         let cloud = env.cloudiness.clamp(0.0, 1.0);
         let rain = env.rain.clamp(0.0, 1.0);
         let overcast = (cloud * 0.8 + rain * 0.5).min(1.0);
