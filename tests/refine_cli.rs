@@ -123,6 +123,19 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     );
     let csv = std::fs::read_to_string(run_dir.join("losses.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 31, "the log continues");
+    // Resuming with the other border is refused and names the option.
+    let out = train_into(
+        &sim,
+        &run_dir,
+        &[
+            "--steps", "40", "--batch", "2", "--patch", "32", "--border", "zero",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--border"), "{stderr}");
+    let csv = std::fs::read_to_string(run_dir.join("losses.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 31, "a refused resume writes nothing");
 
     let apply = |out: &Path| {
         run(&[

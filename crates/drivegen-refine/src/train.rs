@@ -154,8 +154,14 @@ fn same_run(a: &CheckpointConfig, o: &TrainOptions) -> Result<(), String> {
     if (&t.sim, &t.real) != (&want.sim, &want.real) {
         diffs.push("--sim/--real");
     }
+    // Named apart: a run from before `--border` existed used zeros, the old behaviour.
+    if a.gan.refiner.edge_padding != o.gan.refiner.edge_padding {
+        diffs.push("--border (runs from before the option used zero)");
+    }
+    let mut wanted = o.gan.clone();
+    wanted.refiner.edge_padding = a.gan.refiner.edge_padding;
     let json = |v: serde_json::Result<String>| v.unwrap_or_default();
-    if json(serde_json::to_string(&a.gan)) != json(serde_json::to_string(&o.gan))
+    if json(serde_json::to_string(&a.gan)) != json(serde_json::to_string(&wanted))
         || json(serde_json::to_string(&a.vae)) != json(serde_json::to_string(&o.vae))
     {
         diffs.push("model settings");
