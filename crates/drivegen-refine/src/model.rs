@@ -112,8 +112,6 @@ pub struct ContextBranch<B: Backend> {
     project: Conv2d<B>,
     #[module(skip)]
     scale: usize,
-    #[module(skip)]
-    edge_padding: bool,
 }
 
 #[derive(Module, Debug)]
@@ -124,12 +122,10 @@ pub struct Refiner<B: Backend> {
     context: Option<ContextBranch<B>>,
     #[module(skip)]
     bound: f64,
-    #[module(skip)]
-    edge_padding: bool,
 }
 
 /// A 3x3 convolution that keeps the size: it pads by its dilation itself (zeros), or,
-/// with `edge_padding`, not at all, for [`conv3_forward`] to repeat the edge pixels.
+/// with `edge_padding`, not at all, and [`conv3_forward`] repeats the edge pixels.
 fn conv3<B: Backend>(
     cin: usize,
     cout: usize,
@@ -151,12 +147,8 @@ fn conv3<B: Backend>(
 
 /// Applies a [`conv3`] layer, first repeating `x`'s edge pixels outwards when the layer
 /// was built for edge padding (the pad is built from slices, so every backend derives it).
-fn conv3_forward<B: Backend>(
-    conv: &Conv2d<B>,
-    x: Tensor<B, 4>,
-    edge_padding: bool,
-) -> Tensor<B, 4> {
-    if edge_padding {
+fn conv3_forward<B: Backend>(conv: &Conv2d<B>, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    if conv.padding == PaddingConfig2d::Valid {
         let d = conv.dilation[0];
         conv.forward(x.pad((d, d, d, d), PadMode::Edge))
     } else {
@@ -209,7 +201,6 @@ impl RefinerConfig {
                     .collect(),
                 project: Conv2dConfig::new([cw, self.width], [1, 1]).init(device),
                 scale: self.context_scale.max(1),
-                edge_padding: edge,
             }
         });
         Refiner {
@@ -220,7 +211,6 @@ impl RefinerConfig {
             output: conv3(self.width, 3, 1, edge, device),
             context,
             bound: self.residual_bound,
-            edge_padding: edge,
         }
     }
 
@@ -262,10 +252,9 @@ impl<B: Backend> ContextBranch<B> {
         let [_, _, h, w] = x.dims();
         let s = self.scale;
         let pooled = avg_pool2d(x, [s, s], [s, s], [0, 0], false, true);
-        let edge = self.edge_padding;
-        let mut c = relu(conv3_forward(&self.input, pooled, edge));
+        let mut c = relu(conv3_forward(&self.input, pooled));
         for conv in &self.layers {
-            c = c.clone() + relu(conv3_forward(conv, c, edge));
+            c = c.clone() + relu(conv3_forward(conv, c));
         }
         let c = self.project.forward(c);
         if B::ad_enabled(&c.device()) {
@@ -328,16 +317,15 @@ impl<B: Backend> Refiner<B> {
     /// Returns the refined RGB, same size.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let rgb = x.clone().narrow(1, 0, 3);
-        let edge = self.edge_padding;
-        let mut pre = conv3_forward(&self.input, x.clone(), edge);
+        let mut pre = conv3_forward(&self.input, x.clone());
         if let Some(context) = &self.context {
             pre = pre + context.forward(x);
         }
         let mut h = relu(pre);
         for conv in &self.hidden {
-            h = h.clone() + relu(conv3_forward(conv, h, edge));
+            h = h.clone() + relu(conv3_forward(conv, h));
         }
-        (rgb + tanh(conv3_forward(&self.output, h, edge)) * self.bound).clamp(0.0, 1.0)
+        (rgb + tanh(conv3_forward(&self.output, h)) * self.bound).clamp(0.0, 1.0)
     }
 }
 
