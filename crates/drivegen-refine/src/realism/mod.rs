@@ -20,15 +20,18 @@
 
 use burn::backend::Flex;
 use burn::prelude::*;
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use rand::RngExt;
 use serde::Serialize;
 
 use crate::error::RefineError;
 use crate::metrics::{RandomFeatures, kernel_distance};
 
+mod by_class;
 mod features;
 mod logistic;
+
+pub use by_class::ClassCatch;
 
 pub use features::{
     FEATURE_GROUPS, FEATURE_NAMES, FEATURES, FeatureGroup, GRADIENT_BIN_EDGES, patch_features,
@@ -99,6 +102,8 @@ pub struct PatchSet {
     pub features: Vec<[f64; FEATURES]>,
     /// Index of the image each patch was cut from.
     pub image: Vec<usize>,
+    /// The semantic class covering most of each patch, when the set came with label maps.
+    pub class: Vec<Option<u8>>,
     /// The held-out patches as planar f32 RGB in [0, 1], for the KID (at most
     /// `kid_patches`).
     kid: Vec<f32>,
@@ -113,7 +118,27 @@ impl PatchSet {
         config: &RealismConfig,
         stream: &str,
     ) -> Result<PatchSet, RefineError> {
+        PatchSet::sample_with_classes(name, images, None, config, stream)
+    }
+
+    /// [`PatchSet::sample`], also noting the semantic class that covers most of each
+    /// patch from `classes` (one label map per image, any size: resized to the image
+    /// with nearest-neighbour). The patches and so the test's result are the same with
+    /// or without label maps.
+    pub fn sample_with_classes(
+        name: &str,
+        images: &[RgbImage],
+        classes: Option<&[GrayImage]>,
+        config: &RealismConfig,
+        stream: &str,
+    ) -> Result<PatchSet, RefineError> {
         let n = images.len();
+        if let Some(c) = classes.filter(|c| c.len() != n) {
+            return Err(RefineError::Invalid(format!(
+                "{name}: {} label maps for {n} images",
+                c.len()
+            )));
+        }
         if n < 2 {
             return Err(RefineError::Invalid(format!(
                 "{name}: the realism test needs at least 2 images (one per half), got {n}"
@@ -136,6 +161,7 @@ impl PatchSet {
             train_image,
             features: Vec::new(),
             image: Vec::new(),
+            class: Vec::new(),
             kid: Vec::new(),
         };
         let mut buf = vec![0u8; s * s * 3];
@@ -148,6 +174,9 @@ impl PatchSet {
                 )));
             }
             let count = config.patches / n + usize::from(i < config.patches % n);
+            let labels = classes.map(|c| {
+                image::imageops::resize(&c[i], w as u32, h as u32, image::imageops::Nearest)
+            });
             let raw = img.as_raw();
             for j in 0..count {
                 let x0 = rng.random_range(0..=w - s);
@@ -158,6 +187,8 @@ impl PatchSet {
                 }
                 set.features.push(patch_features(&buf, s));
                 set.image.push(i);
+                set.class
+                    .push(labels.as_ref().map(|l| by_class::majority(l, x0, y0, s)));
                 if !set.train_image[i]
                     && j < kid_per_image
                     && set.kid.len() < config.kid_patches * 3 * s * s
@@ -262,6 +293,10 @@ pub struct RealismReport {
     pub kid_random_conv: f64,
     /// Logistic-regression weights per standardised feature (largest = most telling).
     pub weights: Vec<f64>,
+    /// How often `a`'s held-out patches were told apart, by the semantic class each
+    /// shows (when `a` came with label maps): what in the frames gives them away.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caught_by_class: Vec<ClassCatch>,
 }
 
 /// Balanced accuracy: the mean of the two classes' accuracies.
@@ -277,6 +312,7 @@ struct Row {
     from_b: bool,
     image: usize,
     train: bool,
+    class: Option<u8>,
 }
 
 /// The patches of both sets, standardised on the training half of both.
@@ -307,7 +343,7 @@ fn standardised_rows(a: &PatchSet, b: &PatchSet) -> Vec<Row> {
     let sd = sd.map(|v| v.sqrt().max(1e-9));
     let mut rows = Vec::new();
     for (from_b, set) in [(false, a), (true, b)] {
-        for (f, i) in set.features.iter().zip(&set.image) {
+        for (k, (f, i)) in set.features.iter().zip(&set.image).enumerate() {
             let mut x = [0.0f64; FEATURES];
             for j in 0..FEATURES {
                 x[j] = (f[j] - mean[j]) / sd[j];
@@ -317,6 +353,7 @@ fn standardised_rows(a: &PatchSet, b: &PatchSet) -> Vec<Row> {
                 from_b,
                 image: *i,
                 train: set.train_image[*i],
+                class: set.class.get(k).copied().flatten(),
             });
         }
     }
@@ -329,6 +366,8 @@ struct Classified {
     image: Accuracy,
     train_patch: f64,
     weights: [f64; FEATURES],
+    /// `a`'s held-out patches told apart, by the class they show.
+    caught_by_class: Vec<ClassCatch>,
 }
 
 /// Fits the classifier on the training rows, seeing only the features `keep` allows,
@@ -369,6 +408,12 @@ fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
             e.1 += 1;
         }
     }
+    let caught_by_class = by_class::tally(
+        rows.iter()
+            .zip(&masked)
+            .filter(|(r, _)| !r.train && !r.from_b)
+            .filter_map(|(r, x)| Some((r.class?, score(x) <= 0.5))),
+    );
     let (mut img_correct, mut img_total) = ([0usize; 2], [0usize; 2]);
     for ((label, _), (sum, count)) in &per_image {
         let c = usize::from(*label);
@@ -383,6 +428,7 @@ fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
         ),
         train_patch: balanced(train_correct, train_total),
         weights: w,
+        caught_by_class,
     }
 }
 
@@ -398,6 +444,7 @@ pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> Realism
         train_patch_accuracy: all.train_patch,
         kid_random_conv: kid(a, b, config),
         weights: all.weights.to_vec(),
+        caught_by_class: all.caught_by_class,
     }
 }
 
@@ -453,157 +500,4 @@ fn kid(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A synthetic "camera": smooth colour gradients plus noise of a given strength and
-    /// a blur-free or blurred look.
-    fn domain(seed: u64, n: usize, noise: f64, tint: [f64; 3], size: (u32, u32)) -> Vec<RgbImage> {
-        let mut rng = drivegen_plan::streams::stream(seed, "synthetic");
-        (0..n)
-            .map(|_| {
-                let phase: f64 = rng.random_range(0.0..6.0);
-                let freq: f64 = rng.random_range(0.01..0.05);
-                let mut img = RgbImage::new(size.0, size.1);
-                for (x, y, p) in img.enumerate_pixels_mut() {
-                    let base = 0.5 + 0.3 * (phase + freq * f64::from(x + y)).sin();
-                    for (out, t) in p.0.iter_mut().zip(tint) {
-                        let v = base * t + noise * rng.random_range(-1.0..1.0);
-                        *out = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-                    }
-                }
-                img
-            })
-            .collect()
-    }
-
-    fn small() -> RealismConfig {
-        RealismConfig {
-            height: 64,
-            patch: 16,
-            patches: 400,
-            kid_patches: 64,
-            ..RealismConfig::default()
-        }
-    }
-
-    #[test]
-    fn clearly_different_domains_separate() {
-        let c = small();
-        let clean = domain(1, 20, 0.01, [1.0, 1.0, 1.0], (96, 64));
-        let noisy = domain(2, 20, 0.12, [1.0, 0.9, 0.8], (96, 64));
-        let a = PatchSet::sample("clean", &clean, &c, "a").expect("patches");
-        let b = PatchSet::sample("noisy", &noisy, &c, "b").expect("patches");
-        let r = two_sample(&a, &b, &c);
-        assert!(r.patch_accuracy.accuracy > 0.9, "{r:?}");
-        assert!(r.image_accuracy.accuracy > 0.9, "{r:?}");
-        assert!(!r.patch_accuracy.includes_chance());
-    }
-
-    #[test]
-    fn two_halves_of_one_domain_do_not_separate() {
-        let c = small();
-        let all = domain(3, 40, 0.05, [1.0, 0.95, 0.9], (96, 64));
-        let (first, second) = all.split_at(20);
-        let a = PatchSet::sample("first", first, &c, "a").expect("patches");
-        let b = PatchSet::sample("second", second, &c, "b").expect("patches");
-        let r = two_sample(&a, &b, &c);
-        assert!(r.image_accuracy.includes_chance(), "{r:?}");
-        assert!(
-            (r.patch_accuracy.accuracy - 0.5).abs() < 0.1,
-            "{:?}",
-            r.patch_accuracy
-        );
-    }
-
-    #[test]
-    fn the_split_keeps_each_image_in_one_half_and_both_halves_filled() {
-        for n in 2..60 {
-            let s = split_halves(n, 4);
-            assert!(s.iter().any(|t| *t) && s.iter().any(|t| !*t), "n = {n}");
-            // Contiguous: at most `blocks` runs.
-            let runs = 1 + s.windows(2).filter(|w| w[0] != w[1]).count();
-            assert!(runs <= 4, "n = {n}: {s:?}");
-        }
-        let c = small();
-        let imgs = domain(4, 9, 0.05, [1.0; 3], (80, 64));
-        let set = PatchSet::sample("x", &imgs, &c, "a").expect("patches");
-        // Every patch carries its image's half; no image has patches in both.
-        for i in 0..imgs.len() {
-            let halves: std::collections::BTreeSet<bool> = set
-                .image
-                .iter()
-                .filter(|j| **j == i)
-                .map(|j| set.train_image[*j])
-                .collect();
-            assert_eq!(halves.len(), 1, "image {i}");
-        }
-        assert_eq!(set.features.len(), c.patches);
-    }
-
-    #[test]
-    fn images_of_different_sizes_work_and_results_are_deterministic() {
-        let c = small();
-        let mut a_imgs = domain(5, 6, 0.02, [1.0; 3], (200, 120));
-        a_imgs.extend(domain(6, 6, 0.02, [1.0; 3], (50, 40)));
-        let b_imgs = domain(7, 10, 0.08, [1.0; 3], (640, 480));
-        let run = || {
-            let a = PatchSet::sample("a", &a_imgs, &c, "a").expect("patches");
-            let b = PatchSet::sample("b", &b_imgs, &c, "b").expect("patches");
-            two_sample(&a, &b, &c)
-        };
-        let (r1, r2) = (run(), run());
-        assert_eq!(r1, r2);
-        assert!(r1.kid_random_conv.is_finite());
-        assert!(PatchSet::sample("one", &a_imgs[..1], &c, "a").is_err());
-    }
-
-    #[test]
-    fn the_feature_groups_cover_every_statistic_once() {
-        let mut seen = [0usize; FEATURES];
-        for g in &FEATURE_GROUPS {
-            for j in g.features {
-                seen[*j] += 1;
-            }
-        }
-        assert_eq!(seen, [1; FEATURES]);
-        assert!(FEATURE_NAMES.iter().all(|n| !n.is_empty()));
-    }
-
-    #[test]
-    fn the_group_that_differs_is_the_one_that_tells() {
-        let c = small();
-        let clean = domain(8, 20, 0.01, [1.0; 3], (96, 64));
-        let noisy = domain(9, 20, 0.10, [1.0; 3], (96, 64));
-        let tinted = domain(10, 20, 0.01, [1.0, 0.8, 0.6], (96, 64));
-        let a = PatchSet::sample("clean", &clean, &c, "a").expect("patches");
-        let by = |other: &[RgbImage]| {
-            let b = PatchSet::sample("b", other, &c, "b").expect("patches");
-            group_accuracies(&a, &b, &c)
-        };
-        let get = |groups: &[GroupAccuracy], name: &str| {
-            groups
-                .iter()
-                .find(|g| g.group == name)
-                .map(|g| g.alone)
-                .expect("group")
-        };
-        let noise = by(&noisy);
-        assert!(get(&noise, "fine detail and noise") > 0.9, "{noise:?}");
-        assert!(get(&noise, "tone") < 0.75, "{noise:?}");
-        let tint = by(&tinted);
-        assert!(get(&tint, "colour") > 0.9, "{tint:?}");
-        assert!(
-            get(&tint, "fine detail and noise") < get(&tint, "colour"),
-            "{tint:?}"
-        );
-    }
-
-    #[test]
-    fn wilson_interval_brackets_the_estimate() {
-        let a = Accuracy::new(0.5, 40);
-        assert!(a.includes_chance() && a.low > 0.3 && a.high < 0.7);
-        let b = Accuracy::new(0.98, 1000);
-        assert!(!b.includes_chance() && b.low > 0.96);
-    }
-}
+mod tests;

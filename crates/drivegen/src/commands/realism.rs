@@ -7,7 +7,7 @@ use drivegen_refine::data::{FrameRange, list_images};
 use drivegen_refine::realism::{
     GroupAccuracy, PatchSet, RealismConfig, RealismReport, group_accuracies, two_sample,
 };
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use serde::Serialize;
 
 use crate::InputError;
@@ -78,6 +78,10 @@ pub struct Args {
     #[arg(long, default_value = "realism.json")]
     out: PathBuf,
 }
+
+/// Classes with fewer held-out patches than this are left out of the printed line (the
+/// JSON has them all): a share of a handful of patches says little.
+const MIN_CLASS_PATCHES: usize = 20;
 
 #[derive(Debug, Serialize)]
 struct Row {
@@ -171,6 +175,47 @@ pub(crate) fn sim_sets(
         .collect()
 }
 
+/// The semantic label maps of a dataset's frames in `range` (at the realism test's
+/// `height`, nearest-neighbour), when `dir` is a dataset that wrote them; `None` for a
+/// folder of images or a run without semantic output.
+fn label_maps(
+    dir: &Path,
+    range: FrameRange,
+    height: u32,
+) -> anyhow::Result<Option<Vec<GrayImage>>> {
+    if !dir.join(drivegen_dataset::RunInfo::FILE).is_file() {
+        return Ok(None);
+    }
+    let ds = super::open_dataset(dir, "raw")?;
+    let paths: Vec<PathBuf> = ds
+        .frames
+        .iter()
+        .map(|f| f.file("semantic", "png"))
+        .collect();
+    let paths = select(paths, range, dir)?;
+    if !paths.iter().all(|p| p.is_file()) {
+        return Ok(None);
+    }
+    paths
+        .iter()
+        .map(|p| {
+            let map = image::open(p)
+                .map_err(|e| input(format!("{}: {e}", p.display())))?
+                .to_luma8();
+            let width = ((f64::from(map.width()) * f64::from(height) / f64::from(map.height()))
+                .round() as u32)
+                .max(1);
+            Ok(image::imageops::resize(
+                &map,
+                width,
+                height,
+                image::imageops::Nearest,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
+}
+
 pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
     let config = RealismConfig {
         height: a.height,
@@ -205,8 +250,15 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for (dir, rgb, paths) in sets {
         let name = format!("{} ({rgb})", dir.display());
-        let sim =
-            PatchSet::sample(&name, &load(&paths, a.height)?, &config, "sim").map_err(input)?;
+        let labels = label_maps(&dir, a.sim_frames, a.height)?;
+        let sim = PatchSet::sample_with_classes(
+            &name,
+            &load(&paths, a.height)?,
+            labels.as_deref(),
+            &config,
+            "sim",
+        )
+        .map_err(input)?;
         let report = two_sample(&sim, &real, &config);
         let mut groups = group_accuracies(&sim, &real, &config);
         groups.sort_by(|x, y| y.alone.total_cmp(&x.alone));
@@ -225,6 +277,18 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
                 .map(|g| format!("{} {:.3} (without: {:.3})", g.group, g.alone, g.without))
                 .collect();
             println!("    told apart by, alone: {}", told_by.join(" · "));
+            let shown: Vec<String> = report
+                .caught_by_class
+                .iter()
+                .filter(|k| k.patches >= MIN_CLASS_PATCHES)
+                .map(|k| format!("{} {:.3} ({})", k.class, k.caught, k.patches))
+                .collect();
+            if !shown.is_empty() {
+                println!(
+                    "    caught, by what the patch shows (share called rendered, patches): {}",
+                    shown.join(" · ")
+                );
+            }
         }
         results.push(Row {
             sim: dir.display().to_string(),
