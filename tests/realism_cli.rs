@@ -256,6 +256,41 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
         .expect("runs");
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
 
+    // Starting from that camera starts where the fit ended (same frames, same noise).
+    let again = dir.join("again.ron");
+    let out = drivegen()
+        .args(["fit-sensor", "--real", path(&real), "--sim", path(&sim)])
+        .args(["--patches", "400", "--rounds", "1", "--out", path(&again)])
+        .args(["--start", path(&scenario)])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refit: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("again.json")).expect("again.json"))
+            .expect("json");
+    let restart = refit["start_accuracy"].as_f64().expect("number");
+    assert!(
+        (restart - end).abs() < 1e-9,
+        "{end} vs a restart at {restart}"
+    );
+    assert!(refit["accuracy"].as_f64().expect("number") <= restart);
+
+    // A scenario whose camera has no sensor gives nothing to start from.
+    let plain = dir.join("plain.ron");
+    std::fs::write(&plain, "Scenario(name: \"plain\", seed: 1)").expect("write");
+    let out = drivegen()
+        .args(["fit-sensor", "--real", path(&real), "--sim", path(&sim)])
+        .args(["--start", path(&plain), "--out", path(&dir.join("x.ron"))])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--start"));
+    assert!(!dir.join("x.ron").exists());
+
     // A missing real folder is bad input: exit 2, nothing written.
     let other = dir.join("other.ron");
     let out = drivegen()
@@ -271,4 +306,80 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(!other.exists());
+}
+
+#[test]
+fn a_rendered_dataset_is_judged_per_class_from_its_semantic_labels() {
+    if !common::vulkan() {
+        return;
+    }
+    let dir = scratch("by-class");
+    let (sim, real) = (dir.join("render"), dir.join("real"));
+    let out = common::render_small(&sim, 8, &["--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_domain(&real, 12, 6, [0, 0, 0], 0);
+    let json = dir.join("r.json");
+    let out = realism(&[
+        "--real",
+        path(&real),
+        "--sim",
+        path(&sim),
+        "--height",
+        "96",
+        "--patch",
+        "16",
+        "--patches",
+        "400",
+        "--out",
+        path(&json),
+    ]);
+    let r = report(&out, &json);
+    let row = &r["results"][0];
+    let classes = row["caught_by_class"].as_array().expect("caught_by_class");
+    let held_out: u64 = classes
+        .iter()
+        .map(|k| k["patches"].as_u64().expect("count"))
+        .sum();
+    assert_eq!(held_out, row["a"]["test_patches"].as_u64().expect("count"));
+    // A street scene: road and sky are among what the patches show, named as Cityscapes does.
+    let names: Vec<&str> = classes
+        .iter()
+        .map(|k| k["class"].as_str().expect("name"))
+        .collect();
+    assert!(
+        names.contains(&"road") && names.contains(&"sky"),
+        "{names:?}"
+    );
+    assert!(
+        classes
+            .iter()
+            .all(|k| (0.0..=1.0).contains(&k["caught"].as_f64().expect("share")))
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("caught, by what the patch shows"),
+        "{stdout}"
+    );
+    // A folder of images has no labels, so no per-class line.
+    let json = dir.join("folder.json");
+    let out = realism(&[
+        "--real",
+        path(&real),
+        "--sim",
+        path(&real),
+        "--height",
+        "96",
+        "--patch",
+        "16",
+        "--patches",
+        "400",
+        "--out",
+        path(&json),
+    ]);
+    let r = report(&out, &json);
+    assert!(r["results"][0].get("caught_by_class").is_none(), "{r:#}");
 }

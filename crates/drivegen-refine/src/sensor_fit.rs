@@ -30,7 +30,13 @@ struct Axis {
 
 /// The settings in search order: the global tone and colour first (they shift every
 /// patch), then the local texture of the image (noise, blur, compression).
-const AXES: [Axis; 12] = [
+const AXES: [Axis; 13] = [
+    Axis {
+        name: "auto_exposure",
+        values: &[0.0, 0.12, 0.15, 0.18, 0.22, 0.26],
+        get: |s| s.auto_exposure,
+        set: |s, v| s.auto_exposure = v,
+    },
     Axis {
         name: "exposure",
         values: &[-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0],
@@ -39,13 +45,13 @@ const AXES: [Axis; 12] = [
     },
     Axis {
         name: "contrast",
-        values: &[0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1],
+        values: &[0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5],
         get: |s| s.contrast,
         set: |s, v| s.contrast = v,
     },
     Axis {
         name: "saturation",
-        values: &[0.4, 0.55, 0.7, 0.85, 1.0, 1.15],
+        values: &[0.4, 0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.5],
         get: |s| s.saturation,
         set: |s, v| s.saturation = v,
     },
@@ -121,7 +127,7 @@ pub struct FitStep {
 #[derive(Clone, Debug, Serialize)]
 pub struct SensorFit {
     pub sensor: SensorPlan,
-    /// Held-out patch accuracy without a sensor model, and with the fitted one.
+    /// Held-out patch accuracy with the starting sensor, and with the fitted one.
     pub start_accuracy: f64,
     pub accuracy: f64,
     pub steps: Vec<FitStep>,
@@ -135,6 +141,7 @@ impl SensorFit {
         let field = |out: &mut String, name: &str, v: f64| {
             out.push_str(&format!("    {name}: {},\n", trim(v)));
         };
+        field(&mut out, "auto_exposure", s.auto_exposure);
         field(&mut out, "exposure", s.exposure_ev);
         field(&mut out, "red_gain", s.white_balance[0]);
         field(&mut out, "blue_gain", s.white_balance[2]);
@@ -212,6 +219,7 @@ fn score(
 /// that each separate them perfectly (accuracy 1.0), no single move shows a gain and the
 /// search stays where it started: it refines a camera that is already close.
 ///
+/// The search starts from `start`, or from an ideal camera with a little read noise. Each
 /// scored candidate is passed to `progress`. `real` must have been sampled with `config`.
 /// The noise seed of the result is `noise_seed`.
 pub fn fit_sensor(
@@ -219,6 +227,7 @@ pub fn fit_sensor(
     real: &PatchSet,
     config: &RealismConfig,
     rounds: usize,
+    start: Option<SensorPlan>,
     noise_seed: u64,
     mut progress: impl FnMut(&FitStep),
 ) -> Result<SensorFit, RefineError> {
@@ -228,9 +237,12 @@ pub fn fit_sensor(
             frames.len()
         )));
     }
-    let mut best = SensorPlan {
-        read_noise: 3.0,
-        ..SensorPlan::neutral(noise_seed)
+    let mut best = match start {
+        Some(s) => SensorPlan { noise_seed, ..s },
+        None => SensorPlan {
+            read_noise: 3.0,
+            ..SensorPlan::neutral(noise_seed)
+        },
     };
     let start_accuracy = score(frames, &best, real, config)?;
     let mut best_accuracy = start_accuracy;
@@ -312,7 +324,7 @@ mod tests {
         let real_frames = develop_all(&scene(12), &target);
         let real = PatchSet::sample("real", &real_frames, &config, "real").expect("real");
         let mut seen = 0;
-        let fit = fit_sensor(&scene(12), &real, &config, 2, 5, |_| seen += 1).expect("fit");
+        let fit = fit_sensor(&scene(12), &real, &config, 2, None, 5, |_| seen += 1).expect("fit");
         assert!(seen > 20 && seen == fit.steps.len());
         assert!(fit.start_accuracy > 0.9, "unfitted: {}", fit.start_accuracy);
         assert!(fit.accuracy < 0.75, "fitted: {}", fit.accuracy);

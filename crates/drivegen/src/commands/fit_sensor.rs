@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use drivegen_plan::SensorPlan;
 use drivegen_refine::data::FrameRange;
 use drivegen_refine::realism::RealismConfig;
 use drivegen_refine::sensor_fit::{FitStep, fit_sensor};
@@ -22,6 +23,12 @@ pub struct Args {
     /// Which of the sorted rendered frames to use (START..END).
     #[arg(long, default_value = "..")]
     sim_frames: FrameRange,
+    /// Start the search from the sensor of this scenario's first camera (variant 0), e.g.
+    /// an example scenario's dash camera, instead of an ideal camera. The search moves one
+    /// setting at a time, so it refines a camera that is already close better than it
+    /// finds one from nothing.
+    #[arg(long, value_name = "SCENARIO")]
+    start: Option<PathBuf>,
     /// Passes over the settings; the search stops early when a pass changes nothing.
     #[arg(long, default_value_t = 2)]
     rounds: usize,
@@ -45,6 +52,24 @@ fn load_full(paths: &[PathBuf]) -> anyhow::Result<Vec<RgbImage>> {
                 .to_rgb8())
         })
         .collect()
+}
+
+/// The sensor the scenario's first camera draws in variant 0.
+fn starting_sensor(path: &Path) -> anyhow::Result<SensorPlan> {
+    let loaded = super::load_scenario(Some(path))?;
+    let plan = drivegen_plan::plan(&loaded.scenario, 0)
+        .map_err(|e| input(format!("--start {}: {e}", path.display())))?;
+    plan.sensors
+        .cameras
+        .into_iter()
+        .next()
+        .and_then(|c| c.sensor)
+        .ok_or_else(|| {
+            input(format!(
+                "--start {}: its first camera has no `sensor` block to start from",
+                path.display()
+            ))
+        })
 }
 
 fn json_path(out: &Path) -> PathBuf {
@@ -88,13 +113,21 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
             );
         }
     };
-    let fit = fit_sensor(&frames, &real, &config, a.rounds, 0, show).map_err(input)?;
+    let start = match &a.start {
+        Some(path) => Some(starting_sensor(path)?),
+        None => None,
+    };
+    let fit = fit_sensor(&frames, &real, &config, a.rounds, start, 0, show).map_err(input)?;
     let text = format!(
-        "// drivegen fit-sensor: --real {} [{}], --sim {} [{}]\n// held-out patch accuracy {:.4} without a sensor model, {:.4} with this one (0.5 = indistinguishable)\n{}",
+        "// drivegen fit-sensor: --real {} [{}], --sim {} [{}]{}\n// held-out patch accuracy {:.4} at the start, {:.4} with this one (0.5 = indistinguishable)\n{}",
         a.real.real.display(),
         a.real.real_frames,
         a.sim.display(),
         a.sim_frames,
+        a.start
+            .as_ref()
+            .map(|p| format!(", --start {}", p.display()))
+            .unwrap_or_default(),
         fit.start_accuracy,
         fit.accuracy,
         fit.to_ron()
