@@ -513,5 +513,22 @@ fn shipped_refiners_move_unseen_renders_towards_real_frames() {
             r["edge_agreement"]["mean"].as_f64().expect("edges") > 0.9,
             "{ckpt}: {r}"
         );
+        // A render's labels file its patches by class, the same patches raw and refined.
+        let classes = |which: &str| -> Vec<(String, u64)> {
+            r["two_sample"][which]["caught_by_class"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{ckpt} {which}: no caught_by_class in {r}"))
+                .iter()
+                .map(|k| {
+                    let name = k["class"].as_str().expect("class").to_string();
+                    (name, k["patches"].as_u64().expect("patches"))
+                })
+                .collect()
+        };
+        assert_eq!(classes("raw"), classes("refined"), "{ckpt}");
+        assert!(
+            classes("raw").iter().any(|(c, _)| c == "road"),
+            "{ckpt}: {r}"
+        );
     }
 }

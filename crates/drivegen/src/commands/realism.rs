@@ -81,7 +81,7 @@ pub struct Args {
 
 /// Classes with fewer held-out patches than this are left out of the printed line (the
 /// JSON has them all): a share of a handful of patches says little.
-const MIN_CLASS_PATCHES: usize = 20;
+pub(crate) const MIN_CLASS_PATCHES: usize = 20;
 
 #[derive(Debug, Serialize)]
 struct Row {

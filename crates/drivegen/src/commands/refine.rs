@@ -124,16 +124,39 @@ fn realism_of(
             .map(|i| realism::to_height(i, config.height))
             .collect()
     };
-    let set = |name: &str, images: Vec<image::RgbImage>, stream: &str| {
-        PatchSet::sample(name, &images, &config, stream).map_err(input)
+    // The renders' semantic labels, when every frame has them, file each patch under
+    // the class it shows (raw and refined frames share them).
+    let labels: Option<Vec<image::GrayImage>> = sim
+        .iter()
+        .map(|f| {
+            let sem = f.semantic.clone()?;
+            image::GrayImage::from_raw(f.rgb.width(), f.rgb.height(), sem)
+        })
+        .collect();
+    let set = |name: &str,
+               images: Vec<image::RgbImage>,
+               labels: Option<&[image::GrayImage]>,
+               stream: &str| {
+        PatchSet::sample_with_classes(name, &images, labels, &config, stream).map_err(input)
     };
     let real = set(
         "real",
         scaled(real.iter().map(|f| &f.rgb).collect()),
+        None,
         "real",
     )?;
-    let raw = set("raw", scaled(sim.iter().map(|f| &f.rgb).collect()), "sim")?;
-    let refined = set("refined", scaled(refined.iter().collect()), "sim")?;
+    let raw = set(
+        "raw",
+        scaled(sim.iter().map(|f| &f.rgb).collect()),
+        labels.as_deref(),
+        "sim",
+    )?;
+    let refined = set(
+        "refined",
+        scaled(refined.iter().collect()),
+        labels.as_deref(),
+        "sim",
+    )?;
     Ok((
         two_sample(&raw, &real, &config),
         two_sample(&refined, &real, &config),
@@ -649,6 +672,21 @@ fn eval(a: EvalArgs) -> anyhow::Result<()> {
         println!(
             "  two-sample accuracy, {name:<7} per patch {}  per image {} (0.5 = indistinguishable)",
             t.patch_accuracy, t.image_accuracy
+        );
+    }
+    let (raw_caught, refined_caught) =
+        (&two_sample.0.caught_by_class, &two_sample.1.caught_by_class);
+    // Raw and refined frames share their patches and labels, so the classes line up.
+    let caught: Vec<String> = raw_caught
+        .iter()
+        .zip(refined_caught)
+        .filter(|(r, _)| r.patches >= super::realism::MIN_CLASS_PATCHES)
+        .map(|(r, f)| format!("{} {:.3} -> {:.3}", r.class, r.caught, f.caught))
+        .collect();
+    if !caught.is_empty() {
+        println!(
+            "  caught per class, raw -> refined (share called rendered): {}",
+            caught.join(" · ")
         );
     }
     std::fs::create_dir_all(&a.out)?;
