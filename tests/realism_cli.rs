@@ -323,20 +323,24 @@ fn a_rendered_dataset_is_judged_per_class_from_its_semantic_labels() {
     );
     write_domain(&real, 12, 6, [0, 0, 0], 0);
     let json = dir.join("r.json");
-    let out = realism(&[
-        "--real",
-        path(&real),
-        "--sim",
-        path(&sim),
-        "--height",
-        "96",
-        "--patch",
-        "16",
-        "--patches",
-        "400",
-        "--out",
-        path(&json),
-    ]);
+    // 320x192 renders at half height, as the test sees 640x384 ones.
+    let judge = |sim: &Path, json: &Path| {
+        realism(
+            &[
+                &[
+                    "--real",
+                    path(&real),
+                    "--sim",
+                    path(sim),
+                    "--out",
+                    path(json),
+                ][..],
+                &["--height", "96", "--patch", "16", "--patches", "400"],
+            ]
+            .concat(),
+        )
+    };
+    let out = judge(&sim, &json);
     let r = report(&out, &json);
     let row = &r["results"][0];
     let classes = row["caught_by_class"].as_array().expect("caught_by_class");
@@ -366,20 +370,7 @@ fn a_rendered_dataset_is_judged_per_class_from_its_semantic_labels() {
     );
     // A folder of images has no labels, so no per-class line.
     let json = dir.join("folder.json");
-    let out = realism(&[
-        "--real",
-        path(&real),
-        "--sim",
-        path(&real),
-        "--height",
-        "96",
-        "--patch",
-        "16",
-        "--patches",
-        "400",
-        "--out",
-        path(&json),
-    ]);
+    let out = judge(&real, &json);
     let r = report(&out, &json);
     assert!(r["results"][0].get("caught_by_class").is_none(), "{r:#}");
 }

@@ -75,10 +75,14 @@ pub fn to_height(img: &RgbImage, height: u32) -> RgbImage {
     if img.height() == height {
         return img.clone();
     }
-    let width = ((f64::from(img.width()) * f64::from(height) / f64::from(img.height())).round()
-        as u32)
-        .max(1);
+    let width = width_at(img.width(), img.height(), height);
     image::imageops::resize(img, width, height, image::imageops::FilterType::Triangle)
+}
+
+/// The width of a `width` x `height` image resized to `to_height` rows (aspect kept), as
+/// [`to_height`] resizes it; label maps are resized to the same size.
+pub fn width_at(width: u32, height: u32, to_height: u32) -> u32 {
+    ((f64::from(width) * f64::from(to_height) / f64::from(height)).round() as u32).max(1)
 }
 
 /// Which half each of `n` images (in time order) belongs to: `true` = training half.

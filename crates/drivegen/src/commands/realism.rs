@@ -118,13 +118,15 @@ fn select(paths: Vec<PathBuf>, range: FrameRange, what: &Path) -> anyhow::Result
     Ok(paths[range.start..end].to_vec())
 }
 
+fn open_image(p: &Path) -> anyhow::Result<image::DynamicImage> {
+    image::open(p).map_err(|e| input(format!("{}: {e}", p.display())))
+}
+
 fn load(paths: &[PathBuf], height: u32) -> anyhow::Result<Vec<RgbImage>> {
     paths
         .iter()
         .map(|p| {
-            let img = image::open(p)
-                .map_err(|e| input(format!("{}: {e}", p.display())))?
-                .to_rgb8();
+            let img = open_image(p)?.to_rgb8();
             // Resize on load: hundreds of full frames need not sit in memory.
             Ok(drivegen_refine::realism::to_height(&img, height))
         })
@@ -199,18 +201,10 @@ fn label_maps(
     paths
         .iter()
         .map(|p| {
-            let map = image::open(p)
-                .map_err(|e| input(format!("{}: {e}", p.display())))?
-                .to_luma8();
-            let width = ((f64::from(map.width()) * f64::from(height) / f64::from(map.height()))
-                .round() as u32)
-                .max(1);
-            Ok(image::imageops::resize(
-                &map,
-                width,
-                height,
-                image::imageops::Nearest,
-            ))
+            let map = open_image(p)?.to_luma8();
+            let width = drivegen_refine::realism::width_at(map.width(), map.height(), height);
+            let nearest = image::imageops::Nearest;
+            Ok(image::imageops::resize(&map, width, height, nearest))
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .map(Some)
