@@ -18,6 +18,8 @@
 //! score over an image's patches) is the honest one. The existing KID on the random
 //! conv net's features ([`crate::metrics`]) is computed on the same held-out patches.
 
+use std::borrow::Cow;
+
 use burn::backend::Flex;
 use burn::prelude::*;
 use image::{GrayImage, RgbImage};
@@ -179,7 +181,12 @@ impl PatchSet {
             }
             let count = config.patches / n + usize::from(i < config.patches % n);
             let labels = classes.map(|c| {
-                image::imageops::resize(&c[i], w as u32, h as u32, image::imageops::Nearest)
+                if c[i].dimensions() == (w as u32, h as u32) {
+                    Cow::Borrowed(&c[i])
+                } else {
+                    let nearest = image::imageops::Nearest;
+                    Cow::Owned(image::imageops::resize(&c[i], w as u32, h as u32, nearest))
+                }
             });
             let raw = img.as_raw();
             for j in 0..count {
@@ -397,6 +404,8 @@ fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
     let (mut train_correct, mut train_total) = ([0usize; 2], [0usize; 2]);
     // Per held-out image: (sum of scores, patches), keyed by (label, image).
     let mut per_image = std::collections::BTreeMap::<(bool, usize), (f64, usize)>::new();
+    // `a`'s held-out patches with a class: (class, told apart).
+    let mut held_out_classes = Vec::new();
     for (r, x) in rows.iter().zip(&masked) {
         let p = score(x);
         let hit = (p > 0.5) == r.from_b;
@@ -407,17 +416,14 @@ fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
         } else {
             total[c] += 1;
             correct[c] += usize::from(hit);
+            if let (false, Some(class)) = (r.from_b, r.class) {
+                held_out_classes.push((class, hit));
+            }
             let e = per_image.entry((r.from_b, r.image)).or_default();
             e.0 += p;
             e.1 += 1;
         }
     }
-    let caught_by_class = by_class::tally(
-        rows.iter()
-            .zip(&masked)
-            .filter(|(r, _)| !r.train && !r.from_b)
-            .filter_map(|(r, x)| Some((r.class?, score(x) <= 0.5))),
-    );
     let (mut img_correct, mut img_total) = ([0usize; 2], [0usize; 2]);
     for ((label, _), (sum, count)) in &per_image {
         let c = usize::from(*label);
@@ -432,7 +438,7 @@ fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
         ),
         train_patch: balanced(train_correct, train_total),
         weights: w,
-        caught_by_class,
+        caught_by_class: by_class::tally(held_out_classes.into_iter()),
     }
 }
 

@@ -177,27 +177,25 @@ pub(crate) fn sim_sets(
         .collect()
 }
 
-/// The semantic label maps of a dataset's frames in `range` (at the realism test's
-/// `height`, nearest-neighbour), when `dir` is a dataset that wrote them; `None` for a
-/// folder of images or a run without semantic output.
-fn label_maps(
-    dir: &Path,
-    range: FrameRange,
-    height: u32,
-) -> anyhow::Result<Option<Vec<GrayImage>>> {
+/// The semantic label map beside each of a dataset's RGB images (`.../<camera>/rgb/N.png`
+/// or `rgb_refined/N.png` -> `.../<camera>/semantic/N.png`), at the realism test's
+/// `height` (nearest-neighbour); `None` for a folder of images or a run without
+/// semantic output.
+fn label_maps(dir: &Path, rgb: &[PathBuf], height: u32) -> anyhow::Result<Option<Vec<GrayImage>>> {
     if !dir.join(drivegen_dataset::RunInfo::FILE).is_file() {
         return Ok(None);
     }
-    let ds = super::open_dataset(dir, "raw")?;
-    let paths: Vec<PathBuf> = ds
-        .frames
+    let semantic = |p: &Path| -> Option<PathBuf> {
+        let camera = p.parent()?.parent()?;
+        Some(camera.join("semantic").join(p.file_name()?))
+    };
+    let Some(paths) = rgb
         .iter()
-        .map(|f| f.file("semantic", "png"))
-        .collect();
-    let paths = select(paths, range, dir)?;
-    if !paths.iter().all(|p| p.is_file()) {
+        .map(|p| semantic(p).filter(|s| s.is_file()))
+        .collect::<Option<Vec<PathBuf>>>()
+    else {
         return Ok(None);
-    }
+    };
     paths
         .iter()
         .map(|p| {
@@ -244,7 +242,7 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for (dir, rgb, paths) in sets {
         let name = format!("{} ({rgb})", dir.display());
-        let labels = label_maps(&dir, a.sim_frames, a.height)?;
+        let labels = label_maps(&dir, &paths, a.height)?;
         let sim = PatchSet::sample_with_classes(
             &name,
             &load(&paths, a.height)?,
