@@ -48,12 +48,7 @@ fn realism(args: &[&str]) -> std::process::Output {
 }
 
 fn report(out: &std::process::Output, json: &Path) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(out);
     serde_json::from_slice(&std::fs::read(json).expect("realism.json")).expect("json")
 }
 
@@ -218,12 +213,7 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
         .args(["--patches", "400", "--rounds", "1", "--out", path(&out_ron)])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let fit: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("sensor.json")).expect("sensor.json"))
             .expect("json");
@@ -254,7 +244,7 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
         .args(["validate", path(&scenario)])
         .output()
         .expect("runs");
-    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    common::assert_success(&v);
 
     // Starting from that camera starts where the fit ended (same frames, same noise).
     let again = dir.join("again.ron");
@@ -264,11 +254,7 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
         .args(["--start", path(&scenario)])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let refit: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("again.json")).expect("again.json"))
             .expect("json");
@@ -316,11 +302,7 @@ fn a_rendered_dataset_is_judged_per_class_from_its_semantic_labels() {
     let dir = scratch("by-class");
     let (sim, real) = (dir.join("render"), dir.join("real"));
     let out = common::render_small(&sim, 8, &["--quiet"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     write_domain(&real, 12, 6, [0, 0, 0], 0);
     let json = dir.join("r.json");
     // 320x192 renders at half height, as the test sees 640x384 ones.

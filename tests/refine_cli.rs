@@ -51,12 +51,7 @@ fn eval_report(dir: &Path) -> serde_json::Value {
 }
 
 fn ok(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(out);
 }
 
 #[test]

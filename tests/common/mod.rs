@@ -51,3 +51,13 @@ pub fn render_small(out: &Path, frames: u32, extra: &[&str]) -> std::process::Ou
         .output()
         .expect("runs")
 }
+
+/// Asserts a command exited 0, showing its stdout and stderr when it did not.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
