@@ -31,7 +31,7 @@ fn render(out: &Path, extra: &[&str]) {
         cmd.arg(f);
     }
     let o = cmd.output().expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
 }
 
 /// Every file under `dir` except the journal (its line order follows completion order).
@@ -91,7 +91,7 @@ fn three_shards_merged_equal_the_unsharded_run() {
         .args(&shard_dirs)
         .output()
         .expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     assert_same(&whole, &merged);
 }
 
@@ -137,7 +137,7 @@ fn slurm_array_environment_selects_the_shard() {
         ("SLURM_ARRAY_TASK_COUNT", "2"),
     ];
     let o = render_tiny(&out, 1, &array, &["--quiet", "--variants", "4"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     assert_eq!(
         run_json(&out.join("shard-1-of-2"))["variants"],
         serde_json::json!([1, 3])
@@ -156,7 +156,7 @@ fn slurm_array_environment_selects_the_shard() {
         &alone,
         &["--quiet", "--variants", "4", "--shards", "2"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     assert_eq!(
         run_json(&out.join("shard-1-of-2"))["variants"],
         serde_json::json!([1, 3])
@@ -259,7 +259,7 @@ fn a_shard_index_outside_the_count_is_an_error_naming_the_variable_and_the_fix()
 fn a_resubmitted_task_with_another_count_is_refused() {
     let out = scratch("two-splits");
     let o = render_tiny(&out, 1, &[], &["--quiet", "--shard", "0/2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     // sbatch --array=0 alone: a full 0-based array of one task, so the count would be 1.
     let alone = [
         ("SLURM_ARRAY_TASK_ID", "0"),
@@ -288,7 +288,7 @@ fn resume_starts_a_fresh_run_when_there_is_none() {
         "{err}"
     );
     let o = render_tiny(&plain, 2, &[], &["--quiet"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let (a, b) = (files(&fresh), files(&plain));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     assert!(a.iter().all(|(k, v)| b[k] == *v), "same dataset");
@@ -353,13 +353,13 @@ fn tiny_shards(parts: &Path, whole: Option<&Path>) -> Vec<PathBuf> {
     let extra = ["--quiet", "--variants", "3"];
     if let Some(whole) = whole {
         let o = render_tiny(whole, 3, &[], &extra);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::assert_success(&o);
     }
     (0..3)
         .map(|i| {
             let shard = format!("{i}/3");
             let o = render_tiny(parts, 3, &[], &[&extra[..], &["--shard", &shard]].concat());
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            common::assert_success(&o);
             parts.join(format!("shard-{i}-of-3"))
         })
         .collect()
@@ -401,7 +401,7 @@ fn merge_refuses_a_missing_shard_and_allow_partial_records_it() {
         &[shards[0].clone(), shards[2].clone()],
         &["--allow-partial"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
             .expect("json");
@@ -413,7 +413,7 @@ fn merge_refuses_a_missing_shard_and_allow_partial_records_it() {
     // All three: equal to the unsharded run, with no `partial` in the manifest.
     let complete = scratch("m-complete");
     let o = merge(&complete, &shards, &["--allow-partial"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let (a, b) = (files(&whole), files(&complete));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     assert!(a.iter().all(|(k, v)| b[k] == *v), "merged = unsharded");
@@ -447,7 +447,7 @@ fn merge_refuses_a_half_finished_shard() {
     let o = merge(&out, &shards, &[]);
     assert_refused(&o, &out, &["v001 frames 2"]);
     let o = merge(&out, &shards, &["--allow-partial"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
             .expect("json");
@@ -468,7 +468,7 @@ fn merge_refuses_shards_of_different_runs() {
         &[],
         &["--quiet", "--variants", "3", "--shard", "1/3"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     shards[1] = other.join("shard-1-of-3");
     let out = scratch("d-merged");
     for extra in [&[][..], &["--allow-partial"][..]] {
@@ -549,7 +549,7 @@ fn resume_refuses_a_different_run() {
         .arg(&out)
         .output()
         .expect("runs");
-    assert!(o.status.success());
+    common::assert_success(&o);
     let o = drivegen()
         .args([
             "render",

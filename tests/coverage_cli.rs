@@ -30,7 +30,7 @@ fn run(args: &[&str], dir: &Path) -> String {
         .current_dir(dir)
         .output()
         .expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

@@ -43,11 +43,7 @@ fn dataset() -> Option<&'static PathBuf> {
             .arg(&dir)
             .output()
             .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         Some(dir)
     })
     .as_ref()
@@ -533,7 +529,7 @@ fn exporting_again_replaces_every_format_folder_whole() {
             .arg(dir)
             .output()
             .expect("runs");
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::assert_success(&o);
     };
     export("0.8,0.1,0.1");
     export("1,0,0");
@@ -579,7 +575,7 @@ fn query_keeps_only_matching_objects_and_their_frames() {
         .arg(dir)
         .output()
         .expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let vehicles = ["car", "suv", "van", "truck", "bus", "motorcycle", "bicycle"];
     let mut frames = 0;
     for v in 0..4 {
@@ -621,7 +617,7 @@ fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
         .arg(dir)
         .output()
         .expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let mut samples = 0;
     let mut flipped = 0;
     for v in 0..4 {

@@ -45,22 +45,14 @@ fn render_and_export(dir: &Path) -> PathBuf {
         .arg(dir)
         .output()
         .expect("render runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let out = drivegen()
         .arg("export")
         .arg(dir)
         .args(["--format", "kitti,coco,yolo,cityscapes"])
         .output()
         .expect("export runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     dir.join("exports")
 }
 

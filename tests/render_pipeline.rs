@@ -22,11 +22,7 @@ fn labels_only_render_is_reproducible_and_self_consistent() {
     let (a, b) = (scratch("a"), scratch("b"));
     for dir in [&a, &b] {
         let out = render(dir, &["--no-rgb", "--quiet"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
     }
     let fa = files(&a);
     let fb = files(&b);
@@ -139,11 +135,7 @@ fn rgb_render_reproduces_on_this_machine() {
     let (a, b) = (scratch("rgb-a"), scratch("rgb-b"));
     for dir in [&a, &b] {
         let out = render(dir, &["--quiet"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
     }
     let rgb = a.join("v000/front/rgb/000001.png");
     let img = image::open(&rgb).expect("rgb png").into_rgb8();

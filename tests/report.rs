@@ -39,13 +39,13 @@ fn report_renders_with_all_its_images_in_headless_chromium() {
         render.arg("--no-rgb");
     }
     let o = render.output().expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let o = drivegen()
         .args(["report", "--quiet"])
         .arg(&dir)
         .output()
         .expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
     let report = dir.join("report/report.html");
     let html = std::fs::read_to_string(&report).expect("report.html");
     for fig in [

@@ -42,7 +42,7 @@ fn render(scenario: &Path, out: &Path, resume: bool) {
         cmd.arg("--resume");
     }
     let o = cmd.output().expect("runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_success(&o);
 }
 
 /// The frame number a per-frame file is named after (`.../000012.json` -> 12).
