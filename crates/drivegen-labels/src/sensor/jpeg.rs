@@ -133,9 +133,108 @@ pub fn roundtrip(rgba: &mut [u8], w: usize, h: usize, quality: f64) {
     roundtrip_plane(&mut cr, cw, ch, &chroma);
     for j in 0..h {
         for i in 0..w {
-            let c = (j / 2) * cw + i / 2;
-            let rgb = super::jfif_rgb8([y[j * w + i], cb[c] - 128.0, cr[c] - 128.0]);
+            let b = fancy_upsample(&cb, cw, ch, i, j);
+            let r = fancy_upsample(&cr, cw, ch, i, j);
+            let rgb = decoded_rgb8(y[j * w + i], b, r);
             rgba[(j * w + i) * 4..(j * w + i) * 4 + 3].copy_from_slice(&rgb);
         }
+    }
+}
+
+/// One decoded pixel as libjpeg's integer path makes it: luma and chroma are whole
+/// numbers, and each channel is that luma plus an offset of the chroma alone, so a pixel's
+/// colour differences (R - G, B - G) depend on its chroma only. Rounding each channel of
+/// `y + offset` separately instead turns every luma gradient into colour noise, a pattern
+/// of fine chroma detail the cameras' frames do not have.
+fn decoded_rgb8(y: f32, cb: f32, cr: f32) -> [u8; 3] {
+    let y = y.round().clamp(0.0, 255.0);
+    let (cb, cr) = (cb.round() - 128.0, cr.round() - 128.0);
+    [1.402 * cr, -0.344_136 * cb - 0.714_136 * cr, 1.772 * cb]
+        .map(|offset| (y + offset.round()).clamp(0.0, 255.0) as u8)
+}
+
+/// Full-resolution pixel `(i, j)` of a 4:2:0 chroma plane, as libjpeg's default "fancy"
+/// upsampling (and the decoders that read the real cameras' frames) interpolate it: the
+/// triangle filter, weights 9, 3, 3, 1 from the four nearest chroma samples. Repeating each
+/// sample over its 2x2 block instead leaves chroma steps that a real decoder never shows.
+fn fancy_upsample(plane: &[f32], cw: usize, ch: usize, i: usize, j: usize) -> f32 {
+    let (cx, cy) = (i / 2, j / 2);
+    let toward = |c: usize, even: bool, n: usize| {
+        if even {
+            c.saturating_sub(1)
+        } else {
+            (c + 1).min(n - 1)
+        }
+    };
+    let nx = toward(cx, i % 2 == 0, cw);
+    let ny = toward(cy, j % 2 == 0, ch);
+    (9.0 * plane[cy * cw + cx]
+        + 3.0 * plane[cy * cw + nx]
+        + 3.0 * plane[ny * cw + cx]
+        + plane[ny * cw + nx])
+        / 16.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoded_chroma_follows_a_ramp_without_two_pixel_steps() {
+        // Red rising and blue falling across the frame: Cr rises steadily.
+        let (w, h) = (64, 16);
+        let mut rgba: Vec<u8> = (0..w * h)
+            .flat_map(|k| {
+                let i = (k % w) as u8;
+                [40 + 3 * i, 128, 230 - 3 * i, 255]
+            })
+            .collect();
+        roundtrip(&mut rgba, w, h, 100.0);
+        let cr = |i: usize| {
+            let p = &rgba[(8 * w + i) * 4..(8 * w + i) * 4 + 3];
+            super::super::jfif_ycbcr([p[0], p[1], p[2]].map(f32::from))[2]
+        };
+        let steps: Vec<f32> = (8..w - 9).map(|i| cr(i + 1) - cr(i)).collect();
+        let mean = steps.iter().sum::<f32>() / steps.len() as f32;
+        assert!(mean > 0.5, "Cr rises: {steps:?}");
+        // Repeating each chroma sample over its 2x2 block would make every other step 0
+        // and the rest twice the slope.
+        for s in &steps {
+            assert!(
+                (s - mean).abs() < 0.6 * mean,
+                "{s} against a mean step of {mean}: {steps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn luma_texture_under_one_colour_decodes_without_colour_noise() {
+        // A bluish grey with fine, strong luma texture (a road's aggregate): one chroma.
+        let (w, h) = (48, 32);
+        let mut rgba: Vec<u8> = (0..w * h)
+            .flat_map(|k| {
+                let grain = ((k * 37 + k / w * 11) % 23) as u8 * 3;
+                [80 + grain, 84 + grain, 96 + grain, 255]
+            })
+            .collect();
+        roundtrip(&mut rgba, w, h, 85.0);
+        let differences = |p: &[u8]| {
+            [
+                i16::from(p[0]) - i16::from(p[1]),
+                i16::from(p[2]) - i16::from(p[1]),
+            ]
+        };
+        let mut seen: Vec<[i16; 2]> = rgba
+            .chunks_exact(4)
+            .filter(|p| p[..3].iter().all(|&v| v > 0 && v < 255))
+            .map(differences)
+            .collect();
+        let total = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        // One colour in, one colour out, however the luma varies under it (rounding
+        // each channel on its own gives three here).
+        assert!(total > w * h / 2);
+        assert_eq!(seen.len(), 1, "colour differences: {seen:?}");
     }
 }

@@ -20,6 +20,9 @@ fn wrap(d: f32) -> f32 {
     d - (d + 0.5).floor()
 }
 
+/// Strength of the asphalt's colour variation (relative change per unit of noise).
+const ASPHALT_TINT: f32 = 0.2;
+
 pub fn asphalt(seed: u64) -> Maps {
     let size = 1024;
     let t = ASPHALT_TILE;
@@ -29,6 +32,7 @@ pub fn asphalt(seed: u64) -> Maps {
     let (lu, lv) = cells(t, 2.5);
     let (mu, mv) = cells(t, 0.12);
     let (su, sv) = cells(t, 0.9);
+    let (tu, tv) = cells(t, 0.6);
     c.each(|c, i, u, v| {
         let x = i % size;
         let y = i / size;
@@ -52,6 +56,12 @@ pub fn asphalt(seed: u64) -> Maps {
         // Aggregate is slightly warmer than the binder.
         c.color[i][0] *= 1.0 + 0.03 * (grain - 0.5);
         c.color[i][2] *= 1.0 - 0.03 * (grain - 0.5) + 0.02 * large;
+        // Warmer (brown) and cooler (blue-grey) stone and binder, over tens of centimetres: a road of one
+        // grey had a tenth of the colour variation the cameras' roads show in every patch.
+        let warm = fbm(seed ^ 6, u, v, tu, tv, 2, 0.6) - 0.5;
+        c.color[i][0] *= 1.0 + ASPHALT_TINT * warm;
+        c.color[i][1] *= 1.0 + 0.3 * ASPHALT_TINT * warm;
+        c.color[i][2] *= 1.0 - ASPHALT_TINT * warm;
         c.rough[i] = 0.9 - 0.06 * track + 0.05 * (grain - 0.5);
         c.height[i] = 0.55 * grain + 0.8 * binder + stone;
         // Oil drips down the lane centre.
