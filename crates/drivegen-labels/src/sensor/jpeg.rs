@@ -166,8 +166,8 @@ fn fancy_upsample(plane: &[f32], cw: usize, ch: usize, i: usize, j: usize) -> f3
             (c + 1).min(n - 1)
         }
     };
-    let nx = toward(cx, i % 2 == 0, cw);
-    let ny = toward(cy, j % 2 == 0, ch);
+    let nx = toward(cx, i.is_multiple_of(2), cw);
+    let ny = toward(cy, j.is_multiple_of(2), ch);
     (9.0 * plane[cy * cw + cx]
         + 3.0 * plane[cy * cw + nx]
         + 3.0 * plane[ny * cw + cx]
