@@ -207,16 +207,21 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
     let (real, sim) = (dir.join("real"), dir.join("sim"));
     write_domain(&real, 12, 14, [0, 0, 0], 0);
     write_domain(&sim, 12, 0, [0, 0, 0], 100);
+    // One successful fit writing `name`.ron and its report `name`.json.
+    let fit_to = |name: &str, extra: &[&str]| -> serde_json::Value {
+        let ron = dir.join(format!("{name}.ron"));
+        let out = drivegen()
+            .args(["fit-sensor", "--real", path(&real), "--sim", path(&sim)])
+            .args(["--patches", "400", "--rounds", "1", "--out", path(&ron)])
+            .args(extra)
+            .output()
+            .expect("runs");
+        common::assert_success(&out);
+        let report = dir.join(format!("{name}.json"));
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json")
+    };
     let out_ron = dir.join("sensor.ron");
-    let out = drivegen()
-        .args(["fit-sensor", "--real", path(&real), "--sim", path(&sim)])
-        .args(["--patches", "400", "--rounds", "1", "--out", path(&out_ron)])
-        .output()
-        .expect("runs");
-    common::assert_success(&out);
-    let fit: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("sensor.json")).expect("sensor.json"))
-            .expect("json");
+    let fit = fit_to("sensor", &[]);
     let (start, end) = (
         fit["start_accuracy"].as_f64().expect("number"),
         fit["accuracy"].as_f64().expect("number"),
@@ -247,17 +252,7 @@ fn fit_sensor_adds_the_noise_the_real_camera_has_and_writes_a_valid_sensor_block
     common::assert_success(&v);
 
     // Starting from that camera starts where the fit ended (same frames, same noise).
-    let again = dir.join("again.ron");
-    let out = drivegen()
-        .args(["fit-sensor", "--real", path(&real), "--sim", path(&sim)])
-        .args(["--patches", "400", "--rounds", "1", "--out", path(&again)])
-        .args(["--start", path(&scenario)])
-        .output()
-        .expect("runs");
-    common::assert_success(&out);
-    let refit: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("again.json")).expect("again.json"))
-            .expect("json");
+    let refit = fit_to("again", &["--start", path(&scenario)]);
     let restart = refit["start_accuracy"].as_f64().expect("number");
     assert!(
         (restart - end).abs() < 1e-9,
