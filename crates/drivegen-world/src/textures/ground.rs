@@ -56,8 +56,9 @@ pub fn asphalt(seed: u64) -> Maps {
         // Aggregate is slightly warmer than the binder.
         c.color[i][0] *= 1.0 + 0.03 * (grain - 0.5);
         c.color[i][2] *= 1.0 - 0.03 * (grain - 0.5) + 0.02 * large;
-        // Warmer (brown) and cooler (blue-grey) stone and binder, over tens of centimetres: a road of one
-        // grey had a tenth of the colour variation the cameras' roads show in every patch.
+        // Warmer (brown) and cooler (blue-grey) stone and binder, over tens of centimetres:
+        // a road of one grey, decoded as libjpeg decodes, had almost none of the colour
+        // variation the cameras' roads show in every patch.
         let warm = fbm(seed ^ 6, u, v, tu, tv, 2, 0.6) - 0.5;
         c.color[i][0] *= 1.0 + ASPHALT_TINT * warm;
         c.color[i][1] *= 1.0 + 0.3 * ASPHALT_TINT * warm;
