@@ -38,12 +38,12 @@ refiner_train_args=(
 # The two shipped architectures (README, "The shipped refiners"): `quality` has 27 k
 # parameters and 3 GFLOP per 640x384 frame, `fast` 7.8 k parameters and 0.8 GFLOP.
 # No noise channel: with one, `fast` learned pixel grain that the realism test caught
-# (500 steps: 0.956 against real-road with noise, 0.895 without; README).
+# (500 steps: 0.956 against real-road with noise, 0.895 without; docs/realism-log.md).
 # Both were trained before `--border edge` existed, with zeros beyond the frame.
 refiner_quality_args=(--width 16 --hidden-layers 1 --dilations 2 --context-width 32 --context-scale 4 --border zero)
 refiner_fast_args=(--width 8 --hidden-layers 0 --context-width 16 --context-scale 4 --border zero)
 # The shipped recipes: architecture plus self-regularisation. 0.1 won the sweep
 # (tools/sweep_self_regularisation.sh) and fast was trained with it; quality at 0.1 traded
-# two-sample accuracy and colour fidelity for KID (README), so it stays at 1.0.
+# two-sample accuracy and colour fidelity for KID (docs/realism-log.md), so it stays at 1.0.
 refiner_fast_recipe=("${refiner_fast_args[@]}" --self-regularisation 0.1)
 refiner_quality_recipe=("${refiner_quality_args[@]}" --self-regularisation 1.0)

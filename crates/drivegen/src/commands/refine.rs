@@ -314,7 +314,7 @@ struct TrainArgs {
     #[arg(long, default_value = "none")]
     condition: String,
     /// Adversarial loss: ls (least squares) or bce (binary cross-entropy). On the
-    /// real-road frames least squares gave the closest refined frames (see the README).
+    /// real-road frames least squares gave the closest refined frames.
     #[arg(long, default_value = "ls")]
     loss: String,
     /// Held-out renders for the realism curves (a scenario not trained on): DIR or
