@@ -11,8 +11,8 @@
 #   2 CPU cores; the held-out curves flatten after them, README); BACKEND to flex (CPU),
 #   use wgpu on a GPU machine. A run resumes from its checkpoint when STEPS
 #   grows. Set DRIVEGEN_SHARED to the shared data folder if it is not ../shared. The
-#   self-regularisation weight was chosen by tools/sweep_self_regularisation.sh (docs/realism-log.md,
-#   "The self-regularisation sweep").
+#   self-regularisation weight was chosen by tools/sweep_self_regularisation.sh
+#   (docs/realism-log.md, "The self-regularisation sweep").
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."

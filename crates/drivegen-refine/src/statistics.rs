@@ -5,10 +5,10 @@
 //!
 //! The convolutional patch discriminator and the realism test look at different things:
 //! refiners trained against the first alone drifted in statistics the second reads
-//! (saturation above the cameras', measured in docs/realism-log.md), so the refined frames were
-//! easier to tell from real ones than the raw frames. This head gives the refiner a
-//! gradient towards the real frames' joint distribution of those statistics instead of
-//! only their means (a moment-matching loss did not help, docs/realism-log.md).
+//! (saturation above the cameras', measured in docs/realism-log.md), so the refined
+//! frames were easier to tell from real ones than the raw frames. This head gives the
+//! refiner a gradient towards the real frames' joint distribution of those statistics
+//! instead of only their means (a moment-matching loss did not help, docs/realism-log.md).
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
