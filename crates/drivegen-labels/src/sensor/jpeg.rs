@@ -133,9 +133,8 @@ pub fn roundtrip(rgba: &mut [u8], w: usize, h: usize, quality: f64) {
     roundtrip_plane(&mut cr, cw, ch, &chroma);
     for j in 0..h {
         for i in 0..w {
-            let b = fancy_upsample(&cb, cw, ch, i, j);
-            let r = fancy_upsample(&cr, cw, ch, i, j);
-            let rgb = decoded_rgb8(y[j * w + i], b, r);
+            let taps = fancy_taps(cw, ch, i, j);
+            let rgb = decoded_rgb8(y[j * w + i], upsampled(&cb, taps), upsampled(&cr, taps));
             rgba[(j * w + i) * 4..(j * w + i) * 4 + 3].copy_from_slice(&rgb);
         }
     }
@@ -153,11 +152,12 @@ fn decoded_rgb8(y: f32, cb: f32, cr: f32) -> [u8; 3] {
         .map(|offset| (y + offset.round()).clamp(0.0, 255.0) as u8)
 }
 
-/// Full-resolution pixel `(i, j)` of a 4:2:0 chroma plane, as libjpeg's default "fancy"
-/// upsampling (and the decoders that read the real cameras' frames) interpolate it: the
-/// triangle filter, weights 9, 3, 3, 1 from the four nearest chroma samples. Repeating each
-/// sample over its 2x2 block instead leaves chroma steps that a real decoder never shows.
-fn fancy_upsample(plane: &[f32], cw: usize, ch: usize, i: usize, j: usize) -> f32 {
+/// The four chroma samples behind full-resolution pixel `(i, j)` of a 4:2:0 plane
+/// (`cw` x `ch`), nearest first, as libjpeg's default "fancy" upsampling (and the decoders
+/// that read the real cameras' frames) weighs them 9, 3, 3, 1: the triangle filter.
+/// Repeating each sample over its 2x2 block instead leaves chroma steps that a real
+/// decoder never shows. Both chroma planes share the taps.
+fn fancy_taps(cw: usize, ch: usize, i: usize, j: usize) -> [usize; 4] {
     let (cx, cy) = (i / 2, j / 2);
     let toward = |c: usize, even: bool, n: usize| {
         if even {
@@ -168,11 +168,12 @@ fn fancy_upsample(plane: &[f32], cw: usize, ch: usize, i: usize, j: usize) -> f3
     };
     let nx = toward(cx, i.is_multiple_of(2), cw);
     let ny = toward(cy, j.is_multiple_of(2), ch);
-    (9.0 * plane[cy * cw + cx]
-        + 3.0 * plane[cy * cw + nx]
-        + 3.0 * plane[ny * cw + cx]
-        + plane[ny * cw + nx])
-        / 16.0
+    [cy * cw + cx, cy * cw + nx, ny * cw + cx, ny * cw + nx]
+}
+
+/// A chroma plane's value at the pixel whose [`fancy_taps`] are `taps`.
+fn upsampled(plane: &[f32], taps: [usize; 4]) -> f32 {
+    (9.0 * plane[taps[0]] + 3.0 * plane[taps[1]] + 3.0 * plane[taps[2]] + plane[taps[3]]) / 16.0
 }
 
 #[cfg(test)]
