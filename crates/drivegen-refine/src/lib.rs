@@ -16,6 +16,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod gan;
+pub mod grade;
 pub mod metrics;
 pub mod model;
 pub mod plot;

@@ -6,7 +6,8 @@
 //! haze, colour balance) and adds its upsampled features to the full-resolution ones; its
 //! output is smooth, so it shifts colour over regions without redrawing edges. Dilated
 //! full-resolution layers widen the receptive field at no extra cost, and an optional
-//! noise channel lets the refiner paint sensor grain and texture.
+//! noise channel lets the refiner paint sensor grain and texture. An optional colour
+//! grade (`grade.rs`) changes colour per region without touching edges.
 //!
 //! The discriminator is a local patch discriminator (PatchGAN / SimGAN's local
 //! adversarial loss, one logit per patch), optionally at several scales (each a copy on
@@ -20,6 +21,7 @@ use burn::tensor::module::{avg_pool2d, interpolate};
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions, PadMode};
 
 use crate::error::RefineError;
+use crate::grade::{ColourGrade, GRADE_COEFFICIENTS, grade_flops, grade_params};
 use crate::statistics::{StatisticsCritic, StatisticsCriticConfig};
 
 /// The eight Cityscapes categories of the semantic conditioning channels.
@@ -61,6 +63,13 @@ pub struct RefinerConfig {
     /// the interior, a seam along the frame (off in configurations saved before it).
     #[config(default = false)]
     pub edge_padding: bool,
+    /// A colour grade beside the residual (`grade.rs`), from the context branch and/or
+    /// the semantic channels (off in configurations saved before it).
+    #[config(default = false)]
+    pub colour_grade: bool,
+    /// The largest value of each of the grade's matrix entries and offsets.
+    #[config(default = 0.5)]
+    pub grade_bound: f64,
 }
 
 /// Which channels follow RGB in the refiner's input, in this order: the semantic one-hot
@@ -120,6 +129,8 @@ pub struct Refiner<B: Backend> {
     hidden: Vec<Conv2d<B>>,
     output: Conv2d<B>,
     context: Option<ContextBranch<B>>,
+    /// `None` in checkpoints saved before the grade existed.
+    pub(crate) grade: Option<ColourGrade<B>>,
     #[module(skip)]
     bound: f64,
 }
@@ -186,6 +197,23 @@ impl RefinerConfig {
             .with_noise(layout.noise)
     }
 
+    /// Errors when the configuration cannot be built (a grade with nothing to read).
+    pub fn check(&self) -> Result<(), RefineError> {
+        let layout = self.layout()?;
+        if self.colour_grade && self.context_width == 0 && !layout.semantic {
+            return Err(RefineError::Invalid(
+                "a colour grade reads its coefficients from the context branch or the semantic channels, and this refiner has neither".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the semantic one-hot follows RGB (a configuration that has no layout
+    /// has no semantic channels to read).
+    fn semantic(&self) -> bool {
+        self.layout().is_ok_and(|layout| layout.semantic)
+    }
+
     fn dilation(&self, layer: usize) -> usize {
         self.dilations.get(layer).copied().unwrap_or(1).max(1)
     }
@@ -210,6 +238,17 @@ impl RefinerConfig {
                 .collect(),
             output: conv3(self.width, 3, 1, edge, device),
             context,
+            grade: self
+                .colour_grade
+                .then(|| {
+                    ColourGrade::new(
+                        self.context_width,
+                        self.semantic(),
+                        self.grade_bound,
+                        device,
+                    )
+                })
+                .flatten(),
             bound: self.residual_bound,
         }
     }
@@ -222,6 +261,9 @@ impl RefinerConfig {
         if self.context_width > 0 {
             let cw = self.context_width;
             n += conv(c, cw, 3) + self.context_layers * conv(cw, cw, 3) + conv(cw, w, 1);
+        }
+        if self.colour_grade {
+            n += grade_params(self.context_width, self.semantic());
         }
         n
     }
@@ -242,35 +284,47 @@ impl RefinerConfig {
                 // The bilinear upsampling: about 8 FLOPs per output value.
                 + 8.0 * (wd * h * w) as f64;
         }
+        if self.colour_grade {
+            let s = self.context_scale.max(1);
+            f += grade_flops(
+                self.context_width,
+                self.semantic(),
+                [h, w],
+                [h.div_ceil(s), w.div_ceil(s)],
+            );
+        }
         f
     }
 }
 
 impl<B: Backend> ContextBranch<B> {
-    /// Features at the input's full resolution, from the input pooled by `scale`.
-    fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let [_, _, h, w] = x.dims();
+    /// The branch's features at low resolution, from the input pooled by `scale`.
+    fn features(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
         let s = self.scale;
         let pooled = avg_pool2d(x, [s, s], [s, s], [0, 0], false, true);
         let mut c = relu(conv3_forward(&self.input, pooled));
         for conv in &self.layers {
             c = c.clone() + relu(conv3_forward(conv, c));
         }
-        let c = self.project.forward(c);
-        if B::ad_enabled(&c.device()) {
-            // The GPU backends have no backward pass for bilinear interpolation: training
-            // takes the same function as two matrix products, which every backend derives.
-            upsample_bilinear_by_matrices(c, [h, w])
-        } else {
-            interpolate(
-                c,
-                [h, w],
-                InterpolateOptions {
-                    mode: InterpolateMode::Bilinear,
-                    align_corners: false,
-                },
-            )
-        }
+        c
+    }
+}
+
+/// Bilinear upsampling of `x` to `size`, the same function in training and inference.
+fn upsample<B: Backend>(x: Tensor<B, 4>, size: [usize; 2]) -> Tensor<B, 4> {
+    if B::ad_enabled(&x.device()) {
+        // The GPU backends have no backward pass for bilinear interpolation: training
+        // takes the same function as two matrix products, which every backend derives.
+        upsample_bilinear_by_matrices(x, size)
+    } else {
+        interpolate(
+            x,
+            size,
+            InterpolateOptions {
+                mode: InterpolateMode::Bilinear,
+                align_corners: false,
+            },
+        )
     }
 }
 
@@ -316,16 +370,38 @@ impl<B: Backend> Refiner<B> {
     /// `x`: [batch, in_channels, h, w] with RGB in the first three channels, in [0, 1].
     /// Returns the refined RGB, same size.
     pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let [_, _, h, w] = x.dims();
         let rgb = x.clone().narrow(1, 0, 3);
         let mut pre = conv3_forward(&self.input, x.clone());
+        let mut graded_by_context = None;
         if let Some(context) = &self.context {
-            pre = pre + context.forward(x);
+            let low = context.features(x.clone());
+            let projected = context.project.forward(low.clone());
+            let width = projected.dims()[1];
+            // One upsampling for the projection and the grade's coefficients together.
+            let low = match self.grade.as_ref().and_then(|g| g.low_resolution(low)) {
+                Some(coefficients) => Tensor::cat(vec![projected, coefficients], 1),
+                None => projected,
+            };
+            let up = upsample(low, [h, w]);
+            if up.dims()[1] > width {
+                graded_by_context = Some(up.clone().narrow(1, width, GRADE_COEFFICIENTS));
+            }
+            pre = pre + up.narrow(1, 0, width);
         }
-        let mut h = relu(pre);
+        let mut hidden = relu(pre);
         for conv in &self.hidden {
-            h = h.clone() + relu(conv3_forward(conv, h));
+            hidden = hidden.clone() + relu(conv3_forward(conv, hidden));
         }
-        (rgb + tanh(conv3_forward(&self.output, h)) * self.bound).clamp(0.0, 1.0)
+        let mut out = rgb.clone() + tanh(conv3_forward(&self.output, hidden)) * self.bound;
+        if let Some(grade) = &self.grade {
+            let semantic = grade
+                .from_class
+                .is_some()
+                .then(|| x.narrow(1, 3, SEMANTIC_CATEGORIES));
+            out = out + grade.change(rgb, graded_by_context, semantic);
+        }
+        out.clamp(0.0, 1.0)
     }
 }
 

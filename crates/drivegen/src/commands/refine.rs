@@ -280,6 +280,15 @@ struct TrainArgs {
     /// The largest change per colour channel, as a fraction of full scale.
     #[arg(long, default_value_t = 0.5)]
     residual_bound: f64,
+    /// Add a colour grade beside the residual: per pixel a bounded 3x3 colour matrix
+    /// and offset, read from the context branch and/or the semantic channels, so colour
+    /// changes per region and edges inside it are kept (needs --context-width or
+    /// --condition semantic).
+    #[arg(long)]
+    colour_grade: bool,
+    /// The largest value of each of the grade's matrix entries and offsets.
+    #[arg(long, default_value_t = 0.5)]
+    grade_bound: f64,
     /// What the refiner's convolutions see beyond the frame: its edge pixels repeated
     /// (`edge`), or zeros (`zero`, as the shipped refiners were trained), which leave a
     /// seam along the frame's border.
@@ -394,12 +403,13 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
         depth,
         noise: a.noise,
     };
-    if !(a.residual_bound > 0.0 && a.residual_bound <= 1.0) {
-        return Err(InputError(format!(
-            "--residual-bound {} is outside (0, 1]",
-            a.residual_bound
-        ))
-        .into());
+    for (flag, bound) in [
+        ("--residual-bound", a.residual_bound),
+        ("--grade-bound", a.grade_bound),
+    ] {
+        if !(bound > 0.0 && bound <= 1.0) {
+            return Err(InputError(format!("{flag} {bound} is outside (0, 1]")).into());
+        }
     }
     for (flag, weight) in [
         ("--statistics-critic", a.statistics_critic),
@@ -427,6 +437,8 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             .with_context_scale(a.context_scale)
             .with_residual_bound(a.residual_bound)
             .with_edge_padding(a.border == Border::Edge)
+            .with_colour_grade(a.colour_grade)
+            .with_grade_bound(a.grade_bound)
             .with_layout(layout),
         DiscriminatorConfig::new()
             .with_scales(a.discriminator_scales)
@@ -439,6 +451,11 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
     .with_sky_regularisation(a.sky_regularisation)
     .with_learning_rate(a.learning_rate)
     .with_d_steps(a.d_steps);
+    gan.refiner.check().map_err(|e| {
+        InputError(format!(
+            "{e}\n  = hint: add --context-width 16 or --condition semantic"
+        ))
+    })?;
     let with_default = |mut s: FrameSource| {
         if s.frames == FrameRange::default() {
             s.frames = a.real_frames;
