@@ -527,3 +527,92 @@ fn shipped_refiners_move_unseen_renders_towards_real_frames() {
         );
     }
 }
+
+#[test]
+fn a_class_look_is_fitted_to_a_camera_and_grades_renders_by_class() {
+    use drivegen_refine::class_look::ClassLook;
+    use sha2::{Digest, Sha256};
+    if !common::vulkan() {
+        return;
+    }
+    let root = scratch("class-look");
+    let sim = root.join("render");
+    ok(&common::render_small(&sim, 8, &["--quiet"]));
+    let str_of = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+    // A "camera" that sees the rendered scenes with the road at 80 % of its brightness.
+    let camera = root.join("camera.json");
+    let mut look = ClassLook::identity();
+    for g in &mut look.grades {
+        if g.class == "road" {
+            g.luma_gain = 0.8;
+        }
+    }
+    std::fs::write(&camera, serde_json::to_vec(&look).expect("json")).expect("write");
+    let real = root.join("real");
+    ok(&drivegen()
+        .args(["refine", "apply", "--ckpt", &str_of(&camera), "--in"])
+        .arg(sim.join("v000/front/rgb"))
+        .args(["--out", &str_of(&real)])
+        .output()
+        .expect("runs"));
+    assert_eq!(std::fs::read_dir(&real).expect("real").count(), 8);
+
+    let fitted = root.join("look.json");
+    let out = drivegen()
+        .args(["fit-look", "--real", &str_of(&real), "--sim", &str_of(&sim)])
+        .args([
+            "--patches",
+            "400",
+            "--rounds",
+            "1",
+            "--out",
+            &str_of(&fitted),
+        ])
+        .output()
+        .expect("runs");
+    ok(&out);
+    let (fit, _) = ClassLook::load(&fitted).expect("look.json");
+    let road = fit.grades.iter().find(|g| g.class == "road").expect("road");
+    assert!(road.luma_gain < 0.95, "{fit:?}");
+    let steps: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("look.fit.json")).expect("steps"))
+            .expect("json");
+    assert!(steps.as_array().is_some_and(|s| s.len() > 20), "{steps}");
+
+    // Rendering with the look writes graded frames, names the look in run.json, and
+    // grades exactly as `refine apply` does on the raw frames and their labels.
+    let graded = root.join("graded");
+    ok(&render(&graded, &["--refine", &str_of(&fitted)]));
+    let run_info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(graded.join("run.json")).expect("run.json"))
+            .expect("json");
+    let sha: String = Sha256::digest(std::fs::read(&fitted).expect("look"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(run_info["refiner_sha256"], sha.as_str());
+    let again = root.join("again");
+    ok(&drivegen()
+        .args(["refine", "apply", "--ckpt", &str_of(&fitted), "--in"])
+        .arg(graded.join("v000/front/rgb"))
+        .args(["--out", &str_of(&again)])
+        .output()
+        .expect("runs"));
+    let refined = files_under(&graded, "rgb_refined");
+    assert_eq!(refined.len(), 2);
+    for (p, raw) in refined.iter().zip(files_under(&graded, "rgb")) {
+        let pixels = |p: &Path| image::open(p).expect("png").to_rgb8();
+        let applied = again.join(p.file_name().expect("name"));
+        assert_eq!(pixels(p), pixels(&applied), "{}", p.display());
+        assert_ne!(pixels(p), pixels(&raw), "the look changed nothing");
+    }
+
+    // A broken look file is bad input: exit 2 naming the file, nothing rendered.
+    let bad = root.join("bad.json");
+    std::fs::write(&bad, "{\"version\": 1, \"grades\": [").expect("write");
+    let refused = root.join("refused");
+    let out = render(&refused, &["--refine", &str_of(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+    assert!(!refused.join("run.json").exists());
+}

@@ -10,6 +10,7 @@
 
 pub mod bench;
 pub mod checkpoint;
+pub mod class_look;
 pub mod compute;
 pub mod curves;
 pub mod data;

@@ -48,6 +48,9 @@ enum Command {
     /// Fit a camera's image pipeline (exposure, colour, contrast, noise, blur, JPEG) to a
     /// real camera's frames; prints the `sensor: (...)` block for a scenario.
     FitSensor(commands::fit_sensor::Args),
+    /// Fit a colour correction per semantic class (road, sky, vegetation ...) to a real
+    /// camera's frames; writes the look.json that `render --refine` takes.
+    FitLook(commands::fit_look::Args),
     /// Measure frames/s and where the time goes: labels only, RGB, each --quality, 1280x768.
     Bench(commands::bench::Args),
 }
@@ -73,6 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Refine(args) => commands::refine::run(args),
         Command::Realism(args) => commands::realism::run(args, cli.quiet),
         Command::FitSensor(args) => commands::fit_sensor::run(args, cli.quiet),
+        Command::FitLook(args) => commands::fit_look::run(args, cli.quiet),
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Merge(args) => commands::merge::run(args, cli.quiet),
         Command::Query(args) => commands::query::run(args, cli.quiet),

@@ -3,6 +3,7 @@
 pub mod augment;
 pub mod bench;
 pub mod export;
+pub mod fit_look;
 pub mod fit_sensor;
 pub mod merge;
 pub mod plan;

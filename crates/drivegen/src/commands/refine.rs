@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use drivegen_refine::RefineError;
 use drivegen_refine::checkpoint::Source;
+use drivegen_refine::class_look::ClassLook;
 use drivegen_refine::compute::{Compute, LoadedCheckpoint, bench_step, run_training};
 use drivegen_refine::curves::{CurveOptions, FrameSource};
 use drivegen_refine::data::{FrameRange, list_images, load_frame, load_range};
@@ -195,6 +196,59 @@ impl drivegen_render::FrameRefiner for CheckpointRefiner {
     fn sha256(&self) -> Option<String> {
         Some(self.sha256.clone())
     }
+}
+
+/// A class look (`drivegen fit-look`) as the render pipeline's refiner.
+#[derive(Debug)]
+pub struct LookRefiner {
+    look: ClassLook,
+    sha256: String,
+}
+
+impl drivegen_render::FrameRefiner for LookRefiner {
+    fn refine(&self, job: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
+        let Some(rgba) = job.rgba.as_ref() else {
+            return Ok(None);
+        };
+        let rgb: Vec<u8> = rgba
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        let semantic = drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut);
+        let (Some(rgb), Some(semantic)) = (
+            image::RgbImage::from_raw(job.width, job.height, rgb),
+            image::GrayImage::from_raw(job.width, job.height, semantic),
+        ) else {
+            return Ok(None);
+        };
+        let graded = self
+            .look
+            .apply(&rgb, &semantic)
+            .map_err(|e| e.to_string())?;
+        Ok(Some(graded.into_raw()))
+    }
+    fn sha256(&self) -> Option<String> {
+        Some(self.sha256.clone())
+    }
+}
+
+/// Whether `path` names a class look file rather than a checkpoint folder or a shipped
+/// refiner.
+fn is_look(path: &Path) -> bool {
+    path.is_file() && path.extension().is_some_and(|e| e == "json")
+}
+
+/// The refiner `--refine PATH` names: a class look file (`look.json`), a checkpoint
+/// folder or a shipped refiner.
+pub fn frame_refiner(
+    path: &Path,
+    backend: &str,
+) -> anyhow::Result<Box<dyn drivegen_render::FrameRefiner>> {
+    if is_look(path) {
+        let (look, sha256) = ClassLook::load(path).map_err(input)?;
+        return Ok(Box::new(LookRefiner { look, sha256 }));
+    }
+    Ok(Box::new(CheckpointRefiner::load(path, backend)?))
 }
 
 /// The refined RGB of a camera frame job, when it has an RGB image. The job's instance
@@ -565,8 +619,9 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
 
 #[derive(Debug, clap::Args)]
 struct ApplyArgs {
-    /// Checkpoint folder (or a training --out folder), or a shipped refiner: `fast`,
-    /// `quality`, or `default` (fast on the CPU backends, quality on wgpu).
+    /// Checkpoint folder (or a training --out folder), a shipped refiner: `fast`,
+    /// `quality`, or `default` (fast on the CPU backends, quality on wgpu), or a class
+    /// look file from `drivegen fit-look` (it needs the frames' semantic images).
     #[arg(long)]
     ckpt: PathBuf,
     /// Folder of images (or a drivegen dataset: its rgb/ frames).
@@ -579,7 +634,38 @@ struct ApplyArgs {
     backend: BackendArg,
 }
 
+/// `refine apply` with a class look: every frame needs its semantic labels.
+fn apply_look(a: &ApplyArgs) -> anyhow::Result<()> {
+    let (look, _) = ClassLook::load(&a.ckpt).map_err(input)?;
+    let paths = list_images(&a.input).map_err(input)?;
+    let progress = bar(paths.len() as u64, "frames");
+    progress.set_message("grading by class");
+    for p in &paths {
+        let frame = load_frame(p).map_err(input)?;
+        let (w, h) = frame.rgb.dimensions();
+        let semantic = frame
+            .semantic
+            .and_then(|s| image::GrayImage::from_raw(w, h, s))
+            .ok_or_else(|| {
+                input(RefineError::Invalid(format!(
+                    "{}: a class look needs the frame's semantic image (a `drivegen render` dataset's rgb/ with semantic/ beside it)",
+                    p.display()
+                )))
+            })?;
+        let graded = look.apply(&frame.rgb, &semantic).map_err(input)?;
+        let rel = p.strip_prefix(&a.input).unwrap_or(p);
+        write_png(&a.out.join(rel).with_extension("png"), &graded)?;
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    println!("graded {} frames into {}", paths.len(), a.out.display());
+    Ok(())
+}
+
 fn apply(a: ApplyArgs) -> anyhow::Result<()> {
+    if is_look(&a.ckpt) {
+        return apply_look(&a);
+    }
     let loaded = load_refiner(&a.ckpt, &a.backend.backend, false)?;
     let paths = list_images(&a.input).map_err(input)?;
     let progress = bar(paths.len() as u64, "frames");

@@ -67,9 +67,10 @@ pub struct Args {
     split: String,
     /// Refine every RGB frame with this refiner checkpoint (a folder written by `drivegen
     /// refine train`, or a shipped one: `fast`, `quality`, or `default`, which is fast on
-    /// the CPU backends and quality on wgpu) and write it to rgb_refined/ beside the raw
-    /// frame. Labels are unchanged: the refiner cannot move geometry.
-    #[arg(long, value_name = "CKPT|default|fast|quality")]
+    /// the CPU backends and quality on wgpu), or with a class look file from `drivegen
+    /// fit-look` (look.json), and write it to rgb_refined/ beside the raw frame. Labels
+    /// are unchanged: neither can move geometry.
+    #[arg(long, value_name = "CKPT|LOOK.json|default|fast|quality")]
     refine: Option<PathBuf>,
     /// Backend for --refine: auto, wgpu, flex or ndarray (see `drivegen refine bench`).
     #[arg(long, default_value = "auto")]
@@ -169,10 +170,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         Some(_) if args.no_rgb => {
             return Err(InputError("--refine needs RGB frames; drop --no-rgb".into()).into());
         }
-        Some(ckpt) => Some(super::refine::CheckpointRefiner::load(
-            ckpt,
-            &args.refine_backend,
-        )?),
+        Some(ckpt) => Some(super::refine::frame_refiner(ckpt, &args.refine_backend)?),
         None => None,
     };
     let request = drivegen_render::RenderRequest {
@@ -193,12 +191,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         },
         resume: args.resume,
         writers: args.writers,
-        refiner: refiner.as_ref().zip(args.refine.as_ref()).map(|(r, p)| {
-            (
-                r as &dyn drivegen_render::FrameRefiner,
-                p.display().to_string(),
-            )
-        }),
+        refiner: refiner
+            .as_deref()
+            .zip(args.refine.as_ref())
+            .map(|(r, p)| (r, p.display().to_string())),
         manifest: drivegen_render::ManifestExtras {
             export: args.export.clone().map(|f| (f, args.split.clone())),
             ..drivegen_render::ManifestExtras::default()

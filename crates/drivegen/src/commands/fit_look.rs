@@ -1,0 +1,129 @@
+//! `drivegen fit-look`: fits a colour correction per semantic class (a class look) to a
+//! real camera's frames by minimising the realism test's held-out accuracy, and writes
+//! the `look.json` that `render --refine` and `refine apply --ckpt` take.
+
+use std::path::{Path, PathBuf};
+
+use drivegen_refine::class_look::{LookFit, LookStep, fit_look};
+use drivegen_refine::data::{FrameRange, load_frame};
+use drivegen_refine::realism::RealismConfig;
+use image::{GrayImage, RgbImage};
+
+use super::realism::{RealFrames, input, sim_sets};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    real: RealFrames,
+    /// `drivegen render` datasets (their raw `rgb/` and `semantic/`), repeatable: fit on
+    /// several scenarios so the look is not one scene's. Each is tested on its own and
+    /// the fit lowers their mean accuracy.
+    #[arg(long, required = true)]
+    sim: Vec<PathBuf>,
+    /// Which of each dataset's sorted rendered frames to use (START..END).
+    #[arg(long, default_value = "..")]
+    sim_frames: FrameRange,
+    /// Passes over the classes' settings (each later pass tries half the step); the
+    /// search stops early when a pass changes nothing.
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
+    /// Patches per image set (more: a less noisy score, a slower fit).
+    #[arg(long, default_value_t = 4096)]
+    patches: usize,
+    #[arg(long, default_value_t = RealismConfig::default().seed)]
+    seed: u64,
+    /// Where the look goes (every candidate scored goes beside it, as `<out>.fit.json`).
+    #[arg(long, default_value = "look.json")]
+    out: PathBuf,
+}
+
+/// Every frame of `dir` with its semantic labels, which a look needs.
+fn frames_with_labels(dir: &Path, range: FrameRange) -> anyhow::Result<Vec<(RgbImage, GrayImage)>> {
+    let mut frames = Vec::new();
+    for (_, paths) in sim_sets(dir, "raw", range)? {
+        for p in paths {
+            let frame = load_frame(&p).map_err(input)?;
+            let (w, h) = frame.rgb.dimensions();
+            let semantic = frame
+                .semantic
+                .and_then(|s| GrayImage::from_raw(w, h, s))
+                .ok_or_else(|| {
+                    input(format!(
+                        "{}: no semantic image beside it\n  = hint: --sim takes a `drivegen render` dataset rendered with labels (not --no-labels)",
+                        p.display()
+                    ))
+                })?;
+            frames.push((frame.rgb, semantic));
+        }
+    }
+    Ok(frames)
+}
+
+fn steps_path(out: &Path) -> PathBuf {
+    out.with_extension("fit.json")
+}
+
+pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
+    if a.rounds == 0 {
+        return Err(input("--rounds 0: the fit needs at least one pass"));
+    }
+    let config = RealismConfig {
+        patches: a.patches,
+        seed: a.seed,
+        // The fit scores hundreds of candidates on the classifier alone.
+        kid_patches: 0,
+        ..RealismConfig::default()
+    };
+    let real = a.real.patches(&config)?;
+    let frames = a
+        .sim
+        .iter()
+        .map(|dir| frames_with_labels(dir, a.sim_frames))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if !quiet {
+        println!(
+            "fitting a class look to {} real frames on {} rendered frames of {} scenarios ({} patches per set; up to {} passes)",
+            real.images,
+            frames.iter().map(Vec::len).sum::<usize>(),
+            frames.len(),
+            config.patches,
+            a.rounds
+        );
+    }
+    let show = |s: &LookStep| {
+        if !quiet && s.kept {
+            println!(
+                "  pass {} {:<10} {:<12} {:>7.3} -> accuracy {:.4}",
+                s.round + 1,
+                s.class,
+                s.setting,
+                s.value,
+                s.accuracy
+            );
+        }
+    };
+    let LookFit {
+        mut look,
+        start_accuracy,
+        accuracy,
+        steps,
+    } = fit_look(&frames, &real, &config, a.rounds, show).map_err(input)?;
+    look.fitted_to = format!(
+        "--real {} [{}]; held-out patch accuracy {start_accuracy:.4} -> {accuracy:.4} on the fitting renders",
+        a.real.real.display(),
+        a.real.real_frames
+    );
+    let write = |path: &Path, bytes: &[u8]| {
+        drivegen_dataset::write_atomic(path, bytes).map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    write(&a.out, &serde_json::to_vec_pretty(&look)?)?;
+    write(&steps_path(&a.out), &serde_json::to_vec_pretty(&steps)?)?;
+    if !quiet {
+        println!(
+            "accuracy {start_accuracy:.4} -> {accuracy:.4}; wrote {} and {}",
+            a.out.display(),
+            steps_path(&a.out).display()
+        );
+    }
+    Ok(())
+}
