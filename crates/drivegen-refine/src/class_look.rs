@@ -37,6 +37,10 @@ pub const LOOK_CLASSES: [&str; 6] = [
 pub struct ClassGrade {
     pub class: String,
     pub luma_gain: f64,
+    /// Added to the luma after the gain: with it a grade changes a class's contrast and
+    /// its brightness independently.
+    #[serde(default)]
+    pub luma_offset: f64,
     pub chroma_gain: f64,
     pub red_green: f64,
     pub yellow_blue: f64,
@@ -47,6 +51,7 @@ impl ClassGrade {
         ClassGrade {
             class: class.to_string(),
             luma_gain: 1.0,
+            luma_offset: 0.0,
             chroma_gain: 1.0,
             red_green: 0.0,
             yellow_blue: 0.0,
@@ -60,7 +65,7 @@ impl ClassGrade {
     /// The graded opponent colour.
     fn map(&self, [y, a, b]: [f64; 3]) -> [f64; 3] {
         [
-            y * self.luma_gain,
+            y * self.luma_gain + self.luma_offset,
             a * self.chroma_gain + self.red_green,
             b * self.chroma_gain + self.yellow_blue,
         ]
@@ -121,7 +126,13 @@ impl ClassLook {
                     LOOK_CLASSES.join(", ")
                 )));
             }
-            let values = [g.luma_gain, g.chroma_gain, g.red_green, g.yellow_blue];
+            let values = [
+                g.luma_gain,
+                g.luma_offset,
+                g.chroma_gain,
+                g.red_green,
+                g.yellow_blue,
+            ];
             if values.iter().any(|v| !v.is_finite()) || g.luma_gain < 0.0 {
                 return Err(RefineError::Invalid(format!(
                     "class look: `{}` has a non-finite or negative value",
@@ -259,8 +270,9 @@ fn score(
 
 /// The settings of one class the search moves, with the steps it tries: gains multiply,
 /// offsets add, and each later pass tries half the step.
-const SETTINGS: [(&str, bool, &[f64]); 4] = [
+const SETTINGS: [(&str, bool, &[f64]); 5] = [
     ("luma_gain", true, &[0.8, 0.9, 1.1, 1.25]),
+    ("luma_offset", false, &[-0.04, -0.02, 0.02, 0.04]),
     ("chroma_gain", true, &[0.6, 1.5, 2.2]),
     ("red_green", false, &[-0.02, -0.01, 0.01, 0.02]),
     ("yellow_blue", false, &[-0.03, -0.015, 0.015, 0.03]),
@@ -269,6 +281,7 @@ const SETTINGS: [(&str, bool, &[f64]); 4] = [
 fn setting<'a>(g: &'a mut ClassGrade, name: &str) -> Option<&'a mut f64> {
     match name {
         "luma_gain" => Some(&mut g.luma_gain),
+        "luma_offset" => Some(&mut g.luma_offset),
         "chroma_gain" => Some(&mut g.chroma_gain),
         "red_green" => Some(&mut g.red_green),
         "yellow_blue" => Some(&mut g.yellow_blue),
@@ -276,7 +289,7 @@ fn setting<'a>(g: &'a mut ClassGrade, name: &str) -> Option<&'a mut f64> {
     }
 }
 
-/// Searches each class's four settings in turn for `rounds` passes, keeping a move only
+/// Searches each class's five settings in turn for `rounds` passes, keeping a move only
 /// when it lowers the mean held-out accuracy of the groups of `frames` (renders with
 /// their semantic labels, one group per scenario) against `real` by more than the test's
 /// sampling noise. `real` must have been sampled
