@@ -14,7 +14,7 @@ use image::{GrayImage, RgbImage};
 use serde::{Deserialize, Serialize};
 
 use crate::error::RefineError;
-use crate::realism::{PatchSet, RealismConfig, two_sample};
+use crate::realism::{PatchSet, RealismConfig, clearly_lower, two_sample};
 
 /// Written into every look file; a newer file is refused, not misread.
 pub const LOOK_VERSION: u32 = 1;
@@ -329,9 +329,7 @@ pub fn fit_look(
                         *v = value;
                     }
                     let accuracy = score(frames, &candidate, real, config)?;
-                    // The accuracy's sampling noise is about half a point: chasing it
-                    // would make the look arbitrary.
-                    let kept = accuracy < best_accuracy - 0.002;
+                    let kept = clearly_lower(accuracy, best_accuracy);
                     if kept {
                         best = candidate;
                         best_accuracy = accuracy;

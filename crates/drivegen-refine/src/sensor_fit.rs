@@ -18,7 +18,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::error::RefineError;
-use crate::realism::{PatchSet, RealismConfig, two_sample};
+use crate::realism::{PatchSet, RealismConfig, clearly_lower, two_sample};
 
 /// One setting the search moves, with the values it tries.
 struct Axis {
@@ -258,9 +258,7 @@ pub fn fit_sensor(
                 let mut candidate = best.clone();
                 (axis.set)(&mut candidate, value);
                 let accuracy = score(frames, &candidate, real, config)?;
-                // Only a clear gain moves the fit: the accuracy's sampling noise is about
-                // half a point, and chasing it would make the result arbitrary.
-                let kept = accuracy < best_accuracy - 0.002;
+                let kept = clearly_lower(accuracy, best_accuracy);
                 if kept {
                     best = candidate;
                     best_accuracy = accuracy;

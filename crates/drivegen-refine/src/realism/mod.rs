@@ -442,6 +442,13 @@ fn classify(rows: &[Row], keep: impl Fn(usize) -> bool, l2: f64) -> Classified {
     }
 }
 
+/// Whether a fit's candidate clearly beats the best so far: by more than the test's
+/// sampling noise (about half a point) plus a margin, since chasing the noise would make
+/// a fit's result arbitrary.
+pub fn clearly_lower(accuracy: f64, best: f64) -> bool {
+    accuracy < best - 0.002
+}
+
 /// The classifier two-sample test of `a` against `b`, plus the KID of their held-out
 /// patches.
 pub fn two_sample(a: &PatchSet, b: &PatchSet, config: &RealismConfig) -> RealismReport {

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use drivegen_refine::class_look::{LookFit, LookStep, fit_look};
 use drivegen_refine::data::{FrameRange, load_frame};
-use drivegen_refine::realism::RealismConfig;
 use image::{GrayImage, RgbImage};
 
-use super::realism::{RealFrames, input, sim_sets};
+use super::realism::{FitSearch, RealFrames, input, sim_sets};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,15 +22,8 @@ pub struct Args {
     /// Which of each dataset's sorted rendered frames to use (START..END).
     #[arg(long, default_value = "..")]
     sim_frames: FrameRange,
-    /// Passes over the classes' settings (each later pass tries half the step); the
-    /// search stops early when a pass changes nothing.
-    #[arg(long, default_value_t = 2)]
-    rounds: usize,
-    /// Patches per image set (more: a less noisy score, a slower fit).
-    #[arg(long, default_value_t = 4096)]
-    patches: usize,
-    #[arg(long, default_value_t = RealismConfig::default().seed)]
-    seed: u64,
+    #[command(flatten)]
+    search: FitSearch,
     /// Where the look goes (every candidate scored goes beside it, as `<out>.fit.json`).
     #[arg(long, default_value = "look.json")]
     out: PathBuf,
@@ -64,16 +56,7 @@ fn steps_path(out: &Path) -> PathBuf {
 }
 
 pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
-    if a.rounds == 0 {
-        return Err(input("--rounds 0: the fit needs at least one pass"));
-    }
-    let config = RealismConfig {
-        patches: a.patches,
-        seed: a.seed,
-        // The fit scores hundreds of candidates on the classifier alone.
-        kid_patches: 0,
-        ..RealismConfig::default()
-    };
+    let config = a.search.config()?;
     let real = a.real.patches(&config)?;
     let frames = a
         .sim
@@ -87,7 +70,7 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
             frames.iter().map(Vec::len).sum::<usize>(),
             frames.len(),
             config.patches,
-            a.rounds
+            a.search.rounds
         );
     }
     let show = |s: &LookStep| {
@@ -107,7 +90,7 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         start_accuracy,
         accuracy,
         steps,
-    } = fit_look(&frames, &real, &config, a.rounds, show).map_err(input)?;
+    } = fit_look(&frames, &real, &config, a.search.rounds, show).map_err(input)?;
     look.fitted_to = format!(
         "--real {} [{}]; held-out patch accuracy {start_accuracy:.4} -> {accuracy:.4} on the fitting renders",
         a.real.real.display(),

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use drivegen_plan::SensorPlan;
 use drivegen_refine::data::FrameRange;
-use drivegen_refine::realism::RealismConfig;
 use drivegen_refine::sensor_fit::{FitStep, fit_sensor};
 use image::RgbImage;
 
-use super::realism::{RealFrames, input, sim_sets};
+use super::realism::{FitSearch, RealFrames, input, sim_sets};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,14 +28,8 @@ pub struct Args {
     /// finds one from nothing.
     #[arg(long, value_name = "SCENARIO")]
     start: Option<PathBuf>,
-    /// Passes over the settings; the search stops early when a pass changes nothing.
-    #[arg(long, default_value_t = 2)]
-    rounds: usize,
-    /// Patches per image set (more: a less noisy score, a slower fit).
-    #[arg(long, default_value_t = 4096)]
-    patches: usize,
-    #[arg(long, default_value_t = RealismConfig::default().seed)]
-    seed: u64,
+    #[command(flatten)]
+    search: FitSearch,
     /// Where the `sensor: (...)` block goes (the search's steps go beside it as JSON).
     #[arg(long, default_value = "sensor.ron")]
     out: PathBuf,
@@ -77,16 +70,7 @@ fn json_path(out: &Path) -> PathBuf {
 }
 
 pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
-    if a.rounds == 0 {
-        return Err(input("--rounds 0: the fit needs at least one pass"));
-    }
-    let config = RealismConfig {
-        patches: a.patches,
-        seed: a.seed,
-        // The fit scores hundreds of candidates on the classifier alone.
-        kid_patches: 0,
-        ..RealismConfig::default()
-    };
+    let config = a.search.config()?;
     let real = a.real.patches(&config)?;
     let Some((_, sim_paths)) = sim_sets(&a.sim, "raw", a.sim_frames)?.into_iter().next() else {
         return Err(input(format!("--sim {}: no frames", a.sim.display())));
@@ -98,7 +82,7 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
             frames.len(),
             real.images,
             config.patches,
-            a.rounds
+            a.search.rounds
         );
     }
     let show = |s: &FitStep| {
@@ -117,7 +101,8 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         Some(path) => Some(starting_sensor(path)?),
         None => None,
     };
-    let fit = fit_sensor(&frames, &real, &config, a.rounds, start, 0, show).map_err(input)?;
+    let fit =
+        fit_sensor(&frames, &real, &config, a.search.rounds, start, 0, show).map_err(input)?;
     let text = format!(
         "// drivegen fit-sensor: --real {} [{}], --sim {} [{}]{}\n// held-out patch accuracy {:.4} at the start, {:.4} with this one (0.5 = indistinguishable)\n{}",
         a.real.real.display(),

@@ -49,6 +49,35 @@ impl RealFrames {
     }
 }
 
+/// The search settings `fit-sensor` and `fit-look` share.
+#[derive(Debug, clap::Args)]
+pub struct FitSearch {
+    /// Passes over the settings; the search stops early when a pass changes nothing.
+    #[arg(long, default_value_t = 2)]
+    pub rounds: usize,
+    /// Patches per image set (more: a less noisy score, a slower fit).
+    #[arg(long, default_value_t = 4096)]
+    pub patches: usize,
+    #[arg(long, default_value_t = RealismConfig::default().seed)]
+    pub seed: u64,
+}
+
+impl FitSearch {
+    /// The realism test a fit scores candidates with, once the settings are checked.
+    pub fn config(&self) -> anyhow::Result<RealismConfig> {
+        if self.rounds == 0 {
+            return Err(input("--rounds 0: the fit needs at least one pass"));
+        }
+        Ok(RealismConfig {
+            patches: self.patches,
+            seed: self.seed,
+            // A fit scores hundreds of candidates on the classifier alone.
+            kid_patches: 0,
+            ..RealismConfig::default()
+        })
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]

@@ -207,16 +207,9 @@ pub struct LookRefiner {
 
 impl drivegen_render::FrameRefiner for LookRefiner {
     fn refine(&self, job: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
-        let Some(rgba) = job.rgba.as_ref() else {
-            return Ok(None);
-        };
-        let rgb: Vec<u8> = rgba
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect();
         let semantic = drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut);
         let (Some(rgb), Some(semantic)) = (
-            image::RgbImage::from_raw(job.width, job.height, rgb),
+            job_rgb(job),
             image::GrayImage::from_raw(job.width, job.height, semantic),
         ) else {
             return Ok(None);
@@ -251,20 +244,24 @@ pub fn frame_refiner(
     Ok(Box::new(CheckpointRefiner::load(path, backend)?))
 }
 
+/// The RGB image of a camera frame job, when it has one.
+fn job_rgb(job: &drivegen_dataset::FrameJob) -> Option<image::RgbImage> {
+    let rgb: Vec<u8> = job
+        .rgba
+        .as_ref()?
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    image::RgbImage::from_raw(job.width, job.height, rgb)
+}
+
 /// The refined RGB of a camera frame job, when it has an RGB image. The job's instance
 /// ids give the semantic image a conditioned refiner needs.
 fn refine_rgba(
     refiner: &LoadedCheckpoint,
     job: &drivegen_dataset::FrameJob,
 ) -> Result<Option<Vec<u8>>, RefineError> {
-    let Some(rgba) = job.rgba.as_ref() else {
-        return Ok(None);
-    };
-    let rgb: Vec<u8> = rgba
-        .chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect();
-    let Some(image) = image::RgbImage::from_raw(job.width, job.height, rgb) else {
+    let Some(image) = job_rgb(job) else {
         return Ok(None);
     };
     let layout = refiner.layout();
