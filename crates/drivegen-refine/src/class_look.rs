@@ -118,12 +118,20 @@ impl ClassLook {
                 look.version
             )));
         }
-        for g in &look.grades {
-            if drivegen_labels::classes::Class::from_name(&g.class).is_none() {
+        for (i, g) in look.grades.iter().enumerate() {
+            // `apply` counts each pixel's neighbours per grade in a fixed array: one grade
+            // per look class, at most once.
+            if !LOOK_CLASSES.contains(&g.class.as_str()) {
                 return Err(RefineError::Invalid(format!(
-                    "class look: unknown class `{}` (classes: {})",
+                    "class look: `{}` is not a class a look grades (classes: {})",
                     g.class,
                     LOOK_CLASSES.join(", ")
+                )));
+            }
+            if look.grades[..i].iter().any(|e| e.class == g.class) {
+                return Err(RefineError::Invalid(format!(
+                    "class look: `{}` is graded twice",
+                    g.class
                 )));
             }
             let values = [
@@ -451,6 +459,14 @@ mod tests {
         let unknown = text.replace("\"sky\"", "\"skies\"");
         let err = ClassLook::from_json(&unknown).expect_err("unknown class");
         assert!(err.to_string().contains("skies"), "{err}");
+        let car = text.replace("\"sky\"", "\"car\"");
+        assert!(
+            ClassLook::from_json(&car).is_err(),
+            "cars keep the renderer's colours"
+        );
+        let twice = text.replace("\"road\"", "\"sky\"");
+        let err = ClassLook::from_json(&twice).expect_err("sky twice");
+        assert!(err.to_string().contains("twice"), "{err}");
         let newer = text.replace("\"version\":1", "\"version\":9");
         assert!(ClassLook::from_json(&newer).is_err());
         assert!(ClassLook::from_json("{").is_err());
