@@ -579,6 +579,58 @@ fn a_class_look_is_fitted_to_a_camera_and_grades_renders_by_class() {
             .expect("json");
     assert!(steps.as_array().is_some_and(|s| s.len() > 20), "{steps}");
 
+    // `refine eval` takes a look like a checkpoint: the camera's own look grades the
+    // renders into exactly its frames and touches only the classes it grades; a look has
+    // no VAE, so those metrics are null.
+    let eval_dir = root.join("eval");
+    ok(&drivegen()
+        .args([
+            "refine",
+            "eval",
+            "--ckpt",
+            &str_of(&camera),
+            "--sim",
+            &str_of(&sim),
+        ])
+        .args([
+            "--real",
+            &str_of(&real),
+            "--patches",
+            "64",
+            "--backend",
+            "flex",
+        ])
+        .args(["--out", &str_of(&eval_dir)])
+        .output()
+        .expect("runs"));
+    let report = eval_report(&eval_dir);
+    assert!(report["kid_vae"].is_null() && report["vae_negative_elbo"].is_null());
+    let moments = &report["colour_moments"];
+    assert!(
+        moments["raw"].as_f64().is_some_and(|d| d > 0.0),
+        "{moments}"
+    );
+    assert_eq!(moments["refined"].as_f64(), Some(0.0), "{moments}");
+    // Nothing inside an object changes; only its outline's contrast with the regraded
+    // road does (a 0.8 road: p05 0.93), so the mean stays near 1.
+    let edges = &report["edge_agreement"];
+    assert!(edges["objects"].as_u64().is_some_and(|n| n > 0), "{edges}");
+    assert!(edges["mean"].as_f64().is_some_and(|a| a >= 0.95), "{edges}");
+    let shift = |class: &str| {
+        report["class_shift"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["class"] == class))
+            .and_then(|c| c["shift"].as_f64())
+    };
+    // Cars are not graded; only their rim blends with the road around them.
+    let road = shift("road").unwrap_or(0.0);
+    assert!(road > 5.0, "{}", report["class_shift"]);
+    assert!(
+        shift("car").is_none_or(|s| s < road / 4.0),
+        "{}",
+        report["class_shift"]
+    );
+
     // Rendering with the look writes graded frames, names the look in run.json, and
     // grades exactly as `refine apply` does on the raw frames and their labels.
     let graded = root.join("graded");

@@ -177,6 +177,23 @@ impl ClassLook {
             .collect()
     }
 
+    /// A loaded frame graded through its own semantic labels; an error naming the frame
+    /// when it has none.
+    pub fn apply_to_frame(&self, frame: &crate::data::Frame) -> Result<RgbImage, RefineError> {
+        let (w, h) = frame.rgb.dimensions();
+        let semantic = frame
+            .semantic
+            .clone()
+            .and_then(|s| GrayImage::from_raw(w, h, s))
+            .ok_or_else(|| {
+                RefineError::Invalid(format!(
+                    "{}: a class look needs the frame's semantic image (a `drivegen render` dataset's rgb/ with semantic/ beside it)",
+                    frame.path.display()
+                ))
+            })?;
+        self.apply(&frame.rgb, &semantic)
+    }
+
     /// `rgb` graded through `semantic` (Cityscapes ids, the same size). Each pixel takes
     /// the grades of the classes in its 3x3 neighbourhood, weighted by their share.
     pub fn apply(&self, rgb: &RgbImage, semantic: &GrayImage) -> Result<RgbImage, RefineError> {

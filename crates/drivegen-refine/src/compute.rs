@@ -15,9 +15,10 @@ use image::RgbImage;
 
 use crate::bench::{StepTiming, time_steps};
 use crate::checkpoint::{CheckpointConfig, Source};
+use crate::class_look::ClassLook;
 use crate::data::{Frame, PatchSampler, interleaved};
 use crate::error::RefineError;
-use crate::eval::{EvalReport, evaluate, refine_frame};
+use crate::eval::{Compared, EvalReport, compare, evaluate, refine_frame};
 use crate::model::{InputLayout, Refiner, RefinerConfig};
 use crate::train::{StepLog, TrainEvent, TrainOptions, to_tensor, train};
 use crate::vae::{Vae, VaeConfig};
@@ -92,6 +93,35 @@ pub fn bench_step(compute: Compute, steps: usize, batch: usize, size: usize) -> 
     with_backend!(compute, |B, device| time_steps::<Autodiff<B>>(
         &device, steps, batch, size
     ))
+}
+
+/// `refine eval` of a class look: grades every `sim` frame through its semantic labels,
+/// then measures as for a checkpoint (without the VAE metrics: a look has no critic).
+pub fn evaluate_look(
+    compute: Compute,
+    look: &ClassLook,
+    sim: &[Frame],
+    real: &[Frame],
+    patches: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
+    let started = std::time::Instant::now();
+    let mut graded = Vec::with_capacity(sim.len());
+    for (i, f) in sim.iter().enumerate() {
+        graded.push(look.apply_to_frame(f)?);
+        progress(i + 1);
+    }
+    let frames = Compared {
+        sim,
+        refined: &graded,
+        real,
+        ms_per_frame: started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64,
+    };
+    let report = with_backend!(compute, |B, device| compare::<B>(
+        &frames, None, patches, seed, &device
+    ))?;
+    Ok((report, graded))
 }
 
 struct Models<B: Backend> {

@@ -79,14 +79,16 @@ pub struct EvalReport {
     pub patch: usize,
     /// KID on the fixed random conv net's features.
     pub kid_random_conv: RawRefined,
-    /// KID on the VAE encoder means.
-    pub kid_vae: RawRefined,
+    /// KID on the VAE encoder means; none for a refiner without a VAE critic (a class
+    /// look).
+    pub kid_vae: Option<RawRefined>,
     /// Distance of the per-channel colour mean and standard deviation.
     pub colour_moments: RawRefined,
     /// Total-variation distance of the joint 8x8x8 RGB histograms.
     pub colour_histogram: RawRefined,
-    /// Mean negative ELBO per patch under the VAE trained on real patches.
-    pub vae_negative_elbo: VaeElbo,
+    /// Mean negative ELBO per patch under the VAE trained on real patches; none without
+    /// a VAE critic.
+    pub vae_negative_elbo: Option<VaeElbo>,
     pub colour_real: ColourStats,
     pub colour_raw: ColourStats,
     pub colour_refined: ColourStats,
@@ -105,22 +107,34 @@ pub struct VaeElbo {
     pub refined: f64,
 }
 
-/// Features of every patch: the VAE means and the random conv net's features.
+/// The features of every patch: the VAE means and negative ELBOs (empty without a VAE
+/// critic) and the random conv net's features.
+struct PatchFeatures {
+    vae: Vec<Vec<f32>>,
+    random: Vec<Vec<f32>>,
+    elbo: Vec<f32>,
+}
+
 fn features<B: Backend>(
     patches: &[crate::data::PatchBatch],
-    vae: &Vae<B>,
-    vae_config: &VaeConfig,
+    critic: Option<(&Vae<B>, &VaeConfig)>,
     random: &RandomFeatures<B>,
     device: &B::Device,
-) -> (Vec<Vec<f32>>, Vec<Vec<f32>>, Vec<f32>) {
-    let (mut v, mut r, mut elbo) = (Vec::new(), Vec::new(), Vec::new());
+) -> PatchFeatures {
+    let mut f = PatchFeatures {
+        vae: Vec::new(),
+        random: Vec::new(),
+        elbo: Vec::new(),
+    };
     for p in patches {
         let x = to_tensor::<B>(p.clone(), device);
-        v.extend(rows(vae.encode(x.clone()).0));
-        elbo.extend(vae.negative_elbo(x.clone(), vae_config));
-        r.extend(random.features(x));
+        if let Some((vae, config)) = critic {
+            f.vae.extend(rows(vae.encode(x.clone()).0));
+            f.elbo.extend(vae.negative_elbo(x.clone(), config));
+        }
+        f.random.extend(random.features(x));
     }
-    (v, r, elbo)
+    f
 }
 
 fn mean(v: &[f32]) -> f64 {
@@ -163,37 +177,69 @@ pub fn evaluate<B: Backend>(
         progress(i + 1);
     }
     let ms_per_frame = started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64;
+    let compared = Compared {
+        sim,
+        refined: &refined_frames,
+        real,
+        ms_per_frame,
+    };
+    let report = compare(&compared, Some((vae, vae_config)), patches, seed, device)?;
+    Ok((report, refined_frames))
+}
+
+/// Raw frames, the same frames refined (by any refiner) and real frames: what
+/// [`compare`] measures.
+#[derive(Clone, Copy, Debug)]
+pub struct Compared<'a> {
+    pub sim: &'a [Frame],
+    pub refined: &'a [RgbImage],
+    pub real: &'a [Frame],
+    /// Milliseconds it took to refine one frame.
+    pub ms_per_frame: f64,
+}
+
+/// The realism and label-preservation metrics of already refined frames. `critic` is the
+/// checkpoint's VAE, whose patch size the kernel distances use; without one they use
+/// the default VAE's patch size and the VAE metrics are left out.
+pub fn compare<B: Backend>(
+    frames: &Compared<'_>,
+    critic: Option<(&Vae<B>, &VaeConfig)>,
+    patches: usize,
+    seed: u64,
+    device: &B::Device,
+) -> Result<EvalReport, RefineError> {
+    let Compared {
+        sim,
+        refined: refined_frames,
+        real,
+        ms_per_frame,
+    } = *frames;
+    if refined_frames.len() != sim.len() {
+        return Err(RefineError::Invalid(format!(
+            "{} refined frames for {} rendered ones",
+            refined_frames.len(),
+            sim.len()
+        )));
+    }
     let refined: Vec<Frame> = sim
         .iter()
-        .zip(&refined_frames)
+        .zip(refined_frames)
         .map(|(f, r)| Frame {
             rgb: r.clone(),
             ..f.clone()
         })
         .collect();
-    let p = vae_config.patch;
+    let p = critic.map_or_else(|| VaeConfig::new().patch, |(_, c)| c.patch);
     let random = RandomFeatures::<B>::new(seed, device);
-    let (real_v, real_r, real_e) = features(
-        &patch_batches(real.to_vec(), p, patches, seed)?,
-        vae,
-        vae_config,
-        &random,
-        device,
-    );
-    let (raw_v, raw_r, raw_e) = features(
-        &patch_batches(sim.to_vec(), p, patches, seed)?,
-        vae,
-        vae_config,
-        &random,
-        device,
-    );
-    let (ref_v, ref_r, ref_e) = features(
-        &patch_batches(refined, p, patches, seed)?,
-        vae,
-        vae_config,
-        &random,
-        device,
-    );
+    let of = |frames: Vec<Frame>| -> Result<PatchFeatures, RefineError> {
+        Ok(features(
+            &patch_batches(frames, p, patches, seed)?,
+            critic,
+            &random,
+            device,
+        ))
+    };
+    let (real_f, raw_f, ref_f) = (of(real.to_vec())?, of(sim.to_vec())?, of(refined)?);
 
     let colour_real = colour_stats(real.iter().map(|f| &f.rgb));
     let colour_raw = colour_stats(sim.iter().map(|f| &f.rgb));
@@ -202,7 +248,7 @@ pub fn evaluate<B: Backend>(
     let mut change = 0.0;
     let mut edges = Vec::new();
     let mut classes = ClassColour::default();
-    for (f, r) in sim.iter().zip(&refined_frames) {
+    for (f, r) in sim.iter().zip(refined_frames) {
         change += mean_abs_change(&f.rgb, r);
         if let Some(ids) = &f.instance {
             edges.extend(edge_agreement(&f.rgb, r, ids).into_values());
@@ -218,19 +264,19 @@ pub fn evaluate<B: Backend>(
         p05: edges.get(edges.len() / 20).copied().unwrap_or(0.0),
         min: edges.first().copied().unwrap_or(0.0),
     };
-    let report = EvalReport {
+    Ok(EvalReport {
         sim_frames: sim.len(),
         real_frames: real.len(),
         patches,
         patch: p,
         kid_random_conv: RawRefined {
-            raw: kernel_distance(&raw_r, &real_r),
-            refined: kernel_distance(&ref_r, &real_r),
+            raw: kernel_distance(&raw_f.random, &real_f.random),
+            refined: kernel_distance(&ref_f.random, &real_f.random),
         },
-        kid_vae: RawRefined {
-            raw: kernel_distance(&raw_v, &real_v),
-            refined: kernel_distance(&ref_v, &real_v),
-        },
+        kid_vae: critic.map(|_| RawRefined {
+            raw: kernel_distance(&raw_f.vae, &real_f.vae),
+            refined: kernel_distance(&ref_f.vae, &real_f.vae),
+        }),
         colour_moments: RawRefined {
             raw: colour_raw.moment_distance(&colour_real),
             refined: colour_refined.moment_distance(&colour_real),
@@ -239,11 +285,11 @@ pub fn evaluate<B: Backend>(
             raw: colour_raw.histogram_distance(&colour_real),
             refined: colour_refined.histogram_distance(&colour_real),
         },
-        vae_negative_elbo: VaeElbo {
-            real: mean(&real_e),
-            raw: mean(&raw_e),
-            refined: mean(&ref_e),
-        },
+        vae_negative_elbo: critic.map(|_| VaeElbo {
+            real: mean(&real_f.elbo),
+            raw: mean(&raw_f.elbo),
+            refined: mean(&ref_f.elbo),
+        }),
         colour_real,
         colour_raw,
         colour_refined,
@@ -251,8 +297,7 @@ pub fn evaluate<B: Backend>(
         edge_agreement: edge,
         class_shift: classes.shifts(),
         ms_per_frame,
-    };
-    Ok((report, refined_frames))
+    })
 }
 
 /// Writes raw | refined side by side for a visual check.

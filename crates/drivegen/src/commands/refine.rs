@@ -639,17 +639,7 @@ fn apply_look(a: &ApplyArgs) -> anyhow::Result<()> {
     progress.set_message("grading by class");
     for p in &paths {
         let frame = load_frame(p).map_err(input)?;
-        let (w, h) = frame.rgb.dimensions();
-        let semantic = frame
-            .semantic
-            .and_then(|s| image::GrayImage::from_raw(w, h, s))
-            .ok_or_else(|| {
-                input(RefineError::Invalid(format!(
-                    "{}: a class look needs the frame's semantic image (a `drivegen render` dataset's rgb/ with semantic/ beside it)",
-                    p.display()
-                )))
-            })?;
-        let graded = look.apply(&frame.rgb, &semantic).map_err(input)?;
+        let graded = look.apply_to_frame(&frame).map_err(input)?;
         let rel = p.strip_prefix(&a.input).unwrap_or(p);
         write_png(&a.out.join(rel).with_extension("png"), &graded)?;
         progress.inc(1);
@@ -689,7 +679,9 @@ fn apply(a: ApplyArgs) -> anyhow::Result<()> {
 
 #[derive(Debug, clap::Args)]
 struct EvalArgs {
-    /// Checkpoint folder (or a training --out folder), or `fast`, `quality`, `default`.
+    /// Checkpoint folder (or a training --out folder), `fast`, `quality`, `default`, or a
+    /// class look file from `drivegen fit-look` (the VAE metrics are left out: a look has
+    /// no critic).
     #[arg(long)]
     ckpt: PathBuf,
     /// Rendered frames not used in training (a drivegen dataset gives the label metrics).
@@ -718,16 +710,24 @@ struct EvalArgs {
 }
 
 fn eval(a: EvalArgs) -> anyhow::Result<()> {
-    let loaded = load_refiner(&a.ckpt, &a.backend.backend, true)?;
     let sim = load_range(&a.sim, a.sim_frames).map_err(input)?;
     let real = load_range(&a.real, a.real_frames).map_err(input)?;
     let progress = bar(sim.len() as u64, "frames");
-    progress.set_message("refining");
-    let (report, refined) = loaded
-        .evaluate(&sim, &real, a.patches, a.seed, &mut |n| {
-            progress.set_position(n as u64);
-        })
-        .map_err(input)?;
+    let mut tick = |n: usize| progress.set_position(n as u64);
+    let ((report, refined), compute) = if is_look(&a.ckpt) {
+        let (look, _) = ClassLook::load(&a.ckpt).map_err(input)?;
+        let compute = a.backend.compute()?;
+        progress.set_message("grading by class");
+        let evaluated = drivegen_refine::compute::evaluate_look(
+            compute, &look, &sim, &real, a.patches, a.seed, &mut tick,
+        );
+        (evaluated.map_err(input)?, compute)
+    } else {
+        let loaded = load_refiner(&a.ckpt, &a.backend.backend, true)?;
+        progress.set_message("refining");
+        let evaluated = loaded.evaluate(&sim, &real, a.patches, a.seed, &mut tick);
+        (evaluated.map_err(input)?, loaded.compute)
+    };
     progress.finish_and_clear();
     let r = &report;
     println!(
@@ -743,13 +743,17 @@ fn eval(a: EvalArgs) -> anyhow::Result<()> {
         );
     };
     row("KID (random conv)", &r.kid_random_conv);
-    row("KID (VAE encoder)", &r.kid_vae);
+    if let Some(kid) = &r.kid_vae {
+        row("KID (VAE encoder)", kid);
+    }
     row("colour mean/std distance", &r.colour_moments);
     row("colour histogram distance", &r.colour_histogram);
-    println!(
-        "  VAE negative ELBO          real {:.1}   raw {:.1}   refined {:.1}",
-        r.vae_negative_elbo.real, r.vae_negative_elbo.raw, r.vae_negative_elbo.refined
-    );
+    if let Some(elbo) = &r.vae_negative_elbo {
+        println!(
+            "  VAE negative ELBO          real {:.1}   raw {:.1}   refined {:.1}",
+            elbo.real, elbo.raw, elbo.refined
+        );
+    }
     println!("  mean |refined - raw|       {:.4}", r.mean_abs_change);
     println!(
         "  edge agreement             mean {:.3}  p05 {:.3}  min {:.3} over {} objects",
@@ -763,10 +767,7 @@ fn eval(a: EvalArgs) -> anyhow::Result<()> {
             );
         }
     }
-    println!(
-        "  {:.0} ms per refined frame on {}",
-        r.ms_per_frame, loaded.compute
-    );
+    println!("  {:.0} ms per refined frame on {compute}", r.ms_per_frame);
     let two_sample = realism_of(&sim, &refined, &real)?;
     for (name, t) in [("raw", &two_sample.0), ("refined", &two_sample.1)] {
         println!(
