@@ -217,19 +217,19 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     let out = train_into(&missing, &root.join("x"), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-dir"));
-    // The sky is found through the semantic conditioning: without it, refused.
-    let out = train_into(
-        &sim,
-        &root.join("no-sky"),
-        &["--condition", "depth", "--sky-regularisation", "5"],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--condition semantic"), "{err}");
-    assert!(
-        !root.join("no-sky").exists(),
-        "a refused run wrote its folder"
-    );
+    // The sky and facades are found through the semantic conditioning: without it,
+    // refused.
+    for flag in ["--sky-regularisation", "--construction-regularisation"] {
+        let refused = root.join("no-semantic");
+        let out = train_into(&sim, &refused, &["--condition", "depth", flag, "5"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--condition semantic") && err.contains(flag),
+            "{err}"
+        );
+        assert!(!refused.exists(), "a refused run wrote its folder");
+    }
     std::fs::write(run_dir.join("checkpoint/refiner.mpk"), b"garbage").expect("write");
     let out = apply(&root.join("y"));
     assert_eq!(out.status.code(), Some(2));

@@ -115,32 +115,35 @@ fn least_squares_gan_trains_with_finite_losses() {
 }
 
 #[test]
-fn sky_pixels_weigh_more_in_the_self_regularisation_only_with_semantic_channels() {
+fn sky_and_facade_pixels_weigh_more_in_the_self_regularisation_only_with_semantic_channels() {
     let device = NdArrayDevice::default();
     // One 2x2 frame: RGB, then eight semantic channels with the sky (category 5) in the
-    // top row, then depth.
+    // top row and a facade (construction, category 2) bottom left, then depth.
     let (b, h, w) = (1, 2, 2);
     let mut values = vec![0.5f32; 3 * h * w];
     for category in 0..8 {
-        values.extend(if category == 5 {
-            [1.0, 1.0, 0.0, 0.0]
-        } else {
-            [0.0; 4]
+        values.extend(match category {
+            5 => [1.0, 1.0, 0.0, 0.0],
+            2 => [0.0, 0.0, 1.0, 0.0],
+            _ => [0.0; 4],
         });
     }
     values.extend([0.0f32; 4]);
     let sim = Tensor::<B, 1>::from_floats(values.as_slice(), &device).reshape([b, 12, h, w]);
     let refined = sim.clone().narrow(1, 0, 3) + 0.1;
     let scalar = |t: Tensor<B, 1>| t.into_scalar().elem::<f32>();
-    let (loss, change) = self_regularisation(refined.clone(), sim.clone(), true, 9.0);
+    let (loss, change) = self_regularisation(refined.clone(), sim.clone(), true, &[(5, 9.0)]);
     assert!((scalar(change) - 0.1).abs() < 1e-6);
     // Half the pixels are sky: 0.1 x (1 + 9 x 0.5).
     assert!((scalar(loss) - 0.55).abs() < 1e-5);
-    let (loss, _) = self_regularisation(refined.clone(), sim.clone(), false, 9.0);
+    let (loss, _) = self_regularisation(refined.clone(), sim.clone(), false, &[(5, 9.0)]);
     assert!(
         (scalar(loss) - 0.1).abs() < 1e-6,
         "no semantic channels, no sky"
     );
-    let (loss, _) = self_regularisation(refined, sim, true, 0.0);
+    // Sky at 1 + 9, the facade at 1 + 3, the last pixel at 1: 0.1 x (10 + 10 + 4 + 1) / 4.
+    let (loss, _) = self_regularisation(refined.clone(), sim.clone(), true, &[(5, 9.0), (2, 3.0)]);
+    assert!((scalar(loss) - 0.625).abs() < 1e-5);
+    let (loss, _) = self_regularisation(refined, sim, true, &[(5, 0.0), (2, 0.0)]);
     assert!((scalar(loss) - 0.1).abs() < 1e-6);
 }

@@ -165,6 +165,13 @@ const _: () = assert!(CATEGORIES.len() == crate::model::SEMANTIC_CATEGORIES);
 pub const SKY_CATEGORY: usize = 5;
 const _: () = assert!(matches!(CATEGORIES[SKY_CATEGORY].as_bytes(), b"sky"));
 
+/// The channel of buildings, walls and fences, counted from the first semantic channel.
+pub const CONSTRUCTION_CATEGORY: usize = 2;
+const _: () = assert!(matches!(
+    CATEGORIES[CONSTRUCTION_CATEGORY].as_bytes(),
+    b"construction"
+));
+
 /// The conditioning channel of each Cityscapes labelId (0..=255), built once.
 static CATEGORY_OF_LABEL: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::new(|| {
     let mut lut = [0u8; 256];

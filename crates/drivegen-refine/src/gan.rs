@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_sigmoid;
 use burn::tensor::backend::AutodiffBackend;
 
-use crate::data::SKY_CATEGORY;
+use crate::data::{CONSTRUCTION_CATEGORY, SKY_CATEGORY};
 use crate::model::{Discriminator, DiscriminatorConfig, Refiner, RefinerConfig, ScaleOutput};
 
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -48,26 +48,54 @@ pub struct GanConfig {
     /// overcast skies blue, a change of weather the labels do not record.
     #[config(default = 0.0)]
     pub sky_regularisation: f64,
+    /// Extra self-regularisation weight on buildings, walls and fences (needs semantic
+    /// conditioning; 0 = off): neither real camera shows any, so without it the refiner
+    /// paints facades like what the cameras show there (a pale blue sky).
+    #[config(default = 0.0)]
+    pub construction_regularisation: f64,
+}
+
+impl GanConfig {
+    /// The extra self-regularisation weight per semantic conditioning channel, as
+    /// [`self_regularisation`] takes them.
+    pub fn category_regularisation(&self) -> [(usize, f64); 2] {
+        [
+            (SKY_CATEGORY, self.sky_regularisation),
+            (CONSTRUCTION_CATEGORY, self.construction_regularisation),
+        ]
+    }
 }
 
 /// The refiner's self-regularisation: the mean L1 change from `sim`'s RGB, each pixel
-/// weighted `1 + sky_weight` where `sim`'s semantic conditioning says sky (only when it
-/// has semantic channels). Returns the loss and the unweighted mean change.
+/// weighted `1 + w` where `sim`'s semantic conditioning puts it in a category given a
+/// weight `w` in `category_weights` (channel from the first semantic one, weight; only
+/// when it has semantic channels). Returns the loss and the unweighted mean change.
 pub fn self_regularisation<B: Backend>(
     refined: Tensor<B, 4>,
     sim: Tensor<B, 4>,
     semantic: bool,
-    sky_weight: f64,
+    category_weights: &[(usize, f64)],
 ) -> (Tensor<B, 1>, Tensor<B, 1>) {
     let change = (refined - sim.clone().narrow(1, 0, 3)).abs();
     let mean_change = change.clone().mean();
-    if !semantic || sky_weight <= 0.0 {
+    let weighted: Vec<(usize, f64)> = category_weights
+        .iter()
+        .copied()
+        .filter(|(_, w)| *w > 0.0)
+        .collect();
+    if !semantic || weighted.is_empty() {
         return (mean_change.clone(), mean_change);
     }
     // Per pixel: the channels' summed change times its weight, so no tensor is repeated or
-    // broadcast (plain element-wise ops have a backward pass on every backend).
-    let sky = sim.narrow(1, 3 + SKY_CATEGORY, 1);
-    let weighted = (change.sum_dim(1) * (sky * sky_weight + 1.0)).mean() / 3.0;
+    // broadcast (plain element-wise ops have a backward pass on every backend). The
+    // categories are one-hot, so their weighted sum is the pixel's own weight.
+    let weight = weighted
+        .into_iter()
+        .map(|(c, w)| sim.clone().narrow(1, 3 + c, 1) * w)
+        .reduce(|a, b| a + b)
+        .map(|w| w + 1.0);
+    let weight = weight.unwrap_or_else(|| sim.narrow(1, 0, 1).ones_like());
+    let weighted = (change.sum_dim(1) * weight).mean() / 3.0;
     (weighted, mean_change)
 }
 
@@ -230,7 +258,7 @@ impl<B: AutodiffBackend> Gan<B> {
             refined.clone(),
             sim.clone(),
             semantic,
-            self.config.sky_regularisation,
+            &self.config.category_regularisation(),
         );
         let statistics_weight = self.config.statistics_critic;
         let statistics = (statistics_weight > 0.0)

@@ -360,6 +360,11 @@ struct TrainArgs {
     /// keeps the refiner from changing the weather, e.g. painting an overcast sky blue.
     #[arg(long, default_value_t = 0.0)]
     sky_regularisation: f64,
+    /// Extra self-regularisation on buildings, walls and fences (0 = off; needs semantic
+    /// conditioning): neither real camera shows a facade, so without it the refiner
+    /// paints facades like what the cameras show there (a pale blue sky).
+    #[arg(long, default_value_t = 0.0)]
+    construction_regularisation: f64,
     /// Patch discriminators at 1, 1/2, 1/4 ... resolution.
     #[arg(long, default_value_t = 1)]
     discriminator_scales: usize,
@@ -465,6 +470,10 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
     for (flag, weight) in [
         ("--statistics-critic", a.statistics_critic),
         ("--sky-regularisation", a.sky_regularisation),
+        (
+            "--construction-regularisation",
+            a.construction_regularisation,
+        ),
     ] {
         if !(weight >= 0.0 && weight.is_finite()) {
             return Err(InputError(format!(
@@ -473,11 +482,20 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
             .into());
         }
     }
-    if a.sky_regularisation > 0.0 && !layout.semantic {
-        return Err(InputError(
-            "--sky-regularisation needs the semantic conditioning to find the sky\n  = hint: add --condition semantic (or semantic,depth)".into(),
-        )
-        .into());
+    for (flag, weight, what) in [
+        ("--sky-regularisation", a.sky_regularisation, "the sky"),
+        (
+            "--construction-regularisation",
+            a.construction_regularisation,
+            "facades",
+        ),
+    ] {
+        if weight > 0.0 && !layout.semantic {
+            return Err(InputError(format!(
+                "{flag} needs the semantic conditioning to find {what}\n  = hint: add --condition semantic (or semantic,depth)"
+            ))
+            .into());
+        }
     }
     let gan = GanConfig::new(
         RefinerConfig::new()
@@ -500,6 +518,7 @@ fn train(a: TrainArgs) -> anyhow::Result<()> {
     .with_feature_matching(a.feature_matching)
     .with_statistics_critic(a.statistics_critic)
     .with_sky_regularisation(a.sky_regularisation)
+    .with_construction_regularisation(a.construction_regularisation)
     .with_learning_rate(a.learning_rate)
     .with_d_steps(a.d_steps);
     gan.refiner.check().map_err(|e| {
