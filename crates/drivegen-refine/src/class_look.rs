@@ -492,6 +492,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_looks_in_assets_load_and_grade_something() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/looks");
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("assets/looks") {
+            let path = entry.expect("entry").path();
+            let (look, sha256) = ClassLook::load(&path).expect("a valid look");
+            assert_ne!(look, ClassLook::identity(), "{}", path.display());
+            assert!(!look.active().is_empty(), "{}", path.display());
+            assert_eq!(sha256.len(), 64);
+            names.extend(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        }
+        names.sort();
+        assert_eq!(names, ["real-road-hmb.json", "real-road.json"]);
+    }
+
+    #[test]
     fn the_fit_finds_the_brightness_a_camera_gives_the_road() {
         let config = RealismConfig {
             height: 48,
