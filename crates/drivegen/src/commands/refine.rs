@@ -361,8 +361,8 @@ struct TrainArgs {
     #[arg(long, default_value_t = 0.0)]
     sky_regularisation: f64,
     /// Extra self-regularisation on buildings, walls and fences (0 = off; needs semantic
-    /// conditioning): neither real camera shows a facade, so without it the refiner
-    /// paints facades like what the cameras show there (a pale blue sky).
+    /// conditioning): neither real camera shows a facade, so nothing real anchors their
+    /// colour.
     #[arg(long, default_value_t = 0.0)]
     construction_regularisation: f64,
     /// Patch discriminators at 1, 1/2, 1/4 ... resolution.
