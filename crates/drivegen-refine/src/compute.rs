@@ -18,7 +18,7 @@ use crate::checkpoint::{CheckpointConfig, Source};
 use crate::class_look::ClassLook;
 use crate::data::{Frame, PatchSampler, interleaved};
 use crate::error::RefineError;
-use crate::eval::{Compared, EvalReport, compare, evaluate, refine_frame};
+use crate::eval::{Compared, EvalReport, compare, evaluate, refine_all, refine_frame};
 use crate::model::{InputLayout, Refiner, RefinerConfig};
 use crate::train::{StepLog, TrainEvent, TrainOptions, to_tensor, train};
 use crate::vae::{Vae, VaeConfig};
@@ -106,17 +106,12 @@ pub fn evaluate_look(
     seed: u64,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
-    let started = std::time::Instant::now();
-    let mut graded = Vec::with_capacity(sim.len());
-    for (i, f) in sim.iter().enumerate() {
-        graded.push(look.apply_to_frame(f)?);
-        progress(i + 1);
-    }
+    let (graded, ms_per_frame) = refine_all(sim, progress, |f| look.apply_to_frame(f))?;
     let frames = Compared {
         sim,
         refined: &graded,
         real,
-        ms_per_frame: started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64,
+        ms_per_frame,
     };
     let report = with_backend!(compute, |B, device| compare::<B>(
         &frames, None, patches, seed, &device

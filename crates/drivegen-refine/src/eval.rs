@@ -170,13 +170,9 @@ pub fn evaluate<B: Backend>(
     device: &B::Device,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
-    let started = Instant::now();
-    let mut refined_frames = Vec::with_capacity(sim.len());
-    for (i, f) in sim.iter().enumerate() {
-        refined_frames.push(refine_frame(refiner, layout, seed, f, device)?);
-        progress(i + 1);
-    }
-    let ms_per_frame = started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64;
+    let (refined_frames, ms_per_frame) = refine_all(sim, progress, |f| {
+        refine_frame(refiner, layout, seed, f, device)
+    })?;
     let compared = Compared {
         sim,
         refined: &refined_frames,
@@ -185,6 +181,25 @@ pub fn evaluate<B: Backend>(
     };
     let report = compare(&compared, Some((vae, vae_config)), patches, seed, device)?;
     Ok((report, refined_frames))
+}
+
+/// Every `sim` frame through `refine` (a checkpoint, a class look), with the mean time
+/// per frame in milliseconds; `progress` gets the count done.
+pub fn refine_all(
+    sim: &[Frame],
+    progress: &mut dyn FnMut(usize),
+    mut refine: impl FnMut(&Frame) -> Result<RgbImage, RefineError>,
+) -> Result<(Vec<RgbImage>, f64), RefineError> {
+    let started = Instant::now();
+    let mut refined = Vec::with_capacity(sim.len());
+    for (i, f) in sim.iter().enumerate() {
+        refined.push(refine(f)?);
+        progress(i + 1);
+    }
+    Ok((
+        refined,
+        started.elapsed().as_secs_f64() * 1e3 / sim.len().max(1) as f64,
+    ))
 }
 
 /// Raw frames, the same frames refined (by any refiner) and real frames: what
