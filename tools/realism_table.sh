@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Where every example scenario stands in the realism test (README, "Realism"): renders each
+# scenario as its file defines it (all variants, full duration: the frames a user gets),
+# grades the renders with each class look in assets/looks/, and prints raw | graded
+# against each real camera's held-out block (real-road 80.., real-road-hmb 280..). The
+# test splits a dataset's frames into alternating contiguous blocks, so with four
+# variants it trains on two of them and is scored on the other two, as it trains and is
+# scored on different stretches of road of a real camera. About 15 minutes to render and
+# 7 to grade and test on 2 cores. Set DRIVEGEN_SHARED if the shared data is not in ../shared,
+# and LOOKS to grade with the looks in another folder (<camera name>.json).
+#   tools/realism_table.sh [OUT]     (default: out/realism-table)
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/common.sh"
+cd "$here/.."
+ensure_system_packages
+work="${1:-out/realism-table}"
+shared="${DRIVEGEN_SHARED:-../shared}"
+looks="${LOOKS:-assets/looks}"
+cargo build --quiet --locked -p drivegen
+bin="$CARGO_TARGET_DIR/debug/drivegen"
+mkdir -p "$work"
+scenes=()
+for f in scenarios/*.ron; do scenes+=("$(basename "$f" .ron)"); done
+for s in "${scenes[@]}"; do
+    [ -f "$work/$s/manifest.json" ] || "$bin" --quiet render "scenarios/$s.ron" --out "$work/$s"
+done
+# camera name, frames folder, held-out block; the look is $looks/<camera name>.json
+cameras=("real-road $shared/data/real-road/frames 80.."
+    "real-road-hmb $shared/data/real-road-hmb/frames 280..")
+for c in "${cameras[@]}"; do
+    read -r name frames held <<<"$c"
+    raw=() graded=()
+    for s in "${scenes[@]}"; do
+        # A graded dataset keeps its relative paths (v000/front/rgb/...): sorted, they stay
+        # in variant and time order.
+        [ -d "$work/graded-$name/$s" ] ||
+            "$bin" --quiet refine apply --ckpt "$looks/$name.json" --in "$work/$s" \
+                --out "$work/graded-$name/$s" >/dev/null
+        raw+=(--sim "$work/$s")
+        graded+=(--sim "$work/graded-$name/$s")
+    done
+    "$bin" --quiet realism --real "$frames" --real-frames "$held" --rgb raw "${raw[@]}" \
+        --out "$work/raw-$name.json"
+    "$bin" --quiet realism --real "$frames" --real-frames "$held" "${graded[@]}" \
+        --out "$work/graded-$name.json"
+done
+python3 - "$work" "${scenes[@]}" <<'PY'
+import json, sys
+work, scenes = sys.argv[1], sys.argv[2:]
+def acc(f):
+    return [r["patch_accuracy"]["accuracy"] for r in json.load(open(f))["results"]]
+cams = ["real-road", "real-road-hmb"]
+cols = {c: (acc(f"{work}/raw-{c}.json"), acc(f"{work}/graded-{c}.json")) for c in cams}
+frames = {s: len(json.load(open(f"{work}/{s}/manifest.json"))["frames"]) for s in scenes}
+print("| scenario | frames | vs real-road 80.. raw \\| graded | vs real-road-hmb 280.. raw \\| graded |")
+print("|---|---|---|---|")
+for i, s in enumerate(scenes):
+    cells = [f"{cols[c][0][i]:.3f} \\| {cols[c][1][i]:.3f}" for c in cams]
+    print(f"| {s.replace('_', ' ')} | {frames[s]} | {cells[0]} | {cells[1]} |")
+means = [f"{sum(cols[c][0]) / len(scenes):.3f} \\| {sum(cols[c][1]) / len(scenes):.3f}" for c in cams]
+print(f"| mean | | {means[0]} | {means[1]} |")
+PY
