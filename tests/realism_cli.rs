@@ -345,9 +345,35 @@ fn a_rendered_dataset_is_judged_per_class_from_its_semantic_labels() {
         stdout.contains("caught, by what the patch shows"),
         "{stdout}"
     );
-    // A folder of images has no labels, so no per-class line.
+    // One variant: both halves of the test are the same scene, and the user is told so.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("every frame is from one variant"),
+        "{stderr}"
+    );
+    // Two variants: the halves are different scenes, nothing to note.
+    let two = dir.join("two-variants");
+    let out = drivegen()
+        .args(["render", "--quiet", "--variants", "2", "--frames", "3"])
+        .args(["--width", "320", "--height", "192", "--out", path(&two)])
+        .output()
+        .expect("runs");
+    common::assert_success(&out);
+    let json = dir.join("two.json");
+    let out = judge(&two, &json);
+    report(&out, &json);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("one variant"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A folder of images has no labels, so no per-class line, and no variants to count.
     let json = dir.join("folder.json");
     let out = judge(&real, &json);
     let r = report(&out, &json);
     assert!(r["results"][0].get("caught_by_class").is_none(), "{r:#}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("one variant"),
+        "a folder of images has no variants"
+    );
 }
