@@ -51,7 +51,10 @@ def acc(f):
     return [r["patch_accuracy"]["accuracy"] for r in json.load(open(f))["results"]]
 cams = ["real-road", "real-road-hmb"]
 cols = {c: (acc(f"{work}/raw-{c}.json"), acc(f"{work}/graded-{c}.json")) for c in cams}
-frames = {s: len(json.load(open(f"{work}/{s}/manifest.json"))["frames"]) for s in scenes}
+def rgb_frames(s):
+    frames = json.load(open(f"{work}/{s}/manifest.json"))["frames"]
+    return sum(any("/rgb/" in f["path"] for f in fr["files"]) for fr in frames)
+frames = {s: rgb_frames(s) for s in scenes}
 print("| scenario | frames | vs real-road 80.. raw \\| graded | vs real-road-hmb 280.. raw \\| graded |")
 print("|---|---|---|---|")
 for i, s in enumerate(scenes):
