@@ -31,11 +31,12 @@ for c in "${cameras[@]}"; do
     read -r name frames held <<<"$c"
     raw=() graded=()
     for s in "${scenes[@]}"; do
-        # A graded dataset keeps its relative paths (v000/front/rgb/...): sorted, they stay
+        # Graded again on every run: the look may have changed since (fit_looks.sh). A
+        # graded dataset keeps its relative paths (v000/front/rgb/...): sorted, they stay
         # in variant and time order.
-        [ -d "$work/graded-$name/$s" ] ||
-            "$bin" --quiet refine apply --ckpt "$looks/$name.json" --in "$work/$s" \
-                --out "$work/graded-$name/$s" >/dev/null
+        rm -rf "$work/graded-$name/$s"
+        "$bin" --quiet refine apply --ckpt "$looks/$name.json" --in "$work/$s" \
+            --out "$work/graded-$name/$s" >/dev/null
         raw+=(--sim "$work/$s")
         graded+=(--sim "$work/graded-$name/$s")
     done
