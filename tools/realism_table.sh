@@ -5,8 +5,8 @@
 # against each real camera's held-out block (real-road 80.., real-road-hmb 280..). The
 # test splits a dataset's frames into alternating contiguous blocks, so with four
 # variants it trains on two of them and is scored on the other two, as it trains and is
-# scored on different stretches of road of a real camera. About 15 minutes to render and
-# 7 to grade and test on 2 cores. Set DRIVEGEN_SHARED if the shared data is not in ../shared,
+# scored on different stretches of road of a real camera. About 14 minutes to render and
+# 14 to grade and test on 2 cores. Set DRIVEGEN_SHARED if the shared data is not in ../shared,
 # and LOOKS to grade with the looks in another folder (<camera name>.json).
 #   tools/realism_table.sh [OUT]     (default: out/realism-table)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
