@@ -32,8 +32,8 @@ pub struct Args {
 /// Every frame of `dir` with its semantic labels, which a look needs.
 fn frames_with_labels(dir: &Path, range: FrameRange) -> anyhow::Result<Vec<(RgbImage, GrayImage)>> {
     let mut frames = Vec::new();
-    for (_, paths) in sim_sets(dir, "raw", range)? {
-        for p in paths {
+    for set in sim_sets(dir, "raw", range)? {
+        for p in set.paths {
             let frame = load_frame(&p).map_err(input)?;
             let (w, h) = frame.rgb.dimensions();
             let semantic = frame

@@ -72,10 +72,10 @@ fn json_path(out: &Path) -> PathBuf {
 pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
     let config = a.search.config()?;
     let real = a.real.patches(&config)?;
-    let Some((_, sim_paths)) = sim_sets(&a.sim, "raw", a.sim_frames)?.into_iter().next() else {
+    let Some(sim) = sim_sets(&a.sim, "raw", a.sim_frames)?.into_iter().next() else {
         return Err(input(format!("--sim {}: no frames", a.sim.display())));
     };
-    let frames = load_full(&sim_paths)?;
+    let frames = load_full(&sim.paths)?;
     if !quiet {
         println!(
             "fitting the sensor of {} rendered frames to {} real frames ({} patches each; up to {} passes)",
