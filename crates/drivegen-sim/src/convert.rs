@@ -179,6 +179,31 @@ pub fn sky_color(env: &EnvironmentPlan) -> Color {
     Color::srgb(c.x, c.y, c.z)
 }
 
+/// Sunlight's colour (linear RGB). A camera white-balances for sun and sky together, so
+/// direct sun reads warm and skylit shade blue: both real cameras' sunlit road is warmer
+/// than their shaded road, real-road-hmb's shade about twice as blue as red. A white sun
+/// over a grey-blue fill left the renders' road one neutral grey in sun and shade. The
+/// warmth was measured (docs/realism-log.md, "Warm sun, blue shade"): warmer suns, up to
+/// this one, lowered the realism test's accuracy against both cameras.
+pub const SUNLIGHT: Color = Color::linear_rgb(1.0, 0.82, 0.52);
+
+/// Colour of the clear sky's light (linear RGB), before it is balanced with the sun.
+const SKYLIGHT_BLUE: LinearRgba = LinearRgba::rgb(0.45, 0.62, 1.0);
+
+/// The ambient light standing in for skylight and light bounced off facades and road:
+/// its colour and brightness (cd/m²) under a sky of `sky`'s horizon colour.
+pub fn ambient_light(env: &EnvironmentPlan, sky: Color) -> (Color, f32) {
+    // Half the painted sky's horizon colour, balanced towards white so shaded faces keep
+    // colour; half the blue of open sky, which lights the shade a camera sees as blue.
+    let color = sky
+        .to_linear()
+        .mix(&LinearRgba::WHITE, 0.5)
+        .mix(&SKYLIGHT_BLUE, 0.5);
+    // Its strength: with less, shadowed road fell far below the real cameras' shadows.
+    let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
+    (Color::from(color), nits)
+}
+
 /// Sun direction in the z-up world (pointing from the sun towards the ground).
 pub fn sun_direction(env: &EnvironmentPlan) -> Vec3 {
     let el = (env.sun_elevation_deg as f32).to_radians().max(0.05);

@@ -642,12 +642,9 @@ fn build_app(
         convert::sky_color(env)
     };
     app.insert_resource(ClearColor(sky));
-    // Ambient from the sky, white-balanced towards neutral so shaded faces keep colour.
-    // Its strength stands in for skylight and light bounced off facades and the road:
-    // with less, shadowed road fell to near black, far below the real cameras' shadows.
-    let ambient_nits = (15.0 + 1600.0 * env.ambient) as f32;
+    let (ambient_color, ambient_nits) = convert::ambient_light(env, sky);
     app.insert_resource(GlobalAmbientLight {
-        color: Color::from(sky.to_linear().mix(&LinearRgba::WHITE, 0.5)),
+        color: ambient_color,
         brightness: ambient_nits,
         ..default()
     });
@@ -680,6 +677,7 @@ fn build_app(
     w.spawn((
         DirectionalLight {
             illuminance,
+            color: convert::SUNLIGHT,
             shadow_maps_enabled: options.shadows,
             ..default()
         },
