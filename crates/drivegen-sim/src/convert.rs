@@ -191,17 +191,23 @@ pub const SUNLIGHT: Color = Color::linear_rgb(1.0, 0.82, 0.52);
 const SKYLIGHT_BLUE: LinearRgba = LinearRgba::rgb(0.45, 0.62, 1.0);
 
 /// The ambient light standing in for skylight and light bounced off facades and road:
-/// its colour and brightness (cd/m²) under a sky of `sky`'s horizon colour.
+/// its colour and brightness (cd/m²) under a sky whose horizon is `sky` (the painted
+/// dome's horizon, or the draft quality's plain sky).
 pub fn ambient_light(env: &EnvironmentPlan, sky: Color) -> (Color, f32) {
-    // Half the painted sky's horizon colour, balanced towards white so shaded faces keep
-    // colour; half the blue of open sky, which lights the shade a camera sees as blue.
-    let color = sky
+    // 15 % above the fill first measured (docs/realism-log.md, "Warm sun, blue shade"):
+    // with less, shadowed road fell far below the real cameras' shadows.
+    let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
+    (ambient_color(sky), nits)
+}
+
+/// Half the sky's horizon colour, balanced towards white so shaded faces keep colour;
+/// half the blue of open sky, which lights the shade a camera sees as blue.
+fn ambient_color(sky: Color) -> Color {
+    let c = sky
         .to_linear()
         .mix(&LinearRgba::WHITE, 0.5)
         .mix(&SKYLIGHT_BLUE, 0.5);
-    // Its strength: with less, shadowed road fell far below the real cameras' shadows.
-    let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
-    (Color::from(color), nits)
+    Color::from(c)
 }
 
 /// Sun direction in the z-up world (pointing from the sun towards the ground).
@@ -210,4 +216,30 @@ pub fn sun_direction(env: &EnvironmentPlan) -> Vec3 {
     // Azimuth clockwise from north (+y).
     let az = (env.sun_azimuth_deg as f32).to_radians();
     -Vec3::new(el.cos() * az.sin(), el.cos() * az.cos(), el.sin())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blue over red of a colour in linear light.
+    fn blueness(c: Color) -> f32 {
+        let l = c.to_linear();
+        l.blue / l.red
+    }
+
+    #[test]
+    fn skylit_shade_is_bluer_than_sunlight_under_clear_grey_and_dusk_skies() {
+        let clear = Color::srgb(0.42, 0.6, 0.86);
+        let grey = Color::srgb(0.62, 0.64, 0.67);
+        let dusk = Color::srgb(0.85, 0.55, 0.4);
+        for sky in [clear, grey, dusk] {
+            let fill = ambient_color(sky);
+            assert!(
+                blueness(fill) > 1.2 * blueness(SUNLIGHT).max(1.0),
+                "fill {fill:?} under {sky:?} against sun {SUNLIGHT:?}"
+            );
+        }
+        assert!(blueness(SUNLIGHT) < 1.0, "the sun is warm: {SUNLIGHT:?}");
+    }
 }
