@@ -210,6 +210,15 @@ fn ambient_color(sky: Color) -> Color {
     Color::from(c)
 }
 
+/// The ego headlight's share of its night intensity (the scenario's street lights switch
+/// on below 5° of sun, and the headlight with them). A camera exposed for twilight sees the
+/// beam on the road only as the daylight goes: at full strength with the sun just above
+/// the horizon it painted a blown-out white pool on the dry road ahead.
+pub fn headlight_share(sun_elevation_deg: f64) -> f32 {
+    let darkness = ((5.0 - sun_elevation_deg as f32) / 11.0).clamp(0.0, 1.0);
+    darkness * darkness
+}
+
 /// Sun direction in the z-up world (pointing from the sun towards the ground).
 pub fn sun_direction(env: &EnvironmentPlan) -> Vec3 {
     let el = (env.sun_elevation_deg as f32).to_radians().max(0.05);
@@ -226,6 +235,19 @@ mod tests {
     fn blueness(c: Color) -> f32 {
         let l = c.to_linear();
         l.blue / l.red
+    }
+
+    #[test]
+    fn the_headlight_fades_in_as_the_daylight_goes() {
+        let at = headlight_share;
+        assert_eq!(at(5.0), 0.0, "no beam while the sun is up");
+        assert_eq!(at(-6.0), 1.0, "full beam after civil dusk");
+        assert_eq!(at(-30.0), 1.0);
+        let dusk = [2.0, 0.0, -1.5, -4.5];
+        for pair in dusk.windows(2) {
+            assert!(at(pair[0]) < at(pair[1]), "darker is brighter: {pair:?}");
+        }
+        assert!(at(1.65) < 0.15, "downtown jam's low sun: {}", at(1.65));
     }
 
     #[test]

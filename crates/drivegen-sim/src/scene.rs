@@ -438,7 +438,7 @@ pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan, hig
     world.spawn((
         SpotLight {
             color: Color::srgb(1.0, 0.95, 0.85),
-            intensity: 400_000.0,
+            intensity: 400_000.0 * convert::headlight_share(plan.environment.sun_elevation_deg),
             range: 60.0,
             outer_angle: 0.55,
             inner_angle: 0.35,
