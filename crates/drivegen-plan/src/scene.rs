@@ -46,6 +46,10 @@ pub fn sun_from_time(hours: f64) -> (f64, f64) {
     (elevation, azimuth)
 }
 
+/// Sun elevation (degrees) below which `StreetLights::Auto` switches the street lights on
+/// (and the renderer the ego's headlight).
+pub const STREET_LIGHTS_BELOW_SUN_DEG: f64 = 5.0;
+
 pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> EnvironmentPlan {
     let e = &s.environment;
     let time_of_day = e.time_of_day.sample(rng).clamp(0.0, 24.0);
@@ -60,7 +64,7 @@ pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> Environmen
         None => rain > 0.1,
     };
     let street_lights_on = match e.street_lights {
-        StreetLights::Auto => sun_elevation_deg < 5.0,
+        StreetLights::Auto => sun_elevation_deg < STREET_LIGHTS_BELOW_SUN_DEG,
         StreetLights::On => true,
         StreetLights::Off => false,
     };

@@ -210,12 +210,16 @@ fn ambient_color(sky: Color) -> Color {
     Color::from(c)
 }
 
-/// The ego headlight's share of its night intensity (the scenario's street lights switch
-/// on below 5° of sun, and the headlight with them). A camera exposed for twilight sees the
-/// beam on the road only as the daylight goes: at full strength with the sun just above
-/// the horizon it painted a blown-out white pool on the dry road ahead.
+/// The ego headlight's share of its night intensity: it switches on with the street
+/// lights and reaches full strength at the end of civil dusk (6° below the horizon). A
+/// camera exposed for twilight sees the beam on the road only as the daylight goes: at full
+/// strength with the sun just above the horizon it painted a blown-out white pool on the
+/// dry road ahead.
 pub fn headlight_share(sun_elevation_deg: f64) -> f32 {
-    let darkness = ((5.0 - sun_elevation_deg as f32) / 11.0).clamp(0.0, 1.0);
+    const CIVIL_DUSK_DEG: f64 = -6.0;
+    let on = drivegen_plan::scene::STREET_LIGHTS_BELOW_SUN_DEG;
+    let span = (on - CIVIL_DUSK_DEG) as f32;
+    let darkness = ((on as f32 - sun_elevation_deg as f32) / span).clamp(0.0, 1.0);
     darkness * darkness
 }
 
@@ -240,7 +244,8 @@ mod tests {
     #[test]
     fn the_headlight_fades_in_as_the_daylight_goes() {
         let at = headlight_share;
-        assert_eq!(at(5.0), 0.0, "no beam while the sun is up");
+        let on = drivegen_plan::scene::STREET_LIGHTS_BELOW_SUN_DEG;
+        assert_eq!(at(on), 0.0, "no beam while the street lights are off");
         assert_eq!(at(-6.0), 1.0, "full beam after civil dusk");
         assert_eq!(at(-30.0), 1.0);
         let dusk = [2.0, 0.0, -1.5, -4.5];
