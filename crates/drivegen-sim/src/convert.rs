@@ -179,6 +179,17 @@ pub fn sky_color(env: &EnvironmentPlan) -> Color {
     Color::srgb(c.x, c.y, c.z)
 }
 
+/// The sky's colour as the frame and the ambient fill see it: with the painted dome, its
+/// horizon colour (the colour fog fades to); without it (the draft quality), the plain sky.
+pub fn sky_seen(env: &EnvironmentPlan, painted: bool) -> Color {
+    if painted {
+        let [r, g, b] = drivegen_world::sky::horizon_color(env).map(|c| c as f32);
+        Color::srgb(r, g, b)
+    } else {
+        sky_color(env)
+    }
+}
+
 /// Sunlight's colour (linear RGB). A camera white-balances for sun and sky together, so
 /// direct sun reads warm and skylit shade blue: both real cameras' sunlit road is warmer
 /// than their shaded road, real-road-hmb's shade about twice as blue as red. A white sun
@@ -255,17 +266,34 @@ mod tests {
         assert!(at(1.65) < 0.15, "downtown jam's low sun: {}", at(1.65));
     }
 
+    fn environment(sun_elevation_deg: f64, cloudiness: f64) -> EnvironmentPlan {
+        EnvironmentPlan {
+            time_of_day: 12.0,
+            sun_elevation_deg,
+            sun_azimuth_deg: 180.0,
+            cloudiness,
+            rain: 0.0,
+            fog_density: 0.0,
+            wet_road: false,
+            street_lights_on: false,
+            ambient: 1.0,
+        }
+    }
+
     #[test]
     fn skylit_shade_is_bluer_than_sunlight_under_clear_grey_and_dusk_skies() {
-        let clear = Color::srgb(0.42, 0.6, 0.86);
-        let grey = Color::srgb(0.62, 0.64, 0.67);
-        let dusk = Color::srgb(0.85, 0.55, 0.4);
-        for sky in [clear, grey, dusk] {
-            let fill = ambient_color(sky);
-            assert!(
-                blueness(fill) > 1.2 * blueness(SUNLIGHT).max(1.0),
-                "fill {fill:?} under {sky:?} against sun {SUNLIGHT:?}"
-            );
+        let clear = environment(50.0, 0.0);
+        let grey = environment(50.0, 0.9);
+        let dusk = environment(3.0, 0.0);
+        for env in [clear, grey, dusk] {
+            for painted in [true, false] {
+                let sky = sky_seen(&env, painted);
+                let (fill, _) = ambient_light(&env, sky);
+                assert!(
+                    blueness(fill) > 1.2 * blueness(SUNLIGHT).max(1.0),
+                    "fill {fill:?} under {sky:?} (painted: {painted}) against sun {SUNLIGHT:?}"
+                );
+            }
         }
         assert!(blueness(SUNLIGHT) < 1.0, "the sun is warm: {SUNLIGHT:?}");
     }

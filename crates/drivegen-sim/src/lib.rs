@@ -633,14 +633,7 @@ fn build_app(
 
     let env = &plan.environment;
     let painted_sky = options.quality >= Quality::Default;
-    // The plain sky of the draft quality; with the painted dome, its horizon colour (the
-    // colour fog fades to).
-    let sky = if painted_sky {
-        let [r, g, b] = drivegen_world::sky::horizon_color(env).map(|c| c as f32);
-        Color::srgb(r, g, b)
-    } else {
-        convert::sky_color(env)
-    };
+    let sky = convert::sky_seen(env, painted_sky);
     app.insert_resource(ClearColor(sky));
     let (ambient_color, ambient_nits) = convert::ambient_light(env, sky);
     app.insert_resource(GlobalAmbientLight {
