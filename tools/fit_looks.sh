@@ -6,7 +6,9 @@
 # assets/looks/, then runs tools/realism_table.sh (every example scenario, raw and graded,
 # against the held-out blocks 80.. and 280..). Set DRIVEGEN_SHARED if the shared data is
 # not in ../shared.
-#   tools/fit_looks.sh [OUT]     (default: out/looks; writes assets/looks/*.json)
+# CAMERAS picks the looks to fit (default: both; the shipped real-road-hmb look is from the
+# renders of 2026-12-05, which carried further to unseen scenes than its refit, README).
+#   [CAMERAS="real-road"] tools/fit_looks.sh [OUT]     (default: out/looks; writes assets/looks/*.json)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."
@@ -22,8 +24,16 @@ for s in urban_intersection highway_merge downtown_jam; do
 done
 fit=(--sim "$work/urban_intersection" --sim "$work/highway_merge" --sim "$work/downtown_jam")
 # camera name, frames folder, training block
-cameras=("real-road $shared/data/real-road/frames 0..80"
+known=("real-road $shared/data/real-road/frames 0..80"
     "real-road-hmb $shared/data/real-road-hmb/frames 0..280")
+cameras=()
+for name in ${CAMERAS:-real-road real-road-hmb}; do
+    found=
+    for c in "${known[@]}"; do
+        [ "${c%% *}" = "$name" ] && cameras+=("$c") && found=1
+    done
+    [ -n "$found" ] || { echo "fit_looks.sh: unknown camera '$name' in CAMERAS (real-road, real-road-hmb)" >&2; exit 2; }
+done
 for c in "${cameras[@]}"; do
     read -r name frames train _ <<<"$c"
     "$bin" --quiet fit-look --real "$frames" --real-frames "$train" "${fit[@]}" \
