@@ -579,6 +579,22 @@ fn a_class_look_is_fitted_to_a_camera_and_grades_renders_by_class() {
             .expect("json");
     assert!(steps.as_array().is_some_and(|s| s.len() > 20), "{steps}");
 
+    // A frozen setting names a class and one of its settings; anything else is refused
+    // before the fit starts (exit 2, nothing written).
+    let refused = root.join("refused.json");
+    let out = drivegen()
+        .args(["fit-look", "--real", &str_of(&real), "--sim", &str_of(&sim)])
+        .args(["--freeze", "sidewalk.hue", "--out", &str_of(&refused)])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`hue`") && stderr.contains("red_green"),
+        "{stderr}"
+    );
+    assert!(!refused.exists());
+
     // `refine eval` takes a look like a checkpoint: the camera's own look grades the
     // renders into exactly its frames and touches only the classes it grades; a look has
     // no VAE, so those metrics are null.

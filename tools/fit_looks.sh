@@ -2,7 +2,7 @@
 # Reproduces the two class looks in assets/looks/ (README, "Fitting a look per class"):
 # fits one look per real camera on 20 frames each of urban intersection, highway merge
 # and downtown jam against the camera's training block (real-road 0..80, real-road-hmb
-# 0..280), both fits at once (9 minutes on 2 cores, plus the renders), writes them to
+# 0..280), both fits at once (5 minutes on 2 cores, plus the renders), writes them to
 # assets/looks/, then runs tools/realism_table.sh (every example scenario, raw and graded,
 # against the held-out blocks 80.. and 280..). Set DRIVEGEN_SHARED if the shared data is
 # not in ../shared.
@@ -36,7 +36,9 @@ for name in ${CAMERAS:-real-road real-road-hmb}; do
 done
 for c in "${cameras[@]}"; do
     read -r name frames train _ <<<"$c"
+    # Concrete is grey: the fit once tinted the sidewalk teal for real-road (README).
     "$bin" --quiet fit-look --real "$frames" --real-frames "$train" "${fit[@]}" \
+        --freeze sidewalk.red_green --freeze sidewalk.yellow_blue \
         --out "$work/$name.json" &
 done
 wait

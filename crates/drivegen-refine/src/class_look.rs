@@ -314,16 +314,58 @@ fn setting<'a>(g: &'a mut ClassGrade, name: &str) -> Option<&'a mut f64> {
     }
 }
 
+/// One setting of one class the fit leaves alone (`sidewalk.red_green`): the test may
+/// prefer a grade a person sees is wrong, such as concrete tinted teal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenSetting {
+    pub class: String,
+    pub setting: &'static str,
+}
+
+impl std::str::FromStr for FrozenSetting {
+    type Err = RefineError;
+
+    fn from_str(text: &str) -> Result<FrozenSetting, RefineError> {
+        let names = || SETTINGS.map(|(name, _, _)| name).join(", ");
+        let (class, name) = text.split_once('.').ok_or_else(|| {
+            RefineError::Invalid(format!(
+                "`{text}`: a frozen setting is CLASS.SETTING, e.g. sidewalk.red_green"
+            ))
+        })?;
+        if !LOOK_CLASSES.contains(&class) {
+            return Err(RefineError::Invalid(format!(
+                "`{text}`: `{class}` is not a class a look grades (classes: {})",
+                LOOK_CLASSES.join(", ")
+            )));
+        }
+        let setting = SETTINGS
+            .iter()
+            .map(|(n, _, _)| *n)
+            .find(|n| *n == name)
+            .ok_or_else(|| {
+                RefineError::Invalid(format!(
+                    "`{text}`: `{name}` is not a setting of a grade (settings: {})",
+                    names()
+                ))
+            })?;
+        Ok(FrozenSetting {
+            class: class.to_string(),
+            setting,
+        })
+    }
+}
+
 /// Searches each class's five settings in turn for `rounds` passes, keeping a move only
 /// when it lowers the mean held-out accuracy of the groups of `frames` (renders with
 /// their semantic labels, one group per scenario) against `real` by more than the test's
-/// sampling noise. `real` must have been sampled
-/// with `config`; each scored candidate is passed to `progress`.
+/// sampling noise. Settings in `frozen` keep their identity value. `real` must have been
+/// sampled with `config`; each scored candidate is passed to `progress`.
 pub fn fit_look(
     frames: &FrameGroups,
     real: &PatchSet,
     config: &RealismConfig,
     rounds: usize,
+    frozen: &[FrozenSetting],
     mut progress: impl FnMut(&LookStep),
 ) -> Result<LookFit, RefineError> {
     if frames.is_empty() {
@@ -340,6 +382,13 @@ pub fn fit_look(
         let mut moved = false;
         for k in 0..best.grades.len() {
             for (name, multiplies, deltas) in SETTINGS {
+                let class = &best.grades[k].class;
+                if frozen
+                    .iter()
+                    .any(|f| f.class == *class && f.setting == name)
+                {
+                    continue;
+                }
                 let Some(current) = setting(&mut best.grades[k], name).map(|v| *v) else {
                     continue;
                 };
@@ -525,7 +574,15 @@ mod tests {
             .collect();
         let real = PatchSet::sample("real", &real_frames, &config, "real").expect("real");
         let mut seen = 0;
-        let fit = fit_look(&[frames], &real, &config, 2, |_| seen += 1).expect("fit");
+        let fit = fit_look(
+            std::slice::from_ref(&frames),
+            &real,
+            &config,
+            2,
+            &[],
+            |_| seen += 1,
+        )
+        .expect("fit");
         assert_eq!(seen, fit.steps.len());
         assert!(fit.start_accuracy > 0.9, "unfitted: {}", fit.start_accuracy);
         assert!(fit.accuracy < 0.75, "fitted: {}", fit.accuracy);
@@ -536,5 +593,34 @@ mod tests {
             .find(|g| g.class == "road")
             .expect("road");
         assert!((road.luma_gain - 0.8).abs() < 0.06, "{road:?}");
+
+        let frozen = ["road.luma_gain".parse().expect("a setting")];
+        let held = fit_look(&[frames], &real, &config, 2, &frozen, |_| {}).expect("fit");
+        assert!(
+            held.steps
+                .iter()
+                .all(|s| s.class != "road" || s.setting != "luma_gain")
+        );
+        let road = held
+            .look
+            .grades
+            .iter()
+            .find(|g| g.class == "road")
+            .expect("road");
+        assert_eq!(road.luma_gain, 1.0, "{road:?}");
+    }
+
+    #[test]
+    fn a_frozen_setting_must_name_a_class_and_a_setting() {
+        let ok: FrozenSetting = "sidewalk.red_green".parse().expect("valid");
+        assert_eq!((ok.class.as_str(), ok.setting), ("sidewalk", "red_green"));
+        for (bad, says) in [
+            ("sidewalk", "CLASS.SETTING"),
+            ("car.red_green", "`car`"),
+            ("sidewalk.hue", "`hue`"),
+        ] {
+            let err = bad.parse::<FrozenSetting>().expect_err(bad).to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use drivegen_refine::class_look::{LookFit, LookStep, fit_look};
+use drivegen_refine::class_look::{FrozenSetting, LookFit, LookStep, fit_look};
 use drivegen_refine::data::{FrameRange, load_frame};
 use image::{GrayImage, RgbImage};
 
@@ -24,6 +24,11 @@ pub struct Args {
     sim_frames: FrameRange,
     #[command(flatten)]
     search: FitSearch,
+    /// A setting the fit leaves unchanged, as CLASS.SETTING (repeatable), e.g.
+    /// `--freeze sidewalk.red_green` when the fitted grade looks wrong to a person.
+    /// Settings: luma_gain, luma_offset, chroma_gain, red_green, yellow_blue.
+    #[arg(long, value_name = "CLASS.SETTING")]
+    freeze: Vec<String>,
     /// Where the look goes (every candidate scored goes beside it, as `<out>.fit.json`).
     #[arg(long, default_value = "look.json")]
     out: PathBuf,
@@ -57,6 +62,11 @@ fn steps_path(out: &Path) -> PathBuf {
 
 pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
     let config = a.search.config()?;
+    let frozen = a
+        .freeze
+        .iter()
+        .map(|f| f.parse::<FrozenSetting>().map_err(input))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let real = a.real.patches(&config)?;
     let frames = a
         .sim
@@ -90,9 +100,14 @@ pub fn run(a: Args, quiet: bool) -> anyhow::Result<()> {
         start_accuracy,
         accuracy,
         steps,
-    } = fit_look(&frames, &real, &config, a.search.rounds, show).map_err(input)?;
+    } = fit_look(&frames, &real, &config, a.search.rounds, &frozen, show).map_err(input)?;
+    let frozen_note = if a.freeze.is_empty() {
+        String::new()
+    } else {
+        format!("; frozen: {}", a.freeze.join(", "))
+    };
     look.fitted_to = format!(
-        "--real {} [{}]; held-out patch accuracy {start_accuracy:.4} -> {accuracy:.4} on the fitting renders",
+        "--real {} [{}]; held-out patch accuracy {start_accuracy:.4} -> {accuracy:.4} on the fitting renders{frozen_note}",
         a.real.real.display(),
         a.real.real_frames
     );
