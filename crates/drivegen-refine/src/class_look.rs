@@ -467,6 +467,13 @@ mod tests {
         look
     }
 
+    fn grade_of<'a>(look: &'a ClassLook, class: &str) -> &'a ClassGrade {
+        look.grades
+            .iter()
+            .find(|g| g.class == class)
+            .unwrap_or_else(|| panic!("no {class} grade"))
+    }
+
     #[test]
     fn opponent_colour_round_trips() {
         for rgb in [[0.1, 0.5, 0.9], [1.0, 0.0, 0.3], [0.4, 0.4, 0.4]] {
@@ -586,12 +593,7 @@ mod tests {
         assert_eq!(seen, fit.steps.len());
         assert!(fit.start_accuracy > 0.9, "unfitted: {}", fit.start_accuracy);
         assert!(fit.accuracy < 0.75, "fitted: {}", fit.accuracy);
-        let road = fit
-            .look
-            .grades
-            .iter()
-            .find(|g| g.class == "road")
-            .expect("road");
+        let road = grade_of(&fit.look, "road");
         assert!((road.luma_gain - 0.8).abs() < 0.06, "{road:?}");
 
         let frozen = ["road.luma_gain".parse().expect("a setting")];
@@ -601,12 +603,7 @@ mod tests {
                 .iter()
                 .all(|s| s.class != "road" || s.setting != "luma_gain")
         );
-        let road = held
-            .look
-            .grades
-            .iter()
-            .find(|g| g.class == "road")
-            .expect("road");
+        let road = grade_of(&held.look, "road");
         assert_eq!(road.luma_gain, 1.0, "{road:?}");
     }
 
