@@ -26,7 +26,7 @@ fit=(--sim "$work/urban_intersection" --sim "$work/highway_merge" --sim "$work/d
 # camera name, frames folder, training block
 known=("real-road $shared/data/real-road/frames 0..80"
     "real-road-hmb $shared/data/real-road-hmb/frames 0..280")
-cameras=()
+cameras=() fits=()
 for name in ${CAMERAS:-real-road real-road-hmb}; do
     found=
     for c in "${known[@]}"; do
@@ -40,8 +40,10 @@ for c in "${cameras[@]}"; do
     "$bin" --quiet fit-look --real "$frames" --real-frames "$train" "${fit[@]}" \
         --freeze sidewalk.red_green --freeze sidewalk.yellow_blue \
         --out "$work/$name.json" &
+    fits+=($!)
 done
-wait
+# One by one, so a failed fit stops the script (a bare `wait` returns 0).
+for pid in "${fits[@]}"; do wait "$pid"; done
 for c in "${cameras[@]}"; do
     read -r name _ <<<"$c"
     cp "$work/$name.json" "assets/looks/$name.json"

@@ -326,7 +326,6 @@ impl std::str::FromStr for FrozenSetting {
     type Err = RefineError;
 
     fn from_str(text: &str) -> Result<FrozenSetting, RefineError> {
-        let names = || SETTINGS.map(|(name, _, _)| name).join(", ");
         let (class, name) = text.split_once('.').ok_or_else(|| {
             RefineError::Invalid(format!(
                 "`{text}`: a frozen setting is CLASS.SETTING, e.g. sidewalk.red_green"
@@ -345,7 +344,7 @@ impl std::str::FromStr for FrozenSetting {
             .ok_or_else(|| {
                 RefineError::Invalid(format!(
                     "`{text}`: `{name}` is not a setting of a grade (settings: {})",
-                    names()
+                    SETTINGS.map(|(n, _, _)| n).join(", ")
                 ))
             })?;
         Ok(FrozenSetting {

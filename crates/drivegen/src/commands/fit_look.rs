@@ -26,7 +26,6 @@ pub struct Args {
     search: FitSearch,
     /// A setting the fit leaves unchanged, as CLASS.SETTING (repeatable), e.g.
     /// `--freeze sidewalk.red_green` when the fitted grade looks wrong to a person.
-    /// Settings: luma_gain, luma_offset, chroma_gain, red_green, yellow_blue.
     #[arg(long, value_name = "CLASS.SETTING")]
     freeze: Vec<String>,
     /// Where the look goes (every candidate scored goes beside it, as `<out>.fit.json`).
