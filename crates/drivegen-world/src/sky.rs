@@ -3,9 +3,10 @@
 //!
 //! The gradient runs from a hazy horizon to a deeper zenith, warms towards the sun at
 //! dusk, glows around the sun, and darkens to a night sky lit a little by the city.
-//! Clouds are fractal noise on a flat layer overhead (so they shrink and thicken towards
-//! the horizon as real ones do), covering the sky in proportion to `cloudiness`, darker
-//! and greyer in rain. No Bevy here: the sim crate draws the dome unlit and keeps it
+//! Clouds are fractal noise on a layer overhead (they shrink towards the horizon as real
+//! ones do, though less than on a flat deck, which smeared them into streaks), covering
+//! the sky in proportion to `cloudiness`: bright at their thin edges, grey under their
+//! thick middles, darker and greyer in rain. No Bevy here: the sim crate draws the dome unlit and keeps it
 //! centred on the ego; the label pass never sees it (the sky is id 0).
 //!
 //! The texture's u is the azimuth clockwise from north (+y), as the plan's sun azimuth;
@@ -22,7 +23,7 @@ use crate::textures::noise;
 pub const BELOW_HORIZON_DEG: f64 = 12.0;
 
 /// Texels along each side of the sky texture.
-pub const SKY_TEXELS: u32 = 512;
+pub const SKY_TEXELS: u32 = 1024;
 
 /// The direction (z-up world) of texture coordinate (u, v).
 fn direction(u: f64, v: f64) -> [f64; 3] {
@@ -127,7 +128,7 @@ impl SkyLook {
         .map(|c| c * dim);
         let cloud_dark = lerp3(
             [0.03, 0.03, 0.04],
-            lerp3([0.62, 0.64, 0.68], [0.38, 0.39, 0.42], overcast),
+            lerp3([0.66, 0.68, 0.72], [0.38, 0.39, 0.42], overcast),
             day,
         )
         .map(|c| c * dim);
@@ -190,15 +191,22 @@ pub fn sky_texture(env: &EnvironmentPlan, seed: u64) -> Texture {
             c = c.map(|x| x + glow);
             if d[2] > 0.0 && cover > 0.0 {
                 // The cloud layer: a flat plane overhead, sampled where this ray meets it.
-                let reach = 1.0 / d[2].max(0.06);
+                // A flat deck seen near the horizon flattens clouds into streaks; real
+                // cumulus are heaps as tall as they are wide, so distance is compressed.
+                let reach = libm::pow(1.0 / d[2].max(0.06), 0.55);
                 let (x, y) = (d[0] * reach * 0.045, d[1] * reach * 0.045);
                 let (fu, fv) = ((x - libm::floor(x)) as f32, (y - libm::floor(y)) as f32);
                 let density = f64::from(noise::fbm(shape, fu, fv, 6, 6, 5, 0.55));
                 let edge = 1.0 - cover;
+                // Fair-weather clouds have defined outlines; a wide ramp smeared them into
+                // grey haze.
                 let amount =
-                    smoothstep(edge - 0.12, edge + 0.22, density) * smoothstep(0.0, 0.10, d[2]);
+                    smoothstep(edge - 0.05, edge + 0.12, density) * smoothstep(0.0, 0.10, d[2]);
+                // Thin edges let the sun through; the thick middles are grey underneath.
+                let depth = smoothstep(edge, edge + 0.35, density);
                 let body = f64::from(noise::fbm(shade, fu, fv, 12, 12, 3, 0.5));
-                let cloud = lerp3(look.cloud_dark, look.cloud_lit, body * 1.2 - 0.1);
+                let light = (body * 1.2 + 0.25 - 0.55 * depth).clamp(0.0, 1.0);
+                let cloud = lerp3(look.cloud_dark, look.cloud_lit, light);
                 // Distant clouds fade into the horizon haze.
                 let cloud = lerp3(look.horizon, cloud, smoothstep(0.0, 0.25, d[2]));
                 c = lerp3(c, cloud, amount);
