@@ -3,10 +3,10 @@
 //!
 //! The gradient runs from a hazy horizon to a deeper zenith, warms towards the sun at
 //! dusk, glows around the sun, and darkens to a night sky lit a little by the city.
-//! Clouds are fractal noise on a layer overhead (they shrink towards the horizon as real
-//! ones do, though less than on a flat deck, which smeared them into streaks), covering
-//! the sky in proportion to `cloudiness`: bright at their thin edges, grey under their
-//! thick middles, darker and greyer in rain. No Bevy here: the sim crate draws the dome unlit and keeps it
+//! Clouds are fractal noise on a flat layer overhead (so they shrink and thicken towards
+//! the horizon as real ones do), covering the sky in proportion to `cloudiness`, with
+//! defined edges: bright where they are thin, grey under their thick middles, darker and
+//! greyer in rain. No Bevy here: the sim crate draws the dome unlit and keeps it
 //! centred on the ego; the label pass never sees it (the sky is id 0).
 //!
 //! The texture's u is the azimuth clockwise from north (+y), as the plan's sun azimuth;
@@ -191,9 +191,7 @@ pub fn sky_texture(env: &EnvironmentPlan, seed: u64) -> Texture {
             c = c.map(|x| x + glow);
             if d[2] > 0.0 && cover > 0.0 {
                 // The cloud layer: a flat plane overhead, sampled where this ray meets it.
-                // A flat deck seen near the horizon flattens clouds into streaks; real
-                // cumulus are heaps as tall as they are wide, so distance is compressed.
-                let reach = libm::pow(1.0 / d[2].max(0.06), 0.55);
+                let reach = 1.0 / d[2].max(0.06);
                 let (x, y) = (d[0] * reach * 0.045, d[1] * reach * 0.045);
                 let (fu, fv) = ((x - libm::floor(x)) as f32, (y - libm::floor(y)) as f32);
                 let density = f64::from(noise::fbm(shape, fu, fv, 6, 6, 5, 0.55));
