@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# Reproduces the two class looks in assets/looks/ (README, "Fitting a look per class"):
-# fits one look per real camera on 20 frames each of urban intersection, highway merge
-# and downtown jam against the camera's training block (real-road 0..80, real-road-hmb
-# 0..280), both fits at once (5 minutes on 2 cores, plus the renders), writes them to
+# Fits the class looks of assets/looks/ (README, "Fitting a look per class"):
+# fits one look per real camera on 10 frames of each of the four variants of urban
+# intersection, highway merge and downtown jam against the camera's training block
+# (real-road 0..80, real-road-hmb 0..280), both fits at once (8 minutes on 2 cores, plus
+# the renders), writes them to
 # assets/looks/, then runs tools/realism_table.sh (every example scenario, raw and graded,
 # against the held-out blocks 80.. and 280..). Set DRIVEGEN_SHARED if the shared data is
 # not in ../shared.
-# CAMERAS picks the looks to fit (default: both; the shipped real-road-hmb look is from the
-# renders of 2026-12-05, which carried further to unseen scenes than its refit, README).
-#   [CAMERAS="real-road"] tools/fit_looks.sh [OUT]     (default: out/looks; writes assets/looks/*.json)
+# CAMERAS picks the looks to fit (default: both). The shipped real-road look is
+# CAMERAS=real-road's; the shipped real-road-hmb look is from the renders of 2026-12-05,
+# which carried further to unseen scenes than either refit since (README).
+#   [CAMERAS="real-road"] tools/fit_looks.sh [OUT]     (default: out/fit-looks; writes assets/looks/*.json)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
 cd "$here/.."
 ensure_system_packages
-work="${1:-out/looks}"
+work="${1:-out/fit-looks}"
 shared="${DRIVEGEN_SHARED:-../shared}"
 cargo build --quiet --locked -p drivegen
 bin="$CARGO_TARGET_DIR/debug/drivegen"
 mkdir -p "$work" assets/looks
+# Every variant: the test scores a set on blocks it did not train on, and with one
+# variant those show the scene the classifier trained on, which flatters a look that
+# fits that scene (README).
 for s in urban_intersection highway_merge downtown_jam; do
     [ -f "$work/$s/manifest.json" ] ||
-        "$bin" --quiet render "scenarios/$s.ron" --variants 1 --frames 20 --out "$work/$s"
+        "$bin" --quiet render "scenarios/$s.ron" --frames 10 --out "$work/$s"
 done
 fit=(--sim "$work/urban_intersection" --sim "$work/highway_merge" --sim "$work/downtown_jam")
 # camera name, frames folder, training block
