@@ -73,7 +73,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => commands::plan::run(args, cli.quiet),
         Command::Render(args) => commands::render::run(args, cli.quiet),
         Command::Bench(args) => commands::bench::run(args),
-        Command::Refine(args) => commands::refine::run(args),
+        Command::Refine(args) => commands::refine::run(args, cli.quiet),
         Command::Realism(args) => commands::realism::run(args, cli.quiet),
         Command::FitSensor(args) => commands::fit_sensor::run(args, cli.quiet),
         Command::FitLook(args) => commands::fit_look::run(args, cli.quiet),
