@@ -293,9 +293,9 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "b72d422b45f1c0de599926d242abfa130f2c867824935b6f5939b84d7630ad51",
+    "d96ad82ce8b86cb7525903c760acfbe45ca4a3ec77c2c1cc8b77a31c788aa585",
     "84699a1d2757148ea1bdabc63e9de702b002d4f5aac78138186f697364919f12",
-    "20686e10cfc100382ee17f202151e6df40313d36ab0fa0eca99e7393057cff6b",
+    "c031d151b2ed1aed72e32ecce838f789f940ce3ff31a6658e87587c475f2286c",
     "3c1aa3b63878759c42d16ca99d325191a0dcd63c32f0c21107751d8d58961f07",
 ];
 

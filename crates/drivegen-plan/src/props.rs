@@ -16,7 +16,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::PlanError;
-use crate::geom::{Obb, Pose2, V2};
+use crate::geom::{ArcTable, FootprintGrid, Obb, Pose2, V2};
 use crate::surface::Surfaces;
 use crate::types::*;
 
@@ -52,6 +52,8 @@ const FACADES: [[u8; 3]; 8] = [
 struct Placer<'a> {
     surfaces: &'a Surfaces<'a>,
     props: Vec<Prop>,
+    /// The footprints of `props`.
+    placed: FootprintGrid,
     /// Footprints reserved for the traffic-light heads (placed after the roadside props).
     reserved: Vec<Obb>,
     /// Most roadside props (ids left over for the traffic lights).
@@ -82,22 +84,20 @@ impl Placer<'_> {
         if self.reserved.iter().any(|r| r.overlaps(&footprint)) {
             return false;
         }
-        if self
-            .props
-            .iter()
-            .any(|p| prop_footprint(p).overlaps(&footprint))
-        {
+        if self.placed.overlaps(&footprint) {
             return false;
         }
         let detail = self.rng.random::<u32>();
-        self.props.push(Prop {
+        let prop = Prop {
             id,
             kind,
             pose,
             size,
             color,
             detail,
-        });
+        };
+        self.placed.insert(prop_footprint(&prop));
+        self.props.push(prop);
         true
     }
 }
@@ -135,6 +135,7 @@ pub(crate) fn place_props(
     let mut placer = Placer {
         surfaces,
         props: Vec::new(),
+        placed: FootprintGrid::default(),
         reserved,
         limit: ids::MAX_PROPS.saturating_sub(lights),
         rng,
@@ -147,11 +148,12 @@ pub(crate) fn place_props(
         if length < 4.0 {
             continue;
         }
+        let arc = ArcTable::new(&road.reference);
         for sign in [-1.0, 1.0] {
             let inner = road.verge_offset(sign);
             let walk = road.sidewalk;
             let at = |s: f64, lateral: f64| -> (V2, V2) {
-                let (p, t) = road.reference.sample(s);
+                let (p, t) = arc.sample(&road.reference, s);
                 (p + t.perp() * (sign * lateral), t)
             };
             // Lights face the carriageway.

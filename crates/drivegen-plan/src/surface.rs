@@ -3,7 +3,7 @@
 //! The rules (vehicles on lanes, pedestrians on walkways, props off the road) and the
 //! tests that check them use these same queries.
 
-use crate::geom::{Obb, V2};
+use crate::geom::{Obb, SegmentIndex, V2};
 use crate::types::*;
 
 #[derive(Debug)]
@@ -11,6 +11,8 @@ pub struct Surfaces<'a> {
     net: &'a RoadNetwork,
     /// Per road: bounding box inflated by the road's full width.
     road_boxes: Vec<(V2, V2)>,
+    /// Per road: its reference line's segments, for projections near the road.
+    road_segments: Vec<SegmentIndex>,
 }
 
 pub fn point_in_polygon(p: V2, poly: &[V2]) -> bool {
@@ -51,7 +53,16 @@ impl<'a> Surfaces<'a> {
                 (lo - V2 { x: pad, y: pad }, hi + V2 { x: pad, y: pad })
             })
             .collect();
-        Surfaces { net, road_boxes }
+        let road_segments = net
+            .roads
+            .iter()
+            .map(|r| SegmentIndex::new(&r.reference))
+            .collect();
+        Surfaces {
+            net,
+            road_boxes,
+            road_segments,
+        }
     }
 
     /// Does a footprint touch a carriageway (or, with `with_sidewalks`, a sidewalk) or a
@@ -59,7 +70,13 @@ impl<'a> Surfaces<'a> {
     pub fn blocks_prop(&self, footprint: &Obb, with_sidewalks: bool) -> bool {
         let radius = libm::hypot(footprint.half_length, footprint.half_width);
         let c = footprint.center;
-        for (road, (lo, hi)) in self.net.roads.iter().zip(&self.road_boxes) {
+        for ((road, (lo, hi)), segments) in self
+            .net
+            .roads
+            .iter()
+            .zip(&self.road_boxes)
+            .zip(&self.road_segments)
+        {
             if c.x < lo.x - radius
                 || c.y < lo.y - radius
                 || c.x > hi.x + radius
@@ -67,14 +84,17 @@ impl<'a> Surfaces<'a> {
             {
                 continue;
             }
-            let proj = road.reference.project(c);
             let extra = if with_sidewalks { road.sidewalk } else { 0.0 };
-            let width = if proj.lateral < 0.0 {
-                road.right_width()
-            } else {
-                road.left_width()
-                    .max(if road.lanes_left == 0 { 0.5 } else { 0.0 })
-            } + extra;
+            let right = road.right_width() + extra;
+            let left = road
+                .left_width()
+                .max(if road.lanes_left == 0 { 0.5 } else { 0.0 })
+                + extra;
+            let Some(proj) = segments.project_within(&road.reference, c, right.max(left) + radius)
+            else {
+                continue;
+            };
+            let width = if proj.lateral < 0.0 { right } else { left };
             if proj.point.distance(c) < width + radius {
                 return true;
             }

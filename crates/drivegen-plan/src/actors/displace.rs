@@ -38,7 +38,7 @@ impl Placement<'_> {
             return Err(Rule::KeepJunctionsClear);
         }
         let grown = fp.inflated(self.clearance);
-        if self.props.iter().any(|p| p.overlaps(&grown)) {
+        if self.prop_grid.overlaps(&grown) {
             return Err(Rule::NoOverlap);
         }
         let mut soft = Vec::new();

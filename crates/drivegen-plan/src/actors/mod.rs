@@ -22,7 +22,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{PlanError, Rule};
-use crate::geom::{Obb, Pose2};
+use crate::geom::{FootprintGrid, Obb, Pose2};
 use crate::props::prop_footprint;
 use crate::surface::Surfaces;
 use crate::types::*;
@@ -47,6 +47,8 @@ pub(super) struct Placement<'a> {
     net: &'a RoadNetwork,
     surfaces: Surfaces<'a>,
     props: Vec<Obb>,
+    /// The same footprints, filed by place for overlap tests.
+    prop_grid: FootprintGrid,
     /// Per prop, its height (what hides an actor from a camera).
     prop_heights: Vec<f64>,
     /// Camera-to-point lines of named actors' `visible_from` that nothing placed or
@@ -88,7 +90,7 @@ impl Placement<'_> {
     pub(super) fn overlap(&self, fp: &Obb) -> Option<Rule> {
         let grown = fp.inflated(self.clearance);
         let hit = self.actors.iter().any(|a| a.footprint().overlaps(&grown))
-            || self.props.iter().any(|p| p.overlaps(&grown));
+            || self.prop_grid.overlaps(&grown);
         hit.then_some(Rule::NoOverlap)
     }
 
@@ -383,6 +385,7 @@ pub(crate) fn place_actors(
         net,
         surfaces: Surfaces::new(net),
         props: props.iter().map(prop_footprint).collect(),
+        prop_grid: props.iter().map(prop_footprint).collect(),
         prop_heights: props.iter().map(|q| q.size.height).collect(),
         sight_lines: Vec::new(),
         actors: Vec::new(),

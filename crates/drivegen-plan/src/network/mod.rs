@@ -159,7 +159,8 @@ impl NetworkBuilder {
     /// block whose end lies, along the route, closer to the new block than the two
     /// samples' radii are neighbours, not overlaps.
     fn first_overlap(&self) -> Option<usize> {
-        let (new, old): (Vec<_>, Vec<_>) =
+        type Sample<'a> = &'a (V2, f64, usize, u32, f64);
+        let (new, old): (Vec<Sample>, Vec<Sample>) =
             self.occupied.iter().partition(|o| o.2 == self.block_index);
         // Route distance (at least) from the end of block b to the new block's start.
         let mut gaps = vec![0.0; self.block_index];
@@ -168,9 +169,20 @@ impl NetworkBuilder {
             gaps[b] = gap;
             gap += self.blocks.get(b).map_or(0.0, |(_, advance)| *advance);
         }
+        // Only old samples within reach of the new block's box can overlap it; on a long
+        // network that skips nearly all of them before the pairwise test.
+        let reach = new.iter().map(|n| n.1).fold(0.0, f64::max);
+        let (lo, hi) = Polyline::new(new.iter().map(|n| n.0).collect()).bounds()?;
+        let near: Vec<_> = old
+            .into_iter()
+            .filter(|(q, rq, ..)| {
+                let pad = reach + rq;
+                q.x >= lo.x - pad && q.x <= hi.x + pad && q.y >= lo.y - pad && q.y <= hi.y + pad
+            })
+            .collect();
         let mut first: Option<usize> = None;
         for (p, r, _, road, s) in &new {
-            for (q, rq, b, oroad, os) in &old {
+            for (q, rq, b, oroad, os) in &near {
                 if *b + 1 >= self.block_index || gaps[*b] < r + rq {
                     continue;
                 }
