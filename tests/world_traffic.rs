@@ -157,3 +157,75 @@ fn label_pass_is_consistent_with_the_instance_image_and_ids_are_stable() {
         previous = Some(now);
     }
 }
+
+/// A short road ending in a dead end, packed with fast traffic: vehicles placed near the
+/// end at speed cannot stop before it.
+const DEAD_END: &str = r#"Scenario(
+    name: "dead end",
+    seed: 5,
+    variants: 3,
+    capture: (duration: 6, rate: 10),
+    map: (
+        blocks: Sequence([Straight(length: 90)]),
+        lanes_per_direction: 2,
+        speed_limit: 30.0,
+        roadside: (buildings: 0, trees: 0, poles: 0, signs: 0, street_lights: 0),
+    ),
+    traffic: (vehicles: 14, parked: 0, lane_changes: false),
+    pedestrians: (count: 0),
+)"#;
+
+#[test]
+fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
+    use drivegen_plan::geom::Obb;
+    let s = drivegen_scenario::load_str("dead_end.ron", DEAD_END)
+        .expect("valid")
+        .scenario;
+    let dt = 1.0 / 30.0;
+    let mut clamped = 0;
+    for variant in 0..s.variants {
+        let p = plan(&s, variant).expect("plans");
+        let mut sim = TrafficSim::new(&p);
+        let box_of = |i: usize, pose: &drivegen_plan::geom::Pose2| Obb {
+            center: pose.pos(),
+            yaw: pose.yaw,
+            half_length: p.actors[i].size.length / 2.0,
+            half_width: p.actors[i].size.width / 2.0,
+        };
+        let drivers: Vec<usize> = (0..p.actors.len())
+            .filter(|&i| matches!(p.actors[i].role, Role::Traffic | Role::Ego))
+            .collect();
+        for step in 0..(8.0 / dt) as usize {
+            let before = sim.agents().to_vec();
+            sim.step(&p, dt);
+            let after = sim.agents();
+            for &i in &drivers {
+                // The speed a label reports is the speed the vehicle moves at.
+                let moved = after[i].pose.pos().distance(before[i].pose.pos());
+                let reported = after[i].speed * dt;
+                assert!(
+                    (moved - reported).abs() < 1e-3 + 0.02 * reported,
+                    "variant {variant} step {step}: actor {} reports {:.3} m/s but moved {:.4} m",
+                    p.actors[i].id,
+                    after[i].speed,
+                    moved
+                );
+                if before[i].speed > 1.0 && after[i].speed * dt < before[i].speed * dt * 0.5 {
+                    clamped += 1;
+                }
+                for &j in drivers.iter().filter(|&&j| j > i) {
+                    assert!(
+                        !box_of(i, &after[i].pose).overlaps(&box_of(j, &after[j].pose)),
+                        "variant {variant} step {step}: actors {} and {} overlap",
+                        p.actors[i].id,
+                        p.actors[j].id
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        clamped > 0,
+        "no vehicle had to stop short: the scene no longer tests the dead end"
+    );
+}

@@ -16,6 +16,9 @@ use drivegen_plan::surface::point_in_polygon;
 use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 
 /// How far ahead a vehicle looks for leaders, stop lines and crosswalks (m).
+/// The least a vehicle leaves to the one ahead when it must stop short of it (IDM's own
+/// minimum gap is larger: this only binds for a vehicle that cannot brake in time).
+const STANDSTILL_GAP: f64 = 0.5;
 const LOOKAHEAD: f64 = 60.0;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -314,6 +317,9 @@ impl TrafficSim {
                             }
                         }
                     }
+                    // Bumper to bumper to the vehicle ahead: IDM keeps its distance, but one
+                    // placed too close at speed (or cut in on) must still not drive into it.
+                    let leader_gap = gap;
                     // Stop lines with a red or amber light, the end of the route, occupied crosswalks.
                     let mut acc = -me.s;
                     for (k, lane_id) in lanes.iter().enumerate().skip(me.lane_idx) {
@@ -385,16 +391,30 @@ impl TrafficSim {
                     }
                     let decel = (before - agent.speed) / dt.max(1e-9);
                     agent.braking = decel > BRAKE_LAMP_DECEL || (agent.speed < 0.1 && a <= 0.0);
-                    agent.s += agent.speed * dt;
-                    agent.odometer += agent.speed * dt;
+                    let mut advance = agent.speed * dt;
+                    if leader_gap.is_finite() {
+                        advance = advance.min((leader_gap - STANDSTILL_GAP).max(0.0));
+                    }
+                    agent.s += advance;
                     while let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
-                        if agent.s <= lane.length || agent.lane_idx + 1 >= lanes.len() {
-                            agent.s = agent.s.min(lane.length);
+                        if agent.s <= lane.length {
+                            break;
+                        }
+                        if agent.lane_idx + 1 >= lanes.len() {
+                            // The end of the route is a wall.
+                            advance -= agent.s - lane.length;
+                            agent.s = lane.length;
                             break;
                         }
                         agent.s -= lane.length;
                         agent.lane_idx += 1;
                     }
+                    // Labels report the speed the vehicle moved at, not the one it wanted.
+                    if advance < agent.speed * dt {
+                        agent.speed = advance.max(0.0) / dt.max(1e-9);
+                        agent.braking = true;
+                    }
+                    agent.odometer += advance;
                     let (offset, slope) = self.controls[i].lateral(dt, agent.speed);
                     agent.offset = offset;
                     if let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
