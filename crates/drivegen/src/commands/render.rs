@@ -19,7 +19,8 @@ pub struct Args {
     /// Captures per variant (overrides the scenario's duration).
     #[arg(long)]
     frames: Option<u32>,
-    /// Variants to render: all of the scenario's when omitted.
+    /// Render the first N variants (0 .. N-1; at most the scenario's): all of them when
+    /// omitted. `--shard` picks variants across machines.
     #[arg(long)]
     variants: Option<u32>,
     /// Output directory.
