@@ -235,3 +235,38 @@ fn a_render_without_a_runtime_dir_prints_one_plain_adapter_line() {
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("rendered 3 of 3 frames"));
 }
+
+/// `validate` plans a file's first variant: a file that parses and is in range but whose
+/// rules cannot be met fails there, with the planner's reason and a hint that fits.
+#[test]
+fn validate_fails_a_file_whose_first_variant_cannot_be_planned() {
+    let dir = scratch("validate-plan");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("one_lane_change.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "one lane change", seed: 1,
+    map: (lanes_per_direction: 1),
+    events: [(name: "lc", actor: "vehicle:0", trigger: Time(1.0), action: LaneChange(direction: Left, duration: 3.0))],
+)"#,
+    )
+    .expect("writes");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot plan variant 0") && err.contains("event `lc`"),
+        "{err}"
+    );
+    // One lane each way: neither side has a lane, so "the other way" is no advice.
+    assert!(
+        err.contains("one lane each way") && !err.contains("the other way"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains(": ok"));
+}

@@ -150,16 +150,34 @@ fn check_lanes(
         .flat_map(|l| sides.iter().map(move |side| (l, *side)))
         .any(|(l, side)| adjacent_lane(network, l, side).is_some());
     if possible {
-        Ok(())
-    } else {
-        Err(error(
-            event,
-            format!(
-                "{} needs a lane beside actor {}'s lanes, and its road has none on that side",
-                action.name(),
-                actor.id
-            ),
-            "set map.lanes_per_direction to 2 or more, or change lanes the other way",
-        ))
+        return Ok(());
     }
+    // The other way is worth suggesting only where a lane lies on that side.
+    let other_side = match action {
+        Action::LaneChange { direction, .. } => {
+            let other = match direction {
+                Side::Left => Side::Right,
+                Side::Right => Side::Left,
+            };
+            actor
+                .lane
+                .into_iter()
+                .chain(actor.route.iter().copied())
+                .any(|l| adjacent_lane(network, l, other).is_some())
+        }
+        _ => false,
+    };
+    Err(error(
+        event,
+        format!(
+            "{} needs a lane beside actor {}'s lanes, and its road has none on that side",
+            action.name(),
+            actor.id
+        ),
+        if other_side {
+            "set map.lanes_per_direction to 2 or more, or change lanes the other way"
+        } else {
+            "set map.lanes_per_direction to 2 or more: its road has one lane each way"
+        },
+    ))
 }

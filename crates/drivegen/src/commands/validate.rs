@@ -1,4 +1,6 @@
-//! `drivegen validate FILE...`
+//! `drivegen validate FILE...`: parses and range-checks each scenario, then plans its
+//! first variant, so a file whose rules cannot be met (a lane that is not there) fails
+//! here rather than at render time.
 
 use std::path::PathBuf;
 
@@ -17,17 +19,22 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     for file in &args.files {
         match drivegen_scenario::load_file(file) {
             Ok(loaded) => {
+                let s = &loaded.scenario;
+                if let Err(e) = drivegen_plan::plan(s, 0) {
+                    invalid += 1;
+                    report.push_str(&format!(
+                        "{}: parses and is in range, but cannot plan variant 0: {e}\n",
+                        file.display()
+                    ));
+                    continue;
+                }
                 if !quiet {
                     println!(
-                        "{}: ok ({}, {} variant{})",
+                        "{}: ok ({}, {} variant{}; variant 0 plans)",
                         file.display(),
-                        loaded.scenario.name,
-                        loaded.scenario.variants,
-                        if loaded.scenario.variants == 1 {
-                            ""
-                        } else {
-                            "s"
-                        }
+                        s.name,
+                        s.variants,
+                        if s.variants == 1 { "" } else { "s" }
                     );
                 }
             }
