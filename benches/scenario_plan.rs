@@ -103,5 +103,30 @@ fn plan_big(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, parse_validate, plan_big);
+/// Planning time against road length: 4, 16 and 32 km of four lanes each way with the
+/// default roadside (thousands of props). Linear since the overlap and carriageway tests
+/// look only at what is near; it had grown with the square of the length.
+fn plan_long_roads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("plan_long_road");
+    group.sample_size(10);
+    for km in [4usize, 16, 32] {
+        let mut s = drivegen_scenario::load_default().expect("default").scenario;
+        s.map.blocks = BlockPlan::Sequence(
+            (0..km / 2)
+                .map(|_| Block::Straight {
+                    length: Param::Const(2000.0),
+                })
+                .collect(),
+        );
+        s.map.lanes_per_direction = Param::Const(4.0);
+        s.traffic.vehicles = Param::Const(0.0);
+        s.pedestrians.count = Param::Const(0.0);
+        group.bench_function(format!("{km}km"), |b| {
+            b.iter(|| drivegen_plan::plan(std::hint::black_box(&s), 0).expect("plannable"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse_validate, plan_big, plan_long_roads);
 criterion_main!(benches);

@@ -293,9 +293,9 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "d96ad82ce8b86cb7525903c760acfbe45ca4a3ec77c2c1cc8b77a31c788aa585",
+    "84aa43b501dbada965304aed3e0391450f01a52eb0d9fea1996083d077ae67a8",
     "84699a1d2757148ea1bdabc63e9de702b002d4f5aac78138186f697364919f12",
-    "c031d151b2ed1aed72e32ecce838f789f940ce3ff31a6658e87587c475f2286c",
+    "c0f146eda1edce4684e35e7c7ed6ef1c6611871d6a5740b80004a6fe333804b1",
     "3c1aa3b63878759c42d16ca99d325191a0dcd63c32f0c21107751d8d58961f07",
 ];
 

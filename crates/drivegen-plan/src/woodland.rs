@@ -14,7 +14,7 @@ use drivegen_scenario::Param;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::geom::{Obb, Pose2};
+use crate::geom::{ArcTable, FootprintGrid, Obb, Pose2};
 use crate::props::{footprint, prop_footprint};
 use crate::surface::Surfaces;
 use crate::types::{Prop, RoadKind, RoadNetwork, Size3, TreeStand};
@@ -41,13 +41,14 @@ pub(crate) fn place_woodland(
     if share <= 0.0 {
         return Vec::new();
     }
-    let taken: Vec<Obb> = props.iter().map(prop_footprint).collect();
+    let taken: FootprintGrid = props.iter().map(prop_footprint).collect();
     let mut stands = Vec::new();
     for road in &net.roads {
         if !matches!(road.kind, RoadKind::Main | RoadKind::Arm) {
             continue;
         }
         let length = road.reference.length();
+        let arc = ArcTable::new(&road.reference);
         for sign in [-1.0, 1.0] {
             let inner = road.verge_offset(sign);
             let verge = inner + road.sidewalk;
@@ -82,7 +83,7 @@ pub(crate) fn place_woodland(
                             let detail = rng.random::<u32>();
                             let mid = (s + along / 2.0).min(length);
                             s += along * rng.random_range(0.65..0.9);
-                            let (p, t) = road.reference.sample(mid);
+                            let (p, t) = arc.sample(&road.reference, mid);
                             let pose = Pose2::at(p + t.perp() * (sign * lateral), t.angle());
                             let stand = TreeStand {
                                 pose,
@@ -96,7 +97,7 @@ pub(crate) fn place_woodland(
                             };
                             let footprint = stand_footprint(&stand).inflated(CLEARANCE);
                             if !surfaces.blocks_prop(&footprint, true)
-                                && !taken.iter().any(|o| o.overlaps(&footprint))
+                                && !taken.overlaps(&footprint)
                             {
                                 stands.push(stand);
                             }
