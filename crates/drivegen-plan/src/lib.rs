@@ -20,6 +20,7 @@ pub mod geom;
 mod network;
 pub mod props;
 pub mod scene;
+pub mod spatial;
 pub mod streams;
 pub mod surface;
 pub mod topdown;

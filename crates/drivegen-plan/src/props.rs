@@ -16,7 +16,8 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::PlanError;
-use crate::geom::{ArcTable, FootprintGrid, Obb, Pose2, V2};
+use crate::geom::{Obb, Pose2, V2};
+use crate::spatial::{ArcTable, FootprintGrid};
 use crate::surface::Surfaces;
 use crate::types::*;
 

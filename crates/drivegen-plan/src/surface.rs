@@ -3,7 +3,8 @@
 //! The rules (vehicles on lanes, pedestrians on walkways, props off the road) and the
 //! tests that check them use these same queries.
 
-use crate::geom::{Obb, SegmentIndex, V2};
+use crate::geom::{Obb, V2};
+use crate::spatial::SegmentIndex;
 use crate::types::*;
 
 #[derive(Debug)]

@@ -14,8 +14,9 @@ use drivegen_scenario::Param;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::geom::{ArcTable, FootprintGrid, Obb, Pose2};
+use crate::geom::{Obb, Pose2};
 use crate::props::{footprint, prop_footprint};
+use crate::spatial::{ArcTable, FootprintGrid};
 use crate::surface::Surfaces;
 use crate::types::{Prop, RoadKind, RoadNetwork, Size3, TreeStand};
 

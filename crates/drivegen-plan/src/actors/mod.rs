@@ -22,8 +22,9 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{PlanError, Rule};
-use crate::geom::{FootprintGrid, Obb, Pose2};
+use crate::geom::{Obb, Pose2};
 use crate::props::prop_footprint;
+use crate::spatial::FootprintGrid;
 use crate::surface::Surfaces;
 use crate::types::*;
 
