@@ -144,6 +144,18 @@ pub struct Projection {
     pub point: V2,
 }
 
+/// The axis-aligned bounding box (lowest, highest corner) of some points; `None` for none.
+pub fn bounds_of(points: impl IntoIterator<Item = V2>) -> Option<(V2, V2)> {
+    let mut points = points.into_iter();
+    let first = points.next()?;
+    Some(points.fold((first, first), |(lo, hi), p| {
+        (
+            v2(lo.x.min(p.x), lo.y.min(p.y)),
+            v2(hi.x.max(p.x), hi.y.max(p.y)),
+        )
+    }))
+}
+
 impl Polyline {
     pub fn new(points: Vec<V2>) -> Polyline {
         Polyline { points }
@@ -254,13 +266,7 @@ impl Polyline {
 
     /// Smallest and largest corner of the axis-aligned box around the points.
     pub fn bounds(&self) -> Option<(V2, V2)> {
-        let first = *self.points.first()?;
-        Some(self.points.iter().fold((first, first), |(lo, hi), p| {
-            (
-                v2(lo.x.min(p.x), lo.y.min(p.y)),
-                v2(hi.x.max(p.x), hi.y.max(p.y)),
-            )
-        }))
+        bounds_of(self.points.iter().copied())
     }
 
     /// Appends points, skipping a duplicate of the current end.

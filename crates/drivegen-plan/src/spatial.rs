@@ -2,7 +2,7 @@
 //! nearby footprints only, projections onto the road segments within reach, and
 //! sampling a long line by arc length without walking it from its start.
 
-use crate::geom::{Obb, Polyline, Projection, V2, v2};
+use crate::geom::{Obb, Polyline, Projection, V2, bounds_of, v2};
 
 /// The arc length at each point of a polyline, for sampling one long line many times:
 /// [`Polyline::sample`] walks the line from its start on every call.
@@ -135,9 +135,7 @@ impl SegmentIndex {
         let mut s0 = 0.0;
         for first in (0..segments).step_by(Self::RUN) {
             let end = (first + Self::RUN).min(segments);
-            let (lo, hi) = Polyline::new(line.points[first..=end].to_vec())
-                .bounds()
-                .unwrap_or_default();
+            let (lo, hi) = bounds_of(line.points[first..=end].iter().copied()).unwrap_or_default();
             runs.push(SegmentRun {
                 segments: first..end,
                 s0,
@@ -188,9 +186,7 @@ impl FootprintGrid {
 
     fn cell_range(fp: &Obb) -> ((i64, i64), (i64, i64)) {
         let corners = fp.corners();
-        let (lo, hi) = Polyline::new(corners.to_vec())
-            .bounds()
-            .unwrap_or((fp.center, fp.center));
+        let (lo, hi) = bounds_of(corners).unwrap_or((fp.center, fp.center));
         let cell = |v: f64| (v / Self::CELL).floor() as i64;
         ((cell(lo.x), cell(lo.y)), (cell(hi.x), cell(hi.y)))
     }

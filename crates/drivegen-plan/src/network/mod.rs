@@ -13,7 +13,7 @@ mod derive;
 mod junction;
 
 use crate::error::PlanError;
-use crate::geom::{Polyline, Pose2, V2, arc, bezier, v2, wrap_angle};
+use crate::geom::{Polyline, Pose2, V2, arc, bezier, bounds_of, v2, wrap_angle};
 use crate::types::*;
 
 /// Sample spacing of road reference lines (m).
@@ -172,7 +172,7 @@ impl NetworkBuilder {
         // Only old samples within reach of the new block's box can overlap it; on a long
         // network that skips nearly all of them before the pairwise test.
         let reach = new.iter().map(|n| n.1).fold(0.0, f64::max);
-        let (lo, hi) = Polyline::new(new.iter().map(|n| n.0).collect()).bounds()?;
+        let (lo, hi) = bounds_of(new.iter().map(|n| n.0))?;
         let near: Vec<_> = old
             .into_iter()
             .filter(|(q, rq, ..)| {
