@@ -334,7 +334,7 @@ fn a_planning_error_writes_nothing() {
         .replace("max_attempts: 300", "max_attempts: 20");
     assert_ne!(text, drivegen_scenario::DEFAULT_SCENARIO);
     let file = dir.join("crowded.ron");
-    std::fs::write(&file, text).expect("write");
+    std::fs::write(&file, &text).expect("write");
     let out = dir.join("out");
     let o = drivegen()
         .args(["render", "--no-rgb", "--frames", "1", "--out"])
@@ -345,6 +345,12 @@ fn a_planning_error_writes_nothing() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot plan variant"), "{err}");
+    // At the field that asked for the vehicles.
+    let line = 1 + text
+        .lines()
+        .position(|l| l.contains("vehicles: 900"))
+        .expect("the count's line");
+    assert!(err.contains(&format!("crowded.ron:{line}:")), "{err}");
     assert!(!out.exists(), "wrote {}", out.display());
 }
 

@@ -212,7 +212,10 @@ fn impossible_density_names_the_failing_rule() {
             attempts,
             failures,
         }) => {
-            assert!(what.starts_with("vehicle "), "{what}");
+            assert!(
+                matches!(what, drivegen_plan::Subject::Vehicle { .. }),
+                "{what}"
+            );
             assert_eq!(attempts, 50);
             let total: u32 = failures.iter().map(|(_, n)| n).sum();
             assert_eq!(
@@ -648,4 +651,73 @@ fn a_map_overlap_names_the_block_it_runs_into() {
         "unexpected error: {text}"
     );
     assert!(text.contains("block 0 (Straight)"), "{text}");
+}
+
+/// A plan error points at the scenario field that asked for what could not be placed:
+/// the map block that overlaps (inside `Sequence([...])`, the first block included), and,
+/// through `extends`, the base file's line that sets the count.
+#[test]
+fn plan_errors_point_at_the_field_that_asked_for_it() {
+    let text = "Scenario(name: \"loop\", seed: 5,\n    map: (blocks: Sequence([Straight(length: 60), Curve(radius: 12, angle: 180), \
+                Straight(length: 10), Curve(radius: 12, angle: 180), Straight(length: 200)])),\n)";
+    let loaded = load_str("loop.ron", text).expect("valid");
+    let e = plan(&loaded.scenario, 0).expect_err("the route runs back across its start");
+    let PlanError::MapOverlap { block, kind, .. } = &e else {
+        panic!("unexpected error: {e}");
+    };
+    let path = e.scenario_field(&loaded.scenario).expect("a field");
+    let (message, hint) = e.message_and_hint();
+    let d = loaded.diagnostic_at(&path, message, hint);
+    assert_eq!((d.file.as_str(), d.line), ("loop.ron", 2), "{d}");
+    // The column is that of the block the error names: count the blocks before it.
+    let line = text.lines().nth(1).expect("line 2");
+    let at: String = line.chars().skip(d.col - 1).collect();
+    assert!(at.starts_with(kind), "{d}");
+    let before: String = line.chars().take(d.col - 1).collect();
+    assert_eq!(
+        before.matches("Straight(").count() + before.matches("Curve(").count(),
+        *block,
+        "{d}"
+    );
+    assert!(d.to_string().contains("= hint: widen"), "{d}");
+
+    let dir = std::env::temp_dir().join(format!("drivegen-plan-field-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("base.ron"),
+        "Scenario(\n    name: \"crowd\",\n    seed: 3,\n    map: (blocks: Sequence([Straight(length: 40)]), sidewalk_width: 2),\n    pedestrians: (count: 400),\n    traffic: (vehicles: 0, parked: 0),\n)\n",
+    )
+    .expect("base");
+    std::fs::write(
+        dir.join("crowd.ron"),
+        "Scenario(\n    extends: \"base.ron\",\n    name: \"crowd on a short road\",\n)\n",
+    )
+    .expect("file");
+    let loaded = load_file(&dir.join("crowd.ron")).expect("valid");
+    let e = plan(&loaded.scenario, 0).expect_err("400 pedestrians on 40 m");
+    let path = e.scenario_field(&loaded.scenario).expect("a field");
+    let (message, hint) = e.message_and_hint();
+    let d = loaded.diagnostic_at(&path, message, hint);
+    assert!(d.file.ends_with("base.ron"), "{d}");
+    assert_eq!((d.line, d.col), (5, 26), "{d}");
+    assert!(d.message.contains("pedestrian"), "{d}");
+
+    // A count the file leaves at its default: reported at the enclosing field, saying so.
+    let loaded = load_str(
+        "dense.ron",
+        "Scenario(name: \"dense\", seed: 1,\n    map: (blocks: Sequence([Straight(length: 30)])),\n    traffic: (parked: 0),\n)",
+    )
+    .expect("valid");
+    let e = plan(&loaded.scenario, 0).expect_err("the default traffic on 30 m");
+    let path = e.scenario_field(&loaded.scenario).expect("a field");
+    let (message, hint) = e.message_and_hint();
+    let d = loaded.diagnostic_at(&path, message, hint);
+    assert_eq!(d.line, 3, "{d}");
+    assert!(
+        d.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("`traffic.vehicles` is not set")),
+        "{d}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -263,6 +263,8 @@ fn validate_fails_a_file_whose_first_variant_cannot_be_planned() {
         err.contains("cannot plan variant 0") && err.contains("event `lc`"),
         "{err}"
     );
+    // At the event's line and column in the file, like a load error.
+    assert!(err.contains("one_lane_change.ron:4:14: error:"), "{err}");
     // One lane each way: neither side has a lane, so "the other way" is no advice.
     assert!(
         err.contains("one lane each way") && !err.contains("the other way"),

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use drivegen_scenario::Scenario;
+use drivegen_scenario::shape::Seg;
+
 /// A placement rule, named as in the scenario's `rules` section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rule {
@@ -52,15 +55,15 @@ pub enum PlanError {
         /// The earlier block (index, kind) the last draw overlapped.
         with: (usize, &'static str),
     },
-    #[error("{}", unsatisfiable(what, *attempts, failures))]
+    #[error("{}", unsatisfiable(&what.to_string(), *attempts, failures))]
     RulesUnsatisfiable {
-        what: String,
+        what: Subject,
         attempts: u32,
         failures: Vec<(Rule, u32)>,
     },
     #[error("cannot place {what}: {reason}\n  = hint: {hint}")]
     NoRoom {
-        what: String,
+        what: Subject,
         reason: String,
         hint: String,
     },
@@ -103,4 +106,150 @@ fn unsatisfiable(what: &str, attempts: u32, failures: &[(Rule, u32)]) -> String 
         "rules cannot be satisfied: could not place {what} in {attempts} attempts: {}\n  = hint: {hint}",
         list.join(", ")
     )
+}
+
+/// What could not be placed: named as the message says it, and tied to the scenario
+/// field that asked for it, so an error can point at that line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Ego,
+    /// The `index`-th (from 1) of `count` traffic vehicles.
+    Vehicle {
+        index: u32,
+        count: u32,
+    },
+    /// The `index`-th (from 1) of `count` vehicles of `traffic.populations[population]`.
+    PopulationVehicle {
+        population: usize,
+        class: String,
+        index: u32,
+        count: u32,
+    },
+    /// The `index`-th (from 1) of `count` parked vehicles.
+    Parked {
+        index: u32,
+        count: u32,
+    },
+    /// The `index`-th (from 1) of `count` pedestrians.
+    Pedestrian {
+        index: u32,
+        count: u32,
+    },
+    /// All `count` pedestrians (there is nowhere to put any).
+    Pedestrians {
+        count: u32,
+    },
+    /// A named actor (`member` is the group member's name, `name/k`, for a group),
+    /// with its relation when the relation is what failed.
+    NamedActor {
+        name: String,
+        member: String,
+        relation: Option<String>,
+    },
+    Event(String),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Ego => f.write_str("the ego"),
+            Subject::Vehicle { index, count } => write!(f, "vehicle {index} of {count}"),
+            Subject::PopulationVehicle {
+                population,
+                class,
+                index,
+                count,
+            } => write!(
+                f,
+                "{class} {index} of {count} (traffic.populations[{population}])"
+            ),
+            Subject::Parked { index, count } => write!(f, "parked vehicle {index} of {count}"),
+            Subject::Pedestrian { index, count } => write!(f, "pedestrian {index} of {count}"),
+            Subject::Pedestrians { count } => write!(f, "{count} pedestrians"),
+            Subject::NamedActor {
+                member, relation, ..
+            } => match relation {
+                Some(r) => write!(f, "named actor `{member}` ({r})"),
+                None => write!(f, "named actor `{member}`"),
+            },
+            Subject::Event(name) => write!(f, "event `{name}`"),
+        }
+    }
+}
+
+impl Subject {
+    /// A named actor by the name it carries in the plan (`name`, or `name/k` for the
+    /// `k`-th member of a group).
+    pub fn named(member: &str, relation: Option<String>) -> Subject {
+        let name = match member.rsplit_once('/') {
+            Some((base, k)) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => base,
+            _ => member,
+        };
+        Subject::NamedActor {
+            name: name.to_string(),
+            member: member.to_string(),
+            relation,
+        }
+    }
+
+    /// The field of `s` that asked for this subject, as a path into the scenario file.
+    pub fn scenario_field(&self, s: &Scenario) -> Vec<Seg> {
+        let field = |names: &[&str]| names.iter().map(|n| Seg::field(n)).collect();
+        match self {
+            Subject::Ego => field(&["ego"]),
+            Subject::Vehicle { .. } => field(&["traffic", "vehicles"]),
+            Subject::PopulationVehicle { population, .. } => vec![
+                Seg::field("traffic"),
+                Seg::field("populations"),
+                Seg::Index(*population),
+                Seg::field("count"),
+            ],
+            Subject::Parked { .. } => field(&["traffic", "parked"]),
+            Subject::Pedestrian { .. } | Subject::Pedestrians { .. } => {
+                field(&["pedestrians", "count"])
+            }
+            Subject::NamedActor { name, .. } => match s.actors.iter().position(|a| a.name == *name)
+            {
+                Some(i) => vec![Seg::field("actors"), Seg::Index(i)],
+                None => field(&["actors"]),
+            },
+            Subject::Event(name) => match s.events.iter().position(|e| e.name == *name) {
+                Some(i) => vec![Seg::field("events"), Seg::Index(i)],
+                None => field(&["events"]),
+            },
+        }
+    }
+}
+
+impl PlanError {
+    /// The scenario field this error is about, as a path into the scenario file (for
+    /// `file:line:col`); `None` when it is not about one field (an I/O failure).
+    pub fn scenario_field(&self, s: &Scenario) -> Option<Vec<Seg>> {
+        match self {
+            PlanError::NoSuchVariant { .. } => Some(vec![Seg::field("variants")]),
+            PlanError::MapOverlap { block, .. } => Some(match s.map.blocks {
+                drivegen_scenario::BlockPlan::Sequence(_) => {
+                    vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(*block)]
+                }
+                drivegen_scenario::BlockPlan::Random { .. } => {
+                    vec![Seg::field("map"), Seg::field("blocks")]
+                }
+            }),
+            PlanError::RulesUnsatisfiable { what, .. } | PlanError::NoRoom { what, .. } => {
+                Some(what.scenario_field(s))
+            }
+            PlanError::Ids(_) => None,
+            PlanError::Write { .. } | PlanError::Image { .. } => None,
+        }
+    }
+
+    /// The message and its hint apart (the `Display` form joins them with
+    /// `\n  = hint: `), for callers that print the hint under a source excerpt.
+    pub fn message_and_hint(&self) -> (String, Option<String>) {
+        let text = self.to_string();
+        match text.split_once("\n  = hint: ") {
+            Some((message, hint)) => (message.to_string(), Some(hint.to_string())),
+            None => (text, None),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use drivegen_scenario::Scenario;
 use drivegen_scenario::events::{Action, ActorRef, Side, Trigger};
 use serde::{Deserialize, Serialize};
 
-use crate::error::PlanError;
+use crate::error::{PlanError, Subject};
 use crate::types::{Actor, LaneKind, RoadNetwork, Role};
 
 /// One event of a plan: `actor` (an instance id) performs `action` once `trigger` holds.
@@ -73,7 +73,7 @@ fn resolve(actors: &[Actor], reference: &ActorRef) -> Option<u32> {
 
 fn error(event: &str, reason: String, hint: &str) -> PlanError {
     PlanError::NoRoom {
-        what: format!("event `{event}`"),
+        what: Subject::Event(event.to_string()),
         reason,
         hint: hint.to_string(),
     }

@@ -30,7 +30,7 @@ mod woodland;
 use drivegen_scenario::validate::caps;
 use drivegen_scenario::{BlockPlan, Scenario};
 
-pub use error::{PlanError, Rule};
+pub use error::{PlanError, Rule, Subject};
 pub use types::*;
 
 use network::{NetworkBuilder, RoadParams};

@@ -95,6 +95,14 @@ impl Node {
 
 fn next_node<'a>(node: &'a Node, seg: &Seg) -> Option<&'a Node> {
     let items = node.items();
+    // `Sequence([a, b])[0]` is `a`, not the list the wrapper holds.
+    if let (Seg::Index(_), [only]) = (seg, items)
+        && only.key.is_none()
+        && !matches!(node.kind, NodeKind::Group { open: '[', .. })
+        && matches!(only.value.kind, NodeKind::Group { open: '[', .. })
+    {
+        return next_node(&only.value, seg);
+    }
     let direct = match seg {
         Seg::Field(name) => items
             .iter()

@@ -9,7 +9,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::{Placement, turn_of};
-use crate::error::PlanError;
+use crate::error::{PlanError, Subject};
 use crate::geom::{Pose2, V2};
 use crate::types::*;
 
@@ -31,7 +31,7 @@ pub(super) fn anchor_frame(
 ) -> Result<Frame, PlanError> {
     let net = p.net;
     let missing = |reason: String, hint: &str| PlanError::NoRoom {
-        what: format!("named actor `{who}`"),
+        what: Subject::named(who, None),
         reason,
         hint: hint.into(),
     };
@@ -295,7 +295,7 @@ pub(super) fn named<'p>(
         .find(|o| o.name.as_deref() == Some(name))
         .or_else(|| p.actors.iter().find(|o| o.name.as_deref() == Some(&first)))
         .ok_or_else(|| PlanError::NoRoom {
-            what: format!("named actor `{who}`"),
+            what: Subject::named(who, None),
             reason: format!("no actor named `{name}` is placed before it"),
             hint: "declare the actor it refers to earlier in `actors`".into(),
         })

@@ -10,7 +10,7 @@
 
 use super::sight::Solid;
 use super::{Placement, footprint};
-use crate::error::{PlanError, Rule};
+use crate::error::{PlanError, Rule, Subject};
 use crate::geom::{Obb, Pose2};
 use crate::types::*;
 
@@ -76,7 +76,7 @@ impl Placement<'_> {
             };
             let actor = self.actors.remove(k);
             let moved = self.nudged(&actor).ok_or_else(|| PlanError::NoRoom {
-                what: format!("named actor `{who}`"),
+                what: Subject::named(who, None),
                 reason: format!(
                     "actor {id} stands where it goes and has no free spot within {} m along its way",
                     f64::from(STEPS) * STEP

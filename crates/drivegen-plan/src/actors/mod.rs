@@ -21,7 +21,7 @@ use drivegen_scenario::{Color, IdmSpec, Param, Scenario, Turn, VehicleClass, Wei
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{PlanError, Rule};
+use crate::error::{PlanError, Rule, Subject};
 use crate::geom::{Obb, Pose2};
 use crate::props::prop_footprint;
 use crate::spatial::FootprintGrid;
@@ -95,7 +95,7 @@ impl Placement<'_> {
         hit.then_some(Rule::NoOverlap)
     }
 
-    pub(super) fn fail(what: String, attempts: u32, tally: &[(Rule, u32)]) -> PlanError {
+    pub(super) fn fail(what: Subject, attempts: u32, tally: &[(Rule, u32)]) -> PlanError {
         PlanError::RulesUnsatisfiable {
             what,
             attempts,
@@ -193,7 +193,7 @@ impl<T> Draw<T> {
 /// cannot be placed is an error listing how often each rule rejected it.
 pub(super) fn rejection_sample<T>(
     attempts: u32,
-    what: impl FnOnce() -> String,
+    what: impl FnOnce() -> Subject,
     mut draw: impl FnMut() -> Draw<T>,
 ) -> Result<T, PlanError> {
     let mut tally = Vec::new();
@@ -416,7 +416,7 @@ fn place_ego(
 ) -> Result<(), PlanError> {
     let net = p.net;
     let road = net.roads.first().ok_or_else(|| PlanError::NoRoom {
-        what: "the ego".into(),
+        what: Subject::Ego,
         reason: "the map has no roads".into(),
         hint: "add blocks to map.blocks".into(),
     })?;
@@ -427,7 +427,7 @@ fn place_ego(
         .iter()
         .find(|l| l.road == Some(road.id) && l.index == index && l.kind == LaneKind::Driving)
         .ok_or_else(|| PlanError::NoRoom {
-            what: "the ego".into(),
+            what: Subject::Ego,
             reason: "the first road has no lane in the route's direction".into(),
             hint: "start the map with a Straight or Curve block".into(),
         })?;
@@ -499,8 +499,9 @@ fn place_traffic(
             .pick(rng)
             .copied()
             .unwrap_or(VehicleClass::Car);
-        let actor = driver.place(p, rng, &lanes, id, class, || {
-            format!("vehicle {} of {count}", i + 1)
+        let actor = driver.place(p, rng, &lanes, id, class, || Subject::Vehicle {
+            index: i + 1,
+            count,
         })?;
         p.actors.push(actor);
     }
@@ -527,7 +528,7 @@ impl Driver<'_> {
         lanes: &[&Lane],
         id: u32,
         class: VehicleClass,
-        what: impl FnOnce() -> String,
+        what: impl FnOnce() -> Subject,
     ) -> Result<Actor, PlanError> {
         let lengths: Vec<f64> = lanes.iter().map(|l| l.length).collect();
         if carries_rider(class) {
@@ -607,7 +608,10 @@ fn place_parked(
         let color = paint(&s.traffic.colors, rng);
         let (lane, sx, pose) = rejection_sample(
             p.max_attempts,
-            || format!("parked vehicle {} of {count}", i + 1),
+            || Subject::Parked {
+                index: i + 1,
+                count,
+            },
             || {
                 // Parked cars keep well away from junction mouths.
                 lane_position(&kerb_lanes, &lengths, size.length, 10.0, rng).and_then(

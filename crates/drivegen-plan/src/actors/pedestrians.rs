@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::{
     Draw, Placement, footprint, pedestrian_body, pedestrian_kind, pick_by_length, rejection_sample,
 };
-use crate::error::{PlanError, Rule};
+use crate::error::{PlanError, Rule, Subject};
 use crate::geom::{Polyline, Pose2, V2};
 use crate::types::*;
 
@@ -34,7 +34,7 @@ pub(super) fn place_pedestrians(
     let lengths: Vec<f64> = sidewalks.iter().map(|w| w.center.length()).collect();
     if sidewalks.is_empty() && net.crosswalks.is_empty() {
         return Err(PlanError::NoRoom {
-            what: format!("{count} pedestrians"),
+            what: Subject::Pedestrians { count },
             reason: "the map has no sidewalks or crosswalks".into(),
             hint: "set map.sidewalk_width above 0, or pedestrians.count to 0".into(),
         });
@@ -63,7 +63,10 @@ pub(super) fn place_pedestrians(
         let crosses = rng.random_bool(crossing_p);
         let (pose, path, crosses) = rejection_sample(
             p.max_attempts,
-            || format!("pedestrian {} of {count}", i + 1),
+            || Subject::Pedestrian {
+                index: i + 1,
+                count,
+            },
             || {
                 let (pose, path, crosswalk) = match area {
                     WalkArea::Sidewalk => {

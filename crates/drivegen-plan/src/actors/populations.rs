@@ -10,7 +10,7 @@ use drivegen_scenario::placement::LanePlacement;
 use drivegen_scenario::validate::caps;
 
 use super::{Driver, Placement};
-use crate::error::PlanError;
+use crate::error::{PlanError, Subject};
 use crate::streams;
 use crate::types::*;
 
@@ -41,11 +41,12 @@ pub(super) fn place_populations(
             let moving = p.actors.iter().filter(|a| a.role == Role::Traffic).count();
             let id = ids::Range::Vehicles.nth(moving as u32)?;
             let actor = driver.place(p, &mut rng, &lanes, id, pop.class, || {
-                format!(
-                    "{:?} {} of {count} (traffic.populations[{k}])",
-                    pop.class,
-                    i + 1
-                )
+                Subject::PopulationVehicle {
+                    population: k,
+                    class: format!("{:?}", pop.class),
+                    index: i + 1,
+                    count,
+                }
             })?;
             p.actors.push(actor);
         }

@@ -21,7 +21,7 @@ use super::{
     Draw, Driver, Placement, carries_rider, footprint, kerb_offset, paint, pedestrian_body,
     rejection_sample, vehicle_size,
 };
-use crate::error::{PlanError, Rule};
+use crate::error::{PlanError, Rule, Subject};
 use crate::geom::{Obb, Polyline, Pose2, V2};
 use crate::streams;
 use crate::types::*;
@@ -92,7 +92,7 @@ pub(super) fn place_named(
     Ok(())
 }
 
-fn describe(a: &NamedActor, name: &str) -> String {
+fn describe(a: &NamedActor, name: &str) -> Subject {
     let of = match a.place.anchor() {
         Anchor::Ego => "the ego".to_string(),
         Anchor::Actor(n) => format!("`{n}`"),
@@ -105,7 +105,7 @@ fn describe(a: &NamedActor, name: &str) -> String {
         Place::Right { .. } => "right of",
         Place::Near { .. } => "near",
     };
-    format!("named actor `{name}` ({relation} {of})")
+    Subject::named(name, Some(format!("{relation} {of}")))
 }
 
 fn solid(a: &Actor) -> Solid {

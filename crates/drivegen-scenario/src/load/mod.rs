@@ -99,6 +99,67 @@ pub struct LoadedScenario {
     /// The merged document the scenario was parsed from (equal to the file when there
     /// is no `extends`).
     pub merged_text: String,
+    /// Where each slice of `merged_text` came from.
+    origins: SpliceMap,
+}
+
+impl LoadedScenario {
+    /// A problem with the field at `path` (as deep as the document has it), reported at
+    /// the file and `line:col` the designer wrote it, e.g. a rule the planner could not
+    /// meet for `pedestrians.count`. A field the files leave at its default is reported
+    /// at the nearest enclosing one, and the hint says the default applies.
+    pub fn diagnostic_at(&self, path: &[Seg], message: String, hint: Option<String>) -> Diagnostic {
+        let root = shape::parse(&self.merged_text);
+        let (file, span) = locate(root.as_ref(), &self.origins, path, None);
+        let written = root
+            .as_ref()
+            .is_some_and(|r| r.locate(path).1 == path.len());
+        let hint = if written {
+            hint
+        } else {
+            let field = path
+                .iter()
+                .map(|s| match s {
+                    Seg::Field(f) => format!(".{f}"),
+                    Seg::Index(i) => format!("[{i}]"),
+                })
+                .collect::<String>();
+            let note = format!(
+                "`{}` is not set in the file, so its default applies",
+                field.trim_start_matches('.')
+            );
+            Some(match hint {
+                Some(h) => format!("{h}; {note}"),
+                None => note,
+            })
+        };
+        self.files[file].diagnostic(span, message, hint)
+    }
+}
+
+/// The file and byte range of the field at `path` (or `fallback` when the document lacks
+/// `path` but has it), the whole first file when the document has no shape.
+fn locate(
+    root: Option<&Node>,
+    map: &SpliceMap,
+    path: &[Seg],
+    fallback: Option<&[Seg]>,
+) -> (usize, Range<usize>) {
+    let Some(root) = root else {
+        return (0, 0..0);
+    };
+    let (mut node, matched) = root.locate(path);
+    if matched < path.len()
+        && let Some(fallback) = fallback
+    {
+        let (other, got) = root.locate(fallback);
+        if got == fallback.len() {
+            node = other;
+        }
+    }
+    let (file, start) = map.origin(node.span.start);
+    let (_, end) = map.origin(node.span.end);
+    (file, start..end.max(start))
 }
 
 /// Loads, merges and validates a scenario file.
@@ -585,23 +646,12 @@ impl Loader {
         // Semantic checks, each located through the merged document's shape.
         let merged_root = shape::parse(&merged_text);
         for problem in validate::validate(&scenario) {
-            let (file, span) = match &merged_root {
-                Some(root) => {
-                    let (mut node, matched) = root.locate(&problem.path);
-                    if matched < problem.path.len()
-                        && let Some(fallback) = &problem.fallback
-                    {
-                        let (other, got) = root.locate(fallback);
-                        if got == fallback.len() {
-                            node = other;
-                        }
-                    }
-                    let (file, start) = map.origin(node.span.start);
-                    let (_, end) = map.origin(node.span.end);
-                    (file, start..end.max(start))
-                }
-                None => (main, 0..0),
-            };
+            let (file, span) = locate(
+                merged_root.as_ref(),
+                &map,
+                &problem.path,
+                problem.fallback.as_deref(),
+            );
             diags.push(self.files[file].diagnostic(span, problem.message, problem.hint));
         }
         if !diags.is_empty() {
@@ -613,6 +663,7 @@ impl Loader {
             scenario,
             files: std::mem::take(&mut self.files),
             merged_text,
+            origins: map,
         })
     }
 }

@@ -35,6 +35,41 @@ pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<LoadedScenario> {
     })
 }
 
+/// A variant the planner could not build, reported at the scenario field that asked for
+/// what could not be placed (`file:line:col`, the line, a hint), like a load error.
+pub fn plan_failure(
+    loaded: &LoadedScenario,
+    variant: u32,
+    error: &drivegen_plan::PlanError,
+    context: &str,
+) -> InputError {
+    let (message, hint) = error.message_and_hint();
+    let message = format!("{context}cannot plan variant {variant}: {message}");
+    match error.scenario_field(&loaded.scenario) {
+        Some(path) => InputError(
+            loaded
+                .diagnostic_at(&path, message, hint)
+                .to_string()
+                .trim_end()
+                .to_string(),
+        ),
+        None => {
+            let file = loaded
+                .files
+                .first()
+                .map_or("<scenario>", |f| f.name.as_str());
+            InputError(format!("{file}: {}", error_text(&message, hint)))
+        }
+    }
+}
+
+fn error_text(message: &str, hint: Option<String>) -> String {
+    match hint {
+        Some(h) => format!("{message}\n  = hint: {h}"),
+        None => message.to_string(),
+    }
+}
+
 /// Opens a dataset serving the RGB images `--rgb` asks for (`auto`, `raw`, `refined`).
 pub fn open_dataset(dir: &Path, rgb: &str) -> anyhow::Result<drivegen_dataset::NativeDataset> {
     let choice = rgb_choice(rgb)?;

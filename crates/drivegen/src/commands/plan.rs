@@ -9,7 +9,6 @@ use drivegen_plan::{ActorClass, Role};
 use drivegen_dataset::write_atomic;
 
 use super::load_scenario;
-use crate::InputError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,16 +29,8 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let loaded = load_scenario(args.scenario.as_deref())?;
     let scenario = &loaded.scenario;
-    let plan = drivegen_plan::plan(scenario, args.variant).map_err(|e| {
-        InputError(format!(
-            "{}: cannot plan variant {}: {e}",
-            loaded
-                .files
-                .first()
-                .map_or("<scenario>", |f| f.name.as_str()),
-            args.variant
-        ))
-    })?;
+    let plan = drivegen_plan::plan(scenario, args.variant)
+        .map_err(|e| super::plan_failure(&loaded, args.variant, &e, ""))?;
     let planned = started.elapsed();
     let out = args.out.unwrap_or_else(|| {
         PathBuf::from(format!("out/plan/{}-v{}.ron", scenario.name, args.variant))

@@ -200,14 +200,16 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
             export: args.export.clone().map(|f| (f, args.split.clone())),
             ..drivegen_render::ManifestExtras::default()
         },
-        ..drivegen_render::RenderRequest::new(scenario, loaded.merged_text, PathBuf::new())
+        ..drivegen_render::RenderRequest::new(scenario, loaded.merged_text.clone(), PathBuf::new())
     };
     let mut reporter = Reporter {
         quiet,
         progress: None,
     };
     let summary = drivegen_render::render(&request, &mut reporter).map_err(|e| {
-        if e.is_input() {
+        if let drivegen_render::RenderError::Plan { variant, source } = &e {
+            super::plan_failure(&loaded, *variant, source, "").into()
+        } else if e.is_input() {
             InputError(e.to_string()).into()
         } else {
             anyhow::Error::from(e)

@@ -22,10 +22,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                 let s = &loaded.scenario;
                 if let Err(e) = drivegen_plan::plan(s, 0) {
                     invalid += 1;
-                    report.push_str(&format!(
-                        "{}: parses and is in range, but cannot plan variant 0: {e}\n",
-                        file.display()
-                    ));
+                    let failure =
+                        super::plan_failure(&loaded, 0, &e, "parses and is in range, but ");
+                    report.push_str(&failure.0);
+                    report.push('\n');
                     continue;
                 }
                 if !quiet {
