@@ -296,10 +296,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "84aa43b501dbada965304aed3e0391450f01a52eb0d9fea1996083d077ae67a8",
-    "84699a1d2757148ea1bdabc63e9de702b002d4f5aac78138186f697364919f12",
-    "c0f146eda1edce4684e35e7c7ed6ef1c6611871d6a5740b80004a6fe333804b1",
-    "3c1aa3b63878759c42d16ca99d325191a0dcd63c32f0c21107751d8d58961f07",
+    "76d7317217c24778f50616309c2350c1f088d2bee36d968f27902530ddbf6d90",
+    "3f5c93220b7a9ed62439116f21d4cf56727ee5f68f9926a62a20bdd5a065a059",
+    "28d62c3fd2c2e8e49b911234c23661710baaef38869be1fc2f3098cfabe48298",
+    "a4b63d9e1a21bc7a711f806951d24d43d0b7e49f69b286b3b703637cd07b2300",
 ];
 
 #[test]

@@ -229,3 +229,71 @@ fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
         "no vehicle had to stop short: the scene no longer tests the dead end"
     );
 }
+
+const CROWDED_SIDEWALK: &str = r#"Scenario(
+    name: "crowded sidewalk",
+    seed: 11,
+    variants: 12,
+    map: (blocks: Sequence([Straight(length: 60)]), sidewalk_width: 2.5),
+    traffic: (vehicles: 0, parked: 0),
+    pedestrians: (count: 24, crossing_probability: 0, walking_speed: Uniform(0.6, 2.0)),
+)"#;
+
+/// Pedestrians on one sidewalk, at different speeds both ways: nobody walks through
+/// anybody (they wait behind, or step aside and pass), and a label's speed is the speed
+/// the walker moves at.
+#[test]
+fn pedestrians_keep_out_of_each_others_way() {
+    use drivegen_plan::geom::Obb;
+    let s = drivegen_scenario::load_str("crowd.ron", CROWDED_SIDEWALK)
+        .expect("valid")
+        .scenario;
+    let dt = 1.0 / 30.0;
+    let mut walked = 0.0;
+    for variant in 0..s.variants {
+        let p = plan(&s, variant).expect("plans");
+        let mut sim = TrafficSim::new(&p);
+        let walkers: Vec<usize> = (0..p.actors.len())
+            .filter(|&i| p.actors[i].role == Role::Pedestrian)
+            .collect();
+        assert!(walkers.len() >= 20, "{} walkers", walkers.len());
+        let box_of = |i: usize, pose: &drivegen_plan::geom::Pose2| Obb {
+            center: pose.pos(),
+            yaw: pose.yaw,
+            half_length: p.actors[i].size.length / 2.0,
+            half_width: p.actors[i].size.width / 2.0,
+        };
+        for step in 0..(15.0 / dt) as usize {
+            let before = sim.agents().to_vec();
+            sim.step(&p, dt);
+            let after = sim.agents();
+            for &i in &walkers {
+                let moved = after[i].pose.pos().distance(before[i].pose.pos());
+                walked += moved;
+                assert!(
+                    (moved - after[i].speed * dt).abs() < 1e-6,
+                    "variant {variant} step {step}: pedestrian {} reports {:.3} m/s but moved {moved:.4} m",
+                    p.actors[i].id,
+                    after[i].speed
+                );
+                for &j in walkers.iter().filter(|&&j| j > i) {
+                    assert!(
+                        !box_of(i, &after[i].pose).overlaps(&box_of(j, &after[j].pose)),
+                        "variant {variant} step {step}: pedestrians {} and {} overlap: {:?} {:?} {:?} {:?}",
+                        p.actors[i].id,
+                        p.actors[j].id,
+                        after[i],
+                        after[j],
+                        p.actors[i].size,
+                        p.actors[j].size
+                    );
+                }
+            }
+        }
+    }
+    // Waiting is allowed, standing still for good is not what a crowd does.
+    assert!(
+        walked > 3.0 * 24.0 * 0.6 * 5.0,
+        "the crowd walked only {walked:.0} m"
+    );
+}

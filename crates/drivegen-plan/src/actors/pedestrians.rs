@@ -86,7 +86,9 @@ pub(super) fn place_pedestrians(
                         } else {
                             (sx - walk).max(0.0)
                         };
-                        let mut path = w.center.slice(sx.min(end), sx.max(end));
+                        // The path keeps the walker's own line: walking the centre line
+                        // would move it sideways at the first step, onto everyone else's.
+                        let mut path = w.center.slice(sx.min(end), sx.max(end)).offset(lateral);
                         if !forward {
                             path = path.reversed();
                         }

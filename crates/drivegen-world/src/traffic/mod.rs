@@ -21,6 +21,8 @@ use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 const STANDSTILL_GAP: f64 = 0.5;
 const LOOKAHEAD: f64 = 60.0;
 
+mod walkers;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AgentState {
     pub id: u32,
@@ -267,17 +269,21 @@ impl TrafficSim {
             match &self.motions[i] {
                 Motion::Parked => {}
                 Motion::Walk { path, speed } => {
+                    let way = walkers::make_way(&snapshot, &self.motions, i);
                     let agent = &mut self.agents[i];
                     let length = path.length();
                     if self.controls[i].hold {
                         agent.speed = 0.0; // waits for its StartCrossing event
                     } else if agent.s < length {
-                        agent.s = (agent.s + speed * dt).min(length);
+                        let step = (speed * dt).min(way.room).min(length - agent.s);
+                        agent.offset = walkers::toward(agent.offset, way.side, dt);
+                        agent.s += step;
                         let (p, t) = path.sample(agent.s);
-                        agent.pose = Pose2::at(p, t.angle());
-                        agent.speed = *speed;
+                        let pos = p + t.perp() * agent.offset;
+                        agent.speed = pos.distance(agent.pose.pos()) / dt;
+                        agent.pose = Pose2::at(pos, t.angle());
                         // About one stride (two steps) per 1.4 m.
-                        agent.walk_phase += speed * dt / 1.4 * std::f64::consts::TAU;
+                        agent.walk_phase += step / 1.4 * std::f64::consts::TAU;
                     } else {
                         agent.speed = 0.0;
                     }

@@ -1,0 +1,86 @@
+//! Pedestrians keeping out of each other's way: a walker waits behind anyone on its line
+//! ahead (slower, standing, or coming the other way), and steps aside to its right for
+//! anyone coming towards it, further for someone who stands; two walkers meeting head-on
+//! both step aside, away from each other, and pass.
+
+use drivegen_plan::geom::V2;
+
+use super::{AgentState, Motion};
+
+/// Centre distance a walker keeps behind the one it follows (m).
+const FOLLOW_GAP: f64 = 0.8;
+/// Two walkers closer than this sideways are on the same line (m).
+const SAME_LINE: f64 = 0.6;
+/// Extra sideways room a walker keeps from someone beside it before stepping that way (m).
+const BESIDE_MARGIN: f64 = 0.1;
+/// How far ahead a walker sees someone coming, and how far sideways it counts them (m).
+const ONCOMING_AHEAD: f64 = 3.0;
+const ONCOMING_SIDE: f64 = 1.2;
+/// How far a walker steps aside (m), and how fast (m/s).
+const SIDESTEP: f64 = 0.35;
+const SIDESTEP_SPEED: f64 = 0.6;
+
+/// What the walkers around walker `i` leave it this step.
+pub(super) struct Way {
+    /// How far it may walk along its path (m).
+    pub room: f64,
+    /// The sideways offset it steps towards (m, positive left).
+    pub side: f64,
+}
+
+pub(super) fn make_way(agents: &[AgentState], motions: &[Motion], i: usize) -> Way {
+    let me = &agents[i];
+    let heading = V2::from_angle(me.pose.yaw);
+    let mut way = Way {
+        room: f64::INFINITY,
+        side: 0.0,
+    };
+    for (j, other) in agents.iter().enumerate() {
+        if j == i || !matches!(motions[j], Motion::Walk { .. }) {
+            continue;
+        }
+        let d = other.pose.pos() - me.pose.pos();
+        let ahead = d.dot(heading);
+        let left = d.dot(heading.perp());
+        let beside = left.abs();
+        if ahead > 0.0 && beside < SAME_LINE {
+            way.room = way.room.min((ahead - FOLLOW_GAP).max(0.0));
+        }
+        let standing = other.speed < 0.05;
+        let oncoming = standing || V2::from_angle(other.pose.yaw).dot(heading) < 0.0;
+        if oncoming && ahead > -SAME_LINE && ahead < ONCOMING_AHEAD && beside < ONCOMING_SIDE {
+            let aside = if standing { 2.0 * SIDESTEP } else { SIDESTEP };
+            // Away from the other: to the right when it is on the left or dead ahead
+            // (both walkers then step to their own right, apart).
+            let mut target = if left >= 0.0 { -aside } else { aside };
+            // Never back towards the line while someone is still passing: the other may
+            // have stopped or started since the step aside began.
+            if me.offset * target > 0.0 && me.offset.abs() > target.abs() {
+                target = me.offset;
+            }
+            if target.abs() > way.side.abs() {
+                way.side = target;
+            }
+        }
+    }
+    // No sideways step (aside, or back to the line) into someone walking beside.
+    let towards = way.side - me.offset;
+    let blocked = agents.iter().enumerate().any(|(j, other)| {
+        let d = other.pose.pos() - me.pose.pos();
+        j != i
+            && matches!(motions[j], Motion::Walk { .. })
+            && d.dot(heading).abs() < FOLLOW_GAP
+            && d.dot(heading.perp()) * towards > 0.0
+            && d.dot(heading.perp()).abs() < SAME_LINE + BESIDE_MARGIN
+    });
+    if blocked {
+        way.side = me.offset;
+    }
+    way
+}
+
+/// `offset` moved towards `target` at walking-aside speed.
+pub(super) fn toward(offset: f64, target: f64, dt: f64) -> f64 {
+    let step = SIDESTEP_SPEED * dt;
+    offset + (target - offset).clamp(-step, step)
+}
