@@ -11,18 +11,23 @@ use common::{drivegen, scratch};
 
 const FRAMES: u32 = 40;
 
-/// The downtown jam (dense traffic that touches) with a small LiDAR added.
-fn jam_with_lidar(dir: &Path) -> PathBuf {
+/// The NCAP step-out without the ego's braking, so the ego runs into the child (frames
+/// with a collision), with a small LiDAR added.
+fn step_out_with_lidar(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).expect("scenario dir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    std::fs::copy(root.join("downtown_jam.ron"), dir.join("downtown_jam.ron"))
-        .expect("copy the base scenario");
-    let path = dir.join("jam_lidar.ron");
+    std::fs::copy(
+        root.join("ncap_pedestrian_step_out.ron"),
+        dir.join("ncap_pedestrian_step_out.ron"),
+    )
+    .expect("copy the base scenario");
+    let path = dir.join("step_out_lidar.ron");
     std::fs::write(
         &path,
         r#"Scenario(
-    extends: "downtown_jam.ron",
-    name: "jam_lidar",
+    extends: "ncap_pedestrian_step_out.ron",
+    name: "step_out_lidar",
+    events: [(name: "step_out", actor: "child", trigger: EgoTtc(below: 1.2), action: StartCrossing(speed: 1.5))],
     sensors: (lidar: Some((channels: 16, vertical_fov: (-25, 10), horizontal_resolution: 360, range: 80, rotation_rate: 10))),
 )
 "#,
@@ -87,7 +92,7 @@ fn cut(whole: &Path, to: &Path, k: u32) {
 
 #[test]
 fn a_run_resumed_after_any_frame_equals_the_uninterrupted_run() {
-    let scenario = jam_with_lidar(&scratch("resume-scenario"));
+    let scenario = step_out_with_lidar(&scratch("resume-scenario"));
     let whole_root = scratch("resume-whole");
     render(&scenario, &whole_root, false);
     let whole = whole_root.join("shard-0-of-4");

@@ -176,10 +176,15 @@ pub(super) fn ego_ttc(ego: &AgentState, ego_len: f64, other: &AgentState, other_
 }
 
 /// Distance along the route (`acc` before `lane`'s start) to the first point of
-/// `lane` from arc length `from` where one of `walkers` stands on the lane, within the
-/// look-ahead.
-pub(super) fn first_blocked(lane: &Lane, from: f64, acc: f64, walkers: &[V2]) -> Option<f64> {
-    let reach = lane.width / 2.0 + 0.5;
+/// `lane` from arc length `from` where one of `walkers` stands within `reach` of its
+/// centre line, within the look-ahead.
+pub(super) fn first_blocked(
+    lane: &Lane,
+    from: f64,
+    acc: f64,
+    walkers: &[V2],
+    reach: f64,
+) -> Option<f64> {
     let mut s = from;
     while s < lane.length && acc + s < LOOKAHEAD {
         let p = lane.center.sample(s).0;

@@ -20,7 +20,10 @@ use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 /// minimum gap is larger: this only binds for a vehicle that cannot brake in time).
 const STANDSTILL_GAP: f64 = 0.5;
 const LOOKAHEAD: f64 = 60.0;
+/// Sideways room a vehicle leaves a pedestrian: half a body and a little more (m).
+const PEDESTRIAN_CLEARANCE: f64 = 0.45;
 
+mod conflicts;
 mod walkers;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +67,8 @@ pub struct TrafficSim {
     lengths: Vec<(f64, f64)>,
     /// Per agent: what events and lane changes do to it.
     controls: Vec<events::Control>,
+    /// Who waits for whom where junction connectors cross or merge.
+    conflicts: conflicts::Conflicts,
     /// Per plan event: when it started, and whether its action is over.
     events: Vec<events::EventState>,
     steps: u64,
@@ -202,6 +207,7 @@ impl TrafficSim {
         let mut sim = TrafficSim {
             controls: vec![events::Control::default(); agents.len()],
             events: events::states(plan),
+            conflicts: conflicts::Conflicts::new(plan),
             agents,
             motions,
             lengths,
@@ -263,13 +269,22 @@ impl TrafficSim {
         // Pedestrians crossing where there is no crosswalk (StartCrossing) block the
         // traffic vehicles whose lane they are on; the ego does what its events say.
         let jaywalkers = self.jaywalkers();
+        // Every walking pedestrian, and whether an event sent it across the road.
+        let walking: Vec<(V2, bool)> = snapshot
+            .iter()
+            .zip(&self.motions)
+            .zip(&self.controls)
+            .filter(|((_, m), _)| matches!(m, Motion::Walk { .. }))
+            .map(|((a, _), c)| (a.pose.pos(), c.crossing))
+            .collect();
         for i in 0..self.agents.len() {
             let yields = !jaywalkers.is_empty()
                 && plan.actors.get(i).is_some_and(|a| a.role == Role::Traffic);
             match &self.motions[i] {
                 Motion::Parked => {}
                 Motion::Walk { path, speed } => {
-                    let way = walkers::make_way(&snapshot, &self.motions, i);
+                    let way =
+                        walkers::make_way(&snapshot, &self.motions, &self.lengths, i, speed * dt);
                     let agent = &mut self.agents[i];
                     let length = path.length();
                     if self.controls[i].hold {
@@ -326,6 +341,19 @@ impl TrafficSim {
                     // Bumper to bumper to the vehicle ahead: IDM keeps its distance, but one
                     // placed too close at speed (or cut in on) must still not drive into it.
                     let leader_gap = gap;
+                    // Pedestrians near enough to be in its way. The ego drives into one an
+                    // event sends across (what a missed-braking test is about); nothing
+                    // else drives into anyone on its path.
+                    let is_ego = plan.actors.get(i).is_some_and(|a| a.role == Role::Ego);
+                    let (_, my_width) = self.lengths[i];
+                    let in_reach: Vec<V2> = walking
+                        .iter()
+                        .filter(|(p, crossing)| {
+                            !(is_ego && *crossing) && p.distance(me.pose.pos()) < LOOKAHEAD + my_len
+                        })
+                        .map(|(p, _)| *p)
+                        .collect();
+                    let mut walker_gap = f64::INFINITY;
                     // Stop lines with a red or amber light, the end of the route, occupied crosswalks.
                     let mut acc = -me.s;
                     for (k, lane_id) in lanes.iter().enumerate().skip(me.lane_idx) {
@@ -366,8 +394,29 @@ impl TrafficSim {
                             }
                         }
                         let from = if k == me.lane_idx { me.s } else { 0.0 };
+                        if walker_gap.is_infinite()
+                            && let Some(d) = events::first_blocked(
+                                lane,
+                                from,
+                                acc,
+                                &in_reach,
+                                my_width / 2.0 + PEDESTRIAN_CLEARANCE,
+                            )
+                        {
+                            walker_gap = d - my_len / 2.0;
+                            if walker_gap - STANDSTILL_GAP < gap {
+                                gap = (walker_gap - STANDSTILL_GAP).max(0.0);
+                                dv = me.speed;
+                            }
+                        }
                         if yields
-                            && let Some(d) = events::first_blocked(lane, from, acc, &jaywalkers)
+                            && let Some(d) = events::first_blocked(
+                                lane,
+                                from,
+                                acc,
+                                &jaywalkers,
+                                lane.width / 2.0 + 0.5,
+                            )
                         {
                             let d = d - my_len / 2.0 - 1.0;
                             if d > 0.0 && d < gap {
@@ -386,6 +435,21 @@ impl TrafficSim {
                             break;
                         }
                     }
+                    // Right of way where this vehicle's connector crosses another's.
+                    let mut conflict_wall = f64::INFINITY;
+                    if let Some(w) = self.conflicts.wait_distance(
+                        plan,
+                        &snapshot,
+                        &self.motions,
+                        &self.lengths,
+                        i,
+                    ) {
+                        conflict_wall = w + STANDSTILL_GAP;
+                        if w < gap {
+                            gap = w;
+                            dv = me.speed;
+                        }
+                    }
                     let desired = self.controls[i].desired.unwrap_or(*desired);
                     let a = idm_accel(idm, me.speed, desired, gap, dv);
                     let a = self.controls[i].longitudinal(idm, me.speed, a, gap, dv);
@@ -398,8 +462,9 @@ impl TrafficSim {
                     let decel = (before - agent.speed) / dt.max(1e-9);
                     agent.braking = decel > BRAKE_LAMP_DECEL || (agent.speed < 0.1 && a <= 0.0);
                     let mut advance = agent.speed * dt;
-                    if leader_gap.is_finite() {
-                        advance = advance.min((leader_gap - STANDSTILL_GAP).max(0.0));
+                    let wall = leader_gap.min(walker_gap).min(conflict_wall);
+                    if wall.is_finite() {
+                        advance = advance.min((wall - STANDSTILL_GAP).max(0.0));
                     }
                     agent.s += advance;
                     while let Some(lane) = plan.lane(lanes[agent.lane_idx]) {

@@ -1,12 +1,16 @@
 //! Pedestrians keeping out of each other's way: a walker waits behind anyone on its line
 //! ahead (slower, standing, or coming the other way), and steps aside to its right for
 //! anyone coming towards it, further for someone who stands; two walkers meeting head-on
-//! both step aside, away from each other, and pass.
+//! both step aside, away from each other, and pass. Nobody walks into a vehicle: a
+//! walker whose next step would touch one waits (one crossing where a car has stopped
+//! waits for it to go on).
 
-use drivegen_plan::geom::V2;
+use drivegen_plan::geom::{Obb, V2};
 
 use super::{AgentState, Motion};
 
+/// How near a walker's centre comes to a vehicle's body (m): half a body and a little.
+const VEHICLE_CLEARANCE: f64 = 0.4;
 /// Centre distance a walker keeps behind the one it follows (m).
 const FOLLOW_GAP: f64 = 0.8;
 /// Two walkers closer than this sideways are on the same line (m).
@@ -28,13 +32,35 @@ pub(super) struct Way {
     pub side: f64,
 }
 
-pub(super) fn make_way(agents: &[AgentState], motions: &[Motion], i: usize) -> Way {
+pub(super) fn make_way(
+    agents: &[AgentState],
+    motions: &[Motion],
+    lengths: &[(f64, f64)],
+    i: usize,
+    step: f64,
+) -> Way {
     let me = &agents[i];
     let heading = V2::from_angle(me.pose.yaw);
     let mut way = Way {
         room: f64::INFINITY,
         side: 0.0,
     };
+    let next = me.pose.pos() + heading * step;
+    for (j, other) in agents.iter().enumerate() {
+        if matches!(motions[j], Motion::Walk { .. }) {
+            continue;
+        }
+        let body = Obb {
+            center: other.pose.pos(),
+            yaw: other.pose.yaw,
+            half_length: lengths[j].0 / 2.0 + VEHICLE_CLEARANCE,
+            half_width: lengths[j].1 / 2.0 + VEHICLE_CLEARANCE,
+        };
+        // Already touching (a vehicle drove into it): walking on is the way out.
+        if body.contains(next) && !body.contains(me.pose.pos()) {
+            way.room = 0.0;
+        }
+    }
     for (j, other) in agents.iter().enumerate() {
         if j == i || !matches!(motions[j], Motion::Walk { .. }) {
             continue;

@@ -1,0 +1,218 @@
+//! Junction right of way: connectors whose paths cross or merge, and who waits for whom.
+//!
+//! Signals keep crossing streams apart, but a left turn meets the oncoming traffic on the
+//! same green, a right and a left turn merge into one exit lane, and a roundabout's entry
+//! merges into its ring. Without this, the
+//! car following its own lane only sees vehicles already on that lane, and drives through
+//! the one on the crossing path (a collision in the labels).
+//!
+//! Who goes first: a vehicle in the conflict area, or one too close to stop before it;
+//! then straight before right before left turns; then whoever reaches the conflict point
+//! first (ties by id). A total order, so no two vehicles wait for each other.
+
+use std::collections::BTreeMap;
+
+use drivegen_plan::ScenePlan;
+
+use super::{AgentState, MAX_BRAKE, Motion};
+
+/// Centre lines closer than this conflict (m): two car widths.
+const CONFLICT_WIDTH: f64 = 2.5;
+/// A vehicle clears a conflict point this far past its own half length (m).
+const CLEAR: f64 = 1.5;
+/// Where a yielding vehicle's front stops, short of the conflict point (m).
+const WAIT_SHORT: f64 = 2.5;
+/// Only vehicles reaching the conflict point within this time are waited for (s).
+const WINDOW: f64 = 5.0;
+/// How far ahead along its route a vehicle looks for its next connector (m).
+const REACH: f64 = 60.0;
+
+#[derive(Clone, Debug)]
+struct Conflict {
+    other: u32,
+    /// Arc length of the conflict point on this connector and on the other.
+    here: f64,
+    there: f64,
+}
+
+/// Per connector lane: the connectors it conflicts with, and its turn rank.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Conflicts {
+    by_lane: BTreeMap<u32, Vec<Conflict>>,
+    /// 0 straight, 1 right, 2 left.
+    rank: BTreeMap<u32, u8>,
+}
+
+/// The distance from an agent's centre to arc length `s` of `lane`, if `lane` is its
+/// current lane or one ahead on its route within reach.
+fn distance_to(
+    agent: &AgentState,
+    lanes: &[u32],
+    plan: &ScenePlan,
+    lane: u32,
+    s: f64,
+) -> Option<f64> {
+    let mut acc = -agent.s;
+    for &l in lanes.iter().skip(agent.lane_idx) {
+        if l == lane {
+            return Some(acc + s);
+        }
+        acc += plan.lane(l)?.length;
+        if acc > REACH {
+            return None;
+        }
+    }
+    None
+}
+
+/// The first point of `a` whose centre line comes within [`CONFLICT_WIDTH`] of `b`'s.
+fn first_conflict(a: &drivegen_plan::Lane, b: &drivegen_plan::Lane) -> Option<Conflict> {
+    let mut s = 0.0;
+    while s <= a.length {
+        let p = a.center.sample(s).0;
+        let q = b.center.project(p);
+        if p.distance(q.point) < CONFLICT_WIDTH && q.s > 0.0 && q.s < b.length + 1e-6 {
+            return Some(Conflict {
+                other: b.id,
+                here: s,
+                there: q.s,
+            });
+        }
+        s += 0.5;
+    }
+    None
+}
+
+impl Conflicts {
+    pub(super) fn new(plan: &ScenePlan) -> Conflicts {
+        let connectors: Vec<_> = plan
+            .network
+            .lanes
+            .iter()
+            .filter(|l| l.junction.is_some() && l.length > 0.0)
+            .collect();
+        let mut out = Conflicts::default();
+        for a in &connectors {
+            let (start, end) = (a.center.sample(0.0).1, a.center.sample(a.length).1);
+            let turn = start.x * end.y - start.y * end.x;
+            let straight = start.dot(end) > 0.87; // within 30 degrees
+            let rank = if straight {
+                0
+            } else if turn < 0.0 {
+                1
+            } else {
+                2
+            };
+            out.rank.insert(a.id, rank);
+            for b in &connectors {
+                if a.id == b.id || a.junction != b.junction {
+                    continue;
+                }
+                // Connectors from one approach lane part ways; following there is the
+                // lane-following model's job.
+                if a.center.sample(0.0).0.distance(b.center.sample(0.0).0) < 0.5 {
+                    continue;
+                }
+                if let Some(c) = first_conflict(a, b) {
+                    out.by_lane.entry(a.id).or_default().push(c);
+                }
+            }
+        }
+        // Lanes that end where they flow into one lane (a roundabout's entry and its ring):
+        // the merge is at both ends. The ring, not a connector, ranks as straight.
+        let mut into: BTreeMap<u32, Vec<&drivegen_plan::Lane>> = BTreeMap::new();
+        for l in &plan.network.lanes {
+            for s in &l.successors {
+                into.entry(*s).or_default().push(l);
+            }
+        }
+        for merging in into.values() {
+            for a in merging {
+                for b in merging {
+                    let (ea, eb) = (a.center.sample(a.length).0, b.center.sample(b.length).0);
+                    let known = out
+                        .by_lane
+                        .get(&a.id)
+                        .is_some_and(|c| c.iter().any(|c| c.other == b.id));
+                    if a.id != b.id && ea.distance(eb) < 1.0 && !known {
+                        // Where they come together, before the shared end point.
+                        let c = first_conflict(a, b).unwrap_or(Conflict {
+                            other: b.id,
+                            here: a.length,
+                            there: b.length,
+                        });
+                        out.by_lane.entry(a.id).or_default().push(c);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// How far agent `i`'s front may still go before it must wait for a vehicle with
+    /// the right of way at a conflict point ahead (`None`: nobody to wait for).
+    pub(super) fn wait_distance(
+        &self,
+        plan: &ScenePlan,
+        agents: &[AgentState],
+        motions: &[Motion],
+        lengths: &[(f64, f64)],
+        i: usize,
+    ) -> Option<f64> {
+        let Motion::Drive { lanes, .. } = &motions[i] else {
+            return None;
+        };
+        let me = &agents[i];
+        let half = lengths[i].0 / 2.0;
+        let mut acc = -me.s;
+        let mut wait: Option<f64> = None;
+        for &lane in lanes.iter().skip(me.lane_idx) {
+            let Some(l) = plan.lane(lane) else { break };
+            if let Some(conflicts) = self.by_lane.get(&lane) {
+                let my_rank = self.rank.get(&lane).copied().unwrap_or(0);
+                for c in conflicts {
+                    let mine = acc + c.here;
+                    if mine < -(half + CLEAR) {
+                        continue; // passed
+                    }
+                    let stop_at = mine - half - WAIT_SHORT;
+                    let i_committed = stop_at < me.speed * me.speed / (2.0 * MAX_BRAKE);
+                    if i_committed {
+                        continue; // in it, or too close to stop: go on through
+                    }
+                    let my_time = mine / me.speed.max(0.5);
+                    let other_rank = self.rank.get(&c.other).copied().unwrap_or(0);
+                    let first = agents.iter().enumerate().any(|(j, other)| {
+                        let Motion::Drive { lanes: theirs, .. } = &motions[j] else {
+                            return false;
+                        };
+                        if j == i {
+                            return false;
+                        }
+                        let Some(d) = distance_to(other, theirs, plan, c.other, c.there) else {
+                            return false;
+                        };
+                        let other_half = lengths[j].0 / 2.0;
+                        if d < -(other_half + CLEAR) {
+                            return false; // passed
+                        }
+                        let stop = d - other_half - WAIT_SHORT;
+                        if stop < other.speed * other.speed / (2.0 * MAX_BRAKE) {
+                            return true; // in it, or committed
+                        }
+                        let time = d / other.speed.max(0.5);
+                        time < WINDOW && (other_rank, time, other.id) < (my_rank, my_time, me.id)
+                    });
+                    if first {
+                        wait = Some(wait.map_or(stop_at, |w: f64| w.min(stop_at)));
+                    }
+                }
+            }
+            acc += l.length;
+            if acc > REACH {
+                break;
+            }
+        }
+        wait.map(|w| w.max(0.0))
+    }
+}
