@@ -318,3 +318,46 @@ fn nothing_drives_into_anything_at_junctions() {
         }
     }
 }
+
+const GROUP_CROSSING: &str = r#"Scenario(
+    name: "group crossing", seed: 11,
+    capture: (duration: 6.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 120), Intersection(ways: 4), Straight(length: 60)]), lanes_per_direction: 2),
+    traffic: (vehicles: 0), pedestrians: (count: 0),
+    ego: (route: Straight, start_offset: 5, lane: 1, speed_factor: 0.3),
+    actors: [(name: "grp", class: Pedestrian(Group(3)), place: Right(of: Ego, distance: 7, along: 25))],
+    events: [(name: "go", actor: "grp/1", trigger: Time(0.5), action: StartCrossing(speed: 1.2))],
+)"#;
+
+/// The middle one of a group of three standing side by side crosses the road: it steps
+/// around the one in its way and walks at its crossing speed; the two told to stand
+/// (walking speed 0) do not move.
+#[test]
+fn a_group_member_crosses_past_the_ones_standing() {
+    let s = drivegen_scenario::load_str("group.ron", GROUP_CROSSING)
+        .expect("valid")
+        .scenario;
+    let p = plan(&s, 0).expect("plans");
+    let member = |n: &str| {
+        p.actors
+            .iter()
+            .position(|a| a.name.as_deref() == Some(n))
+            .expect("member")
+    };
+    let (first, crosser, last) = (member("grp/0"), member("grp/1"), member("grp/2"));
+    let mut sim = TrafficSim::new(&p);
+    let start = sim.agents().to_vec();
+    let dt = 1.0 / 60.0;
+    for _ in 0..(5.5 / dt) as usize {
+        sim.step(&p, dt);
+        let everyone = [first, crosser, last];
+        assert_eq!(overlapping_pair(&p, sim.agents(), &everyone), None);
+    }
+    let now = sim.agents();
+    for standing in [first, last] {
+        assert_eq!(now[standing].pose, start[standing].pose, "{standing} moved");
+    }
+    // 5 s of crossing at 1.2 m/s, less the way round.
+    let crossed = now[crosser].pose.pos().distance(start[crosser].pose.pos());
+    assert!(crossed > 4.5, "the crosser got {crossed:.1} m in 5 s");
+}

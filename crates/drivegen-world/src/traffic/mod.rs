@@ -289,7 +289,9 @@ impl TrafficSim {
                     let length = path.length();
                     if self.controls[i].hold {
                         agent.speed = 0.0; // waits for its StartCrossing event
-                    } else if agent.s < length {
+                    } else if agent.s < length && *speed > 0.0 {
+                        // Someone told to stand (walking speed 0) stands: it neither
+                        // walks nor steps aside.
                         let step = (speed * dt).min(way.room).min(length - agent.s);
                         agent.offset = walkers::toward(agent.offset, way.side, dt);
                         agent.s += step;

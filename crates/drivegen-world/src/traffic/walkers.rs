@@ -93,11 +93,14 @@ pub(super) fn make_way(
     let towards = way.side - me.offset;
     let blocked = agents.iter().enumerate().any(|(j, other)| {
         let d = other.pose.pos() - me.pose.pos();
+        // How far the other is to the side the step goes (someone straight ahead or
+        // behind, on this line, is not in the way of a step aside).
+        let that_side = d.dot(heading.perp()) * towards.signum();
         j != i
             && matches!(motions[j], Motion::Walk { .. })
             && d.dot(heading).abs() < FOLLOW_GAP
-            && d.dot(heading.perp()) * towards > 0.0
-            && d.dot(heading.perp()).abs() < SAME_LINE + BESIDE_MARGIN
+            && that_side > BESIDE_MARGIN
+            && that_side < SAME_LINE + BESIDE_MARGIN
     });
     if blocked {
         way.side = me.offset;
