@@ -272,3 +272,42 @@ fn validate_fails_a_file_whose_first_variant_cannot_be_planned() {
     );
     assert!(!String::from_utf8_lossy(&o.stdout).contains(": ok"));
 }
+
+/// A pedestrian a relation puts on the carriageway (an AEB target) is captioned as in
+/// the road, not on the sidewalks.
+#[test]
+fn a_pedestrian_in_the_road_is_captioned_so() {
+    let dir = scratch("caption-road");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("in_the_road.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "in the road", seed: 8,
+    capture: (duration: 0.2, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 200)]), lanes_per_direction: 1, crosswalks: false),
+    traffic: (vehicles: 0), pedestrians: (count: 0),
+    ego: (route: Straight, start_offset: 30),
+    actors: [(name: "walker", class: Pedestrian(Adult), place: Left(of: Ego, distance: 3.5, along: 30), visible_from: "front")],
+    sensors: (cameras: [(name: "front", width: 320, height: 192)]),
+)"#,
+    )
+    .expect("writes");
+    let out = dir.join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args(["render", "--quiet", "--no-rgb", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    let captions = std::fs::read_to_string(out.join("captions.jsonl")).expect("captions");
+    for line in captions.lines() {
+        let c: serde_json::Value = serde_json::from_str(line).expect("json");
+        let text = c["caption"].as_str().expect("caption");
+        assert!(
+            text.contains("1 pedestrian in the road") && !text.contains("sidewalks"),
+            "{text}"
+        );
+    }
+}

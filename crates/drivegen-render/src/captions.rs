@@ -166,37 +166,51 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
         }
         (false, None) => clauses.push(vehicles.join(", ")),
     }
-    let crossing: Vec<&str> = cam
+    // Each visible person: on a crosswalk (and from which side), elsewhere on a driving
+    // lane, or on the sidewalks.
+    let (mut crossing, mut in_road, mut aside) = (Vec::new(), 0, 0);
+    for l in cam
         .labels
         .iter()
         .filter(|l| l.visible && l.cityscapes_id == 24)
-        .filter_map(|l| {
-            let a = plan.actors.iter().find(|a| a.id == l.id)?;
-            let _ = a;
-            let p = cam
-                .camera
-                .world_from_camera
-                .apply(drivegen_labels::math::v3(l.box3d.x, l.box3d.y, l.box3d.z));
-            let on = plan
-                .network
-                .crosswalks
-                .iter()
-                .any(|c| point_in_polygon(V2 { x: p.x, y: p.y }, &c.corners));
-            on.then_some(if l.box3d.x >= 0.0 {
+    {
+        let p = cam
+            .camera
+            .world_from_camera
+            .apply(drivegen_labels::math::v3(l.box3d.x, l.box3d.y, l.box3d.z));
+        let at = V2 { x: p.x, y: p.y };
+        if plan
+            .network
+            .crosswalks
+            .iter()
+            .any(|c| point_in_polygon(at, &c.corners))
+        {
+            crossing.push(if l.box3d.x >= 0.0 {
                 "from the right"
             } else {
                 "from the left"
-            })
-        })
-        .collect();
+            });
+        } else if plan.network.lanes.iter().any(|lane| {
+            let q = lane.center.project(at);
+            q.s > 0.0 && q.s < lane.length && q.lateral.abs() < lane.width / 2.0
+        }) {
+            in_road += 1;
+        } else {
+            aside += 1;
+        }
+    }
     if let Some(side) = crossing.first() {
         clauses.push(if crossing.len() == 1 {
             format!("a pedestrian crossing {side}")
         } else {
             format!("{} pedestrians crossing", crossing.len())
         });
-    } else if let Some(n) = counts.get("person") {
-        clauses.push(format!("{} on the sidewalks", plural(*n, "person")));
+    }
+    if in_road > 0 {
+        clauses.push(format!("{} in the road", plural(in_road, "person")));
+    }
+    if aside > 0 && crossing.is_empty() {
+        clauses.push(format!("{} on the sidewalks", plural(aside, "person")));
     }
     clauses.join("; ")
 }
