@@ -430,6 +430,23 @@ fn a_named_actor_of_the_wrong_kind_is_a_plan_error() {
     );
 }
 
+/// A cut-in steers towards the ego's lane: given to the ego it would do nothing while
+/// the labels list it as under way, so planning refuses it.
+#[test]
+fn a_cut_in_by_the_ego_is_a_plan_error() {
+    let text = scenario_text(
+        r#"(name: "x", actor: "ego", trigger: Time(1.0), action: CutIn(duration: 2.0))"#,
+    );
+    let s = drivegen_scenario::load_str("events.ron", &text)
+        .expect("valid")
+        .scenario;
+    let e = plan(&s, 0).expect_err("the ego cannot cut in").to_string();
+    assert!(
+        e.contains("the ego cannot cut in") && e.contains("LaneChange"),
+        "{e}"
+    );
+}
+
 #[test]
 fn traffic_yields_to_a_jaywalker_and_then_drives_on() {
     let mut p = plan_with(

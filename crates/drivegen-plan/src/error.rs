@@ -39,9 +39,7 @@ impl fmt::Display for Rule {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error(
-        "variant {variant} does not exist: the scenario has {variants} variants (0..{variants})"
-    )]
+    #[error("{}", no_such_variant(*variant, *variants))]
     NoSuchVariant { variant: u32, variants: u32 },
     #[error(
         "map block {block} ({kind}) overlaps the road network in all {attempts} draws (the last one ran into block {} ({}))\n  = hint: widen the block's distributions, reorder the blocks, or use fewer blocks",
@@ -83,6 +81,15 @@ pub enum PlanError {
         #[source]
         source: image::ImageError,
     },
+}
+
+fn no_such_variant(variant: u32, variants: u32) -> String {
+    let has = if variants == 1 {
+        "one variant, 0".to_string()
+    } else {
+        format!("{variants} variants, 0 to {}", variants - 1)
+    };
+    format!("variant {variant} does not exist: the scenario has {has}")
 }
 
 fn unsatisfiable(what: &str, attempts: u32, failures: &[(Rule, u32)]) -> String {

@@ -109,9 +109,18 @@ pub fn plan_events(
     Ok(out)
 }
 
-/// Pedestrian actions need a pedestrian, the others a moving vehicle (a named actor's
-/// kind is known only here).
+/// Pedestrian actions need a pedestrian, the others a moving vehicle, and a cut-in one
+/// other than the ego, since it steers towards the ego's lane (a named actor's kind is
+/// known only here).
 fn check_kind(event: &str, name: &str, actor: &Actor, action: &Action) -> Result<(), PlanError> {
+    if matches!(action, Action::CutIn { .. }) && actor.role == Role::Ego {
+        return Err(error(
+            event,
+            "CutIn moves a vehicle into the ego's lane, so the ego cannot cut in".into(),
+            "give the CutIn to another vehicle, or use LaneChange(direction: Left | Right) \
+             for the ego",
+        ));
+    }
     let walker = matches!(action, Action::StartCrossing { .. });
     let fits = if walker {
         actor.role == Role::Pedestrian
@@ -175,7 +184,10 @@ fn check_lanes(
             actor.id
         ),
         if other_side {
-            "set map.lanes_per_direction to 2 or more, or change lanes the other way"
+            // A lane on the other side: the road has several, and the actor is already in
+            // the outermost one on this side.
+            "its lane is the outermost one on that side: change lanes the other way, put the \
+             actor in a lane with one beside it, or add lanes (map.lanes_per_direction)"
         } else {
             "set map.lanes_per_direction to 2 or more: its road has one lane each way"
         },

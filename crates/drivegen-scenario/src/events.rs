@@ -280,11 +280,26 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
     if let ActorRef::Named(name) = &actor
         && !names.contains(name)
     {
-        out.push(problem(
-            path.clone(),
-            format!("no actor is named `{name}`"),
-            ACTOR_HINT,
-        ));
+        // A group or counted entry names its members `name/0`, `name/1`, ...
+        let group = s.actors.iter().find(|a| a.name == *name && a.members() > 1);
+        match group {
+            Some(a) => out.push(problem(
+                path.clone(),
+                format!(
+                    "`{name}` names {} actors, and an event acts on one",
+                    a.members()
+                ),
+                &format!(
+                    "name one member: \"{name}/0\" to \"{name}/{}\"",
+                    a.members() - 1
+                ),
+            )),
+            None => out.push(problem(
+                path.clone(),
+                format!("no actor is named `{name}`"),
+                ACTOR_HINT,
+            )),
+        }
     }
     let pedestrian = matches!(actor, ActorRef::Pedestrian(_));
     if e.action.for_pedestrians() && !pedestrian && !matches!(actor, ActorRef::Named(_)) {
@@ -371,7 +386,13 @@ fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &Eve
                     "name another event",
                 ));
             } else if !events.iter().any(|o| o.name == *event) {
-                let names: Vec<&str> = events.iter().map(|o| o.name.as_str()).collect();
+                // Each once, in file order (a duplicate name is reported on its own).
+                let mut names: Vec<&str> = Vec::new();
+                for o in events {
+                    if !names.contains(&o.name.as_str()) {
+                        names.push(&o.name);
+                    }
+                }
                 out.push(problem(
                     at(i, &["trigger", "event"]),
                     format!("no event is named `{event}`"),
