@@ -396,10 +396,16 @@ impl TrafficSim {
                             }
                         }
                         let from = if k == me.lane_idx { me.s } else { 0.0 };
+                        // From its front: someone beside the body is passed, not hit.
+                        let front = if k == me.lane_idx {
+                            me.s + my_len / 2.0
+                        } else {
+                            0.0
+                        };
                         if walker_gap.is_infinite()
                             && let Some(d) = events::first_blocked(
                                 lane,
-                                from,
+                                front,
                                 acc,
                                 &in_reach,
                                 my_width / 2.0 + PEDESTRIAN_CLEARANCE,

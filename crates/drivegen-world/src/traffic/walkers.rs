@@ -1,15 +1,22 @@
 //! Pedestrians keeping out of each other's way: a walker waits behind anyone on its line
 //! ahead (slower, standing, or coming the other way), and steps aside to its right for
 //! anyone coming towards it, further for someone who stands; two walkers meeting head-on
-//! both step aside, away from each other, and pass. Nobody walks into a vehicle: a
-//! walker whose next step would touch one waits (one crossing where a car has stopped
-//! waits for it to go on).
+//! both step aside, away from each other, and pass. Nobody walks into a vehicle: a walker
+//! whose next step would take it towards one, within reach, waits, except in front of a
+//! vehicle that stands still for it, which it passes.
 
 use drivegen_plan::geom::{Obb, V2};
 
 use super::{AgentState, Motion};
 
-/// How near a walker's centre comes to a vehicle's body (m): half a body and a little.
+/// Slower than this a vehicle counts as standing (m/s).
+const MOVING: f64 = 0.2;
+/// Beyond a vehicle's side, how far a walker in front of it still counts as in its way
+/// (m): as far as traffic looks for a pedestrian an event sends across (half a lane and
+/// 0.5 m), and a margin.
+const IN_FRONT: f64 = 1.5;
+/// How near a walker's centre steps towards a vehicle's body (m): half a body and a
+/// little.
 const VEHICLE_CLEARANCE: f64 = 0.4;
 /// Centre distance a walker keeps behind the one it follows (m).
 const FOLLOW_GAP: f64 = 0.8;
@@ -50,14 +57,28 @@ pub(super) fn make_way(
         if matches!(motions[j], Motion::Walk { .. }) {
             continue;
         }
+        // A vehicle standing with the walker in front of it has stopped for the walker:
+        // the walker goes on, so the two never wait for each other.
+        let f = V2::from_angle(other.pose.yaw);
+        let d = me.pose.pos() - other.pose.pos();
+        let in_front = d.dot(f) > lengths[j].0 / 2.0 - 0.1
+            && d.dot(f.perp()).abs() < lengths[j].1 / 2.0 + IN_FRONT;
+        if other.speed < MOVING && in_front {
+            continue;
+        }
         let body = Obb {
             center: other.pose.pos(),
             yaw: other.pose.yaw,
-            half_length: lengths[j].0 / 2.0 + VEHICLE_CLEARANCE,
-            half_width: lengths[j].1 / 2.0 + VEHICLE_CLEARANCE,
+            half_length: lengths[j].0 / 2.0,
+            half_width: lengths[j].1 / 2.0,
         };
-        // Already touching (a vehicle drove into it): walking on is the way out.
-        if body.contains(next) && !body.contains(me.pose.pos()) {
+        // Only a step towards the body, within reach of it: walking past a car's front
+        // (a crossing in front of a stopped car) goes on.
+        let (now, then) = (
+            distance_to_box(&body, me.pose.pos()),
+            distance_to_box(&body, next),
+        );
+        if then < VEHICLE_CLEARANCE && then < now - 1e-9 {
             way.room = 0.0;
         }
     }
@@ -106,6 +127,15 @@ pub(super) fn make_way(
         way.side = me.offset;
     }
     way
+}
+
+/// How far `p` is from the box (0 inside it).
+fn distance_to_box(body: &Obb, p: V2) -> f64 {
+    let d = p - body.center;
+    let f = V2::from_angle(body.yaw);
+    let along = (d.dot(f).abs() - body.half_length).max(0.0);
+    let across = (d.dot(f.perp()).abs() - body.half_width).max(0.0);
+    along.hypot(across)
 }
 
 /// `offset` moved towards `target` at walking-aside speed.
