@@ -185,10 +185,28 @@ pub(super) fn first_blocked(
     walkers: &[V2],
     reach: f64,
 ) -> Option<f64> {
+    let pts = &lane.center.points;
+    if walkers.is_empty() || pts.len() < 2 {
+        return None;
+    }
+    // Samples every metre, walking the polyline once (this runs for every vehicle at
+    // every step while anyone walks near it).
+    let (mut k, mut seg_start) = (0, 0.0);
     let mut s = from;
     while s < lane.length && acc + s < LOOKAHEAD {
-        let p = lane.center.sample(s).0;
-        if walkers.iter().any(|w| w.distance(p) < reach) {
+        let mut seg = pts[k].distance(pts[k + 1]);
+        while k + 2 < pts.len() && seg_start + seg < s {
+            seg_start += seg;
+            k += 1;
+            seg = pts[k].distance(pts[k + 1]);
+        }
+        let t = if seg > 0.0 {
+            ((s - seg_start) / seg).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let p = pts[k].lerp(pts[k + 1], t);
+        if walkers.iter().any(|w| (*w - p).dot(*w - p) < reach * reach) {
             return Some(acc + s);
         }
         s += 1.0;
