@@ -95,6 +95,7 @@ fn a_braking_lead_vehicle_reaches_the_stated_deceleration_and_stops() {
     let mut sim = TrafficSim::new(&p);
     let mut decels = Vec::new();
     let mut stopped_at = None;
+    let mut listed_early = 0;
     while sim.time < 12.0 {
         let v0 = sim.agents()[lead].speed;
         sim.step(&p, DT);
@@ -107,12 +108,12 @@ fn a_braking_lead_vehicle_reaches_the_stated_deceleration_and_stops() {
             stopped_at.get_or_insert(sim.time);
         }
         let active = sim.active_events(&p).iter().any(|e| e.name == "brake");
-        assert_eq!(
-            active,
-            braking && v1 > 0.0,
-            "active while braking at {:.3}",
-            sim.time
-        );
+        if braking {
+            assert_eq!(active, v1 > 0.0, "active while braking at {:.3}", sim.time);
+        } else if active {
+            // The instant its trigger is met, the step before it starts.
+            listed_early += 1;
+        }
         // The ego follows without touching it.
         let gap = sim.agents()[0]
             .pose
@@ -122,6 +123,10 @@ fn a_braking_lead_vehicle_reaches_the_stated_deceleration_and_stops() {
     }
     let t = sim.event_started(&p, "brake").expect("braked");
     assert!((3.0 - 1e-9..3.0 + DT).contains(&t), "started at {t}");
+    assert_eq!(
+        listed_early, 1,
+        "listed once before it started, at its trigger"
+    );
     assert!(decels.len() > 30, "braked for {} steps", decels.len());
     for d in &decels {
         assert!((d - 6.0).abs() < 1e-6, "deceleration {d} m/s²");
@@ -492,4 +497,29 @@ fn traffic_yields_to_a_jaywalker_and_then_drives_on() {
         s_end > 130.0,
         "and drove on past the crossing point: at {s_end:.1} m"
     );
+}
+
+/// A trigger met exactly at a capture is listed in that capture's labels: the event is
+/// under way from that instant, though its motion changes from the next step.
+#[test]
+fn an_event_triggered_at_a_capture_is_listed_at_it() {
+    let p = plan_with(
+        r#"(name: "b", actor: "vehicle:0", trigger: Time(1.0), action: Brake(decel: 6.0))"#,
+    );
+    let mut sim = TrafficSim::new(&p);
+    let dt = 1.0 / p.schedule.sim_rate;
+    let listed = |sim: &TrafficSim| sim.active_events(&p).iter().any(|e| e.name == "b");
+    for _ in 0..(p.schedule.sim_rate as usize - 1) {
+        sim.step(&p, dt);
+        assert!(!listed(&sim), "listed before 1 s, at {:.3} s", sim.time);
+    }
+    sim.step(&p, dt);
+    assert!(listed(&sim), "not listed at {:.3} s", sim.time);
+    assert_eq!(
+        sim.event_started(&p, "b"),
+        None,
+        "it starts at the next step"
+    );
+    sim.step(&p, dt);
+    assert!(listed(&sim) && sim.event_started(&p, "b").is_some());
 }

@@ -280,13 +280,22 @@ impl TrafficSim {
         }
     }
 
-    /// Events under way, by name.
+    /// Events under way, by name: started and not done, or starting at this very instant
+    /// (a trigger met by the last step starts at the next, but a capture now shows it).
     pub fn active_events(&self, plan: &ScenePlan) -> Vec<ActiveEvent> {
         let mut out: Vec<ActiveEvent> = plan
             .events
             .iter()
             .zip(&self.events)
-            .filter(|(_, st)| st.started.is_some() && !st.done)
+            .enumerate()
+            .filter(|(k, (_, st))| {
+                (st.started.is_some() && !st.done)
+                    || (st.started.is_none()
+                        && st
+                            .actor
+                            .is_some_and(|i| i < self.agents.len() && self.holds(plan, *k, i)))
+            })
+            .map(|(_, pair)| pair)
             .map(|(e, _)| ActiveEvent {
                 name: e.name.clone(),
                 action: e.action.name(),
