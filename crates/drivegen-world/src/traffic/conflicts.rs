@@ -43,26 +43,35 @@ pub(super) struct Conflicts {
     rank: BTreeMap<u32, u8>,
 }
 
-/// The distance from an agent's centre to arc length `s` of `lane`, if `lane` is its
-/// current lane or one ahead on its route within reach.
-fn distance_to(
-    agent: &AgentState,
-    lanes: &[u32],
+/// Per lane, the driving agents whose route reaches it within reach, each with the
+/// distance from its centre to the lane's start. Built once per step, so a conflict
+/// looks up who approaches it instead of walking every agent's route.
+pub(super) type Approaches = BTreeMap<u32, Vec<(usize, f64)>>;
+
+pub(super) fn approaches(
     plan: &ScenePlan,
-    lane: u32,
-    s: f64,
-) -> Option<f64> {
-    let mut acc = -agent.s;
-    for &l in lanes.iter().skip(agent.lane_idx) {
-        if l == lane {
-            return Some(acc + s);
-        }
-        acc += plan.lane(l)?.length;
-        if acc > REACH {
-            return None;
+    agents: &[AgentState],
+    motions: &[Motion],
+) -> Approaches {
+    let mut out = Approaches::new();
+    for (j, (agent, motion)) in agents.iter().zip(motions).enumerate() {
+        let Motion::Drive { lanes, .. } = motion else {
+            continue;
+        };
+        let mut acc = -agent.s;
+        for &l in lanes.iter().skip(agent.lane_idx) {
+            let on = out.entry(l).or_default();
+            if !on.iter().any(|(k, _)| *k == j) {
+                on.push((j, acc));
+            }
+            let Some(lane) = plan.lane(l) else { break };
+            acc += lane.length;
+            if acc > REACH {
+                break;
+            }
         }
     }
-    None
+    out
 }
 
 /// The first point of `a` whose centre line comes within [`CONFLICT_WIDTH`] of `b`'s.
@@ -156,6 +165,7 @@ impl Conflicts {
         plan: &ScenePlan,
         agents: &[AgentState],
         motions: &[Motion],
+        approaching: &Approaches,
         lengths: &[(f64, f64)],
         i: usize,
     ) -> Option<f64> {
@@ -182,16 +192,13 @@ impl Conflicts {
                     }
                     let my_time = mine / me.speed.max(0.5);
                     let other_rank = self.rank.get(&c.other).copied().unwrap_or(0);
-                    let first = agents.iter().enumerate().any(|(j, other)| {
-                        let Motion::Drive { lanes: theirs, .. } = &motions[j] else {
-                            return false;
-                        };
+                    let on_other = approaching.get(&c.other).map_or(&[][..], Vec::as_slice);
+                    let first = on_other.iter().any(|&(j, to_start)| {
                         if j == i {
                             return false;
                         }
-                        let Some(d) = distance_to(other, theirs, plan, c.other, c.there) else {
-                            return false;
-                        };
+                        let other = &agents[j];
+                        let d = to_start + c.there;
                         let other_half = lengths[j].0 / 2.0;
                         if d < -(other_half + CLEAR) {
                             return false; // passed

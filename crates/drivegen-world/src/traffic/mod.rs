@@ -269,6 +269,7 @@ impl TrafficSim {
         // Pedestrians crossing where there is no crosswalk (StartCrossing) block the
         // traffic vehicles whose lane they are on; the ego does what its events say.
         let jaywalkers = self.jaywalkers();
+        let approaching = conflicts::approaches(plan, &snapshot, &self.motions);
         // Every walking pedestrian, and whether an event sent it across the road.
         let walking: Vec<(V2, bool)> = snapshot
             .iter()
@@ -449,6 +450,7 @@ impl TrafficSim {
                         plan,
                         &snapshot,
                         &self.motions,
+                        &approaching,
                         &self.lengths,
                         i,
                     ) {
