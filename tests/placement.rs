@@ -203,6 +203,33 @@ fn the_walker_is_seen_from_the_named_camera_and_partly_hidden_by_the_van() {
     eprintln!("walker visibility (with van, without van) per variant: {shares:.2?}");
 }
 
+/// The example NCAP scene as its designer wrote it: in every variant the label pass sees
+/// the child at the first frame (`visible_from`), and partly hidden by the van
+/// (`occluded_by`). A line of sight that only clipped a corner of the van's box once
+/// passed the planner while the labels showed the child whole.
+#[test]
+fn the_ncap_child_is_partly_hidden_by_the_van_at_the_first_frame() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/ncap_pedestrian_step_out.ron"
+    );
+    let s = drivegen_scenario::load_file(std::path::Path::new(path))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let mut shares = Vec::new();
+    for (v, p) in plans(&s).iter().enumerate() {
+        let child = by_name(p, "child");
+        let (pixels, seen) = visibility(p, child.id);
+        assert!(pixels > 0, "variant {v}: the child must be in view");
+        assert!(
+            seen <= 0.85,
+            "variant {v}: the van should hide part of the child ({seen:.2} visible)"
+        );
+        shares.push(seen);
+    }
+    eprintln!("child visibility per variant: {shares:.2?}");
+}
+
 /// Was `a` (as planned without named actors) in the way of a named actor of `rich`:
 /// within the clearance of its footprint, too close behind or ahead on its lane, or in
 /// the line from the first camera to it?

@@ -14,6 +14,13 @@ use crate::types::CameraPlan;
 /// Labels stop at this distance (`drivegen_world::LABEL_RANGE`); farther is not visible.
 pub const SIGHT_RANGE: f64 = 150.0;
 
+/// How long a stretch of a line of sight must run inside an occluder's box to count as
+/// hidden. The rendered bodies are rounded at their corners: a line that clips a corner
+/// of a van's box passes beside the van as drawn, and the label pass sees the actor whole.
+/// Measured on 40 variants of the NCAP example (a child beside a van's front, also
+/// `visible_from`): stretches under 0.3 m left it 77–100 % visible, from 0.75 m 49–83 %.
+const OCCLUSION_DEPTH: f64 = 0.75;
+
 /// A point or direction in the world: x east, y north, z up.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct P3 {
@@ -78,6 +85,12 @@ impl Solid {
 
     /// Does the segment `a`–`b` pass through the box (before reaching `b`)?
     pub fn blocks(&self, a: P3, b: P3) -> bool {
+        self.chord(a, b).is_some()
+    }
+
+    /// The length of the segment `a`–`b` inside the box, if it passes through it before
+    /// reaching `b`.
+    fn chord(&self, a: P3, b: P3) -> Option<f64> {
         let f = &self.footprint;
         let (c, s) = (cos(f.yaw), sin(f.yaw));
         let local = |p: P3| {
@@ -92,7 +105,7 @@ impl Solid {
             let d = lb[k] - la[k];
             if d.abs() < 1e-12 {
                 if la[k] < lo[k] || la[k] > hi[k] {
-                    return false;
+                    return None;
                 }
                 continue;
             }
@@ -103,11 +116,12 @@ impl Solid {
             t0 = t0.max(e);
             t1 = t1.min(x);
             if t0 > t1 {
-                return false;
+                return None;
             }
         }
         // Touching the box only at the far end is the target's own surface.
-        t0 < 1.0 - 1e-6
+        let d = b.sub(a);
+        (t0 < 1.0 - 1e-6).then(|| (t1 - t0) * d.dot(d).sqrt())
     }
 }
 
@@ -214,9 +228,12 @@ impl Eye {
             .any(|p| self.in_view(p) && !others.iter().any(|o| o.blocks(self.pos, p)))
     }
 
-    /// Does the line to `target`'s centre pass through `occluder`?
+    /// Does the line to `target`'s centre run through `occluder`'s box for at least
+    /// [`OCCLUSION_DEPTH`]?
     pub fn hidden_by(&self, target: &Solid, occluder: &Solid) -> bool {
-        occluder.blocks(self.pos, target.centre())
+        occluder
+            .chord(self.pos, target.centre())
+            .is_some_and(|c| c >= OCCLUSION_DEPTH)
     }
 }
 
@@ -254,5 +271,44 @@ mod tests {
         assert!(!boxed(10.0, 5.0, 4.0, 2.0, 2.0).blocks(eye, target));
         // The target's own box only touches the segment at its end.
         assert!(!boxed(21.0, 0.0, 2.0, 2.0, 2.0).blocks(eye, target));
+    }
+
+    #[test]
+    fn a_line_grazing_a_corner_does_not_hide_a_target() {
+        let cam = CameraPlan {
+            name: "front".into(),
+            mount: drivegen_scenario::Mount {
+                x: 0.0,
+                y: 0.0,
+                z: 1.5,
+                yaw: 0.0,
+                pitch: 0.0,
+                roll: 0.0,
+            },
+            width: 640,
+            height: 384,
+            hfov_deg: 90.0,
+            vfov_deg: 62.0,
+            fx: 320.0,
+            fy: 320.0,
+            cx: 320.0,
+            cy: 192.0,
+            rate: 10.0,
+            sensor: None,
+        };
+        let eye = Eye::new(&cam, &Pose2::default());
+        let van = boxed(20.0, -3.0, 5.0, 2.0, 2.1);
+        let child_at = |y: f64| boxed(23.3, y, 0.3, 0.5, 1.2);
+        // The line to the child's centre clips the corner of the van's box, 5 cm inside
+        // its side (the example NCAP variant whose child the label pass saw whole): not
+        // hidden.
+        let edge = -2.0;
+        let grazing = child_at(edge * 23.3 / 22.5 - 0.05);
+        assert!(van.blocks(eye.pos, grazing.centre()));
+        assert!(!eye.hidden_by(&grazing, &van));
+        // Well behind the van: hidden.
+        assert!(eye.hidden_by(&child_at(-3.0), &van));
+        // Beside it: not.
+        assert!(!eye.hidden_by(&child_at(-0.5), &van));
     }
 }
