@@ -185,12 +185,29 @@ pub(super) fn first_blocked(
     walkers: &[V2],
     reach: f64,
 ) -> Option<f64> {
-    let pts = &lane.center.points;
-    if walkers.is_empty() || pts.len() < 2 {
+    if walkers.is_empty() {
         return None;
     }
-    // Samples every metre, walking the polyline once (this runs for every vehicle at
-    // every step while anyone walks near it).
+    first_along(lane, from, acc, |p, _| {
+        walkers.iter().any(|w| (*w - p).dot(*w - p) < reach * reach)
+    })
+}
+
+/// Distance along the route (`acc` before `lane`'s start) to the first point of `lane`,
+/// sampled every metre from arc length `from` within the look-ahead, where `hit` (given
+/// the point and its distance along the route) holds.
+/// Walks the polyline once: this runs for every vehicle at every step, and sampling
+/// each point from the lane's start made a step quadratic in the lane's length.
+pub(super) fn first_along(
+    lane: &Lane,
+    from: f64,
+    acc: f64,
+    mut hit: impl FnMut(V2, f64) -> bool,
+) -> Option<f64> {
+    let pts = &lane.center.points;
+    if pts.len() < 2 {
+        return None;
+    }
     let (mut k, mut seg_start) = (0, 0.0);
     let mut s = from;
     while s < lane.length && acc + s < LOOKAHEAD {
@@ -205,8 +222,7 @@ pub(super) fn first_blocked(
         } else {
             0.0
         };
-        let p = pts[k].lerp(pts[k + 1], t);
-        if walkers.iter().any(|w| (*w - p).dot(*w - p) < reach * reach) {
+        if hit(pts[k].lerp(pts[k + 1], t), acc + s) {
             return Some(acc + s);
         }
         s += 1.0;

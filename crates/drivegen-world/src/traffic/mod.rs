@@ -20,6 +20,8 @@ use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 /// minimum gap is larger: this only binds for a vehicle that cannot brake in time).
 const STANDSTILL_GAP: f64 = 0.5;
 const LOOKAHEAD: f64 = 60.0;
+/// How far a vehicle's position may lie off its lane's centre line (mid lane change).
+const LANE_CHANGE_SLACK: f64 = 6.0;
 /// Sideways room a vehicle leaves a pedestrian: half a body and a little more (m).
 const PEDESTRIAN_CLEARANCE: f64 = 0.45;
 
@@ -356,6 +358,16 @@ impl TrafficSim {
                         })
                         .map(|(p, _)| *p)
                         .collect();
+                    // Only crosswalks within the look-ahead can be on its path.
+                    let occupied_near: Vec<&[V2; 4]> = occupied
+                        .iter()
+                        .filter(|c| {
+                            let span = c.iter().map(|q| q.distance(c[0])).fold(0.0, f64::max);
+                            c[0].distance(me.pose.pos())
+                                < LOOKAHEAD + my_len + span + LANE_CHANGE_SLACK
+                        })
+                        .copied()
+                        .collect();
                     let mut walker_gap = f64::INFINITY;
                     // Stop lines with a red or amber light, the end of the route, occupied crosswalks.
                     let mut acc = -me.s;
@@ -382,21 +394,27 @@ impl TrafficSim {
                                 dv = me.speed;
                             }
                         }
-                        for c in &occupied {
-                            let mut s = if k == me.lane_idx { me.s } else { 0.0 };
-                            while s < lane.length && acc + s < LOOKAHEAD {
-                                if point_in_polygon(lane.center.sample(s).0, &c[..]) {
-                                    let d = acc + s - my_len / 2.0 - 1.0;
-                                    if d > 0.0 && d < gap {
-                                        gap = d;
-                                        dv = me.speed;
+                        let from = if k == me.lane_idx { me.s } else { 0.0 };
+                        // A crosswalk first met under its own front is one it is already
+                        // over: it drives on across that one.
+                        let mut over = vec![false; occupied_near.len()];
+                        if !occupied_near.is_empty()
+                            && let Some(at) = events::first_along(lane, from, acc, |p, at| {
+                                occupied_near.iter().zip(&mut over).any(|(c, over)| {
+                                    if *over || !point_in_polygon(p, &c[..]) {
+                                        return false;
                                     }
-                                    break;
-                                }
-                                s += 1.0;
+                                    *over = at - my_len / 2.0 - 1.0 <= 0.0;
+                                    !*over
+                                })
+                            })
+                        {
+                            let d = at - my_len / 2.0 - 1.0;
+                            if d > 0.0 && d < gap {
+                                gap = d;
+                                dv = me.speed;
                             }
                         }
-                        let from = if k == me.lane_idx { me.s } else { 0.0 };
                         // From its front: someone beside the body is passed, not hit.
                         let front = if k == me.lane_idx {
                             me.s + my_len / 2.0

@@ -57,10 +57,15 @@ pub(super) fn make_way(
         if matches!(motions[j], Motion::Walk { .. }) {
             continue;
         }
+        let d = me.pose.pos() - other.pose.pos();
+        // Out of reach of its body even after this step (most vehicles, on a big map).
+        let reach = lengths[j].0.hypot(lengths[j].1) / 2.0 + VEHICLE_CLEARANCE + step + 0.1;
+        if d.dot(d) > reach * reach {
+            continue;
+        }
         // A vehicle standing with the walker in front of it has stopped for the walker:
         // the walker goes on, so the two never wait for each other.
         let f = V2::from_angle(other.pose.yaw);
-        let d = me.pose.pos() - other.pose.pos();
         let in_front = d.dot(f) > lengths[j].0 / 2.0 - 0.1
             && d.dot(f.perp()).abs() < lengths[j].1 / 2.0 + IN_FRONT;
         if other.speed < MOVING && in_front {
@@ -87,6 +92,11 @@ pub(super) fn make_way(
             continue;
         }
         let d = other.pose.pos() - me.pose.pos();
+        // Farther than anyone it follows, meets or steps beside this step can be.
+        let reach = (ONCOMING_AHEAD + SAME_LINE).max(FOLLOW_GAP + step) + 0.1;
+        if d.dot(d) > reach * reach {
+            continue;
+        }
         let ahead = d.dot(heading);
         let left = d.dot(heading.perp());
         let beside = left.abs();
