@@ -296,6 +296,11 @@ fn resume_starts_a_fresh_run_when_there_is_none() {
     let o = render_tiny(&fresh, 2, &[], &["--resume"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success() && !err.contains("fresh"), "{err}");
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("nothing left to render") && said.contains("is complete"),
+        "{said}"
+    );
 }
 
 #[test]

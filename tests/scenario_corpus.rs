@@ -81,3 +81,33 @@ fn every_headline_names_a_line_and_column() {
         }
     }
 }
+
+/// The caret line under a misspelt word spans the whole word, a variant as a field.
+#[test]
+fn a_misspelt_name_is_underlined_whole() {
+    for (text, word) in [
+        (
+            "Scenario(\n    name: \"t\",\n    ego: (class: Bux),\n)\n",
+            "Bux",
+        ),
+        (
+            "Scenario(\n    name: \"t\",\n    traffic: (vehicels: 3),\n)\n",
+            "vehicels",
+        ),
+    ] {
+        let err = drivegen_scenario::load_str("typo.ron", text).expect_err("a typo");
+        let shown = err.diagnostics()[0].to_string();
+        let line = text.lines().find(|l| l.contains(word)).expect("the line");
+        let caret = format!(
+            "{}{}",
+            " ".repeat(line.find(word).expect("the word")),
+            "^".repeat(word.len())
+        );
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.ends_with(&caret) && !l.ends_with(&format!("{caret}^"))),
+            "{word}:\n{shown}"
+        );
+    }
+}

@@ -625,12 +625,19 @@ impl Loader {
                     }
                     let (file, orig) = map.origin(offset);
                     let src = &self.files[file];
-                    let width = blank.as_ref().map_or(1, |r| {
-                        let key_len = text[r.clone()]
+                    let width = match (&blank, &e.code) {
+                        (Some(r), _) => text[r.clone()]
                             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                            .unwrap_or(1);
-                        key_len.max(1)
-                    });
+                            .unwrap_or(1)
+                            .max(1),
+                        // The caret spans the misspelt variant, as it does a field.
+                        (None, ron::Error::NoSuchEnumVariant { found, .. })
+                            if text[offset..].starts_with(found.as_str()) =>
+                        {
+                            found.len().max(1)
+                        }
+                        _ => 1,
+                    };
                     diags.push(ron_diagnostic_at(src, orig..orig + width, &e.code));
                     match blank {
                         Some(range) => blank_out(&mut text, range),

@@ -77,7 +77,12 @@ pub fn check_overrides(s: &Scenario, o: &Overrides) -> Result<(), OverrideError>
                 "{n} frames per variant is outside [1, {}]",
                 caps::FRAMES_PER_VARIANT
             ),
-            hint: "render more variants for a larger dataset".into(),
+            hint: if n == 0 {
+                "a variant needs at least one frame; `--frames 1` renders one picture per variant"
+            } else {
+                "render more variants for a larger dataset"
+            }
+            .into(),
         });
     }
     for (flag, value) in [("--width", o.width), ("--height", o.height)] {
@@ -181,6 +186,7 @@ mod tests {
         assert_eq!(format!("{s:?}"), before, "nothing applied");
         let flags: Vec<_> = err.0.iter().map(|p| p.flag).collect();
         assert_eq!(flags, ["--frames", "--width"], "{err}");
+        assert!(err.0[0].hint.contains("at least one frame"), "{err}");
         assert!(
             err.to_string()
                 .contains("67108864 pixels, above the cap of 16777216")

@@ -224,16 +224,26 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if !quiet {
         let secs = summary.elapsed.as_secs_f64();
         let t = &summary.times;
-        println!(
-            "rendered {} of {} frames of {} ({} variant(s)) to {} in {secs:.1} s: {:.2} frames/s, {:.1} MB",
-            summary.rendered,
-            summary.total,
-            request.scenario.name,
-            request.variants.len(),
-            request.out.display(),
-            summary.rendered as f64 / secs,
-            summary.bytes as f64 / 1e6
-        );
+        if args.resume && summary.rendered == 0 {
+            println!(
+                "nothing left to render: the run of {} ({} variant(s), {} frames) in {} is complete",
+                request.scenario.name,
+                request.variants.len(),
+                summary.total,
+                request.out.display(),
+            );
+        } else {
+            println!(
+                "rendered {} of {} frames of {} ({} variant(s)) to {} in {secs:.1} s: {:.2} frames/s, {:.1} MB",
+                summary.rendered,
+                summary.total,
+                request.scenario.name,
+                request.variants.len(),
+                request.out.display(),
+                summary.rendered as f64 / secs,
+                summary.bytes as f64 / 1e6
+            );
+        }
         if !request.scenario.keep_frames_where.is_empty() {
             let by_variant: Vec<String> = summary
                 .rejected
