@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use drivegen_plan::events::adjacent_lane;
-use drivegen_plan::geom::{Pose2, atan2};
-use drivegen_plan::{Behavior, Lane, Role, ScenePlan};
+use drivegen_plan::geom::{Pose2, V2, atan2};
+use drivegen_plan::{Behavior, Role, ScenePlan};
 use drivegen_scenario::events::Side;
 
 use super::events::{Blend, PendingLaneChange};
@@ -24,14 +24,56 @@ const MIN_ROOM: f64 = 30.0;
 /// The hardest braking a lane change may impose on the new follower (m/s²).
 const SAFE_DECEL: f64 = 4.0;
 
-/// The pose at arc length `s` on `lane`, `offset` metres to its left, turned by the
-/// lateral `slope` (metres sideways per metre forward).
-pub(super) fn offset_pose(lane: &Lane, s: f64, offset: f64, slope: f64) -> Pose2 {
-    if offset == 0.0 && slope == 0.0 {
-        return lane.center.pose_at(s);
+/// Half a vehicle's wheelbase, as a share of its length (a car's 2.7 m in 4.5 m, a
+/// bus's 7.3 m in 12 m).
+pub(super) const HALF_WHEELBASE: f64 = 0.3;
+
+/// The body pose of a vehicle at arc length `s` on `lanes[idx]`, with its axles
+/// `half_base` behind and ahead of `s` along its route, both on the centre line: in a
+/// turn a long vehicle cuts the inside as a real one does, where a rigid box pivoting on
+/// one point of the curve swept both its ends across the next lane (a 12 m bus turning
+/// from the lane beside a car drove through it). Then `offset` metres to its left,
+/// turned by the lateral `slope` (metres sideways per metre forward). `None` when the
+/// route names a lane the plan lacks.
+pub(super) fn body_pose(
+    plan: &ScenePlan,
+    lanes: &[u32],
+    idx: usize,
+    s: f64,
+    half_base: f64,
+    offset: f64,
+    slope: f64,
+) -> Option<Pose2> {
+    let front = route_point(plan, lanes, idx, s + half_base)?;
+    let rear = route_point(plan, lanes, idx, s - half_base)?;
+    let axis = front - rear;
+    let yaw = if axis.dot(axis) > 1e-18 {
+        axis.angle()
+    } else {
+        plan.lane(lanes[idx])?.center.sample(s).1.angle()
+    };
+    let centre = (front + rear) * 0.5;
+    let left = V2::from_angle(yaw).perp();
+    Some(Pose2::at(centre + left * offset, yaw + atan2(slope, 1.0)))
+}
+
+/// The centre-line point at arc length `s` of `lanes[idx]`, carried onto the next or
+/// previous lanes of the route past its ends, and straight on past the route's ends.
+fn route_point(plan: &ScenePlan, lanes: &[u32], mut idx: usize, mut s: f64) -> Option<V2> {
+    let mut lane = plan.lane(*lanes.get(idx)?)?;
+    while s > lane.length && idx + 1 < lanes.len() {
+        s -= lane.length;
+        idx += 1;
+        lane = plan.lane(lanes[idx])?;
     }
-    let (p, t) = lane.center.sample(s);
-    Pose2::at(p + t.perp() * offset, t.angle() + atan2(slope, 1.0))
+    while s < 0.0 && idx > 0 {
+        idx -= 1;
+        lane = plan.lane(lanes[idx])?;
+        s += lane.length;
+    }
+    let on = s.clamp(0.0, lane.length);
+    let (p, t) = lane.center.sample(on);
+    Some(p + t * (s - on))
 }
 
 /// The lanes after `from` that best continue a route that went on through `template`:

@@ -188,9 +188,24 @@ impl TrafficSim {
                 Motion::Walk { speed, .. } => *speed,
                 Motion::Parked => 0.0,
             };
+            // A driving vehicle stands on its axles from the first frame, as it will
+            // after every step (the plan placed its centre on the centre line).
+            let pose = match &motion {
+                Motion::Drive { lanes, .. } => lane_change::body_pose(
+                    plan,
+                    lanes,
+                    0,
+                    a.s,
+                    a.size.length * lane_change::HALF_WHEELBASE,
+                    0.0,
+                    0.0,
+                )
+                .unwrap_or(a.pose),
+                _ => a.pose,
+            };
             agents.push(AgentState {
                 id: a.id,
-                pose: a.pose,
+                pose,
                 speed,
                 walk_phase: 0.0,
                 odometer: 0.0,
@@ -516,8 +531,17 @@ impl TrafficSim {
                     agent.odometer += advance;
                     let (offset, slope) = self.controls[i].lateral(dt, agent.speed);
                     agent.offset = offset;
-                    if let Some(lane) = plan.lane(lanes[agent.lane_idx]) {
-                        agent.pose = lane_change::offset_pose(lane, agent.s, offset, slope);
+                    let half_base = self.lengths[i].0 * lane_change::HALF_WHEELBASE;
+                    if let Some(pose) = lane_change::body_pose(
+                        plan,
+                        lanes,
+                        agent.lane_idx,
+                        agent.s,
+                        half_base,
+                        offset,
+                        slope,
+                    ) {
+                        agent.pose = pose;
                     }
                 }
             }
