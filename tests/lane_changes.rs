@@ -111,3 +111,83 @@ fn mobil_on_a_busy_motorway_changes_lanes_without_driving_into_anyone() {
     assert!(changes > 0, "someone overtakes in 20 s of motorway traffic");
     assert!(closest_on > 3.0, "vehicles came within {closest_on:.2} m");
 }
+
+const BESIDE: &str = r#"Scenario(
+    name: "lane change beside", seed: 707, variants: 1,
+    capture: (duration: 8.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 400)]), lanes_per_direction: 2, speed_limit: 16.7),
+    traffic: (vehicles: 0), pedestrians: (count: 0), signals: (enabled: false),
+    ego: (lane: 1, start_offset: 20, route: Straight),
+    actors: [(name: "alongside", class: Vehicle(Suv), place: Right(of: Ego, distance: 3.5, along: 0))],
+    events: [
+        (name: "lc", actor: "ego", trigger: Time(1.0), action: LaneChange(direction: Right, duration: 3.0)),
+        (name: "drop_back", actor: "alongside", trigger: Time(2.0), action: Brake(decel: 3.0)),
+    ],
+)"#;
+
+/// A lane change onto a lane with a car alongside waits until that car has dropped back,
+/// then moves over; the changer never stops dead, never drives sideways, never overlaps
+/// the other car. (It once jumped from 12.8 m/s to standstill in one frame and turned
+/// 70 degrees on the spot.)
+#[test]
+fn a_lane_change_waits_for_room_beside() {
+    let s = drivegen_scenario::load_str("beside.ron", BESIDE)
+        .expect("valid")
+        .scenario;
+    let p = plan(&s, 0).expect("plans");
+    let other = p
+        .actors
+        .iter()
+        .position(|a| a.name.as_deref() == Some("alongside"))
+        .expect("the car alongside");
+    let (ego_lane, right) = (
+        p.actors[0].lane.expect("lane"),
+        p.actors[other].lane.expect("lane"),
+    );
+    let mut sim = TrafficSim::new(&p);
+    let mut began = None;
+    while sim.time < 8.0 {
+        let before = sim.agents()[0].clone();
+        sim.step(&p, DT);
+        let (ego, car) = (&sim.agents()[0], &sim.agents()[other]);
+        assert!(
+            before.speed - ego.speed <= 9.0 * DT,
+            "braked from {:.2} to {:.2} m/s in one step at {:.2} s",
+            before.speed,
+            ego.speed,
+            sim.time
+        );
+        let heading = p.lane(ego_lane).expect("lane").center.sample(0.0).1.angle();
+        assert!(
+            (ego.pose.yaw - heading).abs() < 0.5_f64.atan() + 1e-6,
+            "yawed {:.2} rad off the road at {:.2} s",
+            ego.pose.yaw - heading,
+            sim.time
+        );
+        let footprint =
+            |a: &drivegen_world::traffic::AgentState, i: usize| drivegen_plan::geom::Obb {
+                center: a.pose.pos(),
+                yaw: a.pose.yaw,
+                half_length: p.actors[i].size.length / 2.0,
+                half_width: p.actors[i].size.width / 2.0,
+            };
+        assert!(
+            !footprint(ego, 0).overlaps(&footprint(car, other)),
+            "overlap at {:.2} s",
+            sim.time
+        );
+        if began.is_none() && lateral(&p, ego_lane, ego).abs() > 0.05 {
+            began = Some(sim.time);
+        }
+    }
+    let began = began.expect("the lane change happened");
+    assert!(
+        began > 2.0,
+        "it began beside the other car, at {began:.2} s"
+    );
+    assert!(
+        lateral(&p, right, &sim.agents()[0]).abs() < 0.05,
+        "the ego ends on the right lane"
+    );
+    eprintln!("lane change began at {began:.2} s");
+}

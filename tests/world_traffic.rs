@@ -420,3 +420,41 @@ fn a_turning_bus_keeps_both_axles_on_its_path() {
         "the body cut the inside of the turn ({inside:.2} m)"
     );
 }
+
+const BUSY_RANDOM_TOWN: &str = r#"Scenario(
+    name: "busy random town", seed: 606, variants: 3,
+    capture: (duration: 4.0, rate: 10.0, warmup: 1.0),
+    map: (
+        blocks: Random(count: IntRange(3, 6), weights: [(3, Straight(length: Uniform(40, 90))), (1, Curve(radius: Uniform(30, 80), angle: Uniform(-60, 60))), (1, Intersection(ways: 4)), (1, Intersection(ways: 3, exit: Right)), (1, Roundabout(radius: Uniform(15, 25)))]),
+        lanes_per_direction: IntRange(1, 2), shoulder_width: 2.0, sidewalk_width: 3.5, crosswalks: Bernoulli(0.7),
+    ),
+    traffic: (vehicles: Poisson(10), parked: IntRange(5, 12),
+              populations: [(class: Truck, count: 1), (class: Bicycle, count: 3, placement: Kerb, speed_factor: Uniform(0.3, 0.45))]),
+    pedestrians: (count: 60, kinds: [(3, Adult), (1, Child)], crossing_probability: 0.4),
+    signals: (enabled: Bernoulli(0.5)),
+)"#;
+
+/// A designer's busy town (random blocks, 60 pedestrians, parked cars at the kerb):
+/// nobody overlaps anybody. A walker stepping aside for someone coming the other way once
+/// stepped into the parked car beside its path and stood inside it for 37 frames.
+#[test]
+fn walkers_do_not_step_aside_into_parked_cars() {
+    let s = drivegen_scenario::load_str("town.ron", BUSY_RANDOM_TOWN)
+        .expect("valid")
+        .scenario;
+    let dt = 1.0 / 60.0;
+    for variant in 0..s.variants {
+        let p = plan(&s, variant).expect("plans");
+        let mut sim = TrafficSim::new(&p);
+        let everyone: Vec<usize> = (0..p.actors.len()).collect();
+        for step in 0..(6.0 / dt) as usize {
+            sim.step(&p, dt);
+            if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
+                panic!(
+                    "variant {variant} at {:.2} s: {a} and {b} overlap",
+                    step as f64 * dt
+                );
+            }
+        }
+    }
+}

@@ -99,6 +99,10 @@ pub(super) struct Control {
     pub(super) last_change: Option<f64>,
 }
 
+/// The steepest a lateral blend runs: sideways metres per metre forward (27 degrees; a
+/// brisk cut-in at town speed runs at about 0.3).
+const MAX_SLOPE: f64 = 0.5;
+
 fn smoothstep(u: f64) -> (f64, f64) {
     let u = u.clamp(0.0, 1.0);
     let value = u * u * u * (10.0 + u * (-15.0 + 6.0 * u));
@@ -132,12 +136,21 @@ impl Control {
     }
 
     /// Advances the blend by `dt`: the lateral offset now and its slope (lateral metres
-    /// per metre travelled at `speed`, for the yaw).
+    /// per metre travelled at `speed`, for the yaw). A vehicle moves sideways only as it
+    /// moves forward: the blend slows so that its slope stays under [`MAX_SLOPE`], and
+    /// stands still while the vehicle does (it crabbed sideways and turned on the spot).
     pub(super) fn lateral(&mut self, dt: f64, speed: f64) -> (f64, f64) {
         let Some(mut b) = self.blend else {
             return (self.rest, 0.0);
         };
-        b.elapsed += dt;
+        let (_, rate_now) = smoothstep(b.elapsed / b.duration.max(1e-6));
+        let nominal = (b.to - b.from).abs() * rate_now / b.duration.max(1e-6);
+        let allowed = speed * MAX_SLOPE;
+        b.elapsed += if nominal > allowed {
+            dt * allowed / nominal
+        } else {
+            dt
+        };
         let u = b.elapsed / b.duration.max(1e-6);
         // Steps of 1/60 s summed to the duration land a hair short of it.
         if u >= 1.0 - 1e-9 {
@@ -151,10 +164,8 @@ impl Control {
         self.blend = Some(b);
         let (value, rate) = smoothstep(u);
         let lateral_speed = (b.to - b.from) * rate / b.duration.max(1e-6);
-        (
-            b.from + (b.to - b.from) * value,
-            lateral_speed / speed.max(0.5),
-        )
+        let slope = (lateral_speed / speed.max(0.5)).clamp(-MAX_SLOPE, MAX_SLOPE);
+        (b.from + (b.to - b.from) * value, slope)
     }
 }
 

@@ -23,6 +23,8 @@ const COOLDOWN: f64 = 6.0;
 const MIN_ROOM: f64 = 30.0;
 /// The hardest braking a lane change may impose on the new follower (m/s²).
 const SAFE_DECEL: f64 = 4.0;
+/// Bumper-to-bumper room a scripted lane change waits for on the new lane (m).
+const ROOM_BESIDE: f64 = 2.0;
 
 /// Half a vehicle's wheelbase, as a share of its length (a car's 2.7 m in 4.5 m, a
 /// bus's 7.3 m in 12 m).
@@ -134,9 +136,33 @@ impl TrafficSim {
             },
         };
         if let Some(target) = adjacent_lane(&plan.network, cur, side) {
+            // A lane change (not a cut-in, which is meant to be tight) waits for room
+            // beside it, as a driver waits for a gap: moving onto a lane whose vehicle is
+            // alongside stopped the changer dead and turned it on the spot.
+            if p.side.is_some() && !self.room_beside(plan, i, target) {
+                return;
+            }
             self.controls[i].pending = None;
             self.begin_lane_change(plan, i, target, p.duration);
         }
+    }
+
+    /// Is the stretch of `target` beside vehicle `i` free of other vehicles, with
+    /// [`ROOM_BESIDE`] to spare ahead and behind?
+    fn room_beside(&self, plan: &ScenePlan, i: usize, target: u32) -> bool {
+        let Some(lane) = plan.lane(target) else {
+            return false;
+        };
+        let me = lane.center.project(self.agents[i].pose.pos());
+        self.agents.iter().enumerate().all(|(j, other)| {
+            if j == i || matches!(self.motions[j], Motion::Walk { .. }) {
+                return true;
+            }
+            let there = lane.center.project(other.pose.pos());
+            let on_lane = there.lateral.abs() < lane.width / 2.0;
+            let apart = (there.s - me.s).abs() - (self.lengths[i].0 + self.lengths[j].0) / 2.0;
+            !on_lane || apart > ROOM_BESIDE
+        })
     }
 
     /// The side of lane `cur` the ego's lane lies on: its neighbour when it is one, else

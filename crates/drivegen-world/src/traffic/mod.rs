@@ -301,8 +301,14 @@ impl TrafficSim {
             match &self.motions[i] {
                 Motion::Parked => {}
                 Motion::Walk { path, speed } => {
-                    let way =
-                        walkers::make_way(&snapshot, &self.motions, &self.lengths, i, speed * dt);
+                    let way = walkers::make_way(
+                        &snapshot,
+                        &self.motions,
+                        &self.lengths,
+                        i,
+                        speed * dt,
+                        dt,
+                    );
                     let agent = &mut self.agents[i];
                     let length = path.length();
                     if self.controls[i].hold {

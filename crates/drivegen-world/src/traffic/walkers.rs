@@ -45,6 +45,7 @@ pub(super) fn make_way(
     lengths: &[(f64, f64)],
     i: usize,
     step: f64,
+    dt: f64,
 ) -> Way {
     let me = &agents[i];
     let heading = V2::from_angle(me.pose.yaw);
@@ -53,6 +54,8 @@ pub(super) fn make_way(
         side: 0.0,
     };
     let next = me.pose.pos() + heading * step;
+    // Vehicle bodies within reach, for the sideways step below.
+    let mut near = Vec::new();
     for (j, other) in agents.iter().enumerate() {
         if matches!(motions[j], Motion::Walk { .. }) {
             continue;
@@ -63,6 +66,13 @@ pub(super) fn make_way(
         if d.dot(d) > reach * reach {
             continue;
         }
+        let body = Obb {
+            center: other.pose.pos(),
+            yaw: other.pose.yaw,
+            half_length: lengths[j].0 / 2.0,
+            half_width: lengths[j].1 / 2.0,
+        };
+        near.push(body);
         // A vehicle standing with the walker in front of it has stopped for the walker:
         // the walker goes on, so the two never wait for each other.
         let f = V2::from_angle(other.pose.yaw);
@@ -71,12 +81,6 @@ pub(super) fn make_way(
         if other.speed < MOVING && in_front {
             continue;
         }
-        let body = Obb {
-            center: other.pose.pos(),
-            yaw: other.pose.yaw,
-            half_length: lengths[j].0 / 2.0,
-            half_width: lengths[j].1 / 2.0,
-        };
         // Only a step towards the body, within reach of it: walking past a car's front
         // (a crossing in front of a stopped car) goes on.
         let (now, then) = (
@@ -135,6 +139,19 @@ pub(super) fn make_way(
     });
     if blocked {
         way.side = me.offset;
+    }
+    // Nor a sideways step towards a vehicle's body within reach: a walker stepping aside
+    // for someone walked into the parked car beside its path and stood inside it.
+    let sideways = toward(me.offset, way.side, dt) - me.offset;
+    if sideways != 0.0 {
+        let moved = me.pose.pos() + heading.perp() * sideways;
+        let towards_body = near.iter().any(|body| {
+            let then = distance_to_box(body, moved);
+            then < VEHICLE_CLEARANCE && then < distance_to_box(body, me.pose.pos()) - 1e-9
+        });
+        if towards_body {
+            way.side = me.offset;
+        }
     }
     way
 }
