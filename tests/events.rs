@@ -452,6 +452,33 @@ fn a_cut_in_by_the_ego_is_a_plan_error() {
     );
 }
 
+/// An oncoming car has no lane beside the ego's to cut in from: a plan error naming it,
+/// in every variant (its event was listed as under way while it drove on).
+#[test]
+fn a_cut_in_by_an_oncoming_car_is_a_plan_error() {
+    let text = r#"Scenario(
+    name: "oncoming cut-in", seed: 909, variants: 2,
+    capture: (duration: 5.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 200)]), lanes_per_direction: 2),
+    traffic: (vehicles: 2, parked: 0), pedestrians: (count: 0),
+    ego: (route: Straight, start_offset: 10),
+    actors: [(name: "onc", class: Vehicle(Car), place: Ahead(of: Ego, distance: 60, lane: Opposite))],
+    events: [(name: "swerve", actor: "onc", trigger: EgoDistance(below: 40.0), action: CutIn(duration: 1.5))],
+)"#;
+    let s = drivegen_scenario::load_str("events.ron", text)
+        .expect("valid")
+        .scenario;
+    for variant in 0..s.variants {
+        let e = plan(&s, variant)
+            .expect_err("an oncoming car cannot cut in")
+            .to_string();
+        assert!(
+            e.contains("`onc` drives the other way") && e.contains("lane: Adjacent"),
+            "variant {variant}: {e}"
+        );
+    }
+}
+
 #[test]
 fn traffic_yields_to_a_jaywalker_and_then_drives_on() {
     let mut p = plan_with(

@@ -97,7 +97,8 @@ pub fn plan_events(
         };
         if let Some(actor) = actors.iter().find(|a| a.id == id) {
             check_kind(&e.name, &e.actor, actor, &e.action)?;
-            check_lanes(&e.name, network, actor, &e.action)?;
+            check_cut_in_way(&e.name, &e.actor, actors, actor, &e.action)?;
+            check_lanes(&e.name, &e.actor, network, actor, &e.action)?;
         }
         out.push(EventPlan {
             name: e.name.clone(),
@@ -142,9 +143,36 @@ fn check_kind(event: &str, name: &str, actor: &Actor, action: &Action) -> Result
     ))
 }
 
+/// A cut-in moves a vehicle onto the ego's lane from the lane beside it, so the vehicle
+/// must travel the ego's way: one on the other carriageway has no lane beside the ego's
+/// (its event was listed as under way while the car drove on).
+fn check_cut_in_way(
+    event: &str,
+    name: &str,
+    actors: &[Actor],
+    actor: &Actor,
+    action: &Action,
+) -> Result<(), PlanError> {
+    let Some(ego) = actors.iter().find(|a| a.role == Role::Ego) else {
+        return Ok(());
+    };
+    if !matches!(action, Action::CutIn { .. }) || actor.pose.dir().dot(ego.pose.dir()) >= 0.0 {
+        return Ok(());
+    }
+    Err(error(
+        event,
+        format!(
+            "CutIn moves a vehicle into the ego's lane from the lane beside it, and `{name}` \
+             drives the other way"
+        ),
+        "place it on the ego's side of the road (e.g. `lane: Adjacent`), ahead of the ego",
+    ))
+}
+
 /// A lane change needs a lane on that side somewhere along the actor's route.
 fn check_lanes(
     event: &str,
+    name: &str,
     network: &RoadNetwork,
     actor: &Actor,
     action: &Action,
@@ -179,9 +207,8 @@ fn check_lanes(
     Err(error(
         event,
         format!(
-            "{} needs a lane beside actor {}'s lanes, and its road has none on that side",
+            "{} needs a lane beside `{name}`'s lanes, and its road has none on that side",
             action.name(),
-            actor.id
         ),
         if other_side {
             // A lane on the other side: the road has several, and the actor is already in

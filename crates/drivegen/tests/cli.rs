@@ -64,6 +64,49 @@ fn validate_reports_every_error_with_position_and_exit_two() {
     assert!(err.contains("2 of 2 files invalid"), "{err}");
 }
 
+/// A rule that fails only in some scenes (variant 2 of this file samples three vehicles,
+/// and the event names the fourth) is found by `validate`, which plans the first 32
+/// variants; `--plan-variants 1` checks variant 0 alone.
+#[test]
+fn validate_plans_more_than_the_first_variant() {
+    let dir = scratch("some-variants");
+    let file = dir.join("some_variants.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "some_variants",
+    seed: 6,
+    variants: 8,
+    traffic: (vehicles: IntRange(0, 6)),
+    events: [(name: "brake", actor: "vehicle:3", trigger: Time(1.0), action: Brake(decel: 3.0))],
+)
+"#,
+    )
+    .expect("write");
+    let out = drivegen()
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("some_variants.ron:6:14: error:") && err.contains("cannot plan variant 2"),
+        "{err}"
+    );
+    let out = drivegen()
+        .args(["validate", "--plan-variants", "1"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("variants 0..1 plan"));
+}
+
 #[test]
 fn missing_file_is_an_input_error() {
     let out = drivegen()

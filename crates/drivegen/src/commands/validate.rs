@@ -1,6 +1,6 @@
 //! `drivegen validate FILE...`: parses and range-checks each scenario, then plans its
-//! first variant, so a file whose rules cannot be met (a lane that is not there) fails
-//! here rather than at render time.
+//! first variants (32 unless told), so a file whose rules cannot be met (a lane that is
+//! not there, in some variants only) fails here rather than at render time.
 
 use std::path::PathBuf;
 
@@ -11,6 +11,10 @@ pub struct Args {
     /// Scenario files to check.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Plan this many variants of each file (0: every one); rules that fail only in some
+    /// scenes are found here rather than at render time.
+    #[arg(long, default_value_t = 32)]
+    plan_variants: u32,
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
@@ -20,17 +24,28 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         match drivegen_scenario::load_file(file) {
             Ok(loaded) => {
                 let s = &loaded.scenario;
-                if let Err(e) = drivegen_plan::plan(s, 0) {
+                let checked = match args.plan_variants {
+                    0 => s.variants,
+                    n => n.min(s.variants),
+                };
+                let failed =
+                    (0..checked).find_map(|v| drivegen_plan::plan(s, v).err().map(|e| (v, e)));
+                if let Some((v, e)) = failed {
                     invalid += 1;
                     let failure =
-                        super::plan_failure(&loaded, 0, &e, "parses and is in range, but ");
+                        super::plan_failure(&loaded, v, &e, "parses and is in range, but ");
                     report.push_str(&failure.0);
                     report.push('\n');
                     continue;
                 }
                 if !quiet {
+                    let planned = if checked == s.variants {
+                        "every variant plans".to_string()
+                    } else {
+                        format!("variants 0..{checked} plan")
+                    };
                     println!(
-                        "{}: ok ({}, {} variant{}; variant 0 plans)",
+                        "{}: ok ({}, {} variant{}; {planned})",
                         file.display(),
                         s.name,
                         s.variants,
