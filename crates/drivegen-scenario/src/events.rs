@@ -270,11 +270,15 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
                 e.actor,
                 max.round()
             ),
-            &format!(
-                "actors are counted from 0: the last possible one is `{}:{}`",
-                e.actor.split(':').next().unwrap_or(""),
-                (max.round() - 1.0).max(0.0)
-            ),
+            &if max.round() < 1.0 {
+                format!("the scene has none: raise `{role}` above 0, or name another actor")
+            } else {
+                format!(
+                    "actors are counted from 0: the last possible one is `{}:{}`",
+                    e.actor.split(':').next().unwrap_or(""),
+                    max.round() - 1.0
+                )
+            },
         ));
     }
     if let ActorRef::Named(name) = &actor
@@ -294,11 +298,27 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
                     a.members() - 1
                 ),
             )),
-            None => out.push(problem(
-                path.clone(),
-                format!("no actor is named `{name}`"),
-                ACTOR_HINT,
-            )),
+            None => {
+                // `fam/3` of a group of three: say which members there are.
+                let (base, _) = name.split_once('/').unwrap_or((name, ""));
+                let members = s
+                    .actors
+                    .iter()
+                    .find(|a| a.name == base && a.members() > 1)
+                    .map(|a| a.members());
+                let hint = match members {
+                    Some(n) => format!(
+                        "`{base}` has {n} members, \"{base}/0\" to \"{base}/{}\"",
+                        n - 1
+                    ),
+                    None => ACTOR_HINT.to_string(),
+                };
+                out.push(problem(
+                    path.clone(),
+                    format!("no actor is named `{name}`"),
+                    &hint,
+                ))
+            }
         }
     }
     let pedestrian = matches!(actor, ActorRef::Pedestrian(_));

@@ -230,10 +230,16 @@ impl Refs<'_> {
             return;
         }
         let base = name.split('/').next().unwrap_or(name);
+        // A relation may be to the ego (`of: Ego`); `occluded_by` names an actor only.
+        let ego_too = what != "hidden behind";
         let (message, hint) = if base == a.name {
             (
                 format!("`{}` cannot be {what} itself", a.name),
-                "refer to another actor, or to Ego".to_string(),
+                if ego_too {
+                    "refer to another actor, or to Ego".to_string()
+                } else {
+                    "name another actor, declared above this one".to_string()
+                },
             )
         } else if self.later.contains(&base) {
             (
@@ -256,8 +262,11 @@ impl Refs<'_> {
                 format!("no actor named `{name}` is declared before `{}`", a.name),
                 match suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None if self.earlier.is_empty() => {
+                    None if self.earlier.is_empty() && ego_too => {
                         "declare it first in `actors`, or use Ego".into()
+                    }
+                    None if self.earlier.is_empty() => {
+                        "declare it first in `actors` (the ego cannot hide an actor from its own camera)".into()
                     }
                     None => format!("declared so far: {}", self.earlier.join(", ")),
                 },
