@@ -311,3 +311,57 @@ fn a_pedestrian_in_the_road_is_captioned_so() {
         );
     }
 }
+
+/// Captions say where things are from the ego, whichever way a camera looks: the rear
+/// camera's nearest car is behind the ego (it said "ahead", and left and right swapped).
+#[test]
+fn a_rear_camera_captions_what_is_behind_the_ego() {
+    let dir = scratch("caption-rear");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("rear.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "rear", seed: 8,
+    capture: (duration: 0.1, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 300)]), lanes_per_direction: 1, crosswalks: false),
+    traffic: (vehicles: 0, parked: 0), pedestrians: (count: 0),
+    ego: (route: Straight, start_offset: 60),
+    actors: [
+        (name: "lead", class: Vehicle(Car), place: Ahead(of: Ego, distance: 30)),
+        (name: "follower", class: Vehicle(Van), place: Behind(of: Ego, distance: 15)),
+    ],
+    sensors: (cameras: [
+        (name: "front", width: 320, height: 192),
+        (name: "rear", mount: (x: -2.0, z: 1.5, yaw: 180), width: 320, height: 192),
+    ]),
+)"#,
+    )
+    .expect("writes");
+    let out = dir.join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args(["render", "--quiet", "--no-rgb", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    let captions = std::fs::read_to_string(out.join("captions.jsonl")).expect("captions");
+    let by_camera: BTreeMap<String, String> = captions
+        .lines()
+        .map(|line| {
+            let c: serde_json::Value = serde_json::from_str(line).expect("json");
+            (
+                c["camera"].as_str().expect("camera").to_string(),
+                c["caption"].as_str().expect("caption").to_string(),
+            )
+        })
+        .collect();
+    let rear = &by_camera["rear"];
+    assert!(
+        rear.contains("van 1") && rear.contains("m behind in the ego lane"),
+        "{rear}"
+    );
+    let front = &by_camera["front"];
+    assert!(front.contains("m ahead in the ego lane"), "{front}");
+}

@@ -1,6 +1,7 @@
 //! One sentence per frame from the labels and the plan: "dusk, light rain; red light
 //! ahead; 3 cars, nearest a white van 11 m ahead in the ego lane; a pedestrian crossing
-//! from the right".
+//! from the right". Positions are said from the ego (ahead, behind, left, right), for
+//! a rear or side camera too.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -91,6 +92,37 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {noun}")
 }
 
+/// Slower than this a pedestrian stands (m/s).
+const STANDING: f64 = 0.2;
+
+/// A label's box centre in the ego's frame (x forward, y left, z up): captions say where
+/// things are from the vehicle, whichever way the camera looks.
+fn in_ego(cam: &CameraFrame, l: &drivegen_labels::ObjectLabel) -> drivegen_labels::math::V3 {
+    cam.camera
+        .ego_from_camera
+        .apply(drivegen_labels::math::v3(l.box3d.x, l.box3d.y, l.box3d.z))
+}
+
+/// "12 m ahead in the ego lane", "8 m behind on the left", "alongside on the right".
+fn where_from_ego(p: drivegen_labels::math::V3) -> String {
+    const LANE_HALF: f64 = 1.6;
+    const ALONGSIDE: f64 = 3.0;
+    let side = if p.y.abs() < LANE_HALF {
+        "in the ego lane"
+    } else if p.y > 0.0 {
+        "on the left"
+    } else {
+        "on the right"
+    };
+    if p.x.abs() < ALONGSIDE && p.y.abs() >= LANE_HALF {
+        format!("alongside {side}")
+    } else if p.x >= 0.0 {
+        format!("{:.0} m ahead {side}", p.x)
+    } else {
+        format!("{:.0} m behind {side}", -p.x)
+    }
+}
+
 /// The caption of one camera's view at one capture.
 pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> String {
     let mut clauses = vec![format!("{}, {}", time_phrase(plan), weather_phrase(plan))];
@@ -150,25 +182,18 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
         (false, Some(n)) => {
             let actor = plan.actors.iter().find(|a| a.id == n.id);
             let color = actor.map_or("grey", |a| color_name(a.color));
-            let lane = if n.box3d.x.abs() < 1.6 {
-                " in the ego lane"
-            } else if n.box3d.x < 0.0 {
-                " on the left"
-            } else {
-                " on the right"
-            };
+            let class = if n.class == "suv" { "SUV" } else { &n.class };
             clauses.push(format!(
-                "{}, nearest a {color} {} {:.0} m ahead{lane}",
+                "{}, nearest a {color} {class} {}",
                 vehicles.join(", "),
-                n.class,
-                n.box3d.z
+                where_from_ego(in_ego(cam, n))
             ));
         }
         (false, None) => clauses.push(vehicles.join(", ")),
     }
     // Each visible person: on a crosswalk (and from which side), elsewhere on a driving
     // lane, or on the sidewalks.
-    let (mut crossing, mut in_road, mut aside) = (Vec::new(), 0, 0);
+    let (mut crossing, mut waiting, mut in_road, mut aside) = (Vec::new(), 0, 0, 0);
     for l in cam
         .labels
         .iter()
@@ -179,17 +204,19 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
             .world_from_camera
             .apply(drivegen_labels::math::v3(l.box3d.x, l.box3d.y, l.box3d.z));
         let at = V2 { x: p.x, y: p.y };
-        if plan
+        let on_crosswalk = plan
             .network
             .crosswalks
             .iter()
-            .any(|c| point_in_polygon(at, &c.corners))
-        {
-            crossing.push(if l.box3d.x >= 0.0 {
+            .any(|c| point_in_polygon(at, &c.corners));
+        if on_crosswalk && l.speed > STANDING {
+            crossing.push(if in_ego(cam, l).y <= 0.0 {
                 "from the right"
             } else {
                 "from the left"
             });
+        } else if on_crosswalk {
+            waiting += 1;
         } else if plan.network.lanes.iter().any(|lane| {
             let q = lane.center.project(at);
             q.s > 0.0 && q.s < lane.length && q.lateral.abs() < lane.width / 2.0
@@ -205,6 +232,12 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
         } else {
             format!("{} pedestrians crossing", crossing.len())
         });
+    }
+    if waiting > 0 {
+        clauses.push(format!(
+            "{} standing on a crosswalk",
+            plural(waiting, "person")
+        ));
     }
     if in_road > 0 {
         clauses.push(format!("{} in the road", plural(in_road, "person")));
