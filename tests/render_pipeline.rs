@@ -365,3 +365,40 @@ fn a_rear_camera_captions_what_is_behind_the_ego() {
     let front = &by_camera["front"];
     assert!(front.contains("m ahead in the ego lane"), "{front}");
 }
+
+/// An event whose trigger never holds during the capture (a time in milliseconds, say)
+/// is named in the render's summary with the variants it missed; one that fires is not.
+#[test]
+fn the_render_names_events_that_never_fired() {
+    let dir = scratch("never-fired");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("late.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "late", seed: 8, variants: 2,
+    capture: (duration: 0.5, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 200)])),
+    traffic: (vehicles: 0, parked: 0), pedestrians: (count: 0),
+    events: [
+        (name: "in_ms", actor: "ego", trigger: Time(1500), action: Brake(decel: 3.0)),
+        (name: "on_time", actor: "ego", trigger: Time(0.2), action: Brake(decel: 1.0)),
+    ],
+    sensors: (cameras: [(name: "front", width: 160, height: 96)]),
+)"#,
+    )
+    .expect("writes");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args(["render", "--no-rgb", "--out"])
+        .arg(dir.join("out"))
+        .arg(&file)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("event `in_ms` never fired in variant(s) 0, 1"),
+        "{said}"
+    );
+    assert!(!said.contains("`on_time`"), "{said}");
+}

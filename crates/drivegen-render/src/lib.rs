@@ -170,6 +170,9 @@ pub struct RenderSummary {
     /// Captures `keep_frames_where` rejected, per variant, in the whole run (resumed
     /// runs included); empty when the scenario filters nothing.
     pub rejected: BTreeMap<u32, u64>,
+    /// Scripted events whose trigger never held during the capture, with the variants
+    /// (simulated in this run) where it did not.
+    pub never_fired: BTreeMap<String, Vec<u32>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +334,7 @@ pub fn render(
     let mut first_frame = None;
     let mut rendered = 0u64;
     let mut times = StageTimes::default();
+    let mut never_fired: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for variant in &req.variants {
         observer.variant(&req.scenario.name, *variant);
         if (0..frames_per_variant).all(|f| complete(*variant, f)) {
@@ -385,6 +389,9 @@ pub fn render(
                 writer.submit(job)?;
             }
         }
+        for name in engine.events_not_started() {
+            never_fired.entry(name).or_default().push(*variant);
+        }
         let t = &engine.times;
         times.startup += t.startup;
         times.simulate += t.simulate;
@@ -404,6 +411,7 @@ pub fn render(
         first_frame,
         elapsed: started.elapsed(),
         rejected,
+        never_fired,
     })
 }
 

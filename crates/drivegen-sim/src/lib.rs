@@ -213,6 +213,17 @@ impl Engine {
         &self.plan
     }
 
+    /// The plan's events whose trigger has not held so far, by name, in plan order (after
+    /// the last capture: the events that never happened in the run).
+    pub fn events_not_started(&self) -> Vec<String> {
+        self.plan
+            .events
+            .iter()
+            .filter(|e| self.sim.event_started(&self.plan, &e.name).is_none())
+            .map(|e| e.name.clone())
+            .collect()
+    }
+
     pub fn world(&self) -> &SceneWorld {
         &self.world
     }

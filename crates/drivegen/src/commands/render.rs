@@ -260,6 +260,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                 summary.rejected.values().sum::<u64>(),
             );
         }
+        for (event, variants) in &summary.never_fired {
+            let list: Vec<String> = variants.iter().map(ToString::to_string).collect();
+            println!(
+                "event `{event}` never fired in variant(s) {}: its trigger did not hold during the capture",
+                list.join(", ")
+            );
+        }
         println!(
             "time: start-up {:.2} s (first frame after {:.2} s), simulate {:.2} s, render+readback {:.2} s, label pass {:.2} s (overlaps render)",
             t.startup,
