@@ -46,6 +46,17 @@ fn mobil_overtakes_a_slow_vehicle_only_when_lane_changes_are_on() {
     );
     assert_eq!(run(&p), (on, end), "deterministic");
     eprintln!("MOBIL: in the left lane after {t:.2} s");
+    // A vehicle an event acts on (here one that fires after the run) keeps to its script.
+    p.events = plan_with(
+        r#"(name: "later", actor: "vehicle:1", trigger: Time(60.0), action: Brake(decel: 3.0))"#,
+    )
+    .events;
+    assert_eq!(p.events[0].actor, p.actors[fast].id);
+    assert_eq!(
+        run(&p).0,
+        None,
+        "a scripted vehicle changed lanes on its own"
+    );
 }
 
 #[test]

@@ -271,6 +271,9 @@ impl TrafficSim {
                 .copied();
             (lead, back)
         };
+        // A vehicle an event acts on keeps to its script: a braking lead that changed
+        // lanes on its own left the ego with nothing to brake for.
+        let scripted: Vec<u32> = plan.events.iter().map(|e| e.actor).collect();
         let mut starts = Vec::new();
         for i in 0..self.agents.len() {
             if !(self.steps + i as u64).is_multiple_of(MOBIL_PERIOD) {
@@ -288,6 +291,7 @@ impl TrafficSim {
             };
             let c = &self.controls[i];
             if actor.role != Role::Traffic
+                || scripted.contains(&actor.id)
                 || eager <= 0.0
                 || c.blend.is_some()
                 || c.pending.is_some()
