@@ -384,7 +384,9 @@ fn an_unsatisfiable_relation_names_the_rule_and_its_tally() {
     );
     assert!(
         text.contains("named actor `far` (ahead of the ego)")
-            && text.contains("lane (the lane asked for exists there) failed 200 times"),
+            && text
+                .contains("on the road (the distance ends past the road's end) failed 200 times")
+            && text.contains("shorten the distance, lengthen the map"),
         "{text}"
     );
     // Hidden behind an actor that is nowhere near the line of sight.

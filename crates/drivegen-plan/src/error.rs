@@ -13,6 +13,8 @@ pub enum Rule {
     NoOverlap,
     KeepJunctionsClear,
     PedestriansOnWalkways,
+    /// A named actor's distance runs past the end of the road network (or its start).
+    PastRoadEnd,
     /// A named actor's lane relation (`Adjacent`, `Opposite`, `Kerb`, or the lane
     /// ahead/behind) does not exist where its distance lands.
     LaneRelation,
@@ -30,6 +32,7 @@ impl fmt::Display for Rule {
             Rule::NoOverlap => "no_overlap (min_clearance)",
             Rule::KeepJunctionsClear => "keep_junctions_clear",
             Rule::PedestriansOnWalkways => "pedestrians_on_walkways",
+            Rule::PastRoadEnd => "on the road (the distance ends past the road's end)",
             Rule::LaneRelation => "lane (the lane asked for exists there)",
             Rule::VisibleFrom => "visible_from (in the camera's image, not hidden)",
             Rule::OccludedBy => "occluded_by (the named actor hides its centre)",
@@ -104,7 +107,10 @@ fn unsatisfiable(what: &str, attempts: u32, failures: &[(Rule, u32)]) -> String 
         sorted.first(),
         Some((Rule::LaneRelation | Rule::VisibleFrom | Rule::OccludedBy, _))
     );
-    let hint = if relation {
+    let past_end = matches!(sorted.first(), Some((Rule::PastRoadEnd, _)));
+    let hint = if past_end {
+        "shorten the distance, lengthen the map, or move what it is measured from (the ego's `start_offset`)"
+    } else if relation {
         "widen the relation's distance or lateral range, check that the lane or place exists there, or relax visible_from / occluded_by"
     } else {
         "lower the actor count, lengthen the map, or relax the failing rule in `rules`"

@@ -326,7 +326,7 @@ fn vehicle_spot(
                 return Draw::Reject(Rule::VehiclesOnLanes);
             };
             let Some((lr, sr)) = walk(net, &frame.chain, l0, s0, sign * d) else {
-                return Draw::Reject(Rule::LaneRelation);
+                return Draw::Reject(Rule::PastRoadEnd);
             };
             let relation = lane.unwrap_or(LaneRelation::Same);
             let Some((lt, st)) = related(net, lr, sr, relation, rng) else {
