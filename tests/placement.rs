@@ -647,3 +647,34 @@ fn a_group_is_referred_to_by_its_name() {
         assert!((rel.dot(first.pose.dir()) - 2.0).abs() < 1e-6);
     }
 }
+
+/// `Near` a crosswalk, a group waits at one of its kerbs: every member on a sidewalk or
+/// corner, none on the crosswalk (its middle is on the carriageway, where a family once
+/// stood in the ego's lane for a whole scene).
+#[test]
+fn a_group_near_a_crosswalk_waits_at_its_kerb() {
+    let s = scenario(
+        r#"(name: "family", class: Pedestrian(Group(3)), place: Near(of: Crosswalk(0), within: 4))"#,
+        "",
+    );
+    for (v, p) in plans(&s).iter().enumerate() {
+        assert!(!p.network.crosswalks.is_empty());
+        for k in 0..3 {
+            let at = by_name(p, &format!("family/{k}")).pose.pos();
+            let on_footway = p
+                .network
+                .walkways
+                .iter()
+                .any(|w| point_in_polygon(at, &w.outline));
+            let on_crosswalk = p
+                .network
+                .crosswalks
+                .iter()
+                .any(|c| point_in_polygon(at, &c.corners));
+            assert!(
+                on_footway && !on_crosswalk,
+                "variant {v}: family/{k} at {at:?} is not waiting off the road"
+            );
+        }
+    }
+}

@@ -123,14 +123,19 @@ impl<'a> Surfaces<'a> {
 
     /// Is a point on a sidewalk, a junction corner, or a crosswalk?
     pub fn on_walkway(&self, p: V2) -> bool {
-        self.net
-            .walkways
-            .iter()
-            .any(|w| point_in_polygon(p, &w.outline))
+        self.on_footway(p)
             || self
                 .net
                 .crosswalks
                 .iter()
                 .any(|c| point_in_polygon(p, &c.corners))
+    }
+
+    /// Is a point on a sidewalk or a junction corner (off the carriageway)?
+    pub fn on_footway(&self, p: V2) -> bool {
+        self.net
+            .walkways
+            .iter()
+            .any(|w| point_in_polygon(p, &w.outline))
     }
 }

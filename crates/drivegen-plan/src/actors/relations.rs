@@ -386,6 +386,18 @@ fn free_point(a: &NamedActor, frame: &Frame, rng: &mut ChaCha8Rng) -> V2 {
     origin + axis * (sign * d) + across * offset.sample(rng)
 }
 
+/// The two ends of crosswalk `n`, at the kerbs.
+fn crosswalk_kerbs(net: &RoadNetwork, n: u32) -> Option<[V2; 2]> {
+    let c = net.crosswalks.iter().find(|c| c.id == n)?;
+    let centre = (c.corners[0] + c.corners[2]) * 0.5;
+    let half = c
+        .corners
+        .iter()
+        .map(|q| (*q - centre).dot(c.across).abs())
+        .fold(0.0, f64::max);
+    Some([centre - c.across * half, centre + c.across * half])
+}
+
 #[allow(clippy::too_many_arguments)]
 fn pedestrians(
     p: &Placement<'_>,
@@ -411,6 +423,10 @@ fn pedestrians(
     let speed = a.walking_speed.sample(rng).clamp(0.0, 4.0);
     let turn = a.heading.sample(rng).to_radians();
     let near = matches!(a.place, Place::Near { .. });
+    let kerbs = match a.place.anchor() {
+        Anchor::Crosswalk(n) if near => crosswalk_kerbs(p.net, *n),
+        _ => None,
+    };
     let others = occluders(p);
     let hider = occluder(p, a)?;
     let n = members.len();
@@ -418,7 +434,19 @@ fn pedestrians(
         p.max_attempts,
         || describe(a, &a.name),
         || {
-            let centre = free_point(a, frame, rng);
+            // Near a crosswalk is measured from one of its kerbs, where people wait: its
+            // middle lies on the carriageway, farther than a few metres from any sidewalk.
+            let centre = match kerbs {
+                Some(ends) => {
+                    let end = ends[usize::from(rng.random::<bool>())];
+                    let at_kerb = Frame {
+                        pose: Pose2::at(end, frame.pose.yaw),
+                        ..frame.clone()
+                    };
+                    free_point(a, &at_kerb, rng)
+                }
+                None => free_point(a, frame, rng),
+            };
             let yaw = frame.pose.yaw + turn;
             let across = V2::from_angle(yaw).perp();
             let mut poses = Vec::with_capacity(n);
@@ -427,7 +455,9 @@ fn pedestrians(
             for (k, (_, _, size, _)) in members.iter().enumerate() {
                 let offset = (k as f64 - (n as f64 - 1.0) / 2.0) * GROUP_SPACING;
                 let pose = Pose2::at(centre + across * offset, yaw);
-                if near && !p.surfaces.on_walkway(pose.pos()) {
+                // Near a place, a pedestrian waits off the carriageway: standing on a
+                // crosswalk it stood in the ego's lane for the whole scene.
+                if near && !p.surfaces.on_footway(pose.pos()) {
                     return Draw::Reject(Rule::PedestriansOnWalkways);
                 }
                 match candidate(p, None, false, footprint(pose, *size), size.height) {
