@@ -273,15 +273,35 @@ fn validate_fails_a_file_whose_first_variant_cannot_be_planned() {
     assert!(!String::from_utf8_lossy(&o.stdout).contains(": ok"));
 }
 
+/// Writes `text` as `name` in a scratch folder and renders it labels-only (plus `extra`
+/// arguments) into `out` beside it: the command's output and that folder.
+fn render_text(
+    name: &str,
+    text: &str,
+    extra: &[&str],
+) -> (std::process::Output, std::path::PathBuf) {
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join(format!("{name}.ron"));
+    std::fs::write(&file, text).expect("writes");
+    let out = dir.join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args(["render", "--no-rgb", "--out"])
+        .arg(&out)
+        .args(extra)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    (o, out)
+}
+
 /// A pedestrian a relation puts on the carriageway (an AEB target) is captioned as in
 /// the road, not on the sidewalks.
 #[test]
 fn a_pedestrian_in_the_road_is_captioned_so() {
-    let dir = scratch("caption-road");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let file = dir.join("in_the_road.ron");
-    std::fs::write(
-        &file,
+    let (_, out) = render_text(
+        "caption-road",
         r#"Scenario(
     name: "in the road", seed: 8,
     capture: (duration: 0.2, rate: 10.0, warmup: 0.0),
@@ -291,16 +311,8 @@ fn a_pedestrian_in_the_road_is_captioned_so() {
     actors: [(name: "walker", class: Pedestrian(Adult), place: Left(of: Ego, distance: 3.5, along: 30), visible_from: "front")],
     sensors: (cameras: [(name: "front", width: 320, height: 192)]),
 )"#,
-    )
-    .expect("writes");
-    let out = dir.join("out");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
-        .args(["render", "--quiet", "--no-rgb", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .output()
-        .expect("runs");
-    common::assert_success(&o);
+        &["--quiet"],
+    );
     let captions = std::fs::read_to_string(out.join("captions.jsonl")).expect("captions");
     for line in captions.lines() {
         let c: serde_json::Value = serde_json::from_str(line).expect("json");
@@ -316,11 +328,8 @@ fn a_pedestrian_in_the_road_is_captioned_so() {
 /// camera's nearest car is behind the ego (it said "ahead", and left and right swapped).
 #[test]
 fn a_rear_camera_captions_what_is_behind_the_ego() {
-    let dir = scratch("caption-rear");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let file = dir.join("rear.ron");
-    std::fs::write(
-        &file,
+    let (_, out) = render_text(
+        "caption-rear",
         r#"Scenario(
     name: "rear", seed: 8,
     capture: (duration: 0.1, rate: 10.0, warmup: 0.0),
@@ -336,16 +345,8 @@ fn a_rear_camera_captions_what_is_behind_the_ego() {
         (name: "rear", mount: (x: -2.0, z: 1.5, yaw: 180), width: 320, height: 192),
     ]),
 )"#,
-    )
-    .expect("writes");
-    let out = dir.join("out");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
-        .args(["render", "--quiet", "--no-rgb", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .output()
-        .expect("runs");
-    common::assert_success(&o);
+        &["--quiet"],
+    );
     let captions = std::fs::read_to_string(out.join("captions.jsonl")).expect("captions");
     let by_camera: BTreeMap<String, String> = captions
         .lines()
@@ -370,11 +371,8 @@ fn a_rear_camera_captions_what_is_behind_the_ego() {
 /// is named in the render's summary with the variants it missed; one that fires is not.
 #[test]
 fn the_render_names_events_that_never_fired() {
-    let dir = scratch("never-fired");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let file = dir.join("late.ron");
-    std::fs::write(
-        &file,
+    let (o, _) = render_text(
+        "never-fired",
         r#"Scenario(
     name: "late", seed: 8, variants: 2,
     capture: (duration: 0.5, rate: 10.0, warmup: 0.0),
@@ -386,15 +384,8 @@ fn the_render_names_events_that_never_fired() {
     ],
     sensors: (cameras: [(name: "front", width: 160, height: 96)]),
 )"#,
-    )
-    .expect("writes");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drivegen"))
-        .args(["render", "--no-rgb", "--out"])
-        .arg(dir.join("out"))
-        .arg(&file)
-        .output()
-        .expect("runs");
-    common::assert_success(&o);
+        &[],
+    );
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(
         said.contains("event `in_ms` never fired in variant(s) 0, 1"),

@@ -195,6 +195,29 @@ fn overlapping_pair(
     })
 }
 
+/// Simulates `variant` of `s` for `seconds`, failing at the first step where two actors'
+/// footprints overlap.
+fn nobody_overlaps(
+    s: &drivegen_scenario::Scenario,
+    variant: u32,
+    seconds: f64,
+    dt: f64,
+    what: &str,
+) {
+    let p = plan(s, variant).expect("plans");
+    let mut sim = TrafficSim::new(&p);
+    let everyone: Vec<usize> = (0..p.actors.len()).collect();
+    for step in 0..(seconds / dt) as usize {
+        sim.step(&p, dt);
+        if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
+            panic!(
+                "{what} variant {variant} at {:.2} s: {a} and {b} overlap",
+                step as f64 * dt
+            );
+        }
+    }
+}
+
 #[test]
 fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
     let s = drivegen_scenario::load_str("dead_end.ron", DEAD_END)
@@ -309,18 +332,7 @@ fn nothing_drives_into_anything_at_junctions() {
             .expect("valid")
             .scenario;
         for variant in 0..s.variants {
-            let p = plan(&s, variant).expect("plans");
-            let mut sim = TrafficSim::new(&p);
-            let everyone: Vec<usize> = (0..p.actors.len()).collect();
-            for step in 0..(10.0 / dt) as usize {
-                sim.step(&p, dt);
-                if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
-                    panic!(
-                        "{name} variant {variant} at {:.1} s: {a} and {b} overlap",
-                        step as f64 * dt
-                    );
-                }
-            }
+            nobody_overlaps(&s, variant, 10.0, dt, name);
         }
     }
 }
@@ -442,19 +454,7 @@ fn walkers_do_not_step_aside_into_parked_cars() {
     let s = drivegen_scenario::load_str("town.ron", BUSY_RANDOM_TOWN)
         .expect("valid")
         .scenario;
-    let dt = 1.0 / 60.0;
     for variant in 0..s.variants {
-        let p = plan(&s, variant).expect("plans");
-        let mut sim = TrafficSim::new(&p);
-        let everyone: Vec<usize> = (0..p.actors.len()).collect();
-        for step in 0..(6.0 / dt) as usize {
-            sim.step(&p, dt);
-            if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
-                panic!(
-                    "variant {variant} at {:.2} s: {a} and {b} overlap",
-                    step as f64 * dt
-                );
-            }
-        }
+        nobody_overlaps(&s, variant, 6.0, 1.0 / 60.0, "busy random town");
     }
 }
