@@ -153,9 +153,16 @@ impl TrafficSim {
         let Some(lane) = plan.lane(target) else {
             return false;
         };
-        let me = lane.center.project(self.agents[i].pose.pos());
+        let at = self.agents[i].pose.pos();
+        let me = lane.center.project(at);
         self.agents.iter().enumerate().all(|(j, other)| {
-            if j == i || matches!(self.motions[j], Motion::Walk { .. }) {
+            // Only vehicles near enough to be beside it are projected onto the lane.
+            let near =
+                (self.lengths[i].0 + self.lengths[j].0) / 2.0 + ROOM_BESIDE + 2.0 * lane.width;
+            if j == i
+                || matches!(self.motions[j], Motion::Walk { .. })
+                || other.pose.pos().distance(at) > near
+            {
                 return true;
             }
             let there = lane.center.project(other.pose.pos());
