@@ -393,3 +393,39 @@ fn the_render_names_events_that_never_fired() {
     );
     assert!(!said.contains("`on_time`"), "{said}");
 }
+
+/// A capture whose labels list a collision says so in its caption: a missed-braking test
+/// (a child dashes out at a time to collision of 1.2 s, the ego does not brake).
+#[test]
+fn a_collision_is_captioned() {
+    let (_, out) = render_text(
+        "caption-collision",
+        r#"Scenario(
+    name: "hit", seed: 808,
+    capture: (duration: 5.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 200)]), lanes_per_direction: 1, speed_limit: 11.1, crosswalks: false),
+    traffic: (vehicles: 0, parked: 0), pedestrians: (count: 0), signals: (enabled: false),
+    ego: (route: Straight, start_offset: 10),
+    actors: [(name: "kid", class: Pedestrian(Child), place: Ahead(of: Ego, distance: 30, lateral: -3.0), heading: 90)],
+    events: [(name: "dash", actor: "kid", trigger: EgoTtc(below: 1.2), action: StartCrossing(speed: 3.0))],
+    sensors: (cameras: [(name: "front", width: 160, height: 96)]),
+)"#,
+        &["--quiet"],
+    );
+    let mut hits = 0;
+    for frame in 0..50 {
+        let path = out.join(format!("v000/front/labels/{frame:06}.json"));
+        let labels: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("labels")).expect("json");
+        let collided = labels["collisions"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty());
+        let said = labels["caption"]
+            .as_str()
+            .expect("caption")
+            .contains("collision: the ego and a pedestrian");
+        assert_eq!(collided, said, "frame {frame}: {}", labels["caption"]);
+        hits += usize::from(collided);
+    }
+    assert!(hits > 0, "the ego hit the child");
+}

@@ -9,7 +9,8 @@ use std::path::Path;
 use drivegen_dataset::DatasetError;
 use drivegen_plan::geom::V2;
 use drivegen_plan::surface::point_in_polygon;
-use drivegen_plan::{LampState, PropKind, ScenePlan};
+use drivegen_plan::{ActorClass, LampState, PropKind, Role, ScenePlan};
+use drivegen_scenario::VehicleClass;
 use drivegen_sim::CameraFrame;
 
 fn time_phrase(plan: &ScenePlan) -> &'static str {
@@ -123,8 +124,28 @@ fn where_from_ego(p: drivegen_labels::math::V3) -> String {
     }
 }
 
-/// The caption of one camera's view at one capture.
-pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> String {
+/// "the ego", "a pedestrian", "a bus": an actor as a collision clause names it.
+fn who(plan: &ScenePlan, id: u32) -> String {
+    match plan.actors.iter().find(|a| a.id == id) {
+        Some(a) if a.role == Role::Ego => "the ego".into(),
+        Some(a) => match a.class {
+            ActorClass::Pedestrian => "a pedestrian".into(),
+            ActorClass::Vehicle(VehicleClass::Suv) => "an SUV".into(),
+            ActorClass::Vehicle(c) => format!("a {}", format!("{c:?}").to_lowercase()),
+        },
+        None => "an object".into(),
+    }
+}
+
+/// The caption of one camera's view at one capture; `contacts` are the capture's
+/// collisions (pairs of actor ids), said whether or not this camera sees them.
+pub fn caption(
+    plan: &ScenePlan,
+    time: f64,
+    ego_yaw: f64,
+    cam: &CameraFrame,
+    contacts: &[[u32; 2]],
+) -> String {
     let mut clauses = vec![format!("{}, {}", time_phrase(plan), weather_phrase(plan))];
     // The signal facing the ego: a visible head turned towards us, nearest first.
     let mut signals: Vec<(f64, LampState)> = cam
@@ -244,6 +265,15 @@ pub fn caption(plan: &ScenePlan, time: f64, ego_yaw: f64, cam: &CameraFrame) -> 
     }
     if aside > 0 && crossing.is_empty() {
         clauses.push(format!("{} on the sidewalks", plural(aside, "person")));
+    }
+    match contacts {
+        [] => {}
+        [[a, b]] => clauses.push(format!(
+            "collision: {} and {}",
+            who(plan, *a),
+            who(plan, *b)
+        )),
+        _ => clauses.push(format!("{} collisions", contacts.len())),
     }
     clauses.join("; ")
 }

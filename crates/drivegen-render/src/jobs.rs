@@ -26,7 +26,7 @@ pub fn frame_jobs(
         });
     }
     for cam in frame.cameras {
-        let caption = captions::caption(plan, frame.time, frame.ego.yaw, &cam);
+        let caption = captions::caption(plan, frame.time, frame.ego.yaw, &cam, &frame.contacts);
         let labels = FrameLabels {
             frame: frame.index,
             time: frame.time,
