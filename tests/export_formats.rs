@@ -604,6 +604,36 @@ fn query_keeps_only_matching_objects_and_their_frames() {
     assert_eq!(manifest["frames"].as_array().map(Vec::len), Some(frames));
 }
 
+/// A misspelt class for `query`, or a camera the dataset lacks for `export`, is an input
+/// error (exit 2) with a hint, and writes nothing: both once exited 0 with an empty subset.
+#[test]
+fn unknown_query_classes_and_export_cameras_are_input_errors() {
+    let Some(dir) = dataset() else { return };
+    let out = dir.with_extension("unknown");
+    let _ = std::fs::remove_dir_all(&out);
+    for (args, wanted) in [
+        (
+            &["query", "--class", "pedestrain", "--out"][..],
+            "unknown class `pedestrain`\n  = hint: did you mean `pedestrian`?",
+        ),
+        (
+            &["export", "--format", "coco", "--camera", "rear", "--out"][..],
+            "--camera `rear`: the dataset has no such camera\n  = hint: its cameras are front",
+        ),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+            .args(args)
+            .arg(&out)
+            .arg(dir)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(wanted), "{err}");
+        assert!(!out.join("manifest.json").exists() && !out.join("export.json").exists());
+    }
+}
+
 #[test]
 fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
     let Some(dir) = dataset() else { return };

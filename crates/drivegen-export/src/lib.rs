@@ -30,6 +30,11 @@ pub enum ExportError {
         "unknown export format `{0}`\n  = hint: choose from kitti, kitti-tracking, coco, yolo, cityscapes"
     )]
     UnknownFormat(String),
+    #[error("--camera `{camera}`: the dataset has no such camera\n  = hint: its cameras are {}", .cameras.join(", "))]
+    UnknownCamera {
+        camera: String,
+        cameras: Vec<String>,
+    },
 }
 
 /// Encodes an image buffer as PNG bytes (the error names `path`).
@@ -178,6 +183,15 @@ fn export_into(
         return Err(ExportError::NoRgb(f.name()));
     }
     let frames: Vec<&NativeFrame> = ds.frames.iter().filter(|f| f.camera == camera).collect();
+    if frames.is_empty() && opts.camera.is_some() {
+        let mut cameras: Vec<String> = Vec::new();
+        for f in &ds.frames {
+            if !cameras.contains(&f.camera) {
+                cameras.push(f.camera.clone());
+            }
+        }
+        return Err(ExportError::UnknownCamera { camera, cameras });
+    }
     let keys: Vec<(u32, u32)> = frames.iter().map(|f| (f.variant, f.frame)).collect();
     let plan = split::assign(&opts.splits, opts.split_by, ds.run.seed, &keys)?;
     let counts = plan.counts();

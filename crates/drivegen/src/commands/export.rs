@@ -70,6 +70,7 @@ pub fn export_dataset(
         .map_err(|e| InputError(e.to_string()))?;
     let summary = drivegen_export::export(&ds, out, opts).map_err(|e| match e {
         drivegen_export::ExportError::Split(e) => InputError(e.to_string()).into(),
+        e @ drivegen_export::ExportError::UnknownCamera { .. } => InputError(e.to_string()).into(),
         other => anyhow::Error::from(other),
     })?;
     // Said even with --quiet: the split is not what the user asked for.

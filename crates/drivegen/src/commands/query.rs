@@ -38,6 +38,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.min_visibility) {
         return Err(InputError("--min-visibility must be within 0..1".into()).into());
     }
+    check_classes(&args.classes)?;
     let choice = super::rgb_choice(&args.rgb)?;
     let ds = super::open_dataset(&args.dataset, &args.rgb)?;
     let filter = Filter {
@@ -69,6 +70,33 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         let mut opts = super::export::options(formats, &args.split, None)?;
         opts.rgb = choice;
         super::export::export_dataset(&args.out, &args.out.join("exports"), &opts, quiet)?;
+    }
+    Ok(())
+}
+
+/// Every `--class` must name a label class (or `pedestrian`/`vehicle`): a misspelt one
+/// kept nothing and exited 0 with an empty subset.
+fn check_classes(classes: &[String]) -> Result<(), InputError> {
+    let mut known: Vec<String> = drivegen_labels::Class::all()
+        .into_iter()
+        .map(drivegen_labels::Class::name)
+        .collect();
+    known.extend(["pedestrian", "pedestrians", "vehicle", "vehicles"].map(String::from));
+    for c in classes {
+        if known.contains(c) {
+            continue;
+        }
+        let nearest = known
+            .iter()
+            .min_by_key(|k| strsim::levenshtein(k, &c.to_lowercase()))
+            .filter(|k| strsim::levenshtein(k, &c.to_lowercase()) <= 2);
+        let hint = match nearest {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!("classes are: {}", known.join(", ")),
+        };
+        return Err(InputError(format!(
+            "--class: unknown class `{c}`\n  = hint: {hint}"
+        )));
     }
     Ok(())
 }
