@@ -634,6 +634,77 @@ fn unknown_query_classes_and_export_cameras_are_input_errors() {
     }
 }
 
+/// Cameras at different rates share one split per instant: the side camera (5 Hz) puts
+/// each of its frames in the split the front camera (10 Hz) puts the same frame in.
+#[test]
+fn every_camera_of_a_rig_shares_one_split_per_instant() {
+    if !common::vulkan() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("drivegen-rig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("rig.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "rig", seed: 3, variants: 2,
+    capture: (duration: 1.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 120)])),
+    traffic: (vehicles: 2), pedestrians: (count: 2),
+    sensors: (cameras: [
+        (name: "front", width: 96, height: 64),
+        (name: "side", mount: (x: 0.5, y: 0.9, z: 1.5, yaw: 90), width: 96, height: 64, rate: 5.0),
+    ]),
+)"#,
+    )
+    .expect("write");
+    let out = dir.join("ds");
+    let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .args(["render", "--quiet", "--quality", "draft", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    let split_of = |camera: &str| {
+        let to = dir.join(format!("export-{camera}"));
+        let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+            .args([
+                "export", "--quiet", "--format", "coco", "--camera", camera, "--out",
+            ])
+            .arg(&to)
+            .arg(&out)
+            .output()
+            .expect("runs");
+        common::assert_success(&o);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(to.join("export.json")).expect("export.json"))
+                .expect("json");
+        let mut out = std::collections::BTreeMap::new();
+        for (v, frames) in doc["split"]["frames_by_variant"]
+            .as_object()
+            .expect("by variant")
+        {
+            for pair in frames.as_array().expect("frames") {
+                let f = pair[0].as_u64().expect("frame");
+                out.insert((v.clone(), f), pair[1].as_str().expect("split").to_string());
+            }
+        }
+        out
+    };
+    let (front, side) = (split_of("front"), split_of("side"));
+    assert!(!side.is_empty() && side.len() < front.len(), "{side:?}");
+    for (key, split) in &side {
+        assert_eq!(
+            front.get(key),
+            Some(split),
+            "{key:?}: front {front:?}, side {side:?}"
+        );
+    }
+}
+
 #[test]
 fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
     let Some(dir) = dataset() else { return };

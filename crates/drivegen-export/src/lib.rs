@@ -192,8 +192,17 @@ fn export_into(
         }
         return Err(ExportError::UnknownCamera { camera, cameras });
     }
-    let keys: Vec<(u32, u32)> = frames.iter().map(|f| (f.variant, f.frame)).collect();
-    let plan = split::assign(&opts.splits, opts.split_by, ds.run.seed, &keys)?;
+    // One split per instant for the whole rig: planned over every camera's (variant,
+    // frame), then narrowed to this camera's. Planned per camera, a 5 Hz side camera's
+    // frame 4 went to val while the front camera's went to train, so pooled exports of
+    // one rig leaked instants across splits.
+    let mut instants: Vec<(u32, u32)> = ds.frames.iter().map(|f| (f.variant, f.frame)).collect();
+    instants.sort_unstable();
+    instants.dedup();
+    let mut plan = split::assign(&opts.splits, opts.split_by, ds.run.seed, &instants)?;
+    let mine: std::collections::BTreeSet<(u32, u32)> =
+        frames.iter().map(|f| (f.variant, f.frame)).collect();
+    plan.assignment.retain(|key, _| mine.contains(key));
     let counts = plan.counts();
     let mut writers = formats::Writers::new(out, &opts.formats, ds, counts);
     let mut next = [0usize; 3];
