@@ -682,7 +682,7 @@ fn every_camera_of_a_rig_shares_one_split_per_instant() {
         let doc: serde_json::Value =
             serde_json::from_slice(&std::fs::read(to.join("export.json")).expect("export.json"))
                 .expect("json");
-        let mut out = std::collections::BTreeMap::new();
+        let mut out = BTreeMap::new();
         for (v, frames) in doc["split"]["frames_by_variant"]
             .as_object()
             .expect("by variant")
