@@ -781,4 +781,21 @@ fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
         flipped > 0 && flipped < samples,
         "flips are random: {flipped} of {samples}"
     );
+    // KITTI from augmented frames warns that its 3-D labels describe the source view;
+    // from the source dataset it does not.
+    for (from, warned) in [(&out, true), (dir, false)] {
+        let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+            .args(["export", "--format", "kitti", "--out"])
+            .arg(from.with_extension("kitti-check"))
+            .arg(from)
+            .output()
+            .expect("runs");
+        common::assert_success(&o);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            err.contains("describe the unaugmented view"),
+            warned,
+            "{err}"
+        );
+    }
 }

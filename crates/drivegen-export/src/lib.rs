@@ -119,6 +119,9 @@ pub struct ExportSummary {
     pub mode: SplitMode,
     pub dropped: usize,
     pub notice: Option<String>,
+    /// A KITTI format was written from `augment`ed frames: their 2-D boxes are augmented,
+    /// their 3-D boxes, alpha and calibration describe the unaugmented view.
+    pub augmented_3d: bool,
 }
 
 /// Writes every requested format under `out/<format>/`, and `out/export.json` saying what
@@ -204,6 +207,17 @@ fn export_into(
         frames.iter().map(|f| (f.variant, f.frame)).collect();
     plan.assignment.retain(|key, _| mine.contains(key));
     let counts = plan.counts();
+    let kitti = opts
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Kitti | Format::KittiTracking));
+    let augmented_3d = kitti
+        && frames.first().is_some_and(|f| {
+            std::fs::read(f.file("labels", "json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|doc| doc.get("augmentation").is_some())
+        });
     let mut writers = formats::Writers::new(out, &opts.formats, ds, counts);
     let mut next = [0usize; 3];
     let mut objects = 0;
@@ -235,6 +249,7 @@ fn export_into(
         mode: plan.mode,
         dropped: plan.dropped(),
         notice: plan.notice.clone(),
+        augmented_3d,
     };
     write_export_manifest(ds, out, opts, &camera, &plan, &summary)?;
     Ok(summary)

@@ -77,6 +77,11 @@ pub fn export_dataset(
     if let Some(notice) = &summary.notice {
         eprintln!("warning: {notice}");
     }
+    if summary.augmented_3d {
+        eprintln!(
+            "warning: these frames were augmented: KITTI's 2-D boxes follow the augmented image, but its 3-D boxes, alpha and calib (P2) describe the unaugmented view; use coco, yolo or cityscapes for augmented data, or export the source dataset for 3-D"
+        );
+    }
     if !quiet {
         for (k, name) in ["train", "val", "test"].iter().enumerate() {
             if summary.frames[k] == 0 {
