@@ -23,7 +23,7 @@ pub mod shape;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, SourceFile};
-pub use load::{LoadedScenario, ScenarioError, load_file, load_str};
+pub use load::{LoadedScenario, ScenarioError, did_you_mean, load_file, load_str};
 pub use model::*;
 pub use param::{Flag, Param, Weighted};
 

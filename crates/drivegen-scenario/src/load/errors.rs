@@ -215,7 +215,9 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
     }
 }
 
-pub(super) fn did_you_mean(found: &str, expected: &[&str]) -> String {
+/// A hint for an unknown name: the nearest of `expected` when it is close, else the
+/// list of them.
+pub fn did_you_mean(found: &str, expected: &[&str]) -> String {
     let best = expected
         .iter()
         .map(|e| (strsim::damerau_levenshtein(found, e), *e))

@@ -17,10 +17,11 @@ use crate::shape::{self, Node, NodeKind, Seg};
 use crate::validate;
 
 mod errors;
+pub use errors::did_you_mean;
 
 use errors::{
-    DISTRIBUTIONS, blank_out, describe, did_you_mean, field_extent, identifiers, node_ending_at,
-    ron_diagnostic, ron_diagnostic_at,
+    DISTRIBUTIONS, blank_out, describe, field_extent, identifiers, node_ending_at, ron_diagnostic,
+    ron_diagnostic_at,
 };
 
 /// Largest scenario file accepted (a hostile file cannot exhaust memory).

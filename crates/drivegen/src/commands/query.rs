@@ -82,21 +82,12 @@ fn check_classes(classes: &[String]) -> Result<(), InputError> {
         .map(drivegen_labels::Class::name)
         .collect();
     known.extend(["pedestrian", "pedestrians", "vehicle", "vehicles"].map(String::from));
-    for c in classes {
-        if known.contains(c) {
-            continue;
-        }
-        let nearest = known
-            .iter()
-            .min_by_key(|k| strsim::levenshtein(k, &c.to_lowercase()))
-            .filter(|k| strsim::levenshtein(k, &c.to_lowercase()) <= 2);
-        let hint = match nearest {
-            Some(k) => format!("did you mean `{k}`?"),
-            None => format!("classes are: {}", known.join(", ")),
-        };
-        return Err(InputError(format!(
-            "--class: unknown class `{c}`\n  = hint: {hint}"
-        )));
+    let names: Vec<&str> = known.iter().map(String::as_str).collect();
+    match classes.iter().find(|c| !known.contains(c)) {
+        Some(c) => Err(InputError(format!(
+            "--class: unknown class `{c}`\n  = hint: {}",
+            drivegen_scenario::did_you_mean(&c.to_lowercase(), &names)
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
