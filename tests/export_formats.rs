@@ -766,6 +766,18 @@ fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
                             "object {id} left the image but kept a box"
                         ),
                     }
+                    let visible = o["visible_pixels"].as_u64().expect("visible");
+                    let unoccluded = o["unoccluded_pixels"].as_u64().expect("unoccluded");
+                    let visibility = o["visibility"].as_f64().expect("visibility");
+                    assert!(visible <= unoccluded, "object {id}: {o}");
+                    if unoccluded > 0 {
+                        assert!(
+                            (visibility - visible as f64 / unoccluded as f64).abs() < 1e-9,
+                            "object {id}: visibility is that of the copy: {o}"
+                        );
+                    }
+                    let truncation = o["truncation"].as_f64().expect("truncation");
+                    assert!((0.0..=1.0).contains(&truncation), "object {id}: {o}");
                 }
                 flipped += usize::from(
                     doc["augmentation"]["params"]["flip"]

@@ -133,6 +133,129 @@ fn open(path: &Path) -> Result<image::DynamicImage, ExportError> {
     })?)
 }
 
+/// One object's 2-D labels in an augmented copy. The tight box and visible pixels come
+/// from the transformed instance mask; truncation from the part of the transformed box
+/// left in the frame. The unoccluded silhouette is not in the dataset, so its pixel count
+/// is scaled by the share of the box that stays in view (it assumes the silhouette fills
+/// its box evenly), which keeps visibility an occlusion measure: a car pushed half out of
+/// the frame keeps its visibility, a sliver left at the edge does not become "fully
+/// visible". Returns whether any of the object's box is left in the frame.
+fn relabel(
+    o: &mut serde_json::Value,
+    aug: &Augmentation,
+    (w, h): (u32, u32),
+    stats: &BTreeMap<u16, (u32, [u32; 4])>,
+) -> bool {
+    let id = o["id"].as_u64().and_then(|v| u16::try_from(v).ok());
+    let (visible, tight) = match id.and_then(|id| stats.get(&id)) {
+        Some((count, b)) => (*count, serde_json::json!([b[0], b[1], b[2] + 1, b[3] + 1])),
+        None => (0, serde_json::Value::Null),
+    };
+    o["tight_box"] = tight;
+    o["visible_pixels"] = serde_json::json!(visible);
+    o["visible"] = serde_json::json!(visible > 0);
+    let Some(a) = o["amodal_box"].as_array().and_then(|a| {
+        let v: Vec<f64> = a.iter().filter_map(serde_json::Value::as_f64).collect();
+        <[f64; 4]>::try_from(v).ok()
+    }) else {
+        return visible > 0;
+    };
+    let corners = [(a[0], a[1]), (a[2], a[1]), (a[2], a[3]), (a[0], a[3])].map(|p| aug.apply(p));
+    let (fw, fh) = (f64::from(w), f64::from(h));
+    let in_view = clip_to_frame(&corners, fw, fh);
+    let extent = |pts: &[(f64, f64)]| {
+        pts.iter().fold(
+            [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ],
+            |b, p| [b[0].min(p.0), b[1].min(p.1), b[2].max(p.0), b[3].max(p.1)],
+        )
+    };
+    let area = polygon_area(&in_view);
+    if area <= 0.0 && visible == 0 {
+        return false;
+    }
+    let b = extent(if in_view.is_empty() {
+        &corners
+    } else {
+        &in_view
+    });
+    o["amodal_box"] = serde_json::json!([
+        b[0].clamp(0.0, fw),
+        b[1].clamp(0.0, fh),
+        b[2].clamp(0.0, fw),
+        b[3].clamp(0.0, fh)
+    ]);
+    let old_area = (a[2] - a[0]).max(0.0) * (a[3] - a[1]).max(0.0);
+    let kept = if old_area > 0.0 {
+        (area / (aug.scale * aug.scale * old_area)).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let old_truncation = o["truncation"].as_f64().unwrap_or(0.0).clamp(0.0, 1.0);
+    o["truncation"] = serde_json::json!(1.0 - (1.0 - old_truncation) * kept);
+    let old_unoccluded = o["unoccluded_pixels"].as_f64().unwrap_or(0.0);
+    let unoccluded = ((old_unoccluded * aug.scale * aug.scale * kept).round() as u32).max(visible);
+    let visibility = if unoccluded == 0 {
+        0.0
+    } else {
+        f64::from(visible) / f64::from(unoccluded)
+    };
+    o["unoccluded_pixels"] = serde_json::json!(unoccluded);
+    o["visibility"] = serde_json::json!(visibility);
+    o["occlusion"] = serde_json::json!(drivegen_labels::objects::occlusion_level(
+        visibility, visible
+    ));
+    true
+}
+
+/// The part of a convex polygon inside the frame `[0, w] x [0, h]` (Sutherland–Hodgman).
+fn clip_to_frame(poly: &[(f64, f64)], w: f64, h: f64) -> Vec<(f64, f64)> {
+    type Edge = (fn((f64, f64), f64) -> f64, f64);
+    // Signed distance inside each frame edge.
+    let edges: [Edge; 4] = [
+        (|p, _| p.0, 0.0),
+        (|p, w| w - p.0, w),
+        (|p, _| p.1, 0.0),
+        (|p, h| h - p.1, h),
+    ];
+    let mut pts = poly.to_vec();
+    for (inside, limit) in edges {
+        let mut next = Vec::with_capacity(pts.len() + 2);
+        for (i, &p) in pts.iter().enumerate() {
+            let q = pts[(i + 1) % pts.len()];
+            let (dp, dq) = (inside(p, limit), inside(q, limit));
+            if dp >= 0.0 {
+                next.push(p);
+            }
+            if (dp >= 0.0) != (dq >= 0.0) {
+                let t = dp / (dp - dq);
+                next.push((p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1)));
+            }
+        }
+        pts = next;
+        if pts.is_empty() {
+            break;
+        }
+    }
+    pts
+}
+
+fn polygon_area(poly: &[(f64, f64)]) -> f64 {
+    let n = poly.len();
+    (0..n)
+        .map(|i| {
+            let (p, q) = (poly[i], poly[(i + 1) % n]);
+            p.0 * q.1 - q.0 * p.1
+        })
+        .sum::<f64>()
+        .abs()
+        / 2.0
+}
+
 /// Writes `copies` augmented copies of every frame of `ds` under `out`, as cameras
 /// `<camera>_aug<k>`. Returns the number of samples written.
 pub fn augment(
@@ -217,53 +340,16 @@ pub fn augment(
             }
             let mut doc = labels.clone();
             if let Some(objs) = doc["objects"].as_array_mut() {
-                for o in objs.iter_mut() {
-                    let id = o["id"].as_u64().unwrap_or(0) as u16;
-                    match stats.get(&id) {
-                        Some((count, b)) => {
-                            o["tight_box"] = serde_json::json!([b[0], b[1], b[2] + 1, b[3] + 1]);
-                            o["visible_pixels"] = serde_json::json!(count);
-                            o["visible"] = serde_json::json!(true);
-                        }
-                        None => {
-                            o["tight_box"] = serde_json::Value::Null;
-                            o["visible_pixels"] = serde_json::json!(0);
-                            o["visible"] = serde_json::json!(false);
-                        }
-                    }
-                    if let Some(a) = o["amodal_box"].as_array().and_then(|a| {
-                        let v: Vec<f64> = a.iter().filter_map(serde_json::Value::as_f64).collect();
-                        <[f64; 4]>::try_from(v).ok()
-                    }) {
-                        let corners = [(a[0], a[1]), (a[2], a[1]), (a[2], a[3]), (a[0], a[3])]
-                            .map(|p| aug.apply(p));
-                        let (fw, fh) = (f64::from(w), f64::from(h));
-                        let lo = |i: usize| {
-                            corners
-                                .iter()
-                                .map(|p| if i == 0 { p.0 } else { p.1 })
-                                .fold(f64::INFINITY, f64::min)
-                        };
-                        let hi = |i: usize| {
-                            corners
-                                .iter()
-                                .map(|p| if i == 0 { p.0 } else { p.1 })
-                                .fold(f64::NEG_INFINITY, f64::max)
-                        };
-                        o["amodal_box"] = serde_json::json!([
-                            lo(0).clamp(0.0, fw),
-                            lo(1).clamp(0.0, fh),
-                            hi(0).clamp(0.0, fw),
-                            hi(1).clamp(0.0, fh)
-                        ]);
-                    }
-                }
+                // As in a render, an object whose box left the frame is not listed.
+                objs.retain_mut(|o| relabel(o, &aug, (w, h), &stats));
             }
             doc["camera"] = serde_json::json!(format!("{}_aug{k}", f.camera));
             doc["augmentation"] = serde_json::json!({
                 "of": format!("v{:03}/{}/{:06}", f.variant, f.camera, f.frame),
                 "params": aug,
-                "note": "3-D boxes, depth values and calibration describe the unaugmented view",
+                "note": "3-D boxes, depth values and calibration describe the unaugmented view; \
+                         unoccluded_pixels (and so visibility) is estimated from the share of \
+                         the object's box that stays in the frame",
             });
             let dir = out
                 .join(format!("v{:03}", f.variant))
@@ -295,4 +381,115 @@ pub fn augment(
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shift_only(dx: f64, scale: f64) -> Augmentation {
+        Augmentation {
+            flip: false,
+            scale,
+            rotation_deg: 0.0,
+            shift: [dx, 0.0],
+            brightness: 1.0,
+            contrast: 1.0,
+            saturation: 1.0,
+            noise_std: 0.0,
+            forward: [[scale, 0.0, dx], [0.0, scale, 0.0]],
+        }
+    }
+
+    fn car(visible_now: u32) -> (serde_json::Value, BTreeMap<u16, (u32, [u32; 4])>) {
+        // A 40 x 20 px box whose silhouette covers 600 px, 480 of them visible (0.8).
+        let o = serde_json::json!({
+            "id": 7, "amodal_box": [100.0, 50.0, 140.0, 70.0],
+            "visible_pixels": 480, "unoccluded_pixels": 600, "visibility": 0.8,
+            "truncation": 0.0, "occlusion": 0,
+        });
+        let mut stats = BTreeMap::new();
+        if visible_now > 0 {
+            stats.insert(7, (visible_now, [0, 50, 19, 69]));
+        }
+        (o, stats)
+    }
+
+    #[test]
+    fn half_a_car_pushed_out_of_the_frame_is_half_truncated_and_as_visible_as_before() {
+        let (mut o, stats) = car(240);
+        // x 100..140 -> -20..20: half the box leaves the frame's left edge.
+        assert!(relabel(
+            &mut o,
+            &shift_only(-120.0, 1.0),
+            (320, 200),
+            &stats
+        ));
+        assert!(
+            (o["truncation"].as_f64().expect("number") - 0.5).abs() < 1e-9,
+            "{o}"
+        );
+        assert_eq!(o["unoccluded_pixels"], 300);
+        assert!(
+            (o["visibility"].as_f64().expect("number") - 0.8).abs() < 1e-9,
+            "{o}"
+        );
+        assert_eq!(o["occlusion"], 0);
+        assert_eq!(o["amodal_box"], serde_json::json!([0.0, 50.0, 20.0, 70.0]));
+    }
+
+    #[test]
+    fn a_sliver_left_at_the_edge_keeps_only_its_share_of_the_silhouette() {
+        // 1 px of the box's width stays in view and shows 2 px: before, the copy kept the
+        // source's 600 unoccluded pixels and called it 0.3 % visible; a sliver's own
+        // silhouette is 15 px.
+        let (mut o, stats) = car(2);
+        relabel(&mut o, &shift_only(-139.0, 1.0), (320, 200), &stats);
+        assert_eq!(o["unoccluded_pixels"], 15);
+        assert!(
+            (o["truncation"].as_f64().expect("number") - 0.975).abs() < 1e-9,
+            "{o}"
+        );
+        assert_eq!(o["occlusion"], 2, "2 of 15 px visible");
+    }
+
+    #[test]
+    fn scaling_scales_the_silhouette_a_box_out_of_frame_is_dropped_and_a_hidden_one_kept() {
+        let (mut o, stats) = car(691);
+        relabel(&mut o, &shift_only(0.0, 1.2), (320, 200), &stats);
+        assert_eq!(o["unoccluded_pixels"], 864, "600 x 1.2^2");
+        assert!((o["truncation"].as_f64().expect("number")).abs() < 1e-9);
+        let (mut gone, none) = car(0);
+        assert!(
+            !relabel(&mut gone, &shift_only(-400.0, 1.0), (320, 200), &none),
+            "a box out of the frame is dropped"
+        );
+        let (mut hidden, none) = car(0);
+        assert!(relabel(
+            &mut hidden,
+            &shift_only(0.0, 1.0),
+            (320, 200),
+            &none
+        ));
+        assert_eq!(hidden["visible"], false);
+        assert_eq!(hidden["occlusion"], 3);
+        assert_eq!(hidden["visibility"], 0.0);
+        assert_eq!(hidden["tight_box"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_rotated_box_is_clipped_as_a_polygon() {
+        let square = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)];
+        assert!((polygon_area(&clip_to_frame(&square, 10.0, 10.0)) - 1.0).abs() < 1e-12);
+        let r = std::f64::consts::FRAC_1_SQRT_2 * 2.0;
+        let diamond = [
+            (5.0, 5.0 - r),
+            (5.0 + r, 5.0),
+            (5.0, 5.0 + r),
+            (5.0 - r, 5.0),
+        ];
+        assert!((polygon_area(&clip_to_frame(&diamond, 10.0, 10.0)) - 4.0).abs() < 1e-9);
+        let half = diamond.map(|p| (p.0 - 5.0, p.1));
+        assert!((polygon_area(&clip_to_frame(&half, 10.0, 10.0)) - 2.0).abs() < 1e-9);
+    }
 }
