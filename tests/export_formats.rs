@@ -273,6 +273,109 @@ fn kitti_tracking_keeps_track_ids_per_sequence() {
     assert!(lines > 0);
 }
 
+/// Frame blocks split a variant with gaps between them: each unbroken run of a split's
+/// frames becomes one tracking sequence, numbered from frame 0 (the devkit and TrackEval
+/// read frames 0..length of every sequence in the seqmap).
+#[test]
+fn kitti_tracking_sequences_are_unbroken_runs_numbered_from_zero() {
+    let Some(dir) = dataset() else { return };
+    let exports = dir.join("exports");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(exports.join("export.json")).expect("export.json"))
+            .expect("json");
+    let mut sequences = 0;
+    for split in ["train", "val", "test"] {
+        // The runs export.json implies: frames of one variant in this split, cut where a
+        // frame of the variant went elsewhere.
+        let mut runs: Vec<(u64, u64, usize)> = Vec::new();
+        for (variant, frames) in doc["split"]["frames_by_variant"]
+            .as_object()
+            .expect("variants")
+        {
+            let mut prev_here = false;
+            for pair in frames.as_array().expect("frames") {
+                let here = pair[1] == split;
+                if here && prev_here {
+                    if let Some(run) = runs.last_mut() {
+                        run.2 += 1;
+                    }
+                } else if here {
+                    runs.push((
+                        variant.parse().expect("variant"),
+                        pair[0].as_u64().expect("frame"),
+                        1,
+                    ));
+                }
+                prev_here = here;
+            }
+        }
+        let root = exports.join("kitti_tracking").join(split);
+        let seqmap = std::fs::read_to_string(root.join("seqmap.txt")).expect("seqmap");
+        let origin: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join("sequences.json")).expect("origin"))
+                .expect("json");
+        let written: Vec<(u64, u64, usize)> = origin
+            .as_array()
+            .expect("sequences")
+            .iter()
+            .map(|s| {
+                (
+                    s["variant"].as_u64().expect("variant"),
+                    s["first_frame"].as_u64().expect("first"),
+                    s["frames"].as_u64().expect("frames") as usize,
+                )
+            })
+            .collect();
+        let mut expected = runs.clone();
+        expected.sort_unstable();
+        assert_eq!(
+            written, expected,
+            "{split}: sequences are the unbroken runs"
+        );
+        sequences += written.len();
+        for (i, line) in seqmap.lines().enumerate() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(f[0], format!("{i:04}"));
+            let length: usize = f[3].parse().expect("length");
+            assert_eq!(length, written[i].2);
+            let images = files_in(&root.join("image_02").join(f[0]), "png");
+            let names: Vec<String> = images
+                .iter()
+                .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+                .collect();
+            let consecutive: Vec<String> = (0..length).map(|k| format!("{k:06}.png")).collect();
+            assert_eq!(names, consecutive, "sequence {}", f[0]);
+            for label in
+                std::fs::read_to_string(root.join("label_02").join(format!("{}.txt", f[0])))
+                    .expect("labels")
+                    .lines()
+            {
+                let frame: usize = label.split(' ').next().expect("frame").parse().expect("n");
+                assert!(frame < length, "{label}");
+            }
+            let calib = std::fs::read_to_string(root.join("calib").join(format!("{}.txt", f[0])))
+                .expect("calib");
+            let keys: Vec<&str> = calib.lines().filter_map(|l| l.split(' ').next()).collect();
+            assert_eq!(
+                &keys[..7],
+                [
+                    "P0:",
+                    "P1:",
+                    "P2:",
+                    "P3:",
+                    "R_rect",
+                    "Tr_velo_cam",
+                    "Tr_imu_velo"
+                ]
+            );
+        }
+    }
+    assert!(
+        sequences > 4,
+        "4 variants cut into blocks: {sequences} sequences"
+    );
+}
+
 #[test]
 fn coco_passes_pycocotools() {
     let Some(dir) = dataset() else { return };
@@ -516,14 +619,10 @@ fn splitting_by_variant_only_refuses_an_empty_split_with_a_hint() {
 fn exporting_again_replaces_every_format_folder_whole() {
     let Some(dir) = dataset() else { return };
     let out = dir.with_extension("again");
-    let export = |split: &str| {
+    let _ = std::fs::remove_dir_all(&out);
+    let export_as = |formats: &str, split: &str| {
         let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
-            .args([
-                "export",
-                "--quiet",
-                "--format",
-                "yolo,kitti,coco,cityscapes",
-            ])
+            .args(["export", "--quiet", "--format", formats])
             .args(["--split", split, "--out"])
             .arg(&out)
             .arg(dir)
@@ -531,6 +630,7 @@ fn exporting_again_replaces_every_format_folder_whole() {
             .expect("runs");
         common::assert_success(&o);
     };
+    let export = |split: &str| export_as("yolo,kitti,coco,cityscapes", split);
     export("0.8,0.1,0.1");
     export("1,0,0");
     let count = |p: &str| files_in(&out.join(p), "png").len();
@@ -554,6 +654,38 @@ fn exporting_again_replaces_every_format_folder_whole() {
     assert!(!out.join(".export.partial").exists());
     export("0.8,0.1,0.1");
     assert!(count("yolo/images/train") < 4 * 6 && count("yolo/images/val") > 0);
+    // A format dropped from the next export goes with it; a folder drivegen did not
+    // write stays.
+    std::fs::create_dir_all(out.join("notes")).expect("mkdir");
+    export_as("coco", "0.8,0.1,0.1");
+    for gone in ["yolo", "kitti", "cityscapes"] {
+        assert!(
+            !out.join(gone).exists(),
+            "{gone} left from the previous export"
+        );
+    }
+    assert!(out.join("coco").exists() && out.join("notes").exists());
+    // The summary counts the boxes the export carries.
+    let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+        .args(["export", "--format", "coco", "--out"])
+        .arg(&out)
+        .arg(dir)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    let boxes: usize = ["train", "val", "test"]
+        .iter()
+        .map(|split| {
+            let doc: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(out.join(format!("coco/annotations/instances_{split}.json")))
+                    .expect("coco"),
+            )
+            .expect("json");
+            doc["annotations"].as_array().expect("annotations").len()
+        })
+        .sum();
+    assert!(said.contains(&format!(", {boxes} objects")), "{said}");
 }
 
 #[test]

@@ -40,14 +40,30 @@ struct CocoSplit {
     annotations: Vec<serde_json::Value>,
 }
 
+/// One KITTI tracking sequence: an unbroken run of one variant's frames within a split.
+/// A variant split into time blocks gives one sequence per block, numbered from frame 0,
+/// so a tracker never sees a jump in time inside a sequence.
+#[derive(Debug)]
+struct TrackingSequence {
+    variant: u32,
+    camera: String,
+    first_frame: u32,
+    last_order: usize,
+    frames: usize,
+    labels: String,
+}
+
 #[derive(Debug)]
 pub struct Writers<'a> {
     out: PathBuf,
     formats: Vec<Format>,
     ds: &'a NativeDataset,
     coco: BTreeMap<Split, CocoSplit>,
-    /// KITTI tracking: lines per (split, variant) sequence.
-    tracking: BTreeMap<(Split, u32), String>,
+    /// KITTI tracking: the sequences of each split, in order.
+    tracking: BTreeMap<Split, Vec<TrackingSequence>>,
+    /// Each frame's place among its camera's frames of its variant, (camera, variant,
+    /// frame) -> index: a tracking sequence runs while frames follow one another.
+    frame_order: BTreeMap<(String, u32, u32), usize>,
     /// KITTI object: the next frame id in `training/` (train and val) and `testing/`, and
     /// the ids of each split for `ImageSets/`.
     kitti_next: [usize; 2],
@@ -97,7 +113,7 @@ fn class_of(o: &Object) -> Option<Class> {
 
 fn matrix_line(name: &str, values: impl IntoIterator<Item = f64>) -> String {
     let v: Vec<String> = values.into_iter().map(|x| format!("{x:.12e}")).collect();
-    format!("{name}: {}\n", v.join(" "))
+    format!("{name} {}\n", v.join(" "))
 }
 
 fn flat(m: &[[f64; 4]; 3]) -> Vec<f64> {
@@ -142,6 +158,61 @@ pub fn kitti_line(o: &Object) -> Option<String> {
     ))
 }
 
+/// How a KITTI calibration file names its matrices: the object benchmark's
+/// `R0_rect:`/`Tr_velo_to_cam:`, or the tracking benchmark's `R_rect`/`Tr_velo_cam`
+/// (no colon), as each devkit's reader expects.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum CalibKeys {
+    Object,
+    Tracking,
+}
+
+/// A frame's KITTI calibration. Labels are in the (already rectified) camera frame:
+/// P = [K | 0], R0 = I.
+fn kitti_calib(f: &ExportFrame<'_>, keys: CalibKeys) -> String {
+    let line = |object: &str, tracking: &str, values: &[f64]| match keys {
+        CalibKeys::Object => matrix_line(&format!("{object}:"), values.iter().copied()),
+        CalibKeys::Tracking => matrix_line(tracking, values.iter().copied()),
+    };
+    let k = &f.calib.k;
+    let p = [
+        k[0][0], 0.0, k[0][2], 0.0, 0.0, k[1][1], k[1][2], 0.0, 0.0, 0.0, 1.0, 0.0,
+    ];
+    let mut calib = String::new();
+    for i in 0..4 {
+        calib.push_str(&matrix_line(&format!("P{i}:"), p));
+    }
+    calib.push_str(&line(
+        "R0_rect",
+        "R_rect",
+        &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+    ));
+    let cam_to_ego = Iso3::from_matrix3x4(&f.calib.camera_to_ego);
+    let velo_to_ego = f
+        .lidar_to_ego
+        .map(|m| Iso3::from_matrix3x4(&m))
+        .unwrap_or(cam_to_ego);
+    let velo_to_cam = cam_to_ego.inverse().then(&velo_to_ego);
+    calib.push_str(&line(
+        "Tr_velo_to_cam",
+        "Tr_velo_cam",
+        &flat(&velo_to_cam.matrix3x4()),
+    ));
+    // KITTI's IMU is the vehicle frame: drivegen's ego frame.
+    calib.push_str(&line(
+        "Tr_imu_to_velo",
+        "Tr_imu_velo",
+        &flat(&velo_to_ego.inverse().matrix3x4()),
+    ));
+    // A lens's coefficients follow, as KITTI's raw calibration writes them (D_02:
+    // k1 k2 p1 p2 k3, OpenCV's order): the readers take the first seven lines by
+    // position, so an eighth is safe.
+    if let Some(d) = f.calib.distortion {
+        calib.push_str(&matrix_line("D_02:", d));
+    }
+    calib
+}
+
 impl<'a> Writers<'a> {
     pub fn new(
         out: &Path,
@@ -149,12 +220,27 @@ impl<'a> Writers<'a> {
         ds: &'a NativeDataset,
         counts: [usize; 3],
     ) -> Writers<'a> {
+        let mut frame_order: BTreeMap<(String, u32, u32), usize> = BTreeMap::new();
+        let mut by_run: BTreeMap<(&str, u32), Vec<u32>> = BTreeMap::new();
+        for f in &ds.frames {
+            by_run
+                .entry((&f.camera, f.variant))
+                .or_default()
+                .push(f.frame);
+        }
+        for ((camera, variant), mut frames) in by_run {
+            frames.sort_unstable();
+            for (i, frame) in frames.into_iter().enumerate() {
+                frame_order.insert((camera.to_string(), variant, frame), i);
+            }
+        }
         Writers {
             out: out.to_path_buf(),
             formats: formats.to_vec(),
             ds,
             coco: BTreeMap::new(),
             tracking: BTreeMap::new(),
+            frame_order,
             kitti_next: [0; 2],
             image_sets: BTreeMap::new(),
             counts,
@@ -199,40 +285,7 @@ impl<'a> Writers<'a> {
             &dir.join("label_2").join(format!("{name}.txt")),
             text.as_bytes(),
         )?;
-        // Labels are in the (already rectified) camera frame: P = [K | 0], R0 = I.
-        let k = &f.calib.k;
-        let p = [
-            k[0][0], 0.0, k[0][2], 0.0, 0.0, k[1][1], k[1][2], 0.0, 0.0, 0.0, 1.0, 0.0,
-        ];
-        let mut calib = String::new();
-        for i in 0..4 {
-            calib.push_str(&matrix_line(&format!("P{i}"), p));
-        }
-        calib.push_str(&matrix_line(
-            "R0_rect",
-            [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-        ));
-        let cam_to_ego = Iso3::from_matrix3x4(&f.calib.camera_to_ego);
-        let velo_to_ego = f
-            .lidar_to_ego
-            .map(|m| Iso3::from_matrix3x4(&m))
-            .unwrap_or(cam_to_ego);
-        let velo_to_cam = cam_to_ego.inverse().then(&velo_to_ego);
-        calib.push_str(&matrix_line(
-            "Tr_velo_to_cam",
-            flat(&velo_to_cam.matrix3x4()),
-        ));
-        // KITTI's IMU is the vehicle frame: drivegen's ego frame.
-        calib.push_str(&matrix_line(
-            "Tr_imu_to_velo",
-            flat(&velo_to_ego.inverse().matrix3x4()),
-        ));
-        // A lens's coefficients follow, as KITTI's raw calibration writes them (D_02:
-        // k1 k2 p1 p2 k3, OpenCV's order): the readers take the first seven lines by
-        // position, so an eighth is safe.
-        if let Some(d) = f.calib.distortion {
-            calib.push_str(&matrix_line("D_02", d));
-        }
+        let calib = kitti_calib(f, CalibKeys::Object);
         write_atomic(
             &dir.join("calib").join(format!("{name}.txt")),
             calib.as_bytes(),
@@ -258,18 +311,46 @@ impl<'a> Writers<'a> {
     }
 
     fn kitti_tracking(&mut self, f: &ExportFrame<'_>) -> Result<(), ExportError> {
-        let seq = format!("{:04}", f.native.variant);
+        let order = self
+            .frame_order
+            .get(&(f.native.camera.clone(), f.native.variant, f.native.frame))
+            .copied()
+            .unwrap_or(usize::MAX);
+        let sequences = self.tracking.entry(f.split).or_default();
+        let follows = sequences.last().is_some_and(|s| {
+            s.variant == f.native.variant && s.last_order.checked_add(1) == Some(order)
+        });
+        if !follows {
+            sequences.push(TrackingSequence {
+                variant: f.native.variant,
+                camera: f.native.camera.clone(),
+                first_frame: f.native.frame,
+                last_order: order,
+                frames: 0,
+                labels: String::new(),
+            });
+        }
+        let seq_index = sequences.len() - 1;
+        let Some(seq) = sequences.last_mut() else {
+            return Ok(());
+        };
+        let frame = seq.frames;
+        seq.frames += 1;
+        seq.last_order = order;
         let dir = self.out.join("kitti_tracking").join(f.split.name());
+        let seq_name = format!("{seq_index:04}");
         copy(
             &self.ds.rgb_path(f.native),
             &dir.join("image_02")
-                .join(&seq)
-                .join(format!("{:06}.png", f.native.frame)),
+                .join(&seq_name)
+                .join(format!("{frame:06}.png")),
         )?;
-        let lines = self
-            .tracking
-            .entry((f.split, f.native.variant))
-            .or_default();
+        if frame == 0 {
+            write_atomic(
+                &dir.join("calib").join(format!("{seq_name}.txt")),
+                kitti_calib(f, CalibKeys::Tracking).as_bytes(),
+            )?;
+        }
         for o in &f.labels.objects {
             let Some(line) = kitti_line(o) else { continue };
             let mut fields = line.split(' ');
@@ -291,9 +372,8 @@ impl<'a> Writers<'a> {
                 2
             };
             let _ = writeln!(
-                lines,
-                "{} {track} {kind} {trunc} {}",
-                f.native.frame,
+                seq.labels,
+                "{frame} {track} {kind} {trunc} {}",
                 rest[1..].join(" ")
             );
         }
@@ -506,14 +586,28 @@ impl<'a> Writers<'a> {
                 )?;
             }
         }
-        for ((split, variant), lines) in &self.tracking {
-            let path = self
-                .out
-                .join("kitti_tracking")
-                .join(split.name())
-                .join("label_02")
-                .join(format!("{variant:04}.txt"));
-            write_atomic(&path, lines.as_bytes())?;
+        for (split, sequences) in &self.tracking {
+            let dir = self.out.join("kitti_tracking").join(split.name());
+            // TrackEval's seqmap (`<seq> empty <first> <last + 1>`) and where each
+            // sequence came from in the native dataset.
+            let mut seqmap = String::new();
+            let mut origin = Vec::new();
+            for (i, seq) in sequences.iter().enumerate() {
+                write_atomic(
+                    &dir.join("label_02").join(format!("{i:04}.txt")),
+                    seq.labels.as_bytes(),
+                )?;
+                let _ = writeln!(seqmap, "{i:04} empty 000000 {:06}", seq.frames);
+                origin.push(json!({
+                    "sequence": format!("{i:04}"), "variant": seq.variant, "camera": seq.camera,
+                    "first_frame": seq.first_frame, "frames": seq.frames,
+                }));
+            }
+            write_atomic(&dir.join("seqmap.txt"), seqmap.as_bytes())?;
+            write_atomic(
+                &dir.join("sequences.json"),
+                &serde_json::to_vec_pretty(&origin).unwrap_or_default(),
+            )?;
         }
         Ok(())
     }

@@ -113,6 +113,8 @@ pub struct ExportOptions {
 pub struct ExportSummary {
     /// Frames per split (train, val, test).
     pub frames: [usize; 3],
+    /// Objects with a 2-D box in a detection category: the boxes COCO and YOLO carry
+    /// (hidden objects and stuff such as buildings are not counted).
     pub objects: usize,
     /// How frames were split, the frames dropped between blocks, and why the mode
     /// differs from the one asked for.
@@ -129,7 +131,9 @@ pub struct ExportSummary {
 ///
 /// Formats are written into a staging folder and each replaces its previous folder only
 /// when complete: files of an earlier export with another split would otherwise stay
-/// behind and be picked up by tools that list folders (ultralytics, FiftyOne).
+/// behind and be picked up by tools that list folders (ultralytics, FiftyOne). Folders
+/// of formats the previous export (its export.json) wrote and this one does not are
+/// removed.
 pub fn export(
     ds: &NativeDataset,
     out: &Path,
@@ -154,6 +158,23 @@ pub fn export(
             return Err(e);
         }
     };
+    // Formats the previous export wrote and this one does not go too: their frames were
+    // split by the previous split, and export.json no longer describes them.
+    let previous: Vec<Format> = std::fs::read(out.join("export.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|doc| {
+            doc["formats"].as_array().map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().and_then(|n| Format::parse(n).ok()))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    for stale in previous.iter().filter(|f| !opts.formats.contains(f)) {
+        clear(&out.join(stale.folder()))?;
+    }
     for format in &opts.formats {
         let (from, to) = (staging.join(format.folder()), out.join(format.folder()));
         clear(&to)?;
@@ -239,7 +260,17 @@ fn export_into(
             calib: &calib,
             lidar_to_ego: lidar,
         };
-        objects += frame.labels.objects.len();
+        objects += frame
+            .labels
+            .objects
+            .iter()
+            .filter(|o| {
+                o.tight_box.is_some()
+                    && drivegen_labels::Class::from_name(&o.class)
+                        .and_then(drivegen_labels::Class::detection_category)
+                        .is_some()
+            })
+            .count();
         writers.frame(&frame)?;
     }
     writers.finish()?;

@@ -14,6 +14,8 @@ pub struct Args {
     dataset: PathBuf,
     /// Classes to keep (repeatable): person/pedestrian, vehicle, car, suv, van, truck,
     /// bus, motorcycle, bicycle, rider, traffic_light, traffic_sign, building, ...
+    /// These are the label classes: `car` keeps no SUVs or vans, though COCO and YOLO
+    /// exports file all three under `car` (use `vehicle`, or add `--class suv --class van`).
     #[arg(long = "class")]
     classes: Vec<String>,
     /// Keep objects at least this visible (0..1).
