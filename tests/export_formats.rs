@@ -376,6 +376,37 @@ fn kitti_tracking_sequences_are_unbroken_runs_numbered_from_zero() {
     );
 }
 
+/// The tracking export loads in TrackEval (the KITTI tracking benchmark's evaluator):
+/// the ground truth submitted as a tracker scores HOTA = MOTA = 1 with no identity switch.
+#[test]
+fn kitti_tracking_passes_trackeval() {
+    let Some(dir) = dataset() else { return };
+    let has = Command::new("python3")
+        .args(["-c", "import trackeval"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::prerequisite(
+        "trackeval",
+        has,
+        "pip install trackeval (tools/test.sh does)",
+    ) {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/check_kitti_tracking.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(dir.join("exports/kitti_tracking"))
+        .output()
+        .expect("python runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.matches(": ok: ").count(), 3, "{text}");
+}
+
 #[test]
 fn coco_passes_pycocotools() {
     let Some(dir) = dataset() else { return };

@@ -43,6 +43,11 @@ ensure_python_packages() {
         python3 -m pip install --quiet --disable-pip-version-check pyyaml >&2 || true
         python3 -m pip install --quiet --disable-pip-version-check --no-deps cityscapesscripts pyquaternion >&2 || true
     fi
+    # TrackEval for tools/check_kitti_tracking.py.
+    if command -v python3 >/dev/null && ! python3 -c "import trackeval" 2>/dev/null; then
+        echo "drivegen: installing trackeval for tools/check_kitti_tracking.py" >&2
+        python3 -m pip install --quiet --disable-pip-version-check trackeval >&2 || true
+    fi
     # pytest for the Python dataset reader's tests (tools/python).
     if command -v python3 >/dev/null && ! python3 -c "import pytest" 2>/dev/null; then
         echo "drivegen: installing pytest for the tools/python tests" >&2
