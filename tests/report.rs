@@ -66,6 +66,11 @@ fn report_renders_with_all_its_images_in_headless_chromium() {
         html.contains("time of day (h)"),
         "sampled parameters are listed"
     );
+    assert!(
+        html.contains("<td>front 320x192</td>")
+            && html.contains("<td>captures per variant</td><td>3</td>"),
+        "the command line's overrides are shown beside the scenario file"
+    );
 
     let found = chromium();
     if !common::prerequisite(

@@ -273,6 +273,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         .collect();
     let scenario =
         escape(&std::fs::read_to_string(args.dataset.join("scenario.ron")).unwrap_or_default());
+    let settings = render_settings(&ds.run);
     let html = format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>drivegen report: {name}</title>
@@ -288,6 +289,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;te
 <h2>Distances</h2><img src="distances.png" alt="distances"><p>Camera to object centre, 0 to 150 m in 10 m bins.</p>
 <h2>Visibility</h2><img src="visibility.png" alt="visibility"><p>Visible share of each object's unoccluded pixels, 0 to 1 in 0.1 bins.</p>
 <h2>Scenario parameters as sampled</h2><table><tr><th>parameter</th><th>min</th><th>mean</th><th>max</th><th>per variant</th></tr>{param_rows}</table>
+<h2>How it was rendered</h2><p>The scenario file below, with what the command line set over it:</p><table>{settings}</table>
 <details><summary>The scenario file</summary><pre>{scenario}</pre></details>
 <h2>Refiner</h2>{refiner}
 <script>
@@ -309,4 +311,46 @@ window.addEventListener('load', () => {{
         println!("wrote {}", dir.join("report.html").display());
     }
     Ok(())
+}
+
+/// What `render` ran with beyond the scenario file (its command-line overrides and
+/// choices, as run.json records them), one table row each.
+fn render_settings(run: &drivegen_dataset::RunInfo) -> String {
+    let cameras: Vec<String> = run
+        .cameras
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match run.image_sizes.get(i) {
+            Some([w, h]) => format!("{c} {w}x{h}"),
+            None => c.clone(),
+        })
+        .collect();
+    let mut rows = vec![
+        ("seed", run.seed.to_string()),
+        (
+            "variants",
+            match (run.shard, run.variants_total) {
+                (Some([i, n]), Some(total)) => {
+                    format!("{} of {total} (shard {i} of {n})", run.variants.len())
+                }
+                _ => run.variants.len().to_string(),
+            },
+        ),
+        ("captures per variant", run.frames_per_variant.to_string()),
+        ("cameras", cameras.join(", ")),
+        ("lidar", run.lidar.to_string()),
+        ("RGB written", run.rgb.to_string()),
+        ("quality", run.quality.clone()),
+        ("shadows", run.shadows.to_string()),
+        ("MSAA", run.msaa.to_string()),
+    ];
+    if let Some(refiner) = &run.refiner {
+        rows.push(("refiner", refiner.clone()));
+    }
+    if let Some(keep) = &run.keep_frames_where {
+        rows.push(("keep frames where", keep.to_string()));
+    }
+    rows.iter()
+        .map(|(k, v)| format!("<tr><td>{k}</td><td>{}</td></tr>", escape(v)))
+        .collect()
 }
