@@ -175,7 +175,7 @@ pub fn probe_adapter() -> Result<String, EngineError> {
         static SAID: std::sync::Once = std::sync::Once::new();
         SAID.call_once(|| {
             bevy::log::warn!(
-                "rendering on {}, {}: a CPU (software) Vulkan renderer, expect about 8 frames/s at 640x384 and the default quality (25 at draft); install your GPU's Vulkan driver and drivegen uses the GPU",
+                "rendering on {}, {}: a CPU (software) Vulkan renderer, expect 5–7 frames/s at 640x384 and the default quality on two cores (11–15 at draft, all outputs written); install your GPU's Vulkan driver and drivegen uses the GPU",
                 info.name,
                 info.driver_info
             );
