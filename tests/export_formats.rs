@@ -392,19 +392,30 @@ fn kitti_tracking_passes_trackeval() {
     ) {
         return;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/check_kitti_tracking.py");
+    let text = run_checker(
+        "check_kitti_tracking.py",
+        &[&dir.join("exports/kitti_tracking")],
+    );
+    assert_eq!(text.matches(": ok: ").count(), 3, "{text}");
+}
+
+/// Runs one of `tools/`' Python checkers on `args`; its stdout, once it exited 0.
+fn run_checker(script: &str, args: &[&Path]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tools")
+        .join(script);
     let out = Command::new("python3")
         .arg(script)
-        .arg(dir.join("exports/kitti_tracking"))
+        .args(args)
         .output()
         .expect("python runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(text.matches(": ok: ").count(), 3, "{text}");
+    text
 }
 
 #[test]
@@ -430,19 +441,7 @@ fn coco_passes_pycocotools() {
     ) {
         return;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/check_coco.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(dir)
-        .arg(dir.join("exports/coco"))
-        .output()
-        .expect("python runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = run_checker("check_coco.py", &[dir, &dir.join("exports/coco")]);
     assert!(
         text.contains("AP bbox 1.0000, AP segm 1.0000, mask mismatches 0"),
         "{text}"

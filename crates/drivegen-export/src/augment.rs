@@ -214,20 +214,19 @@ fn relabel(
 
 /// The part of a convex polygon inside the frame `[0, w] x [0, h]` (Sutherland–Hodgman).
 fn clip_to_frame(poly: &[(f64, f64)], w: f64, h: f64) -> Vec<(f64, f64)> {
-    type Edge = (fn((f64, f64), f64) -> f64, f64);
-    // Signed distance inside each frame edge.
-    let edges: [Edge; 4] = [
-        (|p, _| p.0, 0.0),
-        (|p, w| w - p.0, w),
-        (|p, _| p.1, 0.0),
-        (|p, h| h - p.1, h),
-    ];
     let mut pts = poly.to_vec();
-    for (inside, limit) in edges {
+    for edge in 0..4 {
+        // Signed distance inside the left, right, top and bottom edge.
+        let inside = |p: (f64, f64)| match edge {
+            0 => p.0,
+            1 => w - p.0,
+            2 => p.1,
+            _ => h - p.1,
+        };
         let mut next = Vec::with_capacity(pts.len() + 2);
         for (i, &p) in pts.iter().enumerate() {
             let q = pts[(i + 1) % pts.len()];
-            let (dp, dq) = (inside(p, limit), inside(q, limit));
+            let (dp, dq) = (inside(p), inside(q));
             if dp >= 0.0 {
                 next.push(p);
             }
