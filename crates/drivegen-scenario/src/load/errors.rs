@@ -129,6 +129,36 @@ pub(super) fn ron_diagnostic_at(
     src.diagnostic(span, message, hint)
 }
 
+/// Where in a scenario file a struct or enum of the model is written, as a designer
+/// knows it (`traffic.idm`), rather than the Rust type's name (`IdmSpec`).
+fn section(type_name: &str) -> String {
+    let place = match type_name {
+        "Scenario" => return "the scenario".into(),
+        "Capture" => "capture",
+        "MapSpec" => "map",
+        "Markings" => "map.markings",
+        "Roadside" => "map.roadside",
+        "TrafficSpec" => "traffic",
+        "IdmSpec" => "idm",
+        "Population" => "traffic.populations",
+        "PedestrianSpec" => "pedestrians",
+        "SignalSpec" => "signals",
+        "EnvironmentSpec" => "environment",
+        "EgoSpec" => "ego",
+        "SensorSpec" => "sensors",
+        "CameraSpec" => "sensors.cameras",
+        "CameraSensorSpec" => "sensor",
+        "DistortionSpec" => "distortion",
+        "LidarSpec" => "sensors.lidar",
+        "Mount" => "mount",
+        "RuleSpec" => "rules",
+        "EventSpec" => "events",
+        "NamedActor" => "actors",
+        other => other,
+    };
+    format!("`{place}`")
+}
+
 /// Turns ron's error into a designer-facing message and hint.
 pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
     use ron::Error as E;
@@ -140,7 +170,7 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
         } => {
             let within = outer
                 .as_ref()
-                .map(|o| format!(" in `{o}`"))
+                .map(|o| format!(" in {}", section(o)))
                 .unwrap_or_default();
             (
                 format!("unknown field `{found}`{within}"),
@@ -154,7 +184,7 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
         } => {
             let what = outer
                 .as_ref()
-                .map(|o| format!(" of `{o}`"))
+                .map(|o| format!(" of {}", section(o)))
                 .unwrap_or_default();
             (
                 format!("unknown variant `{found}`{what}"),
@@ -164,7 +194,7 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
         E::MissingStructField { field, outer } => {
             let within = outer
                 .as_ref()
-                .map(|o| format!(" in `{o}`"))
+                .map(|o| format!(" in {}", section(o)))
                 .unwrap_or_default();
             (
                 format!("missing field `{field}`{within}"),
@@ -174,7 +204,7 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
         E::DuplicateStructField { field, outer } => {
             let within = outer
                 .as_ref()
-                .map(|o| format!(" in `{o}`"))
+                .map(|o| format!(" in {}", section(o)))
                 .unwrap_or_default();
             (
                 format!("field `{field}` is given twice{within}"),
@@ -210,6 +240,17 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
         E::Message(m) if m.starts_with("a number or a distribution") => (
             format!("expected {m}"),
             Some("numeric fields take a constant such as 3.5 or a distribution".into()),
+        ),
+        E::ExpectedFloat | E::ExpectedInteger => (
+            format!(
+                "expected {}",
+                if matches!(code, E::ExpectedFloat) {
+                    "a number"
+                } else {
+                    "a whole number"
+                }
+            ),
+            Some("see scenarios/REFERENCE.md for the field's type".into()),
         ),
         other => (other.to_string(), None),
     }

@@ -639,7 +639,20 @@ impl Loader {
                         }
                         _ => 1,
                     };
-                    diags.push(ron_diagnostic_at(src, orig..orig + width, &e.code));
+                    let distribution = distribution_at(&text[offset..], &e.code);
+                    diags.push(match distribution {
+                        Some((skip, name)) => src.diagnostic(
+                            orig + skip..orig + skip + name.len(),
+                            format!("this field takes a constant, not a distribution (`{name}`)"),
+                            Some(
+                                "write one value here: only the fields marked P in \
+                                 scenarios/REFERENCE.md take distributions (sensor rigs, \
+                                 capture settings and rules never do)"
+                                    .into(),
+                            ),
+                        ),
+                        None => ron_diagnostic_at(src, orig..orig + width, &e.code),
+                    });
                     match blank {
                         Some(range) => blank_out(&mut text, range),
                         None => break,
@@ -696,4 +709,29 @@ pub struct Problem {
     /// Where to point instead when `path` is not written out in full (a default
     /// that is wrong only because of another field, e.g. a camera mount on a bus).
     pub fallback: Option<Vec<Seg>>,
+}
+
+/// The distribution written where ron expected a plain number or flag, if that is what
+/// failed: `duration: Uniform(1, 2)` reads to ron as a float that starts with `U`.
+/// Returns the name's offset in `text` (ron points at the space before a value) and the
+/// name.
+fn distribution_at<'t>(text: &'t str, code: &ron::Error) -> Option<(usize, &'t str)> {
+    use ron::Error as E;
+    if !matches!(
+        code,
+        E::ExpectedFloat
+            | E::ExpectedInteger
+            | E::ExpectedBoolean
+            | E::InvalidIntegerDigit { .. }
+            | E::InvalidValueForType { .. }
+    ) {
+        return None;
+    }
+    let value = text.trim_start();
+    let name = value
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()?;
+    DISTRIBUTIONS
+        .contains(&name)
+        .then_some((text.len() - value.len(), name))
 }

@@ -97,6 +97,24 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 86_400.0,
                 " s",
             );
+            if s.capture.rate > 0.0
+                && s.capture.duration > 0.0
+                && s.capture.rate.is_finite()
+                && s.capture.duration.is_finite()
+                && s.capture.frame_count() == 0
+            {
+                c.report(
+                    path(&["capture", "duration"]),
+                    format!(
+                        "{} s at {} Hz is less than one frame",
+                        s.capture.duration, s.capture.rate
+                    ),
+                    Some(format!(
+                        "lengthen capture.duration to at least {} s, raise capture.rate, or set capture.frames",
+                        0.5 / s.capture.rate
+                    )),
+                );
+            }
             if s.capture.rate.is_finite()
                 && s.capture.duration.is_finite()
                 && s.capture.frame_count() > caps::FRAMES_PER_VARIANT
@@ -335,6 +353,27 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         " m",
     );
     c.range(path(&["ego", "lane"]), &ego.lane, 0.0, 3.0, "");
+    // A lane the road never has: the planner would put the ego in the outermost lane
+    // without a word. Partly overlapping distributions clamp, as REFERENCE.md says.
+    if ego.lane.check().is_ok() && m.lanes_per_direction.check().is_ok() {
+        let (lane_lo, _) = ego.lane.bounds();
+        let (_, lanes_hi) = m.lanes_per_direction.bounds();
+        if lane_lo.round() >= lanes_hi.round() {
+            c.report(
+                path(&["ego", "lane"]),
+                format!(
+                    "`ego.lane` is at least {} but the road has at most {} lane(s) each way",
+                    lane_lo.round(),
+                    lanes_hi.round()
+                ),
+                Some(format!(
+                    "lanes are counted from 0 at the kerb, so the last is {}; or raise \
+                     map.lanes_per_direction",
+                    (lanes_hi.round() as i64 - 1).max(0)
+                )),
+            );
+        }
+    }
     c.idm(&["ego", "idm"], &ego.idm);
 
     // Sensors.
