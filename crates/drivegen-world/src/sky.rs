@@ -89,7 +89,14 @@ pub struct SkyLook {
     pub dusk: f64,
     /// Strength of the glow around the sun.
     pub glow: f64,
+    /// How much of the dome (sky, clouds, the sun's glow) the fog hides behind its own
+    /// colour, the fogged horizon's: seen up through a fog layer the sky is fog.
+    pub veil: f64,
 }
+
+/// Depth of the fog layer a camera looks up through (m): with the sky hidden as light
+/// through this much fog is, 0.01/m leaves 55 % of the sky, 0.03/m 17 %, 0.2/m none.
+const FOG_LAYER: f64 = 60.0;
 
 impl SkyLook {
     pub fn of(env: &EnvironmentPlan) -> SkyLook {
@@ -139,6 +146,7 @@ impl SkyLook {
             cloud_dark,
             dusk: dusk * (1.0 - overcast),
             glow: day * (1.0 - cloud) * (1.0 - rain),
+            veil: 1.0 - libm::exp(-env.fog_density.max(0.0) * FOG_LAYER),
         }
     }
 }
@@ -209,6 +217,7 @@ pub fn sky_texture(env: &EnvironmentPlan, seed: u64) -> Texture {
                 let cloud = lerp3(look.horizon, cloud, smoothstep(0.0, 0.25, d[2]));
                 c = lerp3(c, cloud, amount);
             }
+            c = lerp3(c, look.horizon, look.veil);
             if d[2] < 0.0 {
                 c = c.map(|x| x * 0.85);
             }
@@ -249,6 +258,34 @@ mod tests {
 
     fn luma(p: [u8; 4]) -> f64 {
         0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
+    }
+
+    /// Dense fog hid the ground but left a clear blue sky above it, with buildings cut
+    /// out grey against it.
+    #[test]
+    fn dense_fog_hides_the_sky_behind_the_fog_colour() {
+        let zenith = |fog: f64| {
+            let e = EnvironmentPlan {
+                fog_density: fog,
+                ..env(50.0, 0.0, 0.0)
+            };
+            (texel(&sky_texture(&e, 3), 0.3, 0.02), horizon_color(&e))
+        };
+        let (clear, _) = zenith(0.0);
+        assert!(clear[2] > clear[0] + 60, "blue without fog {clear:?}");
+        let (dense, fog) = zenith(0.2);
+        for k in 0..3 {
+            assert!(
+                (f64::from(dense[k]) - fog[k] * 255.0).abs() <= 2.0,
+                "the zenith {dense:?} is the fog's colour {fog:?}"
+            );
+        }
+        let (light, _) = zenith(0.01);
+        let blueness = |p: [u8; 4]| i32::from(p[2]) - i32::from(p[0]);
+        assert!(
+            blueness(light) > 15 && blueness(light) < blueness(clear),
+            "light fog pales the sky {clear:?} without hiding it: {light:?}"
+        );
     }
 
     #[test]
