@@ -128,8 +128,26 @@ pub fn lens_project(cam: &Camera, p: V3) -> (f64, f64) {
         return cam.project_camera(p);
     };
     let d = Distortion::from_opencv(l.distortion);
-    let (x, y) = d.distort_extended(p.x / p.z, p.y / p.z, d.monotone_radius());
+    let (x, y) = d.distort_extended(p.x / p.z, p.y / p.z, monotone_radius_of(l));
     (l.fx * x + l.cx, l.fy * y + l.cy)
+}
+
+/// [`Distortion::monotone_radius`] of a lens, remembered per thread for the last lens
+/// asked about: the search walks up to 20,000 steps (a lens that stays monotone all the
+/// way), and labels project every outline sample of every object through it.
+fn monotone_radius_of(lens: &Lens) -> f64 {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<([u64; 5], f64)>> = const { std::cell::Cell::new(None) };
+    }
+    let key = lens.distortion.map(f64::to_bits);
+    LAST.with(|last| match last.get() {
+        Some((k, limit)) if k == key => limit,
+        _ => {
+            let limit = Distortion::from_opencv(lens.distortion).monotone_radius();
+            last.set(Some((key, limit)));
+            limit
+        }
+    })
 }
 
 /// Largest widening of the ideal view [`coverage_zoom`] allows.
@@ -366,5 +384,37 @@ impl Remap {
             }
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lens(k1: f64, k2: f64) -> Lens {
+        Lens {
+            distortion: [k1, k2, 0.0, 0.0, 0.0],
+            fx: 300.0,
+            fy: 300.0,
+            cx: 160.0,
+            cy: 96.0,
+        }
+    }
+
+    #[test]
+    fn the_remembered_monotone_radius_is_each_lens_own() {
+        // Alternating lenses: the per-thread memory must not answer for the wrong one.
+        let (barrel, strong) = (lens(-0.05, 0.0), lens(-0.28, 0.07));
+        for _ in 0..2 {
+            for l in [&barrel, &strong] {
+                assert_eq!(
+                    monotone_radius_of(l),
+                    Distortion::from_opencv(l.distortion).monotone_radius()
+                );
+            }
+        }
+        // 1 - 0.15 r^2 turns at r = 2.58; the strong lens stays monotone to the search's end.
+        assert!((monotone_radius_of(&barrel) - 2.58).abs() < 0.01);
+        assert!((monotone_radius_of(&strong) - MAX_RADIUS).abs() < 1e-9);
     }
 }
