@@ -6,7 +6,8 @@
 mod events_support;
 
 use drivegen_plan::events::EventPlan;
-use drivegen_plan::{LampState, Role, ScenePlan, SignalTiming, plan};
+use drivegen_plan::geom::Pose2;
+use drivegen_plan::{Behavior, LampState, Role, ScenePlan, SignalTiming, plan};
 use drivegen_scenario::events::{Action, Target, Trigger};
 use drivegen_world::traffic::{AgentState, TrafficSim};
 use events_support::{
@@ -346,6 +347,43 @@ fn stop_at_kerb_pulls_over_and_stands() {
     let lat = lateral(&p, ego_lane, &sim.agents()[v]);
     assert_eq!(sim.agents()[v].speed, 0.0);
     assert!(lat < -0.3, "pulled over by {lat:.2} m");
+    assert!(sim.active_events(&p).is_empty());
+}
+
+/// With a car parked by the kerb where it would pull over, a vehicle told to stop at the
+/// kerb stops in its lane: it pulled over into the parked cars.
+#[test]
+fn stop_at_kerb_stops_in_lane_beside_a_parked_car() {
+    let mut p = plan_with(
+        r#"(name: "pull_over", actor: "vehicle:0", trigger: Time(1.0), action: StopAtKerb(decel: 3.0))"#,
+    );
+    let (ego_lane, left) = lanes(&p);
+    let (v, parked) = two_vehicles(&p);
+    put(&mut p, 0, left, 20.0, 12.0);
+    put(&mut p, v, ego_lane, 60.0, 12.0);
+    // Beside where it would stop, by the lane's edge: clear of the lane, not of a car
+    // pulled over to the kerb.
+    let l = p.lane(ego_lane).expect("lane").clone();
+    let (at, tangent) = l.center.sample(87.0);
+    let a = &mut p.actors[parked];
+    a.pose = Pose2::at(at - tangent.perp() * (l.width / 2.0 + 0.5), tangent.angle());
+    a.lane = None;
+    a.route.clear();
+    a.behavior = Behavior::Parked;
+    let mut sim = TrafficSim::new(&p);
+    let mut closest = f64::INFINITY;
+    while sim.time < 12.0 {
+        sim.step(&p, DT);
+        let (me, there) = (&sim.agents()[v], &sim.agents()[parked]);
+        closest = closest.min(me.pose.pos().distance(there.pose.pos()));
+    }
+    let lat = lateral(&p, ego_lane, &sim.agents()[v]);
+    assert_eq!(sim.agents()[v].speed, 0.0);
+    assert!(lat.abs() < 0.05, "stopped in its lane, not {lat:.2} m over");
+    assert!(
+        closest > 2.0,
+        "kept clear of the parked car: {closest:.2} m"
+    );
     assert!(sim.active_events(&p).is_empty());
 }
 

@@ -427,7 +427,7 @@ impl TrafficSim {
             Action::StopAtKerb { decel } => {
                 c.long = Longitudinal::Brake { decel };
                 c.long_event = Some(k);
-                let target = self.kerb_offset(plan, i);
+                let target = self.kerb_offset(plan, i, decel);
                 let c = &mut self.controls[i];
                 c.blend = Some(Blend {
                     from: self.agents[i].offset,
@@ -449,8 +449,9 @@ impl TrafficSim {
     }
 
     /// The offset (negative: right) that puts a vehicle beside the kerb of its lane's
-    /// road, or 0 when its lane is not the rightmost.
-    fn kerb_offset(&self, plan: &ScenePlan, i: usize) -> f64 {
+    /// road, or 0 when its lane is not the rightmost or something stands by the kerb
+    /// where it would pull over (a parked car: it pulled over into them).
+    fn kerb_offset(&self, plan: &ScenePlan, i: usize, decel: f64) -> f64 {
         let Motion::Drive { lanes, .. } = &self.motions[i] else {
             return 0.0;
         };
@@ -468,7 +469,33 @@ impl TrafficSim {
             return 0.0;
         }
         let half = self.lengths[i].1 / 2.0;
-        -(lane.width / 2.0 + shoulder - half - KERB_MARGIN).max(0.0)
+        let target = -(lane.width / 2.0 + shoulder - half - KERB_MARGIN).max(0.0);
+        // From its tail now to its nose where it stops, and the band its body sweeps
+        // between its lane position and the kerb.
+        let me = lane.center.project(self.agents[i].pose.pos());
+        let speed = self.agents[i].speed.max(0.0);
+        let reach = speed * (speed / (2.0 * decel.max(0.1)) + 0.5);
+        let (from, to) = (
+            me.s - self.lengths[i].0 / 2.0,
+            me.s + reach + self.lengths[i].0 / 2.0 + KERB_MARGIN,
+        );
+        let (right, left) = (target - half - KERB_MARGIN, me.lateral.min(0.0) + half);
+        let taken = self.agents.iter().enumerate().any(|(j, other)| {
+            if j == i
+                || matches!(self.motions[j], Motion::Walk { .. })
+                || other.pose.pos().distance(self.agents[i].pose.pos()) > to - from + 20.0
+            {
+                return false;
+            }
+            let there = lane.center.project(other.pose.pos());
+            let (l, w) = (self.lengths[j].0 / 2.0, self.lengths[j].1 / 2.0);
+            there.s + l > from
+                && there.s - l < to
+                && there.lateral + w > right
+                && there.lateral - w < left
+                && there.lateral < me.lateral - half
+        });
+        if taken { 0.0 } else { target }
     }
 
     /// After a step: controls whose action is over let go, and events whose action is
