@@ -458,3 +458,101 @@ fn walkers_do_not_step_aside_into_parked_cars() {
         nobody_overlaps(&s, variant, 6.0, 1.0 / 60.0, "busy random town");
     }
 }
+
+const CROSSING_AT_SPEED: &str = r#"Scenario(
+    name: "crossing at speed", seed: 5,
+    capture: (duration: 4.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 40), Intersection(ways: 4, arm_length: 40), Straight(length: 60)]), crosswalks: false),
+    traffic: (vehicles: 1, parked: 0), pedestrians: (count: 0), signals: (enabled: false),
+    ego: (route: Straight, speed_factor: 1.0),
+)"#;
+
+/// Two vehicles start before an unsignalised junction on crossing paths, as far from it
+/// as each other. 3 m before it, each was too fast to stop at full braking and both went
+/// on (a designer's random scene): they now start slowly enough to yield. Further out,
+/// each measured the other's arrival at its own conflict point and both found
+/// themselves first. One goes first, the other waits, at every distance.
+#[test]
+fn vehicles_placed_at_speed_before_a_junction_start_able_to_yield() {
+    for gap in [3.0, 8.0, 15.0, 25.0] {
+        crossing_vehicles_take_turns(gap);
+    }
+}
+
+fn crossing_vehicles_take_turns(gap: f64) {
+    let s = drivegen_scenario::load_str("crossing.ron", CROSSING_AT_SPEED)
+        .expect("valid")
+        .scenario;
+    let mut p = plan(&s, 0).expect("plans");
+    let lane = |id: u32| p.lane(id).expect("lane").clone();
+    let ego_lane = lane(p.actors[0].lane.expect("on a lane"));
+    let ego_connector = p.actors[0]
+        .route
+        .iter()
+        .copied()
+        .find(|l| lane(*l).junction.is_some())
+        .expect("the ego's route crosses the junction");
+    // A straight connector from the approach on the ego's left, crossing its path.
+    let heading = |l: &drivegen_plan::Lane, s: f64| l.center.sample(s).1;
+    let mine = lane(ego_connector);
+    let (cross, approach) = p
+        .network
+        .lanes
+        .iter()
+        .filter(|l| l.junction == mine.junction && l.id != mine.id)
+        .filter(|l| {
+            let (a, b) = (heading(l, 0.0), heading(l, l.length));
+            a.dot(b) > 0.95 && a.dot(heading(&mine, 0.0)).abs() < 0.1
+        })
+        .find_map(|l| {
+            p.network
+                .lanes
+                .iter()
+                .find(|from| from.successors.contains(&l.id))
+                .map(|from| (l.clone(), from.clone()))
+        })
+        .expect("a crossing approach");
+    let other = p
+        .actors
+        .iter()
+        .position(|a| a.role == Role::Traffic)
+        .expect("a vehicle");
+    let exit = cross.successors.first().copied().expect("an exit");
+    for (i, on, route) in [
+        (0, &ego_lane, vec![ego_connector]),
+        (other, &approach, vec![cross.id, exit]),
+    ] {
+        let a = &mut p.actors[i];
+        // The front `gap` before the junction, wanting 14 m/s: at full braking (9 m/s²)
+        // 7 m to stop from the 0.8 of it a vehicle starts with.
+        a.s = (on.length - a.size.length / 2.0 - gap).max(a.size.length / 2.0);
+        a.lane = Some(on.id);
+        a.pose = on.center.pose_at(a.s);
+        a.route = route;
+        if let drivegen_plan::Behavior::Drive { desired_speed, .. } = &mut a.behavior {
+            *desired_speed = 14.0;
+        }
+    }
+    let mut sim = TrafficSim::new(&p);
+    let dt = 1.0 / 60.0;
+    let pair = [0, other];
+    for step in 0..(6.0 / dt) as usize {
+        sim.step(&p, dt);
+        assert_eq!(
+            overlapping_pair(&p, sim.agents(), &pair),
+            None,
+            "{gap} m out, at {:.2} s",
+            step as f64 * dt
+        );
+    }
+    // Someone went first: its centre is past the junction's centre.
+    let centre = p.network.junctions[0].center;
+    let past = |i: usize, from: &drivegen_plan::Lane| {
+        let (end, dir) = from.center.sample(from.length);
+        (sim.agents()[i].pose.pos() - end).dot(dir) > (centre - end).dot(dir)
+    };
+    assert!(
+        past(0, &ego_lane) || past(other, &approach),
+        "{gap} m out: someone went first"
+    );
+}

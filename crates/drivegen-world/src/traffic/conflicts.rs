@@ -158,6 +158,49 @@ impl Conflicts {
         out
     }
 
+    /// How far agent `i`'s front is from where it would wait at the first conflict point
+    /// ahead that another vehicle also approaches (`None`: no contested point within
+    /// reach). At the start this bounds its speed: placed at speed near a junction, two
+    /// vehicles on crossing paths could both be too close to stop, and both went on.
+    pub(super) fn contested_ahead(
+        &self,
+        plan: &ScenePlan,
+        agents: &[AgentState],
+        motions: &[Motion],
+        approaching: &Approaches,
+        lengths: &[(f64, f64)],
+        i: usize,
+    ) -> Option<f64> {
+        let Motion::Drive { lanes, .. } = &motions[i] else {
+            return None;
+        };
+        let me = &agents[i];
+        let half = lengths[i].0 / 2.0;
+        let mut acc = -me.s;
+        for &lane in lanes.iter().skip(me.lane_idx) {
+            let l = plan.lane(lane)?;
+            for c in self.by_lane.get(&lane).map_or(&[][..], Vec::as_slice) {
+                let mine = acc + c.here;
+                if mine < -(half + CLEAR) {
+                    continue;
+                }
+                let contested = approaching.get(&c.other).is_some_and(|on| {
+                    on.iter().any(|&(j, to_start)| {
+                        j != i && to_start + c.there >= -(lengths[j].0 / 2.0 + CLEAR)
+                    })
+                });
+                if contested {
+                    return Some((mine - half - WAIT_SHORT).max(0.0));
+                }
+            }
+            acc += l.length;
+            if acc > REACH {
+                break;
+            }
+        }
+        None
+    }
+
     /// How far agent `i`'s front may still go before it must wait for a vehicle with
     /// the right of way at a conflict point ahead (`None`: nobody to wait for).
     pub(super) fn wait_distance(
@@ -193,12 +236,21 @@ impl Conflicts {
                     let my_time = mine / me.speed.max(0.5);
                     let other_rank = self.rank.get(&c.other).copied().unwrap_or(0);
                     let on_other = approaching.get(&c.other).map_or(&[][..], Vec::as_slice);
+                    // The other's distance to its own conflict point (where its centre line
+                    // first comes near this one), as it measures it when it asks: with the
+                    // point it is nearest on the other's line, crossing paths each found
+                    // themselves first and both went (the points differ by the width).
+                    let theirs = self
+                        .by_lane
+                        .get(&c.other)
+                        .and_then(|cs| cs.iter().find(|r| r.other == lane))
+                        .map_or(c.there, |r| r.here);
                     let first = on_other.iter().any(|&(j, to_start)| {
                         if j == i {
                             return false;
                         }
                         let other = &agents[j];
-                        let d = to_start + c.there;
+                        let d = to_start + theirs;
                         let other_half = lengths[j].0 / 2.0;
                         if d < -(other_half + CLEAR) {
                             return false; // passed

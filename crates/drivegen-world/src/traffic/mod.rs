@@ -231,8 +231,33 @@ impl TrafficSim {
             steps: 0,
             time: 0.0,
         };
+        sim.start_able_to_yield(plan);
         sim.hold_waiting_pedestrians(plan);
         sim
+    }
+
+    /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
+    /// where it would wait at the first junction conflict another vehicle approaches too,
+    /// as it is capped for a red line: the right of way then decides who goes first.
+    fn start_able_to_yield(&mut self, plan: &ScenePlan) {
+        let approaching = conflicts::approaches(plan, &self.agents, &self.motions);
+        for i in 0..self.agents.len() {
+            let Motion::Drive { idm, .. } = &self.motions[i] else {
+                continue;
+            };
+            let decel = idm.comfortable_decel.max(0.1);
+            if let Some(d) = self.conflicts.contested_ahead(
+                plan,
+                &self.agents,
+                &self.motions,
+                &approaching,
+                &self.lengths,
+                i,
+            ) {
+                let safe = (2.0 * decel * d).sqrt();
+                self.agents[i].speed = self.agents[i].speed.min(safe);
+            }
+        }
     }
 
     /// Agents in plan order (ego first, then by id).
