@@ -75,13 +75,28 @@ impl Placement<'_> {
                 continue;
             };
             let actor = self.actors.remove(k);
+            let lane_length = actor
+                .lane
+                .filter(|_| matches!(actor.role, Role::Traffic | Role::Parked))
+                .and_then(|l| self.net.lanes.get(l as usize))
+                .map(|l| l.length);
             let moved = self.nudged(&actor).ok_or_else(|| PlanError::NoRoom {
                 what: Subject::named(who, None),
-                reason: format!(
-                    "actor {id} stands where it goes and has no free spot within {} m along its way",
-                    f64::from(STEPS) * STEP
-                ),
-                hint: "lower the traffic or pedestrian density, or widen the relation's distances"
+                reason: match lane_length {
+                    // A short lane (an arm, a block before a junction) often has no other
+                    // spot, however light the traffic.
+                    Some(length) if length < 2.0 * f64::from(STEPS) * STEP => format!(
+                        "actor {id} stands where it goes and its lane ({length:.0} m long) has \
+                         no free spot for it"
+                    ),
+                    _ => format!(
+                        "actor {id} stands where it goes and has no free spot within {} m \
+                         along its way",
+                        f64::from(STEPS) * STEP
+                    ),
+                },
+                hint: "let the relation's distance vary (each attempt draws it anew, e.g. \
+                       `distance: Uniform(8, 20)`), or lower the traffic or pedestrian density"
                     .into(),
             })?;
             self.actors.push(moved);
