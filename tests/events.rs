@@ -387,6 +387,61 @@ fn stop_at_kerb_stops_in_lane_beside_a_parked_car() {
     assert!(sim.active_events(&p).is_empty());
 }
 
+/// `to: Crosswalk` measures to the crosswalk's line across the road: to its centre (the
+/// road's middle), an ego a lane to the side never came within 5 m and the event never
+/// fired (a designer's scene).
+#[test]
+fn a_crosswalk_trigger_fires_before_the_stripes_in_the_ego_lane() {
+    let s = drivegen_scenario::load_default().expect("default").scenario;
+    let mut p = plan(&s, 0).expect("plans");
+    assert!(
+        !p.network.crosswalks.is_empty(),
+        "the default map has crosswalks"
+    );
+    p.events.push(EventPlan {
+        name: "near_crossing".into(),
+        actor: p.actors[0].id,
+        // Less than the ego lane's offset from the road's middle (1.75 m).
+        trigger: Trigger::EgoDistance {
+            below: 1.5,
+            to: Target::Crosswalk,
+        },
+        action: Action::Brake { decel: 3.0 },
+    });
+    // Distance from a point to the nearest crosswalk's centre line across the road.
+    let to_stripes = |at: drivegen_plan::geom::V2| {
+        p.network
+            .crosswalks
+            .iter()
+            .map(|c| {
+                let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
+                let reach = c
+                    .corners
+                    .iter()
+                    .map(|k| (*k - centre).dot(c.across).abs())
+                    .fold(0.0, f64::max);
+                let along = (at - centre).dot(c.across).clamp(-reach, reach);
+                at.distance(centre + c.across * along)
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut sim = TrafficSim::new(&p);
+    let mut fired_at = None;
+    while sim.time < 60.0 && fired_at.is_none() {
+        let d = to_stripes(sim.agents()[0].pose.pos());
+        sim.step(&p, DT);
+        if sim.event_started(&p, "near_crossing").is_some() {
+            fired_at = Some(d);
+        }
+    }
+    let d = fired_at.expect("the ego reached a crosswalk");
+    // Measured the step before the trigger is seen: up to one step (0.2 m) further out.
+    assert!(
+        d < 1.7 && d > 1.0,
+        "fired {d:.2} m from the stripes' centre line"
+    );
+}
+
 #[test]
 fn a_place_trigger_fires_at_the_stated_distance_from_the_junction() {
     let s = drivegen_scenario::load_default().expect("default").scenario;

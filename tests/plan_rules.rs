@@ -721,3 +721,33 @@ fn plan_errors_point_at_the_field_that_asked_for_it() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A turn the junction lacks follows the map: `route: Straight` at a T whose block exits
+/// left or right took the junction's first exit, a dead-end arm, where the ego stood
+/// for the rest of the run (a designer's scene).
+#[test]
+fn the_ego_follows_the_map_through_a_junction_that_lacks_its_turn() {
+    for exit in ["Left", "Right"] {
+        let text = format!(
+            "Scenario(name: \"t\", seed: 5, variants: 4, \
+             map: (blocks: Sequence([Straight(length: 60), Intersection(ways: 3, exit: {exit}), \
+             Straight(length: 80)])), traffic: (vehicles: 0), pedestrians: (count: 0), \
+             ego: (route: Straight))"
+        );
+        let s = load_str("t.ron", &text).expect("valid").scenario;
+        for v in 0..s.variants {
+            let p = plan(&s, v).expect("plans");
+            let roads: Vec<drivegen_plan::RoadKind> = p.actors[0]
+                .route
+                .iter()
+                .filter_map(|l| p.lane(*l).and_then(|l| l.road))
+                .map(|r| p.network.roads[r as usize].kind)
+                .collect();
+            assert!(
+                roads.contains(&drivegen_plan::RoadKind::Main)
+                    && !roads.contains(&drivegen_plan::RoadKind::Arm),
+                "exit {exit} #{v}: the ego's route runs over {roads:?}"
+            );
+        }
+    }
+}

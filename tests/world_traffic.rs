@@ -479,7 +479,9 @@ fn vehicles_placed_at_speed_before_a_junction_start_able_to_yield() {
     }
 }
 
-fn crossing_vehicles_take_turns(gap: f64) {
+/// The crossing scene with the ego and one vehicle `gap` before the junction on crossing
+/// paths: the plan, that vehicle's index, and the two approach lanes.
+fn crossing_plan(gap: f64) -> (ScenePlan, usize, drivegen_plan::Lane, drivegen_plan::Lane) {
     let s = drivegen_scenario::load_str("crossing.ron", CROSSING_AT_SPEED)
         .expect("valid")
         .scenario;
@@ -533,6 +535,11 @@ fn crossing_vehicles_take_turns(gap: f64) {
             *desired_speed = 14.0;
         }
     }
+    (p, other, ego_lane, approach)
+}
+
+fn crossing_vehicles_take_turns(gap: f64) {
+    let (p, other, ego_lane, approach) = crossing_plan(gap);
     let mut sim = TrafficSim::new(&p);
     let dt = 1.0 / 60.0;
     let pair = [0, other];
@@ -554,5 +561,47 @@ fn crossing_vehicles_take_turns(gap: f64) {
     assert!(
         past(0, &ego_lane) || past(other, &approach),
         "{gap} m out: someone went first"
+    );
+}
+
+/// A red light runner does not give way at the junction either: a test of one needs the
+/// conflict (it slowed for the cross traffic, so it could never meet it).
+#[test]
+fn a_red_light_runner_does_not_give_way_at_the_junction() {
+    // Each vehicle's speed at the start and its lowest over 3 s.
+    let speeds = |p: &ScenePlan, pair: [usize; 2]| {
+        let mut sim = TrafficSim::new(p);
+        let start = pair.map(|i| sim.agents()[i].speed);
+        let mut low = [f64::INFINITY; 2];
+        for _ in 0..180 {
+            sim.step(p, 1.0 / 60.0);
+            for (k, i) in pair.into_iter().enumerate() {
+                low[k] = low[k].min(sim.agents()[i].speed);
+            }
+        }
+        (start, low)
+    };
+    let (mut p, other, _, _) = crossing_plan(15.0);
+    let (_, low) = speeds(&p, [0, other]);
+    // The one that gave way slowed well down.
+    let (waiter, slowed) = if low[0] < low[1] {
+        (0, low[0])
+    } else {
+        (other, low[1])
+    };
+    assert!(slowed < 3.0, "someone gave way: lowest speeds {low:?}");
+    p.events.push(drivegen_plan::events::EventPlan {
+        name: "run".into(),
+        actor: p.actors[waiter].id,
+        trigger: drivegen_scenario::events::Trigger::Time(0.0),
+        action: drivegen_scenario::events::Action::RunRedLight,
+    });
+    let (start, low) = speeds(&p, [0, other]);
+    let k = usize::from(waiter != 0);
+    assert!(
+        low[k] > 0.9 * start[k],
+        "the runner kept going: lowest {:.2} m/s from {:.2}",
+        low[k],
+        start[k]
     );
 }

@@ -444,11 +444,25 @@ fn place_ego(
     let desired = s.ego.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
     let idm = idm(&s.ego.idm, rng);
     let turns = &s.ego.route;
+    // A junction connector that leads back onto the map's own road (the block's `exit`),
+    // not into a dead-end arm.
+    let onto_main = |l: u32| {
+        turn_of(net, l).is_some()
+            && net.lanes[l as usize]
+                .successors
+                .first()
+                .and_then(|next| net.lanes[*next as usize].road)
+                .and_then(|r| net.roads.get(r as usize))
+                .is_some_and(|r| r.kind == RoadKind::Main)
+    };
     let route = route(net, lane.id, desired * horizon + 60.0, |succ| {
         let want = turns.pick(rng).copied().unwrap_or(Turn::Straight);
+        // A turn the junction lacks (Straight at a T) follows the map: it took the first
+        // exit, a dead-end arm, where the ego stood for the rest of the run.
         succ.iter()
             .copied()
             .find(|l| turn_of(net, *l) == Some(want))
+            .or_else(|| succ.iter().copied().find(|l| onto_main(*l)))
             .or_else(|| {
                 succ.iter()
                     .copied()

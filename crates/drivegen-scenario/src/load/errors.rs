@@ -241,6 +241,14 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
             format!("expected {m}"),
             Some("numeric fields take a constant such as 3.5 or a distribution".into()),
         ),
+        E::ExpectedIdentifier => (
+            "expected a name".into(),
+            Some(
+                "check just before here: a variant without fields is written bare \
+                 (`RunRedLight`, not `RunRedLight()`), and a field as `name: value`"
+                    .into(),
+            ),
+        ),
         E::ExpectedFloat | E::ExpectedInteger => (
             format!(
                 "expected {}",

@@ -241,22 +241,41 @@ pub(super) fn first_along(
     None
 }
 
-/// The nearest place of kind `to` whose centre lies ahead of the ego.
+/// The nearest place of kind `to` whose centre lies ahead of the ego, as the point of it
+/// the ego's distance is measured to: a junction's centre, or the nearest point of a
+/// crosswalk's centre line across the road (its centre is the road's middle, which the
+/// ego, a lane to the side, never came nearer than half a road: `below: 5` never fired).
 fn place_ahead(plan: &ScenePlan, ego: &AgentState, to: Target) -> Option<V2> {
-    let centres: Vec<V2> = match to {
+    let at = ego.pose.pos();
+    let places: Vec<(V2, V2)> = match to {
         Target::Actor => return None,
-        Target::Junction => plan.network.junctions.iter().map(|j| j.center).collect(),
+        Target::Junction => plan
+            .network
+            .junctions
+            .iter()
+            .map(|j| (j.center, j.center))
+            .collect(),
         Target::Crosswalk => plan
             .network
             .crosswalks
             .iter()
-            .map(|c| (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25)
+            .map(|c| {
+                let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
+                let reach = |sign: f64| {
+                    c.corners
+                        .iter()
+                        .map(|k| sign * (*k - centre).dot(c.across))
+                        .fold(0.0, f64::max)
+                };
+                let along = (at - centre).dot(c.across).clamp(-reach(-1.0), reach(1.0));
+                (centre, centre + c.across * along)
+            })
             .collect(),
     };
-    let at = ego.pose.pos();
-    centres
+    places
         .into_iter()
-        .filter(|c| (*c - at).dot(ego.pose.dir()) > 0.0)
+        .filter(|(centre, _)| (*centre - at).dot(ego.pose.dir()) > 0.0)
+        .map(|(_, point)| point)
         .min_by(|a, b| a.distance(at).total_cmp(&b.distance(at)))
 }
 

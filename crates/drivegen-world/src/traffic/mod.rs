@@ -508,16 +508,22 @@ impl TrafficSim {
                             break;
                         }
                     }
-                    // Right of way where this vehicle's connector crosses another's.
+                    // Right of way where this vehicle's connector crosses another's. A red
+                    // light runner does not look: a test of one needs the conflict.
                     let mut conflict_wall = f64::INFINITY;
-                    if let Some(w) = self.conflicts.wait_distance(
-                        plan,
-                        &snapshot,
-                        &self.motions,
-                        &approaching,
-                        &self.lengths,
-                        i,
-                    ) {
+                    let wait = if self.controls[i].run_red {
+                        None
+                    } else {
+                        self.conflicts.wait_distance(
+                            plan,
+                            &snapshot,
+                            &self.motions,
+                            &approaching,
+                            &self.lengths,
+                            i,
+                        )
+                    };
+                    if let Some(w) = wait {
                         conflict_wall = w + STANDSTILL_GAP;
                         if w < gap {
                             gap = w;
