@@ -605,3 +605,71 @@ fn a_red_light_runner_does_not_give_way_at_the_junction() {
         start[k]
     );
 }
+
+const STANDING_CAR: &str = r#"Scenario(
+    name: "standing car", seed: 3,
+    capture: (duration: 4.0, rate: 10.0, warmup: 0.0),
+    map: (blocks: Sequence([Straight(length: 300)]), crosswalks: false),
+    traffic: (vehicles: 1, parked: 0), pedestrians: (count: 1), signals: (enabled: false),
+    ego: (start_offset: 10),
+)"#;
+
+/// A walker whose line across the road runs 0.2 m past the bumper of a car standing for
+/// it steps away as it passes: it walked through the bumper (a collision in a
+/// designer's labels, the ego standing at a crossing).
+#[test]
+fn a_walker_passing_a_standing_car_keeps_off_its_bumper() {
+    let s = drivegen_scenario::load_str("standing.ron", STANDING_CAR)
+        .expect("valid")
+        .scenario;
+    let mut p = plan(&s, 0).expect("plans");
+    let car = p
+        .actors
+        .iter()
+        .position(|a| a.role == Role::Traffic)
+        .expect("a car");
+    let walker = p
+        .actors
+        .iter()
+        .position(|a| a.role == Role::Pedestrian)
+        .expect("a walker");
+    let lane = p
+        .lane(p.actors[0].lane.expect("ego lane"))
+        .expect("lane")
+        .clone();
+    let at = 150.0;
+    let a = &mut p.actors[car];
+    a.lane = Some(lane.id);
+    a.s = at;
+    a.pose = lane.center.pose_at(at);
+    a.route.clear();
+    if let drivegen_plan::Behavior::Drive { desired_speed, .. } = &mut a.behavior {
+        *desired_speed = 0.0;
+    }
+    let bumper = at + a.size.length / 2.0;
+    // The walker's centre line crosses 0.2 m beyond the bumper, from the kerb over both
+    // lanes.
+    let (c, t) = lane.center.sample(bumper + 0.2);
+    let from = c - t.perp() * 4.0;
+    let path = drivegen_plan::geom::Polyline::new(vec![from, c + t.perp() * 6.0]);
+    let w = &mut p.actors[walker];
+    w.pose = drivegen_plan::geom::Pose2::at(from, t.perp().angle());
+    w.behavior = drivegen_plan::Behavior::Walk {
+        speed: 1.5,
+        path,
+        crosses: None,
+    };
+    let mut sim = TrafficSim::new(&p);
+    let dt = 1.0 / 60.0;
+    for step in 0..(7.0 / dt) as usize {
+        sim.step(&p, dt);
+        assert_eq!(
+            overlapping_pair(&p, sim.agents(), &[car, walker]),
+            None,
+            "at {:.2} s",
+            step as f64 * dt
+        );
+    }
+    let crossed = sim.agents()[walker].pose.pos().distance(from);
+    assert!(crossed > 8.0, "the walker crossed: {crossed:.1} m");
+}

@@ -18,6 +18,9 @@ const IN_FRONT: f64 = 1.5;
 /// How near a walker's centre steps towards a vehicle's body (m): half a body and a
 /// little.
 const VEHICLE_CLEARANCE: f64 = 0.4;
+/// How near a walker's centre passes the bumper of a vehicle standing for it (m): half a
+/// walker and a little.
+const BUMPER_CLEARANCE: f64 = 0.45;
 /// Centre distance a walker keeps behind the one it follows (m).
 const FOLLOW_GAP: f64 = 0.8;
 /// Two walkers closer than this sideways are on the same line (m).
@@ -78,15 +81,33 @@ pub(super) fn make_way(
         let f = V2::from_angle(other.pose.yaw);
         let in_front = d.dot(f) > lengths[j].0 / 2.0 - 0.1
             && d.dot(f.perp()).abs() < lengths[j].1 / 2.0 + IN_FRONT;
-        if other.speed < MOVING && in_front {
-            continue;
-        }
-        // Only a step towards the body, within reach of it: walking past a car's front
-        // (a crossing in front of a stopped car) goes on.
         let (now, then) = (
             distance_to_box(&body, me.pose.pos()),
             distance_to_box(&body, next),
         );
+        if other.speed < MOVING && in_front {
+            // It stopped short of the walker's line; still, a walker whose line runs
+            // along its bumper steps away from it as it passes (one brushed a car that
+            // stood 0.2 m from its path).
+            if then < BUMPER_CLEARANCE && then <= now + 1e-9 {
+                let away = if d.dot(heading.perp()) >= 0.0 {
+                    1.0
+                } else {
+                    -1.0
+                };
+                let target = me.offset + away * SIDESTEP;
+                if target.abs() > way.side.abs() {
+                    way.side = target;
+                }
+                // Not on into the bumper while the step away takes effect.
+                if then < BUMPER_CLEARANCE - 0.1 {
+                    way.room = 0.0;
+                }
+            }
+            continue;
+        }
+        // Only a step towards the body, within reach of it: walking past a car's front
+        // (a crossing in front of a stopped car) goes on.
         if then < VEHICLE_CLEARANCE && then < now - 1e-9 {
             way.room = 0.0;
         }
