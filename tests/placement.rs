@@ -406,7 +406,7 @@ fn an_unsatisfiable_relation_names_the_rule_and_its_tally() {
     );
     let text = plan(&s, 0).expect_err("one junction only").to_string();
     assert!(
-        text.contains("the map has 1 intersections, so there is no intersection 5"),
+        text.contains("the map has 1 intersection, so there is no intersection 5"),
         "{text}"
     );
 }

@@ -68,8 +68,8 @@ pub(super) fn anchor_frame(
             let j = junctions.get(*n as usize).ok_or_else(|| {
                 missing(
                     format!(
-                        "the map has {} {kind}s, so there is no {kind} {n}",
-                        junctions.len()
+                        "the map has {}, so there is no {kind} {n}",
+                        counted(junctions.len(), kind)
                     ),
                     "places count from 0 in the order of map.blocks",
                 )
@@ -83,8 +83,8 @@ pub(super) fn anchor_frame(
             let c = net.crosswalks.iter().find(|c| c.id == *n).ok_or_else(|| {
                 missing(
                     format!(
-                        "the map has {} crosswalks, so there is no crosswalk {n}",
-                        net.crosswalks.len()
+                        "the map has {}, so there is no crosswalk {n}",
+                        counted(net.crosswalks.len(), "crosswalk")
                     ),
                     "crosswalks count from 0; map.crosswalks must be on",
                 )
@@ -123,7 +123,10 @@ pub(super) fn anchor_frame(
             });
             let lane = lane.ok_or_else(|| {
                 missing(
-                    format!("the map has {} ramps, so there is no ramp {n}", ramps.len()),
+                    format!(
+                        "the map has {}, so there is no ramp {n}",
+                        counted(ramps.len(), "ramp")
+                    ),
                     "add an OnRamp or OffRamp block; ramps count from 0",
                 )
             })?;
@@ -299,4 +302,13 @@ pub(super) fn named<'p>(
             reason: format!("no actor named `{name}` is placed before it"),
             hint: "declare the actor it refers to earlier in `actors`".into(),
         })
+}
+
+/// "1 ramp", "2 ramps", "no ramp".
+fn counted(n: usize, what: &str) -> String {
+    match n {
+        0 => format!("no {what}"),
+        1 => format!("1 {what}"),
+        _ => format!("{n} {what}s"),
+    }
 }
