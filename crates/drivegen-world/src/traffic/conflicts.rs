@@ -158,6 +158,39 @@ impl Conflicts {
         out
     }
 
+    /// The conflict points ahead of agent `i` along its route within reach, in route
+    /// order, not yet passed: (its lane, the conflict, distance from its centre to it).
+    fn ahead<'c>(
+        &'c self,
+        plan: &ScenePlan,
+        agents: &[AgentState],
+        motions: &[Motion],
+        lengths: &[(f64, f64)],
+        i: usize,
+    ) -> Vec<(u32, &'c Conflict, f64)> {
+        let Motion::Drive { lanes, .. } = &motions[i] else {
+            return Vec::new();
+        };
+        let me = &agents[i];
+        let half = lengths[i].0 / 2.0;
+        let mut acc = -me.s;
+        let mut out = Vec::new();
+        for &lane in lanes.iter().skip(me.lane_idx) {
+            let Some(l) = plan.lane(lane) else { break };
+            for c in self.by_lane.get(&lane).map_or(&[][..], Vec::as_slice) {
+                let mine = acc + c.here;
+                if mine >= -(half + CLEAR) {
+                    out.push((lane, c, mine));
+                }
+            }
+            acc += l.length;
+            if acc > REACH {
+                break;
+            }
+        }
+        out
+    }
+
     /// How far agent `i`'s front is from where it would wait at the first conflict point
     /// ahead that another vehicle also approaches (`None`: no contested point within
     /// reach). At the start this bounds its speed: placed at speed near a junction, two
@@ -171,34 +204,17 @@ impl Conflicts {
         lengths: &[(f64, f64)],
         i: usize,
     ) -> Option<f64> {
-        let Motion::Drive { lanes, .. } = &motions[i] else {
-            return None;
-        };
-        let me = &agents[i];
         let half = lengths[i].0 / 2.0;
-        let mut acc = -me.s;
-        for &lane in lanes.iter().skip(me.lane_idx) {
-            let l = plan.lane(lane)?;
-            for c in self.by_lane.get(&lane).map_or(&[][..], Vec::as_slice) {
-                let mine = acc + c.here;
-                if mine < -(half + CLEAR) {
-                    continue;
-                }
-                let contested = approaching.get(&c.other).is_some_and(|on| {
+        self.ahead(plan, agents, motions, lengths, i)
+            .into_iter()
+            .find(|(_, c, _)| {
+                approaching.get(&c.other).is_some_and(|on| {
                     on.iter().any(|&(j, to_start)| {
                         j != i && to_start + c.there >= -(lengths[j].0 / 2.0 + CLEAR)
                     })
-                });
-                if contested {
-                    return Some((mine - half - WAIT_SHORT).max(0.0));
-                }
-            }
-            acc += l.length;
-            if acc > REACH {
-                break;
-            }
-        }
-        None
+                })
+            })
+            .map(|(_, _, mine)| (mine - half - WAIT_SHORT).max(0.0))
     }
 
     /// How far agent `i`'s front may still go before it must wait for a vehicle with
@@ -212,64 +228,47 @@ impl Conflicts {
         lengths: &[(f64, f64)],
         i: usize,
     ) -> Option<f64> {
-        let Motion::Drive { lanes, .. } = &motions[i] else {
-            return None;
-        };
         let me = &agents[i];
         let half = lengths[i].0 / 2.0;
-        let mut acc = -me.s;
         let mut wait: Option<f64> = None;
-        for &lane in lanes.iter().skip(me.lane_idx) {
-            let Some(l) = plan.lane(lane) else { break };
-            if let Some(conflicts) = self.by_lane.get(&lane) {
-                let my_rank = self.rank.get(&lane).copied().unwrap_or(0);
-                for c in conflicts {
-                    let mine = acc + c.here;
-                    if mine < -(half + CLEAR) {
-                        continue; // passed
-                    }
-                    let stop_at = mine - half - WAIT_SHORT;
-                    let i_committed = stop_at < me.speed * me.speed / (2.0 * MAX_BRAKE);
-                    if i_committed {
-                        continue; // in it, or too close to stop: go on through
-                    }
-                    let my_time = mine / me.speed.max(0.5);
-                    let other_rank = self.rank.get(&c.other).copied().unwrap_or(0);
-                    let on_other = approaching.get(&c.other).map_or(&[][..], Vec::as_slice);
-                    // The other's distance to its own conflict point (where its centre line
-                    // first comes near this one), as it measures it when it asks: with the
-                    // point it is nearest on the other's line, crossing paths each found
-                    // themselves first and both went (the points differ by the width).
-                    let theirs = self
-                        .by_lane
-                        .get(&c.other)
-                        .and_then(|cs| cs.iter().find(|r| r.other == lane))
-                        .map_or(c.there, |r| r.here);
-                    let first = on_other.iter().any(|&(j, to_start)| {
-                        if j == i {
-                            return false;
-                        }
-                        let other = &agents[j];
-                        let d = to_start + theirs;
-                        let other_half = lengths[j].0 / 2.0;
-                        if d < -(other_half + CLEAR) {
-                            return false; // passed
-                        }
-                        let stop = d - other_half - WAIT_SHORT;
-                        if stop < other.speed * other.speed / (2.0 * MAX_BRAKE) {
-                            return true; // in it, or committed
-                        }
-                        let time = d / other.speed.max(0.5);
-                        time < WINDOW && (other_rank, time, other.id) < (my_rank, my_time, me.id)
-                    });
-                    if first {
-                        wait = Some(wait.map_or(stop_at, |w: f64| w.min(stop_at)));
-                    }
-                }
+        for (lane, c, mine) in self.ahead(plan, agents, motions, lengths, i) {
+            let my_rank = self.rank.get(&lane).copied().unwrap_or(0);
+            let stop_at = mine - half - WAIT_SHORT;
+            let i_committed = stop_at < me.speed * me.speed / (2.0 * MAX_BRAKE);
+            if i_committed {
+                continue; // in it, or too close to stop: go on through
             }
-            acc += l.length;
-            if acc > REACH {
-                break;
+            let my_time = mine / me.speed.max(0.5);
+            let other_rank = self.rank.get(&c.other).copied().unwrap_or(0);
+            let on_other = approaching.get(&c.other).map_or(&[][..], Vec::as_slice);
+            // The other's distance to its own conflict point (where its centre line
+            // first comes near this one), as it measures it when it asks: with the
+            // point it is nearest on the other's line, crossing paths each found
+            // themselves first and both went (the points differ by the width).
+            let theirs = self
+                .by_lane
+                .get(&c.other)
+                .and_then(|cs| cs.iter().find(|r| r.other == lane))
+                .map_or(c.there, |r| r.here);
+            let first = on_other.iter().any(|&(j, to_start)| {
+                if j == i {
+                    return false;
+                }
+                let other = &agents[j];
+                let d = to_start + theirs;
+                let other_half = lengths[j].0 / 2.0;
+                if d < -(other_half + CLEAR) {
+                    return false; // passed
+                }
+                let stop = d - other_half - WAIT_SHORT;
+                if stop < other.speed * other.speed / (2.0 * MAX_BRAKE) {
+                    return true; // in it, or committed
+                }
+                let time = d / other.speed.max(0.5);
+                time < WINDOW && (other_rank, time, other.id) < (my_rank, my_time, me.id)
+            });
+            if first {
+                wait = Some(wait.map_or(stop_at, |w: f64| w.min(stop_at)));
             }
         }
         wait.map(|w| w.max(0.0))
