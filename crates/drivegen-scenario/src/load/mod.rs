@@ -403,7 +403,7 @@ impl Loader {
                 None => src.diagnostic(
                     start..end,
                     format!("expected a {kind} or a weighted list [(weight, {kind}), ...]"),
-                    Some(format!("{kind} values: {}", names.join(", "))),
+                    Some(categorical_hint(kind, names)),
                 ),
             });
         }
@@ -734,4 +734,18 @@ fn distribution_at<'t>(text: &'t str, code: &ron::Error) -> Option<(usize, &'t s
     DISTRIBUTIONS
         .contains(&name)
         .then_some((text.len() - value.len(), name))
+}
+
+/// The values a categorical list takes. A pedestrian kind lists `Group` for the named
+/// actors' classes, but `pedestrians.kinds` (the only list of them) cannot hold one.
+fn categorical_hint(kind: &str, names: &[&str]) -> String {
+    use crate::param::Categorical as _;
+    if kind == crate::placement::PedestrianKind::KIND {
+        let kinds: Vec<&str> = names.iter().copied().filter(|n| *n != "Group").collect();
+        return format!(
+            "{kind} values: {}; a group is a named actor (class: Pedestrian(Group(3)))",
+            kinds.join(", ")
+        );
+    }
+    format!("{kind} values: {}", names.join(", "))
 }
