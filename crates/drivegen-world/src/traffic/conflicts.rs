@@ -35,6 +35,17 @@ struct Conflict {
     there: f64,
 }
 
+/// The traffic a right-of-way question is asked about: the plan, every agent with its
+/// motion and (length, width), and who approaches each lane.
+#[derive(Clone, Copy)]
+pub(super) struct View<'a> {
+    pub plan: &'a ScenePlan,
+    pub agents: &'a [AgentState],
+    pub motions: &'a [Motion],
+    pub lengths: &'a [(f64, f64)],
+    pub approaching: &'a Approaches,
+}
+
 /// Per connector lane: the connectors it conflicts with, and its turn rank.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Conflicts {
@@ -160,14 +171,14 @@ impl Conflicts {
 
     /// The conflict points ahead of agent `i` along its route within reach, in route
     /// order, not yet passed: (its lane, the conflict, distance from its centre to it).
-    fn ahead<'c>(
-        &'c self,
-        plan: &ScenePlan,
-        agents: &[AgentState],
-        motions: &[Motion],
-        lengths: &[(f64, f64)],
-        i: usize,
-    ) -> Vec<(u32, &'c Conflict, f64)> {
+    fn ahead<'c>(&'c self, view: &View<'_>, i: usize) -> Vec<(u32, &'c Conflict, f64)> {
+        let View {
+            plan,
+            agents,
+            motions,
+            lengths,
+            ..
+        } = *view;
         let Motion::Drive { lanes, .. } = &motions[i] else {
             return Vec::new();
         };
@@ -195,17 +206,14 @@ impl Conflicts {
     /// ahead that another vehicle also approaches (`None`: no contested point within
     /// reach). At the start this bounds its speed: placed at speed near a junction, two
     /// vehicles on crossing paths could both be too close to stop, and both went on.
-    pub(super) fn contested_ahead(
-        &self,
-        plan: &ScenePlan,
-        agents: &[AgentState],
-        motions: &[Motion],
-        approaching: &Approaches,
-        lengths: &[(f64, f64)],
-        i: usize,
-    ) -> Option<f64> {
+    pub(super) fn contested_ahead(&self, view: &View<'_>, i: usize) -> Option<f64> {
+        let View {
+            approaching,
+            lengths,
+            ..
+        } = *view;
         let half = lengths[i].0 / 2.0;
-        self.ahead(plan, agents, motions, lengths, i)
+        self.ahead(view, i)
             .into_iter()
             .find(|(_, c, _)| {
                 approaching.get(&c.other).is_some_and(|on| {
@@ -219,19 +227,17 @@ impl Conflicts {
 
     /// How far agent `i`'s front may still go before it must wait for a vehicle with
     /// the right of way at a conflict point ahead (`None`: nobody to wait for).
-    pub(super) fn wait_distance(
-        &self,
-        plan: &ScenePlan,
-        agents: &[AgentState],
-        motions: &[Motion],
-        approaching: &Approaches,
-        lengths: &[(f64, f64)],
-        i: usize,
-    ) -> Option<f64> {
+    pub(super) fn wait_distance(&self, view: &View<'_>, i: usize) -> Option<f64> {
+        let View {
+            agents,
+            approaching,
+            lengths,
+            ..
+        } = *view;
         let me = &agents[i];
         let half = lengths[i].0 / 2.0;
         let mut wait: Option<f64> = None;
-        for (lane, c, mine) in self.ahead(plan, agents, motions, lengths, i) {
+        for (lane, c, mine) in self.ahead(view, i) {
             let my_rank = self.rank.get(&lane).copied().unwrap_or(0);
             let stop_at = mine - half - WAIT_SHORT;
             let i_committed = stop_at < me.speed * me.speed / (2.0 * MAX_BRAKE);

@@ -246,14 +246,14 @@ impl TrafficSim {
                 continue;
             };
             let decel = idm.comfortable_decel.max(0.1);
-            if let Some(d) = self.conflicts.contested_ahead(
+            let view = conflicts::View {
                 plan,
-                &self.agents,
-                &self.motions,
-                &approaching,
-                &self.lengths,
-                i,
-            ) {
+                agents: &self.agents,
+                motions: &self.motions,
+                lengths: &self.lengths,
+                approaching: &approaching,
+            };
+            if let Some(d) = self.conflicts.contested_ahead(&view, i) {
                 let safe = (2.0 * decel * d).sqrt();
                 self.agents[i].speed = self.agents[i].speed.min(safe);
             }
@@ -514,14 +514,14 @@ impl TrafficSim {
                     let wait = if self.controls[i].run_red {
                         None
                     } else {
-                        self.conflicts.wait_distance(
+                        let view = conflicts::View {
                             plan,
-                            &snapshot,
-                            &self.motions,
-                            &approaching,
-                            &self.lengths,
-                            i,
-                        )
+                            agents: &snapshot,
+                            motions: &self.motions,
+                            lengths: &self.lengths,
+                            approaching: &approaching,
+                        };
+                        self.conflicts.wait_distance(&view, i)
                     };
                     if let Some(w) = wait {
                         conflict_wall = w + STANDSTILL_GAP;
