@@ -316,6 +316,11 @@ fn overrides_go_through_the_scenario_caps_and_write_nothing() {
             "8192x8192 is 67108864 pixels, above the cap",
         ),
         (&["--variants", "0"][..], "--variants"),
+        // The default scenario has 4.
+        (
+            &["--variants", "5"][..],
+            "--variants 5 asks for more variants than the default scenario has (4)",
+        ),
     ] {
         let out = scratch("caps");
         let mut cmd = drivegen();

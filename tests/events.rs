@@ -11,7 +11,8 @@ use drivegen_plan::{Behavior, LampState, Role, ScenePlan, SignalTiming, plan};
 use drivegen_scenario::events::{Action, Target, Trigger};
 use drivegen_world::traffic::{AgentState, TrafficSim};
 use events_support::{
-    DT, at_kerb, index_of, lanes, lateral, plan_with, put, scenario_text, two_vehicles,
+    DT, at_kerb, index_of, lanes, lateral, plan_text, plan_with, put, scenario_text,
+    scenario_text_on, two_vehicles,
 };
 
 #[test]
@@ -473,9 +474,12 @@ fn a_place_trigger_fires_at_the_stated_distance_from_the_junction() {
 
 #[test]
 fn every_documented_trigger_and_action_plans_and_round_trips() {
-    let p = plan_with(
+    // A junction with crosswalks: triggers measured to them never fire on a map without.
+    let text = scenario_text_on(
+        "Sequence([Straight(length: 400), Intersection(ways: 4), Straight(length: 400)])",
+        true,
         r#"
-        (name: "cut_in", actor: "vehicle:0", trigger: EgoDistance(below: 25.0), action: CutIn(duration: 1.5)),
+        (name: "cut_in", actor: "cutter", trigger: EgoDistance(below: 25.0), action: CutIn(duration: 1.5)),
         (name: "brake", actor: "vehicle:1", trigger: Time(3.0), action: Brake(decel: 6.0)),
         (name: "go", actor: "vehicle:1", trigger: After(event: "brake", delay: 1.0), action: Accelerate(accel: 2.0, speed: 14.0)),
         (name: "jaywalk", actor: "pedestrian:0", trigger: EgoTtc(below: 3.0), action: StartCrossing(speed: 1.5)),
@@ -483,12 +487,18 @@ fn every_documented_trigger_and_action_plans_and_round_trips() {
         (name: "red", actor: "ego", trigger: EgoTtc(below: 2.0, to: Crosswalk), action: RunRedLight),
         (name: "kerb", actor: "vehicle:1", trigger: After(event: "go", delay: 3.0), action: StopAtKerb(decel: 3.0)),
     "#,
+    )
+    .replace(
+        "    events: [",
+        "    actors: [(name: \"cutter\", class: Vehicle(Car), place: Ahead(of: Ego, distance: 30, lane: Adjacent))],\n    events: [",
     );
+    let p = plan_text(&text);
     assert_eq!(p.events.len(), 7);
-    assert_eq!(
-        p.events[0].actor,
-        p.actors[index_of(&p, Role::Traffic, 0)].id
-    );
+    let cutter = p
+        .actors
+        .iter()
+        .find(|a| a.name.as_deref() == Some("cutter"));
+    assert_eq!(Some(p.events[0].actor), cutter.map(|a| a.id));
     assert_eq!(
         p.events[3].actor,
         p.actors[index_of(&p, Role::Pedestrian, 0)].id

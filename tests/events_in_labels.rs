@@ -2,6 +2,9 @@
 //! only) writes, in each frame's labels, exactly the events the traffic core has under way
 //! at that capture, with the actor's instance id.
 
+#[path = "common/dirs.rs"]
+mod dirs;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -48,8 +51,7 @@ fn every_frame_labels_the_events_under_way() {
         "both events happen within 60 frames: {names:?}"
     );
 
-    let out = std::env::temp_dir().join(format!("drivegen-events-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = dirs::scratch("events");
     let mut req = RenderRequest::new(scenario, loaded.merged_text, out.clone());
     req.variants = vec![0];
     req.variants_total = 1;

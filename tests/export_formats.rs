@@ -19,8 +19,7 @@ fn dataset() -> Option<&'static PathBuf> {
         if !common::vulkan() {
             return None;
         }
-        let dir = std::env::temp_dir().join(format!("drivegen-export-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = common::scratch("export");
         let out = Command::new(env!("CARGO_BIN_EXE_drivegen"))
             .env("XDG_RUNTIME_DIR", std::env::temp_dir())
             .args([
@@ -803,8 +802,7 @@ fn every_camera_of_a_rig_shares_one_split_per_instant() {
     if !common::vulkan() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("drivegen-rig-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::scratch("rig");
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("rig.ron");
     std::fs::write(

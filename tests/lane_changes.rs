@@ -4,7 +4,9 @@
 
 mod events_support;
 
+use drivegen_plan::events::EventPlan;
 use drivegen_plan::{Behavior, Role, ScenePlan, plan};
+use drivegen_scenario::events::{Action, Side, Trigger};
 use drivegen_world::traffic::TrafficSim;
 use events_support::{DT, lanes, lateral, plan_with, put, scenario_text, two_vehicles};
 
@@ -201,4 +203,135 @@ fn a_lane_change_waits_for_room_beside() {
         "the ego ends on the right lane"
     );
     eprintln!("lane change began at {began:.2} s");
+}
+
+/// Runs `p` for `secs`, failing at the first step where vehicles `a` and `b` overlap or
+/// `b` (the follower) brakes harder than the traffic core's 9 m/s²; returns `b`'s
+/// lowest speed.
+fn follows_without_contact(p: &ScenePlan, a: usize, b: usize, secs: f64, what: &str) -> f64 {
+    let footprint = |s: &drivegen_world::traffic::AgentState, i: usize| drivegen_plan::geom::Obb {
+        center: s.pose.pos(),
+        yaw: s.pose.yaw,
+        half_length: p.actors[i].size.length / 2.0,
+        half_width: p.actors[i].size.width / 2.0,
+    };
+    let mut sim = TrafficSim::new(p);
+    let mut slowest = f64::INFINITY;
+    while sim.time < secs {
+        let before = sim.agents()[b].speed;
+        sim.step(p, DT);
+        let (lead, follower) = (&sim.agents()[a], &sim.agents()[b]);
+        assert!(
+            !footprint(lead, a).overlaps(&footprint(follower, b)),
+            "{what}: the follower drove into the vehicle ahead at {:.2} s",
+            sim.time
+        );
+        assert!(
+            before - follower.speed <= 9.0 * DT + 1e-9,
+            "{what}: braked from {before:.2} to {:.2} m/s in one step at {:.2} s",
+            follower.speed,
+            sim.time
+        );
+        slowest = slowest.min(follower.speed);
+    }
+    slowest
+}
+
+/// Mid lane change a vehicle's route is already the new lane while its body is still
+/// half in the old one: the vehicle behind it in the old lane, and the one changing out
+/// from behind a slow one, each kept braking for the body in front of them (both drove
+/// through it before). A fast car placed close behind a slow one also starts slow
+/// enough to fall back without braking harder than the core's limit.
+#[test]
+fn a_follower_brakes_for_a_body_still_in_its_lane_mid_lane_change() {
+    for (who, what) in [
+        (0, "the slow car changes out"),
+        (1, "the fast car changes out"),
+    ] {
+        let mut p = plan_with("");
+        let (ego_lane, left) = lanes(&p);
+        let (slow, fast) = two_vehicles(&p);
+        put(&mut p, 0, left, 5.0, 3.0);
+        put(&mut p, slow, ego_lane, 100.0, 4.0);
+        put(&mut p, fast, ego_lane, 86.0, 30.0);
+        // Set after placing: planning checks a lane change against the drawn lane.
+        p.events = vec![EventPlan {
+            name: "out".into(),
+            actor: p.actors[[slow, fast][who]].id,
+            trigger: Trigger::Time(0.5),
+            action: Action::LaneChange {
+                direction: Side::Left,
+                duration: 4.0,
+            },
+        }];
+        let slowest = follows_without_contact(&p, slow, fast, 6.0, what);
+        assert!(
+            slowest < 6.0,
+            "{what}: it never slowed behind the slow car ({slowest:.1} m/s)"
+        );
+    }
+}
+
+/// A named vehicle parked without `lane: Kerb` stands in its lane (a breakdown): traffic
+/// stops behind it instead of driving through it.
+#[test]
+fn traffic_stops_behind_a_vehicle_parked_in_its_lane() {
+    let text = scenario_text("").replace(
+        "    events: [",
+        "    actors: [
+        (name: \"broken\", class: Vehicle(Suv), parked: true, place: Ahead(of: Ego, distance: 60)),
+        (name: \"behind\", class: Vehicle(Car), place: Ahead(of: Ego, distance: 20)),
+    ],
+    events: [",
+    );
+    let s = drivegen_scenario::load_str("events.ron", &text)
+        .expect("valid")
+        .scenario;
+    let p = plan(&s, 0).expect("plans");
+    let named = |n: &str| {
+        p.actors
+            .iter()
+            .position(|a| a.name.as_deref() == Some(n))
+            .expect("named actor")
+    };
+    let (broken, behind) = (named("broken"), named("behind"));
+    assert_eq!(p.actors[broken].role, Role::Parked);
+    let slowest = follows_without_contact(&p, broken, behind, 20.0, "parked in the lane");
+    assert!(slowest < 0.1, "it never stopped: {slowest:.2} m/s");
+}
+
+/// Out to overtake and back: the second lane change starts from the lane the first one
+/// reached, so it plans although the actor's own lane is the outermost on that side.
+#[test]
+fn a_lane_change_back_after_one_out_plans() {
+    let text = scenario_text(
+        r#"(name: "out", actor: "ego", trigger: Time(0.5), action: LaneChange(direction: Left, duration: 2.0)),
+        (name: "back", actor: "ego", trigger: After(event: "out", delay: 3.0), action: LaneChange(direction: Right, duration: 2.0)),"#,
+    );
+    let s = drivegen_scenario::load_str("events.ron", &text)
+        .expect("valid")
+        .scenario;
+    let p = plan(&s, 0).expect("out and back plans");
+    let (ego_lane, left) = lanes(&p);
+    let mut sim = TrafficSim::new(&p);
+    let mut was_left = false;
+    while sim.time < 9.0 {
+        sim.step(&p, DT);
+        was_left |= lateral(&p, left, &sim.agents()[0]).abs() < 0.05;
+    }
+    assert!(was_left, "never reached the left lane");
+    assert!(
+        lateral(&p, ego_lane, &sim.agents()[0]).abs() < 0.05,
+        "not back in its lane"
+    );
+    // Right first from the rightmost lane has nowhere to go, whatever follows.
+    let text = scenario_text(
+        r#"(name: "out", actor: "ego", trigger: Time(0.5), action: LaneChange(direction: Right, duration: 2.0)),
+        (name: "back", actor: "ego", trigger: After(event: "out", delay: 3.0), action: LaneChange(direction: Left, duration: 2.0)),"#,
+    );
+    let s = drivegen_scenario::load_str("events.ron", &text)
+        .expect("valid")
+        .scenario;
+    let e = plan(&s, 0).expect_err("no lane on the right").to_string();
+    assert!(e.contains("event `out`"), "{e}");
 }

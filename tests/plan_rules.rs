@@ -2,6 +2,9 @@
 //! geometrically against the planned road network (not against the planner's own
 //! bookkeeping).
 
+#[path = "common/dirs.rs"]
+mod dirs;
+
 use std::path::PathBuf;
 
 use drivegen_plan::geom::V2;
@@ -681,7 +684,7 @@ fn plan_errors_point_at_the_field_that_asked_for_it() {
     );
     assert!(d.to_string().contains("= hint: widen"), "{d}");
 
-    let dir = std::env::temp_dir().join(format!("drivegen-plan-field-{}", std::process::id()));
+    let dir = dirs::scratch("plan-field");
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(
         dir.join("base.ron"),

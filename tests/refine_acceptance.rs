@@ -3,12 +3,16 @@
 //! backdrop), target = new scenes of the same kind with a warm colour cast, a blur and
 //! sensor noise. Fixed seeds, no timing.
 
+#[path = "common/dirs.rs"]
+mod dirs;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use burn::backend::Flex;
 use burn::backend::flex::FlexDevice;
 use burn::prelude::*;
+use dirs::scratch;
 use drivegen_refine::checkpoint::{self, Source};
 use drivegen_refine::compute::{Compute, LoadedCheckpoint, run_training};
 use drivegen_refine::curves::{CurveOptions, FrameSource};
@@ -22,12 +26,6 @@ use rand::RngExt;
 
 const W: u32 = 96;
 const H: u32 = 64;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-refine-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// A clean scene and its instance mask.
 fn scene(seed: u64) -> (RgbImage, Vec<u16>) {

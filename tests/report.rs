@@ -16,8 +16,7 @@ fn chromium() -> Option<PathBuf> {
 
 #[test]
 fn report_renders_with_all_its_images_in_headless_chromium() {
-    let dir = std::env::temp_dir().join(format!("drivegen-report-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::scratch("report");
     let rgb = common::vulkan();
     let mut render = drivegen();
     render

@@ -3,6 +3,8 @@
 //! export's calib adds them as `D_02:` after the seven lines its readers take by
 //! position, and a camera without a sensor model writes neither.
 
+#[path = "common/dirs.rs"]
+mod dirs;
 #[path = "common/prerequisite.rs"]
 mod prerequisite;
 
@@ -51,7 +53,7 @@ fn calibration_and_kitti_calib_carry_the_lens() {
         drivegen_sim::probe_adapter().is_ok(),
         "apt-get install libvulkan1 mesa-vulkan-drivers (tools/test.sh does)",
     );
-    let out = std::env::temp_dir().join(format!("drivegen-lens-{}", std::process::id()));
+    let out = dirs::scratch("lens");
     let ds = render_into(&scenario(LENS), &out, rgb);
     let mut k1s = Vec::new();
     for variant in 0..2 {

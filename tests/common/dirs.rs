@@ -6,10 +6,46 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-/// A fresh, empty-to-be directory unique to this test process.
+/// The folder this test process keeps its scratch directories in,
+/// `<temp>/drivegen-tests/<pid>/`. The first call removes the folders of earlier test
+/// processes that have exited, so repeated runs do not pile up in the temp directory,
+/// while the last run's stay for a look at what a failing test wrote.
+pub fn scratch_root() -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let parent = std::env::temp_dir().join("drivegen-tests");
+        remove_exited(&parent);
+        parent.join(std::process::id().to_string())
+    })
+    .clone()
+}
+
+/// Removes `parent/<pid>` of every pid without a running process. Only where `/proc`
+/// says which processes run (Linux); elsewhere nothing is removed.
+fn remove_exited(parent: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().filter(|n| n.parse::<u32>().is_ok()) else {
+            continue;
+        };
+        if !proc.join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A fresh, empty-to-be directory unique to this test process (not created).
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-test-{}-{name}", std::process::id()));
+    let dir = scratch_root().join(name);
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }

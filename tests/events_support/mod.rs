@@ -12,15 +12,20 @@ pub const DT: f64 = 1.0 / 60.0;
 
 /// A straight 1 km road with two lanes each way, two vehicles and one pedestrian.
 pub fn scenario_text(events: &str) -> String {
+    scenario_text_on("Sequence([Straight(length: 1000)])", false, events)
+}
+
+/// The same scene on the map of these `blocks`, with or without crosswalks.
+pub fn scenario_text_on(blocks: &str, crosswalks: bool, events: &str) -> String {
     format!(
         r#"Scenario(
     name: "events",
     seed: 7,
     capture: (duration: 2, rate: 10, warmup: 0),
     map: (
-        blocks: Sequence([Straight(length: 1000)]),
+        blocks: {blocks},
         lanes_per_direction: 2,
-        crosswalks: false,
+        crosswalks: {crosswalks},
     ),
     traffic: (vehicles: 2, parked: 0),
     pedestrians: (count: 1),
@@ -32,7 +37,12 @@ pub fn scenario_text(events: &str) -> String {
 }
 
 pub fn plan_with(events: &str) -> ScenePlan {
-    let s = drivegen_scenario::load_str("events.ron", &scenario_text(events))
+    plan_text(&scenario_text(events))
+}
+
+/// The first variant of this scenario text, planned.
+pub fn plan_text(text: &str) -> ScenePlan {
+    let s = drivegen_scenario::load_str("events.ron", text)
         .expect("valid scenario")
         .scenario;
     plan(&s, 0).expect("plannable")

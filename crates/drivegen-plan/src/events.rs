@@ -6,7 +6,7 @@
 //! untouched and the traffic core alone decides when a trigger holds.
 
 use drivegen_scenario::Scenario;
-use drivegen_scenario::events::{Action, ActorRef, Side, Trigger};
+use drivegen_scenario::events::{Action, ActorRef, EventSpec, Side, Trigger};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PlanError, Subject};
@@ -98,7 +98,10 @@ pub fn plan_events(
         if let Some(actor) = actors.iter().find(|a| a.id == id) {
             check_kind(&e.name, &e.actor, actor, &e.action)?;
             check_cut_in_way(&e.name, &e.actor, actors, actor, &e.action)?;
-            check_lanes(&e.name, &e.actor, network, actor, &e.action)?;
+            // The actor's earlier lane changes may first take it where this one has room
+            // (out to overtake, then back).
+            let earlier = earlier_actions(&s.events, e);
+            check_lanes(&e.name, &e.actor, network, actor, &e.action, &earlier)?;
         }
         out.push(EventPlan {
             name: e.name.clone(),
@@ -169,22 +172,94 @@ fn check_cut_in_way(
     ))
 }
 
-/// A lane change needs a lane on that side somewhere along the actor's route.
+/// The actions of `e`'s actor that surely start before `e`: those of the events its
+/// `After` chain waits for and, for a `Time` trigger, those of its `Time` events at
+/// earlier times.
+fn earlier_actions<'a>(events: &'a [EventSpec], e: &EventSpec) -> Vec<&'a Action> {
+    let mut out = Vec::new();
+    if let Trigger::Time(t) = e.trigger {
+        out.extend(
+            events
+                .iter()
+                .filter(|o| o.actor == e.actor && matches!(o.trigger, Trigger::Time(u) if u < t))
+                .map(|o| &o.action),
+        );
+    }
+    let mut at = e;
+    // Bounded: validation rejects a cycle of After triggers, but planning must not hang.
+    for _ in 0..events.len() {
+        let Trigger::After { event, .. } = &at.trigger else {
+            break;
+        };
+        let Some(before) = events.iter().find(|o| o.name == *event) else {
+            break;
+        };
+        if before.actor == e.actor {
+            out.push(&before.action);
+        }
+        at = before;
+    }
+    out
+}
+
+/// The sides a lane-changing action may move a vehicle to (a cut-in: towards the ego,
+/// either side).
+fn sides_of(action: &Action) -> &'static [Side] {
+    match action {
+        Action::LaneChange {
+            direction: Side::Left,
+            ..
+        } => &[Side::Left],
+        Action::LaneChange {
+            direction: Side::Right,
+            ..
+        } => &[Side::Right],
+        Action::CutIn { .. } => &[Side::Left, Side::Right],
+        _ => &[],
+    }
+}
+
+/// A lane change needs a lane on that side somewhere along the actor's route, or beside
+/// a lane the actor's `other` lane changes can take it to.
 fn check_lanes(
     event: &str,
     name: &str,
     network: &RoadNetwork,
     actor: &Actor,
     action: &Action,
+    other: &[&Action],
 ) -> Result<(), PlanError> {
-    let sides: &[Side] = match action {
-        Action::LaneChange { direction, .. } => &[*direction][..],
-        Action::CutIn { .. } => &[Side::Left, Side::Right][..],
-        _ => return Ok(()),
-    };
-    let lanes = actor.lane.into_iter().chain(actor.route.iter().copied());
+    let sides = sides_of(action);
+    if sides.is_empty() {
+        return Ok(());
+    }
+    let mut lanes: Vec<u32> = actor
+        .lane
+        .into_iter()
+        .chain(actor.route.iter().copied())
+        .collect();
+    for _ in other {
+        let moved: Vec<u32> = lanes
+            .iter()
+            .flat_map(|l| {
+                other
+                    .iter()
+                    .flat_map(|a| sides_of(a))
+                    .map(move |side| (*l, *side))
+            })
+            .filter_map(|(l, side)| adjacent_lane(network, l, side))
+            .filter(|l| !lanes.contains(l))
+            .collect();
+        if moved.is_empty() {
+            break;
+        }
+        lanes.extend(moved);
+        lanes.sort_unstable();
+        lanes.dedup();
+    }
     let possible = lanes
-        .flat_map(|l| sides.iter().map(move |side| (l, *side)))
+        .iter()
+        .flat_map(|l| sides.iter().map(move |side| (*l, *side)))
         .any(|(l, side)| adjacent_lane(network, l, side).is_some());
     if possible {
         return Ok(());

@@ -35,6 +35,9 @@ pub use types::*;
 
 use network::{NetworkBuilder, RoadParams};
 
+/// How often a random map draws a block's kind before the variant fails to plan.
+const KIND_DRAWS: usize = 8;
+
 /// Plans variant `variant` of a validated scenario.
 pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
     if variant >= s.variants {
@@ -80,10 +83,22 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         BlockPlan::Random { count, weights } => {
             let n = count.sample_count_capped(&mut map_rng, caps::BLOCKS).max(1);
             for _ in 0..n {
-                if let Some(block) = drivegen_scenario::param::pick_weighted(weights, &mut map_rng)
-                {
-                    builder.add_block(block, &mut map_rng, &mut crosswalk_flag)?;
+                // A block that overlaps the map however its parameters are redrawn is
+                // drawn again, kind and all: with constant parameters (`OnRamp(length:
+                // 100)`) every redraw was the same block, and the variant failed.
+                let mut placed = Ok(());
+                for _ in 0..KIND_DRAWS {
+                    let Some(block) =
+                        drivegen_scenario::param::pick_weighted(weights, &mut map_rng)
+                    else {
+                        break;
+                    };
+                    placed = builder.add_block(block, &mut map_rng, &mut crosswalk_flag);
+                    if placed.is_ok() {
+                        break;
+                    }
                 }
+                placed?;
             }
         }
     }

@@ -2,6 +2,9 @@
 //! layout reader opens whole, reports progress, refuses a different run on resume without
 //! touching the directory, and finds planning errors before writing anything.
 
+#[path = "../../../tests/common/dirs.rs"]
+mod dirs;
+
 use std::path::PathBuf;
 
 use drivegen_dataset::{Journal, NativeDataset};
@@ -27,9 +30,7 @@ impl Observer for Counting {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-render-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    dirs::scratch(&format!("render-{name}"))
 }
 
 /// Labels only (no GPU needed): 2 variants x 3 frames of the default scenario.

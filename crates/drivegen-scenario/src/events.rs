@@ -20,7 +20,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::load::Problem;
-use crate::model::Scenario;
+use crate::model::{Block, BlockPlan, Scenario};
+use crate::param::Flag;
 use crate::shape::Seg;
 
 /// Most events one scenario may script.
@@ -232,6 +233,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         }
         check_actor(&mut out, s, &names, i, e);
         check_trigger(&mut out, events, i, e);
+        check_target(&mut out, s, i, e);
         check_action(&mut out, i, &e.action);
     }
     check_cycles(&mut out, events);
@@ -421,6 +423,43 @@ fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &Eve
             }
         }
     }
+}
+
+/// A trigger measured to a junction or crosswalk never fires on a map that has none:
+/// a sequence of blocks without an intersection or roundabout, or crosswalks turned off.
+/// (A random map may draw one, and a `crosswalks` probability may give one.)
+fn check_target(out: &mut Vec<Problem>, s: &Scenario, i: usize, e: &EventSpec) {
+    let (Trigger::EgoDistance { to, .. } | Trigger::EgoTtc { to, .. }) = &e.trigger else {
+        return;
+    };
+    let junctions = match &s.map.blocks {
+        BlockPlan::Sequence(blocks) => blocks
+            .iter()
+            .any(|b| matches!(b, Block::Intersection { .. } | Block::Roundabout { .. })),
+        BlockPlan::Random { .. } => true,
+    };
+    let (what, hint) = match to {
+        Target::Actor => return,
+        Target::Junction if !junctions => (
+            "a junction",
+            "add an Intersection or Roundabout to map.blocks, or measure to the actor",
+        ),
+        Target::Crosswalk if !junctions => (
+            "a crosswalk",
+            "crosswalks are drawn at junctions: add an Intersection or Roundabout to \
+             map.blocks, or measure to the actor",
+        ),
+        Target::Crosswalk if s.map.crosswalks == Flag::Fixed(false) => (
+            "a crosswalk",
+            "set map.crosswalks: true, or measure to the actor",
+        ),
+        _ => return,
+    };
+    out.push(problem(
+        at(i, &["trigger", "to"]),
+        format!("this trigger measures to {what}, and the map never has one, so it never fires"),
+        hint,
+    ));
 }
 
 fn check_action(out: &mut Vec<Problem>, i: usize, action: &Action) {

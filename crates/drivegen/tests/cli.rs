@@ -1,5 +1,8 @@
 //! The binary's contract: exit codes, messages on stderr, files written atomically.
 
+#[path = "../../../tests/common/dirs.rs"]
+mod dirs;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -12,8 +15,7 @@ fn repo() -> PathBuf {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drivegen-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = dirs::scratch(&format!("cli-{name}"));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }

@@ -5,6 +5,9 @@ use drivegen_scenario::Turn;
 
 use super::*;
 
+/// The smallest island a roundabout keeps inside its ring (m).
+const MIN_ISLAND: f64 = 4.0;
+
 impl NetworkBuilder {
     pub(super) fn intersection(&mut self, ways: u8, arm_length: f64, exit: Turn, crosswalks: bool) {
         let incoming = self.approach(EXIT_STUB.max(arm_length.min(30.0)));
@@ -193,6 +196,9 @@ impl NetworkBuilder {
         let n = self.p.lanes;
         let w = self.p.lane_width;
         let ring_width = f64::from(n) * w;
+        // The ring's lanes need an island inside them: four 5 m lanes on a radius of 8 m
+        // left none, and the arms missed the ring.
+        let radius = radius.max(ring_width / 2.0 + MIN_ISLAND);
         let outer = radius + ring_width / 2.0;
         let gap = 2.0;
         let dir = self.cursor.dir();

@@ -279,13 +279,24 @@ fn place_ahead(plan: &ScenePlan, ego: &AgentState, to: Target) -> Option<V2> {
         .min_by(|a, b| a.distance(at).total_cmp(&b.distance(at)))
 }
 
-/// A straight walk from `from` across the nearest road to 1 m beyond its far edge.
+/// How far beyond a crosswalk's stripes a pedestrian still waits at it (m): one placed
+/// `Near(of: Crosswalk(n), within: 4)` stands on the kerb at its end.
+const AT_CROSSWALK: f64 = 4.0;
+
+/// A straight walk from `from` across the crosswalk it waits at, else across the nearest
+/// road, to 1 m beyond the far edge.
 fn crossing_path(plan: &ScenePlan, from: V2) -> Option<Polyline> {
+    if let Some(path) = across_crosswalk(plan, from) {
+        return Some(path);
+    }
+    // Only roads beside `from`: past a road's end the projection is its end point, and a
+    // pedestrian by a roundabout's arm was sent along the wrong road, off the kerb.
     let road = plan
         .network
         .roads
         .iter()
         .map(|r| (r.reference.project(from), r))
+        .filter(|(p, r)| p.s > 1e-6 && p.s < r.reference.length() - 1e-6)
         .min_by(|(a, _), (b, _)| a.lateral.abs().total_cmp(&b.lateral.abs()))?;
     let (proj, road) = road;
     let (_, tangent) = road.reference.sample(proj.s);
@@ -297,6 +308,34 @@ fn crossing_path(plan: &ScenePlan, from: V2) -> Option<Polyline> {
     };
     let length = proj.lateral.abs() + far + 1.0;
     Some(Polyline::new(vec![from, from + dir * length]))
+}
+
+/// Along the stripes of the nearest crosswalk whose end `from` stands at, to 1 m past
+/// its far end.
+fn across_crosswalk(plan: &ScenePlan, from: V2) -> Option<Polyline> {
+    plan.network
+        .crosswalks
+        .iter()
+        .filter_map(|c| {
+            let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
+            let span = |dir: V2| {
+                c.corners
+                    .iter()
+                    .map(|k| (*k - centre).dot(dir))
+                    .fold(0.0, f64::max)
+            };
+            let (reach, half_width) = (span(c.across), span(c.across.perp()));
+            let along = (from - centre).dot(c.across);
+            let beside = (from - centre).dot(c.across.perp());
+            let outside = (along.abs() - reach).max(0.0) + (beside.abs() - half_width).max(0.0);
+            (outside <= AT_CROSSWALK).then_some((outside, c.across, along, reach))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, across, along, reach)| {
+            // From the end it stands at towards the other.
+            let dir = if along > 0.0 { -across } else { across };
+            Polyline::new(vec![from, from + dir * (along.abs() + reach + 1.0)])
+        })
 }
 
 impl TrafficSim {

@@ -25,7 +25,9 @@ const LANE_CHANGE_SLACK: f64 = 6.0;
 /// Sideways room a vehicle leaves a pedestrian: half a body and a little more (m).
 const PEDESTRIAN_CLEARANCE: f64 = 0.45;
 
+mod bodies;
 mod conflicts;
+mod start;
 mod walkers;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +73,10 @@ pub struct TrafficSim {
     controls: Vec<events::Control>,
     /// Who waits for whom where junction connectors cross or merge.
     conflicts: conflicts::Conflicts,
+    /// Per agent: a parked vehicle standing in its lane (a named actor parked without
+    /// `lane: Kerb`, a breakdown), which traffic stops behind; parked at the kerb, it
+    /// stands beside the lane and is passed.
+    in_lane: Vec<bool>,
     /// Per plan event: when it started, and whether its action is over.
     events: Vec<events::EventState>,
     steps: u64,
@@ -221,7 +227,20 @@ impl TrafficSim {
             motions.push(motion);
             lengths.push((a.size.length, a.size.width));
         }
+        let in_lane = plan
+            .actors
+            .iter()
+            .zip(&motions)
+            .map(|(a, m)| {
+                matches!(m, Motion::Parked)
+                    && a.lane.and_then(|l| plan.lane(l)).is_some_and(|lane| {
+                        let (p, t) = lane.center.sample(a.s);
+                        (a.pose.pos() - p).dot(t.perp()).abs() < lane.width / 2.0
+                    })
+            })
+            .collect();
         let mut sim = TrafficSim {
+            in_lane,
             controls: vec![events::Control::default(); agents.len()],
             events: events::states(plan),
             conflicts: conflicts::Conflicts::new(plan),
@@ -232,32 +251,9 @@ impl TrafficSim {
             time: 0.0,
         };
         sim.start_able_to_yield(plan);
+        sim.start_able_to_follow(plan);
         sim.hold_waiting_pedestrians(plan);
         sim
-    }
-
-    /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
-    /// where it would wait at the first junction conflict another vehicle approaches too,
-    /// as it is capped for a red line: the right of way then decides who goes first.
-    fn start_able_to_yield(&mut self, plan: &ScenePlan) {
-        let approaching = conflicts::approaches(plan, &self.agents, &self.motions);
-        for i in 0..self.agents.len() {
-            let Motion::Drive { idm, .. } = &self.motions[i] else {
-                continue;
-            };
-            let decel = idm.comfortable_decel.max(0.1);
-            let view = conflicts::View {
-                plan,
-                agents: &self.agents,
-                motions: &self.motions,
-                lengths: &self.lengths,
-                approaching: &approaching,
-            };
-            if let Some(d) = self.conflicts.contested_ahead(&view, i) {
-                let safe = (2.0 * decel * d).sqrt();
-                self.agents[i].speed = self.agents[i].speed.min(safe);
-            }
-        }
     }
 
     /// Agents in plan order (ego first, then by id).
@@ -376,8 +372,10 @@ impl TrafficSim {
                             Motion::Walk { .. } => None,
                         };
                         let Some((ol, os)) = lane_s else { continue };
-                        if plan.actors.get(j).is_some_and(|a| a.role == Role::Parked) {
-                            continue; // parked cars stand at the kerb, beside the lane
+                        if plan.actors.get(j).is_some_and(|a| a.role == Role::Parked)
+                            && !self.in_lane[j]
+                        {
+                            continue; // parked at the kerb, beside the lane
                         }
                         if let Some(d) =
                             Self::distance_ahead(plan, lanes, me.lane_idx, me.s, ol, os)
@@ -388,6 +386,18 @@ impl TrafficSim {
                                 dv = me.speed - other.speed;
                             }
                         }
+                    }
+                    if let Some((g, closing)) = bodies::nearest_ahead(
+                        plan,
+                        &snapshot,
+                        &self.motions,
+                        &self.lengths,
+                        i,
+                        lanes,
+                    ) && g < gap
+                    {
+                        gap = g;
+                        dv = closing;
                     }
                     // Bumper to bumper to the vehicle ahead: IDM keeps its distance, but one
                     // placed too close at speed (or cut in on) must still not drive into it.

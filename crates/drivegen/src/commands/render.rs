@@ -148,10 +148,20 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     let shard = select_shard(args.shard.as_deref(), args.shards, &|name| {
         std::env::var(name).ok()
     })?;
-    let all = args
-        .variants
-        .unwrap_or(scenario.variants)
-        .min(scenario.variants);
+    if let Some(asked) = args.variants
+        && asked > scenario.variants
+    {
+        return Err(InputError(format!(
+            "--variants {asked} asks for more variants than {} has ({})\n  = hint: --variants \
+             renders the first N of the scenario's variants; raise `variants` in the file for more",
+            args.scenario
+                .as_deref()
+                .map_or("the default scenario".into(), |p| p.display().to_string()),
+            scenario.variants
+        ))
+        .into());
+    }
+    let all = args.variants.unwrap_or(scenario.variants);
     let out = match shard {
         Some((i, n)) => {
             let others = other_splits(&args.out, n);

@@ -28,14 +28,26 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
                     0 => s.variants,
                     n => n.min(s.variants),
                 };
-                let failed =
-                    (0..checked).find_map(|v| drivegen_plan::plan(s, v).err().map(|e| (v, e)));
-                if let Some((v, e)) = failed {
+                let mut failed: Vec<(u32, drivegen_plan::PlanError)> = (0..checked)
+                    .filter_map(|v| drivegen_plan::plan(s, v).err().map(|e| (v, e)))
+                    .collect();
+                if !failed.is_empty() {
                     invalid += 1;
+                    let others: Vec<String> =
+                        failed.iter().skip(1).map(|(v, _)| v.to_string()).collect();
+                    let (v, e) = failed.swap_remove(0);
                     let failure =
                         super::plan_failure(&loaded, v, &e, "parses and is in range, but ");
                     report.push_str(&failure.0);
                     report.push('\n');
+                    if !others.is_empty() {
+                        report.push_str(&format!(
+                            "  = note: {} of the {checked} variants checked fail to plan \
+                             (also {})\n",
+                            others.len() + 1,
+                            others.join(", ")
+                        ));
+                    }
                     continue;
                 }
                 if !quiet {

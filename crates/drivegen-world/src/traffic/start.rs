@@ -1,0 +1,82 @@
+//! Starting speeds. A vehicle is placed at a speed near its desired one, so the warm-up
+//! is short; where that speed would not let it stop behind what it must stop for (a red
+//! line, a junction conflict another vehicle approaches, the vehicle ahead), it starts
+//! slower. A scenario may place a fast car a few metres behind a slow truck: started at
+//! its desired speed it could only stop short at once, or drive into it.
+
+use drivegen_plan::ScenePlan;
+
+use super::{Motion, TrafficSim, conflicts};
+
+impl TrafficSim {
+    /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
+    /// where it would wait at the first junction conflict another vehicle approaches too,
+    /// as it is capped for a red line: the right of way then decides who goes first.
+    pub(super) fn start_able_to_yield(&mut self, plan: &ScenePlan) {
+        let approaching = conflicts::approaches(plan, &self.agents, &self.motions);
+        for i in 0..self.agents.len() {
+            let Motion::Drive { idm, .. } = &self.motions[i] else {
+                continue;
+            };
+            let decel = idm.comfortable_decel.max(0.1);
+            let view = conflicts::View {
+                plan,
+                agents: &self.agents,
+                motions: &self.motions,
+                lengths: &self.lengths,
+                approaching: &approaching,
+            };
+            if let Some(d) = self.conflicts.contested_ahead(&view, i) {
+                let safe = (2.0 * decel * d).sqrt();
+                self.agents[i].speed = self.agents[i].speed.min(safe);
+            }
+        }
+    }
+
+    /// Caps each driving vehicle's starting speed so that, braking comfortably, it can
+    /// fall back behind the vehicle ahead on its route (moving, or parked in the lane):
+    /// closing at most `sqrt(2 b (gap - s0))` faster than it. Front to back, so a capped
+    /// leader caps its followers: repeated until nothing changes.
+    pub(super) fn start_able_to_follow(&mut self, plan: &ScenePlan) {
+        for _ in 0..self.agents.len() {
+            let mut changed = false;
+            for i in 0..self.agents.len() {
+                let Motion::Drive { lanes, idm, .. } = &self.motions[i] else {
+                    continue;
+                };
+                let me = &self.agents[i];
+                let mut cap = f64::INFINITY;
+                for (j, other) in self.agents.iter().enumerate() {
+                    let at = match &self.motions[j] {
+                        Motion::Drive { lanes: theirs, .. } if j != i => {
+                            Some((theirs[other.lane_idx], other.s))
+                        }
+                        Motion::Parked if self.in_lane[j] => {
+                            plan.actors.get(j).and_then(|a| a.lane.map(|l| (l, a.s)))
+                        }
+                        _ => None,
+                    };
+                    let Some((lane, s)) = at else { continue };
+                    let Some(d) = Self::distance_ahead(plan, lanes, me.lane_idx, me.s, lane, s)
+                    else {
+                        continue;
+                    };
+                    if d <= 0.0 {
+                        continue;
+                    }
+                    let gap = d - (self.lengths[i].0 + self.lengths[j].0) / 2.0;
+                    let room = (gap - idm.min_gap).max(0.0);
+                    let closing = (2.0 * idm.comfortable_decel.max(0.1) * room).sqrt();
+                    cap = cap.min(other.speed + closing);
+                }
+                if self.agents[i].speed > cap + 1e-9 {
+                    self.agents[i].speed = cap;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+}
