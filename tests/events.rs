@@ -653,3 +653,55 @@ fn an_event_triggered_at_a_capture_is_listed_at_it() {
     sim.step(&p, dt);
     assert!(listed(&sim) && sim.event_started(&p, "b").is_some());
 }
+
+/// A pedestrian waiting at a crosswalk's end walks its stripes to the other end. At a
+/// roundabout the nearest road was measured past road ends, and pedestrians placed
+/// `Near(of: Crosswalk(0))` walked off the kerb onto the verge, or into the lane and
+/// stood there.
+#[test]
+fn start_crossing_at_a_crosswalk_walks_its_stripes() {
+    for seed in 1..=6 {
+        let text = scenario_text_on(
+            "Sequence([Straight(length: 60), Roundabout(radius: 25, exits: 4), Straight(length: 60)])",
+            true,
+            r#"(name: "go", actor: "walker", trigger: Time(0.5), action: StartCrossing(speed: 1.5)),"#,
+        )
+        .replace("seed: 7", &format!("seed: {seed}"))
+        .replace(
+            "    events: [",
+            "    actors: [(name: \"walker\", class: Pedestrian(Adult), place: Near(of: Crosswalk(0), within: 4))],\n    events: [",
+        );
+        let p = plan_text(&text);
+        let walker = p
+            .actors
+            .iter()
+            .position(|a| a.name.as_deref() == Some("walker"))
+            .expect("walker");
+        let c = &p.network.crosswalks[0];
+        let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
+        let reach = c
+            .corners
+            .iter()
+            .map(|k| (*k - centre).dot(c.across).abs())
+            .fold(0.0, f64::max);
+        let along = |a: &AgentState| (a.pose.pos() - centre).dot(c.across);
+        let beside = |a: &AgentState| (a.pose.pos() - centre).dot(c.across.perp()).abs();
+        let mut sim = TrafficSim::new(&p);
+        let start = along(&sim.agents()[walker]);
+        let start_beside = beside(&sim.agents()[walker]);
+        while sim.time < 2.0 * reach / 1.5 + 4.0 {
+            sim.step(&p, DT);
+        }
+        let end = &sim.agents()[walker];
+        assert!(
+            along(end) * start < 0.0 && along(end).abs() > reach,
+            "seed {seed}: from {start:.1} to {:.1} m along a crosswalk reaching {reach:.1} m",
+            along(end)
+        );
+        assert!(
+            (beside(end) - start_beside).abs() < 0.5,
+            "seed {seed}: drifted from {start_beside:.1} to {:.1} m beside the stripes",
+            beside(end)
+        );
+    }
+}
