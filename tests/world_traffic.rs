@@ -673,3 +673,47 @@ fn a_walker_passing_a_standing_car_keeps_off_its_bumper() {
     let crossed = sim.agents()[walker].pose.pos().distance(from);
     assert!(crossed > 8.0, "the walker crossed: {crossed:.1} m");
 }
+
+/// Vehicles slow for curves: the sideways acceleration (speed times yaw rate) of every
+/// vehicle in the junction scenes stays near the 3 m/s² drivers keep to. Every curve was
+/// driven at the desired speed before: 15–20 m/s² (up to two g) in turns and on rings.
+#[test]
+fn vehicles_slow_for_curves() {
+    let dt = 1.0 / 30.0;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    for name in [
+        "roundabout",
+        "urban_intersection",
+        "cyclist_overtake_junction",
+    ] {
+        let s = drivegen_scenario::load_file(&root.join(format!("{name}.ron")))
+            .expect("valid")
+            .scenario;
+        for variant in 0..s.variants {
+            let p = plan(&s, variant).expect("plans");
+            let driving: Vec<usize> = (0..p.actors.len())
+                .filter(|i| matches!(p.actors[*i].role, Role::Traffic | Role::Ego))
+                .collect();
+            let mut sim = TrafficSim::new(&p);
+            let mut worst = (0.0, 0, 0.0);
+            while sim.time < 12.0 {
+                let before: Vec<f64> = sim.agents().iter().map(|a| a.pose.yaw).collect();
+                sim.step(&p, dt);
+                for &i in &driving {
+                    let a = &sim.agents()[i];
+                    let turn = (a.pose.yaw - before[i]).sin().asin().abs() / dt;
+                    if turn * a.speed > worst.0 {
+                        worst = (turn * a.speed, p.actors[i].id, sim.time);
+                    }
+                }
+            }
+            assert!(
+                worst.0 < 6.0,
+                "{name} variant {variant}: {} turned at {:.1} m/s² sideways at {:.2} s",
+                worst.1,
+                worst.0,
+                worst.2
+            );
+        }
+    }
+}

@@ -27,6 +27,7 @@ const PEDESTRIAN_CLEARANCE: f64 = 0.45;
 
 mod bodies;
 mod conflicts;
+mod curves;
 mod start;
 mod walkers;
 
@@ -77,6 +78,8 @@ pub struct TrafficSim {
     /// `lane: Kerb`, a breakdown), which traffic stops behind; parked at the kerb, it
     /// stands beside the lane and is passed.
     in_lane: Vec<bool>,
+    /// Per lane id: the fastest its tightest curve is driven (`curves.rs`).
+    lane_speeds: Vec<f64>,
     /// Per plan event: when it started, and whether its action is over.
     events: Vec<events::EventState>,
     steps: u64,
@@ -241,6 +244,7 @@ impl TrafficSim {
             .collect();
         let mut sim = TrafficSim {
             in_lane,
+            lane_speeds: curves::lane_speeds(plan),
             controls: vec![events::Control::default(); agents.len()],
             events: events::states(plan),
             conflicts: conflicts::Conflicts::new(plan),
@@ -540,8 +544,20 @@ impl TrafficSim {
                             dv = me.speed;
                         }
                     }
+                    let (curve_limit, curve_decel) = curves::slow_for_curves(
+                        plan,
+                        &self.lane_speeds,
+                        lanes,
+                        (me.lane_idx, me.s),
+                        me.speed,
+                        idm.comfortable_decel.max(0.1),
+                    );
                     let desired = self.controls[i].desired.unwrap_or(*desired);
-                    let a = idm_accel(idm, me.speed, desired, gap, dv);
+                    let mut a = idm_accel(idm, me.speed, desired.min(curve_limit), gap, dv);
+                    // IDM eases towards a lower desired speed too gently to meet a curve's.
+                    if me.speed > curve_limit {
+                        a = a.min(-curve_decel.min(MAX_BRAKE));
+                    }
                     let a = self.controls[i].longitudinal(idm, me.speed, a, gap, dv);
                     let agent = &mut self.agents[i];
                     let before = agent.speed;

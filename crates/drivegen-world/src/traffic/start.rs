@@ -1,12 +1,12 @@
 //! Starting speeds. A vehicle is placed at a speed near its desired one, so the warm-up
 //! is short; where that speed would not let it stop behind what it must stop for (a red
-//! line, a junction conflict another vehicle approaches, the vehicle ahead), it starts
-//! slower. A scenario may place a fast car a few metres behind a slow truck: started at
+//! line, a junction conflict another vehicle approaches, the vehicle ahead) or slow for
+//! the curve it is in or comes to, it starts slower. A scenario may place a fast car a few metres behind a slow truck: started at
 //! its desired speed it could only stop short at once, or drive into it.
 
 use drivegen_plan::ScenePlan;
 
-use super::{Motion, TrafficSim, conflicts};
+use super::{Motion, TrafficSim, conflicts, curves};
 
 impl TrafficSim {
     /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
@@ -33,8 +33,9 @@ impl TrafficSim {
         }
     }
 
-    /// Caps each driving vehicle's starting speed so that, braking comfortably, it can
-    /// fall back behind the vehicle ahead on its route (moving, or parked in the lane):
+    /// Caps each driving vehicle's starting speed at what its curves allow, and so that,
+    /// braking comfortably, it can fall back behind the vehicle ahead on its route
+    /// (moving, or parked in the lane):
     /// closing at most `sqrt(2 b (gap - s0))` faster than it. Front to back, so a capped
     /// leader caps its followers: repeated until nothing changes.
     pub(super) fn start_able_to_follow(&mut self, plan: &ScenePlan) {
@@ -45,7 +46,15 @@ impl TrafficSim {
                     continue;
                 };
                 let me = &self.agents[i];
-                let mut cap = f64::INFINITY;
+                let decel = idm.comfortable_decel.max(0.1);
+                let (mut cap, _) = curves::slow_for_curves(
+                    plan,
+                    &self.lane_speeds,
+                    lanes,
+                    (me.lane_idx, me.s),
+                    me.speed,
+                    decel,
+                );
                 for (j, other) in self.agents.iter().enumerate() {
                     let at = match &self.motions[j] {
                         Motion::Drive { lanes: theirs, .. } if j != i => {
@@ -66,7 +75,7 @@ impl TrafficSim {
                     }
                     let gap = d - (self.lengths[i].0 + self.lengths[j].0) / 2.0;
                     let room = (gap - idm.min_gap).max(0.0);
-                    let closing = (2.0 * idm.comfortable_decel.max(0.1) * room).sqrt();
+                    let closing = (2.0 * decel * room).sqrt();
                     cap = cap.min(other.speed + closing);
                 }
                 if self.agents[i].speed > cap + 1e-9 {
