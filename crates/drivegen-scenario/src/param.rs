@@ -102,6 +102,11 @@ impl Param {
         self.sample_count(rng).min(cap)
     }
 
+    /// Whether the file wrote one value here rather than a distribution.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Param::Const(_))
+    }
+
     /// The smallest and largest value this parameter can produce (Normal without a clamp
     /// reports mean ± 4 std, which covers all but 1 in 15,000 draws).
     pub fn bounds(&self) -> (f64, f64) {

@@ -125,8 +125,73 @@ pub(super) fn ron_diagnostic_at(
     span: Range<usize>,
     code: &ron::Error,
 ) -> Diagnostic {
-    let (message, hint) = describe(code);
+    // ron reports some errors where the value's leading whitespace begins.
+    let text = &src.text;
+    let skip = text
+        .get(span.start..)
+        .map_or(0, |rest| rest.len() - rest.trim_start().len());
+    let span = span.start + skip..span.end + skip;
+    let rest = text.get(span.start..).unwrap_or("");
+    let (message, hint) = match (code, field_before(text, span.start)) {
+        (ron::Error::IntegerOutOfBounds, Some("seed")) => (
+            "`seed` is out of range".into(),
+            Some("the seed is a whole number from 0 to 18446744073709551615".into()),
+        ),
+        (ron::Error::IntegerOutOfBounds, Some(field)) => (
+            format!("`{field}` is out of range for a whole number"),
+            Some("see scenarios/REFERENCE.md for the field's range".into()),
+        ),
+        (ron::Error::ExpectedBoolean, Some(field)) => (
+            format!("`{field}` takes `true` or `false`"),
+            Some("see scenarios/REFERENCE.md for the field's type".into()),
+        ),
+        // `seed: 1.5`: ron reads the whole number 1, then meets the fraction.
+        (ron::Error::ExpectedComma, Some(field))
+            if rest.starts_with('.') && rest[1..].starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            (
+                format!("`{field}` takes a whole number, not a decimal"),
+                Some("write it without a fraction".into()),
+            )
+        }
+        (ron::Error::ExpectedInteger, Some(field)) => (
+            format!("`{field}` takes a whole number"),
+            Some("see scenarios/REFERENCE.md for the field's type".into()),
+        ),
+        (ron::Error::ExpectedFloat, Some(field)) => (
+            format!("`{field}` takes a number"),
+            Some("see scenarios/REFERENCE.md for the field's type".into()),
+        ),
+        (ron::Error::TrailingCharacters, _) => (
+            "more text after the end of `Scenario(...)`".into(),
+            Some(
+                "a file holds one scenario: put another in a file of its own (it may \
+                 `extends` this one)"
+                    .into(),
+            ),
+        ),
+        _ => describe(code),
+    };
     src.diagnostic(span, message, hint)
+}
+
+/// The field whose value starts at (or runs to) `at`: the identifier before the nearest
+/// `:` behind it on the same line, if only a value's characters lie between.
+fn field_before(text: &str, at: usize) -> Option<&str> {
+    let head = text.get(..at)?;
+    let line = &head[head.rfind('\n').map_or(0, |i| i + 1)..];
+    let value_chars =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.' | '_' | ' ' | '"');
+    let colon = line.rfind(':')?;
+    if !line[colon + 1..].chars().all(value_chars) {
+        return None;
+    }
+    let name = line[..colon].trim_end();
+    let start = name
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let name = &name[start..];
+    (!name.is_empty()).then_some(name)
 }
 
 /// Where in a scenario file a struct or enum of the model is written, as a designer

@@ -419,6 +419,19 @@ impl Loader {
                     Some(did_you_mean(name, DISTRIBUTIONS)),
                 ));
             }
+            // IntRange is a distribution; what failed is its decimal bounds.
+            Some("IntRange") if message.contains("a number or a distribution") => {
+                return Some(
+                    src.diagnostic(
+                        start..end,
+                        "IntRange takes whole numbers: IntRange(lo, hi) draws lo, lo + 1, ... hi"
+                            .to_string(),
+                        Some(
+                            "write whole numbers, or Uniform(lo, hi) for any value between".into(),
+                        ),
+                    ),
+                );
+            }
             _ => hint,
         };
         Some(src.diagnostic(start..end, message, hint))

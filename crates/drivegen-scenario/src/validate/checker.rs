@@ -110,7 +110,10 @@ impl Checker {
         if min < 0.0 {
             self.report(
                 at,
-                format!("`{name}` can be {min}; counts cannot be negative"),
+                format!(
+                    "`{name}` {} {min}; counts cannot be negative",
+                    if p.is_constant() { "is" } else { "can be" }
+                ),
                 Some("use 0 for none".into()),
             );
         } else if max > f64::from(cap) {
@@ -285,7 +288,11 @@ impl Checker {
                     self.report(
                         f("exits"),
                         format!("a roundabout has 3 or 4 exits, not {exits}"),
-                        None,
+                        Some(
+                            "the route leaves through the arm opposite the one it came in by; \
+                              for more arms, chain blocks"
+                                .into(),
+                        ),
                     );
                 }
                 self.range(f("arm_length"), arm_length, 10.0, 500.0, " m");

@@ -247,7 +247,8 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.report(
             path(&["traffic", "parked"]),
             format!(
-                "parked vehicles need a parking strip: `map.shoulder_width` can be {} m, below {MIN_PARKING_STRIP} m",
+                "parked vehicles need a parking strip: `map.shoulder_width` {} {} m, below {MIN_PARKING_STRIP} m",
+                if m.shoulder_width.is_constant() { "is" } else { "can be" },
                 m.shoulder_width.bounds().0
             ),
             Some("widen map.shoulder_width to 2 m or more, or set traffic.parked to 0".into()),
@@ -362,8 +363,18 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             c.report(
                 path(&["ego", "lane"]),
                 format!(
-                    "`ego.lane` is at least {} but the road has at most {} lane(s) each way",
+                    "`ego.lane` is {}{} but the road has {}{} lane(s) each way",
+                    if ego.lane.is_constant() {
+                        ""
+                    } else {
+                        "at least "
+                    },
                     lane_lo.round(),
+                    if m.lanes_per_direction.is_constant() {
+                        ""
+                    } else {
+                        "at most "
+                    },
                     lanes_hi.round()
                 ),
                 Some(format!(
