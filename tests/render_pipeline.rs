@@ -56,8 +56,43 @@ fn labels_only_render_is_reproducible_and_self_consistent() {
                 .any(|t| text.starts_with(t)),
             "{text}"
         );
+        // The vehicles it counts are the frame's visible labels, by their own class
+        // (Cityscapes' "car" id covers SUVs and vans too).
+        let frame = c["frame"].as_u64().expect("frame");
+        let labels: serde_json::Value =
+            serde_json::from_slice(&fa[&format!("v000/front/labels/{frame:06}.json")])
+                .expect("labels");
+        for (class, one, many) in [
+            ("car", "car", "cars"),
+            ("suv", "SUV", "SUVs"),
+            ("van", "van", "vans"),
+        ] {
+            let n = labels["objects"]
+                .as_array()
+                .expect("objects")
+                .iter()
+                .filter(|o| o["class"] == class && o["visible"] == true)
+                .count();
+            let said = match n {
+                0 => None,
+                1 => Some(format!("1 {one}")),
+                n => Some(format!("{n} {many}")),
+            };
+            if let Some(said) = said {
+                assert!(
+                    [",", ";", ""]
+                        .iter()
+                        .any(|end| text.contains(&format!(" {said}{end}"))
+                            && (!end.is_empty() || text.ends_with(&said))),
+                    "{text}: {n} visible {class} label(s)"
+                );
+            }
+        }
         assert!(
-            text.contains("car") || text.contains("no other vehicles"),
+            text.contains("car")
+                || text.contains("SUV")
+                || text.contains("van")
+                || text.contains("no other vehicles"),
             "{text}"
         );
     }

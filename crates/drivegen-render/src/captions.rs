@@ -1,5 +1,5 @@
 //! One sentence per frame from the labels and the plan: "dusk, light rain; red light
-//! ahead; 3 cars, nearest a white van 11 m ahead in the ego lane; a pedestrian crossing
+//! ahead; 2 cars, 1 van, nearest a white van 11 m ahead in the ego lane; a pedestrian crossing
 //! from the right". Positions are said from the ego (ahead, behind, left, right), for
 //! a rear or side camera too.
 
@@ -177,19 +177,23 @@ pub fn caption(
         ));
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    // By the label's own class: Cityscapes files SUVs and vans as cars, and a caption
+    // that counted "3 cars" went on to name the nearest of them a van.
     for l in cam.labels.iter().filter(|l| l.visible) {
-        let key = match l.cityscapes_id {
-            26 => "car",
-            27 => "truck",
-            28 => "bus",
-            32 => "motorcycle",
-            33 => "bicycle",
-            24 => "person",
+        let key = match l.class.as_str() {
+            "car" => "car",
+            "suv" => "SUV",
+            "van" => "van",
+            "truck" => "truck",
+            "bus" => "bus",
+            "motorcycle" => "motorcycle",
+            "bicycle" => "bicycle",
+            "person" => "person",
             _ => continue,
         };
         *counts.entry(key).or_default() += 1;
     }
-    let vehicles: Vec<String> = ["car", "truck", "bus", "motorcycle", "bicycle"]
+    let vehicles: Vec<String> = ["car", "SUV", "van", "truck", "bus", "motorcycle", "bicycle"]
         .iter()
         .filter_map(|k| counts.get(k).map(|n| plural(*n, k)))
         .collect();

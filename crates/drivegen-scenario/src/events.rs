@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::load::Problem;
 use crate::model::{Block, BlockPlan, Scenario};
 use crate::param::Flag;
+use crate::placement::ActorKind;
 use crate::shape::Seg;
 
 /// Most events one scenario may script.
@@ -320,6 +321,29 @@ fn check_actor(out: &mut Vec<Problem>, s: &Scenario, names: &[String], i: usize,
                     format!("no actor is named `{name}`"),
                     &hint,
                 ))
+            }
+        }
+    }
+    // A named actor's kind is written in `actors` (a group's member is `name/k`).
+    if let ActorRef::Named(name) = &actor {
+        let base = name.split_once('/').map_or(name.as_str(), |(b, _)| b);
+        if let Some(named) = s.actors.iter().find(|a| a.name == base) {
+            let (fits, is) = match named.class {
+                ActorKind::Pedestrian(_) => (e.action.for_pedestrians(), "a pedestrian"),
+                ActorKind::Vehicle(_) if named.parked => (false, "a parked vehicle"),
+                ActorKind::Vehicle(_) => (!e.action.for_pedestrians(), "a moving vehicle"),
+            };
+            if !fits {
+                let needs = if e.action.for_pedestrians() {
+                    "pedestrians"
+                } else {
+                    "moving vehicles"
+                };
+                out.push(problem(
+                    path.clone(),
+                    format!("{} is for {needs}, and `{name}` is {is}", e.action.name()),
+                    "give the event an actor of that kind, or change the action",
+                ));
             }
         }
     }
