@@ -817,3 +817,40 @@ fn a_random_map_redraws_a_block_kind_that_fits_nowhere() {
         failed.len()
     );
 }
+
+/// An exit ramp runs on beside the road past its block: an intersection right after it
+/// laid its side arm across the ramp, and the overlap test never looked at the block just
+/// before. Now it does, beyond where the two blocks meet, and says what to put between.
+#[test]
+fn a_junction_across_an_exit_ramp_is_a_map_overlap() {
+    let s = map_scenario(
+        "Straight(length: 100), OffRamp(length: 100), Intersection(ways: 3, exit: Left, arm_length: 60)",
+    );
+    let e = plan(&s, 0)
+        .expect_err("the side arm crosses the ramp")
+        .to_string();
+    assert!(
+        e.contains("ran into block 1 (OffRamp)") && e.contains("Straight of 60 m"),
+        "{e}"
+    );
+    let s = map_scenario(
+        "Straight(length: 100), OffRamp(length: 100), Straight(length: 60), \
+         Intersection(ways: 3, exit: Left, arm_length: 60)",
+    );
+    for v in 0..s.variants {
+        plan(&s, v).unwrap_or_else(|e| panic!("with a straight between, #{v}: {e}"));
+    }
+    // An entry ramp merges beside the road up to the block's end, touching the next one.
+    for next in [
+        "Straight(length: 50)",
+        "Curve(radius: 60, angle: -45)",
+        "Intersection(ways: 4)",
+    ] {
+        let s = map_scenario(&format!(
+            "Straight(length: 100), OnRamp(length: 100), {next}"
+        ));
+        for v in 0..s.variants {
+            plan(&s, v).unwrap_or_else(|e| panic!("{next} after an entry ramp, #{v}: {e}"));
+        }
+    }
+}

@@ -45,9 +45,10 @@ pub enum PlanError {
     #[error("{}", no_such_variant(*variant, *variants))]
     NoSuchVariant { variant: u32, variants: u32 },
     #[error(
-        "map block {block} ({kind}) overlaps the road network in all {attempts} draws (the last one ran into block {} ({}))\n  = hint: widen the block's distributions, reorder the blocks, or use fewer blocks",
+        "map block {block} ({kind}) overlaps the road network in all {attempts} draws (the last one ran into block {} ({}))\n  = hint: {}",
         with.0,
-        with.1
+        with.1,
+        overlap_hint(*block, *with)
     )]
     MapOverlap {
         block: usize,
@@ -264,5 +265,15 @@ impl PlanError {
             Some((message, hint)) => (message.to_string(), Some(hint.to_string())),
             None => (text, None),
         }
+    }
+}
+
+/// What to change when block `block` overlaps the earlier block `with`.
+fn overlap_hint(block: usize, with: (usize, &str)) -> &'static str {
+    if with.1 == "OffRamp" && with.0 + 1 == block {
+        "an exit ramp runs on beside the road for 30 m past its block and 25 m out: put a \
+         Straight of 60 m or more between it and the next junction or turn"
+    } else {
+        "widen the block's distributions, reorder the blocks, or use fewer blocks"
     }
 }

@@ -128,11 +128,12 @@ impl NetworkBuilder {
         crosswalk_flag: &mut dyn FnMut(&mut ChaCha8Rng) -> bool,
     ) -> Result<(), PlanError> {
         let start = self.cursor.pos();
+        let attach = self.current;
         let mut hit = None;
         for _ in 0..BLOCK_ATTEMPTS {
             let mut trial = self.clone();
             trial.place(block, rng, crosswalk_flag);
-            match trial.first_overlap() {
+            match trial.first_overlap(attach, start) {
                 None => {
                     let advance = start.distance(trial.cursor.pos());
                     *self = trial;
@@ -158,7 +159,12 @@ impl NetworkBuilder {
     /// blocks in between are short (a 5 m straight before a roundabout): samples of a
     /// block whose end lies, along the route, closer to the new block than the two
     /// samples' radii are neighbours, not overlaps.
-    fn first_overlap(&self) -> Option<usize> {
+    ///
+    /// The block just before touches the new one on the road they share (`attach`), and
+    /// a ramp it built beside that road runs alongside up to where the new block starts
+    /// (`start`): further from there, the ramp is tested like any earlier block's road
+    /// (an intersection right after an exit ramp laid its side arm across the ramp).
+    fn first_overlap(&self, attach: Option<u32>, start: V2) -> Option<usize> {
         type Sample<'a> = &'a (V2, f64, usize, u32, f64);
         let (new, old): (Vec<Sample>, Vec<Sample>) =
             self.occupied.iter().partition(|o| o.2 == self.block_index);
@@ -183,7 +189,12 @@ impl NetworkBuilder {
         let mut first: Option<usize> = None;
         for (p, r, _, road, s) in &new {
             for (q, rq, b, oroad, os) in &near {
-                if *b + 1 >= self.block_index || gaps[*b] < r + rq {
+                let ramp_before = *b + 1 == self.block_index
+                    && matches!(self.blocks.get(*b), Some(("OnRamp" | "OffRamp", _)))
+                    && *oroad != u32::MAX
+                    && Some(*oroad) != attach
+                    && q.distance(start) > 2.0 * (r + rq);
+                if !ramp_before && (*b + 1 >= self.block_index || gaps[*b] < r + rq) {
                     continue;
                 }
                 // Along one continuous road, nearby samples are neighbours, not overlaps.
