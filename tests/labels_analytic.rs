@@ -265,3 +265,66 @@ fn objects_behind_the_camera_are_not_labelled_and_near_clipping_works() {
         assert!(l.truncation > 0.0 && l.truncation <= 1.0);
     }
 }
+
+/// A body whose triangles reach past its 3-D box (a walker's arm, a street light's arm
+/// over the road): the amodal box is the extent of all of it, so it holds every visible
+/// pixel, and the object is labelled when only the part outside its box is in view. The
+/// amodal box was the box's alone: a walker's tight box lay up to 25 px outside it, and
+/// one whose box was just out of view went unlabelled with 180 pixels in the image.
+#[test]
+fn the_amodal_box_holds_what_reaches_past_the_3d_box() {
+    let cam = camera();
+    let with_arm = |id: u32, base: drivegen_labels::math::V3| {
+        let mut o = obj(id, base, 0.0, (0.6, 0.6, 1.7));
+        // An arm 0.8 m out to the left (+y) at shoulder height, 10 cm thick.
+        let (x, y, z) = (base.x, base.y + 0.3, base.z + 1.3);
+        o.tris
+            .push([v3(x, y, z), v3(x, y + 0.8, z), v3(x, y, z + 0.1)]);
+        o.tris.push([
+            v3(x, y + 0.8, z),
+            v3(x, y + 0.8, z + 0.1),
+            v3(x, y, z + 0.1),
+        ]);
+        o
+    };
+    let o = with_arm(100, v3(12.0, 0.0, 0.0));
+    let expected = analytic_box(&projected_corners(&cam, &o));
+    let (_, labels) = render(&cam, std::slice::from_ref(&o));
+    let label = &labels[0];
+    for k in 0..4 {
+        assert!(
+            (label.amodal_box[k] - expected[k]).abs() < 1e-6,
+            "amodal {:?} vs the arm's reach {expected:?}",
+            label.amodal_box
+        );
+    }
+    let tight = label.tight_box.expect("visible");
+    assert!(
+        tight[0] >= label.amodal_box[0] - 1e-9 && tight[2] <= label.amodal_box[2] + 1e-9,
+        "tight {tight:?} outside amodal {:?}",
+        label.amodal_box
+    );
+    // Its box just past the image's left edge (45° off the axis: y = x), an arm 1.5 m
+    // long reaching back into view.
+    let mut o = obj(101, v3(12.0, 13.0, 0.0), 0.0, (0.6, 0.6, 1.7));
+    assert!(
+        o.tris.iter().flatten().all(|p| p.y > p.x),
+        "the box is out of view"
+    );
+    let (x, y, z) = (12.0, 12.7, 1.3);
+    o.tris
+        .push([v3(x, y, z), v3(x, y - 1.5, z), v3(x, y, z + 0.1)]);
+    o.tris.push([
+        v3(x, y - 1.5, z),
+        v3(x, y - 1.5, z + 0.1),
+        v3(x, y, z + 0.1),
+    ]);
+    let (raster, labels) = render(&cam, std::slice::from_ref(&o));
+    let seen = raster.ids.iter().filter(|i| **i == 101).count();
+    assert!(seen > 0, "the arm is in view");
+    let label = labels
+        .iter()
+        .find(|l| l.id == 101)
+        .expect("labelled by its arm");
+    assert_eq!(label.visible_pixels as usize, seen);
+}

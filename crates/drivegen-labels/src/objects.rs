@@ -112,7 +112,9 @@ fn wrap(a: f64) -> f64 {
     r
 }
 
-/// The projected extent of a box (near-clipped), unclipped by the image.
+/// The projected extent of an object (near-clipped), unclipped by the image: its box's,
+/// widened to its triangles' where they reach past the box (a walker's swinging arm, a
+/// street light's arm over the road), so the amodal box holds every visible pixel.
 fn amodal_extent(cam: &Camera, o: &LabelObject<'_>) -> Option<[f64; 4]> {
     let inv = cam.world_from_camera.inverse();
     let mut b = [
@@ -128,10 +130,33 @@ fn amodal_extent(cam: &Camera, o: &LabelObject<'_>) -> Option<[f64; 4]> {
             b = [b[0].min(u), b[1].min(v), b[2].max(u), b[3].max(v)];
         }
     }
+    for tri in o.tris {
+        let c = [inv.apply(tri[0]), inv.apply(tri[1]), inv.apply(tri[2])];
+        let poly = clip_near(&c);
+        for (i, a) in poly.iter().enumerate() {
+            let next = poly[(i + 1) % poly.len()];
+            // Through a lens an edge bends: sampled every few pixels of its length (a
+            // pole's long edge bowed 2 px past its corners), where a small triangle's
+            // corners alone bound it.
+            let steps = match &cam.lens {
+                None => 1,
+                Some(_) => {
+                    let (ua, va) = cam.project_camera(*a);
+                    let (ub, vb) = cam.project_camera(next);
+                    ((ua - ub).hypot(va - vb) / 4.0).ceil().clamp(1.0, 16.0) as u32
+                }
+            };
+            for k in 0..steps {
+                let (u, v) = lens_project(cam, a.lerp(next, f64::from(k) / f64::from(steps)));
+                b = [b[0].min(u), b[1].min(v), b[2].max(u), b[3].max(v)];
+            }
+        }
+    }
     b[0].is_finite().then_some(b)
 }
 
-/// Labels every object whose projected box reaches into the image within `max_distance`.
+/// Labels every object whose projected extent reaches into the image within
+/// `max_distance`, and every object with visible pixels at any distance.
 /// `raster` is the frame's ID pass; objects are returned in id order.
 pub fn label_objects(
     cam: &Camera,
@@ -150,7 +175,10 @@ pub fn label_objects(
         let center_world = o.base + v3(0.0, 0.0, o.height / 2.0);
         let center_cam = cam.to_camera(center_world);
         let distance = center_cam.length();
-        if distance > max_distance {
+        let seen = u16::try_from(o.id).ok().and_then(|id| stats.get(&id));
+        // Far objects are labelled when seen: a building 170 m off covers a thousand
+        // pixels of the instance image, which must not go without a label.
+        if distance > max_distance && seen.is_none() {
             continue;
         }
         let Some(full) = amodal_extent(cam, o) else {
@@ -167,19 +195,18 @@ pub fn label_objects(
             continue;
         }
         let truncation = (1.0 - area(&clipped) / area(&full).max(1e-12)).clamp(0.0, 1.0);
-        let (visible_pixels, tight_box) =
-            match u16::try_from(o.id).ok().and_then(|id| stats.get(&id)) {
-                Some((n, b)) => (
-                    *n,
-                    Some([
-                        f64::from(b[0]),
-                        f64::from(b[1]),
-                        f64::from(b[2] + 1),
-                        f64::from(b[3] + 1),
-                    ]),
-                ),
-                None => (0, None),
-            };
+        let (visible_pixels, tight_box) = match seen {
+            Some((n, b)) => (
+                *n,
+                Some([
+                    f64::from(b[0]),
+                    f64::from(b[1]),
+                    f64::from(b[2] + 1),
+                    f64::from(b[3] + 1),
+                ]),
+            ),
+            None => (0, None),
+        };
         let unoccluded_pixels = match &remap {
             Some(m) => m.silhouette_pixels(cam, o.tris),
             None => silhouette_pixels(cam, o.tris),
