@@ -663,3 +663,91 @@ fn a_full_disk_is_a_clear_error_and_leaves_a_consistent_dataset() {
         "some frames completed before the disk filled"
     );
 }
+
+/// Commands that write a dataset refuse to write it over, or inside, the dataset they
+/// read (`query` into its own dataset kept 94 of its 1,366 objects, `merge` into one of
+/// its shards emptied 52 of the shard's files), with exit 2 and the input untouched; a
+/// fresh render into a folder holding a longer run replaces that run instead of leaving
+/// its other variants and later frames beside the new ones; `plan` will not write its
+/// map over its plan.
+#[test]
+fn outputs_never_overwrite_their_inputs_and_a_fresh_run_replaces_the_last() {
+    let dir = scratch("overwrite");
+    let ds = dir.join("ds");
+    let labels_only = |out: &Path, extra: &[&str]| {
+        let o = drivegen()
+            .args(["render", "--quiet", "--no-rgb", "--out"])
+            .arg(out)
+            .args(if extra.contains(&"--frames") {
+                &[][..]
+            } else {
+                &["--frames", "3"][..]
+            })
+            .args(extra)
+            .output()
+            .expect("runs");
+        common::assert_success(&o);
+    };
+    labels_only(&ds, &[]);
+    let before = files(&ds);
+    let refused = |args: &[&str], wanted: &str| {
+        let o = drivegen().args(args).output().expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(wanted), "{args:?}: {err}");
+    };
+    let d = ds.to_str().expect("utf-8 path");
+    let inside = ds.join("v000").join("subset");
+    let dotted = format!("{d}/../ds");
+    refused(
+        &["query", d, "--class", "person", "--out", d],
+        "is the dataset it reads",
+    );
+    refused(
+        &["query", d, "--class", "person", "--out", &dotted],
+        "is the dataset it reads",
+    );
+    refused(
+        &["augment", d, "--out", inside.to_str().expect("utf-8")],
+        "is inside the dataset it reads",
+    );
+    assert!(
+        files(&ds) == before,
+        "a refused command changed the dataset"
+    );
+    assert!(!inside.exists());
+
+    let sharded = dir.join("sharded");
+    for shard in ["0/2", "1/2"] {
+        labels_only(&sharded, &["--shard", shard]);
+    }
+    let first = sharded.join("shard-0-of-2");
+    let shard_before = files(&first);
+    let (a, b) = (first.to_str().expect("utf-8"), sharded.join("shard-1-of-2"));
+    refused(&["merge", a, a, b.to_str().expect("utf-8")], "is the shard");
+    assert!(files(&first) == shard_before, "merge changed its shard");
+
+    // Four variants of three frames, then one variant of two into the same folder.
+    labels_only(&ds, &["--variants", "1", "--frames", "2"]);
+    let after = files(&ds);
+    assert!(
+        after
+            .keys()
+            .all(|k| !k.starts_with("v001") && !k.contains("000002.")),
+        "the earlier run is left beside the new one: {:?}",
+        after
+            .keys()
+            .filter(|k| k.starts_with("v001") || k.contains("000002."))
+            .take(3)
+            .collect::<Vec<_>>()
+    );
+    assert!(after.keys().any(|k| k.ends_with("labels/000001.json")));
+
+    let plan = dir.join("p.ron");
+    let p = plan.to_str().expect("utf-8");
+    refused(
+        &["plan", "--out", p, "--map", p],
+        "--map and --out are the same file",
+    );
+    assert!(!plan.exists());
+}

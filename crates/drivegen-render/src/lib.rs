@@ -248,6 +248,40 @@ fn previous_run(
     }
 }
 
+/// A fresh run (render, query, augment, merge) into a folder that holds an earlier run
+/// (its `run.json`) replaces it: the
+/// earlier variant folders, exports, journal, manifest and captions go first. A shorter
+/// run left the earlier run's other variants and later frames beside its own, outside
+/// its manifest. Nothing else in the folder is touched.
+pub fn clear_previous_run(out: &Path) -> Result<(), DatasetError> {
+    if !out.join(RunInfo::FILE).is_file() {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(out).map_err(|source| DatasetError::Read {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let variant = name.len() > 1
+            && name.starts_with('v')
+            && name[1..].bytes().all(|b| b.is_ascii_digit());
+        let gone = if path.is_dir() && (variant || name == "exports") {
+            std::fs::remove_dir_all(&path)
+        } else if matches!(
+            name.as_str(),
+            "manifest.json" | "captions.jsonl" | drivegen_dataset::JOURNAL | rejected::FILE
+        ) {
+            std::fs::remove_file(&path)
+        } else {
+            Ok(())
+        };
+        gone.map_err(|source| DatasetError::Write { path, source })?;
+    }
+    Ok(())
+}
+
 fn remove_partials(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -307,6 +341,9 @@ pub fn render(
     };
 
     let out = &req.out;
+    if !resuming {
+        clear_previous_run(out)?;
+    }
     std::fs::create_dir_all(out).map_err(|source| DatasetError::Write {
         path: out.clone(),
         source,

@@ -29,7 +29,9 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if args.copies == 0 || args.copies > 100 {
         return Err(InputError("--copies must be within 1..100".into()).into());
     }
+    super::output_apart(&args.out, &args.dataset, "dataset it reads")?;
     let ds = super::open_dataset(&args.dataset, &args.rgb)?;
+    drivegen_render::clear_previous_run(&args.out)?;
     let n = drivegen_export::augment::augment(&ds, &args.out, args.copies, args.seed)?;
     let mut run = RunInfo::read(&args.dataset)?;
     let cameras: Vec<String> = run

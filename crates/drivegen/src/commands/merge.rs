@@ -210,6 +210,9 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     // Read and check everything first: a refused merge writes nothing.
+    for shard in &args.shards {
+        super::output_apart(&args.out, shard, "shard")?;
+    }
     let shards = args
         .shards
         .iter()
@@ -330,7 +333,8 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         );
     }
 
-    // Write.
+    // Write, replacing an earlier dataset in the output folder.
+    drivegen_render::clear_previous_run(&args.out)?;
     let mut run = RunInfo {
         shard: None,
         variants_total: None,

@@ -36,6 +36,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         PathBuf::from(format!("out/plan/{}-v{}.ron", scenario.name, args.variant))
     });
     let map = args.map.unwrap_or_else(|| out.with_extension("png"));
+    if super::resolved(&map) == super::resolved(&out) {
+        return Err(crate::InputError(format!(
+            "--map and --out are the same file ({}): the map would overwrite the plan\n  = hint: give the map a .png name of its own, or leave --map out",
+            out.display()
+        ))
+        .into());
+    }
     write_atomic(&out, drivegen_plan::to_ron(&plan).as_bytes())?;
     if let Some(dir) = map.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

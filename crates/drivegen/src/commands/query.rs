@@ -41,8 +41,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         return Err(InputError("--min-visibility must be within 0..1".into()).into());
     }
     check_classes(&args.classes)?;
+    super::output_apart(&args.out, &args.dataset, "dataset it reads")?;
     let choice = super::rgb_choice(&args.rgb)?;
     let ds = super::open_dataset(&args.dataset, &args.rgb)?;
+    drivegen_render::clear_previous_run(&args.out)?;
     let filter = Filter {
         classes: args.classes.clone(),
         min_visibility: args.min_visibility,
