@@ -717,3 +717,45 @@ fn vehicles_slow_for_curves() {
         }
     }
 }
+
+/// On a two-lane roundabout the inner ring lane has no exits: every entry lane now joins
+/// the outer one. An ego entering from the inner approach lane lapped the ring for as long
+/// as the scene ran; it leaves by the arm its route asks for.
+#[test]
+fn a_vehicle_from_the_inner_lane_leaves_a_two_lane_roundabout() {
+    let text = r#"Scenario(
+    name: "inner lane",
+    seed: 1,
+    capture: (duration: 30.0, rate: 10.0, warmup: 0.0),
+    map: (
+        blocks: Sequence([Straight(length: 60), Roundabout(radius: 20, exits: 4, arm_length: 50), Straight(length: 200)]),
+        lanes_per_direction: 2,
+    ),
+    traffic: (vehicles: 0),
+    pedestrians: (count: 0),
+    ego: (lane: 1, route: Straight, start_offset: 10, speed_factor: 0.8),
+)"#;
+    let s = drivegen_scenario::load_str("inner.ron", text)
+        .expect("valid")
+        .scenario;
+    let p = plan(&s, 0).expect("plans");
+    let ring = p
+        .network
+        .junctions
+        .iter()
+        .find(|j| matches!(j.kind, drivegen_plan::JunctionKind::Roundabout { .. }))
+        .expect("a roundabout")
+        .center;
+    let start = p.actors[0].pose.pos();
+    let mut sim = TrafficSim::new(&p);
+    while sim.time < 30.0 {
+        sim.step(&p, 1.0 / 30.0);
+    }
+    let end = sim.agents()[0].pose.pos();
+    let (way_in, way_out) = (ring - start, end - ring);
+    assert!(
+        way_out.dot(way_in) > 0.0 && way_out.length() > 60.0,
+        "the ego ended at {end:?}, {:.0} m from the ring's centre at {ring:?} (it came from {start:?})",
+        way_out.length()
+    );
+}

@@ -279,12 +279,15 @@ impl NetworkBuilder {
                 road: through[(k + m - 1) % m],
                 at_end: true,
             };
+            // Every entry lane joins the outer ring lane, the only one with exits: an inner
+            // ring lane leads only round again, and vehicles that entered it lapped the
+            // ring for as long as the scene ran.
             self.connectors.push(PendingConnector {
                 junction: jid,
                 from: *end,
                 to: ring_in,
                 turn: Turn::Right,
-                pairs: (0..n).map(|i| (i, i)).collect(),
+                pairs: (0..n).map(|i| (i, 0)).collect(),
             });
             self.connectors.push(PendingConnector {
                 junction: jid,
