@@ -751,3 +751,69 @@ fn outputs_never_overwrite_their_inputs_and_a_fresh_run_replaces_the_last() {
     );
     assert!(!plan.exists());
 }
+
+/// What cannot work is refused before anything is rendered or written, with exit 2:
+/// exporting a labels-only run (it rendered everything, then failed with exit 1), an
+/// output that is a file, a shard folder that is not there, a binary scenario file, and a
+/// negative number after a flag (clap read `-0.5` as a flag).
+#[test]
+fn impossible_requests_are_refused_up_front() {
+    let dir = scratch("up-front");
+    let ds = dir.join("ds");
+    let o = drivegen()
+        .args([
+            "render",
+            "--quiet",
+            "--no-rgb",
+            "--frames",
+            "2",
+            "--variants",
+            "1",
+            "--out",
+        ])
+        .arg(&ds)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    let binary = dir.join("binary.ron");
+    std::fs::write(&binary, [0xff_u8, 0xfe, 0x00, 0x81]).expect("write");
+    let (d, f, b) = (
+        ds.to_str().expect("utf-8"),
+        file.to_str().expect("utf-8"),
+        binary.to_str().expect("utf-8"),
+    );
+    let out = dir.join("out");
+    let o_ = out.to_str().expect("utf-8");
+    for (args, wanted) in [
+        (
+            &["render", "--no-rgb", "--export", "coco", "--out", o_][..],
+            "--no-rgb renders none",
+        ),
+        (
+            &["export", d, "--format", "coco", "--out", o_][..],
+            "no RGB images",
+        ),
+        (
+            &[
+                "query", d, "--class", "car", "--format", "coco", "--out", o_,
+            ][..],
+            "rendered with --no-rgb",
+        ),
+        (&["render", "--no-rgb", "--out", f][..], "is a file"),
+        (&["merge", o_, "no-such-shard"][..], "does not exist"),
+        (&["validate", b][..], "not a text file"),
+        (
+            &["query", d, "--min-visibility", "-0.5", "--out", o_][..],
+            "--min-visibility must be within 0..1",
+        ),
+    ] {
+        let o = drivegen().args(args).output().expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(wanted), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
+    assert_eq!(std::fs::read(&file).expect("read"), b"x");
+}

@@ -95,8 +95,9 @@ impl Placement<'_> {
                         f64::from(STEPS) * STEP
                     ),
                 },
-                hint: "let the relation's distance vary (each attempt draws it anew, e.g. \
-                       `distance: Uniform(8, 20)`), or lower the traffic or pedestrian density"
+                hint: "let the relation's placement vary (each attempt draws it anew: \
+                       `distance: Uniform(8, 20)`, or a wider `within` for Near), or lower the \
+                       traffic or pedestrian density"
                     .into(),
             })?;
             self.actors.push(moved);

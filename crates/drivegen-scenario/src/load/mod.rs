@@ -34,6 +34,8 @@ const MAX_RECOVERIES: usize = 32;
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    #[error("{path} is not a text file (a scenario is UTF-8 RON text)\n  = hint: check the path")]
+    NotText { path: PathBuf },
     #[error(
         "cannot read scenario file {path}: {source}\n  = hint: check the path; scenarios in this repository live under scenarios/"
     )]
@@ -56,6 +58,14 @@ impl ScenarioError {
                 line: 0,
                 col: 0,
                 message: format!("cannot read file: {source}"),
+                hint: None,
+                excerpt: None,
+            }],
+            ScenarioError::NotText { path } => vec![Diagnostic {
+                file: path.display().to_string(),
+                line: 0,
+                col: 0,
+                message: "not a text file (a scenario is UTF-8 RON text)".into(),
                 hint: None,
                 excerpt: None,
             }],
@@ -180,9 +190,14 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
             path: path.to_path_buf(),
             source,
         })?;
-    let text = read_limited(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = read_limited(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::InvalidData => ScenarioError::NotText {
+            path: path.to_path_buf(),
+        },
+        _ => ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
     })?;
     let mut loader = Loader {
         files: Vec::new(),

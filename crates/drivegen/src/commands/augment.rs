@@ -31,6 +31,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     }
     super::output_apart(&args.out, &args.dataset, "dataset it reads")?;
     let ds = super::open_dataset(&args.dataset, &args.rgb)?;
+    super::output_folder(&args.out)?;
     drivegen_render::clear_previous_run(&args.out)?;
     let n = drivegen_export::augment::augment(&ds, &args.out, args.copies, args.seed)?;
     let mut run = RunInfo::read(&args.dataset)?;

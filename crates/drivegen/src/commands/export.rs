@@ -71,6 +71,11 @@ pub fn export_dataset(
     let summary = drivegen_export::export(&ds, out, opts).map_err(|e| match e {
         drivegen_export::ExportError::Split(e) => InputError(e.to_string()).into(),
         e @ drivegen_export::ExportError::UnknownCamera { .. } => InputError(e.to_string()).into(),
+        e @ drivegen_export::ExportError::NoRgb(_) => InputError(format!(
+            "{e}\n  = hint: render it again without --no-rgb; its label images are under {}/v*/<camera>/",
+            dataset.display()
+        ))
+        .into(),
         other => anyhow::Error::from(other),
     })?;
     // Said even with --quiet: the split is not what the user asked for.
@@ -118,5 +123,6 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         ))
     })?;
     let out = args.out.unwrap_or_else(|| args.dataset.join("exports"));
+    super::output_folder(&out)?;
     export_dataset(&args.dataset, &out, &opts, quiet)
 }

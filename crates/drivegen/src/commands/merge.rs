@@ -210,8 +210,14 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     // Read and check everything first: a refused merge writes nothing.
+    super::output_folder(&args.out)?;
     for shard in &args.shards {
         super::output_apart(&args.out, shard, "shard")?;
+        if !shard.exists() {
+            return Err(
+                InputError(format!("shard folder {} does not exist", shard.display())).into(),
+            );
+        }
     }
     let shards = args
         .shards

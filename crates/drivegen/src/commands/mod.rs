@@ -117,6 +117,17 @@ pub fn output_apart(out: &Path, input: &Path, what: &str) -> Result<(), InputErr
     Ok(())
 }
 
+/// Refuses an output folder that exists as a file.
+pub fn output_folder(out: &Path) -> Result<(), InputError> {
+    if out.is_file() {
+        return Err(InputError(format!(
+            "--out {} is a file, and a dataset is a folder\n  = hint: name a folder (it is created if missing)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn open_dataset(dir: &Path, rgb: &str) -> anyhow::Result<drivegen_dataset::NativeDataset> {
     let choice = rgb_choice(rgb)?;
     drivegen_dataset::NativeDataset::open(dir)

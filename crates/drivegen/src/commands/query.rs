@@ -9,6 +9,8 @@ use drivegen_dataset::RunInfo;
 use drivegen_render::{ManifestExtras, write_manifest};
 
 #[derive(Debug, clap::Args)]
+// `--min-visibility -0.5` is a number out of range, not an unknown flag `-0`.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// A directory written by `drivegen render`.
     dataset: PathBuf,
@@ -44,6 +46,14 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     super::output_apart(&args.out, &args.dataset, "dataset it reads")?;
     let choice = super::rgb_choice(&args.rgb)?;
     let ds = super::open_dataset(&args.dataset, &args.rgb)?;
+    if args.format.is_some() && !ds.run.rgb {
+        return Err(InputError(format!(
+            "--format exports RGB frames with their labels, and {} was rendered with --no-rgb\n  = hint: leave --format out to write the labels-only subset",
+            args.dataset.display()
+        ))
+        .into());
+    }
+    super::output_folder(&args.out)?;
     drivegen_render::clear_previous_run(&args.out)?;
     let filter = Filter {
         classes: args.classes.clone(),

@@ -140,6 +140,14 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         Some(name) => super::quality(name)?,
         None => scenario.capture.quality,
     };
+    if args.no_rgb && args.export.is_some() {
+        return Err(InputError(
+            "--export writes the RGB frames with their labels, and --no-rgb renders none\n  = hint: drop --no-rgb, or export nothing (the label images are under OUT/v*/<camera>/)"
+                .into(),
+        )
+        .into());
+    }
+    super::output_folder(&args.out)?;
     let export = args
         .export
         .as_deref()
