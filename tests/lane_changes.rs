@@ -335,3 +335,41 @@ fn a_lane_change_back_after_one_out_plans() {
     let e = plan(&s, 0).expect_err("no lane on the right").to_string();
     assert!(e.contains("event `out`"), "{e}");
 }
+
+/// A discretionary lane change at town speed turns the vehicle gently: its heading stays
+/// within 8.5 degrees (a slope of 0.15) of the lane's, where a bus at 5 m/s turned 27
+/// degrees and swung its corners across the centre line.
+#[test]
+fn a_slow_mobil_lane_change_keeps_a_gentle_heading() {
+    let mut p = plan_with("");
+    let (ego_lane, left) = lanes(&p);
+    let (slow, fast) = two_vehicles(&p);
+    put(&mut p, 0, left, 5.0, 2.0);
+    put(&mut p, slow, ego_lane, 100.0, 1.5);
+    put(&mut p, fast, ego_lane, 80.0, 6.0);
+    if let Behavior::Drive {
+        lane_change_eagerness,
+        ..
+    } = &mut p.actors[fast].behavior
+    {
+        *lane_change_eagerness = 1.0;
+    }
+    p.lane_changes = true;
+    let heading = p.lane(ego_lane).expect("lane").center.sample(0.0).1.angle();
+    let mut sim = TrafficSim::new(&p);
+    let mut steepest: f64 = 0.0;
+    while sim.time < 30.0 {
+        sim.step(&p, DT);
+        let a = &sim.agents()[fast];
+        steepest = steepest.max((a.pose.yaw - heading).sin().abs());
+    }
+    assert!(
+        lateral(&p, left, &sim.agents()[fast]).abs() < 0.05,
+        "it never changed lanes"
+    );
+    assert!(
+        steepest <= (0.15_f64.atan()).sin() + 1e-6,
+        "turned {:.1} degrees off the lane",
+        steepest.asin().to_degrees()
+    );
+}

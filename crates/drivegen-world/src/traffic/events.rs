@@ -67,6 +67,8 @@ pub(super) struct Blend {
     pub(super) to: f64,
     pub(super) elapsed: f64,
     pub(super) duration: f64,
+    /// The steepest it may run (sideways metres per metre forward).
+    pub(super) max_slope: f64,
 }
 
 /// A lane change asked for but not begun: the side (`None`: towards the ego's lane).
@@ -99,9 +101,9 @@ pub(super) struct Control {
     pub(super) last_change: Option<f64>,
 }
 
-/// The steepest a lateral blend runs: sideways metres per metre forward (27 degrees; a
-/// brisk cut-in at town speed runs at about 0.3).
-const MAX_SLOPE: f64 = 0.5;
+/// The steepest a scripted lateral blend runs: sideways metres per metre forward (27
+/// degrees; a brisk cut-in at town speed runs at about 0.3).
+pub(super) const MAX_SLOPE: f64 = 0.5;
 
 fn smoothstep(u: f64) -> (f64, f64) {
     let u = u.clamp(0.0, 1.0);
@@ -137,7 +139,7 @@ impl Control {
 
     /// Advances the blend by `dt`: the lateral offset now and its slope (lateral metres
     /// per metre travelled at `speed`, for the yaw). A vehicle moves sideways only as it
-    /// moves forward: the blend slows so that its slope stays under [`MAX_SLOPE`], and
+    /// moves forward: the blend slows so that its slope stays under its `max_slope`, and
     /// stands still while the vehicle does (it crabbed sideways and turned on the spot).
     pub(super) fn lateral(&mut self, dt: f64, speed: f64) -> (f64, f64) {
         let Some(mut b) = self.blend else {
@@ -145,7 +147,7 @@ impl Control {
         };
         let (_, rate_now) = smoothstep(b.elapsed / b.duration.max(1e-6));
         let nominal = (b.to - b.from).abs() * rate_now / b.duration.max(1e-6);
-        let allowed = speed * MAX_SLOPE;
+        let allowed = speed * b.max_slope;
         b.elapsed += if nominal > allowed {
             dt * allowed / nominal
         } else {
@@ -164,7 +166,7 @@ impl Control {
         self.blend = Some(b);
         let (value, rate) = smoothstep(u);
         let lateral_speed = (b.to - b.from) * rate / b.duration.max(1e-6);
-        let slope = (lateral_speed / speed.max(0.5)).clamp(-MAX_SLOPE, MAX_SLOPE);
+        let slope = (lateral_speed / speed.max(0.5)).clamp(-b.max_slope, b.max_slope);
         (b.from + (b.to - b.from) * value, slope)
     }
 }
@@ -492,6 +494,7 @@ impl TrafficSim {
                     to: target,
                     elapsed: 0.0,
                     duration: PULL_OVER,
+                    max_slope: MAX_SLOPE,
                 });
                 c.lane_event = Some(k);
             }

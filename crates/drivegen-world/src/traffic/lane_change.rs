@@ -12,11 +12,14 @@ use drivegen_plan::geom::{Pose2, V2, atan2};
 use drivegen_plan::{Behavior, Role, ScenePlan};
 use drivegen_scenario::events::Side;
 
-use super::events::{Blend, PendingLaneChange};
+use super::events::{Blend, MAX_SLOPE, PendingLaneChange};
 use super::{Motion, TrafficSim, idm_accel};
 
 /// MOBIL decides once per this many steps per vehicle (0.5 s at 60 Hz), staggered.
 const MOBIL_PERIOD: u64 = 30;
+/// The steepest a discretionary lane change runs: sideways metres per metre forward
+/// (8.5 degrees; scripted ones keep the duration the scenario gives them).
+const MOBIL_SLOPE: f64 = 0.15;
 /// Seconds a vehicle keeps its lane after beginning a lane change.
 const COOLDOWN: f64 = 6.0;
 /// Lane left before its end needed to change lanes (m): not into or at a junction.
@@ -143,7 +146,7 @@ impl TrafficSim {
                 return;
             }
             self.controls[i].pending = None;
-            self.begin_lane_change(plan, i, target, p.duration);
+            self.begin_lane_change(plan, i, target, p.duration, MAX_SLOPE);
         }
     }
 
@@ -204,6 +207,7 @@ impl TrafficSim {
         i: usize,
         target: u32,
         duration: f64,
+        max_slope: f64,
     ) {
         let Some(lane) = plan.lane(target) else {
             return;
@@ -226,6 +230,7 @@ impl TrafficSim {
             to: 0.0,
             elapsed: 0.0,
             duration,
+            max_slope,
         });
         c.rest = 0.0;
         c.last_change = Some(self.time);
@@ -365,11 +370,17 @@ impl TrafficSim {
                 }
             }
             if let Some((_, target)) = best {
-                starts.push((i, target, 4.0 - 2.0 * eager));
+                // Slow enough for its speed that the heading never turns more than
+                // MOBIL_SLOPE off the lane (a smoothstep's peak is 1.875 times its mean):
+                // at a bus's 5 m/s a 2 s change turned it 27 degrees and swung its
+                // corners across the centre line.
+                let width = plan.lane(target).map_or(3.5, |l| l.width);
+                let gentle = 1.875 * width / (MOBIL_SLOPE * me.speed.max(1.0));
+                starts.push((i, target, (4.0 - 2.0 * eager).max(gentle)));
             }
         }
         for (i, target, duration) in starts {
-            self.begin_lane_change(plan, i, target, duration);
+            self.begin_lane_change(plan, i, target, duration, MOBIL_SLOPE);
         }
     }
 }
