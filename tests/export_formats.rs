@@ -971,3 +971,37 @@ fn augmented_boxes_equal_the_boxes_of_their_transformed_masks() {
         );
     }
 }
+
+/// A query whose export refuses its subset (too few frames left in a variant for three
+/// splits) fails with exit 2 and leaves nothing behind: the subset had stayed on disk as
+/// if the query had worked.
+#[test]
+fn a_query_its_export_refuses_leaves_nothing() {
+    let Some(dir) = dataset() else { return };
+    let mut refused = 0;
+    for class in ["truck", "bus", "motorcycle", "bicycle", "van", "suv"] {
+        let out = dir.with_extension(format!("refused-{class}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let o = Command::new(env!("CARGO_BIN_EXE_drivegen"))
+            .args([
+                "query", "--quiet", "--class", class, "--format", "coco", "--out",
+            ])
+            .arg(&out)
+            .arg(dir)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        if err.contains("too few for 3 splits") {
+            refused += 1;
+            assert_eq!(o.status.code(), Some(2), "{class}: {err}");
+            assert!(
+                !out.exists(),
+                "{class}: the refused subset is left in {}",
+                out.display()
+            );
+        } else {
+            common::assert_success(&o);
+        }
+    }
+    eprintln!("{refused} of 6 classes left too few frames for three splits");
+}

@@ -83,7 +83,18 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     if let Some(formats) = &args.format {
         let mut opts = super::export::options(formats, &args.split, None)?;
         opts.rgb = choice;
-        super::export::export_dataset(&args.out, &args.out.join("exports"), &opts, quiet)?;
+        // A subset its export refuses (too few frames for the splits) is not left behind
+        // as if the query had worked.
+        if let Err(e) =
+            super::export::export_dataset(&args.out, &args.out.join("exports"), &opts, quiet)
+        {
+            drivegen_render::clear_previous_run(&args.out)?;
+            for file in [RunInfo::FILE, "scenario.ron"] {
+                let _ = std::fs::remove_file(args.out.join(file));
+            }
+            let _ = std::fs::remove_dir(&args.out); // only when nothing else is in it
+            return Err(e);
+        }
     }
     Ok(())
 }
