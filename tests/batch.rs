@@ -664,6 +664,23 @@ fn a_full_disk_is_a_clear_error_and_leaves_a_consistent_dataset() {
     );
 }
 
+/// The default scenario rendered labels only into `out` (3 frames unless `extra` says).
+fn labels_only(out: &Path, extra: &[&str]) {
+    let frames: &[&str] = if extra.contains(&"--frames") {
+        &[]
+    } else {
+        &["--frames", "3"]
+    };
+    let o = drivegen()
+        .args(["render", "--quiet", "--no-rgb", "--out"])
+        .arg(out)
+        .args(frames)
+        .args(extra)
+        .output()
+        .expect("runs");
+    common::assert_success(&o);
+}
+
 /// Commands that write a dataset refuse to write it over, or inside, the dataset they
 /// read (`query` into its own dataset kept 94 of its 1,366 objects, `merge` into one of
 /// its shards emptied 52 of the shard's files), with exit 2 and the input untouched; a
@@ -674,20 +691,6 @@ fn a_full_disk_is_a_clear_error_and_leaves_a_consistent_dataset() {
 fn outputs_never_overwrite_their_inputs_and_a_fresh_run_replaces_the_last() {
     let dir = scratch("overwrite");
     let ds = dir.join("ds");
-    let labels_only = |out: &Path, extra: &[&str]| {
-        let o = drivegen()
-            .args(["render", "--quiet", "--no-rgb", "--out"])
-            .arg(out)
-            .args(if extra.contains(&"--frames") {
-                &[][..]
-            } else {
-                &["--frames", "3"][..]
-            })
-            .args(extra)
-            .output()
-            .expect("runs");
-        common::assert_success(&o);
-    };
     labels_only(&ds, &[]);
     let before = files(&ds);
     let refused = |args: &[&str], wanted: &str| {
@@ -760,21 +763,7 @@ fn outputs_never_overwrite_their_inputs_and_a_fresh_run_replaces_the_last() {
 fn impossible_requests_are_refused_up_front() {
     let dir = scratch("up-front");
     let ds = dir.join("ds");
-    let o = drivegen()
-        .args([
-            "render",
-            "--quiet",
-            "--no-rgb",
-            "--frames",
-            "2",
-            "--variants",
-            "1",
-            "--out",
-        ])
-        .arg(&ds)
-        .output()
-        .expect("runs");
-    common::assert_success(&o);
+    labels_only(&ds, &["--frames", "2", "--variants", "1"]);
     let file = dir.join("a-file");
     std::fs::write(&file, "x").expect("write");
     let binary = dir.join("binary.ron");

@@ -415,12 +415,8 @@ fn a_crosswalk_trigger_fires_before_the_stripes_in_the_ego_lane() {
             .crosswalks
             .iter()
             .map(|c| {
-                let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
-                let reach = c
-                    .corners
-                    .iter()
-                    .map(|k| (*k - centre).dot(c.across).abs())
-                    .fold(0.0, f64::max);
+                let centre = c.centre();
+                let reach = c.reach(c.across).max(c.reach(-c.across));
                 let along = (at - centre).dot(c.across).clamp(-reach, reach);
                 at.distance(centre + c.across * along)
             })
@@ -678,12 +674,8 @@ fn start_crossing_at_a_crosswalk_walks_its_stripes() {
             .position(|a| a.name.as_deref() == Some("walker"))
             .expect("walker");
         let c = &p.network.crosswalks[0];
-        let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
-        let reach = c
-            .corners
-            .iter()
-            .map(|k| (*k - centre).dot(c.across).abs())
-            .fold(0.0, f64::max);
+        let centre = c.centre();
+        let reach = c.reach(c.across).max(c.reach(-c.across));
         let along = |a: &AgentState| (a.pose.pos() - centre).dot(c.across);
         let beside = |a: &AgentState| (a.pose.pos() - centre).dot(c.across.perp()).abs();
         let mut sim = TrafficSim::new(&p);

@@ -339,6 +339,23 @@ pub struct Crosswalk {
     pub across: V2,
 }
 
+impl Crosswalk {
+    /// The middle of the stripes.
+    pub fn centre(&self) -> V2 {
+        let [a, b, c, d] = self.corners;
+        (a + b + c + d) * 0.25
+    }
+
+    /// How far the stripes reach from their centre along `dir` (a unit vector).
+    pub fn reach(&self, dir: V2) -> f64 {
+        let centre = self.centre();
+        self.corners
+            .iter()
+            .map(|k| (*k - centre).dot(dir))
+            .fold(0.0, f64::max)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WalkwayKind {
     Sidewalk,

@@ -262,14 +262,10 @@ fn place_ahead(plan: &ScenePlan, ego: &AgentState, to: Target) -> Option<V2> {
             .crosswalks
             .iter()
             .map(|c| {
-                let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
-                let reach = |sign: f64| {
-                    c.corners
-                        .iter()
-                        .map(|k| sign * (*k - centre).dot(c.across))
-                        .fold(0.0, f64::max)
-                };
-                let along = (at - centre).dot(c.across).clamp(-reach(-1.0), reach(1.0));
+                let centre = c.centre();
+                let along = (at - centre)
+                    .dot(c.across)
+                    .clamp(-c.reach(-c.across), c.reach(c.across));
                 (centre, centre + c.across * along)
             })
             .collect(),
@@ -319,14 +315,8 @@ fn across_crosswalk(plan: &ScenePlan, from: V2) -> Option<Polyline> {
         .crosswalks
         .iter()
         .filter_map(|c| {
-            let centre = (c.corners[0] + c.corners[1] + c.corners[2] + c.corners[3]) * 0.25;
-            let span = |dir: V2| {
-                c.corners
-                    .iter()
-                    .map(|k| (*k - centre).dot(dir))
-                    .fold(0.0, f64::max)
-            };
-            let (reach, half_width) = (span(c.across), span(c.across.perp()));
+            let centre = c.centre();
+            let (reach, half_width) = (c.reach(c.across), c.reach(c.across.perp()));
             let along = (from - centre).dot(c.across);
             let beside = (from - centre).dot(c.across.perp());
             let outside = (along.abs() - reach).max(0.0) + (beside.abs() - half_width).max(0.0);
