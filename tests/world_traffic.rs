@@ -759,3 +759,36 @@ fn a_vehicle_from_the_inner_lane_leaves_a_two_lane_roundabout() {
         way_out.length()
     );
 }
+
+/// The vehicle that gives way at an unsignalised junction waits behind its stop line,
+/// not at the conflict point in the junction's mouth: standing there it covered the
+/// crosswalk, a crossing pedestrian waited for it while it waited for traffic that
+/// waited for the pedestrian, and a junction stood still for 20 s. Where the one giving
+/// way is slowest on its approach, its front is behind the line.
+#[test]
+fn a_vehicle_giving_way_waits_behind_its_stop_line() {
+    let (p, other, ego_lane, approach) = crossing_plan(25.0);
+    let mut sim = TrafficSim::new(&p);
+    // Per vehicle: its slowest speed on its approach, and its front past the line then.
+    let mut slowest = [(f64::INFINITY, 0.0); 2];
+    while sim.time < 8.0 {
+        sim.step(&p, 1.0 / 60.0);
+        for (k, (i, lane)) in [(0, &ego_lane), (other, &approach)].into_iter().enumerate() {
+            let a = &sim.agents()[i];
+            let on = lane.center.project(a.pose.pos());
+            let stop = lane.stop.expect("a stop line at the entry");
+            if on.s < lane.length - 1e-6 && a.speed < slowest[k].0 {
+                slowest[k] = (a.speed, on.s + p.actors[i].size.length / 2.0 - stop.s);
+            }
+        }
+    }
+    let (speed, past) = slowest
+        .into_iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .expect("two vehicles");
+    assert!(speed < 1.0, "nobody gave way (slowest {speed:.2} m/s)");
+    assert!(
+        past <= 0.1,
+        "the one giving way slowed to {speed:.2} m/s with its front {past:.1} m past its stop line"
+    );
+}

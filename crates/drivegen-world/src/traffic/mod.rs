@@ -20,6 +20,10 @@ use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 /// minimum gap is larger: this only binds for a vehicle that cannot brake in time).
 const STANDSTILL_GAP: f64 = 0.5;
 const LOOKAHEAD: f64 = 60.0;
+/// How far before a junction conflict point a stop line can be and still be that
+/// junction's (m): an entry's stop line lies within the box's half size and the
+/// crosswalk of it.
+const STOP_LINE_REACH: f64 = 20.0;
 /// How far a vehicle's position may lie off its lane's centre line (mid lane change).
 const LANE_CHANGE_SLACK: f64 = 6.0;
 /// Sideways room a vehicle leaves a pedestrian: half a body and a little more (m).
@@ -429,6 +433,8 @@ impl TrafficSim {
                         .copied()
                         .collect();
                     let mut walker_gap = f64::INFINITY;
+                    // The first stop line ahead it can still stop at, signalised or not.
+                    let mut stop_line: Option<f64> = None;
                     // Stop lines with a red or amber light, the end of the route, occupied crosswalks.
                     let mut acc = -me.s;
                     for (k, lane_id) in lanes.iter().enumerate().skip(me.lane_idx) {
@@ -449,9 +455,13 @@ impl TrafficSim {
                             // Already over the line, or too close to stop at all (amber): go
                             // on. A vehicle that can still stop does, however close.
                             let can_stop = d > 0.0 && me.speed * me.speed / (2.0 * MAX_BRAKE) < d;
-                            if must_stop && can_stop && !(k == me.lane_idx && stop.s < me.s) {
+                            let ahead = !(k == me.lane_idx && stop.s < me.s);
+                            if must_stop && can_stop && ahead {
                                 gap = gap.min(d);
                                 dv = me.speed;
+                            }
+                            if can_stop && ahead && stop_line.is_none() {
+                                stop_line = Some(d);
                             }
                         }
                         let from = if k == me.lane_idx { me.s } else { 0.0 };
@@ -537,6 +547,14 @@ impl TrafficSim {
                         };
                         self.conflicts.wait_distance(&view, i)
                     };
+                    // A vehicle giving way waits at its stop line, not at the conflict
+                    // point beyond it: standing there it covered the crosswalk, and a
+                    // pedestrian crossing waited for it while it waited for traffic that
+                    // waited for the pedestrian (the junction stood still for 20 s).
+                    let wait = wait.map(|w| match stop_line {
+                        Some(line) if line < w && w - line < STOP_LINE_REACH => line,
+                        _ => w,
+                    });
                     if let Some(w) = wait {
                         conflict_wall = w + STANDSTILL_GAP;
                         if w < gap {
