@@ -450,18 +450,19 @@ fn check_trigger(out: &mut Vec<Problem>, events: &[EventSpec], i: usize, e: &Eve
 }
 
 /// A trigger measured to a junction or crosswalk never fires on a map that has none:
-/// a sequence of blocks without an intersection or roundabout, or crosswalks turned off.
-/// (A random map may draw one, and a `crosswalks` probability may give one.)
+/// blocks (in sequence, or drawn at random) without an intersection or roundabout, or
+/// crosswalks turned off (`false`, `Bernoulli(0)`).
 fn check_target(out: &mut Vec<Problem>, s: &Scenario, i: usize, e: &EventSpec) {
     let (Trigger::EgoDistance { to, .. } | Trigger::EgoTtc { to, .. }) = &e.trigger else {
         return;
     };
+    let junction = |b: &Block| matches!(b, Block::Intersection { .. } | Block::Roundabout { .. });
     let junctions = match &s.map.blocks {
-        BlockPlan::Sequence(blocks) => blocks
-            .iter()
-            .any(|b| matches!(b, Block::Intersection { .. } | Block::Roundabout { .. })),
-        BlockPlan::Random { .. } => true,
+        BlockPlan::Sequence(blocks) => blocks.iter().any(junction),
+        BlockPlan::Random { weights, .. } => weights.iter().any(|(w, b)| *w > 0.0 && junction(b)),
     };
+    let no_crosswalks = matches!(s.map.crosswalks, Flag::Fixed(false))
+        || matches!(s.map.crosswalks, Flag::Bernoulli(p) if p <= 0.0);
     let (what, hint) = match to {
         Target::Actor => return,
         Target::Junction if !junctions => (
@@ -473,7 +474,7 @@ fn check_target(out: &mut Vec<Problem>, s: &Scenario, i: usize, e: &EventSpec) {
             "crosswalks are drawn at junctions: add an Intersection or Roundabout to \
              map.blocks, or measure to the actor",
         ),
-        Target::Crosswalk if s.map.crosswalks == Flag::Fixed(false) => (
+        Target::Crosswalk if no_crosswalks => (
             "a crosswalk",
             "set map.crosswalks: true, or measure to the actor",
         ),

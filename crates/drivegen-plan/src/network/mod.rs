@@ -161,9 +161,9 @@ impl NetworkBuilder {
     /// samples' radii are neighbours, not overlaps.
     ///
     /// The block just before touches the new one on the road they share (`attach`), and
-    /// a ramp it built beside that road runs alongside up to where the new block starts
-    /// (`start`): further from there, the ramp is tested like any earlier block's road
-    /// (an intersection right after an exit ramp laid its side arm across the ramp).
+    /// a ramp runs alongside the road up to where the new block starts (`start`): further
+    /// from there, a ramp is tested whichever block built it (an intersection right
+    /// after an exit ramp, or 5 m after it, laid its side arm across the ramp).
     fn first_overlap(&self, attach: Option<u32>, start: V2) -> Option<usize> {
         type Sample<'a> = &'a (V2, f64, usize, u32, f64);
         let (new, old): (Vec<Sample>, Vec<Sample>) =
@@ -189,12 +189,16 @@ impl NetworkBuilder {
         let mut first: Option<usize> = None;
         for (p, r, _, road, s) in &new {
             for (q, rq, b, oroad, os) in &near {
-                let ramp_before = *b + 1 == self.block_index
-                    && matches!(self.blocks.get(*b), Some(("OnRamp" | "OffRamp", _)))
-                    && *oroad != u32::MAX
+                // A ramp runs on beside the road it left or joins: the blocks right
+                // after it are near it along the route but may not cross it.
+                let ramp = *oroad != u32::MAX
                     && Some(*oroad) != attach
+                    && self
+                        .roads
+                        .get(*oroad as usize)
+                        .is_some_and(|road| road.kind == RoadKind::Ramp)
                     && q.distance(start) > 2.0 * (r + rq);
-                if !ramp_before && (*b + 1 >= self.block_index || gaps[*b] < r + rq) {
+                if !ramp && (*b + 1 >= self.block_index || gaps[*b] < r + rq) {
                     continue;
                 }
                 // Along one continuous road, nearby samples are neighbours, not overlaps.

@@ -320,13 +320,23 @@ fn across_crosswalk(plan: &ScenePlan, from: V2) -> Option<Polyline> {
             let along = (from - centre).dot(c.across);
             let beside = (from - centre).dot(c.across.perp());
             let outside = (along.abs() - reach).max(0.0) + (beside.abs() - half_width).max(0.0);
-            (outside <= AT_CROSSWALK).then_some((outside, c.across, along, reach))
+            (outside <= AT_CROSSWALK).then_some((outside, c, along, beside, half_width))
         })
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, across, along, reach)| {
-            // From the end it stands at towards the other.
-            let dir = if along > 0.0 { -across } else { across };
-            Polyline::new(vec![from, from + dir * (along.abs() + reach + 1.0)])
+        .map(|(_, c, along, beside, half_width)| {
+            // From the end it stands at towards the other, on the stripes: one waiting
+            // beside them first steps onto them (it walked alongside, 0.4 m off).
+            let dir = if along > 0.0 { -c.across } else { c.across };
+            let onto = beside.clamp(-(half_width - 0.4).max(0.0), (half_width - 0.4).max(0.0));
+            let side = c.across.perp();
+            let on_stripes = from + side * (onto - beside);
+            let end = c.centre() + side * onto + dir * (c.reach(dir) + 1.0);
+            let mut points = vec![from];
+            if on_stripes.distance(from) > 0.05 {
+                points.push(on_stripes);
+            }
+            points.push(end);
+            Polyline::new(points)
         })
 }
 
