@@ -792,3 +792,48 @@ fn a_vehicle_giving_way_waits_behind_its_stop_line() {
         "the one giving way slowed to {speed:.2} m/s with its front {past:.1} m past its stop line"
     );
 }
+
+/// A vehicle stopped half-way through a turn is in the way of the one behind it going
+/// straight on, by its turned extent: the car behind one stopped in a right turn drove
+/// through its corner (designer round 9). Here the ego's neighbour stands on the right
+/// turn from the ego's own entry lane, at every point of it in turn.
+#[test]
+fn a_vehicle_stopped_in_a_turn_is_stopped_behind() {
+    let (base, other, ego_lane, _) = crossing_plan(25.0);
+    let ego_lane_id = ego_lane.id;
+    let turns: Vec<drivegen_plan::Lane> = ego_lane
+        .successors
+        .iter()
+        .filter_map(|id| base.lane(*id).cloned())
+        .filter(|l| l.id != base.actors[0].route[0])
+        .collect();
+    assert!(!turns.is_empty(), "a turn from the ego's lane");
+    let mut tried = 0;
+    for turn in &turns {
+        for k in 1..6 {
+            let mut p = base.clone();
+            let a = &mut p.actors[other];
+            a.lane = Some(turn.id);
+            a.s = turn.length * f64::from(k) / 6.0;
+            a.pose = turn.center.pose_at(a.s);
+            a.route.clear();
+            if let drivegen_plan::Behavior::Drive { desired_speed, .. } = &mut a.behavior {
+                *desired_speed = 0.0;
+            }
+            let mut sim = TrafficSim::new(&p);
+            let dt = 1.0 / 60.0;
+            tried += 1;
+            while sim.time < 8.0 {
+                sim.step(&p, dt);
+                assert_eq!(
+                    overlapping_pair(&p, sim.agents(), &[0, other]),
+                    None,
+                    "from lane {ego_lane_id} the ego drove into the car stopped {k}/6 into turn {} at {:.2} s",
+                    turn.id,
+                    sim.time
+                );
+            }
+        }
+    }
+    assert!(tried >= 5);
+}

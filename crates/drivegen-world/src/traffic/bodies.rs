@@ -16,9 +16,12 @@ const OFF_CENTRE: f64 = 0.05;
 /// The farthest (centre to centre) a body in the way is looked for (m): further off a
 /// vehicle is either on the route, where car following sees it, or not in the way yet.
 const REACH: f64 = 40.0;
-/// A body heading more than this far from the lane's direction is crossing traffic, which
-/// the junction's right of way handles (cosine of 60°).
+/// A moving body heading more than this far from the lane's direction is crossing
+/// traffic, which the junction's right of way handles (cosine of 60°).
 const SAME_WAY: f64 = 0.5;
+/// Below this speed (m/s) a body across the path is in the way whatever its heading: a
+/// car stopped half-way through a turn was driven through by the car behind it.
+const STANDING: f64 = 0.5;
 
 /// The bumper-to-bumper gap to the nearest such body ahead of vehicle `i` driving
 /// `lanes`, and how fast it closes on it. Only pairs where one of the two is between
@@ -58,12 +61,17 @@ pub(super) fn nearest_ahead(
             // beside the body: the next lane (or none) answers for it.
             let inside = p.s > 1e-6 && p.s < lane.length - 1e-6;
             let ahead = before + p.s;
+            let cos = other.pose.dir().dot(p.tangent);
+            let sin = other.pose.dir().cross(p.tangent);
+            // Its half extents along this lane and across it, however it is turned.
+            let along = (cos.abs() * their_len + sin.abs() * their_width) / 2.0;
+            let across = (sin.abs() * their_len + cos.abs() * their_width) / 2.0;
             if inside
                 && ahead > 0.0
-                && other.pose.dir().dot(p.tangent) > SAME_WAY
-                && (p.lateral - me.offset).abs() < (my_width + their_width) / 2.0
+                && (cos > SAME_WAY || other.speed < STANDING)
+                && (p.lateral - me.offset).abs() < my_width / 2.0 + across
             {
-                let gap = ahead - (my_len + their_len) / 2.0;
+                let gap = ahead - my_len / 2.0 - along;
                 if nearest.is_none_or(|(g, _)| gap < g) {
                     nearest = Some((gap, me.speed - other.speed));
                 }
