@@ -282,6 +282,17 @@ pub fn clear_previous_run(out: &Path) -> Result<(), DatasetError> {
     Ok(())
 }
 
+/// Removes a run entirely: what [`clear_previous_run`] removes, its `run.json` and
+/// `scenario.ron`, and the folder itself when nothing else is left in it.
+pub fn remove_run(out: &Path) -> Result<(), DatasetError> {
+    clear_previous_run(out)?;
+    for file in [RunInfo::FILE, "scenario.ron"] {
+        remove_file(&out.join(file))?;
+    }
+    let _ = std::fs::remove_dir(out); // only when empty
+    Ok(())
+}
+
 fn remove_partials(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

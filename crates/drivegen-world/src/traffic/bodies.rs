@@ -38,7 +38,10 @@ pub(super) fn nearest_ahead(
     let me = &agents[i];
     let (my_len, my_width) = lengths[i];
     let on_junction = |lane: u32| plan.lane(lane).is_some_and(|l| l.junction.is_some());
-    let mine: Vec<u32> = lanes.iter().skip(me.lane_idx).take(2).copied().collect();
+    // Its lane and the next: a slice, as this runs for every vehicle every step.
+    let mine = lanes
+        .get(me.lane_idx..lanes.len().min(me.lane_idx + 2))
+        .unwrap_or(&[]);
     let me_special = me.offset.abs() > OFF_CENTRE || mine.iter().any(|l| on_junction(*l));
     let mut nearest: Option<(f64, f64)> = None;
     for (j, other) in agents.iter().enumerate() {

@@ -88,11 +88,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         if let Err(e) =
             super::export::export_dataset(&args.out, &args.out.join("exports"), &opts, quiet)
         {
-            drivegen_render::clear_previous_run(&args.out)?;
-            for file in [RunInfo::FILE, "scenario.ron"] {
-                let _ = std::fs::remove_file(args.out.join(file));
-            }
-            let _ = std::fs::remove_dir(&args.out); // only when nothing else is in it
+            drivegen_render::remove_run(&args.out)?;
             return Err(e);
         }
     }
