@@ -11,7 +11,7 @@ use drivegen_plan::{Behavior, LampState, Role, ScenePlan, SignalTiming, plan};
 use drivegen_scenario::events::{Action, Target, Trigger};
 use drivegen_world::traffic::{AgentState, TrafficSim};
 use events_support::{
-    DT, at_kerb, index_of, lanes, lateral, plan_text, plan_with, put, scenario_text,
+    DT, at_kerb, index_of, lanes, lateral, named, plan_text, plan_with, put, scenario_text,
     scenario_text_on, two_vehicles,
 };
 
@@ -668,11 +668,7 @@ fn start_crossing_at_a_crosswalk_walks_its_stripes() {
             "    actors: [(name: \"walker\", class: Pedestrian(Adult), place: Near(of: Crosswalk(0), within: 4))],\n    events: [",
         );
         let p = plan_text(&text);
-        let walker = p
-            .actors
-            .iter()
-            .position(|a| a.name.as_deref() == Some("walker"))
-            .expect("walker");
+        let walker = named(&p, "walker");
         let c = &p.network.crosswalks[0];
         let centre = c.centre();
         let reach = c.reach(c.across).max(c.reach(-c.across));

@@ -8,7 +8,7 @@ use drivegen_plan::events::EventPlan;
 use drivegen_plan::{Behavior, Role, ScenePlan, plan};
 use drivegen_scenario::events::{Action, Side, Trigger};
 use drivegen_world::traffic::TrafficSim;
-use events_support::{DT, lanes, lateral, plan_with, put, scenario_text, two_vehicles};
+use events_support::{DT, lanes, lateral, named, plan_with, put, scenario_text, two_vehicles};
 
 #[test]
 fn mobil_overtakes_a_slow_vehicle_only_when_lane_changes_are_on() {
@@ -148,11 +148,7 @@ fn a_lane_change_waits_for_room_beside() {
         .expect("valid")
         .scenario;
     let p = plan(&s, 0).expect("plans");
-    let other = p
-        .actors
-        .iter()
-        .position(|a| a.name.as_deref() == Some("alongside"))
-        .expect("the car alongside");
+    let other = named(&p, "alongside");
     let (ego_lane, right) = (
         p.actors[0].lane.expect("lane"),
         p.actors[other].lane.expect("lane"),
@@ -288,13 +284,7 @@ fn traffic_stops_behind_a_vehicle_parked_in_its_lane() {
         .expect("valid")
         .scenario;
     let p = plan(&s, 0).expect("plans");
-    let named = |n: &str| {
-        p.actors
-            .iter()
-            .position(|a| a.name.as_deref() == Some(n))
-            .expect("named actor")
-    };
-    let (broken, behind) = (named("broken"), named("behind"));
+    let (broken, behind) = (named(&p, "broken"), named(&p, "behind"));
     assert_eq!(p.actors[broken].role, Role::Parked);
     let slowest = follows_without_contact(&p, broken, behind, 20.0, "parked in the lane");
     assert!(slowest < 0.1, "it never stopped: {slowest:.2} m/s");

@@ -68,6 +68,14 @@ pub fn put(p: &mut ScenePlan, i: usize, lane: u32, s: f64, speed: f64) {
     }
 }
 
+/// The index of the named actor `name`.
+pub fn named(p: &ScenePlan, name: &str) -> usize {
+    p.actors
+        .iter()
+        .position(|a| a.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no actor named {name}"))
+}
+
 pub fn index_of(p: &ScenePlan, role: Role, n: usize) -> usize {
     p.actors
         .iter()

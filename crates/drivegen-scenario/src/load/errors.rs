@@ -143,7 +143,7 @@ pub(super) fn ron_diagnostic_at(
         ),
         (ron::Error::ExpectedBoolean, Some(field)) => (
             format!("`{field}` takes `true` or `false`"),
-            Some("see scenarios/REFERENCE.md for the field's type".into()),
+            Some(TYPE_HINT.into()),
         ),
         // `seed: 1.5`: ron reads the whole number 1, then meets the fraction.
         (ron::Error::ExpectedComma, Some(field))
@@ -156,12 +156,11 @@ pub(super) fn ron_diagnostic_at(
         }
         (ron::Error::ExpectedInteger, Some(field)) => (
             format!("`{field}` takes a whole number"),
-            Some("see scenarios/REFERENCE.md for the field's type".into()),
+            Some(TYPE_HINT.into()),
         ),
-        (ron::Error::ExpectedFloat, Some(field)) => (
-            format!("`{field}` takes a number"),
-            Some("see scenarios/REFERENCE.md for the field's type".into()),
-        ),
+        (ron::Error::ExpectedFloat, Some(field)) => {
+            (format!("`{field}` takes a number"), Some(TYPE_HINT.into()))
+        }
         (ron::Error::TrailingCharacters, _) => (
             "more text after the end of `Scenario(...)`".into(),
             Some(
@@ -223,6 +222,9 @@ fn section(type_name: &str) -> String {
     };
     format!("`{place}`")
 }
+
+/// Where a field's type is written down, for errors that say it was given another.
+const TYPE_HINT: &str = "see scenarios/REFERENCE.md for the field's type";
 
 /// Turns ron's error into a designer-facing message and hint.
 pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
@@ -300,7 +302,7 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
         ),
         E::InvalidValueForType { expected, found } => (
             format!("expected {expected}, found {found}"),
-            Some("see scenarios/REFERENCE.md for the field's type".into()),
+            Some(TYPE_HINT.into()),
         ),
         E::Message(m) if m.starts_with("a number or a distribution") => (
             format!("expected {m}"),
@@ -323,7 +325,7 @@ pub(super) fn describe(code: &ron::Error) -> (String, Option<String>) {
                     "a whole number"
                 }
             ),
-            Some("see scenarios/REFERENCE.md for the field's type".into()),
+            Some(TYPE_HINT.into()),
         ),
         other => (other.to_string(), None),
     }
