@@ -201,6 +201,60 @@ fn pedestrians_stand_on_walkable_areas() {
     );
 }
 
+/// A walker who crosses walks on along the sidewalk beyond the stripes, on walkways all the
+/// way: everyone used to stop 1.5 m past the stripes, and the ones standing there walled
+/// in the crosswalk for whoever came next.
+#[test]
+fn walkers_who_cross_walk_on_beyond_the_crosswalk() {
+    let mut crossers = 0;
+    for (name, p) in all_plans() {
+        let surfaces = Surfaces::new(&p.network);
+        for a in p.actors.iter().filter(|a| a.name.is_none()) {
+            let drivegen_plan::Behavior::Walk {
+                path,
+                crosses: Some(c),
+                ..
+            } = &a.behavior
+            else {
+                continue;
+            };
+            let c = &p.network.crosswalks[*c as usize];
+            let end = *path.points.last().expect("a path");
+            let clear = end.distance(c.centre()) - c.reach((end - c.centre()).normalized());
+            assert!(
+                clear > 5.0,
+                "{name}: pedestrian {} stops {clear:.1} m from the crosswalk it crossed",
+                a.id
+            );
+            // From the stripes' far end on (the way to them is the sidewalk the walker
+            // stands on, or the crosswalk itself).
+            let beyond = path
+                .points
+                .iter()
+                .position(|q| q.distance(c.centre()) > c.reach((*q - c.centre()).normalized()))
+                .unwrap_or(0)
+                .max(1);
+            let mut s = path.project(path.points[beyond]).s;
+            while s < path.length() {
+                let (q, _) = path.sample(s);
+                assert!(
+                    surfaces.on_walkway(q),
+                    "{name}: pedestrian {} walks off the walkways at ({:.1}, {:.1})",
+                    a.id,
+                    q.x,
+                    q.y
+                );
+                s += 0.5;
+            }
+            crossers += 1;
+        }
+    }
+    assert!(
+        crossers > 10,
+        "the examples should send walkers across, saw {crossers}"
+    );
+}
+
 #[test]
 fn impossible_density_names_the_failing_rule() {
     let (_, mut s) = examples()
@@ -299,10 +353,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "76d7317217c24778f50616309c2350c1f088d2bee36d968f27902530ddbf6d90",
-    "3f5c93220b7a9ed62439116f21d4cf56727ee5f68f9926a62a20bdd5a065a059",
-    "28d62c3fd2c2e8e49b911234c23661710baaef38869be1fc2f3098cfabe48298",
-    "a4b63d9e1a21bc7a711f806951d24d43d0b7e49f69b286b3b703637cd07b2300",
+    "fc5179114e4b32cf9d9b372622255c07d4dba8a376032917921290024593f9d2",
+    "ff225c2224c1176aaaee1003b8a9febc7bfc42d5d8fa36ca603c6b162e3c83f5",
+    "1ac81f0dccbe5d57fbc9b08764b1e39cd676570c64afe037511220557339d843",
+    "5e1f5a3c05147cf579e372c4d803a7c26b85260a5d2918606d1650a6c03ff3d2",
 ];
 
 #[test]

@@ -6,6 +6,9 @@ use drivegen_plan::{LampState, Role, ScenePlan, SignalTiming, plan};
 use drivegen_world::traffic::TrafficSim;
 use drivegen_world::{World, advance_to};
 
+mod events_support;
+use events_support::{nobody_overlaps, overlapping_pair};
+
 fn default_plan(variant: u32) -> ScenePlan {
     let s = drivegen_scenario::load_default().expect("default").scenario;
     plan(&s, variant).expect("plans")
@@ -175,49 +178,6 @@ const DEAD_END: &str = r#"Scenario(
     pedestrians: (count: 0),
 )"#;
 
-/// The ids of the first two of plan actors `who` whose ground footprints overlap.
-fn overlapping_pair(
-    p: &ScenePlan,
-    agents: &[drivegen_world::traffic::AgentState],
-    who: &[usize],
-) -> Option<(u32, u32)> {
-    let footprint = |i: usize| drivegen_plan::geom::Obb {
-        center: agents[i].pose.pos(),
-        yaw: agents[i].pose.yaw,
-        half_length: p.actors[i].size.length / 2.0,
-        half_width: p.actors[i].size.width / 2.0,
-    };
-    who.iter().enumerate().find_map(|(k, &i)| {
-        who[k + 1..]
-            .iter()
-            .find(|&&j| footprint(i).overlaps(&footprint(j)))
-            .map(|&j| (p.actors[i].id, p.actors[j].id))
-    })
-}
-
-/// Simulates `variant` of `s` for `seconds`, failing at the first step where two actors'
-/// footprints overlap.
-fn nobody_overlaps(
-    s: &drivegen_scenario::Scenario,
-    variant: u32,
-    seconds: f64,
-    dt: f64,
-    what: &str,
-) {
-    let p = plan(s, variant).expect("plans");
-    let mut sim = TrafficSim::new(&p);
-    let everyone: Vec<usize> = (0..p.actors.len()).collect();
-    for step in 0..(seconds / dt) as usize {
-        sim.step(&p, dt);
-        if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
-            panic!(
-                "{what} variant {variant} at {:.2} s: {a} and {b} overlap",
-                step as f64 * dt
-            );
-        }
-    }
-}
-
 #[test]
 fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
     let s = drivegen_scenario::load_str("dead_end.ron", DEAD_END)
@@ -261,58 +221,6 @@ fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
     );
 }
 
-const CROWDED_SIDEWALK: &str = r#"Scenario(
-    name: "crowded sidewalk",
-    seed: 11,
-    variants: 12,
-    map: (blocks: Sequence([Straight(length: 60)]), sidewalk_width: 2.5),
-    traffic: (vehicles: 0, parked: 0),
-    pedestrians: (count: 24, crossing_probability: 0, walking_speed: Uniform(0.6, 2.0)),
-)"#;
-
-/// Pedestrians on one sidewalk, at different speeds both ways: nobody walks through
-/// anybody (they wait behind, or step aside and pass), and a label's speed is the speed
-/// the walker moves at.
-#[test]
-fn pedestrians_keep_out_of_each_others_way() {
-    let s = drivegen_scenario::load_str("crowd.ron", CROWDED_SIDEWALK)
-        .expect("valid")
-        .scenario;
-    let dt = 1.0 / 30.0;
-    let mut walked = 0.0;
-    for variant in 0..s.variants {
-        let p = plan(&s, variant).expect("plans");
-        let mut sim = TrafficSim::new(&p);
-        let walkers: Vec<usize> = (0..p.actors.len())
-            .filter(|&i| p.actors[i].role == Role::Pedestrian)
-            .collect();
-        assert!(walkers.len() >= 20, "{} walkers", walkers.len());
-        for step in 0..(15.0 / dt) as usize {
-            let before = sim.agents().to_vec();
-            sim.step(&p, dt);
-            let after = sim.agents();
-            for &i in &walkers {
-                let moved = after[i].pose.pos().distance(before[i].pose.pos());
-                walked += moved;
-                assert!(
-                    (moved - after[i].speed * dt).abs() < 1e-6,
-                    "variant {variant} step {step}: pedestrian {} reports {:.3} m/s but moved {moved:.4} m",
-                    p.actors[i].id,
-                    after[i].speed
-                );
-            }
-            if let Some((a, b)) = overlapping_pair(&p, after, &walkers) {
-                panic!("variant {variant} step {step}: pedestrians {a} and {b} overlap");
-            }
-        }
-    }
-    // Waiting is allowed, standing still for good is not what a crowd does.
-    assert!(
-        walked > 3.0 * 24.0 * 0.6 * 5.0,
-        "the crowd walked only {walked:.0} m"
-    );
-}
-
 /// Junctions: a left turn waits for the oncoming traffic on the same green, a right and a
 /// left turn do not merge into one exit lane together, a roundabout's entry waits for its
 /// ring, and no vehicle drives into a pedestrian on its path. Every variant of the dense
@@ -335,49 +243,6 @@ fn nothing_drives_into_anything_at_junctions() {
             nobody_overlaps(&s, variant, 10.0, dt, name);
         }
     }
-}
-
-const GROUP_CROSSING: &str = r#"Scenario(
-    name: "group crossing", seed: 11,
-    capture: (duration: 6.0, rate: 10.0, warmup: 0.0),
-    map: (blocks: Sequence([Straight(length: 120), Intersection(ways: 4), Straight(length: 60)]), lanes_per_direction: 2),
-    traffic: (vehicles: 0), pedestrians: (count: 0),
-    ego: (route: Straight, start_offset: 5, lane: 1, speed_factor: 0.3),
-    actors: [(name: "grp", class: Pedestrian(Group(3)), place: Right(of: Ego, distance: 7, along: 25))],
-    events: [(name: "go", actor: "grp/1", trigger: Time(0.5), action: StartCrossing(speed: 1.2))],
-)"#;
-
-/// The middle one of a group of three standing side by side crosses the road: it steps
-/// around the one in its way and walks at its crossing speed; the two told to stand
-/// (walking speed 0) do not move.
-#[test]
-fn a_group_member_crosses_past_the_ones_standing() {
-    let s = drivegen_scenario::load_str("group.ron", GROUP_CROSSING)
-        .expect("valid")
-        .scenario;
-    let p = plan(&s, 0).expect("plans");
-    let member = |n: &str| {
-        p.actors
-            .iter()
-            .position(|a| a.name.as_deref() == Some(n))
-            .expect("member")
-    };
-    let (first, crosser, last) = (member("grp/0"), member("grp/1"), member("grp/2"));
-    let mut sim = TrafficSim::new(&p);
-    let start = sim.agents().to_vec();
-    let dt = 1.0 / 60.0;
-    for _ in 0..(5.5 / dt) as usize {
-        sim.step(&p, dt);
-        let everyone = [first, crosser, last];
-        assert_eq!(overlapping_pair(&p, sim.agents(), &everyone), None);
-    }
-    let now = sim.agents();
-    for standing in [first, last] {
-        assert_eq!(now[standing].pose, start[standing].pose, "{standing} moved");
-    }
-    // 5 s of crossing at 1.2 m/s, less the way round.
-    let crossed = now[crosser].pose.pos().distance(start[crosser].pose.pos());
-    assert!(crossed > 4.5, "the crosser got {crossed:.1} m in 5 s");
 }
 
 /// A vehicle stands on its axles: both (0.3 of its length ahead of and behind its centre)
@@ -431,32 +296,6 @@ fn a_turning_bus_keeps_both_axles_on_its_path() {
         inside > 0.2,
         "the body cut the inside of the turn ({inside:.2} m)"
     );
-}
-
-const BUSY_RANDOM_TOWN: &str = r#"Scenario(
-    name: "busy random town", seed: 606, variants: 3,
-    capture: (duration: 4.0, rate: 10.0, warmup: 1.0),
-    map: (
-        blocks: Random(count: IntRange(3, 6), weights: [(3, Straight(length: Uniform(40, 90))), (1, Curve(radius: Uniform(30, 80), angle: Uniform(-60, 60))), (1, Intersection(ways: 4)), (1, Intersection(ways: 3, exit: Right)), (1, Roundabout(radius: Uniform(15, 25)))]),
-        lanes_per_direction: IntRange(1, 2), shoulder_width: 2.0, sidewalk_width: 3.5, crosswalks: Bernoulli(0.7),
-    ),
-    traffic: (vehicles: Poisson(10), parked: IntRange(5, 12),
-              populations: [(class: Truck, count: 1), (class: Bicycle, count: 3, placement: Kerb, speed_factor: Uniform(0.3, 0.45))]),
-    pedestrians: (count: 60, kinds: [(3, Adult), (1, Child)], crossing_probability: 0.4),
-    signals: (enabled: Bernoulli(0.5)),
-)"#;
-
-/// A designer's busy town (random blocks, 60 pedestrians, parked cars at the kerb):
-/// nobody overlaps anybody. A walker stepping aside for someone coming the other way once
-/// stepped into the parked car beside its path and stood inside it for 37 frames.
-#[test]
-fn walkers_do_not_step_aside_into_parked_cars() {
-    let s = drivegen_scenario::load_str("town.ron", BUSY_RANDOM_TOWN)
-        .expect("valid")
-        .scenario;
-    for variant in 0..s.variants {
-        nobody_overlaps(&s, variant, 6.0, 1.0 / 60.0, "busy random town");
-    }
 }
 
 const CROSSING_AT_SPEED: &str = r#"Scenario(
@@ -604,74 +443,6 @@ fn a_red_light_runner_does_not_give_way_at_the_junction() {
         low[k],
         start[k]
     );
-}
-
-const STANDING_CAR: &str = r#"Scenario(
-    name: "standing car", seed: 3,
-    capture: (duration: 4.0, rate: 10.0, warmup: 0.0),
-    map: (blocks: Sequence([Straight(length: 300)]), crosswalks: false),
-    traffic: (vehicles: 1, parked: 0), pedestrians: (count: 1), signals: (enabled: false),
-    ego: (start_offset: 10),
-)"#;
-
-/// A walker whose line across the road runs 0.2 m past the bumper of a car standing for
-/// it steps away as it passes: it walked through the bumper (a collision in a
-/// designer's labels, the ego standing at a crossing).
-#[test]
-fn a_walker_passing_a_standing_car_keeps_off_its_bumper() {
-    let s = drivegen_scenario::load_str("standing.ron", STANDING_CAR)
-        .expect("valid")
-        .scenario;
-    let mut p = plan(&s, 0).expect("plans");
-    let car = p
-        .actors
-        .iter()
-        .position(|a| a.role == Role::Traffic)
-        .expect("a car");
-    let walker = p
-        .actors
-        .iter()
-        .position(|a| a.role == Role::Pedestrian)
-        .expect("a walker");
-    let lane = p
-        .lane(p.actors[0].lane.expect("ego lane"))
-        .expect("lane")
-        .clone();
-    let at = 150.0;
-    let a = &mut p.actors[car];
-    a.lane = Some(lane.id);
-    a.s = at;
-    a.pose = lane.center.pose_at(at);
-    a.route.clear();
-    if let drivegen_plan::Behavior::Drive { desired_speed, .. } = &mut a.behavior {
-        *desired_speed = 0.0;
-    }
-    let bumper = at + a.size.length / 2.0;
-    // The walker's centre line crosses 0.2 m beyond the bumper, from the kerb over both
-    // lanes.
-    let (c, t) = lane.center.sample(bumper + 0.2);
-    let from = c - t.perp() * 4.0;
-    let path = drivegen_plan::geom::Polyline::new(vec![from, c + t.perp() * 6.0]);
-    let w = &mut p.actors[walker];
-    w.pose = drivegen_plan::geom::Pose2::at(from, t.perp().angle());
-    w.behavior = drivegen_plan::Behavior::Walk {
-        speed: 1.5,
-        path,
-        crosses: None,
-    };
-    let mut sim = TrafficSim::new(&p);
-    let dt = 1.0 / 60.0;
-    for step in 0..(7.0 / dt) as usize {
-        sim.step(&p, dt);
-        assert_eq!(
-            overlapping_pair(&p, sim.agents(), &[car, walker]),
-            None,
-            "at {:.2} s",
-            step as f64 * dt
-        );
-    }
-    let crossed = sim.agents()[walker].pose.pos().distance(from);
-    assert!(crossed > 8.0, "the walker crossed: {crossed:.1} m");
 }
 
 /// Vehicles slow for curves: the sideways acceleration (speed times yaw rate) of every

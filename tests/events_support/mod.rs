@@ -1,12 +1,12 @@
-//! Helpers shared by the traffic-core event and lane-change tests: a straight 1 km
-//! road with two lanes each way, and ways to put actors exactly where a test needs them.
+//! Helpers shared by the traffic-core tests: a straight 1 km road with two lanes each
+//! way, ways to put actors exactly where a test needs them, and overlap checks.
 #![allow(dead_code)]
 
 use drivegen_plan::events::adjacent_lane;
 use drivegen_plan::geom::Pose2;
 use drivegen_plan::{Behavior, Role, ScenePlan, plan};
 use drivegen_scenario::events::Side;
-use drivegen_world::traffic::AgentState;
+use drivegen_world::traffic::{AgentState, TrafficSim};
 
 pub const DT: f64 = 1.0 / 60.0;
 
@@ -109,4 +109,43 @@ pub fn at_kerb(p: &mut ScenePlan, lane: u32, s: f64) -> usize {
     let kerb = l.width / 2.0 + road.shoulder + 1.0;
     p.actors[ped].pose = Pose2::at(at - tangent.perp() * kerb, tangent.angle());
     ped
+}
+
+/// The ids of the first two of plan actors `who` whose ground footprints overlap.
+pub fn overlapping_pair(p: &ScenePlan, agents: &[AgentState], who: &[usize]) -> Option<(u32, u32)> {
+    let footprint = |i: usize| drivegen_plan::geom::Obb {
+        center: agents[i].pose.pos(),
+        yaw: agents[i].pose.yaw,
+        half_length: p.actors[i].size.length / 2.0,
+        half_width: p.actors[i].size.width / 2.0,
+    };
+    who.iter().enumerate().find_map(|(k, &i)| {
+        who[k + 1..]
+            .iter()
+            .find(|&&j| footprint(i).overlaps(&footprint(j)))
+            .map(|&j| (p.actors[i].id, p.actors[j].id))
+    })
+}
+
+/// Simulates `variant` of `s` for `seconds`, failing at the first step where two actors'
+/// footprints overlap.
+pub fn nobody_overlaps(
+    s: &drivegen_scenario::Scenario,
+    variant: u32,
+    seconds: f64,
+    dt: f64,
+    what: &str,
+) {
+    let p = plan(s, variant).expect("plans");
+    let mut sim = TrafficSim::new(&p);
+    let everyone: Vec<usize> = (0..p.actors.len()).collect();
+    for step in 0..(seconds / dt) as usize {
+        sim.step(&p, dt);
+        if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
+            panic!(
+                "{what} variant {variant} at {:.2} s: {a} and {b} overlap",
+                step as f64 * dt
+            );
+        }
+    }
 }

@@ -93,7 +93,7 @@ pub(super) fn place_pedestrians(
                             path = path.reversed();
                         }
                         let (path, crosswalk) = if crosses {
-                            crossing_path(net, pos)
+                            crossing_path(net, &sidewalks, pos, walk)
                         } else {
                             (path, None)
                         };
@@ -113,8 +113,14 @@ pub(super) fn place_pedestrians(
                             -c.across
                         };
                         let target = if dir.dot(far - near) > 0.0 { far } else { near };
-                        let path = Polyline::new(vec![pos, target + dir * 1.0]);
-                        (Pose2::at(pos, dir.angle()), path, Some(c.id))
+                        let mut points = vec![pos, target + dir * 1.0];
+                        let left = speed * horizon - pos.distance(points[1]);
+                        points.extend(onward(net, &sidewalks, c, points[1], left));
+                        (
+                            Pose2::at(pos, dir.angle()),
+                            Polyline::new(points),
+                            Some(c.id),
+                        )
                     }
                 };
                 if !p.surfaces.on_walkway(pose.pos()) {
@@ -137,28 +143,89 @@ pub(super) fn place_pedestrians(
     Ok(())
 }
 
-/// Walk to the nearest crosswalk, across it, and a little beyond.
-fn crossing_path(net: &RoadNetwork, from: V2) -> (Polyline, Option<u32>) {
+/// Walk to the nearest crosswalk, across it, and on along the sidewalk there for what
+/// is left of `walk` metres.
+fn crossing_path(
+    net: &RoadNetwork,
+    sidewalks: &[&Walkway],
+    from: V2,
+    walk: f64,
+) -> (Polyline, Option<u32>) {
     let nearest = net.crosswalks.iter().min_by(|a, b| {
-        let da = centre(a).distance(from);
-        let db = centre(b).distance(from);
+        let da = a.centre().distance(from);
+        let db = b.centre().distance(from);
         da.total_cmp(&db).then(a.id.cmp(&b.id))
     });
     let Some(c) = nearest else {
         return (Polyline::new(vec![from]), None);
     };
     let [a, b, cc, d] = c.corners;
-    let near_mid = a.lerp(b, 0.5);
-    let far_mid = d.lerp(cc, 0.5);
+    let (near_mid, far_mid) = (a.lerp(b, 0.5), d.lerp(cc, 0.5));
+    // Onto the stripes on the side the walker comes from, and straight across: everyone
+    // once made for the middle of the kerb, and walkers coming from both sides jammed
+    // there, each in the other's way.
+    let along = (b - a).normalized();
+    let u = ((from - a).dot(along) / a.distance(b).max(1e-9)).clamp(0.2, 0.8);
     let (entry, exit) = if near_mid.distance(from) <= far_mid.distance(from) {
-        (near_mid, far_mid)
+        (a.lerp(b, u), d.lerp(cc, u))
     } else {
-        (far_mid, near_mid)
+        (d.lerp(cc, u), a.lerp(b, u))
     };
     let beyond = exit + (exit - entry).normalized() * 1.5;
-    (Polyline::new(vec![from, entry, exit, beyond]), Some(c.id))
+    let mut points = vec![from, entry, exit, beyond];
+    let left = walk - from.distance(entry) - entry.distance(beyond);
+    points.extend(onward(net, sidewalks, c, beyond, left));
+    (Polyline::new(points), Some(c.id))
 }
 
-fn centre(c: &Crosswalk) -> V2 {
-    (c.corners[0] + c.corners[2]) * 0.5
+/// At least this far along the sidewalk after a crossing (m).
+const ONWARD_MIN: f64 = 10.0;
+
+/// Where a walker goes after crossing at `c` and stepping onto the kerb at `kerb`: along
+/// the sidewalk there, away from the junction, on its own line, for `length` metres (at
+/// least `ONWARD_MIN`, at most to the sidewalk's end). Everyone who crossed used to stop
+/// 1.5 m past the stripes, and the ones standing there walled in the crosswalk's mouth
+/// for whoever came next (a dense junction's walkers stood nose to nose for the rest of
+/// the scene). Empty when no sidewalk meets the crosswalk there.
+fn onward(
+    net: &RoadNetwork,
+    sidewalks: &[&Walkway],
+    c: &Crosswalk,
+    kerb: V2,
+    length: f64,
+) -> Vec<V2> {
+    let beside = sidewalks
+        .iter()
+        .map(|w| (w, w.center.project(kerb)))
+        .filter(|(w, at)| at.point.distance(kerb) <= w.width / 2.0 + 0.5)
+        .min_by(|(_, a), (_, b)| a.point.distance(kerb).total_cmp(&b.point.distance(kerb)));
+    let Some((w, at)) = beside else {
+        return Vec::new();
+    };
+    let junction = net
+        .junctions
+        .get(c.junction as usize)
+        .map_or(c.centre(), |j| j.center);
+    let total = w.center.length();
+    let length = length.max(ONWARD_MIN);
+    let ahead = w.center.sample((at.s + 1.0).min(total)).0;
+    let behind = w.center.sample((at.s - 1.0).max(0.0)).0;
+    let lateral = at.lateral.clamp(
+        -(w.width / 2.0 - 0.4).max(0.0),
+        (w.width / 2.0 - 0.4).max(0.0),
+    );
+    let line = w.center.offset(lateral);
+    let stretch = if ahead.distance(junction) >= behind.distance(junction) {
+        line.slice(at.s, (at.s + length).min(total))
+    } else {
+        line.slice((at.s - length).max(0.0), at.s).reversed()
+    };
+    // The stretch starts at the kerb point's own projection: skip it, and anything
+    // shorter than a step.
+    stretch
+        .points
+        .into_iter()
+        .skip(1)
+        .filter(|p| p.distance(kerb) > 0.3)
+        .collect()
 }

@@ -33,6 +33,8 @@ const ONCOMING_SIDE: f64 = 1.2;
 /// How far a walker steps aside (m), and how fast (m/s).
 const SIDESTEP: f64 = 0.35;
 const SIDESTEP_SPEED: f64 = 0.6;
+/// Someone this near a walker's line, either side, is dead ahead of it (m).
+const DEAD_AHEAD: f64 = 0.05;
 
 /// What the walkers around walker `i` leave it this step.
 pub(super) struct Way {
@@ -129,12 +131,27 @@ pub(super) fn make_way(
             way.room = way.room.min((ahead - FOLLOW_GAP).max(0.0));
         }
         let standing = other.speed < 0.05;
-        let oncoming = standing || V2::from_angle(other.pose.yaw).dot(heading) < 0.0;
+        let facing = V2::from_angle(other.pose.yaw);
+        let oncoming = standing || facing.dot(heading) < 0.0;
         if oncoming && ahead > -SAME_LINE && ahead < ONCOMING_AHEAD && beside < ONCOMING_SIDE {
             let aside = if standing { 2.0 * SIDESTEP } else { SIDESTEP };
             // Away from the other: to the right when it is on the left or dead ahead
-            // (both walkers then step to their own right, apart).
-            let mut target = if left >= 0.0 { -aside } else { aside };
+            // (both walkers then step to their own right, apart). Both judge the side
+            // along one shared axis, the difference of their headings, and "dead ahead"
+            // has a width: judged along its own heading, each of two walkers on lines a
+            // few degrees apart, or on exactly one line, saw the other to the same
+            // side, both stepped the same way, and they stood nose to nose for good.
+            let axis = if facing.dot(heading) < 0.0 {
+                (heading - facing).normalized()
+            } else {
+                heading
+            };
+            let side_of_other = d.dot(axis.perp());
+            let mut target = if side_of_other >= -DEAD_AHEAD {
+                -aside
+            } else {
+                aside
+            };
             // Never back towards the line while someone is still passing: the other may
             // have stopped or started since the step aside began.
             if me.offset * target > 0.0 && me.offset.abs() > target.abs() {
