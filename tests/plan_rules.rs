@@ -887,6 +887,19 @@ fn a_junction_across_an_exit_ramp_is_a_map_overlap() {
         e.contains("ran into block 1 (OffRamp)") && e.contains("Straight of 60 m"),
         "{e}"
     );
+    // 5 m after it, the arm crosses the ramp's last 30 m, which once went unnoticed
+    // between two samples 30 m apart.
+    let s = map_scenario(
+        "Straight(length: 100), OffRamp(length: 100), Straight(length: 5), \
+         Intersection(ways: 3, exit: Left, arm_length: 60)",
+    );
+    let e = plan(&s, 0)
+        .expect_err("the side arm crosses the ramp's lead")
+        .to_string();
+    assert!(
+        e.contains("ran into block 1 (OffRamp)") && e.contains("Straight of 60 m"),
+        "{e}"
+    );
     let s = map_scenario(
         "Straight(length: 100), OffRamp(length: 100), Straight(length: 60), \
          Intersection(ways: 3, exit: Left, arm_length: 60)",

@@ -270,7 +270,7 @@ impl PlanError {
 
 /// What to change when block `block` overlaps the earlier block `with`.
 fn overlap_hint(block: usize, with: (usize, &str)) -> &'static str {
-    if with.1 == "OffRamp" && with.0 + 1 == block {
+    if with.1 == "OffRamp" && with.0 < block {
         "an exit ramp runs on beside the road for 30 m past its block and 25 m out: put a \
          Straight of 60 m or more between it and the next junction or turn"
     } else {

@@ -387,11 +387,19 @@ impl NetworkBuilder {
                 origin.pos() + dir * s + side * offset(s)
             })
             .collect();
+        // The stretch beside the road before an entry ramp merges or after an exit ramp
+        // leaves, sampled as finely as the rest: as one 30 m segment its occupancy was
+        // its two ends, and a junction's side arm laid between them went unnoticed.
         let lead = 30.0;
+        let k = ((lead / STEP).ceil() as usize).max(1);
+        let leads = |from: V2, towards: V2| {
+            (1..=k).map(move |i| from + towards * (lead * i as f64 / k as f64))
+        };
         if on {
-            centre.insert(0, centre[0] - dir * lead);
+            let before: Vec<V2> = leads(centre[0], -dir).collect();
+            centre.splice(0..0, before.into_iter().rev());
         } else if let Some(last) = centre.last().copied() {
-            centre.push(last + dir * lead);
+            centre.extend(leads(last, dir));
         }
         let reference = Polyline::new(centre).offset(w / 2.0);
         let start = reference.pose_at(0.0);
