@@ -353,10 +353,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "fc5179114e4b32cf9d9b372622255c07d4dba8a376032917921290024593f9d2",
-    "ff225c2224c1176aaaee1003b8a9febc7bfc42d5d8fa36ca603c6b162e3c83f5",
-    "1ac81f0dccbe5d57fbc9b08764b1e39cd676570c64afe037511220557339d843",
-    "5e1f5a3c05147cf579e372c4d803a7c26b85260a5d2918606d1650a6c03ff3d2",
+    "e579976a51e684b4dc8c84af1a063944e03ccc6df9c71f26944b5a5b909cf35c",
+    "a468e68a30963d711ec5e72379e2a6abd91df3638f088329369cb3b9a0f848ae",
+    "1df943e472a439eb45246a4b476e7c41e661cd811faec2201eec67b35fe19224",
+    "620237a43357f50d4a0597639006559bcd10a7d86cef2f3cf4e2f5c412fa34fc",
 ];
 
 #[test]

@@ -44,8 +44,25 @@ fn walkers_meeting_head_on_get_past_each_other() {
         };
         let mut standing_off = vec![0.0_f64; walkers.len() * walkers.len()];
         for step in 0..(30.0 / dt) as usize {
+            let before = sim.agents().to_vec();
             sim.step(&p, dt);
             let agents = sim.agents();
+            // Nobody jumps: a walker moves at most about its walking speed plus its
+            // speed stepping aside (0.6 m/s), and a little more while turning a corner
+            // of its path with a step aside (one standing aside jumped 0.9 m in a frame
+            // at such a corner).
+            for &i in &walkers {
+                let Behavior::Walk { speed, .. } = &p.actors[i].behavior else {
+                    continue;
+                };
+                let moved = agents[i].pose.pos().distance(before[i].pose.pos());
+                assert!(
+                    moved <= 2.0 * (speed + 0.6) * dt,
+                    "variant {variant} at {:.2} s: pedestrian {} moved {moved:.2} m in one step",
+                    step as f64 * dt,
+                    p.actors[i].id
+                );
+            }
             for (a, &i) in walkers.iter().enumerate() {
                 for (b, &j) in walkers.iter().enumerate().skip(a + 1) {
                     let (me, other) = (&agents[i], &agents[j]);

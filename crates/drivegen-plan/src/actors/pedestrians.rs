@@ -104,14 +104,15 @@ pub(super) fn place_pedestrians(
                         let [a, b, cc, d] = c.corners;
                         let u = rng.random_range(0.2..0.8);
                         let v = rng.random_range(0.05..0.95);
-                        let near = a.lerp(b, u);
-                        let far = d.lerp(cc, u);
-                        let pos = near.lerp(far, v);
                         let dir = if rng.random_bool(0.5) {
                             c.across
                         } else {
                             -c.across
                         };
+                        let u = keep_right((u - 0.2) / 0.6, b - a, dir);
+                        let near = a.lerp(b, u);
+                        let far = d.lerp(cc, u);
+                        let pos = near.lerp(far, v);
                         let target = if dir.dot(far - near) > 0.0 { far } else { near };
                         let mut points = vec![pos, target + dir * 1.0];
                         let left = speed * horizon - pos.distance(points[1]);
@@ -161,22 +162,47 @@ fn crossing_path(
     };
     let [a, b, cc, d] = c.corners;
     let (near_mid, far_mid) = (a.lerp(b, 0.5), d.lerp(cc, 0.5));
-    // Onto the stripes on the side the walker comes from, and straight across: everyone
-    // once made for the middle of the kerb, and walkers coming from both sides jammed
-    // there, each in the other's way.
-    let along = (b - a).normalized();
-    let u = ((from - a).dot(along) / a.distance(b).max(1e-9)).clamp(0.2, 0.8);
-    let (entry, exit) = if near_mid.distance(from) <= far_mid.distance(from) {
+    let from_near = near_mid.distance(from) <= far_mid.distance(from);
+    let across = if from_near {
+        far_mid - near_mid
+    } else {
+        near_mid - far_mid
+    };
+    // Straight across on the right half of the stripes, where in it from where the walker
+    // comes: everyone once made for the middle of the kerb, and walkers from both kerbs
+    // met there head-on, seven to a line at a busy crossing.
+    let u = ((from - a).dot((b - a).normalized()) / a.distance(b).max(1e-9)).clamp(0.0, 1.0);
+    let u = keep_right(u, b - a, across);
+    let (entry, exit) = if from_near {
         (a.lerp(b, u), d.lerp(cc, u))
     } else {
         (d.lerp(cc, u), a.lerp(b, u))
     };
-    let beyond = exit + (exit - entry).normalized() * 1.5;
+    // Just inside the stripes at both ends: on their very edge a point is on both the
+    // stripes and whatever meets them, or on neither.
+    let dir = (exit - entry).normalized();
+    let (entry, exit) = (entry + dir * STRIPES_INSET, exit - dir * STRIPES_INSET);
+    let beyond = exit + dir * (1.5 + STRIPES_INSET);
     let mut points = vec![from, entry, exit, beyond];
     let left = walk - from.distance(entry) - entry.distance(beyond);
     points.extend(onward(net, sidewalks, c, beyond, left));
     (Polyline::new(points), Some(c.id))
 }
+
+/// Where across the stripes (0 at the corner the kerb edge `along` starts from, 1 at its
+/// end) a walker crossing in direction `across` walks, given where it would like to
+/// (`u`): in the half on its right, so the two directions pass apart.
+fn keep_right(u: f64, along: V2, across: V2) -> f64 {
+    let right_is_up = along.dot(-across.perp()) > 0.0;
+    if right_is_up {
+        0.6 + 0.25 * u
+    } else {
+        0.15 + 0.25 * u
+    }
+}
+
+/// How far inside the stripes a crossing starts and ends (m).
+const STRIPES_INSET: f64 = 0.2;
 
 /// At least this far along the sidewalk after a crossing (m).
 const ONWARD_MIN: f64 = 10.0;

@@ -28,6 +28,8 @@ const STOP_LINE_REACH: f64 = 20.0;
 const LANE_CHANGE_SLACK: f64 = 6.0;
 /// Sideways room a vehicle leaves a pedestrian: half a body and a little more (m).
 const PEDESTRIAN_CLEARANCE: f64 = 0.45;
+/// A walker turns a corner of its path over this distance either side of it (m).
+const WALK_TURN_SPAN: f64 = 0.8;
 
 mod bodies;
 mod conflicts;
@@ -349,6 +351,17 @@ impl TrafficSim {
                         agent.offset = walkers::toward(agent.offset, way.side, dt);
                         agent.s += step;
                         let (p, t) = path.sample(agent.s);
+                        // Facing, and stepping aside, along the path's direction over a
+                        // stride either side: at a corner of the path its direction turns
+                        // at once, and a walker standing aside jumped across the corner
+                        // (0.9 m in one frame, into the walker beside it).
+                        let span = path.sample(agent.s + WALK_TURN_SPAN).0
+                            - path.sample(agent.s - WALK_TURN_SPAN).0;
+                        let t = if span.length() > 1e-6 {
+                            span.normalized()
+                        } else {
+                            t
+                        };
                         let pos = p + t.perp() * agent.offset;
                         agent.speed = pos.distance(agent.pose.pos()) / dt;
                         agent.pose = Pose2::at(pos, t.angle());
