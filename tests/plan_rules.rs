@@ -255,6 +255,71 @@ fn walkers_who_cross_walk_on_beyond_the_crosswalk() {
     );
 }
 
+/// A walker whose walk is longer than its piece of sidewalk goes round the junction
+/// corner at its end onto the next sidewalk, on walkways all the way: walkers stopped
+/// where their sidewalk met the corner and stood there for the rest of the scene (7 in
+/// the examples' first three variants).
+#[test]
+fn walkers_go_round_junction_corners() {
+    let (mut at_corners, mut walkers) = (Vec::new(), 0);
+    for (name, s) in examples() {
+        let horizon = s.capture.warmup + f64::from(s.capture.frame_count()) / s.capture.rate;
+        for v in 0..s.variants.min(3) {
+            let p = plan(&s, v).unwrap_or_else(|e| panic!("{name} variant {v}: {e}"));
+            let surfaces = Surfaces::new(&p.network);
+            let corners: Vec<&drivegen_plan::Walkway> = p
+                .network
+                .walkways
+                .iter()
+                .filter(|w| w.kind == drivegen_plan::WalkwayKind::Corner)
+                .collect();
+            for a in p.actors.iter().filter(|a| a.name.is_none()) {
+                let drivegen_plan::Behavior::Walk {
+                    path,
+                    speed,
+                    crosses: None,
+                } = &a.behavior
+                else {
+                    continue;
+                };
+                walkers += 1;
+                let mut at = 0.0;
+                while at < path.length() {
+                    let (q, _) = path.sample(at);
+                    assert!(
+                        surfaces.on_walkway(q),
+                        "{name}#{v}: pedestrian {} walks off the walkways at ({:.1}, {:.1})",
+                        a.id,
+                        q.x,
+                        q.y
+                    );
+                    at += 0.5;
+                }
+                // Walking its whole walk, a walker may end anywhere.
+                if path.length() > speed * horizon - 0.5 {
+                    continue;
+                }
+                let end = *path.points.last().expect("a path");
+                let near_corner = corners.iter().any(|c| {
+                    let n = c.outline.len().max(1) as f64;
+                    let centre =
+                        c.outline.iter().fold(V2::default(), |acc, q| acc + *q) * (1.0 / n);
+                    end.distance(centre) < c.width.max(2.0)
+                });
+                if near_corner {
+                    at_corners.push(format!("{name}#{v}: {}", a.id));
+                }
+            }
+        }
+    }
+    assert!(walkers > 50, "{walkers} walkers on sidewalks");
+    assert!(
+        at_corners.is_empty(),
+        "{} walkers stop at a junction corner: {at_corners:?}",
+        at_corners.len()
+    );
+}
+
 #[test]
 fn impossible_density_names_the_failing_rule() {
     let (_, mut s) = examples()
@@ -353,8 +418,8 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "e579976a51e684b4dc8c84af1a063944e03ccc6df9c71f26944b5a5b909cf35c",
-    "a468e68a30963d711ec5e72379e2a6abd91df3638f088329369cb3b9a0f848ae",
+    "9935b19ec3a07c82ba540a020322ccd83f8fcc1fc0c05e826c944be7902ce0d9",
+    "85f9c97cfbee2bd1b1cfacf98524b38020b0c7eacdb28c350c4505a5d27ce66e",
     "1df943e472a439eb45246a4b476e7c41e661cd811faec2201eec67b35fe19224",
     "620237a43357f50d4a0597639006559bcd10a7d86cef2f3cf4e2f5c412fa34fc",
 ];

@@ -92,6 +92,14 @@ pub(super) fn place_pedestrians(
                         if !forward {
                             path = path.reversed();
                         }
+                        let short = walk - (end - sx).abs();
+                        if short > 0.5
+                            && let Some(last) = path.points.last().copied()
+                        {
+                            let on = |q: V2| p.surfaces.on_walkway(q);
+                            path.points
+                                .extend(round_the_corner(&sidewalks, k, last, short, on));
+                        }
                         let (path, crosswalk) = if crosses {
                             crossing_path(net, &sidewalks, pos, walk)
                         } else {
@@ -187,6 +195,55 @@ fn crossing_path(
     let left = walk - from.distance(entry) - entry.distance(beyond);
     points.extend(onward(net, sidewalks, c, beyond, left));
     (Polyline::new(points), Some(c.id))
+}
+
+/// Where a walker reaching the end of sidewalk `from` at `end` goes on: across the
+/// junction corner there onto the sidewalk that starts or ends within a few metres, all
+/// the way on walkways, and along it for up to `length` metres. Walkers whose walk was
+/// longer than their piece of sidewalk stopped where it met the corner and stood there,
+/// in everyone's way, for the rest of the scene. Empty when no sidewalk continues there
+/// (a dead end, a roundabout's ring without a footway).
+fn round_the_corner(
+    sidewalks: &[&Walkway],
+    from: usize,
+    end: V2,
+    length: f64,
+    on_walkway: impl Fn(V2) -> bool,
+) -> Vec<V2> {
+    let reach = sidewalks[from].width * 1.5 + 0.5;
+    let next = sidewalks
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != from)
+        .flat_map(|(j, w)| {
+            let first = w.center.points.first().copied();
+            let last = w.center.points.last().copied();
+            [(j, first, true), (j, last, false)]
+        })
+        .filter_map(|(j, q, at_start)| q.map(|q| (j, q, at_start)))
+        .filter(|(_, q, _)| {
+            let d = q.distance(end);
+            // Samples every half metre along the way over: on walkways all of it.
+            d < reach
+                && (0..=(d / 0.5).ceil() as usize)
+                    .all(|i| on_walkway(end.lerp(*q, (i as f64 * 0.5 / d.max(1e-9)).min(1.0))))
+        })
+        .min_by(|a, b| {
+            a.1.distance(end)
+                .total_cmp(&b.1.distance(end))
+                .then(a.0.cmp(&b.0))
+        });
+    let Some((j, _, at_start)) = next else {
+        return Vec::new();
+    };
+    let w = &sidewalks[j].center;
+    let total = w.length();
+    let stretch = if at_start {
+        w.slice(0.0, length.min(total))
+    } else {
+        w.slice((total - length).max(0.0), total).reversed()
+    };
+    stretch.points
 }
 
 /// Where across the stripes (0 at the corner the kerb edge `along` starts from, 1 at its
