@@ -201,6 +201,26 @@ fn pedestrians_stand_on_walkable_areas() {
     );
 }
 
+/// Fails unless `path` lies on walkways, every half metre from arc length `from` on.
+fn walks_on_walkways(
+    surfaces: &Surfaces,
+    path: &drivegen_plan::geom::Polyline,
+    from: f64,
+    who: &str,
+) {
+    let mut s = from;
+    while s < path.length() {
+        let (q, _) = path.sample(s);
+        assert!(
+            surfaces.on_walkway(q),
+            "{who} walks off the walkways at ({:.1}, {:.1})",
+            q.x,
+            q.y
+        );
+        s += 0.5;
+    }
+}
+
 /// A walker who crosses walks on along the sidewalk beyond the stripes, on walkways all the
 /// way: everyone used to stop 1.5 m past the stripes, and the ones standing there walled
 /// in the crosswalk for whoever came next.
@@ -234,18 +254,13 @@ fn walkers_who_cross_walk_on_beyond_the_crosswalk() {
                 .position(|q| q.distance(c.centre()) > c.reach((*q - c.centre()).normalized()))
                 .unwrap_or(0)
                 .max(1);
-            let mut s = path.project(path.points[beyond]).s;
-            while s < path.length() {
-                let (q, _) = path.sample(s);
-                assert!(
-                    surfaces.on_walkway(q),
-                    "{name}: pedestrian {} walks off the walkways at ({:.1}, {:.1})",
-                    a.id,
-                    q.x,
-                    q.y
-                );
-                s += 0.5;
-            }
+            let from = path.project(path.points[beyond]).s;
+            walks_on_walkways(
+                &surfaces,
+                path,
+                from,
+                &format!("{name}: pedestrian {}", a.id),
+            );
             crossers += 1;
         }
     }
@@ -283,18 +298,12 @@ fn walkers_go_round_junction_corners() {
                     continue;
                 };
                 walkers += 1;
-                let mut at = 0.0;
-                while at < path.length() {
-                    let (q, _) = path.sample(at);
-                    assert!(
-                        surfaces.on_walkway(q),
-                        "{name}#{v}: pedestrian {} walks off the walkways at ({:.1}, {:.1})",
-                        a.id,
-                        q.x,
-                        q.y
-                    );
-                    at += 0.5;
-                }
+                walks_on_walkways(
+                    &surfaces,
+                    path,
+                    0.0,
+                    &format!("{name}#{v}: pedestrian {}", a.id),
+                );
                 // Walking its whole walk, a walker may end anywhere.
                 if path.length() > speed * horizon - 0.5 {
                     continue;

@@ -7,7 +7,7 @@ use drivegen_world::traffic::TrafficSim;
 use drivegen_world::{World, advance_to};
 
 mod events_support;
-use events_support::{nobody_overlaps, overlapping_pair};
+use events_support::{nobody_overlaps, overlapping_pair, scenario};
 
 fn default_plan(variant: u32) -> ScenePlan {
     let s = drivegen_scenario::load_default().expect("default").scenario;
@@ -180,9 +180,7 @@ const DEAD_END: &str = r#"Scenario(
 
 #[test]
 fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
-    let s = drivegen_scenario::load_str("dead_end.ron", DEAD_END)
-        .expect("valid")
-        .scenario;
+    let s = scenario("dead_end.ron", DEAD_END);
     let dt = 1.0 / 30.0;
     let mut clamped = 0;
     for variant in 0..s.variants {
@@ -321,9 +319,7 @@ fn vehicles_placed_at_speed_before_a_junction_start_able_to_yield() {
 /// The crossing scene with the ego and one vehicle `gap` before the junction on crossing
 /// paths: the plan, that vehicle's index, and the two approach lanes.
 fn crossing_plan(gap: f64) -> (ScenePlan, usize, drivegen_plan::Lane, drivegen_plan::Lane) {
-    let s = drivegen_scenario::load_str("crossing.ron", CROSSING_AT_SPEED)
-        .expect("valid")
-        .scenario;
+    let s = scenario("crossing.ron", CROSSING_AT_SPEED);
     let mut p = plan(&s, 0).expect("plans");
     let lane = |id: u32| p.lane(id).expect("lane").clone();
     let ego_lane = lane(p.actors[0].lane.expect("on a lane"));
@@ -506,9 +502,7 @@ fn a_vehicle_from_the_inner_lane_leaves_a_two_lane_roundabout() {
     pedestrians: (count: 0),
     ego: (lane: 1, route: Straight, start_offset: 10, speed_factor: 0.8),
 )"#;
-    let s = drivegen_scenario::load_str("inner.ron", text)
-        .expect("valid")
-        .scenario;
+    let s = scenario("inner.ron", text);
     let p = plan(&s, 0).expect("plans");
     let ring = p
         .network

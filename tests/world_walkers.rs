@@ -6,7 +6,7 @@ use drivegen_plan::{Behavior, Role, plan};
 use drivegen_world::traffic::TrafficSim;
 
 mod events_support;
-use events_support::{nobody_overlaps, overlapping_pair};
+use events_support::{nobody_overlaps, overlapping_pair, pedestrians, scenario};
 
 const BUSY_CROSSWALKS: &str = r#"Scenario(
     name: "busy crosswalks", seed: 9, variants: 6,
@@ -27,17 +27,13 @@ const STAND_OFF: f64 = 5.0;
 /// had two stand on one line for the rest of the scene after both side-stepped).
 #[test]
 fn walkers_meeting_head_on_get_past_each_other() {
-    let s = drivegen_scenario::load_str("crosswalks.ron", BUSY_CROSSWALKS)
-        .expect("valid")
-        .scenario;
+    let s = scenario("crosswalks.ron", BUSY_CROSSWALKS);
     let dt = 1.0 / 30.0;
     let mut meetings = 0;
     for variant in 0..s.variants {
         let p = plan(&s, variant).expect("plans");
         let mut sim = TrafficSim::new(&p);
-        let walkers: Vec<usize> = (0..p.actors.len())
-            .filter(|&i| p.actors[i].role == Role::Pedestrian)
-            .collect();
+        let walkers = pedestrians(&p);
         let path_end = |i: usize| match &p.actors[i].behavior {
             Behavior::Walk { path, .. } => path.points.last().copied(),
             _ => None,
@@ -119,17 +115,13 @@ const CROWDED_SIDEWALK: &str = r#"Scenario(
 /// the walker moves at.
 #[test]
 fn pedestrians_keep_out_of_each_others_way() {
-    let s = drivegen_scenario::load_str("crowd.ron", CROWDED_SIDEWALK)
-        .expect("valid")
-        .scenario;
+    let s = scenario("crowd.ron", CROWDED_SIDEWALK);
     let dt = 1.0 / 30.0;
     let mut walked = 0.0;
     for variant in 0..s.variants {
         let p = plan(&s, variant).expect("plans");
         let mut sim = TrafficSim::new(&p);
-        let walkers: Vec<usize> = (0..p.actors.len())
-            .filter(|&i| p.actors[i].role == Role::Pedestrian)
-            .collect();
+        let walkers = pedestrians(&p);
         assert!(walkers.len() >= 20, "{} walkers", walkers.len());
         for step in 0..(15.0 / dt) as usize {
             let before = sim.agents().to_vec();
@@ -172,9 +164,7 @@ const GROUP_CROSSING: &str = r#"Scenario(
 /// (walking speed 0) do not move.
 #[test]
 fn a_group_member_crosses_past_the_ones_standing() {
-    let s = drivegen_scenario::load_str("group.ron", GROUP_CROSSING)
-        .expect("valid")
-        .scenario;
+    let s = scenario("group.ron", GROUP_CROSSING);
     let p = plan(&s, 0).expect("plans");
     let member = |n: &str| {
         p.actors
@@ -218,9 +208,7 @@ const BUSY_RANDOM_TOWN: &str = r#"Scenario(
 /// stepped into the parked car beside its path and stood inside it for 37 frames.
 #[test]
 fn walkers_do_not_step_aside_into_parked_cars() {
-    let s = drivegen_scenario::load_str("town.ron", BUSY_RANDOM_TOWN)
-        .expect("valid")
-        .scenario;
+    let s = scenario("town.ron", BUSY_RANDOM_TOWN);
     for variant in 0..s.variants {
         nobody_overlaps(&s, variant, 6.0, 1.0 / 60.0, "busy random town");
     }
@@ -239,9 +227,7 @@ const STANDING_CAR: &str = r#"Scenario(
 /// designer's labels, the ego standing at a crossing).
 #[test]
 fn a_walker_passing_a_standing_car_keeps_off_its_bumper() {
-    let s = drivegen_scenario::load_str("standing.ron", STANDING_CAR)
-        .expect("valid")
-        .scenario;
+    let s = scenario("standing.ron", STANDING_CAR);
     let mut p = plan(&s, 0).expect("plans");
     let car = p
         .actors

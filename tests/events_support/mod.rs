@@ -5,6 +5,7 @@
 use drivegen_plan::events::adjacent_lane;
 use drivegen_plan::geom::Pose2;
 use drivegen_plan::{Behavior, Role, ScenePlan, plan};
+use drivegen_scenario::Scenario;
 use drivegen_scenario::events::Side;
 use drivegen_world::traffic::{AgentState, TrafficSim};
 
@@ -129,13 +130,7 @@ pub fn overlapping_pair(p: &ScenePlan, agents: &[AgentState], who: &[usize]) -> 
 
 /// Simulates `variant` of `s` for `seconds`, failing at the first step where two actors'
 /// footprints overlap.
-pub fn nobody_overlaps(
-    s: &drivegen_scenario::Scenario,
-    variant: u32,
-    seconds: f64,
-    dt: f64,
-    what: &str,
-) {
+pub fn nobody_overlaps(s: &Scenario, variant: u32, seconds: f64, dt: f64, what: &str) {
     let p = plan(s, variant).expect("plans");
     let mut sim = TrafficSim::new(&p);
     let everyone: Vec<usize> = (0..p.actors.len()).collect();
@@ -148,4 +143,18 @@ pub fn nobody_overlaps(
             );
         }
     }
+}
+
+/// The scenario of a test's RON `text` (named `name` in messages), valid or the test fails.
+pub fn scenario(name: &str, text: &str) -> Scenario {
+    drivegen_scenario::load_str(name, text)
+        .expect("valid")
+        .scenario
+}
+
+/// The plan indices of the pedestrians.
+pub fn pedestrians(p: &ScenePlan) -> Vec<usize> {
+    (0..p.actors.len())
+        .filter(|&i| p.actors[i].role == Role::Pedestrian)
+        .collect()
 }
