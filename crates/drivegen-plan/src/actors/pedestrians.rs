@@ -92,17 +92,17 @@ pub(super) fn place_pedestrians(
                         if !forward {
                             path = path.reversed();
                         }
-                        let short = walk - (end - sx).abs();
-                        if short > 0.5
-                            && let Some(last) = path.points.last().copied()
-                        {
-                            let on = |q: V2| p.surfaces.on_walkway(q);
-                            path.points
-                                .extend(round_the_corner(&sidewalks, k, last, short, on));
-                        }
                         let (path, crosswalk) = if crosses {
                             crossing_path(net, &sidewalks, pos, walk)
                         } else {
+                            let short = walk - (end - sx).abs();
+                            if short > 0.5
+                                && let Some(last) = path.points.last().copied()
+                            {
+                                let on = |q: V2| p.surfaces.on_walkway(q);
+                                path.points
+                                    .extend(round_the_corner(&sidewalks, k, last, short, on));
+                            }
                             (path, None)
                         };
                         (Pose2::at(pos, dir.angle()), path, crosswalk)
@@ -237,13 +237,18 @@ fn round_the_corner(
         return Vec::new();
     };
     let w = &sidewalks[j].center;
-    let total = w.length();
-    let stretch = if at_start {
-        w.slice(0.0, length.min(total))
+    let from = if at_start { 0.0 } else { w.length() };
+    walk_along(w, from, length, at_start).points
+}
+
+/// The stretch of `line` a walker covers from arc length `from`, `length` metres
+/// forward or backward (up to the line's end), in walking order.
+fn walk_along(line: &Polyline, from: f64, length: f64, forward: bool) -> Polyline {
+    if forward {
+        line.slice(from, (from + length).min(line.length()))
     } else {
-        w.slice((total - length).max(0.0), total).reversed()
-    };
-    stretch.points
+        line.slice((from - length).max(0.0), from).reversed()
+    }
 }
 
 /// Where across the stripes (0 at the corner the kerb edge `along` starts from, 1 at its
@@ -290,19 +295,19 @@ fn onward(
         .get(c.junction as usize)
         .map_or(c.centre(), |j| j.center);
     let total = w.center.length();
-    let length = length.max(ONWARD_MIN);
     let ahead = w.center.sample((at.s + 1.0).min(total)).0;
     let behind = w.center.sample((at.s - 1.0).max(0.0)).0;
     let lateral = at.lateral.clamp(
         -(w.width / 2.0 - 0.4).max(0.0),
         (w.width / 2.0 - 0.4).max(0.0),
     );
-    let line = w.center.offset(lateral);
-    let stretch = if ahead.distance(junction) >= behind.distance(junction) {
-        line.slice(at.s, (at.s + length).min(total))
-    } else {
-        line.slice((at.s - length).max(0.0), at.s).reversed()
-    };
+    let away = ahead.distance(junction) >= behind.distance(junction);
+    let stretch = walk_along(
+        &w.center.offset(lateral),
+        at.s,
+        length.max(ONWARD_MIN),
+        away,
+    );
     // The stretch starts at the kerb point's own projection: skip it, and anything
     // shorter than a step.
     stretch
