@@ -261,6 +261,7 @@ impl TrafficSim {
             time: 0.0,
         };
         sim.start_able_to_yield(plan);
+        sim.start_able_to_stop_for_crosswalks(plan);
         sim.start_able_to_follow(plan);
         sim.hold_waiting_pedestrians(plan);
         sim
