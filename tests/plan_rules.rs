@@ -427,10 +427,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "9935b19ec3a07c82ba540a020322ccd83f8fcc1fc0c05e826c944be7902ce0d9",
-    "85f9c97cfbee2bd1b1cfacf98524b38020b0c7eacdb28c350c4505a5d27ce66e",
+    "800900b4cfa38cb053bf1aefdbccf41b65453dae336e5ae9fa9d9637294d9e3e",
+    "2ae66f56319a4c986e445f421d14baebf878f5ca9ff556d0da069bc2e051fa7e",
     "1df943e472a439eb45246a4b476e7c41e661cd811faec2201eec67b35fe19224",
-    "620237a43357f50d4a0597639006559bcd10a7d86cef2f3cf4e2f5c412fa34fc",
+    "b52f274635e31aec11e94bd390cca85ec2520f03506de0874142fa8bb2f9d826",
 ];
 
 #[test]

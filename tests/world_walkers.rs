@@ -111,8 +111,8 @@ const CROWDED_SIDEWALK: &str = r#"Scenario(
 )"#;
 
 /// Pedestrians on one sidewalk, at different speeds both ways: nobody walks through
-/// anybody (they wait behind, or step aside and pass), and a label's speed is the speed
-/// the walker moves at.
+/// anybody (they wait behind, or step aside and pass), nobody steps aside off the
+/// sidewalk, and a label's speed is the speed the walker moves at.
 #[test]
 fn pedestrians_keep_out_of_each_others_way() {
     let s = scenario("crowd.ron", CROWDED_SIDEWALK);
@@ -120,6 +120,7 @@ fn pedestrians_keep_out_of_each_others_way() {
     let mut walked = 0.0;
     for variant in 0..s.variants {
         let p = plan(&s, variant).expect("plans");
+        let surfaces = drivegen_plan::surface::Surfaces::new(&p.network);
         let mut sim = TrafficSim::new(&p);
         let walkers = pedestrians(&p);
         assert!(walkers.len() >= 20, "{} walkers", walkers.len());
@@ -130,6 +131,22 @@ fn pedestrians_keep_out_of_each_others_way() {
             for &i in &walkers {
                 let moved = after[i].pose.pos().distance(before[i].pose.pos());
                 walked += moved;
+                // On the sidewalk, or on its very edge (a walk ends on the map's edge).
+                let q = after[i].pose.pos();
+                let on = [
+                    (0.0, 0.0),
+                    (0.05, 0.0),
+                    (-0.05, 0.0),
+                    (0.0, 0.05),
+                    (0.0, -0.05),
+                ]
+                .iter()
+                .any(|(dx, dy)| surfaces.on_walkway(q + V2 { x: *dx, y: *dy }));
+                assert!(
+                    on,
+                    "variant {variant} step {step}: pedestrian {} stepped off the sidewalk",
+                    p.actors[i].id
+                );
                 assert!(
                     (moved - after[i].speed * dt).abs() < 1e-6,
                     "variant {variant} step {step}: pedestrian {} reports {:.3} m/s but moved {moved:.4} m",

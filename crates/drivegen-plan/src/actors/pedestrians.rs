@@ -81,10 +81,13 @@ pub(super) fn place_pedestrians(
                         let pos = c + t.perp() * lateral;
                         let dir = if forward { t } else { -t };
                         let walk = speed * horizon;
+                        // A walk that reaches the sidewalk's end stops just inside it: on
+                        // its very edge a point is on no walkway.
+                        let margin = SIDEWALK_END_MARGIN.min(lengths[k] / 2.0);
                         let end = if forward {
-                            (sx + walk).min(lengths[k])
+                            (sx + walk).min(lengths[k] - margin).max(sx)
                         } else {
-                            (sx - walk).max(0.0)
+                            (sx - walk).max(margin).min(sx)
                         };
                         // The path keeps the walker's own line: walking the centre line
                         // would move it sideways at the first step, onto everyone else's.
@@ -262,6 +265,9 @@ fn keep_right(u: f64, along: V2, across: V2) -> f64 {
         0.15 + 0.25 * u
     }
 }
+
+/// How far before a sidewalk's end a walk along it stops (m).
+const SIDEWALK_END_MARGIN: f64 = 0.5;
 
 /// How far inside the stripes a crossing starts and ends (m).
 const STRIPES_INSET: f64 = 0.2;

@@ -349,6 +349,7 @@ impl TrafficSim {
                         // Someone told to stand (walking speed 0) stands: it neither
                         // walks nor steps aside.
                         let step = (speed * dt).min(way.room).min(length - agent.s);
+                        let held = agent.offset;
                         agent.offset = walkers::toward(agent.offset, way.side, dt);
                         agent.s += step;
                         let (p, t) = path.sample(agent.s);
@@ -363,7 +364,18 @@ impl TrafficSim {
                         } else {
                             t
                         };
-                        let pos = p + t.perp() * agent.offset;
+                        let mut pos = p + t.perp() * agent.offset;
+                        // A step aside from a line on the walkways, away from it, stays on
+                        // them (one stepping aside near a sidewalk's edge stood on the
+                        // road); a line across the road (a crossing, an event's jaywalker)
+                        // is followed as before, and a step back is always taken.
+                        if agent.offset.abs() > held.abs()
+                            && !walkers::on_walkway(plan, pos)
+                            && walkers::on_walkway(plan, p)
+                        {
+                            agent.offset = held;
+                            pos = p + t.perp() * held;
+                        }
                         agent.speed = pos.distance(agent.pose.pos()) / dt;
                         agent.pose = Pose2::at(pos, t.angle());
                         // About one stride (two steps) per 1.4 m.
