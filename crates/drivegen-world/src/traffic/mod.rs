@@ -304,17 +304,7 @@ impl TrafficSim {
         }
         let snapshot = self.agents.clone();
         // Pedestrians standing on crosswalks block traffic.
-        let occupied: Vec<&[V2; 4]> = plan
-            .network
-            .crosswalks
-            .iter()
-            .map(|c| &c.corners)
-            .filter(|corners| {
-                snapshot.iter().zip(&self.motions).any(|(a, m)| {
-                    matches!(m, Motion::Walk { .. }) && point_in_polygon(a.pose.pos(), &corners[..])
-                })
-            })
-            .collect();
+        let occupied = occupied_crosswalks(plan, &snapshot, &self.motions);
         // Pedestrians crossing where there is no crosswalk (StartCrossing) block the
         // traffic vehicles whose lane they are on; the ego does what its events say.
         let jaywalkers = self.jaywalkers();
@@ -657,4 +647,22 @@ impl TrafficSim {
         self.steps += 1;
         self.finish_events(plan);
     }
+}
+
+/// The corners of every crosswalk a walker is on.
+fn occupied_crosswalks<'a>(
+    plan: &'a ScenePlan,
+    agents: &[AgentState],
+    motions: &[Motion],
+) -> Vec<&'a [V2; 4]> {
+    plan.network
+        .crosswalks
+        .iter()
+        .map(|c| &c.corners)
+        .filter(|corners| {
+            agents.iter().zip(motions).any(|(a, m)| {
+                matches!(m, Motion::Walk { .. }) && point_in_polygon(a.pose.pos(), &corners[..])
+            })
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ use drivegen_plan::ScenePlan;
 use drivegen_plan::geom::V2;
 use drivegen_plan::surface::point_in_polygon;
 
-use super::{LOOKAHEAD, Motion, TrafficSim, conflicts, curves, events};
+use super::{LOOKAHEAD, Motion, TrafficSim, conflicts, curves, events, occupied_crosswalks};
 
 impl TrafficSim {
     /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
@@ -97,17 +97,7 @@ impl TrafficSim {
     /// for one a walker steps onto: placed at speed a few metres before one, a car
     /// stopped dead within one frame (25 m/s²).
     pub(super) fn start_able_to_stop_for_crosswalks(&mut self, plan: &ScenePlan) {
-        let occupied: Vec<&[V2; 4]> = plan
-            .network
-            .crosswalks
-            .iter()
-            .map(|c| &c.corners)
-            .filter(|corners| {
-                self.agents.iter().zip(&self.motions).any(|(a, m)| {
-                    matches!(m, Motion::Walk { .. }) && point_in_polygon(a.pose.pos(), &corners[..])
-                })
-            })
-            .collect();
+        let occupied = occupied_crosswalks(plan, &self.agents, &self.motions);
         if occupied.is_empty() {
             return;
         }
