@@ -16,6 +16,16 @@ pub struct Surfaces<'a> {
     road_segments: Vec<SegmentIndex>,
 }
 
+/// Is a point on a sidewalk, a junction corner, or a crosswalk of `net`? Needs no
+/// [`Surfaces`] (the traffic core asks it every step without building one).
+pub fn on_walkway(net: &RoadNetwork, p: V2) -> bool {
+    net.walkways.iter().any(|w| point_in_polygon(p, &w.outline))
+        || net
+            .crosswalks
+            .iter()
+            .any(|c| point_in_polygon(p, &c.corners))
+}
+
 pub fn point_in_polygon(p: V2, poly: &[V2]) -> bool {
     let mut inside = false;
     let n = poly.len();
@@ -123,12 +133,7 @@ impl<'a> Surfaces<'a> {
 
     /// Is a point on a sidewalk, a junction corner, or a crosswalk?
     pub fn on_walkway(&self, p: V2) -> bool {
-        self.on_footway(p)
-            || self
-                .net
-                .crosswalks
-                .iter()
-                .any(|c| point_in_polygon(p, &c.corners))
+        on_walkway(self.net, p)
     }
 
     /// Is a point on a sidewalk or a junction corner (off the carriageway)?

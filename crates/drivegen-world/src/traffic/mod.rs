@@ -12,7 +12,7 @@ mod lane_change;
 pub use events::ActiveEvent;
 
 use drivegen_plan::geom::{Polyline, Pose2, V2};
-use drivegen_plan::surface::point_in_polygon;
+use drivegen_plan::surface::{on_walkway, point_in_polygon};
 use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 
 /// How far ahead a vehicle looks for leaders, stop lines and crosswalks (m).
@@ -360,8 +360,8 @@ impl TrafficSim {
                         // road); a line across the road (a crossing, an event's jaywalker)
                         // is followed as before, and a step back is always taken.
                         if agent.offset.abs() > held.abs()
-                            && !walkers::on_walkway(plan, pos)
-                            && walkers::on_walkway(plan, p)
+                            && !on_walkway(&plan.network, pos)
+                            && on_walkway(&plan.network, p)
                         {
                             agent.offset = held;
                             pos = p + t.perp() * held;

@@ -5,9 +5,7 @@
 //! whose next step would take it towards one, within reach, waits, except in front of a
 //! vehicle that stands still for it, which it passes.
 
-use drivegen_plan::ScenePlan;
 use drivegen_plan::geom::{Obb, V2};
-use drivegen_plan::surface::point_in_polygon;
 
 use super::{AgentState, Motion};
 
@@ -194,16 +192,6 @@ pub(super) fn make_way(
         }
     }
     way
-}
-
-/// Whether `p` is on a sidewalk, a junction corner or a crosswalk.
-pub(super) fn on_walkway(plan: &ScenePlan, p: V2) -> bool {
-    let net = &plan.network;
-    net.walkways.iter().any(|w| point_in_polygon(p, &w.outline))
-        || net
-            .crosswalks
-            .iter()
-            .any(|c| point_in_polygon(p, &c.corners[..]))
 }
 
 /// How far `p` is from the box (0 inside it).
