@@ -427,10 +427,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "800900b4cfa38cb053bf1aefdbccf41b65453dae336e5ae9fa9d9637294d9e3e",
-    "2ae66f56319a4c986e445f421d14baebf878f5ca9ff556d0da069bc2e051fa7e",
-    "1df943e472a439eb45246a4b476e7c41e661cd811faec2201eec67b35fe19224",
-    "b52f274635e31aec11e94bd390cca85ec2520f03506de0874142fa8bb2f9d826",
+    "8582c5048cbda7dd4779426294be63db2b551e4b963619442d52ef04cad815d9",
+    "6d538ea7e4063a756e6d1ef5dfa7f674f6ab5382f74ede3d9b63d1c721fa3c32",
+    "d1ac6bdb784a93a2b523c178810e3d4a77b608809cf97bdfd0e7db33d467ba81",
+    "6e553b5f78eb2ac1ec2b934bb5b37bd83df59d7f2d85015463fef49220c6436c",
 ];
 
 #[test]

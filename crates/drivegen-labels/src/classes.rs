@@ -109,6 +109,10 @@ pub enum Class {
     TrafficSign,
     /// Steel barriers along fast roads without sidewalks.
     GuardRail,
+    /// Fences behind sidewalks and verges.
+    Fence,
+    /// Litter bins and fire hydrants (Cityscapes files them under `static`).
+    StreetFurniture,
     EgoVehicle,
     Vehicle(VehicleClass),
     Rider,
@@ -129,6 +133,8 @@ impl Class {
             Class::TrafficLight,
             Class::TrafficSign,
             Class::GuardRail,
+            Class::Fence,
+            Class::StreetFurniture,
             Class::EgoVehicle,
             Class::Rider,
             Class::Person,
@@ -162,6 +168,8 @@ impl Class {
             Class::TrafficLight => 19,
             Class::TrafficSign => 20,
             Class::GuardRail => 14,
+            Class::Fence => 13,
+            Class::StreetFurniture => 4,
             Class::EgoVehicle => 1,
             // Cityscapes counts SUVs and vans as cars.
             Class::Vehicle(VehicleClass::Car | VehicleClass::Suv | VehicleClass::Van) => 26,
@@ -225,6 +233,7 @@ impl Class {
             Class::TrafficLight => "traffic_light".into(),
             Class::TrafficSign => "traffic_sign".into(),
             Class::GuardRail => "guard_rail".into(),
+            Class::StreetFurniture => "street_furniture".into(),
             other => format!("{other:?}").to_lowercase(),
         }
     }

@@ -111,6 +111,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         &surfaces,
         &s.map.roadside,
         &mut streams::stream(vseed, "props"),
+        &mut streams::stream(vseed, "furniture"),
     );
     props::place_traffic_lights(
         &network,

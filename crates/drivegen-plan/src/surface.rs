@@ -41,6 +41,12 @@ pub fn point_in_polygon(p: V2, poly: &[V2]) -> bool {
     inside
 }
 
+/// A crosswalk's mouth reaches this far onto the kerb beyond each end of the stripes (m)
+/// ...
+const MOUTH_DEPTH: f64 = 3.0;
+/// ... and this far either side of them.
+const MOUTH_SIDE: f64 = 0.6;
+
 fn crosswalk_obb(c: &Crosswalk) -> Obb {
     let [a, b, cc, _] = c.corners;
     let center = (a + cc) * 0.5;
@@ -129,6 +135,20 @@ impl<'a> Surfaces<'a> {
                 .crosswalks
                 .iter()
                 .any(|c| crosswalk_obb(c).overlaps(footprint))
+    }
+
+    /// Does a footprint stand in a crosswalk's mouth: on the kerbs at either end of the
+    /// stripes, where walkers step between them and the sidewalk?
+    pub fn at_crosswalk_mouth(&self, footprint: &Obb) -> bool {
+        self.net.crosswalks.iter().any(|c| {
+            let stripes = crosswalk_obb(c);
+            Obb {
+                half_length: stripes.half_length + MOUTH_SIDE,
+                half_width: stripes.half_width + MOUTH_DEPTH,
+                ..stripes
+            }
+            .overlaps(footprint)
+        })
     }
 
     /// Is a point on a sidewalk, a junction corner, or a crosswalk?

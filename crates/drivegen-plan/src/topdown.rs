@@ -257,6 +257,10 @@ pub fn render(plan: &ScenePlan) -> TopDown {
             PropKind::Pole => c.disc(p.pose.pos(), 0.3, Rgb([70, 62, 55])),
             PropKind::StreetLight => c.disc(p.pose.pos(), 0.4, Rgb([250, 240, 180])),
             PropKind::Sign(_) => c.disc(p.pose.pos(), 0.4, Rgb([200, 30, 30])),
+            PropKind::Bin => c.disc(p.pose.pos(), 0.35, Rgb([60, 90, 60])),
+            PropKind::Hydrant => c.disc(p.pose.pos(), 0.3, Rgb([220, 40, 30])),
+            PropKind::BusShelter => c.obb(&fp, Rgb([120, 150, 170])),
+            PropKind::Fence => c.obb(&fp.inflated(0.1), Rgb([150, 120, 90])),
             PropKind::TrafficLight { junction, group } => {
                 let state = net
                     .junctions

@@ -395,6 +395,7 @@ pub enum SignKind {
     SpeedLimit,
     NoEntry,
     Parking,
+    BusStop,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -404,7 +405,19 @@ pub enum PropKind {
     Pole,
     StreetLight,
     Sign(SignKind),
-    TrafficLight { junction: u32, group: u8 },
+    TrafficLight {
+        junction: u32,
+        group: u8,
+    },
+    /// A litter bin at the kerb.
+    Bin,
+    /// A fire hydrant at the kerb.
+    Hydrant,
+    /// A bus shelter behind the sidewalk, open to the road (its stop sign is a
+    /// [`SignKind::BusStop`] at the kerb beside it).
+    BusShelter,
+    /// A straight run of fence along the road: length along it, width its thickness.
+    Fence,
 }
 
 /// A static object with an instance id of its own.

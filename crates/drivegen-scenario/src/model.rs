@@ -301,6 +301,16 @@ pub struct Roadside {
     /// Share of each verge (0-1) backed by woodland: stands of trees behind the
     /// roadside, clear of roads, sidewalks and props. 0 (the default) plants none.
     pub woodland: Param,
+    /// Litter bins per 100 m of sidewalk, at the kerb.
+    pub bins: Param,
+    /// Fire hydrants per 100 m of sidewalk, at the kerb.
+    pub hydrants: Param,
+    /// Bus stops per 100 m of sidewalk: a shelter behind the sidewalk and a stop sign
+    /// at the kerb.
+    pub bus_stops: Param,
+    /// Share of each road side (0-1) fenced: behind the sidewalk, or off the verge
+    /// where there is none, between the other props.
+    pub fences: Param,
 }
 
 impl Default for Roadside {
@@ -313,6 +323,10 @@ impl Default for Roadside {
             signs: Param::Const(1.0),
             street_lights: Param::Const(2.0),
             woodland: Param::Const(0.0),
+            bins: Param::Const(2.0),
+            hydrants: Param::Const(1.0),
+            bus_stops: Param::Const(0.5),
+            fences: Param::Const(0.3),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Street furniture derived from the road network: steel guard rails along fast roads
-//! that have no sidewalk (motorways, rural highways).
+//! that have no sidewalk (motorways, rural highways). The meshes of the furniture the
+//! planner places as props (bins, hydrants, bus shelters, fences) are in [`street`].
 //!
 //! Rails follow the paved edge and open wherever another carriageway or a junction comes
 //! close (on-ramps, off-ramps, crossings), using the same surface queries that keep props
@@ -169,6 +170,8 @@ fn quad_facing(mesh: &mut MeshData, [a, b, c, d]: [V3; 4], inside: V3) {
         mesh.quad(a, d, c, b);
     }
 }
+
+pub mod street;
 
 #[cfg(test)]
 mod tests;

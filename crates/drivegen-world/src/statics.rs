@@ -12,6 +12,7 @@ use drivegen_scenario::MarkingStyle;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use crate::furniture::street;
 use crate::mesh::{MeshData, PartsBuilder, Surface};
 use crate::{BoxDims, WorldObject};
 
@@ -219,6 +220,7 @@ fn sign_color(kind: SignKind) -> [u8; 3] {
         SignKind::Stop | SignKind::NoEntry => [200, 20, 25],
         SignKind::Yield | SignKind::SpeedLimit => [235, 235, 230],
         SignKind::Parking => [20, 60, 170],
+        SignKind::BusStop => [236, 196, 36],
     }
 }
 
@@ -426,6 +428,23 @@ pub fn props(plan: &ScenePlan) -> Vec<WorldObject> {
                         );
                     }
                     Class::TrafficLight
+                }
+                PropKind::Bin => {
+                    street::bin(&mut parts, &frame, (l, w, h), p.color);
+                    Class::StreetFurniture
+                }
+                PropKind::Hydrant => {
+                    street::hydrant(&mut parts, &frame, (l, w, h), p.color);
+                    Class::StreetFurniture
+                }
+                // Cityscapes counts a bus shelter as a building.
+                PropKind::BusShelter => {
+                    street::bus_shelter(&mut parts, &frame, (l, w, h));
+                    Class::Building
+                }
+                PropKind::Fence => {
+                    street::fence(&mut parts, &frame, (l, w, h), p.color, p.detail);
+                    Class::Fence
                 }
             };
             WorldObject {

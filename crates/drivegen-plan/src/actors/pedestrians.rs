@@ -10,6 +10,7 @@ use super::{
 };
 use crate::error::{PlanError, Rule, Subject};
 use crate::geom::{Polyline, Pose2, V2};
+use crate::props::KERB_STRIP;
 use crate::types::*;
 
 pub(super) fn place_pedestrians(
@@ -75,7 +76,8 @@ pub(super) fn place_pedestrians(
                         };
                         let w = sidewalks[k];
                         let sx = rng.random_range(0.0..lengths[k]);
-                        let lateral = rng.random_range(-0.5..0.5) * (w.width - 0.8).max(0.0);
+                        let (back, kerb) = walking_band(w.width);
+                        let lateral = back + rng.random_range(0.0..1.0) * (kerb - back);
                         let (c, t) = w.center.sample(sx);
                         let forward = rng.random_bool(0.5);
                         let pos = c + t.perp() * lateral;
@@ -96,7 +98,8 @@ pub(super) fn place_pedestrians(
                             path = path.reversed();
                         }
                         let (path, crosswalk) = if crosses {
-                            crossing_path(net, &sidewalks, pos, walk)
+                            let own = w.center.offset(lateral);
+                            crossing_path(net, &sidewalks, pos, walk, Some(&own))
                         } else {
                             let short = walk - (end - sx).abs();
                             if short > 0.5
@@ -155,13 +158,15 @@ pub(super) fn place_pedestrians(
     Ok(())
 }
 
-/// Walk to the nearest crosswalk, across it, and on along the sidewalk there for what
-/// is left of `walk` metres.
+/// Walk to the nearest crosswalk (along `own`, the walker's line on its sidewalk, when
+/// the crosswalk meets that sidewalk), across it, and on along the sidewalk there for
+/// what is left of `walk` metres.
 fn crossing_path(
     net: &RoadNetwork,
     sidewalks: &[&Walkway],
     from: V2,
     walk: f64,
+    own: Option<&Polyline>,
 ) -> (Polyline, Option<u32>) {
     let nearest = net.crosswalks.iter().min_by(|a, b| {
         let da = a.centre().distance(from);
@@ -194,8 +199,27 @@ fn crossing_path(
     let dir = (exit - entry).normalized();
     let (entry, exit) = (entry + dir * STRIPES_INSET, exit - dir * STRIPES_INSET);
     let beyond = exit + dir * (1.5 + STRIPES_INSET);
-    let mut points = vec![from, entry, exit, beyond];
-    let left = walk - from.distance(entry) - entry.distance(beyond);
+    // Along its own line until level with the stripes, then straight to them through
+    // the crosswalk's mouth, which the kerb strip's props keep clear of: cutting across
+    // to the stripes from afar walked through the poles and bins in the strip.
+    let mut points = vec![from];
+    if let Some(line) = own {
+        let (here, there) = (line.project(from), line.project(entry));
+        if there.point.distance(entry) <= ALONGSIDE {
+            let stretch = if here.s <= there.s {
+                line.slice(here.s, there.s)
+            } else {
+                line.slice(there.s, here.s).reversed()
+            };
+            for q in stretch.points {
+                if points.last().is_some_and(|last| last.distance(q) > 0.05) {
+                    points.push(q);
+                }
+            }
+        }
+    }
+    points.extend([entry, exit, beyond]);
+    let left = walk - Polyline::new(points.clone()).length();
     points.extend(onward(net, sidewalks, c, beyond, left));
     (Polyline::new(points), Some(c.id))
 }
@@ -239,9 +263,10 @@ fn round_the_corner(
     let Some((j, _, at_start)) = next else {
         return Vec::new();
     };
-    let w = &sidewalks[j].center;
+    let (back, kerb) = walking_band(sidewalks[j].width);
+    let w = sidewalks[j].center.offset((back + kerb) / 2.0);
     let from = if at_start { 0.0 } else { w.length() };
-    walk_along(w, from, length, at_start).points
+    walk_along(&w, from, length, at_start).points
 }
 
 /// The stretch of `line` a walker covers from arc length `from`, `length` metres
@@ -265,6 +290,29 @@ fn keep_right(u: f64, along: V2, across: V2) -> f64 {
         0.15 + 0.25 * u
     }
 }
+
+/// Walkers' lines keep this far beyond the kerb strip's props (m): half a body and a
+/// little air.
+const CLEAR_OF_KERB_PROPS: f64 = 0.35;
+
+/// The offsets from a sidewalk's centre line (positive towards the kerb, which is on its
+/// left) that walkers' lines keep within: 0.4 m from the back edge, and clear of the
+/// props in the kerb strip (lights, poles, signs, bins, hydrants), where people do not
+/// walk (walkers once walked through poles there). A sidewalk too narrow for both has
+/// its whole width but 0.4 m a side.
+pub(crate) fn walking_band(width: f64) -> (f64, f64) {
+    let edge = (width / 2.0 - 0.4).max(0.0);
+    let kerb = width / 2.0 - (KERB_STRIP + CLEAR_OF_KERB_PROPS);
+    if kerb + edge >= 0.1 {
+        (-edge, kerb)
+    } else {
+        (-edge, edge)
+    }
+}
+
+/// A crosswalk meets a walker's sidewalk when its end is this close to the walker's line
+/// (m): the widest sidewalk, less the margin walkers keep from its back.
+const ALONGSIDE: f64 = 7.6;
 
 /// How far before a sidewalk's end a walk along it stops (m).
 const SIDEWALK_END_MARGIN: f64 = 0.5;
@@ -303,10 +351,8 @@ fn onward(
     let total = w.center.length();
     let ahead = w.center.sample((at.s + 1.0).min(total)).0;
     let behind = w.center.sample((at.s - 1.0).max(0.0)).0;
-    let lateral = at.lateral.clamp(
-        -(w.width / 2.0 - 0.4).max(0.0),
-        (w.width / 2.0 - 0.4).max(0.0),
-    );
+    let (back, front) = walking_band(w.width);
+    let lateral = at.lateral.clamp(back, front);
     let away = ahead.distance(junction) >= behind.distance(junction);
     let stretch = walk_along(
         &w.center.offset(lateral),

@@ -215,6 +215,9 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         ("poles", &r.poles),
         ("signs", &r.signs),
         ("street_lights", &r.street_lights),
+        ("bins", &r.bins),
+        ("hydrants", &r.hydrants),
+        ("bus_stops", &r.bus_stops),
     ] {
         c.range(
             path(&["map", "roadside", name]),
@@ -230,6 +233,13 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         0.0,
         1.0,
         " of the verge",
+    );
+    c.range(
+        path(&["map", "roadside", "fences"]),
+        &r.fences,
+        0.0,
+        1.0,
+        " of the road side",
     );
     c.range(
         path(&["map", "roadside", "building_height"]),

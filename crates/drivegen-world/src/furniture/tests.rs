@@ -137,3 +137,58 @@ fn every_rail_face_faces_outwards() {
         "signed volume {volume:.5} m3, the solid's {expected:.5} m3"
     );
 }
+
+/// The default scenario with a lot of furniture: every piece's mesh stays inside its
+/// prop's box (its label box), and each kind carries its class.
+#[test]
+fn street_furniture_stays_inside_its_label_boxes() {
+    use drivegen_plan::PropKind;
+    let path = format!(
+        "{}/../../scenarios/urban_intersection.ron",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path)
+        .expect("example scenario")
+        .replace(
+            "woodland: 0.3,",
+            "woodland: 0.3, bins: 6, hydrants: 4, bus_stops: 2, fences: 0.8,",
+        );
+    let s = drivegen_scenario::load_str(&path, &text)
+        .expect("loads")
+        .scenario;
+    let mut seen = std::collections::BTreeMap::new();
+    for variant in 0..2 {
+        let p = plan(&s, variant).expect("plans");
+        let objects = crate::statics::props(&p);
+        for (prop, o) in p.props.iter().zip(&objects) {
+            let class = match prop.kind {
+                PropKind::Bin | PropKind::Hydrant => Class::StreetFurniture,
+                PropKind::BusShelter => Class::Building,
+                PropKind::Fence => Class::Fence,
+                _ => continue,
+            };
+            *seen.entry(format!("{:?}", prop.kind)).or_insert(0) += 1;
+            assert_eq!(o.class, class, "{:?}", prop.kind);
+            let b = o.label_box.expect("props are labelled");
+            let (c, s) = (b.yaw.cos(), b.yaw.sin());
+            for q in o.parts.iter().flat_map(|part| part.mesh.positions.iter()) {
+                let (dx, dy) = (f64::from(q[0]) - b.base.x, f64::from(q[1]) - b.base.y);
+                let (along, across) = (dx * c + dy * s, -dx * s + dy * c);
+                let eps = 1e-4;
+                assert!(
+                    along.abs() <= b.length / 2.0 + eps
+                        && across.abs() <= b.width / 2.0 + eps
+                        && (-eps..=b.height + eps).contains(&f64::from(q[2])),
+                    "{:?} {}: vertex ({along:.3}, {across:.3}, {:.3}) outside its {:.2} x {:.2} x {:.2} box",
+                    prop.kind,
+                    prop.id,
+                    q[2],
+                    b.length,
+                    b.width,
+                    b.height
+                );
+            }
+        }
+    }
+    assert_eq!(seen.len(), 4, "every kind placed: {seen:?}");
+}

@@ -11,7 +11,9 @@ mod lane_change;
 
 pub use events::ActiveEvent;
 
-use drivegen_plan::geom::{Polyline, Pose2, V2};
+use drivegen_plan::geom::{Obb, Polyline, Pose2, V2};
+use drivegen_plan::props::prop_footprint;
+use drivegen_plan::spatial::FootprintGrid;
 use drivegen_plan::surface::{on_walkway, point_in_polygon};
 use drivegen_plan::{Behavior, Idm, LampState, Role, ScenePlan};
 
@@ -30,6 +32,10 @@ const LANE_CHANGE_SLACK: f64 = 6.0;
 const PEDESTRIAN_CLEARANCE: f64 = 0.45;
 /// A walker turns a corner of its path over this distance either side of it (m).
 const WALK_TURN_SPAN: f64 = 0.8;
+
+/// Half a walker's body front to back and side to side (m), for keeping out of props.
+const WALKER_HALF_DEPTH: f64 = 0.15;
+const WALKER_HALF_WIDTH: f64 = 0.2;
 
 mod bodies;
 mod conflicts;
@@ -88,6 +94,8 @@ pub struct TrafficSim {
     lane_speeds: Vec<f64>,
     /// Per plan event: when it started, and whether its action is over.
     events: Vec<events::EventState>,
+    /// The props' footprints: a walker steps aside into none of them.
+    props: FootprintGrid,
     steps: u64,
     pub time: f64,
 }
@@ -254,6 +262,7 @@ impl TrafficSim {
             controls: vec![events::Control::default(); agents.len()],
             events: events::states(plan),
             conflicts: conflicts::Conflicts::new(plan),
+            props: plan.props.iter().map(prop_footprint).collect(),
             agents,
             motions,
             lengths,
@@ -357,11 +366,20 @@ impl TrafficSim {
                         let mut pos = p + t.perp() * agent.offset;
                         // A step aside from a line on the walkways, away from it, stays on
                         // them (one stepping aside near a sidewalk's edge stood on the
-                        // road); a line across the road (a crossing, an event's jaywalker)
-                        // is followed as before, and a step back is always taken.
+                        // road) and out of the props (poles, bins in the kerb strip); a
+                        // line across the road (a crossing, an event's jaywalker) is
+                        // followed as before, and a step back is always taken.
+                        let in_prop = |q: V2| {
+                            self.props.overlaps(&Obb {
+                                center: q,
+                                yaw: t.angle(),
+                                half_length: WALKER_HALF_DEPTH,
+                                half_width: WALKER_HALF_WIDTH,
+                            })
+                        };
                         if agent.offset.abs() > held.abs()
-                            && !on_walkway(&plan.network, pos)
-                            && on_walkway(&plan.network, p)
+                            && ((!on_walkway(&plan.network, pos) && on_walkway(&plan.network, p))
+                                || (in_prop(pos) && !in_prop(p + t.perp() * held)))
                         {
                             agent.offset = held;
                             pos = p + t.perp() * held;

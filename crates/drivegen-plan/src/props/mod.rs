@@ -1,4 +1,5 @@
-//! Roadside objects: buildings, trees, poles, street lights, signs, traffic lights.
+//! Roadside objects: buildings, trees, poles, street lights, signs, traffic lights, and
+//! street furniture ([`furniture`]).
 //!
 //! Densities are targets, not rules: a prop that cannot be placed clear of the roads
 //! and of other props after a few draws is skipped, and roadside props stop when the
@@ -8,7 +9,12 @@
 //! carriageway: their offset from the road edge is derived from the very footprint the
 //! overlap check tests ([`kerb_offset`]), so they can never be rejected for touching
 //! the road they line. They also keep clear of the traffic-light heads, whose spots
-//! are reserved before any roadside prop is placed.
+//! are reserved before any roadside prop is placed, and out of crosswalks' mouths, where
+//! walkers step between the sidewalk and the stripes.
+
+mod furniture;
+
+pub use furniture::MIN_FURNISHED_SIDEWALK;
 
 use drivegen_scenario::{Param, Roadside};
 use rand::RngExt;
@@ -22,6 +28,14 @@ use crate::surface::Surfaces;
 use crate::types::*;
 
 const PROP_ATTEMPTS: usize = 6;
+
+/// Kerbside props (lights, poles, signs, bins, hydrants) stand within this distance of
+/// the carriageway's edge (m): the sidewalk's kerb strip. Walkers keep their lines out
+/// of it (`actors::pedestrians`).
+pub const KERB_STRIP: f64 = 1.15;
+
+/// A long footprint is checked against the roads in pieces at most this long (m).
+const LONG_PIECE: f64 = 0.5;
 
 /// Clearance kept around every prop footprint (the placement check inflates by it).
 const PROP_CLEARANCE: f64 = 0.3;
@@ -50,7 +64,7 @@ const FACADES: [[u8; 3]; 8] = [
     [95, 100, 110],
 ];
 
-struct Placer<'a> {
+pub(crate) struct Placer<'a> {
     surfaces: &'a Surfaces<'a>,
     props: Vec<Prop>,
     /// The footprints of `props`.
@@ -71,6 +85,48 @@ impl Placer<'_> {
         color: [u8; 3],
         clear_of_sidewalks: bool,
     ) -> bool {
+        let footprint = footprint(&pose, size).inflated(PROP_CLEARANCE);
+        if self.surfaces.blocks_prop(&footprint, clear_of_sidewalks) {
+            return false;
+        }
+        self.add_if_clear(kind, pose, size, color, &footprint, !clear_of_sidewalks)
+    }
+
+    /// [`Placer::try_add`] for a long prop clear of the sidewalks (a fence, a shelter):
+    /// the road test takes a footprint as the circle round it, so a 5 m fence would
+    /// have to keep 2.5 m from every sidewalk; it is tested in pieces instead.
+    fn try_add_long(&mut self, kind: PropKind, pose: Pose2, size: Size3, color: [u8; 3]) -> bool {
+        let pieces = (size.length / LONG_PIECE).ceil().max(1.0) as usize;
+        let piece = size.length / pieces as f64;
+        let blocked = (0..pieces).any(|k| {
+            let along = (k as f64 + 0.5) * piece - size.length / 2.0;
+            let part = Obb {
+                center: pose.pos() + pose.dir() * along,
+                yaw: pose.yaw,
+                half_length: piece / 2.0,
+                half_width: size.width / 2.0,
+            };
+            self.surfaces
+                .blocks_prop(&part.inflated(PROP_CLEARANCE), true)
+        });
+        if blocked {
+            return false;
+        }
+        let whole = footprint(&pose, size).inflated(PROP_CLEARANCE);
+        self.add_if_clear(kind, pose, size, color, &whole, false)
+    }
+
+    /// Adds the prop unless the id range is full or its (inflated) `footprint` meets a
+    /// reserved spot, another prop or, for a kerbside prop, a crosswalk's mouth.
+    fn add_if_clear(
+        &mut self,
+        kind: PropKind,
+        pose: Pose2,
+        size: Size3,
+        color: [u8; 3],
+        footprint: &Obb,
+        kerbside: bool,
+    ) -> bool {
         let index = self.props.len() as u32;
         if index >= self.limit {
             return false;
@@ -78,14 +134,13 @@ impl Placer<'_> {
         let Ok(id) = ids::Range::Props.nth(index) else {
             return false;
         };
-        let footprint = footprint(&pose, size).inflated(PROP_CLEARANCE);
-        if self.surfaces.blocks_prop(&footprint, clear_of_sidewalks) {
+        if kerbside && self.surfaces.at_crosswalk_mouth(footprint) {
             return false;
         }
-        if self.reserved.iter().any(|r| r.overlaps(&footprint)) {
+        if self.reserved.iter().any(|r| r.overlaps(footprint)) {
             return false;
         }
-        if self.placed.overlaps(&footprint) {
+        if self.placed.overlaps(footprint) {
             return false;
         }
         let detail = self.rng.random::<u32>();
@@ -122,12 +177,14 @@ fn count(density: &Param, length: f64, rng: &mut ChaCha8Rng) -> usize {
     (per_100 * length / 100.0).round() as usize
 }
 
-/// Places roadside props along every main road and junction arm.
+/// Places roadside props along every main road and junction arm, then the street
+/// furniture, drawn from `furniture_rng`.
 pub(crate) fn place_props(
     net: &RoadNetwork,
     surfaces: &Surfaces<'_>,
     roadside: &Roadside,
     rng: &mut ChaCha8Rng,
+    furniture_rng: &mut ChaCha8Rng,
 ) -> Vec<Prop> {
     let reserved: Vec<Obb> = traffic_light_lanes(net)
         .map(|(lane, stop)| prop_footprint(&traffic_light_head(net, lane, stop, 0)))
@@ -277,6 +334,8 @@ pub(crate) fn place_props(
             }
         }
     }
+    placer.rng = furniture_rng;
+    furniture::place_furniture(&mut placer, net, roadside);
     placer.props
 }
 
