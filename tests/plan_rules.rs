@@ -427,10 +427,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "8582c5048cbda7dd4779426294be63db2b551e4b963619442d52ef04cad815d9",
-    "6d538ea7e4063a756e6d1ef5dfa7f674f6ab5382f74ede3d9b63d1c721fa3c32",
-    "d1ac6bdb784a93a2b523c178810e3d4a77b608809cf97bdfd0e7db33d467ba81",
-    "6e553b5f78eb2ac1ec2b934bb5b37bd83df59d7f2d85015463fef49220c6436c",
+    "e8f7952fabdc5054613543c77b6301641c9e1ee6c1cd252a31a2280e75b68916",
+    "257c4d5f39fc2cf287cb974309e3a85b9bc20cdb79cbb1bff197b65c4f819201",
+    "b4fc135803805962a0e1f852c2746e09c340ea649248a409da3ea7bd446286a3",
+    "f95e59474e659825776548f31329dabefdc749f8d42d6f0125e1cdb99760fa25",
 ];
 
 #[test]

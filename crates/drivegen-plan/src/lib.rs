@@ -127,7 +127,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
         &mut streams::stream(vseed, "woodland"),
     );
 
-    let actors = actors::place_actors(
+    let (actors, cleared) = actors::place_actors(
         s,
         &network,
         &props,
@@ -140,6 +140,7 @@ pub fn plan(s: &Scenario, variant: u32) -> Result<ScenePlan, PlanError> {
             variant_seed: vseed,
         },
     )?;
+    props.retain(|q| !cleared.contains(&q.id));
     let events = events::plan_events(s, &network, &actors)?;
     let environment = scene::plan_environment(s, &mut streams::stream(vseed, "environment"));
     let sensors = scene::plan_sensors_drawn(s, &mut streams::stream(vseed, "camera-sensor"));

@@ -44,8 +44,9 @@ pub fn point_in_polygon(p: V2, poly: &[V2]) -> bool {
 /// A crosswalk's mouth reaches this far onto the kerb beyond each end of the stripes (m)
 /// ...
 const MOUTH_DEPTH: f64 = 3.0;
-/// ... and this far either side of them.
-const MOUTH_SIDE: f64 = 0.6;
+/// ... and this far either side of them: walkers heading for the stripes along the
+/// sidewalk leave their line 3 m before them (`actors::pedestrians`).
+pub const MOUTH_SIDE: f64 = 4.0;
 
 fn crosswalk_obb(c: &Crosswalk) -> Obb {
     let [a, b, cc, _] = c.corners;

@@ -420,6 +420,21 @@ pub enum PropKind {
     Fence,
 }
 
+impl PropKind {
+    /// Bins, hydrants, bus stops and fences: scattered at random, they make way for a
+    /// named actor placed where one stands (the actor takes the spot, the piece goes).
+    pub fn is_street_furniture(self) -> bool {
+        matches!(
+            self,
+            PropKind::Bin
+                | PropKind::Hydrant
+                | PropKind::BusShelter
+                | PropKind::Fence
+                | PropKind::Sign(SignKind::BusStop)
+        )
+    }
+}
+
 /// A static object with an instance id of its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prop {

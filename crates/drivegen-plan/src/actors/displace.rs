@@ -6,7 +6,8 @@
 //! own lane or heading to the nearest free spot, by a fixed search that draws nothing:
 //! an actor that was not in the way never moves. "In the way" includes standing in the
 //! line of sight a `visible_from` needs; no nudged actor lands in such a line. The ego,
-//! props and other named actors are hard obstacles.
+//! props and other named actors are hard obstacles, but for street furniture: a named
+//! actor takes the place of a bin or a fence in its way, which leaves the plan.
 
 use super::sight::Solid;
 use super::{Placement, footprint};
@@ -38,7 +39,7 @@ impl Placement<'_> {
             return Err(Rule::KeepJunctionsClear);
         }
         let grown = fp.inflated(self.clearance);
-        if self.prop_grid.overlaps(&grown) {
+        if self.fixed_prop_grid.overlaps(&grown) {
             return Err(Rule::NoOverlap);
         }
         let mut soft = Vec::new();

@@ -50,6 +50,8 @@ pub(super) struct Placement<'a> {
     props: Vec<Obb>,
     /// The same footprints, filed by place for overlap tests.
     prop_grid: FootprintGrid,
+    /// The props a named actor cannot take the place of (all but street furniture).
+    fixed_prop_grid: FootprintGrid,
     /// Per prop, its height (what hides an actor from a camera).
     prop_heights: Vec<f64>,
     /// Camera-to-point lines of named actors' `visible_from` that nothing placed or
@@ -375,18 +377,25 @@ pub(crate) struct Streams<'r> {
     pub variant_seed: u64,
 }
 
+/// Places every actor; also returns the ids of the street furniture that named actors
+/// took the place of, which leaves the plan.
 pub(crate) fn place_actors(
     s: &Scenario,
     net: &RoadNetwork,
     props: &[Prop],
     cameras: &[CameraPlan],
     rng: Streams<'_>,
-) -> Result<Vec<Actor>, PlanError> {
+) -> Result<(Vec<Actor>, Vec<u32>), PlanError> {
     let mut p = Placement {
         net,
         surfaces: Surfaces::new(net),
         props: props.iter().map(prop_footprint).collect(),
         prop_grid: props.iter().map(prop_footprint).collect(),
+        fixed_prop_grid: props
+            .iter()
+            .filter(|q| !q.kind.is_street_furniture())
+            .map(prop_footprint)
+            .collect(),
         prop_heights: props.iter().map(|q| q.size.height).collect(),
         sight_lines: Vec::new(),
         actors: Vec::new(),
@@ -405,7 +414,18 @@ pub(crate) fn place_actors(
     // Later groups take ids after the earlier ones of their range: the plan keeps the
     // ego first and the rest in id order.
     p.actors.sort_by_key(|a| a.id);
-    Ok(p.actors)
+    let cleared = props
+        .iter()
+        .filter(|q| q.kind.is_street_furniture())
+        .filter(|q| {
+            let fp = prop_footprint(q);
+            p.actors
+                .iter()
+                .any(|a| a.name.is_some() && a.footprint().inflated(p.clearance).overlaps(&fp))
+        })
+        .map(|q| q.id)
+        .collect();
+    Ok((p.actors, cleared))
 }
 
 fn place_ego(

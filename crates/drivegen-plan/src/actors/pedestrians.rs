@@ -199,17 +199,18 @@ fn crossing_path(
     let dir = (exit - entry).normalized();
     let (entry, exit) = (entry + dir * STRIPES_INSET, exit - dir * STRIPES_INSET);
     let beyond = exit + dir * (1.5 + STRIPES_INSET);
-    // Along its own line until level with the stripes, then straight to them through
-    // the crosswalk's mouth, which the kerb strip's props keep clear of: cutting across
-    // to the stripes from afar walked through the poles and bins in the strip.
+    // Along its own line until a few metres short of the stripes, then straight to them
+    // through the crosswalk's mouth, which the kerb strip's props keep clear of: cutting
+    // across to the stripes from afar walked through the poles and bins in the strip.
     let mut points = vec![from];
     if let Some(line) = own {
         let (here, there) = (line.project(from), line.project(entry));
         if there.point.distance(entry) <= ALONGSIDE {
+            let lead = APPROACH_LEAD.min((there.s - here.s).abs());
             let stretch = if here.s <= there.s {
-                line.slice(here.s, there.s)
+                line.slice(here.s, there.s - lead)
             } else {
-                line.slice(there.s, here.s).reversed()
+                line.slice(there.s + lead, here.s).reversed()
             };
             for q in stretch.points {
                 if points.last().is_some_and(|last| last.distance(q) > 0.05) {
@@ -309,6 +310,10 @@ pub(crate) fn walking_band(width: f64) -> (f64, f64) {
         (-edge, edge)
     }
 }
+
+/// A walker heading for a crosswalk along its sidewalk leaves its line this far before
+/// the stripes (m), inside the crosswalk's mouth (`surface::MOUTH_SIDE`).
+const APPROACH_LEAD: f64 = 3.0;
 
 /// A crosswalk meets a walker's sidewalk when its end is this close to the walker's line
 /// (m): the widest sidewalk, less the margin walkers keep from its back.

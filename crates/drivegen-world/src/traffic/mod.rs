@@ -33,6 +33,10 @@ const PEDESTRIAN_CLEARANCE: f64 = 0.45;
 /// A walker turns a corner of its path over this distance either side of it (m).
 const WALK_TURN_SPAN: f64 = 0.8;
 
+/// A walker this close to a crosswalk along its path (m, about a second's walk) is
+/// stepping onto it.
+const STEPPING_ON: f64 = 1.5;
+
 /// Half a walker's body front to back and side to side (m), for keeping out of props.
 const WALKER_HALF_DEPTH: f64 = 0.15;
 const WALKER_HALF_WIDTH: f64 = 0.2;
@@ -312,8 +316,9 @@ impl TrafficSim {
             self.mobil(plan);
         }
         let snapshot = self.agents.clone();
-        // Pedestrians standing on crosswalks block traffic.
-        let occupied = occupied_crosswalks(plan, &snapshot, &self.motions);
+        // Pedestrians on crosswalks, or stepping onto one, block traffic: a car that
+        // waited for the walker to be on the stripes stopped dead in front of them.
+        let occupied = occupied_crosswalks(plan, &snapshot, &self.motions, STEPPING_ON);
         // Pedestrians crossing where there is no crosswalk (StartCrossing) block the
         // traffic vehicles whose lane they are on; the ego does what its events say.
         let jaywalkers = self.jaywalkers();
@@ -667,19 +672,29 @@ impl TrafficSim {
     }
 }
 
-/// The corners of every crosswalk a walker is on.
+/// The corners of every crosswalk a walker is on, or reaches within `ahead` metres of
+/// its path.
 fn occupied_crosswalks<'a>(
     plan: &'a ScenePlan,
     agents: &[AgentState],
     motions: &[Motion],
+    ahead: f64,
 ) -> Vec<&'a [V2; 4]> {
+    let samples = (ahead / 0.25).ceil() as usize;
     plan.network
         .crosswalks
         .iter()
         .map(|c| &c.corners)
         .filter(|corners| {
             agents.iter().zip(motions).any(|(a, m)| {
-                matches!(m, Motion::Walk { .. }) && point_in_polygon(a.pose.pos(), &corners[..])
+                let Motion::Walk { path, .. } = m else {
+                    return false;
+                };
+                point_in_polygon(a.pose.pos(), &corners[..])
+                    || (1..=samples).any(|k| {
+                        let s = a.s + ahead * k as f64 / samples as f64;
+                        s <= path.length() && point_in_polygon(path.sample(s).0, &corners[..])
+                    })
             })
         })
         .collect()

@@ -11,6 +11,10 @@ use drivegen_plan::surface::point_in_polygon;
 
 use super::{LOOKAHEAD, Motion, TrafficSim, conflicts, curves, events, occupied_crosswalks};
 
+/// A walker placed this close to a crosswalk along its path (m, two seconds' walk) is
+/// about to cross it.
+const ABOUT_TO_CROSS: f64 = 3.0;
+
 impl TrafficSim {
     /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
     /// where it would wait at the first junction conflict another vehicle approaches too,
@@ -93,11 +97,13 @@ impl TrafficSim {
     }
 
     /// Caps each driving vehicle's starting speed so it can stop, braking comfortably,
-    /// short of the first crosswalk on its route that a walker is placed on, as it does
-    /// for one a walker steps onto: placed at speed a few metres before one, a car
-    /// stopped dead within one frame (25 m/s²).
+    /// short of the first crosswalk on its route that a walker is placed on or about to
+    /// step onto, as it does for one a walker steps onto: placed at speed a few metres
+    /// before one, a car stopped dead within one frame (25 m/s²).
     pub(super) fn start_able_to_stop_for_crosswalks(&mut self, plan: &ScenePlan) {
-        let occupied = occupied_crosswalks(plan, &self.agents, &self.motions);
+        // Walkers about to step onto the stripes count: one a few tenths of a second
+        // from them made a car placed at speed just before them stop dead.
+        let occupied = occupied_crosswalks(plan, &self.agents, &self.motions, ABOUT_TO_CROSS);
         if occupied.is_empty() {
             return;
         }
@@ -116,13 +122,12 @@ impl TrafficSim {
                 let on_stripes =
                     |p: V2, _: f64| occupied.iter().any(|c| point_in_polygon(p, &c[..]));
                 if let Some(at) = events::first_along(lane, from, acc, on_stripes) {
-                    // Where traffic stops for it; one already under its front it drives on
-                    // across, as it does in every step.
+                    // Where traffic stops for it. One placed with its front at the stripes
+                    // or over them starts standing, as if it had stopped there: driving on
+                    // across at speed it stopped dead for the first walker in its path.
                     let d = at - half - 1.0;
-                    if d > 0.0 {
-                        let safe = (2.0 * idm.comfortable_decel.max(0.1) * d).sqrt();
-                        self.agents[i].speed = self.agents[i].speed.min(safe);
-                    }
+                    let safe = (2.0 * idm.comfortable_decel.max(0.1) * d.max(0.0)).sqrt();
+                    self.agents[i].speed = self.agents[i].speed.min(safe);
                     break;
                 }
                 acc += lane.length;
