@@ -238,7 +238,11 @@ pub fn spawn_world(
     );
     let textures = textured.then(|| {
         let set = textures::texture_set(drivegen_world::textures::seed(plan));
-        SceneTextures::upload(&set, &mut world.resource_mut::<Assets<Image>>())
+        SceneTextures::upload(
+            &set,
+            &mut world.resource_mut::<Assets<Image>>(),
+            env.wet_road,
+        )
     });
     let mut material_cache: Vec<(Surface, SurfaceMaterial)> = Vec::new();
     let mut material = |world: &mut World, surface: Surface| -> SurfaceMaterial {

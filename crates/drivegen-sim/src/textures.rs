@@ -119,10 +119,15 @@ pub struct SceneTextures {
 }
 
 impl SceneTextures {
-    pub fn upload(set: &TextureSet, images: &mut Assets<Image>) -> SceneTextures {
+    /// Uploads a set's maps; a `wet` road gets the asphalt with puddles.
+    pub fn upload(set: &TextureSet, images: &mut Assets<Image>, wet: bool) -> SceneTextures {
         let mut up = |m: &Maps| MapHandles::upload(m, images);
         SceneTextures {
-            asphalt: up(&set.asphalt),
+            asphalt: up(if wet {
+                set.wet_asphalt()
+            } else {
+                &set.asphalt
+            }),
             sidewalk: up(&set.sidewalk),
             kerb: up(&set.kerb),
             grass: up(&set.grass),

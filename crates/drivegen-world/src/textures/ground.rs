@@ -122,6 +122,63 @@ pub fn asphalt(seed: u64) -> Maps {
     finish(&c, t, 0.4)
 }
 
+/// Roughness of standing water (perceptual): a dark mirror.
+const WATER_ROUGHNESS: f32 = 0.04;
+/// Share of a puddle's dry albedo left under the water (the pores fill, the stone
+/// darkens).
+const UNDER_WATER: f32 = 0.5;
+/// The puddle mask: its noise above this ...
+const PUDDLE_LEVEL: f32 = 0.65;
+/// ... over this much more turns from wet asphalt to standing water (the shore).
+const PUDDLE_SHORE: f32 = 0.05;
+
+/// The asphalt after rain, from its dry maps: puddles, a metre or two across, where
+/// water collects (dips of the surface, the ruts of the wheel tracks), dark and smooth
+/// as a mirror and flat; the rest of the road keeps its texture (the renderer darkens
+/// and glosses all of it for a wet road). Returns the maps and the share of texels
+/// under water.
+pub fn puddled(dry: &Maps, seed: u64) -> (Maps, f32) {
+    let size = dry.base.size as usize;
+    let t = dry.tile_m;
+    let (pu, pv) = cells(t, 1.6);
+    let (eu, ev) = cells(t, 0.3);
+    let mut wet = dry.clone();
+    let mut covered = 0.0f32;
+    for i in 0..size * size {
+        let (x, y) = (i % size, i / size);
+        let (u, v) = (
+            (x as f32 + 0.5) / size as f32,
+            (y as f32 + 0.5) / size as f32,
+        );
+        let track = [0.125f32, 0.375, 0.625, 0.875]
+            .iter()
+            .map(|centre| (1.0 - ((v - centre) / 0.05).powi(2)).max(0.0))
+            .sum::<f32>();
+        let dip = fbm(seed, u, v, pu, pv, 3, 0.5)
+            + 0.15 * (fbm(seed ^ 1, u, v, eu, ev, 2, 0.5) - 0.5)
+            + 0.08 * track;
+        let water = ((dip - PUDDLE_LEVEL) / PUDDLE_SHORE).clamp(0.0, 1.0);
+        if water <= 0.0 {
+            continue;
+        }
+        covered += water;
+        let mix = |a: u8, b: f32| (f32::from(a) + (b - f32::from(a)) * water).round() as u8;
+        let base = &mut wet.base.texels[i];
+        for k in 0..3 {
+            base[k] = mix(base[k], f32::from(base[k]) * UNDER_WATER);
+        }
+        let rough = &mut wet.roughness.texels[i];
+        rough[1] = mix(rough[1], WATER_ROUGHNESS * 255.0);
+        if let Some(normal) = wet.normal.as_mut() {
+            let n = &mut normal.texels[i];
+            for (k, flat) in [128.0, 128.0, 255.0].into_iter().enumerate() {
+                n[k] = mix(n[k], flat);
+            }
+        }
+    }
+    (wet, covered / (size * size) as f32)
+}
+
 pub fn sidewalk(seed: u64) -> Maps {
     let size = 512;
     let t = [4.0, 4.0];

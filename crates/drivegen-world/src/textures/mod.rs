@@ -102,6 +102,10 @@ pub struct TextureSet {
     pub window: Maps,
     pub foliage: Maps,
     pub bark: Maps,
+    /// The asphalt after rain, made from `asphalt` the first time a wet scene asks
+    /// ([`TextureSet::wet_asphalt`]).
+    wet_asphalt: std::sync::OnceLock<Maps>,
+    puddle_seed: u64,
 }
 
 /// The seed of a plan's textures: the variant's `textures` stream, so textures vary
@@ -161,7 +165,16 @@ impl TextureSet {
             window,
             foliage,
             bark,
+            wet_asphalt: std::sync::OnceLock::new(),
+            puddle_seed: s(12),
         }
+    }
+
+    /// The asphalt of a wet road: puddles where water collects ([`ground::puddled`]),
+    /// made once per set, the first time a wet scene asks.
+    pub fn wet_asphalt(&self) -> &Maps {
+        self.wet_asphalt
+            .get_or_init(|| ground::puddled(&self.asphalt, self.puddle_seed).0)
     }
 
     pub fn facade(&self, style: FacadeStyle) -> &Maps {
