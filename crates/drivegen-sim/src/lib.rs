@@ -458,6 +458,22 @@ impl Engine {
                         i as u32,
                     ),
                 );
+                // Spray from the wheels of vehicles at speed on a wet road, behind
+                // whatever is nearer (before the sensor too).
+                if env.wet_road {
+                    drivegen_labels::sensor::spray::spray(
+                        img,
+                        &ids,
+                        &object_labels,
+                        env.rain,
+                        env.ambient,
+                        (
+                            drivegen_world::named_seed(&self.plan, "spray"),
+                            tick.frame,
+                            i as u32,
+                        ),
+                    );
+                }
             }
             // The sensor model: the lens warps RGB and the ID/depth raster with one map
             // (the object labels already describe the warped view), then the image

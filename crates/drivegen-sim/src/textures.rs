@@ -123,11 +123,7 @@ impl SceneTextures {
     pub fn upload(set: &TextureSet, images: &mut Assets<Image>, wet: bool) -> SceneTextures {
         let mut up = |m: &Maps| MapHandles::upload(m, images);
         SceneTextures {
-            asphalt: up(if wet {
-                set.wet_asphalt()
-            } else {
-                &set.asphalt
-            }),
+            asphalt: up(if wet { set.wet_asphalt() } else { &set.asphalt }),
             sidewalk: up(&set.sidewalk),
             kerb: up(&set.kerb),
             grass: up(&set.grass),

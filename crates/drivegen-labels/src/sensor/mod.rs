@@ -13,6 +13,7 @@ pub mod isp;
 pub mod jpeg;
 pub mod optics;
 pub mod rain;
+pub mod spray;
 
 use drivegen_plan::SensorPlan;
 

@@ -178,11 +178,20 @@ fn puddles_are_dark_smooth_and_flat_and_cover_part_of_a_wet_road() {
     let dry = &set.asphalt;
     let (wet, cover) = ground::puddled(dry, 99);
     eprintln!("puddles cover {:.1} % of the asphalt", cover * 100.0);
-    assert!((0.04..0.25).contains(&cover), "puddles cover {cover:.3} of the road");
+    assert!(
+        (0.04..0.25).contains(&cover),
+        "puddles cover {cover:.3} of the road"
+    );
     assert_eq!(ground::puddled(dry, 99).0.base, wet.base, "deterministic");
-    assert_eq!(set.wet_asphalt().base, ground::puddled(dry, set.puddle_seed).0.base);
+    assert_eq!(
+        set.wet_asphalt().base,
+        ground::puddled(dry, set.puddle_seed).0.base
+    );
     let n = dry.base.texels.len();
-    let (dry_n, wet_n) = (dry.normal.as_ref().expect("relief"), wet.normal.as_ref().expect("relief"));
+    let (dry_n, wet_n) = (
+        dry.normal.as_ref().expect("relief"),
+        wet.normal.as_ref().expect("relief"),
+    );
     let (mut changed, mut mirror) = (0usize, 0usize);
     for i in 0..n {
         let (d, w) = (&dry.base.texels[i], &wet.base.texels[i]);
@@ -191,11 +200,20 @@ fn puddles_are_dark_smooth_and_flat_and_cover_part_of_a_wet_road() {
             continue;
         }
         changed += 1;
-        assert!(luma(w) <= luma(d) && wr <= dr, "texel {i}: darker and smoother under water");
-        assert!(wet_n.texels[i][2] >= dry_n.texels[i][2], "texel {i}: flatter under water");
+        assert!(
+            luma(w) <= luma(d) && wr <= dr,
+            "texel {i}: darker and smoother under water"
+        );
+        assert!(
+            wet_n.texels[i][2] >= dry_n.texels[i][2],
+            "texel {i}: flatter under water"
+        );
         if wr <= 12 {
             mirror += 1;
         }
     }
-    assert!(changed as f32 >= cover * n as f32 && mirror > n / 50, "{changed} changed, {mirror} mirror-smooth of {n}");
+    assert!(
+        changed as f32 >= cover * n as f32 && mirror > n / 50,
+        "{changed} changed, {mirror} mirror-smooth of {n}"
+    );
 }
