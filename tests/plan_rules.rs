@@ -427,10 +427,10 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// `cargo test -p drivegen-plan --test plan_rules golden`, paste the `actual` array
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
-    "e8f7952fabdc5054613543c77b6301641c9e1ee6c1cd252a31a2280e75b68916",
-    "257c4d5f39fc2cf287cb974309e3a85b9bc20cdb79cbb1bff197b65c4f819201",
-    "b4fc135803805962a0e1f852c2746e09c340ea649248a409da3ea7bd446286a3",
-    "f95e59474e659825776548f31329dabefdc749f8d42d6f0125e1cdb99760fa25",
+    "1a198ce6a29c7974c86a10837ba15cdadca29c40592cdc9401f249233347e84d",
+    "184a327fc12743d9d06d4132b7f1120ce1d00917a539726a4356c00fedb0ea5a",
+    "46af487305147269105b181464be60b3582015c642776e417fecc56c52d369ab",
+    "4b426de8b5f8b34a31acccd590461b7fb8241b21ced1863e7427149291a7276f",
 ];
 
 #[test]

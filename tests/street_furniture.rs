@@ -100,8 +100,8 @@ fn furniture_stands_where_it_belongs() {
                         "#{v}: {x:?} off the walkways"
                     );
                 }
-                PropKind::BusShelter | PropKind::Fence => {
-                    placed[if x.kind == PropKind::Fence { 3 } else { 2 }] += 1;
+                PropKind::BusShelter | PropKind::Fence(_) => {
+                    placed[if x.kind == PropKind::BusShelter { 2 } else { 3 }] += 1;
                     for piece in pieces(x) {
                         assert!(
                             !surfaces.blocks_prop(&piece, true),
@@ -203,7 +203,7 @@ fn furniture_moves_no_other_prop() {
                     PropKind::Bin
                         | PropKind::Hydrant
                         | PropKind::BusShelter
-                        | PropKind::Fence
+                        | PropKind::Fence(_)
                         | PropKind::Sign(SignKind::BusStop)
                         | PropKind::TrafficLight { .. }
                 )

@@ -260,7 +260,7 @@ pub fn render(plan: &ScenePlan) -> TopDown {
             PropKind::Bin => c.disc(p.pose.pos(), 0.35, Rgb([60, 90, 60])),
             PropKind::Hydrant => c.disc(p.pose.pos(), 0.3, Rgb([220, 40, 30])),
             PropKind::BusShelter => c.obb(&fp, Rgb([120, 150, 170])),
-            PropKind::Fence => c.obb(&fp.inflated(0.1), Rgb([150, 120, 90])),
+            PropKind::Fence(_) => c.obb(&fp.inflated(0.1), Rgb([150, 120, 90])),
             PropKind::TrafficLight { junction, group } => {
                 let state = net
                     .junctions

@@ -417,7 +417,18 @@ pub enum PropKind {
     /// [`SignKind::BusStop`] at the kerb beside it).
     BusShelter,
     /// A straight run of fence along the road: length along it, width its thickness.
-    Fence,
+    Fence(FenceStyle),
+}
+
+/// What a run of fence is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FenceStyle {
+    /// Close wooden boards.
+    Boards,
+    /// Painted slats with gaps (a picket fence).
+    Paling,
+    /// Steel bars between two rails.
+    Railing,
 }
 
 impl PropKind {
@@ -429,7 +440,7 @@ impl PropKind {
             PropKind::Bin
                 | PropKind::Hydrant
                 | PropKind::BusShelter
-                | PropKind::Fence
+                | PropKind::Fence(_)
                 | PropKind::Sign(SignKind::BusStop)
         )
     }

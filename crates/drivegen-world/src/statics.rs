@@ -442,8 +442,8 @@ pub fn props(plan: &ScenePlan) -> Vec<WorldObject> {
                     street::bus_shelter(&mut parts, &frame, (l, w, h));
                     Class::Building
                 }
-                PropKind::Fence => {
-                    street::fence(&mut parts, &frame, (l, w, h), p.color, p.detail);
+                PropKind::Fence(style) => {
+                    street::fence(&mut parts, &frame, (l, w, h), p.color, style);
                     Class::Fence
                 }
             };

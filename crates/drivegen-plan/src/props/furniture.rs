@@ -33,8 +33,19 @@ const FENCE_OFF_FAST_VERGE: f64 = 4.0;
 const FAST_ROAD: f64 = 22.0;
 /// Between two runs of fence (m): a little more than the placement's clearance.
 const FENCE_GAP: f64 = 0.35;
-/// Board, dark steel, white paling, green-painted steel.
-const FENCE_COLOURS: [[u8; 3]; 4] = [[118, 88, 60], [58, 60, 62], [212, 210, 202], [70, 92, 72]];
+/// Each style of fence and the colours it comes in: stained boards, white or cream
+/// paling, dark or green steel.
+const FENCES: [(FenceStyle, &[[u8; 3]]); 3] = [
+    (
+        FenceStyle::Boards,
+        &[[118, 88, 60], [96, 74, 52], [140, 112, 82]],
+    ),
+    (FenceStyle::Paling, &[[212, 210, 202], [204, 196, 176]]),
+    (
+        FenceStyle::Railing,
+        &[[58, 60, 62], [70, 92, 72], [44, 48, 52]],
+    ),
+];
 
 const BIN: Size3 = Size3 {
     length: 0.5,
@@ -197,7 +208,8 @@ fn fences(placer: &mut Placer<'_>, side: &Side<'_>, roadside: &Roadside) {
     let lots = (side.length / FENCE_LOT).ceil() as usize;
     for lot in 0..lots {
         let fenced = placer.rng.random_bool(share);
-        let colour = FENCE_COLOURS[placer.rng.random_range(0..FENCE_COLOURS.len())];
+        let (style, colours) = FENCES[placer.rng.random_range(0..FENCES.len())];
+        let colour = colours[placer.rng.random_range(0..colours.len())];
         let height = placer.rng.random_range(1.0..1.8);
         if !fenced {
             continue;
@@ -224,7 +236,7 @@ fn fences(placer: &mut Placer<'_>, side: &Side<'_>, roadside: &Roadside) {
                 height,
             };
             let pose = Pose2::at(p.lerp(q, 0.5), chord.angle());
-            placer.try_add_long(PropKind::Fence, pose, size, colour);
+            placer.try_add_long(PropKind::Fence(style), pose, size, colour);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! stays inside the prop's box, which is its label box.
 
 use drivegen_labels::math::{Iso3, v3};
+use drivegen_plan::FenceStyle;
 
 use crate::mesh::{PartsBuilder, Surface};
 
@@ -99,7 +100,9 @@ pub fn bus_shelter(parts: &mut PartsBuilder, frame: &Iso3, (l, w, h): (f64, f64,
         .mesh(Surface::Body([62, 66, 72]))
         .cuboid_posed(frame, v3(0.0, 0.0, h - roof), l, w, roof);
     let pane = h - roof - 0.35;
-    let glass = parts.mesh(Surface::Glass);
+    // Drawn opaque, the shelter's glass would be a black wall: a pale, glossy grey-blue
+    // reads as glass that shows the bright street behind it.
+    let glass = parts.mesh(Surface::Body([150, 164, 172]));
     glass.cuboid_posed(frame, v3(0.0, y, 0.15), 2.0 * x - post, 0.03, pane);
     // One end is glass, the other an advertising box, both from the back wall to halfway.
     glass.cuboid_posed(frame, v3(-x, y / 2.0, 0.15), 0.03, y - post / 2.0, pane);
@@ -123,20 +126,19 @@ pub fn bus_shelter(parts: &mut PartsBuilder, frame: &Iso3, (l, w, h): (f64, f64,
     }
 }
 
-/// A straight run of fence along x: posts at both ends and at most 2.5 m apart, and,
-/// by `detail`, close boards, a white-paling row of slats, or a steel railing.
+/// A straight run of fence along x: posts at both ends and at most 2.5 m apart, and
+/// close boards, a row of slats or a steel railing between them.
 pub fn fence(
     parts: &mut PartsBuilder,
     frame: &Iso3,
     (l, w, h): (f64, f64, f64),
     paint: [u8; 3],
-    detail: u32,
+    style: FenceStyle,
 ) {
     let post = w.min(0.1);
     let bays = (l / 2.5).ceil().max(1.0) as usize;
     let span = (l - post) / bays as f64;
-    let style = detail % 3;
-    let post_surface = if style == 2 {
+    let post_surface = if style == FenceStyle::Railing {
         Surface::Body(paint)
     } else {
         Surface::Cloth(shade(paint, 0.8))
@@ -148,7 +150,7 @@ pub fn fence(
     }
     let inner = l - post;
     match style {
-        0 => {
+        FenceStyle::Boards => {
             // Close boards on the road side of the posts.
             parts.mesh(Surface::Cloth(paint)).cuboid_posed(
                 frame,
@@ -158,7 +160,7 @@ pub fn fence(
                 h - 0.12,
             );
         }
-        1 => {
+        FenceStyle::Paling => {
             let slats = parts.mesh(Surface::Cloth(paint));
             let count = (inner / 0.14).floor().max(1.0) as usize;
             let pitch = inner / count as f64;
@@ -171,7 +173,7 @@ pub fn fence(
                 rails.cuboid_posed(frame, v3(0.0, 0.02, z), inner, 0.04, 0.07);
             }
         }
-        _ => {
+        FenceStyle::Railing => {
             let steel = parts.mesh(Surface::Body(paint));
             for z in [0.1, h - 0.06] {
                 steel.cuboid_posed(frame, v3(0.0, 0.0, z), inner, 0.04, 0.04);

@@ -164,7 +164,7 @@ fn street_furniture_stays_inside_its_label_boxes() {
             let class = match prop.kind {
                 PropKind::Bin | PropKind::Hydrant => Class::StreetFurniture,
                 PropKind::BusShelter => Class::Building,
-                PropKind::Fence => Class::Fence,
+                PropKind::Fence(_) => Class::Fence,
                 _ => continue,
             };
             *seen.entry(format!("{:?}", prop.kind)).or_insert(0) += 1;
@@ -190,5 +190,9 @@ fn street_furniture_stays_inside_its_label_boxes() {
             }
         }
     }
-    assert_eq!(seen.len(), 4, "every kind placed: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        6,
+        "every kind (and fence style) placed: {seen:?}"
+    );
 }

@@ -122,11 +122,11 @@ pub fn asphalt(seed: u64) -> Maps {
     finish(&c, t, 0.4)
 }
 
-/// Roughness of standing water (perceptual): a dark mirror.
-const WATER_ROUGHNESS: f32 = 0.04;
+/// Roughness of standing water (perceptual): a dark mirror, rippled by the rain.
+pub(super) const WATER_ROUGHNESS: f32 = 0.15;
 /// Share of a puddle's dry albedo left under the water (the pores fill, the stone
 /// darkens).
-const UNDER_WATER: f32 = 0.5;
+const UNDER_WATER: f32 = 0.6;
 /// The puddle mask: its noise above this ...
 const PUDDLE_LEVEL: f32 = 0.65;
 /// ... over this much more turns from wet asphalt to standing water (the shore).
@@ -163,9 +163,8 @@ pub fn puddled(dry: &Maps, seed: u64) -> (Maps, f32) {
         }
         covered += water;
         let mix = |a: u8, b: f32| (f32::from(a) + (b - f32::from(a)) * water).round() as u8;
-        let base = &mut wet.base.texels[i];
-        for k in 0..3 {
-            base[k] = mix(base[k], f32::from(base[k]) * UNDER_WATER);
+        for channel in wet.base.texels[i].iter_mut().take(3) {
+            *channel = mix(*channel, f32::from(*channel) * UNDER_WATER);
         }
         let rough = &mut wet.roughness.texels[i];
         rough[1] = mix(rough[1], WATER_ROUGHNESS * 255.0);

@@ -208,12 +208,12 @@ fn puddles_are_dark_smooth_and_flat_and_cover_part_of_a_wet_road() {
             wet_n.texels[i][2] >= dry_n.texels[i][2],
             "texel {i}: flatter under water"
         );
-        if wr <= 12 {
+        if f32::from(wr) <= ground::WATER_ROUGHNESS * 255.0 + 1.0 {
             mirror += 1;
         }
     }
     assert!(
         changed as f32 >= cover * n as f32 && mirror > n / 50,
-        "{changed} changed, {mirror} mirror-smooth of {n}"
+        "{changed} changed, {mirror} as smooth as water of {n}"
     );
 }
