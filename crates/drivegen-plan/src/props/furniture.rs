@@ -10,9 +10,8 @@
 use drivegen_scenario::Roadside;
 use rand::RngExt;
 
-use super::{PROP_ATTEMPTS, Placer, count, kerb_offset};
-use crate::geom::{Pose2, V2};
-use crate::spatial::ArcTable;
+use super::{PROP_ATTEMPTS, Placer, Side, count, for_each_side, kerb_offset};
+use crate::geom::Pose2;
 use crate::types::*;
 
 /// Kerbside furniture and bus stops only on sidewalks at least this wide (m): narrower
@@ -73,77 +72,35 @@ const STOP_SIGN: Size3 = Size3 {
 /// Places bins, hydrants, bus stops and fences along every main road and junction arm,
 /// after the other roadside props (`placer` draws from the `furniture` stream by now).
 pub(super) fn place_furniture(placer: &mut Placer<'_>, net: &RoadNetwork, roadside: &Roadside) {
-    for road in &net.roads {
-        if !matches!(road.kind, RoadKind::Main | RoadKind::Arm) {
-            continue;
-        }
-        let length = road.reference.length();
-        if length < 4.0 {
-            continue;
-        }
-        let arc = ArcTable::new(&road.reference);
-        for sign in [-1.0, 1.0] {
-            let side = Side {
-                road,
-                arc: &arc,
-                sign,
-                inner: road.verge_offset(sign),
-                length,
-            };
-            if road.sidewalk >= MIN_FURNISHED_SIDEWALK {
-                for (density, size, colours, kind) in [
-                    (&roadside.bins, BIN, &BIN_COLOURS[..], PropKind::Bin),
-                    (
-                        &roadside.hydrants,
-                        HYDRANT,
-                        &HYDRANT_COLOURS[..],
-                        PropKind::Hydrant,
-                    ),
-                ] {
-                    for _ in 0..count(density, length, placer.rng) {
-                        let colour = colours[placer.rng.random_range(0..colours.len())];
-                        for _ in 0..PROP_ATTEMPTS {
-                            let s = placer.rng.random_range(0.5..length - 0.5);
-                            let (pos, t) = side.at(s, side.inner + kerb_offset(size));
-                            let pose = Pose2::at(pos, t.angle());
-                            if placer.try_add(kind, pose, size, colour, false) {
-                                break;
-                            }
+    for_each_side(net, |side| {
+        if side.road.sidewalk >= MIN_FURNISHED_SIDEWALK {
+            for (density, size, colours, kind) in [
+                (&roadside.bins, BIN, &BIN_COLOURS[..], PropKind::Bin),
+                (
+                    &roadside.hydrants,
+                    HYDRANT,
+                    &HYDRANT_COLOURS[..],
+                    PropKind::Hydrant,
+                ),
+            ] {
+                for _ in 0..count(density, side.length, placer.rng) {
+                    let colour = colours[placer.rng.random_range(0..colours.len())];
+                    for _ in 0..PROP_ATTEMPTS {
+                        let s = placer.rng.random_range(0.5..side.length - 0.5);
+                        let (pos, t) = side.at(s, side.inner + kerb_offset(size));
+                        let pose = Pose2::at(pos, t.angle());
+                        if placer.try_add(kind, pose, size, colour, false) {
+                            break;
                         }
                     }
                 }
-                for _ in 0..count(&roadside.bus_stops, length, placer.rng) {
-                    bus_stop(placer, &side);
-                }
             }
-            fences(placer, &side, roadside);
+            for _ in 0..count(&roadside.bus_stops, side.length, placer.rng) {
+                bus_stop(placer, side);
+            }
         }
-    }
-}
-
-/// One side of a road, with its arc-length table.
-struct Side<'a> {
-    road: &'a Road,
-    arc: &'a ArcTable,
-    /// -1 right of the reference line, 1 left.
-    sign: f64,
-    /// From the reference line to the paved edge (m).
-    inner: f64,
-    length: f64,
-}
-
-impl Side<'_> {
-    /// The point `lateral` metres out from the reference line at arc length `s`, and the
-    /// road's direction there.
-    fn at(&self, s: f64, lateral: f64) -> (V2, V2) {
-        let (p, t) = self.arc.sample(&self.road.reference, s);
-        (p + t.perp() * (self.sign * lateral), t)
-    }
-
-    /// The heading of something facing the carriageway from this side.
-    fn facing_road(&self, t: V2) -> f64 {
-        (t.perp() * (-self.sign)).angle()
-    }
+        fences(placer, side, roadside);
+    });
 }
 
 /// A bus stop: its sign at the kerb and, where there is room behind the sidewalk, a

@@ -177,6 +177,55 @@ fn count(density: &Param, length: f64, rng: &mut ChaCha8Rng) -> usize {
     (per_100 * length / 100.0).round() as usize
 }
 
+/// One side of a main road or junction arm: the roads that are lined with props.
+pub(super) struct Side<'a> {
+    pub road: &'a Road,
+    arc: &'a ArcTable,
+    /// -1 right of the reference line, 1 left.
+    pub sign: f64,
+    /// From the reference line to the paved edge (m).
+    pub inner: f64,
+    pub length: f64,
+}
+
+impl Side<'_> {
+    /// The point `lateral` metres out from the reference line at arc length `s`, and the
+    /// road's direction there.
+    pub fn at(&self, s: f64, lateral: f64) -> (V2, V2) {
+        let (p, t) = self.arc.sample(&self.road.reference, s);
+        (p + t.perp() * (self.sign * lateral), t)
+    }
+
+    /// The heading of something on this side facing the carriageway.
+    pub fn facing_road(&self, t: V2) -> f64 {
+        (t.perp() * (-self.sign)).angle()
+    }
+}
+
+/// Calls `f` with each side of every main road and junction arm long enough to line,
+/// road by road, right side first.
+fn for_each_side(net: &RoadNetwork, mut f: impl FnMut(&Side<'_>)) {
+    for road in &net.roads {
+        if !matches!(road.kind, RoadKind::Main | RoadKind::Arm) {
+            continue;
+        }
+        let length = road.reference.length();
+        if length < 4.0 {
+            continue;
+        }
+        let arc = ArcTable::new(&road.reference);
+        for sign in [-1.0, 1.0] {
+            f(&Side {
+                road,
+                arc: &arc,
+                sign,
+                inner: road.verge_offset(sign),
+                length,
+            });
+        }
+    }
+}
+
 /// Places roadside props along every main road and junction arm, then the street
 /// furniture, drawn from `furniture_rng`.
 pub(crate) fn place_props(
@@ -198,142 +247,128 @@ pub(crate) fn place_props(
         limit: ids::MAX_PROPS.saturating_sub(lights),
         rng,
     };
-    for road in &net.roads {
-        if !matches!(road.kind, RoadKind::Main | RoadKind::Arm) {
-            continue;
-        }
-        let length = road.reference.length();
-        if length < 4.0 {
-            continue;
-        }
-        let arc = ArcTable::new(&road.reference);
-        for sign in [-1.0, 1.0] {
-            let inner = road.verge_offset(sign);
-            let walk = road.sidewalk;
-            let at = |s: f64, lateral: f64| -> (V2, V2) {
-                let (p, t) = arc.sample(&road.reference, s);
-                (p + t.perp() * (sign * lateral), t)
-            };
-            // Lights face the carriageway.
-            let facing_road = |t: V2| -> f64 { (t.perp() * (-sign)).angle() };
+    for_each_side(net, |side| {
+        let (inner, walk, length, sign) = (side.inner, side.road.sidewalk, side.length, side.sign);
+        let at = |s: f64, lateral: f64| side.at(s, lateral);
+        // Lights face the carriageway.
+        let facing_road = |t: V2| side.facing_road(t);
 
-            // Street lights, evenly spaced with jitter.
-            let n = count(&roadside.street_lights, length, placer.rng);
-            for k in 0..n {
-                let jitter: f64 = placer.rng.random_range(-0.3..0.3);
-                let s = ((k as f64 + 0.5 + jitter) * length / n as f64).clamp(0.5, length - 0.5);
+        // Street lights, evenly spaced with jitter.
+        let n = count(&roadside.street_lights, length, placer.rng);
+        for k in 0..n {
+            let jitter: f64 = placer.rng.random_range(-0.3..0.3);
+            let s = ((k as f64 + 0.5 + jitter) * length / n as f64).clamp(0.5, length - 0.5);
+            let size = Size3 {
+                length: 0.3,
+                width: 0.3,
+                height: 8.0,
+            };
+            let (pos, t) = at(s, inner + kerb_offset(size));
+            let pose = Pose2::at(pos, facing_road(t));
+            placer.try_add(PropKind::StreetLight, pose, size, [90, 92, 96], false);
+        }
+        for _ in 0..count(&roadside.poles, length, placer.rng) {
+            for _ in 0..PROP_ATTEMPTS {
+                let s = placer.rng.random_range(0.5..length - 0.5);
                 let size = Size3 {
-                    length: 0.3,
-                    width: 0.3,
-                    height: 8.0,
+                    length: 0.25,
+                    width: 0.25,
+                    height: placer.rng.random_range(6.0..9.0),
                 };
                 let (pos, t) = at(s, inner + kerb_offset(size));
-                let pose = Pose2::at(pos, facing_road(t));
-                placer.try_add(PropKind::StreetLight, pose, size, [90, 92, 96], false);
-            }
-            for _ in 0..count(&roadside.poles, length, placer.rng) {
-                for _ in 0..PROP_ATTEMPTS {
-                    let s = placer.rng.random_range(0.5..length - 0.5);
-                    let size = Size3 {
-                        length: 0.25,
-                        width: 0.25,
-                        height: placer.rng.random_range(6.0..9.0),
-                    };
-                    let (pos, t) = at(s, inner + kerb_offset(size));
-                    if placer.try_add(
-                        PropKind::Pole,
-                        Pose2::at(pos, t.angle()),
-                        size,
-                        [70, 62, 55],
-                        false,
-                    ) {
-                        break;
-                    }
-                }
-            }
-            for _ in 0..count(&roadside.signs, length, placer.rng) {
-                let kinds = [
-                    SignKind::SpeedLimit,
-                    SignKind::Yield,
-                    SignKind::NoEntry,
-                    SignKind::Parking,
-                    SignKind::Stop,
-                ];
-                let kind = kinds[placer.rng.random_range(0..kinds.len())];
-                for _ in 0..PROP_ATTEMPTS {
-                    let s = placer.rng.random_range(0.5..length - 0.5);
-                    let size = Size3 {
-                        length: 0.1,
-                        width: 0.7,
-                        height: 2.6,
-                    };
-                    let (pos, t) = at(s, inner + kerb_offset(size));
-                    // Signs face the traffic that drives on their side.
-                    let yaw = if sign < 0.0 { (-t).angle() } else { t.angle() };
-                    if placer.try_add(
-                        PropKind::Sign(kind),
-                        Pose2::at(pos, yaw),
-                        size,
-                        [200, 200, 200],
-                        false,
-                    ) {
-                        break;
-                    }
-                }
-            }
-            for _ in 0..count(&roadside.trees, length, placer.rng) {
-                for _ in 0..PROP_ATTEMPTS {
-                    let s = placer.rng.random_range(0.5..length - 0.5);
-                    let lateral = inner + walk + 1.5 + placer.rng.random_range(0.0..2.0);
-                    let (pos, _) = at(s, lateral);
-                    let crown = placer.rng.random_range(1.5..3.0);
-                    let size = Size3 {
-                        length: crown * 2.0,
-                        width: crown * 2.0,
-                        height: placer.rng.random_range(5.0..10.0),
-                    };
-                    let green = [
-                        placer.rng.random_range(60..110),
-                        placer.rng.random_range(120..175),
-                        placer.rng.random_range(40..90),
-                    ];
-                    if placer.try_add(PropKind::Tree, Pose2::at(pos, 0.0), size, green, true) {
-                        break;
-                    }
-                }
-            }
-            // Buildings in a row along the road.
-            let target = count(&roadside.buildings, length, placer.rng);
-            let mut s = placer.rng.random_range(0.0..6.0);
-            let mut placed = 0;
-            while placed < target && s < length {
-                let along = placer.rng.random_range(10.0..25.0);
-                let depth = placer.rng.random_range(8.0..18.0);
-                let setback = placer.rng.random_range(3.0..8.0);
-                let mid = s + along / 2.0;
-                if mid > length {
-                    break;
-                }
-                let (pos, t) = at(mid, inner + walk + setback + depth / 2.0);
-                let size = Size3 {
-                    length: along,
-                    width: depth,
-                    height: roadside.building_height.sample(placer.rng).max(3.0),
-                };
-                let color = FACADES[placer.rng.random_range(0..FACADES.len())];
                 if placer.try_add(
-                    PropKind::Building,
+                    PropKind::Pole,
                     Pose2::at(pos, t.angle()),
                     size,
-                    color,
-                    true,
+                    [70, 62, 55],
+                    false,
                 ) {
-                    placed += 1;
+                    break;
                 }
-                s += along + placer.rng.random_range(1.0..6.0);
             }
         }
-    }
+        for _ in 0..count(&roadside.signs, length, placer.rng) {
+            let kinds = [
+                SignKind::SpeedLimit,
+                SignKind::Yield,
+                SignKind::NoEntry,
+                SignKind::Parking,
+                SignKind::Stop,
+            ];
+            let kind = kinds[placer.rng.random_range(0..kinds.len())];
+            for _ in 0..PROP_ATTEMPTS {
+                let s = placer.rng.random_range(0.5..length - 0.5);
+                let size = Size3 {
+                    length: 0.1,
+                    width: 0.7,
+                    height: 2.6,
+                };
+                let (pos, t) = at(s, inner + kerb_offset(size));
+                // Signs face the traffic that drives on their side.
+                let yaw = if sign < 0.0 { (-t).angle() } else { t.angle() };
+                if placer.try_add(
+                    PropKind::Sign(kind),
+                    Pose2::at(pos, yaw),
+                    size,
+                    [200, 200, 200],
+                    false,
+                ) {
+                    break;
+                }
+            }
+        }
+        for _ in 0..count(&roadside.trees, length, placer.rng) {
+            for _ in 0..PROP_ATTEMPTS {
+                let s = placer.rng.random_range(0.5..length - 0.5);
+                let lateral = inner + walk + 1.5 + placer.rng.random_range(0.0..2.0);
+                let (pos, _) = at(s, lateral);
+                let crown = placer.rng.random_range(1.5..3.0);
+                let size = Size3 {
+                    length: crown * 2.0,
+                    width: crown * 2.0,
+                    height: placer.rng.random_range(5.0..10.0),
+                };
+                let green = [
+                    placer.rng.random_range(60..110),
+                    placer.rng.random_range(120..175),
+                    placer.rng.random_range(40..90),
+                ];
+                if placer.try_add(PropKind::Tree, Pose2::at(pos, 0.0), size, green, true) {
+                    break;
+                }
+            }
+        }
+        // Buildings in a row along the road.
+        let target = count(&roadside.buildings, length, placer.rng);
+        let mut s = placer.rng.random_range(0.0..6.0);
+        let mut placed = 0;
+        while placed < target && s < length {
+            let along = placer.rng.random_range(10.0..25.0);
+            let depth = placer.rng.random_range(8.0..18.0);
+            let setback = placer.rng.random_range(3.0..8.0);
+            let mid = s + along / 2.0;
+            if mid > length {
+                break;
+            }
+            let (pos, t) = at(mid, inner + walk + setback + depth / 2.0);
+            let size = Size3 {
+                length: along,
+                width: depth,
+                height: roadside.building_height.sample(placer.rng).max(3.0),
+            };
+            let color = FACADES[placer.rng.random_range(0..FACADES.len())];
+            if placer.try_add(
+                PropKind::Building,
+                Pose2::at(pos, t.angle()),
+                size,
+                color,
+                true,
+            ) {
+                placed += 1;
+            }
+            s += along + placer.rng.random_range(1.0..6.0);
+        }
+    });
     placer.rng = furniture_rng;
     furniture::place_furniture(&mut placer, net, roadside);
     placer.props
