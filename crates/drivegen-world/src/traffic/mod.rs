@@ -680,22 +680,27 @@ fn occupied_crosswalks<'a>(
     motions: &[Motion],
     ahead: f64,
 ) -> Vec<&'a [V2; 4]> {
+    // Each walker's position and where its path takes it next, sampled once per step
+    // (not once per crosswalk).
     let samples = (ahead / 0.25).ceil() as usize;
+    let mut points = Vec::new();
+    for (a, m) in agents.iter().zip(motions) {
+        let Motion::Walk { path, .. } = m else {
+            continue;
+        };
+        points.push(a.pose.pos());
+        let length = path.length();
+        points.extend(
+            (1..=samples)
+                .map(|k| a.s + ahead * k as f64 / samples as f64)
+                .take_while(|s| *s <= length)
+                .map(|s| path.sample(s).0),
+        );
+    }
     plan.network
         .crosswalks
         .iter()
         .map(|c| &c.corners)
-        .filter(|corners| {
-            agents.iter().zip(motions).any(|(a, m)| {
-                let Motion::Walk { path, .. } = m else {
-                    return false;
-                };
-                point_in_polygon(a.pose.pos(), &corners[..])
-                    || (1..=samples).any(|k| {
-                        let s = a.s + ahead * k as f64 / samples as f64;
-                        s <= path.length() && point_in_polygon(path.sample(s).0, &corners[..])
-                    })
-            })
-        })
+        .filter(|corners| points.iter().any(|p| point_in_polygon(*p, &corners[..])))
         .collect()
 }
