@@ -65,6 +65,11 @@ fn encode(l: f32) -> u8 {
     encode_table()[i.min(ENCODE_STEPS - 1)]
 }
 
+/// A uniform draw in [0, 1) from 64 hashed bits (the rain's and the spray's).
+pub(crate) fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// SplitMix64's finaliser: a well-spread 64-bit hash.
 pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);

@@ -5,15 +5,10 @@
 //! Nothing is drawn at random: every streak is a hash of (seed, frame, camera, index),
 //! so a frame's rain is the same whatever thread or order renders it.
 
-use super::isp::mix;
+use super::isp::{mix, unit};
 
 /// Streaks in a 640 x 384 image at rain 1.
 const STREAKS_AT_FULL_RAIN: f64 = 900.0;
-
-/// A uniform draw in [0, 1) from a hash.
-fn unit(bits: u64) -> f64 {
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
 
 /// Rain of intensity `rain` (0..1) over an sRGB RGBA8 image of `width` x `height`;
 /// `light` (0..1) is how bright the air is (daylight 1, night a little), which sets how

@@ -4,7 +4,7 @@
 //! nearer the camera hides it (the depth raster). Its churn is a hash of (seed, frame,
 //! camera, object), so a frame's spray is the same whatever thread renders it.
 
-use super::isp::mix;
+use super::isp::{mix, unit};
 use crate::{IdDepth, ObjectLabel};
 
 /// Cityscapes ids of what throws spray: car, truck, bus, motorcycle.
@@ -15,11 +15,6 @@ const SPRAY_FROM: f64 = 4.0;
 const FULL_SPRAY: f64 = 20.0;
 /// Opacity of the densest spray, in the heaviest rain at full speed.
 const MAX_OPACITY: f64 = 0.5;
-
-/// A uniform draw in [0, 1) from a hash.
-fn unit(bits: u64) -> f64 {
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
 
 /// Smooth value noise on a lattice of `cell` pixels, from `key`.
 fn churn(key: u64, x: f64, y: f64, cell: f64) -> f64 {
