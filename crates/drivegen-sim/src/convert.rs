@@ -111,6 +111,12 @@ pub fn signal_lamp(state: LampState, lit_now: bool) -> StandardMaterial {
     }
 }
 
+/// A flat (draft) ground material after rain, mirroring the plain sky.
+fn wet_ground(mut m: StandardMaterial, env: &EnvironmentPlan) -> StandardMaterial {
+    m.reflectance = wet_reflectance(env, sky_seen(env, false));
+    m
+}
+
 /// Bark brown, flat or as the tint of the bark map.
 pub const BARK: Color = Color::srgb(0.28, 0.19, 0.11);
 
@@ -120,16 +126,13 @@ pub fn material(surface: Surface, env: &EnvironmentPlan) -> StandardMaterial {
     match surface {
         Surface::Asphalt => {
             if wet {
-                lit(Color::srgb(0.09, 0.09, 0.1), 0.25, 0.0)
+                wet_ground(lit(Color::srgb(0.09, 0.09, 0.1), 0.25, 0.0), env)
             } else {
                 lit(Color::srgb(0.2, 0.2, 0.21), 0.9, 0.0)
             }
         }
-        Surface::Sidewalk => lit(
-            Color::srgb(0.42, 0.41, 0.39),
-            if wet { 0.45 } else { 0.9 },
-            0.0,
-        ),
+        Surface::Sidewalk if wet => wet_ground(lit(Color::srgb(0.42, 0.41, 0.39), 0.45, 0.0), env),
+        Surface::Sidewalk => lit(Color::srgb(0.42, 0.41, 0.39), 0.9, 0.0),
         Surface::Kerb => lit(Color::srgb(0.62, 0.62, 0.6), 0.8, 0.0),
         Surface::Grass => lit(Color::srgb(0.22, 0.33, 0.13), 1.0, 0.0),
         // Aerial perspective: distant woods take on the colour of the sky between.
@@ -198,6 +201,21 @@ pub fn sky_seen(env: &EnvironmentPlan, painted: bool) -> Color {
 /// this one, lowered the realism test's accuracy against both cameras.
 pub const SUNLIGHT: Color = Color::linear_rgb(1.0, 0.82, 0.52);
 
+/// The sun's colour in this environment. Thick cloud scatters it white and hides the blue
+/// sky the camera balanced it against, so it turns neutral (at its own luminance) as the
+/// sky goes from half to fully overcast; skies up to half covered keep the warm sun.
+pub fn sunlight(env: &EnvironmentPlan) -> Color {
+    let warm = SUNLIGHT.to_linear();
+    let grey = luminance(SUNLIGHT);
+    Color::from(warm.mix(&LinearRgba::rgb(grey, grey, grey), overcast(env)))
+}
+
+/// How overcast the sky is: 0 up to half cloud cover, rising smoothly to 1 at full cover.
+fn overcast(env: &EnvironmentPlan) -> f32 {
+    let t = ((env.cloudiness as f32 - 0.5) / 0.5).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
 /// Colour of the clear sky's light (linear RGB), before it is balanced with the sun.
 const SKYLIGHT_BLUE: LinearRgba = LinearRgba::rgb(0.45, 0.62, 1.0);
 
@@ -208,17 +226,60 @@ pub fn ambient_light(env: &EnvironmentPlan, sky: Color) -> (Color, f32) {
     // 15 % above the fill first measured (docs/realism-log.md, "Warm sun, blue shade"):
     // with less, shadowed road fell far below the real cameras' shadows.
     let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
-    (ambient_color(sky), nits)
+    (ambient_color(env, sky), nits)
 }
 
 /// Half the sky's horizon colour, balanced towards white so shaded faces keep colour;
-/// half the blue of open sky, which lights the shade a camera sees as blue.
-fn ambient_color(sky: Color) -> Color {
+/// half the blue of open sky, which lights the shade a camera sees as blue. Thick cloud
+/// hides the blue sky and the sun the camera balanced against: under overcast the fill is
+/// the grey of the clouds (with the clear sky's blue there, wet roads at noon came out
+/// blue-silver).
+fn ambient_color(env: &EnvironmentPlan, sky: Color) -> Color {
+    let open_sky = 0.5 * (1.0 - overcast(env));
     let c = sky
         .to_linear()
         .mix(&LinearRgba::WHITE, 0.5)
-        .mix(&SKYLIGHT_BLUE, 0.5);
+        .mix(&SKYLIGHT_BLUE, open_sky);
     Color::from(c)
+}
+
+/// The cameras' exposure (EV at ISO 100): daylight at EV 9.7, night several stops brighter.
+pub fn exposure_ev100(env: &EnvironmentPlan) -> f32 {
+    (6.8 + 2.9 * env.ambient.clamp(0.0, 1.0)) as f32
+}
+
+/// Bevy's `reflectance` for wet ground: how much of the fill a smooth wet surface mirrors.
+///
+/// At a grazing view wet asphalt mirrors the sky. Bevy's ambient fill stands for all the
+/// light in the scene, sky and bounce, and is several times brighter than the painted dome
+/// as the frame shows it, so at water's reflectance (0.35-0.5) a wet road by day mirrored
+/// a sky brighter than the sky: a silver road under a dark grey one. Bevy scales the grazing
+/// reflection by 16.5 F0 (F0 = 0.16 reflectance², Filament's specular occlusion), so by day
+/// the reflectance is chosen for the fill's grazing reflection to equal the sky's horizon as
+/// the frame shows it. As the daylight goes the lamps' reflections take over, and they need
+/// water's own reflectance: it returns to Bevy's default with the headlights.
+pub fn wet_reflectance(env: &EnvironmentPlan, sky: Color) -> f32 {
+    const DEFAULT: f32 = 0.5;
+    let (fill, nits) = ambient_light(env, sky);
+    let exposure = bevy::camera::Exposure {
+        ev100: exposure_ev100(env),
+    }
+    .exposure();
+    let fill_seen = luminance(fill) * nits * exposure;
+    let sky_seen = luminance(sky);
+    let day = if fill_seen > 0.0 {
+        let f90 = (sky_seen / fill_seen).min(1.0);
+        (f90 / (16.5 * 0.16)).sqrt().clamp(0.1, DEFAULT)
+    } else {
+        DEFAULT
+    };
+    day + (DEFAULT - day) * headlight_share(env.sun_elevation_deg)
+}
+
+/// Relative luminance of a colour in linear light.
+fn luminance(c: Color) -> f32 {
+    let l = c.to_linear();
+    0.2126 * l.red + 0.7152 * l.green + 0.0722 * l.blue
 }
 
 /// The ego headlight's share of its night intensity: it switches on with the street
@@ -283,9 +344,8 @@ mod tests {
     #[test]
     fn skylit_shade_is_bluer_than_sunlight_under_clear_grey_and_dusk_skies() {
         let clear = environment(50.0, 0.0);
-        let grey = environment(50.0, 0.9);
         let dusk = environment(3.0, 0.0);
-        for env in [clear, grey, dusk] {
+        for env in [clear, dusk] {
             for painted in [true, false] {
                 let sky = sky_seen(&env, painted);
                 let (fill, _) = ambient_light(&env, sky);
@@ -296,5 +356,91 @@ mod tests {
             }
         }
         assert!(blueness(SUNLIGHT) < 1.0, "the sun is warm: {SUNLIGHT:?}");
+    }
+
+    #[test]
+    fn overcast_fill_and_sun_are_the_grey_of_the_clouds() {
+        let clear = environment(50.0, 0.0);
+        let overcast = environment(50.0, 1.0);
+        let grey_sun = sunlight(&overcast);
+        assert!(
+            (blueness(grey_sun) - 1.0).abs() < 1e-3,
+            "overcast sun {grey_sun:?}"
+        );
+        assert!((luminance(grey_sun) - luminance(SUNLIGHT)).abs() < 1e-3);
+        for cloud in [0.0, 0.3, 0.5] {
+            assert_eq!(
+                sunlight(&environment(50.0, cloud)),
+                SUNLIGHT,
+                "cloud {cloud}"
+            );
+        }
+        for painted in [true, false] {
+            let fill = |env: &EnvironmentPlan| ambient_light(env, sky_seen(env, painted)).0;
+            let grey = fill(&overcast);
+            assert!(
+                blueness(grey) < 1.2 && blueness(grey) < blueness(fill(&clear)) - 0.2,
+                "overcast fill {grey:?} against clear {:?} (painted: {painted})",
+                fill(&clear)
+            );
+        }
+    }
+
+    /// Luminance of the fill that smooth ground with this reflectance mirrors at a grazing
+    /// view, as the frame shows it (Bevy: F90 = 16.5 F0, F0 = 0.16 reflectance²).
+    fn mirrored_fill(env: &EnvironmentPlan, sky: Color, reflectance: f32) -> f32 {
+        let (fill, nits) = ambient_light(env, sky);
+        let exposure = bevy::camera::Exposure {
+            ev100: exposure_ev100(env),
+        }
+        .exposure();
+        let f90 = (16.5 * 0.16 * reflectance * reflectance).min(1.0);
+        f90 * luminance(fill) * nits * exposure
+    }
+
+    #[test]
+    fn wet_ground_by_day_mirrors_the_sky_no_brighter_than_the_sky() {
+        for cloud in [0.0, 0.5, 0.95] {
+            let mut env = environment(40.0, cloud);
+            env.rain = 0.8;
+            env.wet_road = true;
+            env.ambient = 1.0 - 0.5 * cloud;
+            for painted in [true, false] {
+                let sky = sky_seen(&env, painted);
+                let r = wet_reflectance(&env, sky);
+                let mirrored = mirrored_fill(&env, sky, r);
+                let sky_lum = luminance(sky);
+                assert!(
+                    (mirrored - sky_lum).abs() < 0.02 * sky_lum,
+                    "cloud {cloud} painted {painted}: mirrors {mirrored} under a sky of {sky_lum} \
+                     (reflectance {r})"
+                );
+                assert!(
+                    mirrored_fill(&env, sky, 0.5) > 2.0 * sky_lum,
+                    "at Bevy's default reflectance the road outshines the sky"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn wet_ground_at_night_keeps_water_reflectance_for_the_lamps() {
+        let mut night = environment(-12.0, 0.9);
+        night.wet_road = true;
+        night.ambient = 0.05;
+        assert_eq!(wet_reflectance(&night, sky_seen(&night, true)), 0.5);
+        let mut dusk = environment(1.0, 0.9);
+        dusk.wet_road = true;
+        dusk.ambient = 0.2;
+        let mut noon = environment(40.0, 0.9);
+        noon.ambient = 0.55;
+        let (r_dusk, r_noon) = (
+            wet_reflectance(&dusk, sky_seen(&dusk, true)),
+            wet_reflectance(&noon, sky_seen(&noon, true)),
+        );
+        assert!(
+            r_noon < r_dusk && r_dusk < 0.5,
+            "noon {r_noon}, dusk {r_dusk}"
+        );
     }
 }

@@ -668,8 +668,7 @@ fn build_app(
         brightness: ambient_nits,
         ..default()
     });
-    // A camera's exposure follows the light: daylight at EV 9.7, night several stops brighter.
-    let ev100 = (6.8 + 2.9 * env.ambient.clamp(0.0, 1.0)) as f32;
+    let ev100 = convert::exposure_ev100(env);
 
     let w = app.world_mut();
     let root = scene::spawn_world(w, world, plan, surface_look(options, env));
@@ -697,7 +696,7 @@ fn build_app(
     w.spawn((
         DirectionalLight {
             illuminance,
-            color: convert::SUNLIGHT,
+            color: convert::sunlight(env),
             shadow_maps_enabled: options.shadows,
             ..default()
         },

@@ -169,12 +169,20 @@ impl SceneTextures {
         // Wet ground darkens (water fills the pores) and turns glossy.
         let (darken, gloss) = if wet { (0.55, 0.35) } else { (1.0, 1.0) };
         let grey = |k: f32| Color::srgb(k, k, k);
+        let ground = |base: Color, roughness: f32| {
+            let mut m = maps.material(base, roughness, 1.0);
+            if wet {
+                m.reflectance =
+                    crate::convert::wet_reflectance(env, crate::convert::sky_seen(env, true));
+            }
+            m
+        };
         Some(match surface {
-            Surface::Asphalt => maps.material(grey(darken), gloss, 1.0),
-            Surface::Sidewalk => maps.material(grey(0.5 + 0.5 * darken), 0.5 + 0.5 * gloss, 1.0),
+            Surface::Asphalt => ground(grey(darken), gloss),
+            Surface::Sidewalk => ground(grey(0.5 + 0.5 * darken), 0.5 + 0.5 * gloss),
             Surface::Kerb | Surface::Grass => maps.material(Color::WHITE, 1.0, 1.0),
-            Surface::PaintWhite => maps.material(Color::srgb(0.88, 0.88, 0.86), gloss, 1.0),
-            Surface::PaintYellow => maps.material(Color::srgb(0.85, 0.62, 0.08), gloss, 1.0),
+            Surface::PaintWhite => ground(Color::srgb(0.88, 0.88, 0.86), gloss),
+            Surface::PaintYellow => ground(Color::srgb(0.85, 0.62, 0.08), gloss),
             Surface::Facade(c) => {
                 let [r, g, b] = c.map(|v| f32::from(v) / 255.0);
                 let tint = match facade_style(c) {
