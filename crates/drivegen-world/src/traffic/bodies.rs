@@ -8,7 +8,9 @@
 //! vehicle's own lanes, ahead of it and overlapping its path sideways.
 
 use drivegen_plan::ScenePlan;
+use drivegen_plan::geom::Obb;
 
+use super::lane_change::{HALF_WHEELBASE, body_pose};
 use super::{AgentState, Motion};
 
 /// How far off its centre line a vehicle counts as between lanes (m).
@@ -83,6 +85,142 @@ pub(super) fn nearest_ahead(
             if k == 0 {
                 before += lane.length;
             }
+        }
+    }
+    nearest
+}
+
+/// Step of the swept-footprint look-ahead (m).
+const SWEEP_STEP: f64 = 0.5;
+/// Clearance kept around both bodies in the swept-footprint test (m).
+const SWEEP_MARGIN: f64 = 0.15;
+/// Vehicles longer than this (m) sweep their path: trucks and buses. A car's or a van's
+/// body stays within its lane through a junction's turns, where lanes, conflicts and the
+/// walkers' check keep it apart from everyone.
+const LONG_BODY: f64 = 6.5;
+
+/// The footprint of agent `j` as it stands, with the sweep's clearance.
+fn footprint(agents: &[AgentState], lengths: &[(f64, f64)], j: usize) -> Obb {
+    Obb {
+        center: agents[j].pose.pos(),
+        yaw: agents[j].pose.yaw,
+        half_length: lengths[j].0 / 2.0,
+        half_width: lengths[j].1 / 2.0,
+    }
+    .inflated(SWEEP_MARGIN)
+}
+
+/// A long vehicle's sweep: how far it looks ahead, and its footprints every
+/// [`SWEEP_STEP`] along `lanes` up to there, standing on its axles as it will.
+struct Sweep {
+    reach: f64,
+    bodies: Vec<Obb>,
+}
+
+impl Sweep {
+    /// `None` for vehicles that do not sweep: short ones, or ones neither on nor next to
+    /// a junction connector (on a road a body is where its lane is).
+    fn of(
+        plan: &ScenePlan,
+        agents: &[AgentState],
+        lengths: &[(f64, f64)],
+        i: usize,
+        lanes: &[u32],
+    ) -> Option<Sweep> {
+        let me = &agents[i];
+        let (len, width) = lengths[i];
+        let on_junction = |lane: &u32| plan.lane(*lane).is_some_and(|l| l.junction.is_some());
+        let near = lanes
+            .get(me.lane_idx..lanes.len().min(me.lane_idx + 2))
+            .unwrap_or(&[]);
+        if len <= LONG_BODY || !near.iter().any(on_junction) {
+            return None;
+        }
+        let reach = (me.speed * me.speed / 2.0 + 3.0).min(15.0);
+        let steps = (reach / SWEEP_STEP) as usize;
+        let bodies = (1..=steps)
+            .map_while(|k| {
+                let d = k as f64 * SWEEP_STEP;
+                let pose = body_pose(
+                    plan,
+                    lanes,
+                    me.lane_idx,
+                    me.s + d,
+                    len * HALF_WHEELBASE,
+                    me.offset,
+                    0.0,
+                )?;
+                Some(
+                    Obb {
+                        center: pose.pos(),
+                        yaw: pose.yaw,
+                        half_length: len / 2.0,
+                        half_width: width / 2.0,
+                    }
+                    .inflated(SWEEP_MARGIN),
+                )
+            })
+            .collect();
+        Some(Sweep { reach, bodies })
+    }
+
+    /// How far (m) the vehicle can drive before its body first touches `theirs`.
+    fn hits(&self, theirs: &Obb) -> Option<f64> {
+        self.bodies
+            .iter()
+            .position(|b| b.overlaps(theirs))
+            .map(|k| k as f64 * SWEEP_STEP)
+    }
+}
+
+/// The distance long vehicle `i` may still drive along `lanes` through or towards a
+/// junction before its body, swept along its path, touches someone standing or moving
+/// beside it, and how fast it closes on them. Lanes and centre lines keep vehicles apart
+/// on roads, but in a turn a long body leaves its lane: a 12 m bus turning right swung its
+/// front into a van going straight on in the lane beside. `walkers`: whether pedestrians
+/// count (the ego drives into the one an event sends across). Two long vehicles whose
+/// sweeps touch each other: the lower id goes.
+pub(super) fn swept_into(
+    plan: &ScenePlan,
+    agents: &[AgentState],
+    motions: &[Motion],
+    lengths: &[(f64, f64)],
+    i: usize,
+    lanes: &[u32],
+    walkers: bool,
+) -> Option<(f64, f64)> {
+    let sweep = Sweep::of(plan, agents, lengths, i, lanes)?;
+    let me = &agents[i];
+    let mine_now = footprint(agents, lengths, i);
+    let mut nearest: Option<(f64, f64)> = None;
+    for (j, other) in agents.iter().enumerate() {
+        let walking = matches!(motions[j], Motion::Walk { .. });
+        if j == i || (walking && !walkers) {
+            continue;
+        }
+        let apart = (lengths[i].0 + lengths[j].0) / 2.0 + sweep.reach + 2.0 * SWEEP_MARGIN;
+        if other.pose.pos().distance(me.pose.pos()) > apart {
+            continue;
+        }
+        let theirs = footprint(agents, lengths, j);
+        if mine_now.overlaps(&theirs) {
+            continue; // touching already: nothing a stop can mend
+        }
+        let Some(d) = sweep.hits(&theirs) else {
+            continue;
+        };
+        if let Motion::Drive {
+            lanes: their_lanes, ..
+        } = &motions[j]
+            && other.id < me.id
+            && Sweep::of(plan, agents, lengths, j, their_lanes)
+                .is_some_and(|s| s.hits(&mine_now).is_some())
+        {
+            continue; // each in the other's way: the lower id goes first
+        }
+        let along = other.pose.dir().dot(me.pose.dir()) * other.speed;
+        if nearest.is_none_or(|(g, _)| d < g) {
+            nearest = Some((d, me.speed - along));
         }
     }
     nearest

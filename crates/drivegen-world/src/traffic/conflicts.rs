@@ -33,6 +33,12 @@ struct Conflict {
     /// Arc length of the conflict point on this connector and on the other.
     here: f64,
     there: f64,
+    /// Arc length on this connector where the conflict area ends: the last point of the
+    /// stretch from `here` on that stays within [`CONFLICT_WIDTH`] of the other's line.
+    /// Crossing paths at a shallow angle (a left turn across the oncoming lanes) stay
+    /// close for metres: a vehicle that stopped a little past the first point still
+    /// stood in the other's way.
+    here_end: f64,
 }
 
 /// The traffic a right-of-way question is asked about: the plan, every agent with its
@@ -85,22 +91,43 @@ pub(super) fn approaches(
     out
 }
 
-/// The first point of `a` whose centre line comes within [`CONFLICT_WIDTH`] of `b`'s.
+/// The first point of `a` whose centre line comes within [`CONFLICT_WIDTH`] of `b`'s,
+/// and where that stretch ends.
 fn first_conflict(a: &drivegen_plan::Lane, b: &drivegen_plan::Lane) -> Option<Conflict> {
-    let mut s = 0.0;
-    while s <= a.length {
+    const STEP: f64 = 0.5;
+    let near = |s: f64| {
         let p = a.center.sample(s).0;
         let q = b.center.project(p);
-        if p.distance(q.point) < CONFLICT_WIDTH && q.s > 0.0 && q.s < b.length + 1e-6 {
+        (p.distance(q.point) < CONFLICT_WIDTH && q.s > 0.0 && q.s < b.length + 1e-6).then_some(q.s)
+    };
+    let mut s = 0.0;
+    while s <= a.length {
+        if let Some(there) = near(s) {
+            let mut end = s;
+            while end + STEP <= a.length && near(end + STEP).is_some() {
+                end += STEP;
+            }
             return Some(Conflict {
                 other: b.id,
                 here: s,
-                there: q.s,
+                there,
+                here_end: end,
             });
         }
-        s += 0.5;
+        s += STEP;
     }
     None
+}
+
+/// Whether a vehicle `to_point` from a conflict point (centre to point, m) can no longer
+/// wait short of it: its front is at or past the point, or it is moving and too close to
+/// stop where it would wait. A vehicle standing short of the point can always keep
+/// standing: counted as committed, one waiting at a stop line close to the point of a
+/// left turn went in front of the oncoming traffic.
+fn committed(to_point: f64, half_length: f64, speed: f64) -> bool {
+    let front = to_point - half_length;
+    let stop_at = front - WAIT_SHORT;
+    front <= 0.0 || (speed > 0.05 && stop_at < speed * speed / (2.0 * MAX_BRAKE))
 }
 
 impl Conflicts {
@@ -160,6 +187,7 @@ impl Conflicts {
                             other: b.id,
                             here: a.length,
                             there: b.length,
+                            here_end: a.length,
                         });
                         out.by_lane.entry(a.id).or_default().push(c);
                     }
@@ -240,8 +268,7 @@ impl Conflicts {
         for (lane, c, mine) in self.ahead(view, i) {
             let my_rank = self.rank.get(&lane).copied().unwrap_or(0);
             let stop_at = mine - half - WAIT_SHORT;
-            let i_committed = stop_at < me.speed * me.speed / (2.0 * MAX_BRAKE);
-            if i_committed {
+            if committed(mine, half, me.speed) {
                 continue; // in it, or too close to stop: go on through
             }
             let my_time = mine / me.speed.max(0.5);
@@ -251,11 +278,13 @@ impl Conflicts {
             // first comes near this one), as it measures it when it asks: with the
             // point it is nearest on the other's line, crossing paths each found
             // themselves first and both went (the points differ by the width).
-            let theirs = self
+            // It has passed once its rear is past the end of its conflict area (that end
+            // already keeps the conflict width from this line).
+            let (theirs, theirs_end) = self
                 .by_lane
                 .get(&c.other)
                 .and_then(|cs| cs.iter().find(|r| r.other == lane))
-                .map_or(c.there, |r| r.here);
+                .map_or((c.there, c.there), |r| (r.here, r.here_end));
             let first = on_other.iter().any(|&(j, to_start)| {
                 if j == i {
                     return false;
@@ -263,11 +292,10 @@ impl Conflicts {
                 let other = &agents[j];
                 let d = to_start + theirs;
                 let other_half = lengths[j].0 / 2.0;
-                if d < -(other_half + CLEAR) {
+                if to_start + theirs_end < -other_half {
                     return false; // passed
                 }
-                let stop = d - other_half - WAIT_SHORT;
-                if stop < other.speed * other.speed / (2.0 * MAX_BRAKE) {
+                if committed(d, other_half, other.speed) {
                     return true; // in it, or committed
                 }
                 let time = d / other.speed.max(0.5);

@@ -446,13 +446,26 @@ impl TrafficSim {
                         gap = g;
                         dv = closing;
                     }
+                    let is_ego = plan.actors.get(i).is_some_and(|a| a.role == Role::Ego);
+                    if let Some((g, closing)) = bodies::swept_into(
+                        plan,
+                        &snapshot,
+                        &self.motions,
+                        &self.lengths,
+                        i,
+                        lanes,
+                        !is_ego,
+                    ) && g < gap
+                    {
+                        gap = g;
+                        dv = closing;
+                    }
                     // Bumper to bumper to the vehicle ahead: IDM keeps its distance, but one
                     // placed too close at speed (or cut in on) must still not drive into it.
                     let leader_gap = gap;
                     // Pedestrians near enough to be in its way. The ego drives into one an
                     // event sends across (what a missed-braking test is about); nothing
                     // else drives into anyone on its path.
-                    let is_ego = plan.actors.get(i).is_some_and(|a| a.role == Role::Ego);
                     let (_, my_width) = self.lengths[i];
                     let in_reach: Vec<V2> = walking
                         .iter()
