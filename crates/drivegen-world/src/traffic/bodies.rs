@@ -25,18 +25,27 @@ const SAME_WAY: f64 = 0.5;
 /// car stopped half-way through a turn was driven through by the car behind it.
 const STANDING: f64 = 0.5;
 
+/// The traffic as it stands at the start of a step: every agent with its motion and its
+/// (length, width).
+#[derive(Clone, Copy)]
+pub(super) struct Bodies<'a> {
+    pub plan: &'a ScenePlan,
+    pub agents: &'a [AgentState],
+    pub motions: &'a [Motion],
+    pub lengths: &'a [(f64, f64)],
+}
+
 /// The bumper-to-bumper gap to the nearest such body ahead of vehicle `i` driving
 /// `lanes`, and how fast it closes on it. Only pairs where one of the two is between
 /// lanes or on a junction connector are looked at: elsewhere a body is where its lane is,
 /// and car following already sees it.
-pub(super) fn nearest_ahead(
-    plan: &ScenePlan,
-    agents: &[AgentState],
-    motions: &[Motion],
-    lengths: &[(f64, f64)],
-    i: usize,
-    lanes: &[u32],
-) -> Option<(f64, f64)> {
+pub(super) fn nearest_ahead(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Option<(f64, f64)> {
+    let Bodies {
+        plan,
+        agents,
+        motions,
+        lengths,
+    } = bodies;
     let me = &agents[i];
     let (my_len, my_width) = lengths[i];
     let on_junction = |lane: u32| plan.lane(lane).is_some_and(|l| l.junction.is_some());
@@ -120,13 +129,13 @@ struct Sweep {
 impl Sweep {
     /// `None` for vehicles that do not sweep: short ones, or ones neither on nor next to
     /// a junction connector (on a road a body is where its lane is).
-    fn of(
-        plan: &ScenePlan,
-        agents: &[AgentState],
-        lengths: &[(f64, f64)],
-        i: usize,
-        lanes: &[u32],
-    ) -> Option<Sweep> {
+    fn of(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Option<Sweep> {
+        let Bodies {
+            plan,
+            agents,
+            lengths,
+            ..
+        } = bodies;
         let me = &agents[i];
         let (len, width) = lengths[i];
         let on_junction = |lane: &u32| plan.lane(*lane).is_some_and(|l| l.junction.is_some());
@@ -181,15 +190,18 @@ impl Sweep {
 /// count (the ego drives into the one an event sends across). Two long vehicles whose
 /// sweeps touch each other: the lower id goes.
 pub(super) fn swept_into(
-    plan: &ScenePlan,
-    agents: &[AgentState],
-    motions: &[Motion],
-    lengths: &[(f64, f64)],
+    bodies: Bodies<'_>,
     i: usize,
     lanes: &[u32],
     walkers: bool,
 ) -> Option<(f64, f64)> {
-    let sweep = Sweep::of(plan, agents, lengths, i, lanes)?;
+    let Bodies {
+        agents,
+        motions,
+        lengths,
+        ..
+    } = bodies;
+    let sweep = Sweep::of(bodies, i, lanes)?;
     let me = &agents[i];
     let mine_now = footprint(agents, lengths, i);
     let mut nearest: Option<(f64, f64)> = None;
@@ -213,8 +225,7 @@ pub(super) fn swept_into(
             lanes: their_lanes, ..
         } = &motions[j]
             && other.id < me.id
-            && Sweep::of(plan, agents, lengths, j, their_lanes)
-                .is_some_and(|s| s.hits(&mine_now).is_some())
+            && Sweep::of(bodies, j, their_lanes).is_some_and(|s| s.hits(&mine_now).is_some())
         {
             continue; // each in the other's way: the lower id goes first
         }

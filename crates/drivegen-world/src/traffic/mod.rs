@@ -434,28 +434,21 @@ impl TrafficSim {
                             }
                         }
                     }
-                    if let Some((g, closing)) = bodies::nearest_ahead(
+                    let in_view = bodies::Bodies {
                         plan,
-                        &snapshot,
-                        &self.motions,
-                        &self.lengths,
-                        i,
-                        lanes,
-                    ) && g < gap
+                        agents: &snapshot,
+                        motions: &self.motions,
+                        lengths: &self.lengths,
+                    };
+                    if let Some((g, closing)) = bodies::nearest_ahead(in_view, i, lanes)
+                        && g < gap
                     {
                         gap = g;
                         dv = closing;
                     }
                     let is_ego = plan.actors.get(i).is_some_and(|a| a.role == Role::Ego);
-                    if let Some((g, closing)) = bodies::swept_into(
-                        plan,
-                        &snapshot,
-                        &self.motions,
-                        &self.lengths,
-                        i,
-                        lanes,
-                        !is_ego,
-                    ) && g < gap
+                    if let Some((g, closing)) = bodies::swept_into(in_view, i, lanes, !is_ego)
+                        && g < gap
                     {
                         gap = g;
                         dv = closing;
