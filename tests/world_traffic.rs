@@ -308,6 +308,81 @@ fn a_turning_bus_keeps_both_axles_on_its_path() {
     );
 }
 
+/// A long body leaves its lane in a turn, where checks along the centre line do not look:
+/// someone standing where only the bus's swinging front or cutting side passes is waited
+/// for, not driven over. The cyclist scene's 12 m bus, through its left turn, with a
+/// pedestrian standing at the point its body swings out furthest from its path.
+#[test]
+fn a_turning_bus_waits_for_someone_its_body_would_swing_over() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/cyclist_overtake_junction.ron");
+    let s = drivegen_scenario::load_file(&path).expect("valid").scenario;
+    let p = plan(&s, 3).expect("plans");
+    let bus = p
+        .actors
+        .iter()
+        .position(|a| a.name.as_deref() == Some("bus"))
+        .expect("the bus");
+    let actor = &p.actors[bus];
+    let route: Vec<_> = std::iter::once(actor.lane.expect("a lane"))
+        .chain(actor.route.iter().copied())
+        .filter_map(|l| p.lane(l))
+        .collect();
+    let off_path = |q: drivegen_plan::geom::V2| {
+        route
+            .iter()
+            .map(|l| l.center.project(q).point.distance(q))
+            .fold(f64::INFINITY, f64::min)
+    };
+    // Where the body reaches furthest from its path, 0.1 m inside its outline.
+    let mut sim = TrafficSim::new(&p);
+    let mut widest = (0.0, drivegen_plan::geom::V2::default());
+    for _ in 0..(8.0 * 60.0) as usize {
+        sim.step(&p, 1.0 / 60.0);
+        let pose = sim.agents()[bus].pose;
+        let body = drivegen_plan::geom::Obb {
+            center: pose.pos(),
+            yaw: pose.yaw,
+            half_length: actor.size.length / 2.0 - 0.1,
+            half_width: actor.size.width / 2.0 - 0.1,
+        };
+        for corner in body.corners() {
+            if off_path(corner) > widest.0 {
+                widest = (off_path(corner), corner);
+            }
+        }
+    }
+    let (reach, spot) = widest;
+    // Vehicles look for walkers along their path this far off it: half their width and
+    // 0.45 m (`PEDESTRIAN_CLEARANCE`).
+    assert!(
+        reach > actor.size.width / 2.0 + 0.45,
+        "the bus body swings {reach:.2} m off its path: within the walkers' check"
+    );
+    let mut p = p;
+    let walker = p
+        .actors
+        .iter()
+        .position(|a| a.role == Role::Pedestrian)
+        .expect("a pedestrian");
+    p.actors[walker].pose = drivegen_plan::geom::Pose2::at(spot, 0.0);
+    p.actors[walker].behavior = drivegen_plan::Behavior::Walk {
+        speed: 0.0,
+        path: drivegen_plan::geom::Polyline::new(vec![spot, spot]),
+        crosses: None,
+    };
+    let mut sim = TrafficSim::new(&p);
+    for step in 0..(8.0 * 60.0) as usize {
+        sim.step(&p, 1.0 / 60.0);
+        assert_eq!(
+            overlapping_pair(&p, sim.agents(), &[bus, walker]),
+            None,
+            "at {:.2} s the bus's body, {reach:.2} m off its path, is over the walker",
+            step as f64 / 60.0
+        );
+    }
+}
+
 const CROSSING_AT_SPEED: &str = r#"Scenario(
     name: "crossing at speed", seed: 5,
     capture: (duration: 4.0, rate: 10.0, warmup: 0.0),
