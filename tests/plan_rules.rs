@@ -428,9 +428,9 @@ fn map_png_shows_asphalt_under_lane_centres() {
 /// from the failure message here, and say so in the commit message.
 const GOLDEN_DEFAULT_PLANS: [&str; 4] = [
     "1a198ce6a29c7974c86a10837ba15cdadca29c40592cdc9401f249233347e84d",
-    "184a327fc12743d9d06d4132b7f1120ce1d00917a539726a4356c00fedb0ea5a",
-    "46af487305147269105b181464be60b3582015c642776e417fecc56c52d369ab",
-    "4b426de8b5f8b34a31acccd590461b7fb8241b21ced1863e7427149291a7276f",
+    "370fd95a66ad88dbe7581d949971dd9f2ca159b5735c45091fc31c3865e23223",
+    "f1fca30c99479d512a0d23f070ab8c0cb65db0e40358fdbfe42301c28844ad1f",
+    "e59985d6840a98a6c2a6dfca5452b62555b54a0c3cbb6ae9dba9f08cedda0de6",
 ];
 
 #[test]

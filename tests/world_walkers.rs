@@ -350,3 +350,48 @@ fn no_vehicle_stops_dead_for_a_walker() {
         walls.len()
     );
 }
+
+/// A walker along a sidewalk walks for the whole capture: one facing the end of the map's
+/// road sooner turns the other way (18 of the 201 sidewalk walks of the example scenarios
+/// and the default stopped at a road's end and stood there for the rest of the scene).
+#[test]
+fn sidewalk_walkers_walk_to_the_end_of_the_capture() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .expect("scenarios folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    let mut scenes = vec![drivegen_scenario::load_default().expect("default").scenario];
+    for f in &files {
+        scenes.push(drivegen_scenario::load_file(f).expect("valid").scenario);
+    }
+    let mut walks = 0;
+    for s in scenes {
+        let horizon = s.capture.warmup + s.capture.duration;
+        for variant in 0..s.variants {
+            let p = plan(&s, variant).expect("plans");
+            for a in &p.actors {
+                let Behavior::Walk {
+                    speed,
+                    path,
+                    crosses: None,
+                } = &a.behavior
+                else {
+                    continue;
+                };
+                walks += 1;
+                assert!(
+                    path.length() + 0.5 >= speed * horizon,
+                    "{} variant {variant}: walker {} walks {:.1} m of {:.1}",
+                    s.name,
+                    a.id,
+                    path.length(),
+                    speed * horizon
+                );
+            }
+        }
+    }
+    assert!(walks > 150, "{walks} sidewalk walks");
+}

@@ -79,38 +79,30 @@ pub(super) fn place_pedestrians(
                         let (back, kerb) = walking_band(w.width);
                         let lateral = back + rng.random_range(0.0..1.0) * (kerb - back);
                         let (c, t) = w.center.sample(sx);
-                        let forward = rng.random_bool(0.5);
+                        let mut forward = rng.random_bool(0.5);
                         let pos = c + t.perp() * lateral;
-                        let dir = if forward { t } else { -t };
                         let walk = speed * horizon;
-                        // A walk that reaches the sidewalk's end stops just inside it: on
-                        // its very edge a point is on no walkway.
-                        let margin = SIDEWALK_END_MARGIN.min(lengths[k] / 2.0);
-                        let end = if forward {
-                            (sx + walk).min(lengths[k] - margin).max(sx)
-                        } else {
-                            (sx - walk).max(margin).min(sx)
-                        };
-                        // The path keeps the walker's own line: walking the centre line
-                        // would move it sideways at the first step, onto everyone else's.
-                        let mut path = w.center.slice(sx.min(end), sx.max(end)).offset(lateral);
-                        if !forward {
-                            path = path.reversed();
-                        }
                         let (path, crosswalk) = if crosses {
                             let own = w.center.offset(lateral);
                             crossing_path(net, &sidewalks, pos, walk, Some(&own))
                         } else {
-                            let short = walk - (end - sx).abs();
-                            if short > 0.5
-                                && let Some(last) = path.points.last().copied()
-                            {
-                                let on = |q: V2| p.surfaces.on_walkway(q);
-                                path.points
-                                    .extend(round_the_corner(&sidewalks, k, last, short, on));
+                            let on = |q: V2| p.surfaces.on_walkway(q);
+                            let along = |forward| {
+                                along_sidewalk(&sidewalks, k, sx, lateral, walk, forward, &on)
+                            };
+                            let mut path = along(forward);
+                            // Facing a dead end (the map's edge) sooner than the walk
+                            // ends, it walks the other way if that way is longer: walkers
+                            // stopped at the end of the map's roads and stood there.
+                            if path.length() + 0.5 < walk {
+                                let other = along(!forward);
+                                if other.length() > path.length() {
+                                    (path, forward) = (other, !forward);
+                                }
                             }
                             (path, None)
                         };
+                        let dir = if forward { t } else { -t };
                         (Pose2::at(pos, dir.angle()), path, crosswalk)
                     }
                     WalkArea::Crosswalk => {
@@ -268,6 +260,44 @@ fn round_the_corner(
     let w = sidewalks[j].center.offset((back + kerb) / 2.0);
     let from = if at_start { 0.0 } else { w.length() };
     walk_along(&w, from, length, at_start).points
+}
+
+/// A walk of `walk` metres along sidewalk `k` from arc length `sx`, on the walker's own
+/// line `lateral` off its centre line, `forward` or back, and round the corner onto the
+/// next sidewalk where that one ends at a junction.
+fn along_sidewalk(
+    sidewalks: &[&Walkway],
+    k: usize,
+    sx: f64,
+    lateral: f64,
+    walk: f64,
+    forward: bool,
+    on_walkway: impl Fn(V2) -> bool,
+) -> Polyline {
+    let w = sidewalks[k];
+    let length = w.center.length();
+    // A walk that reaches the sidewalk's end stops just inside it: on its very edge a
+    // point is on no walkway.
+    let margin = SIDEWALK_END_MARGIN.min(length / 2.0);
+    let end = if forward {
+        (sx + walk).min(length - margin).max(sx)
+    } else {
+        (sx - walk).max(margin).min(sx)
+    };
+    // The path keeps the walker's own line: walking the centre line would move it
+    // sideways at the first step, onto everyone else's.
+    let mut path = w.center.slice(sx.min(end), sx.max(end)).offset(lateral);
+    if !forward {
+        path = path.reversed();
+    }
+    let short = walk - (end - sx).abs();
+    if short > 0.5
+        && let Some(last) = path.points.last().copied()
+    {
+        path.points
+            .extend(round_the_corner(sidewalks, k, last, short, on_walkway));
+    }
+    path
 }
 
 /// The stretch of `line` a walker covers from arc length `from`, `length` metres
