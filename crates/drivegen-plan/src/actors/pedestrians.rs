@@ -88,7 +88,7 @@ pub(super) fn place_pedestrians(
                         } else {
                             let on = |q: V2| p.surfaces.on_walkway(q);
                             let along = |forward| {
-                                along_sidewalk(&sidewalks, k, sx, lateral, walk, forward, &on)
+                                along_sidewalk(&sidewalks, k, sx, lateral, walk, forward, on)
                             };
                             let mut path = along(forward);
                             // Facing a dead end (the map's edge) sooner than the walk
