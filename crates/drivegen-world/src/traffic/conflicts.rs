@@ -284,7 +284,7 @@ impl Conflicts {
                 .by_lane
                 .get(&c.other)
                 .and_then(|cs| cs.iter().find(|r| r.other == lane))
-                .map_or((c.there, c.there), |r| (r.here, r.here_end));
+                .map_or((c.there, c.there + CLEAR), |r| (r.here, r.here_end));
             let first = on_other.iter().any(|&(j, to_start)| {
                 if j == i {
                     return false;
