@@ -145,6 +145,7 @@ impl Sweep {
         if len <= LONG_BODY || !near.iter().any(on_junction) {
             return None;
         }
+        // Its stopping distance braking gently (1 m/s²) and 3 m more, at most 15 m.
         let reach = (me.speed * me.speed / 2.0 + 3.0).min(15.0);
         let steps = (reach / SWEEP_STEP) as usize;
         let bodies = (1..=steps)
