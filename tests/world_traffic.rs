@@ -7,7 +7,9 @@ use drivegen_world::traffic::TrafficSim;
 use drivegen_world::{World, advance_to};
 
 mod events_support;
-use events_support::{nobody_overlaps, overlapping_pair, scenario};
+use events_support::{
+    example_scenarios, nobody_overlaps, off_route, overlapping_pair, scenario, turning_bus,
+};
 
 fn default_plan(variant: u32) -> ScenePlan {
     let s = drivegen_scenario::load_default().expect("default").scenario;
@@ -231,23 +233,7 @@ fn vehicles_stop_at_a_dead_end_without_driving_into_each_other() {
 #[test]
 fn nothing_drives_into_anything_at_junctions() {
     let dt = 1.0 / 30.0;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .expect("scenarios folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 12, "example scenarios: {files:?}");
-    let mut scenes = vec![(
-        "default".to_string(),
-        drivegen_scenario::load_default().expect("default").scenario,
-    )];
-    for f in &files {
-        let s = drivegen_scenario::load_file(f).expect("valid").scenario;
-        scenes.push((f.display().to_string(), s));
-    }
-    for (name, mut s) in scenes {
+    for (name, mut s) in example_scenarios() {
         s.variants = s.variants.max(16);
         for variant in 0..16 {
             nobody_overlaps(&s, variant, 30.0, dt, &name);
@@ -260,26 +246,9 @@ fn nothing_drives_into_anything_at_junctions() {
 /// a real one does. The 12 m bus of the cyclist scene, through its left turn.
 #[test]
 fn a_turning_bus_keeps_both_axles_on_its_path() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios/cyclist_overtake_junction.ron");
-    let s = drivegen_scenario::load_file(&path).expect("valid").scenario;
-    let p = plan(&s, 3).expect("plans");
-    let bus = p
-        .actors
-        .iter()
-        .position(|a| a.name.as_deref() == Some("bus"))
-        .expect("the bus");
+    let (p, bus, route) = turning_bus();
     let actor = &p.actors[bus];
-    let route: Vec<_> = std::iter::once(actor.lane.expect("a lane"))
-        .chain(actor.route.iter().copied())
-        .filter_map(|l| p.lane(l))
-        .collect();
-    let off_path = |q: drivegen_plan::geom::V2| {
-        route
-            .iter()
-            .map(|l| l.center.project(q).point.distance(q))
-            .fold(f64::INFINITY, f64::min)
-    };
+    let off_path = |q: drivegen_plan::geom::V2| off_route(&p, &route, q);
     let half_base = 0.3 * actor.size.length;
     let mut sim = TrafficSim::new(&p);
     let (mut turned, mut inside) = (0.0_f64, 0.0_f64);
@@ -314,26 +283,9 @@ fn a_turning_bus_keeps_both_axles_on_its_path() {
 /// pedestrian standing at the point its body swings out furthest from its path.
 #[test]
 fn a_turning_bus_waits_for_someone_its_body_would_swing_over() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios/cyclist_overtake_junction.ron");
-    let s = drivegen_scenario::load_file(&path).expect("valid").scenario;
-    let p = plan(&s, 3).expect("plans");
-    let bus = p
-        .actors
-        .iter()
-        .position(|a| a.name.as_deref() == Some("bus"))
-        .expect("the bus");
+    let (p, bus, route) = turning_bus();
     let actor = &p.actors[bus];
-    let route: Vec<_> = std::iter::once(actor.lane.expect("a lane"))
-        .chain(actor.route.iter().copied())
-        .filter_map(|l| p.lane(l))
-        .collect();
-    let off_path = |q: drivegen_plan::geom::V2| {
-        route
-            .iter()
-            .map(|l| l.center.project(q).point.distance(q))
-            .fold(f64::INFINITY, f64::min)
-    };
+    let off_path = |q: drivegen_plan::geom::V2| off_route(&p, &route, q);
     // Where the body reaches furthest from its path, 0.1 m inside its outline.
     let mut sim = TrafficSim::new(&p);
     let mut widest = (0.0, drivegen_plan::geom::V2::default());

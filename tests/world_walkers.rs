@@ -6,7 +6,7 @@ use drivegen_plan::{Behavior, Role, plan};
 use drivegen_world::traffic::TrafficSim;
 
 mod events_support;
-use events_support::{nobody_overlaps, overlapping_pair, pedestrians, scenario};
+use events_support::{example_scenarios, nobody_overlaps, overlapping_pair, pedestrians, scenario};
 
 const BUSY_CROSSWALKS: &str = r#"Scenario(
     name: "busy crosswalks", seed: 9, variants: 6,
@@ -356,19 +356,8 @@ fn no_vehicle_stops_dead_for_a_walker() {
 /// and the default stopped at a road's end and stood there for the rest of the scene).
 #[test]
 fn sidewalk_walkers_walk_to_the_end_of_the_capture() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&root)
-        .expect("scenarios folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    let mut scenes = vec![drivegen_scenario::load_default().expect("default").scenario];
-    for f in &files {
-        scenes.push(drivegen_scenario::load_file(f).expect("valid").scenario);
-    }
     let mut walks = 0;
-    for s in scenes {
+    for (_, s) in example_scenarios() {
         let horizon = s.capture.warmup + s.capture.duration;
         for variant in 0..s.variants {
             let p = plan(&s, variant).expect("plans");

@@ -158,3 +158,53 @@ pub fn pedestrians(p: &ScenePlan) -> Vec<usize> {
         .filter(|&i| p.actors[i].role == Role::Pedestrian)
         .collect()
 }
+
+/// The embedded default scenario and every example scenario in `scenarios/`, by name, in
+/// file-name order.
+pub fn example_scenarios() -> Vec<(String, Scenario)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .expect("scenarios folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "example scenarios: {files:?}");
+    let mut scenes = vec![(
+        "default".to_string(),
+        drivegen_scenario::load_default().expect("default").scenario,
+    )];
+    for f in &files {
+        let s = drivegen_scenario::load_file(f).expect("valid").scenario;
+        scenes.push((f.display().to_string(), s));
+    }
+    scenes
+}
+
+/// Variant 3 of the cyclist scene, the index of its 12 m bus (which turns left), and the
+/// bus's route.
+pub fn turning_bus() -> (ScenePlan, usize, Vec<u32>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/cyclist_overtake_junction.ron");
+    let s = drivegen_scenario::load_file(&path).expect("valid").scenario;
+    let p = plan(&s, 3).expect("plans");
+    let bus = p
+        .actors
+        .iter()
+        .position(|a| a.name.as_deref() == Some("bus"))
+        .expect("the bus");
+    let actor = &p.actors[bus];
+    let route = std::iter::once(actor.lane.expect("a lane"))
+        .chain(actor.route.iter().copied())
+        .collect();
+    (p, bus, route)
+}
+
+/// How far `q` is from the nearest centre line of `route`.
+pub fn off_route(p: &ScenePlan, route: &[u32], q: drivegen_plan::geom::V2) -> f64 {
+    route
+        .iter()
+        .filter_map(|l| p.lane(*l))
+        .map(|l| l.center.project(q).point.distance(q))
+        .fold(f64::INFINITY, f64::min)
+}
