@@ -283,8 +283,7 @@ pub fn wet_reflectance(env: &EnvironmentPlan, sky: Color) -> f32 {
 
 /// Relative luminance of a colour in linear light.
 fn luminance(c: Color) -> f32 {
-    let l = c.to_linear();
-    0.2126 * l.red + 0.7152 * l.green + 0.0722 * l.blue
+    bevy::color::Luminance::luminance(&c.to_linear())
 }
 
 /// The ego headlight's share of its night intensity: it switches on with the street
