@@ -283,7 +283,7 @@ pub fn wet_reflectance(env: &EnvironmentPlan, sky: Color) -> f32 {
 
 /// Relative luminance of a colour in linear light.
 fn luminance(c: Color) -> f32 {
-    bevy::color::Luminance::luminance(&c.to_linear())
+    c.to_linear().luminance()
 }
 
 /// The ego headlight's share of its night intensity: it switches on with the street
