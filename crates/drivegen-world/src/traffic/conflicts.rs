@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use drivegen_plan::ScenePlan;
 
+use super::bodies::Bodies;
 use super::{AgentState, MAX_BRAKE, Motion};
 
 /// Centre lines closer than this conflict (m): two car widths.
@@ -41,14 +42,11 @@ struct Conflict {
     here_end: f64,
 }
 
-/// The traffic a right-of-way question is asked about: the plan, every agent with its
-/// motion and (length, width), and who approaches each lane.
+/// The traffic a right-of-way question is asked about: its bodies, and who approaches
+/// each lane.
 #[derive(Clone, Copy)]
 pub(super) struct View<'a> {
-    pub plan: &'a ScenePlan,
-    pub agents: &'a [AgentState],
-    pub motions: &'a [Motion],
-    pub lengths: &'a [(f64, f64)],
+    pub bodies: Bodies<'a>,
     pub approaching: &'a Approaches,
 }
 
@@ -200,13 +198,12 @@ impl Conflicts {
     /// The conflict points ahead of agent `i` along its route within reach, in route
     /// order, not yet passed: (its lane, the conflict, distance from its centre to it).
     fn ahead<'c>(&'c self, view: &View<'_>, i: usize) -> Vec<(u32, &'c Conflict, f64)> {
-        let View {
+        let Bodies {
             plan,
             agents,
             motions,
             lengths,
-            ..
-        } = *view;
+        } = view.bodies;
         let Motion::Drive { lanes, .. } = &motions[i] else {
             return Vec::new();
         };
@@ -235,11 +232,7 @@ impl Conflicts {
     /// reach). At the start this bounds its speed: placed at speed near a junction, two
     /// vehicles on crossing paths could both be too close to stop, and both went on.
     pub(super) fn contested_ahead(&self, view: &View<'_>, i: usize) -> Option<f64> {
-        let View {
-            approaching,
-            lengths,
-            ..
-        } = *view;
+        let (approaching, lengths) = (view.approaching, view.bodies.lengths);
         let half = lengths[i].0 / 2.0;
         self.ahead(view, i)
             .into_iter()
@@ -256,12 +249,10 @@ impl Conflicts {
     /// How far agent `i`'s front may still go before it must wait for a vehicle with
     /// the right of way at a conflict point ahead (`None`: nobody to wait for).
     pub(super) fn wait_distance(&self, view: &View<'_>, i: usize) -> Option<f64> {
-        let View {
-            agents,
-            approaching,
-            lengths,
-            ..
-        } = *view;
+        let Bodies {
+            agents, lengths, ..
+        } = view.bodies;
+        let approaching = view.approaching;
         let me = &agents[i];
         let half = lengths[i].0 / 2.0;
         let mut wait: Option<f64> = None;

@@ -584,10 +584,7 @@ impl TrafficSim {
                         None
                     } else {
                         let view = conflicts::View {
-                            plan,
-                            agents: &snapshot,
-                            motions: &self.motions,
-                            lengths: &self.lengths,
+                            bodies: in_view,
                             approaching: &approaching,
                         };
                         self.conflicts.wait_distance(&view, i)

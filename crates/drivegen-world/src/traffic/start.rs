@@ -9,6 +9,7 @@ use drivegen_plan::ScenePlan;
 use drivegen_plan::geom::V2;
 use drivegen_plan::surface::point_in_polygon;
 
+use super::bodies::Bodies;
 use super::{LOOKAHEAD, Motion, TrafficSim, conflicts, curves, events, occupied_crosswalks};
 
 /// A walker placed this close to a crosswalk along its path (m, two seconds' walk) is
@@ -27,10 +28,12 @@ impl TrafficSim {
             };
             let decel = idm.comfortable_decel.max(0.1);
             let view = conflicts::View {
-                plan,
-                agents: &self.agents,
-                motions: &self.motions,
-                lengths: &self.lengths,
+                bodies: Bodies {
+                    plan,
+                    agents: &self.agents,
+                    motions: &self.motions,
+                    lengths: &self.lengths,
+                },
                 approaching: &approaching,
             };
             if let Some(d) = self.conflicts.contested_ahead(&view, i) {
