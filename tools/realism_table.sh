@@ -45,6 +45,16 @@ for c in "${cameras[@]}"; do
     "$bin" --quiet realism --real "$frames" --real-frames "$held" "${graded[@]}" \
         --out "$work/graded-$name.json"
 done
+# The scale: each camera's held-out block against the other camera's training block (two
+# real cameras) and against its own training block (one camera, other stretches of road).
+for c in "${cameras[@]}"; do
+    read -r name frames held <<<"$c"
+    for o in "${cameras[@]}"; do
+        read -r other other_frames other_held <<<"$o"
+        "$bin" --quiet realism --real "$frames" --real-frames "$held" --sim "$other_frames" \
+            --sim-frames "0..${other_held%..}" --out "$work/reference-$name-$other.json"
+    done
+done
 python3 - "$work" "${scenes[@]}" <<'PY'
 import json, sys
 work, scenes = sys.argv[1], sys.argv[2:]
@@ -63,4 +73,10 @@ for i, s in enumerate(scenes):
     print(f"| {s.replace('_', ' ')} | {frames[s]} | {cells[0]} | {cells[1]} |")
 means = [f"{sum(cols[c][0]) / len(scenes):.3f} \\| {sum(cols[c][1]) / len(scenes):.3f}" for c in cams]
 print(f"| mean | | {means[0]} | {means[1]} |")
+# Reference rows: real frames of a camera's training block in place of renders.
+def reference(cam, other):
+    return acc(f"{work}/reference-{cam}-{other}.json")[0]
+for other in cams:
+    cells = [f"{reference(cam, other):.3f}" + (" (same camera)" if cam == other else "") for cam in cams]
+    print(f"| real frames: {other}, training block | | {cells[0]} | {cells[1]} |")
 PY
