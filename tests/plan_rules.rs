@@ -739,6 +739,26 @@ fn a_night_scenario_with_street_lights_on_has_lit_lamps() {
     }
 }
 
+#[test]
+fn vehicle_lights_follow_the_daylight_not_the_street_lights() {
+    let (_, mut s) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "suburban_night_rain.ron")
+        .expect("night example");
+    s.environment.street_lights = drivegen_scenario::StreetLights::Off;
+    let night = plan(&s, 0).expect("plans");
+    assert!(!night.environment.street_lights_on);
+    assert!(
+        night.environment.vehicle_lights_on(),
+        "a dark road, cars unlit"
+    );
+    s.environment.street_lights = drivegen_scenario::StreetLights::On;
+    s.environment.time_of_day = Param::Const(12.0);
+    let noon = plan(&s, 0).expect("plans");
+    assert!(noon.environment.street_lights_on);
+    assert!(!noon.environment.vehicle_lights_on(), "headlights at noon");
+}
+
 fn map_scenario(blocks: &str) -> Scenario {
     let text = format!(
         "Scenario(name: \"short\", seed: 5, variants: 6, \

@@ -267,3 +267,60 @@ fn shadows_at_draft_and_night_lights_keep_the_pbr_shader() {
     night.environment.street_lights_on = true;
     assert_eq!(default(night), SurfaceLook::Textured);
 }
+
+/// Mean luma of the road pixels (Cityscapes 7) whose depth is in `depth` (m) and whose
+/// bearing from the optical axis is within `bearing` (radians, absolute value).
+fn road_luma(frame: &Frame, depth: std::ops::Range<f32>, bearing: std::ops::Range<f64>) -> f64 {
+    let cam = &frame.cameras[0];
+    let rgba = cam.rgba.as_ref().expect("rgb");
+    let w = cam.ids.width as usize;
+    let lumas: Vec<f64> = (0..cam.ids.ids.len())
+        .filter(|&i| cam.ids.ids[i] == 7 && depth.contains(&cam.ids.depth[i]))
+        .filter(|&i| {
+            let off = ((i % w) as f64 + 0.5 - cam.camera.cx) / cam.camera.fx;
+            bearing.contains(&off.atan().abs())
+        })
+        .map(|i| {
+            let p = &rgba[i * 4..i * 4 + 3];
+            0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
+        })
+        .collect();
+    assert!(
+        lumas.len() > 50,
+        "{} road pixels at {depth:?} m, {bearing:?}",
+        lumas.len()
+    );
+    lumas.iter().sum::<f64>() / lumas.len() as f64
+}
+
+#[test]
+fn the_ego_headlight_lights_the_road_ahead_at_night_without_street_lights() {
+    if !vulkan() {
+        return;
+    }
+    // A night with no street lights: the headlight is the only light but the night sky's.
+    let mut night = small_plan(0.2);
+    night.environment.sun_elevation_deg = -20.0;
+    night.environment.ambient = 0.05;
+    night.environment.street_lights_on = false;
+    let frames = run(night, Quality::Draft);
+    let frame = frames.last().expect("frames");
+    // In the beam (within 6 degrees of the axis), 6-12 m ahead of the camera, against the
+    // same distances well outside it.
+    let lit = road_luma(frame, 6.0..12.0, 0.0..0.1);
+    let dark = road_luma(frame, 6.0..12.0, 0.4..1.0);
+    assert!(
+        lit > dark + 15.0,
+        "road in the beam {lit:.1}, beside it {dark:.1}"
+    );
+    // No blown-out pool at the bumper: the nearest road is no brighter than the beam's.
+    let nearest = road_luma(frame, 0.0..4.5, 0.0..0.1);
+    assert!(
+        nearest <= lit,
+        "road just ahead {nearest:.1}, in the beam {lit:.1}"
+    );
+    assert!(
+        lit < 250.0,
+        "the beam's road is not clipped white: {lit:.1}"
+    );
+}

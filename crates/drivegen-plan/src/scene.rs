@@ -46,8 +46,8 @@ pub fn sun_from_time(hours: f64) -> (f64, f64) {
     (elevation, azimuth)
 }
 
-/// Sun elevation (degrees) below which `StreetLights::Auto` switches the street lights on
-/// (and the renderer the ego's headlight).
+/// Sun elevation (degrees) below which `StreetLights::Auto` switches the street lights on,
+/// and below which vehicles drive with their lights on (street lights or not).
 pub const STREET_LIGHTS_BELOW_SUN_DEG: f64 = 5.0;
 
 pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> EnvironmentPlan {

@@ -562,6 +562,15 @@ pub struct EnvironmentPlan {
     pub ambient: f64,
 }
 
+impl EnvironmentPlan {
+    /// Whether vehicles drive with their lights on (the ego's headlight, every vehicle's
+    /// tail lamps): as the daylight goes, whatever the street lights do. A country road at
+    /// night has no street lights, and its cars still light their way.
+    pub fn vehicle_lights_on(&self) -> bool {
+        self.sun_elevation_deg < crate::scene::STREET_LIGHTS_BELOW_SUN_DEG
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SensorRig {
     pub cameras: Vec<CameraPlan>,

@@ -586,7 +586,7 @@ fn render_vfov(c: &drivegen_plan::CameraPlan) -> f64 {
 /// How the options draw the plan's surfaces. The lean shaders have no local lights and
 /// the draft shader no shadows: where those are wanted, PBR.
 fn surface_look(options: &EngineOptions, env: &drivegen_plan::EnvironmentPlan) -> SurfaceLook {
-    let night = env.street_lights_on;
+    let night = env.street_lights_on || env.vehicle_lights_on();
     if options.quality >= Quality::Default {
         if options.lean_shaders && !night {
             SurfaceLook::TexturedLeanShader
@@ -705,7 +705,10 @@ fn build_app(
         ChildOf(root),
     ));
     if env.street_lights_on {
-        scene::spawn_night_lights(w, root, plan, high);
+        scene::spawn_street_lights(w, root, plan, high);
+    }
+    if env.vehicle_lights_on() {
+        scene::spawn_headlight(w, root, plan);
     }
     for (i, c) in plan.sensors.cameras.iter().enumerate() {
         let mut image =

@@ -173,11 +173,13 @@ fn apply_cameras(
         }
     }
     if let (Some(ego), Some(actor)) = (input.agents.first(), models.plan.actors.first()) {
+        use convert::headlight::{AIM_M, BEHIND_M, HEIGHT_M};
         let front = ego.pose.pos() + ego.pose.dir() * (actor.size.length / 2.0);
-        let ahead = front + ego.pose.dir() * 20.0;
+        let source = front - ego.pose.dir() * f64::from(BEHIND_M);
+        let aim = front + ego.pose.dir() * f64::from(AIM_M);
         for mut t in &mut headlights {
-            *t = Transform::from_xyz(front.x as f32, front.y as f32, 0.7)
-                .looking_at(Vec3::new(ahead.x as f32, ahead.y as f32, 0.0), Vec3::Z);
+            *t = Transform::from_xyz(source.x as f32, source.y as f32, HEIGHT_M)
+                .looking_at(Vec3::new(aim.x as f32, aim.y as f32, 0.0), Vec3::Z);
         }
     }
 }
@@ -326,7 +328,7 @@ pub fn spawn_world(
     // Actors: one entity per part of each limb, posed every update.
     let brake_on = world
         .resource_mut::<Assets<StandardMaterial>>()
-        .add(convert::tail_lamp(env.street_lights_on, true));
+        .add(convert::tail_lamp(env.vehicle_lights_on(), true));
     let no_rider = Vec::new();
     for (agent, entry) in scene.actors.iter().enumerate() {
         let groups = [
@@ -400,7 +402,7 @@ pub fn spawn_sky(world: &mut World, root: Entity, plan: &ScenePlan, lean: bool) 
 }
 
 /// Street lights nearest the ego's start get real point lights (each one costs every
-/// pixel a light evaluation on a CPU renderer); the ego gets a headlight.
+/// pixel a light evaluation on a CPU renderer).
 const LIT_STREET_LIGHTS: usize = 10;
 
 /// Lit street lights at the high quality.
@@ -409,7 +411,7 @@ const LIT_STREET_LIGHTS_HIGH: usize = 20;
 #[derive(Component, Debug)]
 pub struct EgoHeadlight;
 
-pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan, high: bool) {
+pub fn spawn_street_lights(world: &mut World, root: Entity, plan: &ScenePlan, high: bool) {
     let Some(ego) = plan.actors.first() else {
         return;
     };
@@ -439,13 +441,18 @@ pub fn spawn_night_lights(world: &mut World, root: Entity, plan: &ScenePlan, hig
             ChildOf(root),
         ));
     }
+}
+
+/// The ego's headlight ([`convert::headlight`]), placed each frame by `apply_cameras`.
+pub fn spawn_headlight(world: &mut World, root: Entity, plan: &ScenePlan) {
     world.spawn((
         SpotLight {
             color: Color::srgb(1.0, 0.95, 0.85),
-            intensity: 400_000.0 * convert::headlight_share(plan.environment.sun_elevation_deg),
+            intensity: convert::headlight::LUMENS
+                * convert::headlight_share(plan.environment.sun_elevation_deg),
             range: 60.0,
-            outer_angle: 0.55,
-            inner_angle: 0.35,
+            outer_angle: convert::headlight::OUTER_ANGLE,
+            inner_angle: convert::headlight::INNER_ANGLE,
             ..default()
         },
         Transform::IDENTITY,

@@ -80,7 +80,7 @@ impl World {
         statics.extend(woodland::woodland(plan));
         statics.extend(furniture::guard_rails(plan));
         statics.extend(statics::props(plan));
-        let night = plan.environment.street_lights_on;
+        let night = plan.environment.vehicle_lights_on();
         let actors = plan
             .actors
             .iter()
