@@ -15,6 +15,15 @@ use drivegen_scenario::validate::caps;
 use drivegen_scenario::{Param, Scenario, VehicleClass, load_file, load_str};
 use sha2::{Digest, Sha256};
 
+/// The example scenario in `scenarios/<file>`.
+fn example(file: &str) -> Scenario {
+    examples()
+        .into_iter()
+        .find(|(n, _)| n == file)
+        .map(|(_, s)| s)
+        .unwrap_or_else(|| panic!("no example scenarios/{file}"))
+}
+
 fn examples() -> Vec<(String, Scenario)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -65,10 +74,7 @@ fn every_example_plans_byte_identically_twice() {
 
 #[test]
 fn variants_differ_and_plans_round_trip_through_ron() {
-    let (_, s) = examples()
-        .into_iter()
-        .find(|(n, _)| n == "urban_intersection.ron")
-        .expect("default example");
+    let s = example("urban_intersection.ron");
     let a = plan(&s, 0).expect("plans");
     let b = plan(&s, 1).expect("plans");
     assert_ne!(a.actors, b.actors, "variants must sample different scenes");
@@ -79,10 +85,7 @@ fn variants_differ_and_plans_round_trip_through_ron() {
 
 #[test]
 fn pedestrian_count_does_not_move_vehicles() {
-    let (_, mut s) = examples()
-        .into_iter()
-        .find(|(n, _)| n == "urban_intersection.ron")
-        .expect("default");
+    let mut s = example("urban_intersection.ron");
     let vehicles = |p: &ScenePlan| -> Vec<_> {
         p.actors
             .iter()
@@ -331,10 +334,7 @@ fn walkers_go_round_junction_corners() {
 
 #[test]
 fn impossible_density_names_the_failing_rule() {
-    let (_, mut s) = examples()
-        .into_iter()
-        .find(|(n, _)| n == "urban_intersection.ron")
-        .expect("default");
+    let mut s = example("urban_intersection.ron");
     s.traffic.vehicles = Param::Const(900.0);
     s.rules.max_attempts = 50;
     match plan(&s, 0) {
@@ -719,10 +719,8 @@ fn every_example_places_the_poles_signs_and_street_lights_it_asks_for() {
 
 #[test]
 fn a_night_scenario_with_street_lights_on_has_lit_lamps() {
-    let (name, s) = examples()
-        .into_iter()
-        .find(|(n, _)| n == "suburban_night_rain.ron")
-        .expect("night example");
+    let name = "suburban_night_rain.ron";
+    let s = example(name);
     assert_eq!(
         s.environment.street_lights,
         drivegen_scenario::StreetLights::On
@@ -741,10 +739,7 @@ fn a_night_scenario_with_street_lights_on_has_lit_lamps() {
 
 #[test]
 fn vehicle_lights_follow_the_daylight_not_the_street_lights() {
-    let (_, mut s) = examples()
-        .into_iter()
-        .find(|(n, _)| n == "suburban_night_rain.ron")
-        .expect("night example");
+    let mut s = example("suburban_night_rain.ron");
     s.environment.street_lights = drivegen_scenario::StreetLights::Off;
     let night = plan(&s, 0).expect("plans");
     assert!(!night.environment.street_lights_on);
