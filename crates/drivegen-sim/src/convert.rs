@@ -327,19 +327,9 @@ pub mod headlight {
     /// stops darker than a dash camera's at night (about EV 2): at this power the road in
     /// the beam reads as a dash camera shows it, lit, not clipped.
     pub const LUMENS: f32 = 12_000_000.0;
-
-    /// Road illuminance `ahead_m` in front of the bumper along the axis, up to a constant:
-    /// Bevy's spot falloff (Filament's: the square of a linear ramp in the cosine between
-    /// the outer and inner cones) times the inverse square and the cosine of incidence.
-    pub fn road_illuminance(ahead_m: f32) -> f32 {
-        let d = ahead_m + BEHIND_M;
-        let r = d.hypot(HEIGHT_M);
-        let axis = (AIM_M + BEHIND_M).hypot(HEIGHT_M);
-        let cos_off_axis = (d * (AIM_M + BEHIND_M) + HEIGHT_M * HEIGHT_M) / (r * axis);
-        let scale = 1.0 / (INNER_ANGLE.cos() - OUTER_ANGLE.cos()).max(1e-4);
-        let ramp = ((cos_off_axis - OUTER_ANGLE.cos()) * scale).clamp(0.0, 1.0);
-        ramp * ramp / (r * r) * (HEIGHT_M / r)
-    }
+    /// Bevy's range, from the light: the beam reaches as far ahead of the bumper as it did
+    /// from the bumper (60 m).
+    pub const RANGE_M: f32 = 60.0 + BEHIND_M;
 }
 
 /// Sun direction in the z-up world (pointing from the sun towards the ground).
@@ -374,9 +364,23 @@ mod tests {
         assert!(at(1.65) < 0.15, "downtown jam's low sun: {}", at(1.65));
     }
 
+    /// Road illuminance `ahead_m` in front of the bumper along the axis, up to a constant:
+    /// Bevy's spot falloff (Filament's: the square of a linear ramp in the cosine between
+    /// the outer and inner cones) times the inverse square and the cosine of incidence.
+    fn road_illuminance(ahead_m: f32) -> f32 {
+        use headlight::{AIM_M, BEHIND_M, HEIGHT_M, INNER_ANGLE, OUTER_ANGLE};
+        let d = ahead_m + BEHIND_M;
+        let r = d.hypot(HEIGHT_M);
+        let axis = (AIM_M + BEHIND_M).hypot(HEIGHT_M);
+        let cos_off_axis = (d * (AIM_M + BEHIND_M) + HEIGHT_M * HEIGHT_M) / (r * axis);
+        let scale = 1.0 / (INNER_ANGLE.cos() - OUTER_ANGLE.cos()).max(1e-4);
+        let ramp = ((cos_off_axis - OUTER_ANGLE.cos()) * scale).clamp(0.0, 1.0);
+        ramp * ramp / (r * r) * (HEIGHT_M / r)
+    }
+
     #[test]
     fn the_headlight_lights_the_road_ahead_not_a_pool_at_the_bumper() {
-        let at = headlight::road_illuminance;
+        let at = road_illuminance;
         let far = at(20.0);
         assert!(far > 0.0);
         assert!(

@@ -450,7 +450,7 @@ pub fn spawn_headlight(world: &mut World, root: Entity, plan: &ScenePlan) {
             color: Color::srgb(1.0, 0.95, 0.85),
             intensity: convert::headlight::LUMENS
                 * convert::headlight_share(plan.environment.sun_elevation_deg),
-            range: 60.0,
+            range: convert::headlight::RANGE_M,
             outer_angle: convert::headlight::OUTER_ANGLE,
             inner_angle: convert::headlight::INNER_ANGLE,
             ..default()
