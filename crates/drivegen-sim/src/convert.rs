@@ -327,9 +327,9 @@ pub mod headlight {
     /// stops darker than a dash camera's at night (about EV 2): at this power the road in
     /// the beam reads as a dash camera shows it, lit, not clipped.
     pub const LUMENS: f32 = 12_000_000.0;
-    /// Bevy's range, from the light: the beam reaches as far ahead of the bumper as it did
-    /// from the bumper (60 m).
-    pub const RANGE_M: f32 = 60.0 + BEHIND_M;
+    /// Bevy's range, from the light: the beam fades out about 50 m ahead of the bumper, as
+    /// far as a low beam lights the road.
+    pub const RANGE_M: f32 = 60.0;
 }
 
 /// Sun direction in the z-up world (pointing from the sun towards the ground).
