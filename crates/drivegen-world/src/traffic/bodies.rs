@@ -35,6 +35,21 @@ pub(super) struct Bodies<'a> {
     pub lengths: &'a [(f64, f64)],
 }
 
+impl Bodies<'_> {
+    /// Whether `lane` is a junction connector.
+    fn on_junction(&self, lane: u32) -> bool {
+        self.plan.lane(lane).is_some_and(|l| l.junction.is_some())
+    }
+}
+
+/// The lane a vehicle driving `lanes` is on (at `lane_idx`) and the next one: a slice, as
+/// this runs for every vehicle every step.
+fn this_and_next(lanes: &[u32], lane_idx: usize) -> &[u32] {
+    lanes
+        .get(lane_idx..lanes.len().min(lane_idx + 2))
+        .unwrap_or(&[])
+}
+
 /// The bumper-to-bumper gap to the nearest such body ahead of vehicle `i` driving
 /// `lanes`, and how fast it closes on it. Only pairs where one of the two is between
 /// lanes or on a junction connector are looked at: elsewhere a body is where its lane is,
@@ -48,11 +63,8 @@ pub(super) fn nearest_ahead(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Opti
     } = bodies;
     let me = &agents[i];
     let (my_len, my_width) = lengths[i];
-    let on_junction = |lane: u32| plan.lane(lane).is_some_and(|l| l.junction.is_some());
-    // Its lane and the next: a slice, as this runs for every vehicle every step.
-    let mine = lanes
-        .get(me.lane_idx..lanes.len().min(me.lane_idx + 2))
-        .unwrap_or(&[]);
+    let on_junction = |lane: u32| bodies.on_junction(lane);
+    let mine = this_and_next(lanes, me.lane_idx);
     let me_special = me.offset.abs() > OFF_CENTRE || mine.iter().any(|l| on_junction(*l));
     let mut nearest: Option<(f64, f64)> = None;
     for (j, other) in agents.iter().enumerate() {
@@ -138,11 +150,8 @@ impl Sweep {
         } = bodies;
         let me = &agents[i];
         let (len, width) = lengths[i];
-        let on_junction = |lane: &u32| plan.lane(*lane).is_some_and(|l| l.junction.is_some());
-        let near = lanes
-            .get(me.lane_idx..lanes.len().min(me.lane_idx + 2))
-            .unwrap_or(&[]);
-        if len <= LONG_BODY || !near.iter().any(on_junction) {
+        let near = this_and_next(lanes, me.lane_idx);
+        if len <= LONG_BODY || !near.iter().any(|l| bodies.on_junction(*l)) {
             return None;
         }
         // Its stopping distance braking gently (1 m/s²) and 3 m more, at most 15 m.
