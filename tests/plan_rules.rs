@@ -754,6 +754,41 @@ fn vehicle_lights_follow_the_daylight_not_the_street_lights() {
     assert!(!noon.environment.vehicle_lights_on(), "headlights at noon");
 }
 
+#[test]
+fn rain_falls_from_a_covered_sky() {
+    let mut s = example("urban_intersection.ron");
+    s.environment.cloudiness = Param::Const(0.0);
+    s.environment.rain = Param::Const(1.0);
+    let downpour = plan(&s, 0).expect("plans");
+    assert_eq!(
+        downpour.environment.cloudiness, 1.0,
+        "a downpour under a clear sky"
+    );
+    s.environment.rain = Param::Const(0.2);
+    let drizzle = plan(&s, 0).expect("plans");
+    assert!(
+        (drizzle.environment.cloudiness - 0.76).abs() < 1e-9,
+        "drizzle under {}",
+        drizzle.environment.cloudiness
+    );
+    s.environment.cloudiness = Param::Const(0.9);
+    assert_eq!(plan(&s, 0).expect("plans").environment.cloudiness, 0.9);
+    s.environment.cloudiness = Param::Const(0.2);
+    s.environment.rain = Param::Const(0.0);
+    let dry = plan(&s, 0).expect("plans");
+    assert_eq!(dry.environment.cloudiness, 0.2, "no rain, the drawn clouds");
+
+    // The example whose rain and clouds are drawn independently: every rainy variant
+    // is overcast.
+    let fog = example("rural_fog.ron");
+    let rainy = (0..fog.variants)
+        .map(|v| plan(&fog, v).expect("plans").environment)
+        .filter(|e| e.rain > 0.0)
+        .inspect(|e| assert_eq!(e.cloudiness, 1.0, "rain {} under {}", e.rain, e.cloudiness))
+        .count();
+    assert!(rainy > 0, "rural_fog.ron has no rainy variant to check");
+}
+
 fn map_scenario(blocks: &str) -> Scenario {
     let text = format!(
         "Scenario(name: \"short\", seed: 5, variants: 6, \

@@ -324,3 +324,30 @@ fn the_ego_headlight_lights_the_road_ahead_at_night_without_street_lights() {
         "the beam's road is not clipped white: {lit:.1}"
     );
 }
+
+#[test]
+fn under_a_full_overcast_the_sun_casts_no_beam() {
+    if !vulkan() {
+        return;
+    }
+    // A wet road under a low sun, seen at the draft quality, which has no shadows to hide
+    // a glint: with the sky closed the sun's direction must not show anywhere in the frame.
+    let rgb_with_sun_at = |cloudiness: f64, azimuth: f64| {
+        let mut p = small_plan(cloudiness);
+        p.environment.sun_elevation_deg = 15.0;
+        p.environment.sun_azimuth_deg = azimuth;
+        p.environment.rain = 1.0;
+        p.environment.wet_road = true;
+        let frames = run(p, Quality::Draft);
+        let frame = frames.last().expect("frames");
+        frame.cameras[0].rgba.clone().expect("rgb")
+    };
+    assert!(
+        rgb_with_sun_at(1.0, 0.0) == rgb_with_sun_at(1.0, 180.0),
+        "overcast, yet the frame changes with the sun's direction"
+    );
+    assert!(
+        rgb_with_sun_at(0.5, 0.0) != rgb_with_sun_at(0.5, 180.0),
+        "half cover, and the sun's direction changes nothing: the test sees no beam"
+    );
+}

@@ -50,14 +50,27 @@ pub fn sun_from_time(hours: f64) -> (f64, f64) {
 /// and below which vehicles drive with their lights on (street lights or not).
 pub const STREET_LIGHTS_BELOW_SUN_DEG: f64 = 5.0;
 
+/// The least cloud cover under which it rains this hard: rain falls from a sky at least
+/// 70 % covered, a downpour from an overcast one. Drawn independently, a scenario's
+/// `rain: Bernoulli(0.3)` beside `cloudiness: Uniform(0.6, 1.0)` rained from under a
+/// shining sun that cast shadows and glinted off the wet road.
+pub fn cloud_cover_for_rain(rain: f64) -> f64 {
+    if rain > 0.0 {
+        (0.7 + 0.3 * rain).min(1.0)
+    } else {
+        0.0
+    }
+}
+
 pub(crate) fn plan_environment(s: &Scenario, rng: &mut ChaCha8Rng) -> EnvironmentPlan {
     let e = &s.environment;
     let time_of_day = e.time_of_day.sample(rng).clamp(0.0, 24.0);
     let (el, az) = sun_from_time(time_of_day);
     let sun_elevation_deg = e.sun_elevation.as_ref().map_or(el, |p| p.sample(rng));
     let sun_azimuth_deg = e.sun_azimuth.as_ref().map_or(az, |p| p.sample(rng));
-    let cloudiness = e.cloudiness.sample(rng).clamp(0.0, 1.0);
+    let drawn_cloudiness = e.cloudiness.sample(rng).clamp(0.0, 1.0);
     let rain = e.rain.sample(rng).clamp(0.0, 1.0);
+    let cloudiness = drawn_cloudiness.max(cloud_cover_for_rain(rain));
     let fog_density = e.fog_density.sample(rng).max(0.0);
     let wet_road = match &e.wet_road {
         Some(f) => f.sample(rng),

@@ -213,6 +213,29 @@ pub fn sunlight(env: &EnvironmentPlan) -> Color {
     Color::from(warm.mix(&LinearRgba::rgb(grey, grey, grey), overcast(env)))
 }
 
+/// The sun's light through the clouds (lux on a surface facing it), beam and scattered
+/// together: dimmed by cloud and rain.
+fn sun_through_clouds(env: &EnvironmentPlan) -> f32 {
+    let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
+    12_000.0 * sun_up * (1.0 - 0.75 * env.cloudiness as f32) * (1.0 - 0.5 * env.rain as f32)
+}
+
+/// The sun's direct beam (lux). An overcast sky hides the sun's disc: its light arrives
+/// scattered from the whole sky, so the beam fades into the fill as the cover closes,
+/// with its shadows and its glint on a wet road (a downpour under a low sun glinted like
+/// a clear evening's road in the draft quality, which has no shadows to hide it).
+pub fn sun_illuminance(env: &EnvironmentPlan) -> f32 {
+    sun_through_clouds(env) * (1.0 - overcast(env))
+}
+
+/// The fill (cd/m²) that stands for the sun's light the clouds scattered: as bright on
+/// level ground as the beam it replaces (Bevy's fill lights a matte surface at its
+/// brightness, a beam at its illuminance over pi times the sine of its elevation).
+fn scattered_sun_nits(env: &EnvironmentPlan) -> f32 {
+    let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
+    sun_through_clouds(env) * overcast(env) * sun_up / std::f32::consts::PI
+}
+
 /// How overcast the sky is: 0 up to three-quarters cloud cover, rising smoothly to 1 at
 /// full cover.
 fn overcast(env: &EnvironmentPlan) -> f32 {
@@ -230,7 +253,7 @@ const SKYLIGHT_BLUE: LinearRgba = LinearRgba::rgb(0.45, 0.62, 1.0);
 pub fn ambient_light(env: &EnvironmentPlan, sky: Color) -> (Color, f32) {
     // 15 % above the fill first measured (docs/realism-log.md, "Warm sun, blue shade"):
     // with less, shadowed road fell far below the real cameras' shadows.
-    let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
+    let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32 + scattered_sun_nits(env);
     (ambient_color(env, sky), nits)
 }
 
@@ -456,6 +479,31 @@ mod tests {
                 "overcast fill {grey:?} against clear {:?} (painted: {painted})",
                 fill(&clear)
             );
+        }
+    }
+
+    #[test]
+    fn the_beam_fades_into_the_fill_as_the_cover_closes() {
+        let base_nits = |env: &EnvironmentPlan| 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
+        for elevation in [10.0, 40.0] {
+            let sun_up = (elevation as f32).to_radians().sin();
+            let mut beams = vec![];
+            for cloud in [0.5, 0.75, 0.85, 0.95, 1.0] {
+                let env = environment(elevation, cloud);
+                let beam = sun_illuminance(&env);
+                let (_, nits) = ambient_light(&env, sky_seen(&env, true));
+                // Level ground gets the light the clouds let through, beam or fill.
+                let ground = beam * sun_up / std::f32::consts::PI + nits - base_nits(&env);
+                let through = sun_through_clouds(&env) * sun_up / std::f32::consts::PI;
+                assert!(
+                    (ground - through).abs() < 1e-3 * through,
+                    "sun {elevation} cloud {cloud}: ground {ground}, through clouds {through}"
+                );
+                beams.push(beam);
+            }
+            assert!(beams[0] > 0.0 && beams[1] > 0.0, "{beams:?}");
+            assert!(beams.windows(2).all(|w| w[1] < w[0]), "{beams:?}");
+            assert_eq!(beams[4], 0.0, "a beam under a full overcast");
         }
     }
 

@@ -679,9 +679,7 @@ fn build_app(
     w.insert_resource(bevy::light::DirectionalLightShadowMap {
         size: if high { 2048 } else { 1024 },
     });
-    let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
-    let illuminance =
-        12_000.0 * sun_up * (1.0 - 0.75 * env.cloudiness as f32) * (1.0 - 0.5 * env.rain as f32);
+    let illuminance = convert::sun_illuminance(env);
     let sun = convert::sun_direction(env);
     // Shadows where a camera resolves them (to 150 m), the first cascade ending where a
     // car still fills many pixels.
@@ -697,7 +695,8 @@ fn build_app(
         DirectionalLight {
             illuminance,
             color: convert::sunlight(env),
-            shadow_maps_enabled: options.shadows,
+            // Under a full overcast the beam is gone: no shadows to draw.
+            shadow_maps_enabled: options.shadows && illuminance > 0.0,
             ..default()
         },
         cascades,
