@@ -216,8 +216,15 @@ pub fn sunlight(env: &EnvironmentPlan) -> Color {
 /// The sun's light through the clouds (lux on a surface facing it), beam and scattered
 /// together: dimmed by cloud and rain.
 fn sun_through_clouds(env: &EnvironmentPlan) -> f32 {
-    let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
-    12_000.0 * sun_up * (1.0 - 0.75 * env.cloudiness as f32) * (1.0 - 0.5 * env.rain as f32)
+    12_000.0
+        * sun_height_sine(env)
+        * (1.0 - 0.75 * env.cloudiness as f32)
+        * (1.0 - 0.5 * env.rain as f32)
+}
+
+/// The sine of the sun's elevation, 0 once it has set.
+fn sun_height_sine(env: &EnvironmentPlan) -> f32 {
+    env.sun_elevation_deg.max(0.0).to_radians().sin() as f32
 }
 
 /// The sun's direct beam (lux). An overcast sky hides the sun's disc: its light arrives
@@ -232,8 +239,7 @@ pub fn sun_illuminance(env: &EnvironmentPlan) -> f32 {
 /// level ground as the beam it replaces (Bevy's fill lights a matte surface at its
 /// brightness, a beam at its illuminance over pi times the sine of its elevation).
 fn scattered_sun_nits(env: &EnvironmentPlan) -> f32 {
-    let sun_up = env.sun_elevation_deg.max(0.0).to_radians().sin() as f32;
-    sun_through_clouds(env) * overcast(env) * sun_up / std::f32::consts::PI
+    sun_through_clouds(env) * overcast(env) * sun_height_sine(env) / std::f32::consts::PI
 }
 
 /// How overcast the sky is: 0 up to three-quarters cloud cover, rising smoothly to 1 at
@@ -251,10 +257,16 @@ const SKYLIGHT_BLUE: LinearRgba = LinearRgba::rgb(0.45, 0.62, 1.0);
 /// its colour and brightness (cd/m²) under a sky whose horizon is `sky` (the painted
 /// dome's horizon, or the draft quality's plain sky).
 pub fn ambient_light(env: &EnvironmentPlan, sky: Color) -> (Color, f32) {
-    // 15 % above the fill first measured (docs/realism-log.md, "Warm sun, blue shade"):
-    // with less, shadowed road fell far below the real cameras' shadows.
-    let nits = 1.15 * (15.0 + 1600.0 * env.ambient) as f32 + scattered_sun_nits(env);
+    let nits = skylight_nits(env) + scattered_sun_nits(env);
     (ambient_color(env, sky), nits)
+}
+
+/// The fill's brightness (cd/m²) from the sky and bounce light, before any of the sun's
+/// light the clouds scattered. 15 % above the fill first measured (docs/realism-log.md,
+/// "Warm sun, blue shade"): with less, shadowed road fell far below the real cameras'
+/// shadows.
+fn skylight_nits(env: &EnvironmentPlan) -> f32 {
+    1.15 * (15.0 + 1600.0 * env.ambient) as f32
 }
 
 /// Half the sky's horizon colour, balanced towards white so shaded faces keep colour;
@@ -484,7 +496,6 @@ mod tests {
 
     #[test]
     fn the_beam_fades_into_the_fill_as_the_cover_closes() {
-        let base_nits = |env: &EnvironmentPlan| 1.15 * (15.0 + 1600.0 * env.ambient) as f32;
         for elevation in [10.0, 40.0] {
             let sun_up = (elevation as f32).to_radians().sin();
             let mut beams = vec![];
@@ -493,7 +504,7 @@ mod tests {
                 let beam = sun_illuminance(&env);
                 let (_, nits) = ambient_light(&env, sky_seen(&env, true));
                 // Level ground gets the light the clouds let through, beam or fill.
-                let ground = beam * sun_up / std::f32::consts::PI + nits - base_nits(&env);
+                let ground = beam * sun_up / std::f32::consts::PI + nits - skylight_nits(&env);
                 let through = sun_through_clouds(&env) * sun_up / std::f32::consts::PI;
                 assert!(
                     (ground - through).abs() < 1e-3 * through,
