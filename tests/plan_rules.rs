@@ -1031,6 +1031,25 @@ fn a_junction_across_an_exit_ramp_is_a_map_overlap() {
     for v in 0..s.variants {
         plan(&s, v).unwrap_or_else(|e| panic!("with a straight between, #{v}: {e}"));
     }
+    // An entry ramp comes in from beside the road before its block: right after a
+    // junction it crosses the junction's right arm, and the hint says what to put between.
+    let s = map_scenario(
+        "Straight(length: 100), Intersection(ways: 4, arm_length: 60), OnRamp(length: 100)",
+    );
+    let e = plan(&s, 0)
+        .expect_err("the ramp's approach crosses the right arm")
+        .to_string();
+    assert!(
+        e.contains("block 2 (OnRamp)") && e.contains("entry ramp comes in beside the road"),
+        "{e}"
+    );
+    let s = map_scenario(
+        "Straight(length: 100), Intersection(ways: 4, arm_length: 60), Straight(length: 60), \
+         OnRamp(length: 100)",
+    );
+    for v in 0..s.variants {
+        plan(&s, v).unwrap_or_else(|e| panic!("with a straight before the ramp, #{v}: {e}"));
+    }
     // An entry ramp merges beside the road up to the block's end, touching the next one.
     for next in [
         "Straight(length: 50)",

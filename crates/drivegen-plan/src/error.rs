@@ -48,7 +48,7 @@ pub enum PlanError {
         "map block {block} ({kind}) overlaps the road network in all {attempts} draws (the last one ran into block {} ({}))\n  = hint: {}",
         with.0,
         with.1,
-        overlap_hint(*block, *with)
+        overlap_hint(*block, kind, *with)
     )]
     MapOverlap {
         block: usize,
@@ -268,11 +268,15 @@ impl PlanError {
     }
 }
 
-/// What to change when block `block` overlaps the earlier block `with`.
-fn overlap_hint(block: usize, with: (usize, &str)) -> &'static str {
+/// What to change when block `block` (a `kind`) overlaps the earlier block `with`.
+fn overlap_hint(block: usize, kind: &str, with: (usize, &str)) -> &'static str {
     if with.1 == "OffRamp" && with.0 < block {
         "an exit ramp runs on beside the road for 30 m past its block and 25 m out: put a \
          Straight of 60 m or more between it and the next junction or turn"
+    } else if kind == "OnRamp" {
+        "an entry ramp comes in beside the road from 30 m before its block, 25 m out on the \
+         right: put a Straight of 60 m or more between the junction, turn or ramp before it \
+         and the ramp"
     } else {
         "widen the block's distributions, reorder the blocks, or use fewer blocks"
     }

@@ -163,7 +163,9 @@ impl NetworkBuilder {
     /// The block just before touches the new one on the road they share (`attach`), and
     /// a ramp runs alongside the road up to where the new block starts (`start`): further
     /// from there, a ramp is tested whichever block built it (an intersection right
-    /// after an exit ramp, or 5 m after it, laid its side arm across the ramp).
+    /// after an exit ramp, or 5 m after it, laid its side arm across the ramp) and
+    /// against whichever block it passes (an entry ramp right after an intersection came
+    /// in across its side arm).
     fn first_overlap(&self, attach: Option<u32>, start: V2) -> Option<usize> {
         type Sample<'a> = &'a (V2, f64, usize, u32, f64);
         let (new, old): (Vec<Sample>, Vec<Sample>) =
@@ -186,18 +188,24 @@ impl NetworkBuilder {
                 q.x >= lo.x - pad && q.x <= hi.x + pad && q.y >= lo.y - pad && q.y <= hi.y + pad
             })
             .collect();
+        let is_ramp = |road: u32| {
+            road != u32::MAX
+                && Some(road) != attach
+                && self
+                    .roads
+                    .get(road as usize)
+                    .is_some_and(|road| road.kind == RoadKind::Ramp)
+        };
         let mut first: Option<usize> = None;
         for (p, r, _, road, s) in &new {
             for (q, rq, b, oroad, os) in &near {
                 // A ramp runs on beside the road it left or joins: the blocks right
-                // after it are near it along the route but may not cross it.
-                let ramp = *oroad != u32::MAX
-                    && Some(*oroad) != attach
-                    && self
-                        .roads
-                        .get(*oroad as usize)
-                        .is_some_and(|road| road.kind == RoadKind::Ramp)
-                    && q.distance(start) > 2.0 * (r + rq);
+                // after an exit ramp are near it along the route but may not cross it,
+                // and an entry ramp comes in beside the blocks right before it (a
+                // junction's side arm) and may not cross them.
+                let clear_of_start = 2.0 * (r + rq);
+                let ramp = (is_ramp(*oroad) && q.distance(start) > clear_of_start)
+                    || (is_ramp(*road) && p.distance(start) > clear_of_start);
                 if !ramp && (*b + 1 >= self.block_index || gaps[*b] < r + rq) {
                     continue;
                 }
