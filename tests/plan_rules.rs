@@ -1050,6 +1050,22 @@ fn a_junction_across_an_exit_ramp_is_a_map_overlap() {
     for v in 0..s.variants {
         plan(&s, v).unwrap_or_else(|e| panic!("with a straight before the ramp, #{v}: {e}"));
     }
+    // An exit ramp then an entry ramp (an interchange): both run 25 m out beside the
+    // road, past and before their blocks, and need a longer straight between.
+    let interchange = |between: &str| {
+        map_scenario(&format!(
+            "Straight(length: 100), OffRamp(length: 100), {between}OnRamp(length: 100), \
+             Straight(length: 100)"
+        ))
+    };
+    let e = plan(&interchange("Straight(length: 60), "), 0)
+        .expect_err("the ramps meet beside the straight")
+        .to_string();
+    assert!(e.contains("Straight of 70 m"), "{e}");
+    let s = interchange("Straight(length: 70), ");
+    for v in 0..s.variants {
+        plan(&s, v).unwrap_or_else(|e| panic!("70 m between the ramps, #{v}: {e}"));
+    }
     // An entry ramp merges beside the road up to the block's end, touching the next one.
     for next in [
         "Straight(length: 50)",

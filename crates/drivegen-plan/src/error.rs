@@ -270,7 +270,11 @@ impl PlanError {
 
 /// What to change when block `block` (a `kind`) overlaps the earlier block `with`.
 fn overlap_hint(block: usize, kind: &str, with: (usize, &str)) -> &'static str {
-    if with.1 == "OffRamp" && with.0 < block {
+    if with.1 == "OffRamp" && with.0 < block && kind == "OnRamp" {
+        "an exit ramp runs on beside the road for 30 m past its block and an entry ramp \
+         comes in from 30 m before its own, both 25 m out on the right: put a Straight of \
+         70 m or more between them"
+    } else if with.1 == "OffRamp" && with.0 < block {
         "an exit ramp runs on beside the road for 30 m past its block and 25 m out: put a \
          Straight of 60 m or more between it and the next junction or turn"
     } else if kind == "OnRamp" {
