@@ -996,87 +996,88 @@ fn a_random_map_redraws_a_block_kind_that_fits_nowhere() {
     );
 }
 
+/// The error of a map that cannot be planned (variant 0), as text.
+fn overlap_message(blocks: &str, why: &str) -> String {
+    plan(&map_scenario(blocks), 0).expect_err(why).to_string()
+}
+
+/// Every variant of the map plans.
+fn plans_every_variant(blocks: &str, what: &str) {
+    let s = map_scenario(blocks);
+    for v in 0..s.variants {
+        plan(&s, v).unwrap_or_else(|e| panic!("{what}, #{v}: {e}"));
+    }
+}
+
 /// An exit ramp runs on beside the road past its block: an intersection right after it
 /// laid its side arm across the ramp, and the overlap test never looked at the block just
 /// before. Now it does, beyond where the two blocks meet, and says what to put between.
 #[test]
 fn a_junction_across_an_exit_ramp_is_a_map_overlap() {
-    let s = map_scenario(
+    let e = overlap_message(
         "Straight(length: 100), OffRamp(length: 100), Intersection(ways: 3, exit: Left, arm_length: 60)",
+        "the side arm crosses the ramp",
     );
-    let e = plan(&s, 0)
-        .expect_err("the side arm crosses the ramp")
-        .to_string();
     assert!(
         e.contains("ran into block 1 (OffRamp)") && e.contains("Straight of 60 m"),
         "{e}"
     );
     // 5 m after it, the arm crosses the ramp's last 30 m, which once went unnoticed
     // between two samples 30 m apart.
-    let s = map_scenario(
+    let e = overlap_message(
         "Straight(length: 100), OffRamp(length: 100), Straight(length: 5), \
          Intersection(ways: 3, exit: Left, arm_length: 60)",
+        "the side arm crosses the ramp's lead",
     );
-    let e = plan(&s, 0)
-        .expect_err("the side arm crosses the ramp's lead")
-        .to_string();
     assert!(
         e.contains("ran into block 1 (OffRamp)") && e.contains("Straight of 60 m"),
         "{e}"
     );
-    let s = map_scenario(
+    plans_every_variant(
         "Straight(length: 100), OffRamp(length: 100), Straight(length: 60), \
          Intersection(ways: 3, exit: Left, arm_length: 60)",
+        "with a straight between",
     );
-    for v in 0..s.variants {
-        plan(&s, v).unwrap_or_else(|e| panic!("with a straight between, #{v}: {e}"));
-    }
-    // An entry ramp comes in from beside the road before its block: right after a
-    // junction it crosses the junction's right arm, and the hint says what to put between.
-    let s = map_scenario(
-        "Straight(length: 100), Intersection(ways: 4, arm_length: 60), OnRamp(length: 100)",
-    );
-    let e = plan(&s, 0)
-        .expect_err("the ramp's approach crosses the right arm")
-        .to_string();
-    assert!(
-        e.contains("block 2 (OnRamp)") && e.contains("entry ramp comes in beside the road"),
-        "{e}"
-    );
-    let s = map_scenario(
-        "Straight(length: 100), Intersection(ways: 4, arm_length: 60), Straight(length: 60), \
-         OnRamp(length: 100)",
-    );
-    for v in 0..s.variants {
-        plan(&s, v).unwrap_or_else(|e| panic!("with a straight before the ramp, #{v}: {e}"));
-    }
-    // An exit ramp then an entry ramp (an interchange): both run 25 m out beside the
-    // road, past and before their blocks, and need a longer straight between.
-    let interchange = |between: &str| {
-        map_scenario(&format!(
-            "Straight(length: 100), OffRamp(length: 100), {between}OnRamp(length: 100), \
-             Straight(length: 100)"
-        ))
-    };
-    let e = plan(&interchange("Straight(length: 60), "), 0)
-        .expect_err("the ramps meet beside the straight")
-        .to_string();
-    assert!(e.contains("Straight of 70 m"), "{e}");
-    let s = interchange("Straight(length: 70), ");
-    for v in 0..s.variants {
-        plan(&s, v).unwrap_or_else(|e| panic!("70 m between the ramps, #{v}: {e}"));
-    }
     // An entry ramp merges beside the road up to the block's end, touching the next one.
     for next in [
         "Straight(length: 50)",
         "Curve(radius: 60, angle: -45)",
         "Intersection(ways: 4)",
     ] {
-        let s = map_scenario(&format!(
-            "Straight(length: 100), OnRamp(length: 100), {next}"
-        ));
-        for v in 0..s.variants {
-            plan(&s, v).unwrap_or_else(|e| panic!("{next} after an entry ramp, #{v}: {e}"));
-        }
+        plans_every_variant(
+            &format!("Straight(length: 100), OnRamp(length: 100), {next}"),
+            &format!("{next} after an entry ramp"),
+        );
     }
+}
+
+/// An entry ramp comes in from beside the road before its block: right after a junction
+/// it came in across the junction's right arm and planned, the block just before never
+/// tested against it. Now it is an overlap whose hint says what to put between.
+#[test]
+fn an_entry_ramp_across_the_block_before_it_is_a_map_overlap() {
+    let e = overlap_message(
+        "Straight(length: 100), Intersection(ways: 4, arm_length: 60), OnRamp(length: 100)",
+        "the ramp's approach crosses the right arm",
+    );
+    assert!(
+        e.contains("block 2 (OnRamp)") && e.contains("entry ramp comes in beside the road"),
+        "{e}"
+    );
+    plans_every_variant(
+        "Straight(length: 100), Intersection(ways: 4, arm_length: 60), Straight(length: 60), \
+         OnRamp(length: 100)",
+        "with a straight before the ramp",
+    );
+    // An exit ramp then an entry ramp (an interchange): both run 25 m out beside the
+    // road, past and before their blocks, and need a longer straight between.
+    let interchange = |between: &str| {
+        format!(
+            "Straight(length: 100), OffRamp(length: 100), Straight(length: {between}), \
+             OnRamp(length: 100), Straight(length: 100)"
+        )
+    };
+    let e = overlap_message(&interchange("60"), "the ramps meet beside the straight");
+    assert!(e.contains("Straight of 70 m"), "{e}");
+    plans_every_variant(&interchange("70"), "70 m between the ramps");
 }
