@@ -241,6 +241,23 @@ fn nothing_drives_into_anything_at_junctions() {
     }
 }
 
+/// A parking strip narrower than a van: the van stuck out into the lane, and on a street of
+/// 2.5 m lanes a passing truck drove through it (found planning random designer maps).
+/// Parked vehicles now leave half a bus's width free either side of the lane's centre.
+#[test]
+fn traffic_passes_vans_parked_in_a_narrow_street() {
+    let s = scenario(
+        "narrow.ron",
+        "Scenario(name: \"narrow\", seed: 3, variants: 6, \
+         map: (blocks: Sequence([Straight(length: 300)]), lane_width: 2.5, shoulder_width: 1.8), \
+         traffic: (vehicles: 10, parked: 40, classes: [(1, Van), (1, Suv)]), \
+         pedestrians: (count: 0))",
+    );
+    for variant in 0..s.variants {
+        nobody_overlaps(&s, variant, 20.0, 1.0 / 30.0, "narrow street");
+    }
+}
+
 /// A vehicle stands on its axles: both (0.3 of its length ahead of and behind its centre)
 /// lie on its route's centre line, so in a turn the body cuts the inside of the curve as
 /// a real one does. The 12 m bus of the cyclist scene, through its left turn.

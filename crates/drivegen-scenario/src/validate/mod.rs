@@ -4,7 +4,7 @@
 //! `line:col`; all problems are collected, not just the first.
 
 use crate::load::Problem;
-use crate::model::{BlockPlan, Scenario};
+use crate::model::{BlockPlan, Scenario, VehicleClass};
 use crate::param::Weighted;
 use crate::shape::Seg;
 
@@ -265,6 +265,9 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
     c.weights(path(&["traffic", "classes"]), &t.classes);
+    if t.vehicles.bounds().1 >= 0.5 {
+        lanes_fit_the_widest_class(&mut c, m.lane_width.bounds().0, &t.classes);
+    }
     c.weights(path(&["traffic", "colors"]), &t.colors);
     c.range(
         path(&["traffic", "speed_factor"]),
@@ -467,4 +470,39 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.problems.extend(crate::coverage::check(s));
     c.problems.extend(crate::filter::check(s));
     c.problems
+}
+
+/// Two vehicles side by side, oncoming or in lanes beside each other, each keep to their
+/// lane's centre: a class wider than the narrowest lane the map can draw (its width as
+/// drawn, up to 4 % over nominal) overlaps its neighbour. Buses met head-on on 2.5 m lanes.
+fn lanes_fit_the_widest_class(
+    c: &mut Checker,
+    narrowest_lane: f64,
+    classes: &Weighted<VehicleClass>,
+) {
+    const DRAWN_UP_TO: f64 = 1.04;
+    let widest = classes
+        .0
+        .iter()
+        .filter(|(weight, _)| *weight > 0.0)
+        .map(|(_, class)| (*class, class.nominal_size().1))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((class, width)) = widest else {
+        return;
+    };
+    if narrowest_lane < DRAWN_UP_TO * width {
+        c.report(
+            path(&["map", "lane_width"]),
+            format!(
+                "lanes as narrow as {narrowest_lane} m cannot carry a {class:?} ({width} m wide, \
+                 up to {:.2} m as drawn) that `traffic.classes` draws: two side by side, \
+                 oncoming or in lanes beside each other, would overlap",
+                DRAWN_UP_TO * width
+            ),
+            Some(format!(
+                "widen map.lane_width to {:.1} m or more, or take {class:?} out of traffic.classes",
+                (DRAWN_UP_TO * width * 10.0).ceil() / 10.0
+            )),
+        );
+    }
 }
