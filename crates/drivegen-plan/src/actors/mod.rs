@@ -258,17 +258,22 @@ pub(super) fn footprint(pose: Pose2, size: Size3) -> Obb {
 }
 
 /// How far right of `lane`'s centre a parked vehicle `width` wide stands: against the
-/// kerb, inside the parking strip; in a strip narrower than the vehicle it sticks out into
-/// the lane, but never nearer the lane's centre than [`PASSING_HALF_WIDTH`] (up on the kerb
-/// instead, as a van parks in a narrow street): on a 2.5 m lane a van 0.15 m into it stood
-/// in a passing truck's way.
+/// kerb, inside the parking strip (sticking out into the lane where the strip is narrower,
+/// as a named vehicle parked on a road without one does).
 pub(super) fn kerb_offset(net: &RoadNetwork, lane: &Lane, width: f64) -> f64 {
     let shoulder = lane
         .road
         .and_then(|r| net.roads.get(r as usize))
         .map_or(0.0, |r| r.shoulder);
-    let against_kerb = (lane.width / 2.0 + shoulder - width / 2.0 - 0.15).max(0.0);
-    against_kerb.max(PASSING_HALF_WIDTH + width / 2.0)
+    (lane.width / 2.0 + shoulder - width / 2.0 - 0.15).max(0.0)
+}
+
+/// Where parked traffic stands in its parking strip (at least 1.8 m wide): against the
+/// kerb, but never nearer the lane's centre than [`PASSING_HALF_WIDTH`] (a little up on
+/// the kerb instead, as a van parks in a narrow street): in a 1.8 m strip beside a 2.5 m
+/// lane a van stood 0.15 m into the lane, in a passing truck's way.
+fn parking_offset(net: &RoadNetwork, lane: &Lane, width: f64) -> f64 {
+    kerb_offset(net, lane, width).max(PASSING_HALF_WIDTH + width / 2.0)
 }
 
 /// Half the width the widest vehicle class (a bus, 2.55 m) needs to pass, with a little room.
@@ -658,7 +663,7 @@ fn place_parked(
                 lane_position(&kerb_lanes, &lengths, size.length, 10.0, rng).and_then(
                     |(lane, sx)| {
                         let (c, t) = lane.center.sample(sx);
-                        let lateral = kerb_offset(net, lane, size.width);
+                        let lateral = parking_offset(net, lane, size.width);
                         let pose = Pose2::at(c - t.perp() * lateral, t.angle());
                         let fp = footprint(pose, size);
                         Draw::unless(p.check_parked(&fp), (lane, sx, pose))
