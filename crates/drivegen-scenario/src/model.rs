@@ -426,8 +426,13 @@ pub enum VehicleClass {
 }
 
 impl VehicleClass {
+    /// The factors the planner scales each nominal dimension of a vehicle by, drawn
+    /// uniformly between them: vehicles of a class differ by a few percent.
+    pub const SIZE_DRAWN: std::ops::Range<f64> = 0.96..1.04;
+
     /// Nominal (length, width, height) in metres; the planner varies each vehicle's by a
-    /// few percent. The box is centred on the vehicle's pose, from the ground up.
+    /// few percent ([`Self::SIZE_DRAWN`]). The box is centred on the vehicle's pose, from
+    /// the ground up.
     pub fn nominal_size(self) -> (f64, f64, f64) {
         match self {
             VehicleClass::Car => (4.5, 1.8, 1.45),

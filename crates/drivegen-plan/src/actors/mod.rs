@@ -290,7 +290,7 @@ pub(super) fn carries_rider(class: VehicleClass) -> bool {
 }
 
 fn jitter(rng: &mut ChaCha8Rng, v: f64) -> f64 {
-    v * rng.random_range(0.96..1.04)
+    v * rng.random_range(VehicleClass::SIZE_DRAWN)
 }
 
 pub(super) fn vehicle_size(class: VehicleClass, rng: &mut ChaCha8Rng) -> Size3 {

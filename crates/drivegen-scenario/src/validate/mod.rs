@@ -474,13 +474,14 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 
 /// Two vehicles side by side, oncoming or in lanes beside each other, each keep to their
 /// lane's centre: a class wider than the narrowest lane the map can draw (its width as
-/// drawn, up to 4 % over nominal) overlaps its neighbour. Buses met head-on on 2.5 m lanes.
+/// drawn, up to [`VehicleClass::SIZE_DRAWN`]'s end times nominal) overlaps its neighbour.
+/// Buses met head-on on 2.5 m lanes.
 fn lanes_fit_the_widest_class(
     c: &mut Checker,
     narrowest_lane: f64,
     classes: &Weighted<VehicleClass>,
 ) {
-    const DRAWN_UP_TO: f64 = 1.04;
+    let drawn_up_to = VehicleClass::SIZE_DRAWN.end;
     let widest = classes
         .0
         .iter()
@@ -490,18 +491,18 @@ fn lanes_fit_the_widest_class(
     let Some((class, width)) = widest else {
         return;
     };
-    if narrowest_lane < DRAWN_UP_TO * width {
+    if narrowest_lane < drawn_up_to * width {
         c.report(
             path(&["map", "lane_width"]),
             format!(
                 "lanes as narrow as {narrowest_lane} m cannot carry a {class:?} ({width} m wide, \
                  up to {:.2} m as drawn) that `traffic.classes` draws: two side by side, \
                  oncoming or in lanes beside each other, would overlap",
-                DRAWN_UP_TO * width
+                drawn_up_to * width
             ),
             Some(format!(
                 "widen map.lane_width to {:.1} m or more, or take {class:?} out of traffic.classes",
-                (DRAWN_UP_TO * width * 10.0).ceil() / 10.0
+                (drawn_up_to * width * 10.0).ceil() / 10.0
             )),
         );
     }
