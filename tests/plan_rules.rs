@@ -1081,3 +1081,113 @@ fn an_entry_ramp_across_the_block_before_it_is_a_map_overlap() {
     assert!(e.contains("Straight of 70 m"), "{e}");
     plans_every_variant(&interchange("70"), "70 m between the ramps");
 }
+
+/// Traffic drives from a lane onto its successor where one ends and the other begins: on
+/// roundabouts of three and four lanes, a ring piece's outer lane ended up to 1.9 m from
+/// where the next piece's began (offsetting a coarsely sampled arc by its end chord's
+/// normal), and traffic jumped across the gap. Every example, and wide rings, small and
+/// large.
+#[test]
+fn every_lane_ends_where_its_successors_begin() {
+    let mut plans = all_plans();
+    for (lanes, width, radius) in [(3, 3.5, 8), (4, 3.5, 12), (2, 3.0, 30), (4, 5.0, 8)] {
+        let s = map_scenario_with(
+            "Straight(length: 30), Roundabout(radius: RADIUS, exits: 4, arm_length: 20), \
+             Roundabout(radius: RADIUS, exits: 3, arm_length: 20)"
+                .replace("RADIUS", &radius.to_string())
+                .as_str(),
+            &format!("lanes_per_direction: {lanes}, lane_width: {width}"),
+        );
+        plans.push((
+            format!("{lanes} lanes of {width} m, radius {radius}"),
+            plan(&s, 0).expect("plans"),
+        ));
+    }
+    for (name, p) in &plans {
+        for lane in &p.network.lanes {
+            let end = lane.center.sample(lane.length).0;
+            for next in lane.successors.iter().filter_map(|&s| p.lane(s)) {
+                let start = next.center.sample(0.0).0;
+                assert!(
+                    end.distance(start) < 1e-6,
+                    "{name}: lane {} ends {:.3} m from where lane {} begins",
+                    lane.id,
+                    end.distance(start),
+                    next.id
+                );
+            }
+        }
+    }
+}
+
+/// A ring's outer lane leaves it for an arm on a turn about as wide as a one-lane ring's
+/// (4 m and more; 3.5 m is asked), however many lanes the ring has: with three lanes on a
+/// radius of 8 m the exit lay 5.8 m off the arm's axis and the arm's outer lane 8.75 m,
+/// and the connector hooked out and back on a radius of 0.8 m (four lanes: 0.65 m). The
+/// ring grows instead, as it does to keep its island.
+#[test]
+fn ring_exits_turn_out_without_a_hook() {
+    for (lanes, radius, arms) in [(1, 8, 4), (2, 10, 4), (3, 8, 4), (3, 8, 3), (4, 12, 4)] {
+        let s = map_scenario_with(
+            &format!(
+                "Straight(length: 30), Roundabout(radius: {radius}, exits: {arms}, arm_length: 20)"
+            ),
+            &format!("lanes_per_direction: {lanes}, lane_width: 3.5"),
+        );
+        let p = plan(&s, 0).expect("plans");
+        let exits: Vec<_> = p
+            .network
+            .lanes
+            .iter()
+            .filter(|l| {
+                l.junction.is_some()
+                    && l.successors.iter().any(|&s| {
+                        p.lane(s).is_some_and(|n| {
+                            n.junction.is_none()
+                                && n.road.is_some_and(|r| {
+                                    p.network.roads.iter().any(|road| {
+                                        road.id == r && road.kind == drivegen_plan::RoadKind::Arm
+                                    })
+                                })
+                        })
+                    })
+            })
+            .collect();
+        assert!(!exits.is_empty(), "{lanes} lanes: no exit connectors");
+        for lane in exits {
+            let tightest = tightest_turn(&lane.center.points);
+            assert!(
+                tightest >= 3.5,
+                "{lanes} lanes, radius {radius}, {arms} arms: exit lane {} turns on a radius of {tightest:.1} m",
+                lane.id
+            );
+        }
+    }
+}
+
+/// The smallest radius of the circle through any three consecutive points 0.5 m or more
+/// apart along `points` (m).
+fn tightest_turn(points: &[V2]) -> f64 {
+    let line = drivegen_plan::geom::Polyline::new(points.to_vec());
+    let n = (line.length() / 0.5) as usize;
+    let at: Vec<V2> = (0..=n).map(|k| line.sample(k as f64 * 0.5).0).collect();
+    at.windows(3)
+        .map(|w| {
+            let (a, b, c) = (w[0], w[1], w[2]);
+            let area2 = (b - a).cross(c - a).abs();
+            if area2 < 1e-12 {
+                f64::INFINITY
+            } else {
+                a.distance(b) * b.distance(c) * c.distance(a) / (2.0 * area2)
+            }
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn map_scenario_with(blocks: &str, map: &str) -> Scenario {
+    let text = format!(
+        "Scenario(name: \"map\", seed: 5, map: (blocks: Sequence([{blocks}]), {map}), \
+         traffic: (vehicles: 0, parked: 0), pedestrians: (count: 0))"
+    );
+    load_str("map.ron", &text).expect("valid").scenario
+}

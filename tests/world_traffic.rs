@@ -658,3 +658,28 @@ fn a_vehicle_stopped_in_a_turn_is_stopped_behind() {
     }
     assert!(tried >= 5);
 }
+
+/// Roundabouts of three and four lanes (found simulating random designer maps): each
+/// ring piece's outer lane ended up to 1.9 m from where the next piece's began, so an
+/// entry's merge with the ring went unseen and the ego drove into a truck circling it;
+/// and exits left the ring so close to their arm that vehicles hooked out onto the arm at
+/// a crawl with their tails still on the ring, where the traffic behind ran into them.
+#[test]
+fn traffic_circles_roundabouts_of_many_lanes_without_touching() {
+    for (lanes, radius) in [(3, 8), (4, 12)] {
+        let s = scenario(
+            "wide_ring.ron",
+            &format!(
+                "Scenario(name: \"wide ring\", seed: 11, variants: 4, \
+                 map: (blocks: Sequence([Straight(length: 60), \
+                 Roundabout(radius: {radius}, exits: 4, arm_length: 30), \
+                 Roundabout(radius: {radius}, exits: 3, arm_length: 30), Straight(length: 40)]), \
+                 lanes_per_direction: {lanes}, lane_width: 3.5, speed_limit: 13.9), \
+                 traffic: (vehicles: 30), pedestrians: (count: 0))"
+            ),
+        );
+        for variant in 0..s.variants {
+            nobody_overlaps(&s, variant, 30.0, 1.0 / 30.0, &format!("{lanes}-lane ring"));
+        }
+    }
+}

@@ -194,6 +194,11 @@ impl Polyline {
     }
 
     /// Offset sideways by `d` metres (positive = left), using per-vertex normals.
+    ///
+    /// An end vertex takes the tangent the curve has there, not its last chord's: on a
+    /// sampled arc the chord is half a segment's turn off, and a roundabout's outer lane,
+    /// 12 m off its ring's reference, ended 1.9 m from where the next ring piece's lane
+    /// began (traffic jumped across the gap and its entry missed the ring lane's merge).
     pub fn offset(&self, d: f64) -> Polyline {
         let pts = &self.points;
         let n = pts.len();
@@ -202,9 +207,17 @@ impl Polyline {
         }
         let out = (0..n)
             .map(|i| {
-                let prev = if i == 0 { pts[0] } else { pts[i - 1] };
-                let next = if i + 1 == n { pts[n - 1] } else { pts[i + 1] };
-                let t = (next - prev).normalized();
+                let t = match i {
+                    0 if n > 2 => end_tangent(pts[1] - pts[0], pts[2] - pts[0]),
+                    _ if i + 1 == n && n > 2 => {
+                        end_tangent(pts[n - 1] - pts[n - 2], pts[n - 1] - pts[n - 3])
+                    }
+                    _ => {
+                        let prev = if i == 0 { pts[0] } else { pts[i - 1] };
+                        let next = if i + 1 == n { pts[n - 1] } else { pts[i + 1] };
+                        (next - prev).normalized()
+                    }
+                };
                 pts[i] + t.perp() * d
             })
             .collect();
@@ -352,6 +365,22 @@ pub fn bezier(a: V2, a_dir: V2, b: V2, b_dir: V2, n: usize) -> Vec<V2> {
         .collect()
 }
 
+/// The tangent at a polyline's end vertex, from its end chord and the central tangent of
+/// the vertex next to it (both pointing along the line): the central tangent mirrored about
+/// the chord, exact for evenly sampled arcs and straight lines alike. A sharp corner next to
+/// the end (no arc) keeps the chord.
+fn end_tangent(chord: V2, across_next: V2) -> V2 {
+    const ARC_TURN: f64 = 0.5;
+    // Below this a line is straight: mirroring would only add rounding to its offset.
+    const STRAIGHT: f64 = 1e-9;
+    let (c, t) = (chord.normalized(), across_next.normalized());
+    let turn = c.cross(t).abs();
+    if turn < STRAIGHT || turn > libm::sin(ARC_TURN) || c.dot(t) <= 0.0 {
+        return c;
+    }
+    c * (2.0 * c.dot(t)) - t
+}
+
 /// Points of a circular arc around `center` from angle `a0` through `sweep` radians.
 pub fn arc(center: V2, radius: f64, a0: f64, sweep: f64, step: f64) -> Vec<V2> {
     let n = ((sweep.abs() * radius / step).ceil() as usize).max(2);
@@ -404,6 +433,27 @@ mod tests {
             center: v2(0.0, 3.1),
             ..rotated
         }));
+    }
+
+    #[test]
+    fn an_offset_arc_ends_where_the_offset_circle_does() {
+        // Two pieces of one ring, sampled coarsely (18 degrees a segment) as a small
+        // roundabout's are: offset 12 m outwards, the first must end where the second
+        // begins, on the circle of radius 17.6.
+        let center = v2(3.0, -2.0);
+        let first = Polyline::new(arc(center, 5.6, 0.4, 0.9, 2.0));
+        let second = Polyline::new(arc(center, 5.6, 1.3, 0.5, 2.0));
+        let (a, b) = (first.offset(-12.0), second.offset(-12.0));
+        let (end, start) = (a.points[a.points.len() - 1], b.points[0]);
+        assert!(end.distance(start) < 1e-9, "{end:?} vs {start:?}");
+        for p in a.points.iter().chain(&b.points) {
+            assert!((p.distance(center) - 17.6).abs() < 1e-9);
+        }
+        let expected = center + V2::from_angle(1.3) * 17.6;
+        assert!(start.distance(expected) < 1e-9);
+        // A corner next to the end is no arc: the end keeps its chord's normal.
+        let corner = Polyline::new(vec![v2(0.0, 0.0), v2(5.0, 0.0), v2(5.0, 5.0)]);
+        assert!(corner.offset(1.0).points[0].distance(v2(0.0, 1.0)) < 1e-12);
     }
 
     #[test]

@@ -7,6 +7,22 @@ use super::*;
 
 /// The smallest island a roundabout keeps inside its ring (m).
 const MIN_ISLAND: f64 = 4.0;
+/// The tightest radius a vehicle turns on from the ring's outer lane out onto an arm (m).
+const EXIT_TURN: f64 = 5.0;
+/// The largest angle between an arm and its ring exit, as a share of the angle between
+/// arms: the ring keeps an arc between one arm's entry and the next arm's exit.
+const MAX_EXIT_ANGLE: f64 = 0.3;
+
+/// The angle from an arm's axis to where it leaves the ring's outer lane (radius
+/// `outer_lane`) so that a vehicle turning out on an [`EXIT_TURN`] arc ends on the arm's
+/// outermost lane, `arm_lane` off the axis. Turning right from the ring's direction at
+/// angle `a` to the arm's, it comes `EXIT_TURN` x (1 - sin a) closer to the axis. With three
+/// lanes on a ring of radius 9 m the exit was 5.8 m off the axis and the arm's lane 8.75 m:
+/// the exit swung out and hooked back, and vehicles crawling round the hook were run into
+/// by the ring's traffic behind them.
+fn exit_angle(outer_lane: f64, arm_lane: f64) -> f64 {
+    libm::asin(((arm_lane + EXIT_TURN) / (outer_lane + EXIT_TURN)).min(1.0))
+}
 
 impl NetworkBuilder {
     pub(super) fn intersection(&mut self, ways: u8, arm_length: f64, exit: Turn, crosswalks: bool) {
@@ -196,16 +212,22 @@ impl NetworkBuilder {
         let n = self.p.lanes;
         let w = self.p.lane_width;
         let ring_width = f64::from(n) * w;
+        let exits = exits.clamp(3, 4);
+        let spacing = std::f64::consts::TAU / f64::from(exits);
         // The ring's lanes need an island inside them: four 5 m lanes on a radius of 8 m
-        // left none, and the arms missed the ring.
-        let radius = radius.max(ring_width / 2.0 + MIN_ISLAND);
+        // left none, and the arms missed the ring. And its outer lane needs room to turn
+        // out onto each arm's outermost lane (see `exit_angle`).
+        let arm_lane = ring_width - w / 2.0;
+        let outer_lane_for_exits =
+            (arm_lane + EXIT_TURN) / libm::sin(MAX_EXIT_ANGLE * spacing) - EXIT_TURN;
+        let radius = radius
+            .max(ring_width / 2.0 + MIN_ISLAND)
+            .max(outer_lane_for_exits - ring_width / 2.0 + w / 2.0);
         let outer = radius + ring_width / 2.0;
         let gap = 2.0;
         let dir = self.cursor.dir();
         let center = self.cursor.pos() + dir * (outer + gap);
         let jid = self.junctions.len() as u32;
-        let exits = exits.clamp(3, 4);
-        let spacing = std::f64::consts::TAU / f64::from(exits);
         let exit_index = usize::from(exits / 2);
         let base = wrap_angle(self.cursor.yaw + std::f64::consts::PI);
 
@@ -238,7 +260,9 @@ impl NetworkBuilder {
 
         // Ring: per arm a short "passing" arc (exit point -> entry point) and a "through"
         // arc to the next arm's exit point; entries join through-arcs at their start.
-        let alpha = ((ring_width + 3.0) / radius).min(spacing * 0.3);
+        let alpha = ((ring_width + 3.0) / radius)
+            .min(spacing * MAX_EXIT_ANGLE)
+            .max(exit_angle(radius + ring_width / 2.0 - w / 2.0, arm_lane));
         let r_ref = radius - ring_width / 2.0;
         let mut pass = Vec::new();
         let mut through = Vec::new();
