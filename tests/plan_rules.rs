@@ -1082,6 +1082,34 @@ fn an_entry_ramp_across_the_block_before_it_is_a_map_overlap() {
     plans_every_variant(&interchange("70"), "70 m between the ramps");
 }
 
+/// On a wide road (three 5 m lanes, 8 m sidewalks) an intersection right after an exit
+/// ramp laid its side arm across the ramp's end and planned (found simulating random
+/// designer maps: a van parked on the arm stood on the ramp, and the ramp's traffic drove
+/// into it). Near where two blocks meet the overlap test lets the ramp touch the road it
+/// leaves; a junction's arm leaves that road sideways and is held to it everywhere.
+#[test]
+fn a_wide_junction_right_after_an_exit_ramp_is_a_map_overlap() {
+    let wide = "lanes_per_direction: 3, lane_width: 5.0, shoulder_width: 2.0, sidewalk_width: 8.0";
+    let s = map_scenario_with(
+        "Straight(length: 30), OffRamp(length: 80), Intersection(ways: 4)",
+        wide,
+    );
+    let e = plan(&s, 0)
+        .expect_err("the arm crosses the ramp")
+        .to_string();
+    assert!(
+        e.contains("ran into block 1 (OffRamp)") && e.contains("Straight of 60 m"),
+        "{e}"
+    );
+    let s = map_scenario_with(
+        "Straight(length: 30), OffRamp(length: 80), Straight(length: 60), Intersection(ways: 4)",
+        wide,
+    );
+    for v in 0..s.variants {
+        plan(&s, v).unwrap_or_else(|e| panic!("with the hint's straight, #{v}: {e}"));
+    }
+}
+
 /// Traffic drives from a lane onto its successor where one ends and the other begins: on
 /// roundabouts of three and four lanes, a ring piece's outer lane ended up to 1.9 m from
 /// where the next piece's began (offsetting a coarsely sampled arc by its end chord's
@@ -1186,7 +1214,7 @@ fn tightest_turn(points: &[V2]) -> f64 {
 
 fn map_scenario_with(blocks: &str, map: &str) -> Scenario {
     let text = format!(
-        "Scenario(name: \"map\", seed: 5, map: (blocks: Sequence([{blocks}]), {map}), \
+        "Scenario(name: \"map\", seed: 5, variants: 4, map: (blocks: Sequence([{blocks}]), {map}), \
          traffic: (vehicles: 0, parked: 0), pedestrians: (count: 0))"
     );
     load_str("map.ron", &text).expect("valid").scenario

@@ -196,16 +196,28 @@ impl NetworkBuilder {
                     .get(road as usize)
                     .is_some_and(|road| road.kind == RoadKind::Ramp)
         };
+        let is_arm = |road: u32| {
+            self.roads
+                .get(road as usize)
+                .is_some_and(|road| road.kind == RoadKind::Arm)
+        };
         let mut first: Option<usize> = None;
         for (p, r, _, road, s) in &new {
             for (q, rq, b, oroad, os) in &near {
                 // A ramp runs on beside the road it left or joins: the blocks right
                 // after an exit ramp are near it along the route but may not cross it,
                 // and an entry ramp comes in beside the blocks right before it (a
-                // junction's side arm) and may not cross them.
+                // junction's side arm) and may not cross them. Near where the blocks meet
+                // the two may touch, but a junction's side arm leaves the road sideways:
+                // only a ramp's samples on the road itself (an entry ramp's merged end)
+                // may touch the arm. On a wide road an arm right after an exit ramp
+                // crossed the ramp's end, and a van parked on the arm stood on the ramp.
                 let clear_of_start = 2.0 * (r + rq);
-                let ramp = (is_ramp(*oroad) && q.distance(start) > clear_of_start)
-                    || (is_ramp(*road) && p.distance(start) > clear_of_start);
+                let (q_out, p_out) = (q.distance(start), p.distance(start));
+                let ramp = (is_ramp(*oroad)
+                    && (q_out > clear_of_start || is_arm(*road) && q_out > *r))
+                    || (is_ramp(*road)
+                        && (p_out > clear_of_start || is_arm(*oroad) && p_out > *rq));
                 if !ramp && (*b + 1 >= self.block_index || gaps[*b] < r + rq) {
                     continue;
                 }
