@@ -265,9 +265,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         );
     }
     c.weights(path(&["traffic", "classes"]), &t.classes);
-    if t.vehicles.bounds().1 >= 0.5 {
-        lanes_fit_the_widest_class(&mut c, m.lane_width.bounds().0, &t.classes);
-    }
+    lanes_fit_every_moving_vehicle(&mut c, s);
     c.weights(path(&["traffic", "colors"]), &t.colors);
     c.range(
         path(&["traffic", "speed_factor"]),
@@ -475,35 +473,110 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 /// Two vehicles side by side, oncoming or in lanes beside each other, each keep to their
 /// lane's centre: a class wider than the narrowest lane the map can draw (its width as
 /// drawn, up to [`VehicleClass::SIZE_DRAWN`]'s end times nominal) overlaps its neighbour.
-/// Buses met head-on on 2.5 m lanes.
-fn lanes_fit_the_widest_class(
-    c: &mut Checker,
-    narrowest_lane: f64,
-    classes: &Weighted<VehicleClass>,
-) {
-    let drawn_up_to = VehicleClass::SIZE_DRAWN.end;
-    let widest = classes
-        .0
-        .iter()
-        .filter(|(weight, _)| *weight > 0.0)
-        .map(|(_, class)| (*class, class.nominal_size().1))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    let Some((class, width)) = widest else {
-        return;
-    };
-    if narrowest_lane < drawn_up_to * width {
-        c.report(
-            path(&["map", "lane_width"]),
-            format!(
-                "lanes as narrow as {narrowest_lane} m cannot carry a {class:?} ({width} m wide, \
-                 up to {:.2} m as drawn) that `traffic.classes` draws: two side by side, \
-                 oncoming or in lanes beside each other, would overlap",
-                drawn_up_to * width
-            ),
-            Some(format!(
-                "widen map.lane_width to {:.1} m or more, or take {class:?} out of traffic.classes",
-                (drawn_up_to * width * 10.0).ceil() / 10.0
-            )),
+/// Buses met head-on on 2.5 m lanes. Every vehicle that drives is checked where its class
+/// is written: the widest of `traffic.classes` (reported at `map.lane_width`), each
+/// population, each moving named vehicle, and the ego when anything else drives.
+fn lanes_fit_every_moving_vehicle(c: &mut Checker, s: &Scenario) {
+    use crate::placement::ActorKind;
+    let narrowest = s.map.lane_width.bounds().0;
+    let t = &s.traffic;
+    let mut anyone_else = false;
+    if t.vehicles.bounds().1 >= 0.5 {
+        anyone_else = true;
+        let widest = t
+            .classes
+            .0
+            .iter()
+            .filter(|(weight, _)| *weight > 0.0)
+            .map(|(_, class)| *class)
+            .max_by(|a, b| a.nominal_size().1.total_cmp(&b.nominal_size().1));
+        if let Some(class) = widest {
+            lane_fits(
+                c,
+                path(&["map", "lane_width"]),
+                narrowest,
+                class,
+                ("a", " that `traffic.classes` draws"),
+                &format!("take {class:?} out of traffic.classes"),
+            );
+        }
+    }
+    for (i, p) in t.populations.iter().enumerate() {
+        if p.count.bounds().1 < 0.5 {
+            continue;
+        }
+        anyone_else = true;
+        let at = vec![
+            Seg::field("traffic"),
+            Seg::field("populations"),
+            Seg::Index(i),
+            Seg::field("class"),
+        ];
+        lane_fits(
+            c,
+            at,
+            narrowest,
+            p.class,
+            ("a", &format!(" that `traffic.populations[{i}]` adds")),
+            "choose a narrower class",
         );
     }
+    for (i, a) in s.actors.iter().enumerate() {
+        let ActorKind::Vehicle(class) = a.class else {
+            continue;
+        };
+        if a.parked {
+            continue;
+        }
+        anyone_else = true;
+        let at = vec![Seg::field("actors"), Seg::Index(i), Seg::field("class")];
+        lane_fits(
+            c,
+            at,
+            narrowest,
+            class,
+            (&format!("the named actor \"{}\", a", a.name), ""),
+            "choose a narrower class, or park it",
+        );
+    }
+    if anyone_else {
+        lane_fits(
+            c,
+            path(&["ego", "class"]),
+            narrowest,
+            s.ego.class,
+            ("the ego, a", ""),
+            "choose a narrower ego.class",
+        );
+    }
+}
+
+/// Reports at `at` when lanes `narrowest_lane` wide cannot carry `class` as drawn; `what`
+/// is the article before the class and where it comes from after it.
+fn lane_fits(
+    c: &mut Checker,
+    at: Vec<Seg>,
+    narrowest_lane: f64,
+    class: VehicleClass,
+    what: (&str, &str),
+    or_else: &str,
+) {
+    let width = class.nominal_size().1;
+    let drawn = VehicleClass::SIZE_DRAWN.end * width;
+    if narrowest_lane >= drawn {
+        return;
+    }
+    let (article, source) = what;
+    c.report(
+        at,
+        format!(
+            "lanes as narrow as {narrowest_lane} m cannot carry {article} {class:?} ({width} m \
+             wide, up to {drawn:.2} m as drawn){source}: two side by side, oncoming or in lanes \
+             beside each other, would overlap"
+        ),
+        Some(format!(
+            "widen map.lane_width to {:.1} m or more, or {or_else}",
+            (drawn * 10.0).ceil() / 10.0
+        )),
+    );
 }
