@@ -1219,3 +1219,33 @@ fn map_scenario_with(blocks: &str, map: &str) -> Scenario {
     );
     load_str("map.ron", &text).expect("valid").scenario
 }
+
+/// An embedder planning a scenario it did not validate gets an error, not a crash: a
+/// hairpin on a four-lane road (which validation refuses) folded the inner lane into a
+/// 0.9 m stub, and placing the ego on it panicked.
+#[test]
+fn an_unvalidated_hairpin_on_a_wide_road_is_an_error_not_a_crash() {
+    let mut s = map_scenario_with(
+        "Straight(length: 30)",
+        "lanes_per_direction: 4, lane_width: 2.7, shoulder_width: 0, sidewalk_width: 0",
+    );
+    s.map.blocks = drivegen_scenario::BlockPlan::Sequence(vec![
+        drivegen_scenario::Block::Curve {
+            radius: Param::Const(10.0),
+            angle: Param::Const(-90.0),
+        },
+        drivegen_scenario::Block::Roundabout {
+            radius: Param::Const(8.0),
+            exits: 3,
+            arm_length: Param::Const(10.0),
+        },
+    ]);
+    s.ego.lane = Param::Const(0.0);
+    for v in 0..s.variants {
+        match std::panic::catch_unwind(|| plan(&s, v)) {
+            Err(_) => panic!("variant {v} panicked"),
+            Ok(Err(e)) => assert!(e.to_string().contains("too short"), "variant {v}: {e}"),
+            Ok(Ok(_)) => {}
+        }
+    }
+}

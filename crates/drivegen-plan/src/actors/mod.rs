@@ -468,10 +468,22 @@ fn place_ego(
     }
     let size = vehicle_size(s.ego.class, rng);
     let offset = s.ego.start_offset.sample(rng);
-    let sx = offset.clamp(
+    // Its bumpers half a metre inside the lane's ends.
+    let (first, last) = (
         size.length / 2.0 + 0.5,
-        (lane.length - size.length / 2.0 - 0.5).max(size.length / 2.0),
+        lane.length - size.length / 2.0 - 0.5,
     );
+    if last < first {
+        return Err(PlanError::NoRoom {
+            what: Subject::Ego,
+            reason: format!(
+                "its lane on the first road is {:.1} m long, too short for a {:.1} m {:?}",
+                lane.length, size.length, s.ego.class
+            ),
+            hint: "start map.blocks with a Straight of 20 m or more".into(),
+        });
+    }
+    let sx = offset.clamp(first, last);
     let color = s.ego.color.pick(rng).map_or([170, 172, 176], |c| c.rgb());
     let desired = s.ego.speed_factor.sample(rng).max(0.05) * lane.speed_limit;
     let idm = idm(&s.ego.idm, rng);

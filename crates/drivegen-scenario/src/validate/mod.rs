@@ -185,6 +185,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         4.0,
         " lanes",
     );
+    curves_keep_their_inside(&mut c, s);
     c.range(path(&["map", "lane_width"]), &m.lane_width, 2.5, 5.0, " m");
     c.range(
         path(&["map", "shoulder_width"]),
@@ -468,6 +469,62 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.problems.extend(crate::coverage::check(s));
     c.problems.extend(crate::filter::check(s));
     c.problems
+}
+
+/// A curve's inside edge (its innermost sidewalk's far side) stays this far from the
+/// curve's centre at least (m).
+const CURVE_INSIDE: f64 = 1.0;
+
+/// A curve tighter than the road is wide folds its inside over itself: four 2.7 m lanes
+/// round a 10 m radius put the inner lane's centre line 0.55 m from the curve's centre,
+/// 0.9 m long, and planning crashed placing the ego on it. Every `Curve` block, in a
+/// sequence or among a random map's weights, against the widest road the map can draw.
+fn curves_keep_their_inside(c: &mut Checker, s: &Scenario) {
+    let m = &s.map;
+    let widest = m.lanes_per_direction.bounds().1.round().max(1.0) * m.lane_width.bounds().1
+        + m.shoulder_width.bounds().1.max(0.0)
+        + m.sidewalk_width.bounds().1.max(0.0);
+    let curves: Vec<(Vec<Seg>, &crate::model::Block)> = match &m.blocks {
+        BlockPlan::Sequence(blocks) => blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(i)],
+                    b,
+                )
+            })
+            .collect(),
+        BlockPlan::Random { weights, .. } => weights
+            .iter()
+            .enumerate()
+            .map(|(i, (_, b))| {
+                let at = path(&["map", "blocks", "weights"]);
+                (with(at, &[Seg::Index(i), Seg::Index(1)]), b)
+            })
+            .collect(),
+    };
+    for (at, block) in curves {
+        let crate::model::Block::Curve { radius, .. } = block else {
+            continue;
+        };
+        let tightest = radius.bounds().0;
+        if tightest < widest + CURVE_INSIDE {
+            c.report(
+                with(at, &[Seg::field("radius")]),
+                format!(
+                    "a curve {} {tightest} m folds the road's inside over itself: its lanes, \
+                     shoulder and sidewalk reach up to {widest} m from the centre line",
+                    if radius.is_constant() { "of radius" } else { "as tight as" }
+                ),
+                Some(format!(
+                    "raise the radius to {} m or more, or narrow the road (map.lanes_per_direction, \
+                     lane_width, shoulder_width, sidewalk_width)",
+                    (widest + CURVE_INSIDE).ceil()
+                )),
+            );
+        }
+    }
 }
 
 /// Two vehicles side by side, oncoming or in lanes beside each other, each keep to their
