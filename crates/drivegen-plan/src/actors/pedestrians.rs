@@ -170,7 +170,16 @@ fn crossing_path(
     };
     let [a, b, cc, d] = c.corners;
     let (near_mid, far_mid) = (a.lerp(b, 0.5), d.lerp(cc, 0.5));
-    let from_near = near_mid.distance(from) <= far_mid.distance(from);
+    // It enters from its own side of the street: the end nearer its own line. The end
+    // nearer as the crow flies can be the far one (round the outside of a bend), and a
+    // walker went 57 m straight across the carriageway to it, diagonally through traffic.
+    let off_own = |q: V2| own.map_or(q.distance(from), |line| line.project(q).point.distance(q));
+    let (near_off, far_off) = (off_own(near_mid), off_own(far_mid));
+    let from_near = if (near_off - far_off).abs() > 1.0 {
+        near_off < far_off
+    } else {
+        near_mid.distance(from) <= far_mid.distance(from)
+    };
     let across = if from_near {
         far_mid - near_mid
     } else {
