@@ -273,57 +273,71 @@ fn walkers_who_cross_walk_on_beyond_the_crosswalk() {
     );
 }
 
-/// A walker who crosses walks along its own sidewalk to the crosswalk and enters it from
-/// its own side, off the walkways only where it steps into the stripes: round the outside
-/// of a bend the crosswalk's far end was the nearer as the crow flies, and a walker went
-/// 57 m straight across the carriageway to it, diagonally through the traffic (found
-/// simulating random maps).
+/// A walker who crosses walks along its own sidewalk to a crosswalk that meets it and
+/// enters it from its own side, off the walkways only where it cuts across to the stripes
+/// from its line, at most as far from them as a crosswalk may end from that line (both
+/// found simulating random maps): round the outside of a bend the crosswalk's far
+/// end was the nearer as the crow flies, and a walker went 57 m straight across the
+/// carriageway to it, diagonally through the traffic; and where the nearest crosswalk
+/// was on another road, walkers made straight for it across carriageways and verges.
 #[test]
-fn walkers_reach_a_crosswalk_round_a_bend_on_their_own_side() {
-    let s = load_str(
-        "bends.ron",
-        "Scenario(name: \"bends\", seed: 8, variants: 4, \
-         map: (blocks: Sequence([Straight(length: 60), Intersection(ways: 4, arm_length: 30), \
+fn walkers_cross_only_where_a_crosswalk_meets_their_sidewalk() {
+    const CUT_TO_STRIPES: f64 = 8.0;
+    let maps = [
+        "Straight(length: 60), Intersection(ways: 4, arm_length: 30), \
          Curve(radius: 40, angle: -45), Straight(length: 60), Curve(radius: 25, angle: 45), \
          Intersection(ways: 4, arm_length: 20)]), lanes_per_direction: 2, lane_width: 5.0, \
-         shoulder_width: 0, sidewalk_width: 2.5), \
-         traffic: (vehicles: 0, parked: 0), \
-         pedestrians: (count: 80, crossing_probability: 1.0))",
-    )
-    .expect("valid")
-    .scenario;
+         shoulder_width: 0, sidewalk_width: 2.5",
+        "Curve(radius: 30, angle: -120), Intersection(ways: 3, arm_length: 10, exit: Right), \
+         Curve(radius: 40, angle: 90), Curve(radius: 30, angle: 45), \
+         Intersection(ways: 3, arm_length: 50, exit: Straight)]), lanes_per_direction: 2, \
+         lane_width: 4.0, shoulder_width: 2.0, sidewalk_width: 5.0, crosswalks: Bernoulli(0.5)",
+    ];
     let mut crossers = 0;
-    for v in 0..s.variants {
-        let p = plan(&s, v).expect("plans");
-        let surfaces = Surfaces::new(&p.network);
-        for a in &p.actors {
-            let drivegen_plan::Behavior::Walk {
-                path,
-                crosses: Some(c),
-                ..
-            } = &a.behavior
-            else {
-                continue;
-            };
-            let c = &p.network.crosswalks[*c as usize];
-            let mut s = 0.0;
-            while s < path.length() {
-                let q = path.sample(s).0;
-                let from_stripes = q.distance(c.centre()) - c.reach((q - c.centre()).normalized());
-                assert!(
-                    surfaces.on_walkway(q) || from_stripes < 2.0,
-                    "#{v}: pedestrian {} walks on the carriageway {from_stripes:.1} m from the \
-                     stripes it crosses, at ({:.1}, {:.1})",
-                    a.id,
-                    q.x,
-                    q.y
-                );
-                s += 0.5;
+    for map in maps {
+        let s = load_str(
+            "bends.ron",
+            &format!(
+                "Scenario(name: \"bends\", seed: 8, variants: 4, \
+                 map: (blocks: Sequence([{map}), traffic: (vehicles: 0, parked: 0), \
+                 pedestrians: (count: 80, crossing_probability: 1.0))"
+            ),
+        )
+        .expect("valid")
+        .scenario;
+        for v in 0..s.variants {
+            let p = plan(&s, v).expect("plans");
+            let surfaces = Surfaces::new(&p.network);
+            for a in &p.actors {
+                let drivegen_plan::Behavior::Walk {
+                    path,
+                    crosses: Some(c),
+                    ..
+                } = &a.behavior
+                else {
+                    continue;
+                };
+                let c = &p.network.crosswalks[*c as usize];
+                let mut s = 0.0;
+                while s < path.length() {
+                    let q = path.sample(s).0;
+                    let from_stripes =
+                        q.distance(c.centre()) - c.reach((q - c.centre()).normalized());
+                    assert!(
+                        surfaces.on_walkway(q) || from_stripes < CUT_TO_STRIPES,
+                        "#{v}: pedestrian {} walks on the carriageway {from_stripes:.1} m from \
+                         the stripes it crosses, at ({:.1}, {:.1})",
+                        a.id,
+                        q.x,
+                        q.y
+                    );
+                    s += 0.5;
+                }
+                crossers += 1;
             }
-            crossers += 1;
         }
     }
-    assert!(crossers > 100, "{crossers} walkers crossed");
+    assert!(crossers > 200, "{crossers} walkers crossed");
 }
 
 /// A walker whose walk is longer than its piece of sidewalk goes round the junction
@@ -1239,7 +1253,8 @@ fn ring_exits_turn_out_without_a_hook() {
             let tightest = tightest_turn(&lane.center.points);
             assert!(
                 tightest >= 3.5,
-                "{lanes} lanes, radius {radius}, {arms} arms: exit lane {} turns on a radius of {tightest:.1} m",
+                "{lanes} lanes, radius {radius}, {arms} arms: exit lane {} turns on a radius \
+                 of {tightest:.1} m",
                 lane.id
             );
         }

@@ -82,9 +82,13 @@ pub(super) fn place_pedestrians(
                         let mut forward = rng.random_bool(0.5);
                         let pos = c + t.perp() * lateral;
                         let walk = speed * horizon;
-                        let (path, crosswalk) = if crosses {
-                            let own = w.center.offset(lateral);
-                            crossing_path(net, &sidewalks, pos, walk, Some(&own))
+                        let crossing = crosses
+                            .then(|| {
+                                crossing_path(net, &sidewalks, pos, walk, &w.center.offset(lateral))
+                            })
+                            .flatten();
+                        let (path, crosswalk) = if let Some((path, c)) = crossing {
+                            (path, Some(c))
                         } else {
                             let on = |q: V2| p.surfaces.on_walkway(q);
                             let along = |forward| {
@@ -150,30 +154,78 @@ pub(super) fn place_pedestrians(
     Ok(())
 }
 
-/// Walk to the nearest crosswalk (along `own`, the walker's line on its sidewalk, when
-/// the crosswalk meets that sidewalk), across it, and on along the sidewalk there for
-/// what is left of `walk` metres.
+/// Walk along `own` (the walker's line on its sidewalk) to the nearest crosswalk that
+/// meets that sidewalk, across it, and on along the sidewalk there for what is left of
+/// `walk` metres. `None` when no crosswalk meets it: a walker once made straight for the
+/// nearest crosswalk wherever it was, across carriageways, verges and junctions.
 fn crossing_path(
     net: &RoadNetwork,
     sidewalks: &[&Walkway],
     from: V2,
     walk: f64,
-    own: Option<&Polyline>,
-) -> (Polyline, Option<u32>) {
-    let nearest = net.crosswalks.iter().min_by(|a, b| {
+    own: &Polyline,
+) -> Option<(Polyline, u32)> {
+    let mut by_distance: Vec<&Crosswalk> = net.crosswalks.iter().collect();
+    by_distance.sort_by(|a, b| {
         let da = a.centre().distance(from);
         let db = b.centre().distance(from);
         da.total_cmp(&db).then(a.id.cmp(&b.id))
     });
-    let Some(c) = nearest else {
-        return (Polyline::new(vec![from]), None);
+    let (c, from_near, stretch) = by_distance
+        .into_iter()
+        .find_map(|c| approach(c, from, own).map(|(near, stretch)| (c, near, stretch)))?;
+    let [a, b, cc, d] = c.corners;
+    let across = if from_near {
+        d.lerp(cc, 0.5) - a.lerp(b, 0.5)
+    } else {
+        a.lerp(b, 0.5) - d.lerp(cc, 0.5)
     };
+    let (entry, exit) = stripes_ends(c, from, from_near, across);
+    let dir = (exit - entry).normalized();
+    let beyond = exit + dir * (1.5 + STRIPES_INSET);
+    let mut points = vec![from];
+    for q in stretch.points {
+        if points.last().is_some_and(|last| last.distance(q) > 0.05) {
+            points.push(q);
+        }
+    }
+    points.extend([entry, exit, beyond]);
+    let left = walk - Polyline::new(points.clone()).length();
+    points.extend(onward(net, sidewalks, c, beyond, left));
+    Some((Polyline::new(points), c.id))
+}
+
+/// Where a walker at `from` enters and leaves crosswalk `c`'s stripes, just inside them,
+/// coming from its near end (`from_near`) or its far one, heading `across`: straight
+/// across on the right half of the stripes, where in it from where the walker comes.
+/// Everyone once made for the middle of the kerb, and walkers from both kerbs met there
+/// head-on, seven to a line at a busy crossing.
+fn stripes_ends(c: &Crosswalk, from: V2, from_near: bool, across: V2) -> (V2, V2) {
+    let [a, b, cc, d] = c.corners;
+    let u = ((from - a).dot((b - a).normalized()) / a.distance(b).max(1e-9)).clamp(0.0, 1.0);
+    let u = keep_right(u, b - a, across);
+    let (entry, exit) = if from_near {
+        (a.lerp(b, u), d.lerp(cc, u))
+    } else {
+        (d.lerp(cc, u), a.lerp(b, u))
+    };
+    // On their very edge a point is on both the stripes and whatever meets them, or on
+    // neither.
+    let dir = (exit - entry).normalized();
+    (entry + dir * STRIPES_INSET, exit - dir * STRIPES_INSET)
+}
+
+/// How a walker on line `own` at `from` reaches crosswalk `c`, if the crosswalk meets its
+/// sidewalk: whether it enters at the near end (a-b), and the stretch of its line it walks
+/// first, up to a few metres short of the stripes, from where it goes straight to them
+/// through the crosswalk's mouth, which the kerb strip's props keep clear of (cutting
+/// across to the stripes from afar walked through the poles and bins in the strip). It
+/// enters from its own side of the street, the end nearer its line: the end nearer as the
+/// crow flies can be the far one, round the outside of a bend.
+fn approach(c: &Crosswalk, from: V2, own: &Polyline) -> Option<(bool, Polyline)> {
     let [a, b, cc, d] = c.corners;
     let (near_mid, far_mid) = (a.lerp(b, 0.5), d.lerp(cc, 0.5));
-    // It enters from its own side of the street: the end nearer its own line. The end
-    // nearer as the crow flies can be the far one (round the outside of a bend), and a
-    // walker went 57 m straight across the carriageway to it, diagonally through traffic.
-    let off_own = |q: V2| own.map_or(q.distance(from), |line| line.project(q).point.distance(q));
+    let off_own = |q: V2| own.project(q).point.distance(q);
     let (near_off, far_off) = (off_own(near_mid), off_own(far_mid));
     let from_near = if (near_off - far_off).abs() > 1.0 {
         near_off < far_off
@@ -185,45 +237,18 @@ fn crossing_path(
     } else {
         near_mid - far_mid
     };
-    // Straight across on the right half of the stripes, where in it from where the walker
-    // comes: everyone once made for the middle of the kerb, and walkers from both kerbs
-    // met there head-on, seven to a line at a busy crossing.
-    let u = ((from - a).dot((b - a).normalized()) / a.distance(b).max(1e-9)).clamp(0.0, 1.0);
-    let u = keep_right(u, b - a, across);
-    let (entry, exit) = if from_near {
-        (a.lerp(b, u), d.lerp(cc, u))
-    } else {
-        (d.lerp(cc, u), a.lerp(b, u))
-    };
-    // Just inside the stripes at both ends: on their very edge a point is on both the
-    // stripes and whatever meets them, or on neither.
-    let dir = (exit - entry).normalized();
-    let (entry, exit) = (entry + dir * STRIPES_INSET, exit - dir * STRIPES_INSET);
-    let beyond = exit + dir * (1.5 + STRIPES_INSET);
-    // Along its own line until a few metres short of the stripes, then straight to them
-    // through the crosswalk's mouth, which the kerb strip's props keep clear of: cutting
-    // across to the stripes from afar walked through the poles and bins in the strip.
-    let mut points = vec![from];
-    if let Some(line) = own {
-        let (here, there) = (line.project(from), line.project(entry));
-        if there.point.distance(entry) <= ALONGSIDE {
-            let lead = APPROACH_LEAD.min((there.s - here.s).abs());
-            let stretch = if here.s <= there.s {
-                line.slice(here.s, there.s - lead)
-            } else {
-                line.slice(there.s + lead, here.s).reversed()
-            };
-            for q in stretch.points {
-                if points.last().is_some_and(|last| last.distance(q) > 0.05) {
-                    points.push(q);
-                }
-            }
-        }
+    let (entry, _) = stripes_ends(c, from, from_near, across);
+    let (here, there) = (own.project(from), own.project(entry));
+    if there.point.distance(entry) > ALONGSIDE {
+        return None;
     }
-    points.extend([entry, exit, beyond]);
-    let left = walk - Polyline::new(points.clone()).length();
-    points.extend(onward(net, sidewalks, c, beyond, left));
-    (Polyline::new(points), Some(c.id))
+    let lead = APPROACH_LEAD.min((there.s - here.s).abs());
+    let stretch = if here.s <= there.s {
+        own.slice(here.s, there.s - lead)
+    } else {
+        own.slice(there.s + lead, here.s).reversed()
+    };
+    Some((from_near, stretch))
 }
 
 /// Where a walker reaching the end of sidewalk `from` at `end` goes on: across the
