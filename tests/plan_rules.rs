@@ -224,6 +224,31 @@ fn walks_on_walkways(
     }
 }
 
+/// The walkers of `p` who cross, each with its path and the crosswalk it crosses.
+fn crossing_walkers(
+    p: &ScenePlan,
+) -> impl Iterator<
+    Item = (
+        &drivegen_plan::Actor,
+        &drivegen_plan::geom::Polyline,
+        &drivegen_plan::Crosswalk,
+    ),
+> {
+    p.actors.iter().filter_map(|a| match &a.behavior {
+        drivegen_plan::Behavior::Walk {
+            path,
+            crosses: Some(c),
+            ..
+        } => Some((a, path, &p.network.crosswalks[*c as usize])),
+        _ => None,
+    })
+}
+
+/// How far `q` is outside crosswalk `c`'s stripes (m; negative inside).
+fn from_stripes(c: &drivegen_plan::Crosswalk, q: V2) -> f64 {
+    q.distance(c.centre()) - c.reach((q - c.centre()).normalized())
+}
+
 /// A walker who crosses walks on along the sidewalk beyond the stripes, on walkways all the
 /// way: everyone used to stop 1.5 m past the stripes, and the ones standing there walled
 /// in the crosswalk for whoever came next.
@@ -232,18 +257,9 @@ fn walkers_who_cross_walk_on_beyond_the_crosswalk() {
     let mut crossers = 0;
     for (name, p) in all_plans() {
         let surfaces = Surfaces::new(&p.network);
-        for a in p.actors.iter().filter(|a| a.name.is_none()) {
-            let drivegen_plan::Behavior::Walk {
-                path,
-                crosses: Some(c),
-                ..
-            } = &a.behavior
-            else {
-                continue;
-            };
-            let c = &p.network.crosswalks[*c as usize];
+        for (a, path, c) in crossing_walkers(&p).filter(|(a, ..)| a.name.is_none()) {
             let end = *path.points.last().expect("a path");
-            let clear = end.distance(c.centre()) - c.reach((end - c.centre()).normalized());
+            let clear = from_stripes(c, end);
             assert!(
                 clear > 5.0,
                 "{name}: pedestrian {} stops {clear:.1} m from the crosswalk it crossed",
@@ -254,7 +270,7 @@ fn walkers_who_cross_walk_on_beyond_the_crosswalk() {
             let beyond = path
                 .points
                 .iter()
-                .position(|q| q.distance(c.centre()) > c.reach((*q - c.centre()).normalized()))
+                .position(|q| from_stripes(c, *q) > 0.0)
                 .unwrap_or(0)
                 .max(1);
             let from = path.project(path.points[beyond]).s;
@@ -308,25 +324,15 @@ fn walkers_cross_only_where_a_crosswalk_meets_their_sidewalk() {
         for v in 0..s.variants {
             let p = plan(&s, v).expect("plans");
             let surfaces = Surfaces::new(&p.network);
-            for a in &p.actors {
-                let drivegen_plan::Behavior::Walk {
-                    path,
-                    crosses: Some(c),
-                    ..
-                } = &a.behavior
-                else {
-                    continue;
-                };
-                let c = &p.network.crosswalks[*c as usize];
+            for (a, path, c) in crossing_walkers(&p) {
                 let mut s = 0.0;
                 while s < path.length() {
                     let q = path.sample(s).0;
-                    let from_stripes =
-                        q.distance(c.centre()) - c.reach((q - c.centre()).normalized());
+                    let off = from_stripes(c, q);
                     assert!(
-                        surfaces.on_walkway(q) || from_stripes < CUT_TO_STRIPES,
-                        "#{v}: pedestrian {} walks on the carriageway {from_stripes:.1} m from \
-                         the stripes it crosses, at ({:.1}, {:.1})",
+                        surfaces.on_walkway(q) || off < CUT_TO_STRIPES,
+                        "#{v}: pedestrian {} walks on the carriageway {off:.1} m from the \
+                         stripes it crosses, at ({:.1}, {:.1})",
                         a.id,
                         q.x,
                         q.y
