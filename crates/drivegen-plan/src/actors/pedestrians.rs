@@ -171,16 +171,9 @@ fn crossing_path(
         let db = b.centre().distance(from);
         da.total_cmp(&db).then(a.id.cmp(&b.id))
     });
-    let (c, from_near, stretch) = by_distance
+    let (c, (stretch, entry, exit)) = by_distance
         .into_iter()
-        .find_map(|c| approach(c, from, own).map(|(near, stretch)| (c, near, stretch)))?;
-    let [a, b, cc, d] = c.corners;
-    let across = if from_near {
-        d.lerp(cc, 0.5) - a.lerp(b, 0.5)
-    } else {
-        a.lerp(b, 0.5) - d.lerp(cc, 0.5)
-    };
-    let (entry, exit) = stripes_ends(c, from, from_near, across);
+        .find_map(|c| approach(c, from, own).map(|way| (c, way)))?;
     let dir = (exit - entry).normalized();
     let beyond = exit + dir * (1.5 + STRIPES_INSET);
     let mut points = vec![from];
@@ -215,14 +208,14 @@ fn stripes_ends(c: &Crosswalk, from: V2, from_near: bool, across: V2) -> (V2, V2
     (entry + dir * STRIPES_INSET, exit - dir * STRIPES_INSET)
 }
 
-/// How a walker on line `own` at `from` reaches crosswalk `c`, if the crosswalk meets its
-/// sidewalk: whether it enters at the near end (a-b), and the stretch of its line it walks
-/// first, up to a few metres short of the stripes, from where it goes straight to them
-/// through the crosswalk's mouth, which the kerb strip's props keep clear of (cutting
-/// across to the stripes from afar walked through the poles and bins in the strip). It
-/// enters from its own side of the street, the end nearer its line: the end nearer as the
-/// crow flies can be the far one, round the outside of a bend.
-fn approach(c: &Crosswalk, from: V2, own: &Polyline) -> Option<(bool, Polyline)> {
+/// How a walker on line `own` at `from` crosses crosswalk `c`, if the crosswalk meets its
+/// sidewalk: the stretch of its line it walks first, and where it enters and leaves the
+/// stripes. The stretch ends a few metres short of the stripes, from where it goes
+/// straight to them through the crosswalk's mouth, which the kerb strip's props keep clear
+/// of (cutting across to the stripes from afar walked through the poles and bins in the
+/// strip). It enters from its own side of the street, the end nearer its line: the end
+/// nearer as the crow flies can be the far one, round the outside of a bend.
+fn approach(c: &Crosswalk, from: V2, own: &Polyline) -> Option<(Polyline, V2, V2)> {
     let [a, b, cc, d] = c.corners;
     let (near_mid, far_mid) = (a.lerp(b, 0.5), d.lerp(cc, 0.5));
     let off_own = |q: V2| own.project(q).point.distance(q);
@@ -237,7 +230,7 @@ fn approach(c: &Crosswalk, from: V2, own: &Polyline) -> Option<(bool, Polyline)>
     } else {
         near_mid - far_mid
     };
-    let (entry, _) = stripes_ends(c, from, from_near, across);
+    let (entry, exit) = stripes_ends(c, from, from_near, across);
     let (here, there) = (own.project(from), own.project(entry));
     if there.point.distance(entry) > ALONGSIDE {
         return None;
@@ -248,7 +241,7 @@ fn approach(c: &Crosswalk, from: V2, own: &Polyline) -> Option<(bool, Polyline)>
     } else {
         own.slice(there.s + lead, here.s).reversed()
     };
-    Some((from_near, stretch))
+    Some((stretch, entry, exit))
 }
 
 /// Where a walker reaching the end of sidewalk `from` at `end` goes on: across the
