@@ -346,6 +346,42 @@ fn walkers_cross_only_where_a_crosswalk_meets_their_sidewalk() {
     assert!(crossers > 200, "{crossers} walkers crossed");
 }
 
+/// Every walker stands where its path starts (within 1 cm): on a junction corner's
+/// walkway the line a sidewalk walker walks could start half a metre from where it was
+/// placed, and it jumped there at the first step, into the walker beside it (found
+/// simulating random maps).
+#[test]
+fn walkers_stand_where_their_paths_start() {
+    let corners = load_str(
+        "corners.ron",
+        "Scenario(name: \"corners\", seed: 3050, variants: 2, \
+         map: (blocks: Sequence([OnRamp(length: 150), Roundabout(radius: 12, exits: 3, \
+         arm_length: 30), Intersection(ways: 3, arm_length: 120, exit: Straight), \
+         Curve(radius: 30, angle: -20), Roundabout(radius: 12, exits: 3, arm_length: 30), \
+         Curve(radius: 80, angle: 90)]), lanes_per_direction: 2, lane_width: 3.0, \
+         sidewalk_width: 2.5), traffic: (vehicles: 5), \
+         pedestrians: (count: 60, crossing_probability: 0.3))",
+    )
+    .expect("valid")
+    .scenario;
+    let mut plans = all_plans();
+    for v in 0..corners.variants {
+        plans.push((format!("corners#{v}"), plan(&corners, v).expect("plans")));
+    }
+    for (name, p) in &plans {
+        for a in p.actors.iter().filter(|a| a.name.is_none()) {
+            if let drivegen_plan::Behavior::Walk { path, .. } = &a.behavior {
+                let gap = path.points[0].distance(a.pose.pos());
+                assert!(
+                    gap <= 0.01,
+                    "{name}: pedestrian {} stands {gap:.2} m from its path's start",
+                    a.id
+                );
+            }
+        }
+    }
+}
+
 /// A walker whose walk is longer than its piece of sidewalk goes round the junction
 /// corner at its end onto the next sidewalk, on walkways all the way: walkers stopped
 /// where their sidewalk met the corner and stood there for the rest of the scene (7 in

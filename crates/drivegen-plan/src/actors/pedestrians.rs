@@ -107,7 +107,17 @@ pub(super) fn place_pedestrians(
                             (path, None)
                         };
                         let dir = if forward { t } else { -t };
-                        (Pose2::at(pos, dir.angle()), path, crosswalk)
+                        // It stands where its path starts: on a junction corner's walkway
+                        // the line it walks could start half a metre from `pos`, and it
+                        // jumped there, into its neighbour, at the first step. (Rounding
+                        // apart: a plan does not change for a micrometre.)
+                        let start = path
+                            .points
+                            .first()
+                            .copied()
+                            .filter(|q| q.distance(pos) > START_TOLERANCE)
+                            .unwrap_or(pos);
+                        (Pose2::at(start, dir.angle()), path, crosswalk)
                     }
                     WalkArea::Crosswalk => {
                         let c = &net.crosswalks[rng.random_range(0..net.crosswalks.len())];
@@ -381,6 +391,9 @@ const SIDEWALK_END_MARGIN: f64 = 0.5;
 
 /// How far inside the stripes a crossing starts and ends (m).
 const STRIPES_INSET: f64 = 0.2;
+
+/// How far a sidewalk walker may stand from its path's first point (m).
+const START_TOLERANCE: f64 = 0.01;
 
 /// At least this far along the sidewalk after a crossing (m).
 const ONWARD_MIN: f64 = 10.0;
