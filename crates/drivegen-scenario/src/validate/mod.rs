@@ -149,12 +149,6 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                     None,
                 );
             }
-            for (i, b) in blocks.iter().enumerate() {
-                c.block(
-                    vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(i)],
-                    b,
-                );
-            }
         }
         BlockPlan::Random { count, weights } => {
             let at = path(&["map", "blocks", "count"]);
@@ -164,19 +158,10 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             }
             let w = Weighted(weights.iter().map(|(w, _)| (*w, ())).collect());
             c.weights(path(&["map", "blocks", "weights"]), &w);
-            for (i, (_, b)) in weights.iter().enumerate() {
-                c.block(
-                    vec![
-                        Seg::field("map"),
-                        Seg::field("blocks"),
-                        Seg::field("weights"),
-                        Seg::Index(i),
-                        Seg::Index(1),
-                    ],
-                    b,
-                );
-            }
         }
+    }
+    for (at, b) in blocks_with_paths(&m.blocks) {
+        c.block(at, b);
     }
     c.range(
         path(&["map", "lanes_per_direction"]),
@@ -471,6 +456,26 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.problems
 }
 
+/// Every block a map may draw, with the path it is written at: a sequence's blocks, or a
+/// random map's weighted kinds.
+fn blocks_with_paths(blocks: &BlockPlan) -> Vec<(Vec<Seg>, &crate::model::Block)> {
+    match blocks {
+        BlockPlan::Sequence(blocks) => blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (with(path(&["map", "blocks"]), &[Seg::Index(i)]), b))
+            .collect(),
+        BlockPlan::Random { weights, .. } => weights
+            .iter()
+            .enumerate()
+            .map(|(i, (_, b))| {
+                let at = path(&["map", "blocks", "weights"]);
+                (with(at, &[Seg::Index(i), Seg::Index(1)]), b)
+            })
+            .collect(),
+    }
+}
+
 /// A curve's inside edge (its innermost sidewalk's far side) stays this far from the
 /// curve's centre at least (m).
 const CURVE_INSIDE: f64 = 1.0;
@@ -484,27 +489,7 @@ fn curves_keep_their_inside(c: &mut Checker, s: &Scenario) {
     let widest = m.lanes_per_direction.bounds().1.round().max(1.0) * m.lane_width.bounds().1
         + m.shoulder_width.bounds().1.max(0.0)
         + m.sidewalk_width.bounds().1.max(0.0);
-    let curves: Vec<(Vec<Seg>, &crate::model::Block)> = match &m.blocks {
-        BlockPlan::Sequence(blocks) => blocks
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                (
-                    vec![Seg::field("map"), Seg::field("blocks"), Seg::Index(i)],
-                    b,
-                )
-            })
-            .collect(),
-        BlockPlan::Random { weights, .. } => weights
-            .iter()
-            .enumerate()
-            .map(|(i, (_, b))| {
-                let at = path(&["map", "blocks", "weights"]);
-                (with(at, &[Seg::Index(i), Seg::Index(1)]), b)
-            })
-            .collect(),
-    };
-    for (at, block) in curves {
+    for (at, block) in blocks_with_paths(&m.blocks) {
         let crate::model::Block::Curve { radius, .. } = block else {
             continue;
         };
