@@ -359,7 +359,7 @@ fn walkers_stand_where_their_paths_start() {
          arm_length: 30), Intersection(ways: 3, arm_length: 120, exit: Straight), \
          Curve(radius: 30, angle: -20), Roundabout(radius: 12, exits: 3, arm_length: 30), \
          Curve(radius: 80, angle: 90)]), lanes_per_direction: 2, lane_width: 3.0, \
-         sidewalk_width: 2.5), traffic: (vehicles: 5), \
+         sidewalk_width: 2.5), traffic: (vehicles: 5, classes: [(1, Car)]), \
          pedestrians: (count: 60, crossing_probability: 0.3))",
     )
     .expect("valid")
@@ -901,8 +901,8 @@ fn rain_falls_from_a_covered_sky() {
 fn map_scenario(blocks: &str) -> Scenario {
     let text = format!(
         "Scenario(name: \"short\", seed: 5, variants: 6, \
-         map: (blocks: Sequence([{blocks}])), traffic: (vehicles: 2), \
-         pedestrians: (count: 2))"
+         map: (blocks: Sequence([{blocks}])), \
+         traffic: (vehicles: 2, classes: [(1, Car), (1, Van)]), pedestrians: (count: 2))"
     );
     load_str("short.ron", &text).expect("valid").scenario
 }
@@ -949,7 +949,8 @@ fn a_map_overlap_names_the_block_it_runs_into() {
 #[test]
 fn plan_errors_point_at_the_field_that_asked_for_it() {
     let text = "Scenario(name: \"loop\", seed: 5,\n    map: (blocks: Sequence([Straight(length: 60), Curve(radius: 12, angle: 180), \
-                Straight(length: 10), Curve(radius: 12, angle: 180), Straight(length: 200)])),\n)";
+                Straight(length: 10), Curve(radius: 12, angle: 180), Straight(length: 200)])),\n    \
+                traffic: (classes: [(6, Car), (2, Suv), (1, Van)]),\n)";
     let loaded = load_str("loop.ron", text).expect("valid");
     let e = plan(&loaded.scenario, 0).expect_err("the route runs back across its start");
     let PlanError::MapOverlap { block, kind, .. } = &e else {

@@ -683,3 +683,39 @@ fn traffic_circles_roundabouts_of_many_lanes_without_touching() {
         }
     }
 }
+
+/// On a curve a bus's middle cuts in and its ends swing out; validation refuses curves too
+/// tight for two long vehicles side by side (buses on 2.7 m lanes round a 60 m curve, or
+/// on 3.5 m lanes round a 20 m one, drove into each other and into the cars beside them).
+/// At the tightest radius it allows, buses and trucks round a chain of bends without
+/// touching anyone.
+#[test]
+fn long_vehicles_round_the_tightest_curves_validation_allows_without_touching() {
+    let text = |lanes: u32, width: f64, radius: u32| {
+        format!(
+            "Scenario(name: \"bends\", seed: 5, variants: 4, \
+             map: (blocks: Sequence([Straight(length: 40), \
+             Curve(radius: {radius}, angle: 90), Straight(length: 10), \
+             Curve(radius: {radius}, angle: -120), Straight(length: 10), \
+             Curve(radius: {radius}, angle: 100), Straight(length: 60)]), \
+             lanes_per_direction: {lanes}, lane_width: {width}, speed_limit: 13.9), \
+             traffic: (vehicles: 24, classes: [(3, Bus), (2, Truck), (3, Car), (1, Van)]), \
+             pedestrians: (count: 0))"
+        )
+    };
+    for (lanes, width) in [(1, 3.0), (2, 3.0), (1, 3.5), (2, 3.5), (2, 4.0)] {
+        let valid = |r: u32| drivegen_scenario::load_str("bends.ron", &text(lanes, width, r)).ok();
+        let tightest = (10..200)
+            .find(|r| valid(*r).is_some())
+            .expect("some radius fits");
+        assert!(
+            tightest > 14,
+            "{lanes} x {width} m: {tightest} m is no tighter than any curve"
+        );
+        let s = valid(tightest).expect("valid").scenario;
+        for variant in 0..s.variants {
+            let what = format!("{lanes} lanes of {width} m, radius {tightest}");
+            nobody_overlaps(&s, variant, 30.0, 1.0 / 30.0, &what);
+        }
+    }
+}

@@ -20,6 +20,7 @@ pub mod model;
 pub mod param;
 pub mod placement;
 pub mod shape;
+pub mod sweep;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, SourceFile};

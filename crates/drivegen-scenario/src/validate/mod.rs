@@ -252,6 +252,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
     c.weights(path(&["traffic", "classes"]), &t.classes);
     lanes_fit_every_moving_vehicle(&mut c, s);
+    curves_fit_long_vehicles(&mut c, s);
     c.weights(path(&["traffic", "colors"]), &t.colors);
     c.range(
         path(&["traffic", "speed_factor"]),
@@ -480,15 +481,21 @@ fn blocks_with_paths(blocks: &BlockPlan) -> Vec<(Vec<Seg>, &crate::model::Block)
 /// curve's centre at least (m).
 const CURVE_INSIDE: f64 = 1.0;
 
+/// How far the widest road the map draws reaches from its centre line: lanes, shoulder
+/// and sidewalk (m).
+fn road_reach(m: &crate::model::MapSpec) -> f64 {
+    m.lanes_per_direction.bounds().1.round().max(1.0) * m.lane_width.bounds().1
+        + m.shoulder_width.bounds().1.max(0.0)
+        + m.sidewalk_width.bounds().1.max(0.0)
+}
+
 /// A curve tighter than the road is wide folds its inside over itself: four 2.7 m lanes
 /// round a 10 m radius put the inner lane's centre line 0.55 m from the curve's centre,
 /// 0.9 m long, and planning crashed placing the ego on it. Every `Curve` block, in a
 /// sequence or among a random map's weights, against the widest road the map can draw.
 fn curves_keep_their_inside(c: &mut Checker, s: &Scenario) {
     let m = &s.map;
-    let widest = m.lanes_per_direction.bounds().1.round().max(1.0) * m.lane_width.bounds().1
-        + m.shoulder_width.bounds().1.max(0.0)
-        + m.sidewalk_width.bounds().1.max(0.0);
+    let widest = road_reach(m);
     for (at, block) in blocks_with_paths(&m.blocks) {
         let crate::model::Block::Curve { radius, .. } = block else {
             continue;
@@ -589,6 +596,120 @@ fn lanes_fit_every_moving_vehicle(c: &mut Checker, s: &Scenario) {
             s.ego.class,
             ("the ego, a", ""),
             "choose a narrower ego.class",
+        );
+    }
+}
+
+/// The long vehicles a scenario drives, the longest first: the classes
+/// `traffic.classes` draws, its populations', moving named vehicles' and the ego's when
+/// anything else drives, each with where it is written.
+fn driving_classes(s: &Scenario) -> Vec<(VehicleClass, String)> {
+    use crate::placement::ActorKind;
+    let t = &s.traffic;
+    let mut out: Vec<(VehicleClass, String)> = Vec::new();
+    if t.vehicles.bounds().1 >= 0.5 {
+        for (weight, class) in &t.classes.0 {
+            if *weight > 0.0 {
+                out.push((*class, format!("take {class:?} out of traffic.classes")));
+            }
+        }
+    }
+    for (i, p) in t.populations.iter().enumerate() {
+        if p.count.bounds().1 >= 0.5 {
+            out.push((
+                p.class,
+                format!("choose another class for traffic.populations[{i}]"),
+            ));
+        }
+    }
+    for a in &s.actors {
+        if let ActorKind::Vehicle(class) = a.class
+            && !a.parked
+        {
+            out.push((
+                class,
+                format!("choose another class for \"{}\", or park it", a.name),
+            ));
+        }
+    }
+    if !out.is_empty() {
+        out.push((s.ego.class, "choose another ego.class".into()));
+    }
+    out.sort_by(|a, b| b.0.nominal_size().0.total_cmp(&a.0.nominal_size().0));
+    out.dedup_by_key(|(class, _)| *class);
+    out
+}
+
+/// The lane width two vehicles of `class` (as drawn, at their largest) need side by side
+/// on a curve of centre-line `radius` with `lanes` lanes each way `width` wide, on the
+/// pair of neighbouring lanes that needs most: the inner one's corners swing out towards
+/// the outer one, whose middle cuts in towards it.
+fn curve_lane_need(class: VehicleClass, radius: f64, lanes: f64, width: f64) -> f64 {
+    let (len, wide, _) = class.nominal_size();
+    let (len, wide) = (
+        len * VehicleClass::SIZE_DRAWN.end,
+        wide * VehicleClass::SIZE_DRAWN.end,
+    );
+    let mut need: f64 = 0.0;
+    let across = (2.0 * lanes) as usize;
+    for k in 0..across.saturating_sub(1) {
+        let inner = radius + (k as f64 - lanes + 0.5) * width;
+        let (_, out) = crate::sweep::curve_swing(len, wide, inner);
+        let (cut_in, _) = crate::sweep::curve_swing(len, wide, inner + width);
+        need = need.max(wide + out + cut_in);
+    }
+    need
+}
+
+/// On a curve a long vehicle's middle cuts in and its ends swing out (`sweep`), so two
+/// of them side by side, oncoming or in lanes beside each other, need wider lanes than on
+/// a straight: buses on 2.7 m lanes round a 60 m curve overlapped, and on 3.5 m lanes
+/// round a 20 m one. Reported at the radius of each curve too tight for the longest class
+/// that does not fit, with the radius and the lane width that would.
+fn curves_fit_long_vehicles(c: &mut Checker, s: &Scenario) {
+    let m = &s.map;
+    let lanes = m.lanes_per_direction.bounds().1.round().max(1.0);
+    let width = m.lane_width.bounds().0;
+    let classes = driving_classes(s);
+    for (at, block) in blocks_with_paths(&m.blocks) {
+        let crate::model::Block::Curve { radius, .. } = block else {
+            continue;
+        };
+        let tightest = radius.bounds().0;
+        if tightest < road_reach(m) + CURVE_INSIDE {
+            continue; // folded: `curves_keep_their_inside` says so
+        }
+        let Some((class, or_else)) = classes
+            .iter()
+            .find(|(class, _)| curve_lane_need(*class, tightest, lanes, width) > width)
+        else {
+            continue;
+        };
+        let need = curve_lane_need(*class, tightest, lanes, width);
+        let fits = |r: f64| curve_lane_need(*class, r, lanes, width) <= width;
+        let radius_fits = (tightest.ceil() as u32..=2000)
+            .map(f64::from)
+            .find(|r| fits(*r));
+        let width_fits = (0..=25)
+            .map(|k| (width * 10.0).ceil() / 10.0 + 0.1 * f64::from(k))
+            .find(|w| curve_lane_need(*class, tightest, lanes, *w) <= *w);
+        let mut ways = Vec::new();
+        if let Some(r) = radius_fits {
+            ways.push(format!("raise the radius to {r} m or more"));
+        }
+        if let Some(w) = width_fits {
+            ways.push(format!("widen map.lane_width to {w:.1} m or more"));
+        }
+        ways.push(or_else.clone());
+        c.report(
+            with(at, &[Seg::field("radius")]),
+            format!(
+                "a curve {} {tightest} m is too tight for two vehicles of class {class:?} side by side on lanes \
+                 {width} m wide: their middles cut in and their ends swing out, so they need \
+                 {need:.2} m lanes there and would overlap whoever drives beside them",
+                if radius.is_constant() { "of radius" } else { "as tight as" }
+            ),
+            Some(ways.join(", or ")),
         );
     }
 }

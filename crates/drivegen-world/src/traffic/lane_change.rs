@@ -29,9 +29,9 @@ const SAFE_DECEL: f64 = 4.0;
 /// Bumper-to-bumper room a scripted lane change waits for on the new lane (m).
 const ROOM_BESIDE: f64 = 2.0;
 
-/// Half a vehicle's wheelbase, as a share of its length (a car's 2.7 m in 4.5 m, a
-/// bus's 7.3 m in 12 m).
-pub(super) const HALF_WHEELBASE: f64 = 0.3;
+/// Half a vehicle's wheelbase, as a share of its length: validation's curve rule assumes
+/// the same.
+pub(super) use drivegen_scenario::sweep::HALF_WHEELBASE;
 
 /// The body pose of a vehicle at arc length `s` on `lanes[idx]`, with its axles
 /// `half_base` behind and ahead of `s` along its route, both on the centre line: in a
