@@ -600,9 +600,9 @@ fn lanes_fit_every_moving_vehicle(c: &mut Checker, s: &Scenario) {
     }
 }
 
-/// The long vehicles a scenario drives, the longest first: the classes
+/// The vehicle classes a scenario drives, the longest first, each once: the classes
 /// `traffic.classes` draws, its populations', moving named vehicles' and the ego's when
-/// anything else drives, each with where it is written.
+/// anything else drives, each with how to take it out where it is first written.
 fn driving_classes(s: &Scenario) -> Vec<(VehicleClass, String)> {
     use crate::placement::ActorKind;
     let t = &s.traffic;
