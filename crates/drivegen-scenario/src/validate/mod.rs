@@ -519,125 +519,109 @@ fn curves_keep_their_inside(c: &mut Checker, s: &Scenario) {
     }
 }
 
-/// Two vehicles side by side, oncoming or in lanes beside each other, each keep to their
-/// lane's centre: a class wider than the narrowest lane the map can draw (its width as
-/// drawn, up to [`VehicleClass::SIZE_DRAWN`]'s end times nominal) overlaps its neighbour.
-/// Buses met head-on on 2.5 m lanes. Every vehicle that drives is checked where its class
-/// is written: the widest of `traffic.classes` (reported at `map.lane_width`), each
-/// population, each moving named vehicle, and the ego when anything else drives.
-fn lanes_fit_every_moving_vehicle(c: &mut Checker, s: &Scenario) {
-    use crate::placement::ActorKind;
-    let narrowest = s.map.lane_width.bounds().0;
-    let t = &s.traffic;
-    let mut anyone_else = false;
-    if t.vehicles.bounds().1 >= 0.5 {
-        anyone_else = true;
-        let widest = t
-            .classes
-            .0
-            .iter()
-            .filter(|(weight, _)| *weight > 0.0)
-            .map(|(_, class)| *class)
-            .max_by(|a, b| a.nominal_size().1.total_cmp(&b.nominal_size().1));
-        if let Some(class) = widest {
-            lane_fits(
-                c,
-                path(&["map", "lane_width"]),
-                narrowest,
-                class,
-                ("a", " that `traffic.classes` draws"),
-                &format!("take {class:?} out of traffic.classes"),
-            );
-        }
-    }
-    for (i, p) in t.populations.iter().enumerate() {
-        if p.count.bounds().1 < 0.5 {
-            continue;
-        }
-        anyone_else = true;
-        let at = vec![
-            Seg::field("traffic"),
-            Seg::field("populations"),
-            Seg::Index(i),
-            Seg::field("class"),
-        ];
-        lane_fits(
-            c,
-            at,
-            narrowest,
-            p.class,
-            ("a", &format!(" that `traffic.populations[{i}]` adds")),
-            "choose a narrower class",
-        );
-    }
-    for (i, a) in s.actors.iter().enumerate() {
-        let ActorKind::Vehicle(class) = a.class else {
-            continue;
-        };
-        if a.parked {
-            continue;
-        }
-        anyone_else = true;
-        let at = vec![Seg::field("actors"), Seg::Index(i), Seg::field("class")];
-        lane_fits(
-            c,
-            at,
-            narrowest,
-            class,
-            (&format!("the named actor \"{}\", a", a.name), ""),
-            "choose a narrower class, or park it",
-        );
-    }
-    if anyone_else {
-        lane_fits(
-            c,
-            path(&["ego", "class"]),
-            narrowest,
-            s.ego.class,
-            ("the ego, a", ""),
-            "choose a narrower ego.class",
-        );
-    }
+/// A vehicle class that drives, where it is written.
+struct Driving {
+    class: VehicleClass,
+    at: Vec<Seg>,
+    /// Whether `traffic.classes` draws it.
+    traffic: bool,
+    /// How an error names it: the article before the class, and where it comes from
+    /// after it.
+    named: (String, String),
+    /// How to do without it there.
+    or_else: String,
 }
 
-/// The vehicle classes a scenario drives, the longest first, each once: the classes
-/// `traffic.classes` draws, its populations', moving named vehicles' and the ego's when
-/// anything else drives, each with how to take it out where it is first written.
-fn driving_classes(s: &Scenario) -> Vec<(VehicleClass, String)> {
+/// Every vehicle class that drives, in the order the file writes them: each that
+/// `traffic.classes` draws (at `map.lane_width`, where its errors read best), each
+/// population's, each moving named vehicle's, and the ego's when anything else drives.
+fn driving(s: &Scenario) -> Vec<Driving> {
     use crate::placement::ActorKind;
     let t = &s.traffic;
-    let mut out: Vec<(VehicleClass, String)> = Vec::new();
+    let mut out = Vec::new();
     if t.vehicles.bounds().1 >= 0.5 {
-        for (weight, class) in &t.classes.0 {
-            if *weight > 0.0 {
-                out.push((*class, format!("take {class:?} out of traffic.classes")));
-            }
+        for (_, class) in t.classes.0.iter().filter(|(weight, _)| *weight > 0.0) {
+            out.push(Driving {
+                class: *class,
+                at: path(&["map", "lane_width"]),
+                traffic: true,
+                named: ("a".into(), " that `traffic.classes` draws".into()),
+                or_else: format!("take {class:?} out of traffic.classes"),
+            });
         }
     }
     for (i, p) in t.populations.iter().enumerate() {
         if p.count.bounds().1 >= 0.5 {
-            out.push((
-                p.class,
-                format!("choose another class for traffic.populations[{i}]"),
-            ));
+            out.push(Driving {
+                class: p.class,
+                at: vec![
+                    Seg::field("traffic"),
+                    Seg::field("populations"),
+                    Seg::Index(i),
+                    Seg::field("class"),
+                ],
+                traffic: false,
+                named: ("a".into(), format!(" that `traffic.populations[{i}]` adds")),
+                or_else: "choose another class".into(),
+            });
         }
     }
-    for a in &s.actors {
+    for (i, a) in s.actors.iter().enumerate() {
         if let ActorKind::Vehicle(class) = a.class
             && !a.parked
         {
-            out.push((
+            out.push(Driving {
                 class,
-                format!("choose another class for \"{}\", or park it", a.name),
-            ));
+                at: vec![Seg::field("actors"), Seg::Index(i), Seg::field("class")],
+                traffic: false,
+                named: (format!("the named actor \"{}\", a", a.name), String::new()),
+                or_else: "choose another class, or park it".into(),
+            });
         }
     }
     if !out.is_empty() {
-        out.push((s.ego.class, "choose another ego.class".into()));
+        out.push(Driving {
+            class: s.ego.class,
+            at: path(&["ego", "class"]),
+            traffic: false,
+            named: ("the ego, a".into(), String::new()),
+            or_else: "choose another ego.class".into(),
+        });
     }
-    out.sort_by(|a, b| b.0.nominal_size().0.total_cmp(&a.0.nominal_size().0));
-    out.dedup_by_key(|(class, _)| *class);
     out
+}
+
+/// Two vehicles side by side, oncoming or in lanes beside each other, each keep to their
+/// lane's centre: a class wider than the narrowest lane the map can draw (its width as
+/// drawn, up to [`VehicleClass::SIZE_DRAWN`]'s end times nominal) overlaps its neighbour.
+/// Buses met head-on on 2.5 m lanes. Every vehicle that drives is checked where its class
+/// is written (`driving`); of `traffic.classes` only the widest.
+fn lanes_fit_every_moving_vehicle(c: &mut Checker, s: &Scenario) {
+    let narrowest = s.map.lane_width.bounds().0;
+    let drivers = driving(s);
+    let widest_traffic = drivers
+        .iter()
+        .filter(|d| d.traffic)
+        .max_by(|a, b| {
+            a.class
+                .nominal_size()
+                .1
+                .total_cmp(&b.class.nominal_size().1)
+        })
+        .map(|d| d.class);
+    for d in &drivers {
+        if d.traffic && Some(d.class) != widest_traffic {
+            continue;
+        }
+        lane_fits(
+            c,
+            d.at.clone(),
+            narrowest,
+            d.class,
+            (&d.named.0, &d.named.1),
+            &d.or_else,
+        );
+    }
 }
 
 /// The lane width two vehicles of `class` (as drawn, at their largest) need side by side
@@ -670,7 +654,13 @@ fn curves_fit_long_vehicles(c: &mut Checker, s: &Scenario) {
     let m = &s.map;
     let lanes = m.lanes_per_direction.bounds().1.round().max(1.0);
     let width = m.lane_width.bounds().0;
-    let classes = driving_classes(s);
+    // The longest first, each class once (with the hint of where it is first written).
+    let mut classes: Vec<(VehicleClass, String)> = driving(s)
+        .into_iter()
+        .map(|d| (d.class, d.or_else))
+        .collect();
+    classes.sort_by(|a, b| b.0.nominal_size().0.total_cmp(&a.0.nominal_size().0));
+    classes.dedup_by_key(|(class, _)| *class);
     for (at, block) in blocks_with_paths(&m.blocks) {
         let crate::model::Block::Curve { radius, .. } = block else {
             continue;
