@@ -10,7 +10,8 @@ pub const HALF_WHEELBASE: f64 = 0.3;
 
 /// How far beyond its half width a vehicle `length` long and `width` wide reaches on a
 /// curve whose centre line has `radius`: (inside, its middle cutting in; outside, its
-/// front and rear corners swinging out). Both 0 on a straight.
+/// front and rear corners swinging out). Both 0 on a straight; on a curve tighter than
+/// half the wheelbase (which validation refuses as folded first) the whole width each way.
 pub fn curve_swing(length: f64, width: f64, radius: f64) -> (f64, f64) {
     if !radius.is_finite() {
         return (0.0, 0.0);

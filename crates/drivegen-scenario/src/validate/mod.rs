@@ -669,17 +669,15 @@ fn curves_fit_long_vehicles(c: &mut Checker, s: &Scenario) {
         if tightest < road_reach(m) + CURVE_INSIDE {
             continue; // folded: `curves_keep_their_inside` says so
         }
-        let Some((class, or_else)) = classes
-            .iter()
-            .find(|(class, _)| curve_lane_need(*class, tightest, lanes, width) > width)
-        else {
+        let Some((class, or_else, need)) = classes.iter().find_map(|(class, or_else)| {
+            let need = curve_lane_need(*class, tightest, lanes, width);
+            (need > width).then_some((class, or_else, need))
+        }) else {
             continue;
         };
-        let need = curve_lane_need(*class, tightest, lanes, width);
-        let fits = |r: f64| curve_lane_need(*class, r, lanes, width) <= width;
         let radius_fits = (tightest.ceil() as u32..=2000)
             .map(f64::from)
-            .find(|r| fits(*r));
+            .find(|r| curve_lane_need(*class, *r, lanes, width) <= width);
         let width_fits = (0..=25)
             .map(|k| (width * 10.0).ceil() / 10.0 + 0.1 * f64::from(k))
             .find(|w| curve_lane_need(*class, tightest, lanes, *w) <= *w);
