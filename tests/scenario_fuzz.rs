@@ -101,6 +101,15 @@ fn apply(text: &str, m: &Mutation) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// A field name right after a character of more than one byte (proptest found a panic
+/// here: the name's start was taken one byte past that character's first byte).
+#[test]
+fn a_wide_character_before_a_field_name_is_not_cut_in_half() {
+    for text in ["\"¡:\"¡", "Scenario(é:1.5)", "Scenario(\n  名name: \"x\")"] {
+        check(text);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
 

@@ -186,9 +186,11 @@ fn field_before(text: &str, at: usize) -> Option<&str> {
         return None;
     }
     let name = line[..colon].trim_end();
+    // Past the whole character: the one before a name may be several bytes long.
     let start = name
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &name[start..];
     (!name.is_empty()).then_some(name)
 }
