@@ -110,8 +110,27 @@ fn a_wide_character_before_a_field_name_is_not_cut_in_half() {
     }
 }
 
+/// 400 cases from a fixed seed, so a run that passes passes again (CI included); set
+/// PROPTEST_RNG_SEED (and PROPTEST_CASES) to explore further.
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig {
+        cases: 400,
+        ..ProptestConfig::default()
+    };
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(0x6472_6976_6567_656e);
+    }
+    if let Some(cases) = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+    {
+        config.cases = cases;
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn random_text_never_panics(text in ".{0,400}") {
