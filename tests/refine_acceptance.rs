@@ -19,6 +19,7 @@ use drivegen_refine::curves::{CurveOptions, FrameSource};
 use drivegen_refine::data::{FrameRange, load_range};
 use drivegen_refine::gan::GanConfig;
 use drivegen_refine::model::{DiscriminatorConfig, InputLayout, RefinerConfig};
+use drivegen_refine::reach::Reach;
 use drivegen_refine::train::{StepLog, TrainOptions};
 use drivegen_refine::vae::VaeConfig;
 use image::{Luma, Rgb, RgbImage};
@@ -205,7 +206,7 @@ fn refiner_moves_held_out_frames_towards_the_target_domain_and_keeps_edges() {
     let sim = load_range(&t.root.join("sim-heldout"), FrameRange::default()).expect("sim");
     let real = load_range(&t.root.join("real-heldout"), FrameRange::default()).expect("real");
     let (r, _) = ckpt
-        .evaluate(&sim, &real, 128, 3, &mut |_| {})
+        .evaluate(&sim, &real, Reach::Full, 128, 3, &mut |_| {})
         .expect("eval");
     eprintln!(
         "colour moments {:?}, histogram {:?}, KID random {:?}, KID VAE {:?}, edges {:?}, change {:.4}",
@@ -596,6 +597,7 @@ fn version_1_refiners_load_and_refine() {
         instance: None,
         semantic: Some(vec![26; 64 * 48]),
         depth: None,
+        environment: None,
     };
     let refined = ckpt.refine(&frame).expect("refine");
     assert_eq!(refined.dimensions(), (64, 48));

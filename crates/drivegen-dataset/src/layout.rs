@@ -47,6 +47,10 @@ pub struct RunInfo {
     /// weights file: it names the exact refiner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner_sha256: Option<String>,
+    /// How far into a frame the refiner reached: `covered` (the classes and light the
+    /// real data shows) or `full` (the network's output as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refiner_reach: Option<String>,
     /// A Grid/Sobol `variants` design: the parameters every variant of the whole run
     /// fixed (the same in every shard); absent for i.i.d. variants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -340,5 +340,6 @@ pub fn rgb_record(ds: &NativeDataset) -> serde_json::Value {
         "folder": ds.rgb.folder(),
         "refiner": if refined { ds.run.refiner.clone() } else { None },
         "refiner_sha256": if refined { ds.run.refiner_sha256.clone() } else { None },
+        "refiner_reach": if refined { ds.run.refiner_reach.clone() } else { None },
     })
 }

@@ -18,8 +18,9 @@ use crate::checkpoint::{CheckpointConfig, Source};
 use crate::class_look::ClassLook;
 use crate::data::{Frame, PatchSampler, interleaved};
 use crate::error::RefineError;
-use crate::eval::{Compared, EvalReport, compare, evaluate, refine_all, refine_frame};
+use crate::eval::{Compared, EvalReport, Frames, compare, evaluate, refine_all, refine_frame};
 use crate::model::{InputLayout, Refiner, RefinerConfig};
+use crate::reach::Reach;
 use crate::train::{StepLog, TrainEvent, TrainOptions, to_tensor, train};
 use crate::vae::{Vae, VaeConfig};
 
@@ -238,15 +239,23 @@ impl LoadedCheckpoint {
         ))
     }
 
+    /// [`Self::refine`], then confined to `reach` ([`crate::reach`]): what `render
+    /// --refine` and `refine apply` write.
+    pub fn refine_within(&self, frame: &Frame, reach: Reach) -> Result<RgbImage, RefineError> {
+        Ok(reach.apply(frame, self.refine(frame)?))
+    }
+
     fn vae_missing() -> RefineError {
         RefineError::Invalid("this checkpoint was loaded without its VAE".into())
     }
 
-    /// Realism and label-preservation metrics of refined `sim` frames against `real`.
+    /// Realism and label-preservation metrics of `sim` frames refined within `reach`
+    /// against `real`.
     pub fn evaluate(
         &self,
         sim: &[Frame],
         real: &[Frame],
+        reach: Reach,
         patches: usize,
         seed: u64,
         progress: &mut dyn FnMut(usize),
@@ -255,8 +264,9 @@ impl LoadedCheckpoint {
         let layout = self.layout;
         with_models!(&self.loaded, |m| {
             let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
+            let frames = Frames { sim, real, reach };
             evaluate(
-                &m.refiner, layout, vae, vae_config, sim, real, patches, seed, &m.device, progress,
+                &m.refiner, layout, vae, vae_config, frames, patches, seed, &m.device, progress,
             )
         })
     }
@@ -373,6 +383,7 @@ fn time_frames<B: Backend>(
         instance: None,
         semantic: layout.semantic.then(|| vec![7u8; n]),
         depth: layout.depth.then(|| vec![10.0f32; n]),
+        environment: None,
     };
     refine_frame(&refiner, layout, 0, &frame, device)?;
     let runs = 3;

@@ -26,6 +26,9 @@ pub struct Frame {
     pub semantic: Option<Vec<u8>>,
     /// Z-depth in metres per pixel (0 = sky or invalid), when the frame has one.
     pub depth: Option<Vec<f32>>,
+    /// The light and weather the frame was rendered in (its variant's `scene.json`), when
+    /// known: how far a refiner reaches into it ([`crate::reach`]).
+    pub environment: Option<drivegen_plan::EnvironmentPlan>,
 }
 
 impl Frame {
@@ -134,7 +137,37 @@ pub fn load_frame(path: &Path) -> Result<Frame, RefineError> {
         instance,
         semantic,
         depth,
+        environment: scene_environment(path)?,
     })
+}
+
+/// The environment in `scene.json` of the variant a dataset frame
+/// (`vNNN/<camera>/rgb/<frame>.png`) belongs to; `None` for a frame outside a dataset.
+fn scene_environment(frame: &Path) -> Result<Option<drivegen_plan::EnvironmentPlan>, RefineError> {
+    let Some(scene) = frame
+        .parent()
+        .filter(|dir| dir.file_name().is_some_and(|n| n == "rgb"))
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map(|variant| variant.join("scene.json"))
+        .filter(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    #[derive(serde::Deserialize)]
+    struct Scene {
+        environment: drivegen_plan::EnvironmentPlan,
+    }
+    let text = std::fs::read_to_string(&scene).map_err(RefineError::io(&scene))?;
+    let parsed: Scene = serde_json::from_str(&text).map_err(|e| {
+        RefineError::Invalid(format!(
+            "{}:{}:{}: not a drivegen scene.json ({e})\n  hint: render the variant again",
+            scene.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(Some(parsed.environment))
 }
 
 /// The depth conditioning value of a z-depth in metres: inverse depth scaled so 8 m is
@@ -486,6 +519,7 @@ mod tests {
             instance: None,
             semantic: Some(vec![26; n]),
             depth: Some(vec![8.0; n]),
+            environment: None,
         }
     }
 

@@ -15,6 +15,7 @@ use crate::metrics::{
     kernel_distance, mean_abs_change, rows,
 };
 use crate::model::{InputLayout, Refiner};
+use crate::reach::Reach;
 use crate::train::to_tensor;
 use crate::vae::{Vae, VaeConfig};
 
@@ -157,21 +158,30 @@ fn patch_batches(
 }
 
 /// Evaluates `refiner` on `sim` frames against `real` frames.
+/// What [`evaluate`] refines and compares: rendered frames (refined within `reach`) and
+/// real ones.
+#[derive(Clone, Copy, Debug)]
+pub struct Frames<'a> {
+    pub sim: &'a [Frame],
+    pub real: &'a [Frame],
+    pub reach: Reach,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<B: Backend>(
     refiner: &Refiner<B>,
     layout: InputLayout,
     vae: &Vae<B>,
     vae_config: &VaeConfig,
-    sim: &[Frame],
-    real: &[Frame],
+    frames: Frames<'_>,
     patches: usize,
     seed: u64,
     device: &B::Device,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
+    let Frames { sim, real, reach } = frames;
     let (refined_frames, ms_per_frame) = refine_all(sim, progress, |f| {
-        refine_frame(refiner, layout, seed, f, device)
+        Ok(reach.apply(f, refine_frame(refiner, layout, seed, f, device)?))
     })?;
     let compared = Compared {
         sim,

@@ -21,6 +21,7 @@ pub mod grade;
 pub mod metrics;
 pub mod model;
 pub mod plot;
+pub mod reach;
 pub mod realism;
 pub mod sensor_fit;
 pub mod shipped;

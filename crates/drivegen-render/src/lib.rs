@@ -41,10 +41,20 @@ pub use manifest::{ManifestExtras, expected_sensors, write_manifest};
 
 /// Refines a camera frame's RGB (the binary wraps `drivegen-refine`'s checkpoints).
 pub trait FrameRefiner {
-    /// The refined RGB (3 bytes per pixel) of `job`, or `None` when it has no RGB.
-    fn refine(&self, job: &FrameJob) -> Result<Option<Vec<u8>>, String>;
+    /// The refined RGB (3 bytes per pixel) of `job`, rendered in `environment`, or
+    /// `None` when it has no RGB.
+    fn refine(
+        &self,
+        job: &FrameJob,
+        environment: &drivegen_plan::EnvironmentPlan,
+    ) -> Result<Option<Vec<u8>>, String>;
     /// A checksum naming the exact refiner (its weights), recorded in `run.json`.
     fn sha256(&self) -> Option<String> {
+        None
+    }
+    /// How far into a frame the refiner reaches (`covered`, `full`), recorded in
+    /// `run.json`; `None` where the notion does not apply.
+    fn reach(&self) -> Option<String> {
         None
     }
 }
@@ -140,6 +150,7 @@ impl RenderRequest<'_> {
             variants_total: self.shard.map(|_| self.variants_total),
             refiner: self.refiner.as_ref().map(|(_, name)| name.clone()),
             refiner_sha256: self.refiner.as_ref().and_then(|(r, _)| r.sha256()),
+            refiner_reach: self.refiner.as_ref().and_then(|(r, _)| r.reach()),
             // Every variant of the whole run, so shards agree and a merge keeps them all.
             coverage: (0..self.variants_total)
                 .map(|variant| drivegen_dataset::CoverageCell {
@@ -424,11 +435,13 @@ pub fn render(
             for mut job in frame_jobs(engine.plan(), *variant, frame, &vdir, &lut) {
                 if let (Some((refiner, _)), Job::Camera(cam)) = (&req.refiner, &mut job) {
                     cam.refined_rgb =
-                        refiner.refine(cam).map_err(|reason| RenderError::Refine {
-                            variant: *variant,
-                            frame: cam.frame,
-                            reason,
-                        })?;
+                        refiner
+                            .refine(cam, &engine.plan().environment)
+                            .map_err(|reason| RenderError::Refine {
+                                variant: *variant,
+                                frame: cam.frame,
+                                reason,
+                            })?;
                 }
                 if matches!(job, Job::Camera(_)) {
                     observer.frames_done(1);

@@ -106,7 +106,11 @@ fn a_library_render_reads_back_whole_and_resume_refuses_another_run() {
 fn refining_without_rgb_is_refused_before_anything_is_written() {
     struct Never;
     impl drivegen_render::FrameRefiner for Never {
-        fn refine(&self, _: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
+        fn refine(
+            &self,
+            _: &drivegen_dataset::FrameJob,
+            _: &drivegen_plan::EnvironmentPlan,
+        ) -> Result<Option<Vec<u8>>, String> {
             Err("never called".into())
         }
     }

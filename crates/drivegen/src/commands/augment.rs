@@ -46,6 +46,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
     // says which (and which refiner made them).
     run.refiner = None;
     run.refiner_sha256 = None;
+    run.refiner_reach = None;
     run.write(&args.out)?;
     drivegen_dataset::write_atomic(
         &args.out.join("scenario.ron"),

@@ -86,7 +86,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             refine: true,
         },
     ];
-    let refiner = super::refine::CheckpointRefiner::load(std::path::Path::new("default"), "auto")?;
+    let refiner = super::refine::CheckpointRefiner::load(
+        std::path::Path::new("default"),
+        "auto",
+        drivegen_refine::reach::Reach::default(),
+    )?;
     println!(
         "{:<46} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "configuration", "frames/s", "start s", "sim ms", "render ms", "label ms", "drain ms"
@@ -112,7 +116,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             for mut job in drivegen_render::frame_jobs(engine.plan(), 0, frame, &args.out, &lut) {
                 if let (true, drivegen_dataset::Job::Camera(cam)) = (config.refine, &mut job) {
-                    cam.refined_rgb = refiner.refine(cam).map_err(anyhow::Error::msg)?;
+                    cam.refined_rgb = refiner
+                        .refine(cam, &engine.plan().environment)
+                        .map_err(anyhow::Error::msg)?;
                 }
                 writer.submit(job)?;
             }

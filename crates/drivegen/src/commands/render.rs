@@ -76,6 +76,13 @@ pub struct Args {
     /// Backend for --refine: auto, wgpu, flex or ndarray (see `drivegen refine bench`).
     #[arg(long, default_value = "auto")]
     refine_backend: String,
+    /// How far --refine reaches into a frame. covered: a checkpoint changes only the
+    /// classes its real frames show (road, sidewalk, vegetation, terrain, sky), gives
+    /// every other class the colour map it applied to the whole frame, and fades out
+    /// in light and weather its real frames lack (dusk, night, fog, rain). full: the
+    /// network's output as it is. Class looks are not affected.
+    #[arg(long, default_value = "covered", value_name = "covered|full")]
+    refine_reach: drivegen_refine::reach::Reach,
     /// Encoder/writer threads.
     #[arg(long, default_value_t = 2)]
     writers: usize,
@@ -189,7 +196,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<()> {
         Some(_) if args.no_rgb => {
             return Err(InputError("--refine needs RGB frames; drop --no-rgb".into()).into());
         }
-        Some(ckpt) => Some(super::refine::frame_refiner(ckpt, &args.refine_backend)?),
+        Some(ckpt) => Some(super::refine::frame_refiner(
+            ckpt,
+            &args.refine_backend,
+            args.refine_reach,
+        )?),
         None => None,
     };
     let request = drivegen_render::RenderRequest {

@@ -9,7 +9,7 @@ use drivegen_refine::data::{FrameRange, list_images, load_frame, load_range};
 use drivegen_refine::realism::{self, PatchSet, RealismConfig, RealismReport, two_sample};
 
 use super::pipeline::is_look;
-use super::{BackendArg, input, load_refiner, write_png};
+use super::{BackendArg, ReachArg, input, load_refiner, write_png};
 use crate::commands::progress::Progress;
 
 /// The classifier two-sample test (`drivegen realism`) of raw and of refined frames
@@ -80,6 +80,8 @@ pub(super) struct ApplyArgs {
     out: PathBuf,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    reach: ReachArg,
 }
 
 /// `refine apply` with a class look: every frame needs its semantic labels.
@@ -111,7 +113,7 @@ pub(super) fn apply(a: ApplyArgs, quiet: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     for p in &paths {
         let frame = load_frame(p).map_err(input)?;
-        let refined = loaded.refine(&frame).map_err(input)?;
+        let refined = loaded.refine_within(&frame, a.reach.reach).map_err(input)?;
         let rel = p.strip_prefix(&a.input).unwrap_or(p);
         let out = a.out.join(rel).with_extension("png");
         write_png(&out, &refined)?;
@@ -158,6 +160,8 @@ pub(super) struct EvalArgs {
     side_by_side: usize,
     #[command(flatten)]
     backend: BackendArg,
+    #[command(flatten)]
+    reach: ReachArg,
 }
 
 pub(super) fn eval(a: EvalArgs, quiet: bool) -> anyhow::Result<()> {
@@ -176,7 +180,7 @@ pub(super) fn eval(a: EvalArgs, quiet: bool) -> anyhow::Result<()> {
     } else {
         let loaded = load_refiner(&a.ckpt, &a.backend.backend, true)?;
         progress.set_message("refining");
-        let evaluated = loaded.evaluate(&sim, &real, a.patches, a.seed, &mut tick);
+        let evaluated = loaded.evaluate(&sim, &real, a.reach.reach, a.patches, a.seed, &mut tick);
         (evaluated.map_err(input)?, loaded.compute)
     };
     progress.finish_and_clear();

@@ -6,6 +6,7 @@ use std::path::Path;
 use drivegen_refine::RefineError;
 use drivegen_refine::class_look::ClassLook;
 use drivegen_refine::compute::LoadedCheckpoint;
+use drivegen_refine::reach::Reach;
 
 use super::{input, resolve_checkpoint};
 
@@ -14,25 +15,34 @@ use super::{input, resolve_checkpoint};
 pub struct CheckpointRefiner {
     loaded: LoadedCheckpoint,
     sha256: String,
+    reach: Reach,
 }
 
 impl CheckpointRefiner {
     /// Loads a checkpoint (a folder or a shipped name) to refine rendered frames.
-    pub fn load(ckpt: &Path, backend: &str) -> anyhow::Result<CheckpointRefiner> {
+    pub fn load(ckpt: &Path, backend: &str, reach: Reach) -> anyhow::Result<CheckpointRefiner> {
         let (source, compute) = resolve_checkpoint(ckpt, backend)?;
         Ok(CheckpointRefiner {
             loaded: LoadedCheckpoint::load(&source, compute, false).map_err(input)?,
             sha256: source.sha256().map_err(input)?,
+            reach,
         })
     }
 }
 
 impl drivegen_render::FrameRefiner for CheckpointRefiner {
-    fn refine(&self, job: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
-        refine_rgba(&self.loaded, job).map_err(|e| e.to_string())
+    fn refine(
+        &self,
+        job: &drivegen_dataset::FrameJob,
+        environment: &drivegen_plan::EnvironmentPlan,
+    ) -> Result<Option<Vec<u8>>, String> {
+        refine_rgba(&self.loaded, self.reach, job, environment).map_err(|e| e.to_string())
     }
     fn sha256(&self) -> Option<String> {
         Some(self.sha256.clone())
+    }
+    fn reach(&self) -> Option<String> {
+        Some(self.reach.to_string())
     }
 }
 
@@ -44,7 +54,11 @@ pub struct LookRefiner {
 }
 
 impl drivegen_render::FrameRefiner for LookRefiner {
-    fn refine(&self, job: &drivegen_dataset::FrameJob) -> Result<Option<Vec<u8>>, String> {
+    fn refine(
+        &self,
+        job: &drivegen_dataset::FrameJob,
+        _environment: &drivegen_plan::EnvironmentPlan,
+    ) -> Result<Option<Vec<u8>>, String> {
         let semantic = drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut);
         let (Some(rgb), Some(semantic)) = (
             job_rgb(job),
@@ -74,12 +88,13 @@ pub(super) fn is_look(path: &Path) -> bool {
 pub fn frame_refiner(
     path: &Path,
     backend: &str,
+    reach: Reach,
 ) -> anyhow::Result<Box<dyn drivegen_render::FrameRefiner>> {
     if is_look(path) {
         let (look, sha256) = ClassLook::load(path).map_err(input)?;
         return Ok(Box::new(LookRefiner { look, sha256 }));
     }
-    Ok(Box::new(CheckpointRefiner::load(path, backend)?))
+    Ok(Box::new(CheckpointRefiner::load(path, backend, reach)?))
 }
 
 /// The RGB image of a camera frame job, when it has one.
@@ -93,11 +108,13 @@ fn job_rgb(job: &drivegen_dataset::FrameJob) -> Option<image::RgbImage> {
     image::RgbImage::from_raw(job.width, job.height, rgb)
 }
 
-/// The refined RGB of a camera frame job, when it has an RGB image. The job's instance
-/// ids give the semantic image a conditioned refiner needs.
+/// The refined RGB of a camera frame job within `reach`, when it has an RGB image. The
+/// job's instance ids give the semantic image a conditioned refiner and the reach need.
 fn refine_rgba(
     refiner: &LoadedCheckpoint,
+    reach: Reach,
     job: &drivegen_dataset::FrameJob,
+    environment: &drivegen_plan::EnvironmentPlan,
 ) -> Result<Option<Vec<u8>>, RefineError> {
     let Some(image) = job_rgb(job) else {
         return Ok(None);
@@ -107,10 +124,10 @@ fn refine_rgba(
         path: job.dir.join("rgb").join(format!("{:06}.png", job.frame)),
         rgb: image,
         instance: None,
-        semantic: layout
-            .semantic
+        semantic: (layout.semantic || reach == Reach::Covered)
             .then(|| drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut)),
         depth: layout.depth.then(|| job.depth.clone()),
+        environment: Some(environment.clone()),
     };
-    Ok(Some(refiner.refine(&frame)?.into_raw()))
+    Ok(Some(refiner.refine_within(&frame, reach)?.into_raw()))
 }

@@ -1,0 +1,126 @@
+//! `render --refine` keeps to what the refiner's real frames show: on a clear day it
+//! changes the classes they show as the network does and grades every other class with
+//! one colour map; at night it leaves the frame as rendered; `--refine-reach full` gives
+//! the network's output everywhere. `run.json` records which.
+
+mod common;
+
+use std::path::Path;
+
+use common::scratch;
+
+/// Cityscapes labelIds of road, sidewalk, vegetation, terrain and sky.
+const SHOWN: [u8; 5] = [7, 8, 21, 22, 23];
+
+fn render(out: &Path, extra: &[&str]) {
+    let mut flags = vec!["--quiet", "--refine", "fast", "--refine-backend", "flex"];
+    flags.extend_from_slice(extra);
+    common::assert_success(&common::render_small(out, 1, &flags));
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+fn rgb(run: &Path, folder: &str) -> image::RgbImage {
+    image::open(run.join("v000/front").join(folder).join("000000.png"))
+        .unwrap_or_else(|e| panic!("{} {folder}: {e}", run.display()))
+        .to_rgb8()
+}
+
+#[test]
+fn a_day_frame_is_refined_where_the_real_frames_show_the_class_and_graded_elsewhere() {
+    if !common::vulkan() {
+        return;
+    }
+    let (covered, full) = (scratch("reach-covered"), scratch("reach-full"));
+    render(&covered, &[]);
+    render(&full, &["--refine-reach", "full"]);
+    assert_eq!(json(&covered.join("run.json"))["refiner_reach"], "covered");
+    assert_eq!(json(&full.join("run.json"))["refiner_reach"], "full");
+    // The premise: the default scenario's variant 0 is a clear, dry day with the sun
+    // high enough for the whole change.
+    let environment = &json(&covered.join("v000/scene.json"))["environment"];
+    let sun = environment["sun_elevation_deg"].as_f64().expect("sun");
+    assert!(
+        sun >= 10.0,
+        "the default scenario's sun is {sun} degrees up"
+    );
+    assert_eq!(environment["rain"].as_f64(), Some(0.0));
+    assert_eq!(environment["fog_density"].as_f64(), Some(0.0));
+
+    let semantic = image::open(covered.join("v000/front/semantic/000000.png"))
+        .expect("semantic")
+        .to_luma8();
+    let (within, everywhere) = (rgb(&covered, "rgb_refined"), rgb(&full, "rgb_refined"));
+    assert_eq!(
+        rgb(&covered, "rgb"),
+        rgb(&full, "rgb"),
+        "the same raw frame"
+    );
+    let shown = |x: i64, y: i64| {
+        let (x, y) = (
+            x.clamp(0, i64::from(semantic.width()) - 1),
+            y.clamp(0, i64::from(semantic.height()) - 1),
+        );
+        SHOWN.contains(&semantic.get_pixel(x as u32, y as u32).0[0])
+    };
+    let (mut held, mut regraded, mut free) = (0, 0, 0);
+    for (x, y, class) in semantic.enumerate_pixels() {
+        let (a, b) = (within.get_pixel(x, y), everywhere.get_pixel(x, y));
+        let (x, y) = (i64::from(x), i64::from(y));
+        if SHOWN.contains(&class.0[0]) {
+            // Within two pixels of another class the change blends across the seam.
+            let clear = (-2..=2).all(|dy| (-2..=2).all(|dx| shown(x + dx, y + dy)));
+            if clear {
+                free += 1;
+                assert_eq!(
+                    a, b,
+                    "({x}, {y}), class {}: not the network's output",
+                    class.0[0]
+                );
+            }
+        } else {
+            held += 1;
+            regraded += usize::from(a != b);
+        }
+    }
+    assert!(
+        free > 10_000,
+        "{free} pixels of road, verges and sky away from objects"
+    );
+    assert!(
+        held > 1000,
+        "{held} pixels of buildings, vehicles, poles ..."
+    );
+    assert!(
+        regraded > held / 2,
+        "only {regraded} of {held} held pixels differ from the network's output"
+    );
+}
+
+#[test]
+fn a_night_frame_is_left_as_rendered_unless_full_reach_is_asked_for() {
+    if !common::vulkan() {
+        return;
+    }
+    let night =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/suburban_night_rain.ron");
+    let night = night.to_str().expect("utf-8 path");
+    let (covered, full) = (scratch("reach-night"), scratch("reach-night-full"));
+    render(&covered, &[night]);
+    render(&full, &[night, "--refine-reach", "full"]);
+    let sun = json(&covered.join("v000/scene.json"))["environment"]["sun_elevation_deg"]
+        .as_f64()
+        .expect("sun");
+    assert!(sun < -6.0, "suburban night rain's sun is {sun} degrees up");
+    assert!(
+        rgb(&covered, "rgb_refined") == rgb(&covered, "rgb"),
+        "a night frame was changed"
+    );
+    assert!(
+        rgb(&full, "rgb_refined") != rgb(&full, "rgb"),
+        "the network alone changed nothing"
+    );
+}
