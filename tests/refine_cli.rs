@@ -331,6 +331,7 @@ fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
             .expect("json");
     assert_eq!(manifest["run"]["refiner_sha256"], sha.as_str());
+    assert_eq!(manifest["run"]["refiner_reach"], "covered");
     // Every exported image is byte-identical to a refined frame (and to no raw one).
     let refined: Vec<Vec<u8>> = files_under(&out, "rgb_refined")
         .iter()
@@ -383,11 +384,13 @@ fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
             .expect("json");
     assert_eq!(export_json["rgb"]["source"], "refined");
     assert_eq!(export_json["rgb"]["refiner_sha256"], sha.as_str());
+    assert_eq!(export_json["rgb"]["refiner_reach"], "covered");
     let coco: serde_json::Value = serde_json::from_slice(
         &std::fs::read(exports.join("coco/annotations/instances_train.json")).expect("coco"),
     )
     .expect("json");
     assert_eq!(coco["info"]["images"]["refiner_sha256"], sha.as_str());
+    assert_eq!(coco["info"]["images"]["refiner_reach"], "covered");
 
     // --rgb raw exports the renders as they came out of the renderer.
     let raw_out = scratch("raw-export");

@@ -156,11 +156,11 @@ pub const SEAM_PX: f64 = 2.0;
 /// For each pixel, how much of the network's change it keeps before the condition
 /// strength: 0 on held classes, ramping from 0 to 1 over [`SEAM_PX`] on the free
 /// pixels beside them, 1 elsewhere.
-fn network_weights(width: usize, height: usize, held: impl Fn(usize) -> bool) -> Vec<f64> {
+fn network_weights(width: usize, height: usize, held: &[bool]) -> Vec<f64> {
     let reach = SEAM_PX.ceil() as isize;
     (0..width * height)
         .map(|i| {
-            if held(i) {
+            if held[i] {
                 return 0.0;
             }
             let (x, y) = ((i % width) as isize, (i / width) as isize);
@@ -171,7 +171,7 @@ fn network_weights(width: usize, height: usize, held: impl Fn(usize) -> bool) ->
                     if nx < 0 || ny < 0 || nx >= width as isize || ny >= height as isize {
                         continue;
                     }
-                    if held(ny as usize * width + nx as usize) {
+                    if held[ny as usize * width + nx as usize] {
                         nearest = nearest.min(((dx * dx + dy * dy) as f64).sqrt());
                     }
                 }
@@ -199,9 +199,14 @@ pub fn confine(
         return raw.clone();
     }
     let semantic = semantic.filter(|s| s.len() == width * height);
-    let held = |i: usize| semantic.is_some_and(|s| !SHOWN_BY_THE_REAL_DATA.contains(&s[i]));
-    let map = fit_colour_map(raw, refined, |i| !held(i));
-    let weights = semantic.map(|_| network_weights(width, height, held));
+    // Looked up once per pixel: the seam weights visit every pixel's neighbours.
+    let held: Option<Vec<bool>> = semantic.map(|s| {
+        s.iter()
+            .map(|c| !SHOWN_BY_THE_REAL_DATA.contains(c))
+            .collect()
+    });
+    let map = fit_colour_map(raw, refined, |i| held.as_ref().is_none_or(|h| !h[i]));
+    let weights = held.as_ref().map(|h| network_weights(width, height, h));
     RgbImage::from_fn(raw.width(), raw.height(), |x, y| {
         let i = y as usize * width + x as usize;
         let before = raw.get_pixel(x, y);
@@ -349,7 +354,8 @@ mod tests {
     #[test]
     fn the_network_s_change_ramps_up_over_the_seam_beside_a_held_class() {
         // Column 3 is held; distances 1, 2 and 3 px to its right.
-        let w = network_weights(8, 1, |i| i == 3);
+        let held: Vec<bool> = (0..8).map(|i| i == 3).collect();
+        let w = network_weights(8, 1, &held);
         assert_eq!(w[3], 0.0);
         assert!(
             (w[4] - 0.25).abs() < 1e-9 && (w[5] - 0.75).abs() < 1e-9,
