@@ -39,6 +39,17 @@ fn a_day_frame_is_refined_where_the_real_frames_show_the_class_and_graded_elsewh
     render(&full, &["--refine-reach", "full"]);
     assert_eq!(json(&covered.join("run.json"))["refiner_reach"], "covered");
     assert_eq!(json(&full.join("run.json"))["refiner_reach"], "full");
+    let report = common::drivegen()
+        .args(["report", "--quiet"])
+        .arg(&covered)
+        .output()
+        .expect("runs");
+    common::assert_success(&report);
+    let html = std::fs::read_to_string(covered.join("report/report.html")).expect("report");
+    assert!(
+        html.contains("<td>refiner reach</td><td>covered</td>"),
+        "the report names the reach"
+    );
     // The premise: the default scenario's variant 0 is a clear, dry day with the sun
     // high enough for the whole change.
     let environment = &json(&covered.join("v000/scene.json"))["environment"];

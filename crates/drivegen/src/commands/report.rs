@@ -347,6 +347,9 @@ fn render_settings(run: &drivegen_dataset::RunInfo) -> String {
     if let Some(refiner) = &run.refiner {
         rows.push(("refiner", refiner.clone()));
     }
+    if let Some(reach) = &run.refiner_reach {
+        rows.push(("refiner reach", reach.clone()));
+    }
     if let Some(keep) = &run.keep_frames_where {
         rows.push(("keep frames where", keep.to_string()));
     }
