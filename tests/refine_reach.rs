@@ -61,53 +61,116 @@ fn a_day_frame_is_refined_where_the_real_frames_show_the_class_and_graded_elsewh
     assert_eq!(environment["rain"].as_f64(), Some(0.0));
     assert_eq!(environment["fog_density"].as_f64(), Some(0.0));
 
-    let semantic = image::open(covered.join("v000/front/semantic/000000.png"))
-        .expect("semantic")
-        .to_luma8();
-    let (within, everywhere) = (rgb(&covered, "rgb_refined"), rgb(&full, "rgb_refined"));
-    assert_eq!(
-        rgb(&covered, "rgb"),
-        rgb(&full, "rgb"),
-        "the same raw frame"
+    let split = Split::of(&covered, &full, &SHOWN);
+    assert!(
+        split.free > 10_000,
+        "{} pixels of road, verges and sky away from objects",
+        split.free
     );
-    let shown = |x: i64, y: i64| {
-        let (x, y) = (
-            x.clamp(0, i64::from(semantic.width()) - 1),
-            y.clamp(0, i64::from(semantic.height()) - 1),
-        );
-        SHOWN.contains(&semantic.get_pixel(x as u32, y as u32).0[0])
-    };
-    let (mut held, mut regraded, mut free) = (0, 0, 0);
-    for (x, y, class) in semantic.enumerate_pixels() {
-        let (a, b) = (within.get_pixel(x, y), everywhere.get_pixel(x, y));
-        let (x, y) = (i64::from(x), i64::from(y));
-        if SHOWN.contains(&class.0[0]) {
-            // Within two pixels of another class the change blends across the seam.
-            let clear = (-2..=2).all(|dy| (-2..=2).all(|dx| shown(x + dx, y + dy)));
-            if clear {
-                free += 1;
-                assert_eq!(
-                    a, b,
-                    "({x}, {y}), class {}: not the network's output",
-                    class.0[0]
-                );
+    assert!(
+        split.held > 1000,
+        "{} pixels of buildings, vehicles, poles ...",
+        split.held
+    );
+    assert!(
+        split.regraded > split.held / 2,
+        "only {} of {} held pixels differ from the network's output",
+        split.regraded,
+        split.held
+    );
+}
+
+/// How a reach's refined frame compares with the network's output (`full`), pixel by
+/// pixel, given the labelIds it counts as shown.
+struct Split {
+    /// Shown pixels more than two pixels from any other class (asserted equal), and how
+    /// many of them are of each labelId.
+    free: usize,
+    free_by_class: [usize; 256],
+    /// Pixels of the other classes, and how many of them differ.
+    held: usize,
+    regraded: usize,
+}
+
+impl Split {
+    fn of(covered: &Path, full: &Path, shown_ids: &[u8]) -> Split {
+        let semantic = image::open(covered.join("v000/front/semantic/000000.png"))
+            .expect("semantic")
+            .to_luma8();
+        let (within, everywhere) = (rgb(covered, "rgb_refined"), rgb(full, "rgb_refined"));
+        assert_eq!(rgb(covered, "rgb"), rgb(full, "rgb"), "the same raw frame");
+        let shown = |x: i64, y: i64| {
+            let (x, y) = (
+                x.clamp(0, i64::from(semantic.width()) - 1),
+                y.clamp(0, i64::from(semantic.height()) - 1),
+            );
+            shown_ids.contains(&semantic.get_pixel(x as u32, y as u32).0[0])
+        };
+        let mut split = Split {
+            free: 0,
+            free_by_class: [0; 256],
+            held: 0,
+            regraded: 0,
+        };
+        for (x, y, class) in semantic.enumerate_pixels() {
+            let (a, b) = (within.get_pixel(x, y), everywhere.get_pixel(x, y));
+            let (x, y) = (i64::from(x), i64::from(y));
+            if shown_ids.contains(&class.0[0]) {
+                // Within two pixels of another class the change blends across the seam.
+                if (-2..=2).all(|dy| (-2..=2).all(|dx| shown(x + dx, y + dy))) {
+                    split.free += 1;
+                    split.free_by_class[usize::from(class.0[0])] += 1;
+                    assert_eq!(
+                        a, b,
+                        "({x}, {y}), class {}: not the network's output",
+                        class.0[0]
+                    );
+                }
+            } else {
+                split.held += 1;
+                split.regraded += usize::from(a != b);
             }
-        } else {
-            held += 1;
-            regraded += usize::from(a != b);
         }
+        split
     }
-    assert!(
-        free > 10_000,
-        "{free} pixels of road, verges and sky away from objects"
+}
+
+#[test]
+fn real_frames_that_show_buildings_let_the_refiner_reach_them() {
+    if !common::vulkan() {
+        return;
+    }
+    let city = "covered:road,sidewalk,vegetation,terrain,sky,building";
+    let (covered, full) = (scratch("reach-city"), scratch("reach-city-full"));
+    render(&covered, &["--refine-reach", city]);
+    render(&full, &["--refine-reach", "full"]);
+    assert_eq!(
+        json(&covered.join("run.json"))["refiner_reach"],
+        "covered:road,sidewalk,building,vegetation,terrain,sky"
     );
+    // Buildings (labelId 11) now take the network's output away from their outlines.
+    let split = Split::of(&covered, &full, &[7, 8, 11, 21, 22, 23]);
     assert!(
-        held > 1000,
-        "{held} pixels of buildings, vehicles, poles ..."
+        split.free_by_class[11] > 1000,
+        "{} building pixels",
+        split.free_by_class[11]
     );
+    let bad = common::render_small(
+        &scratch("reach-bad"),
+        1,
+        &[
+            "--quiet",
+            "--refine",
+            "fast",
+            "--refine-reach",
+            "covered:road,tarmac",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        regraded > held / 2,
-        "only {regraded} of {held} held pixels differ from the network's output"
+        stderr.contains("`tarmac`") && stderr.contains("building"),
+        "{stderr}"
     );
 }
 

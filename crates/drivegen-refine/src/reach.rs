@@ -12,60 +12,113 @@
 
 use std::str::FromStr;
 
+use drivegen_labels::classes::Class;
 use drivegen_plan::EnvironmentPlan;
 use image::RgbImage;
 
 use crate::data::Frame;
 
-/// Cityscapes labelIds of the classes the real data shows: road, sidewalk, vegetation,
-/// terrain and sky.
-pub const SHOWN_BY_THE_REAL_DATA: [u8; 5] = [7, 8, 21, 22, 23];
+/// A set of Cityscapes labelIds (all below 64): the classes a refiner's real frames show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown(u64);
+
+impl Shown {
+    /// What both shipped cameras show: road, sidewalk, vegetation, terrain and sky.
+    pub const SHIPPED_CAMERAS: Shown = Shown::of(&[7, 8, 21, 22, 23]);
+
+    pub const fn of(ids: &[u8]) -> Shown {
+        let mut bits = 0u64;
+        let mut i = 0;
+        while i < ids.len() {
+            bits |= 1 << (ids[i] % 64);
+            i += 1;
+        }
+        Shown(bits)
+    }
+
+    pub fn contains(self, label_id: u8) -> bool {
+        label_id < 64 && (self.0 >> label_id) & 1 == 1
+    }
+
+    /// The drivegen class names in the set, in labelId order (car, suv and van share
+    /// one labelId: `car` names it).
+    fn names(self) -> Vec<String> {
+        (0..64u8)
+            .filter(|id| self.contains(*id))
+            .filter_map(|id| {
+                Class::all()
+                    .into_iter()
+                    .find(|c| c.cityscapes_id() == id)
+                    .map(Class::name)
+            })
+            .collect()
+    }
+}
 
 /// How far a refiner's output reaches into a frame.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reach {
-    /// The classes and conditions the real data shows; elsewhere the frame-wide colour
-    /// map, or nothing (the default).
-    #[default]
-    Covered,
+    /// The classes the real frames show and the light and weather they were filmed in;
+    /// elsewhere the frame-wide colour gain, or nothing (the default, with the shipped
+    /// cameras' classes).
+    Covered(Shown),
     /// The network's output as it is, everywhere.
     Full,
 }
 
-impl Reach {
-    pub const NAMES: [&str; 2] = ["covered", "full"];
+impl Default for Reach {
+    fn default() -> Reach {
+        Reach::Covered(Shown::SHIPPED_CAMERAS)
+    }
+}
 
+impl Reach {
     /// `refined`, the network's output for `frame`, within this reach (the frame's
     /// semantic image and environment decide, where it has them).
     pub fn apply(self, frame: &Frame, refined: RgbImage) -> RgbImage {
         match self {
             Reach::Full => refined,
-            Reach::Covered => confine(
+            Reach::Covered(shown) => confine(
                 &frame.rgb,
                 &refined,
-                frame.semantic.as_deref(),
+                frame.semantic.as_deref().map(|s| (s, shown)),
                 frame.environment.as_ref(),
             ),
         }
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Reach::Covered => "covered",
-            Reach::Full => "full",
-        }
-    }
 }
 
+/// `covered`, `covered:CLASS,CLASS,...` (drivegen class names, e.g.
+/// `covered:road,sidewalk,vegetation,terrain,sky,building` for real frames that show
+/// buildings) or `full`.
 impl FromStr for Reach {
     type Err = String;
     fn from_str(s: &str) -> Result<Reach, String> {
-        match s {
-            "covered" => Ok(Reach::Covered),
-            "full" => Ok(Reach::Full),
-            other => Err(format!(
-                "unknown reach `{other}`: choose one of {}",
-                Reach::NAMES.join(", ")
+        match s.split_once(':') {
+            None if s == "covered" => Ok(Reach::default()),
+            None if s == "full" => Ok(Reach::Full),
+            Some(("covered", list)) => {
+                let mut ids = Vec::new();
+                for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let class = Class::from_name(name).ok_or_else(|| {
+                        let known: Vec<String> =
+                            Class::all().into_iter().map(Class::name).collect();
+                        format!(
+                            "unknown class `{name}` in `{s}`: the classes are {}",
+                            known.join(", ")
+                        )
+                    })?;
+                    ids.push(class.cityscapes_id());
+                }
+                if ids.is_empty() {
+                    return Err(format!(
+                        "`{s}` names no class: e.g. covered:road,sidewalk,vegetation,terrain,sky"
+                    ));
+                }
+                Ok(Reach::Covered(Shown::of(&ids)))
+            }
+            _ => Err(format!(
+                "unknown reach `{s}`: choose covered, covered:CLASS,... or full"
             )),
         }
     }
@@ -73,7 +126,11 @@ impl FromStr for Reach {
 
 impl std::fmt::Display for Reach {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Reach::Full => f.write_str("full"),
+            Reach::Covered(shown) if *shown == Shown::SHIPPED_CAMERAS => f.write_str("covered"),
+            Reach::Covered(shown) => write!(f, "covered:{}", shown.names().join(",")),
+        }
     }
 }
 
@@ -183,14 +240,14 @@ fn network_weights(width: usize, height: usize, held: &[bool]) -> Vec<f64> {
 
 /// `refined` confined to the reach of [`Reach::Covered`]: on pixels of the classes the
 /// real data shows, the refined colour; on every other class (when `semantic`, labelIds
-/// per pixel, is given), `raw` through the per-channel gain the refiner applied to the
-/// shown classes, blended into the refined colour over [`SEAM_PX`] beside them; then only
+/// per pixel with the set of shown classes, is given), `raw` through the per-channel
+/// gain the refiner applied to the shown classes, blended into the refined colour over [`SEAM_PX`] beside them; then only
 /// `condition_strength(environment)` of the change from `raw` (all of it when the
 /// environment is unknown).
 pub fn confine(
     raw: &RgbImage,
     refined: &RgbImage,
-    semantic: Option<&[u8]>,
+    semantic: Option<(&[u8], Shown)>,
     environment: Option<&EnvironmentPlan>,
 ) -> RgbImage {
     let strength = environment.map_or(1.0, condition_strength);
@@ -198,13 +255,10 @@ pub fn confine(
     if strength <= 0.0 || refined.dimensions() != raw.dimensions() {
         return raw.clone();
     }
-    let semantic = semantic.filter(|s| s.len() == width * height);
+    let semantic = semantic.filter(|(s, _)| s.len() == width * height);
     // Looked up once per pixel: the seam weights visit every pixel's neighbours.
-    let held: Option<Vec<bool>> = semantic.map(|s| {
-        s.iter()
-            .map(|c| !SHOWN_BY_THE_REAL_DATA.contains(c))
-            .collect()
-    });
+    let held: Option<Vec<bool>> =
+        semantic.map(|(s, shown)| s.iter().map(|c| !shown.contains(*c)).collect());
     let map = fit_colour_map(raw, refined, |i| held.as_ref().is_none_or(|h| !h[i]));
     let weights = held.as_ref().map(|h| network_weights(width, height, h));
     RgbImage::from_fn(raw.width(), raw.height(), |x, y| {
@@ -293,7 +347,12 @@ mod tests {
                 image::Rgb([g[0].saturating_sub(40), g[1] + 20, g[2] + 30])
             }
         });
-        let out = confine(&raw, &refined, Some(&semantic), None);
+        let out = confine(
+            &raw,
+            &refined,
+            Some((&semantic, Shown::SHIPPED_CAMERAS)),
+            None,
+        );
         for (x, y, p) in out.enumerate_pixels() {
             if x + 2 < raw.width() / 2 {
                 assert_eq!(
@@ -343,7 +402,12 @@ mod tests {
             let p = raw.get_pixel(x, y).0;
             image::Rgb([p[0] - 10, p[1] - 6, p[2].saturating_add(3)])
         });
-        let out = confine(&raw, &refined, Some(&semantic), None);
+        let out = confine(
+            &raw,
+            &refined,
+            Some((&semantic, Shown::SHIPPED_CAMERAS)),
+            None,
+        );
         let hydrant = out.get_pixel(28, 8).0;
         assert!(
             hydrant[0] >= 180 && hydrant[1] <= 40 && hydrant[2] <= 40,
@@ -372,12 +436,24 @@ mod tests {
             image::Rgb(raw.get_pixel(x, y).0.map(|c| c.saturating_add(40)))
         });
         let night = environment(-12.0, 0.0, 0.0);
-        assert!(confine(&raw, &refined, Some(&semantic), Some(&night)) == raw);
+        assert!(
+            confine(
+                &raw,
+                &refined,
+                Some((&semantic, Shown::SHIPPED_CAMERAS)),
+                Some(&night)
+            ) == raw
+        );
         let noon = environment(50.0, 0.0, 0.0);
         assert!(confine(&raw, &refined, None, Some(&noon)) == refined);
         let dusk = environment(5.0, 0.0, 0.0);
         let s = condition_strength(&dusk);
-        let half = confine(&raw, &refined, Some(&semantic), Some(&dusk));
+        let half = confine(
+            &raw,
+            &refined,
+            Some((&semantic, Shown::SHIPPED_CAMERAS)),
+            Some(&dusk),
+        );
         let (before, after) = (raw.get_pixel(3, 3).0[0], half.get_pixel(3, 3).0[0]);
         let want = f64::from(before) + s * 40.0;
         assert!((f64::from(after) - want).abs() <= 0.5, "{after} for {want}");
@@ -404,7 +480,30 @@ mod tests {
         }
         let none = fit_colour_map(&raw, &refined, |_| false);
         assert!(none.gain.iter().all(|g| (g - 1.0).abs() < 1e-9), "{none:?}");
+    }
+
+    #[test]
+    fn a_reach_is_named_on_the_command_line_and_in_run_json() {
         assert_eq!("full".parse(), Ok(Reach::Full));
+        assert_eq!("covered".parse(), Ok(Reach::default()));
+        let city: Reach = "covered:road,sidewalk,vegetation,terrain,sky,building"
+            .parse()
+            .expect("parses");
+        let Reach::Covered(shown) = city else {
+            panic!("{city:?}")
+        };
+        assert!(shown.contains(11) && shown.contains(7) && !shown.contains(26));
+        assert_eq!(
+            city.to_string(),
+            "covered:road,sidewalk,building,vegetation,terrain,sky"
+        );
+        assert_eq!(city.to_string().parse(), Ok(city));
+        assert_eq!(Reach::default().to_string(), "covered");
+        let e = "covered:road,tarmac"
+            .parse::<Reach>()
+            .expect_err("unknown class");
+        assert!(e.contains("`tarmac`") && e.contains("vegetation"), "{e}");
+        assert!("covered:".parse::<Reach>().is_err());
         assert!("all".parse::<Reach>().is_err());
     }
 }

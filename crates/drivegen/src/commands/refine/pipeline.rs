@@ -124,7 +124,7 @@ fn refine_rgba(
         path: job.dir.join("rgb").join(format!("{:06}.png", job.frame)),
         rgb: image,
         instance: None,
-        semantic: (layout.semantic || reach == Reach::Covered)
+        semantic: (layout.semantic || matches!(reach, Reach::Covered(_)))
             .then(|| drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut)),
         depth: layout.depth.then(|| job.depth.clone()),
         environment: Some(environment.clone()),
