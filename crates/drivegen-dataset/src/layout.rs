@@ -48,7 +48,8 @@ pub struct RunInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner_sha256: Option<String>,
     /// How far into a frame the refiner reached: `covered` (the classes and light the
-    /// real data shows) or `full` (the network's output as it is).
+    /// shipped cameras show), `covered:CLASS,...` (the classes named) or `full` (the
+    /// network's output as it is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner_reach: Option<String>,
     /// A Grid/Sobol `variants` design: the parameters every variant of the whole run

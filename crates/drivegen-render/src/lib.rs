@@ -52,8 +52,8 @@ pub trait FrameRefiner {
     fn sha256(&self) -> Option<String> {
         None
     }
-    /// How far into a frame the refiner reaches (`covered`, `full`), recorded in
-    /// `run.json`; `None` where the notion does not apply.
+    /// How far into a frame the refiner reaches (`covered`, `covered:CLASS,...` or
+    /// `full`), recorded in `run.json`; `None` where the notion does not apply.
     fn reach(&self) -> Option<String> {
         None
     }
