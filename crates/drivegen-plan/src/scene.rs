@@ -50,6 +50,14 @@ pub fn sun_from_time(hours: f64) -> (f64, f64) {
 /// and below which vehicles drive with their lights on (street lights or not).
 pub const STREET_LIGHTS_BELOW_SUN_DEG: f64 = 5.0;
 
+/// Where the weather's words begin, as captions name it and the refiner's reach fades:
+/// fog density above which the air is hazy, and above which it is fog; rain above which
+/// it is light rain, and above which heavy.
+pub const HAZE_ABOVE_FOG_DENSITY: f64 = 0.002;
+pub const FOG_ABOVE_FOG_DENSITY: f64 = 0.01;
+pub const LIGHT_RAIN_ABOVE: f64 = 0.1;
+pub const HEAVY_RAIN_ABOVE: f64 = 0.6;
+
 /// The least cloud cover under which it rains this hard: rain falls from a sky at least
 /// 70 % covered, a downpour from an overcast one. Drawn independently, a scenario's
 /// `rain: Bernoulli(0.3)` beside `cloudiness: Uniform(0.6, 1.0)` rained from under a

@@ -14,6 +14,9 @@ use std::str::FromStr;
 
 use drivegen_labels::classes::Class;
 use drivegen_plan::EnvironmentPlan;
+use drivegen_plan::scene::{
+    FOG_ABOVE_FOG_DENSITY, HAZE_ABOVE_FOG_DENSITY, HEAVY_RAIN_ABOVE, LIGHT_RAIN_ABOVE,
+};
 use image::RgbImage;
 
 use crate::data::Frame;
@@ -144,8 +147,13 @@ fn smoothstep(from: f64, to: f64, x: f64) -> f64 {
 /// (the captions' "fog", density 0.01) or heavy rain (0.6).
 pub fn condition_strength(environment: &EnvironmentPlan) -> f64 {
     let daylight = smoothstep(0.0, 10.0, environment.sun_elevation_deg);
-    let clear = 1.0 - smoothstep(0.002, 0.01, environment.fog_density);
-    let dry = 1.0 - smoothstep(0.1, 0.6, environment.rain);
+    let clear = 1.0
+        - smoothstep(
+            HAZE_ABOVE_FOG_DENSITY,
+            FOG_ABOVE_FOG_DENSITY,
+            environment.fog_density,
+        );
+    let dry = 1.0 - smoothstep(LIGHT_RAIN_ABOVE, HEAVY_RAIN_ABOVE, environment.rain);
     daylight * clear * dry
 }
 
@@ -160,8 +168,6 @@ pub struct ColourMap {
 }
 
 impl ColourMap {
-    pub const IDENTITY: ColourMap = ColourMap { gain: [1.0; 3] };
-
     fn apply(&self, rgb: [f64; 3]) -> [f64; 3] {
         [0, 1, 2].map(|c| self.gain[c] * rgb[c])
     }

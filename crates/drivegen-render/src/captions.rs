@@ -8,6 +8,9 @@ use std::path::Path;
 
 use drivegen_dataset::DatasetError;
 use drivegen_plan::geom::V2;
+use drivegen_plan::scene::{
+    FOG_ABOVE_FOG_DENSITY, HAZE_ABOVE_FOG_DENSITY, HEAVY_RAIN_ABOVE, LIGHT_RAIN_ABOVE,
+};
 use drivegen_plan::surface::point_in_polygon;
 use drivegen_plan::{ActorClass, LampState, PropKind, Role, ScenePlan};
 use drivegen_scenario::VehicleClass;
@@ -34,9 +37,9 @@ fn time_phrase(plan: &ScenePlan) -> &'static str {
 fn weather_phrase(plan: &ScenePlan) -> String {
     let e = &plan.environment;
     let mut parts = Vec::new();
-    if e.rain > 0.6 {
+    if e.rain > HEAVY_RAIN_ABOVE {
         parts.push("heavy rain");
-    } else if e.rain > 0.1 {
+    } else if e.rain > LIGHT_RAIN_ABOVE {
         parts.push("light rain");
     } else if e.cloudiness > 0.7 {
         parts.push("overcast");
@@ -45,12 +48,12 @@ fn weather_phrase(plan: &ScenePlan) -> String {
     } else {
         parts.push("cloudy");
     }
-    if e.fog_density > 0.01 {
+    if e.fog_density > FOG_ABOVE_FOG_DENSITY {
         parts.push("fog");
-    } else if e.fog_density > 0.002 {
+    } else if e.fog_density > HAZE_ABOVE_FOG_DENSITY {
         parts.push("haze");
     }
-    if e.wet_road && e.rain <= 0.1 {
+    if e.wet_road && e.rain <= LIGHT_RAIN_ABOVE {
         parts.push("wet road");
     }
     parts.join(", ")
