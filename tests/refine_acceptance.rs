@@ -181,6 +181,7 @@ fn options(root: &Path, steps: usize) -> TrainOptions {
         vae: VaeConfig::new().with_latent(16).with_width(16),
         backend: "flex".into(),
         curves: None,
+        shows: None,
     }
 }
 

@@ -90,9 +90,20 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
                 "32",
                 "--checkpoint-every",
                 "10",
+                "--shows",
+                "road,sidewalk,sky",
             ],
         )
     };
+    // What the real frames show is checked before any training.
+    let out = train_into(&sim, &root.join("bad-shows"), &["--shows", "road,tarmac"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--shows") && stderr.contains("`tarmac`") && stderr.contains("vegetation"),
+        "{stderr}"
+    );
+    assert!(!root.join("bad-shows").exists(), "nothing written");
     ok(&train("20"));
     let csv = std::fs::read_to_string(run_dir.join("losses.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 21, "header + one row per step");
@@ -102,6 +113,11 @@ fn train_apply_eval_sample_on_folders_and_bad_input_exits_2() {
     )
     .expect("json");
     assert_eq!(config["training"]["step"], 20);
+    assert_eq!(
+        config["shows"],
+        serde_json::json!(["road", "sidewalk", "sky"]),
+        "what the real frames show is recorded for --refine-reach covered"
+    );
     assert_eq!(config["format"], "drivegen-refiner");
     assert_eq!(
         config["gan"]["refiner"]["edge_padding"], true,
@@ -291,6 +307,9 @@ fn render_with_the_default_refiner_writes_refined_frames_and_keeps_labels() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// What `--refine-reach covered` comes to with a shipped refiner, as recorded.
+const SHIPPED_REACH: &str = "covered:road,sidewalk,vegetation,terrain,sky";
+
 #[test]
 fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
     if !common::vulkan() {
@@ -331,7 +350,7 @@ fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
             .expect("json");
     assert_eq!(manifest["run"]["refiner_sha256"], sha.as_str());
-    assert_eq!(manifest["run"]["refiner_reach"], "covered");
+    assert_eq!(manifest["run"]["refiner_reach"], SHIPPED_REACH);
     // Every exported image is byte-identical to a refined frame (and to no raw one).
     let refined: Vec<Vec<u8>> = files_under(&out, "rgb_refined")
         .iter()
@@ -384,13 +403,13 @@ fn refined_frames_reach_every_export_and_the_checkpoint_is_recorded() {
             .expect("json");
     assert_eq!(export_json["rgb"]["source"], "refined");
     assert_eq!(export_json["rgb"]["refiner_sha256"], sha.as_str());
-    assert_eq!(export_json["rgb"]["refiner_reach"], "covered");
+    assert_eq!(export_json["rgb"]["refiner_reach"], SHIPPED_REACH);
     let coco: serde_json::Value = serde_json::from_slice(
         &std::fs::read(exports.join("coco/annotations/instances_train.json")).expect("coco"),
     )
     .expect("json");
     assert_eq!(coco["info"]["images"]["refiner_sha256"], sha.as_str());
-    assert_eq!(coco["info"]["images"]["refiner_reach"], "covered");
+    assert_eq!(coco["info"]["images"]["refiner_reach"], SHIPPED_REACH);
 
     // --rgb raw exports the renders as they came out of the renderer.
     let raw_out = scratch("raw-export");

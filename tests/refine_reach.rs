@@ -1,7 +1,8 @@
 //! `render --refine` keeps to what the refiner's real frames show: on a clear day it
 //! changes the classes they show as the network does and grades every other class with
 //! one colour map; at night it leaves the frame as rendered; `--refine-reach full` gives
-//! the network's output everywhere. `run.json` records which.
+//! the network's output everywhere; a checkpoint whose config.json says its real frames
+//! show more classes reaches them by default. `run.json` records which.
 
 mod common;
 
@@ -11,6 +12,8 @@ use common::scratch;
 
 /// Cityscapes labelIds of road, sidewalk, vegetation, terrain and sky.
 const SHOWN: [u8; 5] = [7, 8, 21, 22, 23];
+/// What `covered` comes to with a shipped refiner, as run.json records it.
+const SHIPPED_REACH: &str = "covered:road,sidewalk,vegetation,terrain,sky";
 
 fn render(out: &Path, extra: &[&str]) {
     let mut flags = vec!["--quiet", "--refine", "fast", "--refine-backend", "flex"];
@@ -37,7 +40,11 @@ fn a_day_frame_is_refined_where_the_real_frames_show_the_class_and_graded_elsewh
     let (covered, full) = (scratch("reach-covered"), scratch("reach-full"));
     render(&covered, &[]);
     render(&full, &["--refine-reach", "full"]);
-    assert_eq!(json(&covered.join("run.json"))["refiner_reach"], "covered");
+    assert_eq!(
+        json(&covered.join("run.json"))["refiner_reach"],
+        SHIPPED_REACH,
+        "run.json names the classes `covered` came to"
+    );
     assert_eq!(json(&full.join("run.json"))["refiner_reach"], "full");
     let report = common::drivegen()
         .args(["report", "--quiet"])
@@ -47,7 +54,7 @@ fn a_day_frame_is_refined_where_the_real_frames_show_the_class_and_graded_elsewh
     common::assert_success(&report);
     let html = std::fs::read_to_string(covered.join("report/report.html")).expect("report");
     assert!(
-        html.contains("<td>refiner reach</td><td>covered</td>"),
+        html.contains(&format!("<td>refiner reach</td><td>{SHIPPED_REACH}</td>")),
         "the report names the reach"
     );
     // The premise: the default scenario's variant 0 is a clear, dry day with the sun
@@ -155,6 +162,60 @@ fn real_frames_that_show_buildings_let_the_refiner_reach_them() {
         "{} building pixels",
         split.free_by_class[11]
     );
+
+    // A checkpoint that says what its real frames show makes that the default reach.
+    let ckpt = scratch("reach-city-ckpt").join("refiner");
+    let pack = common::drivegen()
+        .args(["refine", "pack", "--ckpt", "fast", "--out"])
+        .arg(&ckpt)
+        .output()
+        .expect("runs");
+    common::assert_success(&pack);
+    let with_shows = |shows: serde_json::Value| {
+        let mut config = json(&ckpt.join("config.json"));
+        config["shows"] = shows;
+        std::fs::write(
+            ckpt.join("config.json"),
+            serde_json::to_vec_pretty(&config).expect("json"),
+        )
+        .expect("write config.json");
+    };
+    with_shows(serde_json::json!([
+        "road",
+        "sidewalk",
+        "vegetation",
+        "terrain",
+        "sky",
+        "building"
+    ]));
+    let from_checkpoint = scratch("reach-city-from-ckpt");
+    let ckpt_flag = ckpt.to_str().expect("utf-8 path");
+    common::assert_success(&common::render_small(
+        &from_checkpoint,
+        1,
+        &["--quiet", "--refine", ckpt_flag, "--refine-backend", "flex"],
+    ));
+    assert_eq!(
+        json(&from_checkpoint.join("run.json"))["refiner_reach"],
+        "covered:road,sidewalk,building,vegetation,terrain,sky"
+    );
+    assert!(
+        rgb(&from_checkpoint, "rgb_refined") == rgb(&covered, "rgb_refined"),
+        "the same weights and the same classes refine alike"
+    );
+    with_shows(serde_json::json!(["road", "kerbstone"]));
+    let bad = common::render_small(
+        &scratch("reach-bad-ckpt"),
+        1,
+        &["--quiet", "--refine", ckpt_flag],
+    );
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("config.json") && stderr.contains("`kerbstone`"),
+        "{stderr}"
+    );
+
     let bad = common::render_small(
         &scratch("reach-bad"),
         1,

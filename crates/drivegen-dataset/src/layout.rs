@@ -47,9 +47,10 @@ pub struct RunInfo {
     /// weights file: it names the exact refiner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner_sha256: Option<String>,
-    /// How far into a frame the refiner reached: `covered` (the classes and light the
-    /// shipped cameras show), `covered:CLASS,...` (the classes named) or `full` (the
-    /// network's output as it is).
+    /// How far into a frame the refiner reached: `covered:CLASS,...` (the classes its
+    /// real frames show, and their light and weather; datasets written before this was
+    /// spelled out say `covered` for the shipped cameras' road, sidewalk, vegetation,
+    /// terrain and sky) or `full` (the network's output as it is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refiner_reach: Option<String>,
     /// A Grid/Sobol `variants` design: the parameters every variant of the whole run

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::RefineError;
 use crate::gan::GanConfig;
+use crate::reach::Shown;
 use crate::vae::VaeConfig;
 
 pub const FORMAT: &str = "drivegen-refiner";
@@ -54,6 +55,11 @@ pub struct CheckpointConfig {
     pub training: TrainingState,
     /// File name -> SHA-256 (hex) of every weights file in the folder.
     pub files: BTreeMap<String, String>,
+    /// The drivegen classes the real training frames show (`refine train --shows`, or
+    /// written here by hand): what `--refine-reach covered` lets the refiner change.
+    /// Absent: the shipped cameras' road, sidewalk, vegetation, terrain and sky.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shows: Option<Vec<String>>,
 }
 
 impl CheckpointConfig {
@@ -66,7 +72,15 @@ impl CheckpointConfig {
             vae,
             training,
             files: BTreeMap::new(),
+            shows: None,
         }
+    }
+
+    /// The classes of [`Self::shows`] (checked when the file is read).
+    pub fn shown(&self) -> Option<Shown> {
+        self.shows
+            .as_deref()
+            .and_then(|names| Shown::from_names(names).ok())
     }
 }
 
@@ -186,13 +200,24 @@ impl Source {
                 "retrain with this drivegen, or use the drivegen version that wrote it",
             ));
         }
-        serde_json::from_value(with_defaults(value)).map_err(|e| {
-            RefineError::checkpoint(
-                &path,
-                format!("unexpected content: {e}"),
-                "the file was edited or is corrupt; retrain or restore it",
-            )
-        })
+        let config: CheckpointConfig =
+            serde_json::from_value(with_defaults(value)).map_err(|e| {
+                RefineError::checkpoint(
+                    &path,
+                    format!("unexpected content: {e}"),
+                    "the file was edited or is corrupt; retrain or restore it",
+                )
+            })?;
+        if let Some(names) = &config.shows {
+            Shown::from_names(names).map_err(|e| {
+                RefineError::checkpoint(
+                    &path,
+                    format!("`shows`: {e}"),
+                    "list drivegen class names the real training frames show, e.g. [\"road\", \"sky\"]",
+                )
+            })?;
+        }
+        Ok(config)
     }
 
     /// Reads, verifies and decodes the record stored as `name`.

@@ -239,10 +239,16 @@ impl LoadedCheckpoint {
         ))
     }
 
-    /// [`Self::refine`], then confined to `reach` ([`crate::reach`]): what `render
-    /// --refine` and `refine apply` write.
+    /// `reach` as this checkpoint takes it: `covered` becomes the classes its
+    /// `config.json` says its real frames show.
+    pub fn reach(&self, reach: Reach) -> Reach {
+        reach.for_checkpoint(self.config.shown())
+    }
+
+    /// [`Self::refine`], then confined to `reach` ([`crate::reach`], as [`Self::reach`]
+    /// resolves it): what `render --refine` and `refine apply` write.
     pub fn refine_within(&self, frame: &Frame, reach: Reach) -> Result<RgbImage, RefineError> {
-        Ok(reach.apply(frame, self.refine(frame)?))
+        Ok(self.reach(reach).apply(frame, self.refine(frame)?))
     }
 
     fn vae_missing() -> RefineError {
@@ -261,7 +267,7 @@ impl LoadedCheckpoint {
         progress: &mut dyn FnMut(usize),
     ) -> Result<(EvalReport, Vec<RgbImage>), RefineError> {
         let vae_config = &self.config.vae;
-        let layout = self.layout;
+        let (layout, reach) = (self.layout, self.reach(reach));
         with_models!(&self.loaded, |m| {
             let vae = m.vae.as_ref().ok_or_else(Self::vae_missing)?;
             let frames = Frames { sim, real, reach };

@@ -43,9 +43,34 @@ impl Shown {
         label_id < 64 && (self.0 >> label_id) & 1 == 1
     }
 
+    /// The set of drivegen class names (`road`, `building`, ...; several classes may
+    /// share a labelId, as car, suv and van do); an unknown name is an error that lists
+    /// the known ones.
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Shown, String> {
+        let mut ids = Vec::new();
+        for name in names
+            .iter()
+            .map(|n| n.as_ref().trim())
+            .filter(|n| !n.is_empty())
+        {
+            let class = Class::from_name(name).ok_or_else(|| {
+                let known: Vec<String> = Class::all().into_iter().map(Class::name).collect();
+                format!(
+                    "unknown class `{name}`: the classes are {}",
+                    known.join(", ")
+                )
+            })?;
+            ids.push(class.cityscapes_id());
+        }
+        if ids.is_empty() {
+            return Err("no class named: e.g. road,sidewalk,vegetation,terrain,sky".into());
+        }
+        Ok(Shown::of(&ids))
+    }
+
     /// The drivegen class names in the set, in labelId order (car, suv and van share
     /// one labelId: `car` names it).
-    fn names(self) -> Vec<String> {
+    pub fn names(self) -> Vec<String> {
         (0..64u8)
             .filter(|id| self.contains(*id))
             .filter_map(|id| {
@@ -61,9 +86,12 @@ impl Shown {
 /// How far a refiner's output reaches into a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reach {
+    /// `covered`: the classes the checkpoint says its real frames show (`shows` in its
+    /// `config.json`, else the shipped cameras' classes), as [`Reach::Covered`]; the
+    /// default. [`Reach::for_checkpoint`] resolves it.
+    CoveredByCheckpoint,
     /// The classes the real frames show and the light and weather they were filmed in;
-    /// elsewhere the frame-wide colour gain, or nothing (the default, with the shipped
-    /// cameras' classes).
+    /// elsewhere the frame-wide colour gain, or nothing.
     Covered(Shown),
     /// The network's output as it is, everywhere.
     Full,
@@ -71,23 +99,39 @@ pub enum Reach {
 
 impl Default for Reach {
     fn default() -> Reach {
-        Reach::Covered(Shown::SHIPPED_CAMERAS)
+        Reach::CoveredByCheckpoint
     }
 }
 
 impl Reach {
-    /// `refined`, the network's output for `frame`, within this reach (the frame's
-    /// semantic image and environment decide, where it has them).
-    pub fn apply(self, frame: &Frame, refined: RgbImage) -> RgbImage {
+    /// This reach for a checkpoint whose real frames show `shows` (`None`: it does not
+    /// say, so the shipped cameras' classes).
+    pub fn for_checkpoint(self, shows: Option<Shown>) -> Reach {
         match self {
-            Reach::Full => refined,
+            Reach::CoveredByCheckpoint => Reach::Covered(shows.unwrap_or(Shown::SHIPPED_CAMERAS)),
+            other => other,
+        }
+    }
+
+    /// `refined`, the network's output for `frame`, within this reach (the frame's
+    /// semantic image and environment decide, where it has them). [`Reach::CoveredByCheckpoint`] is
+    /// taken as the shipped cameras' classes: resolve it first with
+    /// [`Reach::for_checkpoint`].
+    pub fn apply(self, frame: &Frame, refined: RgbImage) -> RgbImage {
+        match self.for_checkpoint(None) {
             Reach::Covered(shown) => confine(
                 &frame.rgb,
                 &refined,
                 frame.semantic.as_deref().map(|s| (s, shown)),
                 frame.environment.as_ref(),
             ),
+            _ => refined,
         }
+    }
+
+    /// Whether applying this reach reads the frame's semantic image.
+    pub fn needs_semantic(self) -> bool {
+        self != Reach::Full
     }
 }
 
@@ -98,27 +142,13 @@ impl FromStr for Reach {
     type Err = String;
     fn from_str(s: &str) -> Result<Reach, String> {
         match s.split_once(':') {
-            None if s == "covered" => Ok(Reach::default()),
+            None if s == "covered" => Ok(Reach::CoveredByCheckpoint),
             None if s == "full" => Ok(Reach::Full),
             Some(("covered", list)) => {
-                let mut ids = Vec::new();
-                for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                    let class = Class::from_name(name).ok_or_else(|| {
-                        let known: Vec<String> =
-                            Class::all().into_iter().map(Class::name).collect();
-                        format!(
-                            "unknown class `{name}` in `{s}`: the classes are {}",
-                            known.join(", ")
-                        )
-                    })?;
-                    ids.push(class.cityscapes_id());
-                }
-                if ids.is_empty() {
-                    return Err(format!(
-                        "`{s}` names no class: e.g. covered:road,sidewalk,vegetation,terrain,sky"
-                    ));
-                }
-                Ok(Reach::Covered(Shown::of(&ids)))
+                let names: Vec<&str> = list.split(',').collect();
+                Shown::from_names(&names)
+                    .map(Reach::Covered)
+                    .map_err(|e| format!("{e} (in `{s}`)"))
             }
             _ => Err(format!(
                 "unknown reach `{s}`: choose covered, covered:CLASS,... or full"
@@ -131,7 +161,8 @@ impl std::fmt::Display for Reach {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Reach::Full => f.write_str("full"),
-            Reach::Covered(shown) if *shown == Shown::SHIPPED_CAMERAS => f.write_str("covered"),
+            Reach::CoveredByCheckpoint => f.write_str("covered"),
+            // Always the list: `covered` alone means what a checkpoint says it shows.
             Reach::Covered(shown) => write!(f, "covered:{}", shown.names().join(",")),
         }
     }
@@ -511,5 +542,32 @@ mod tests {
         assert!(e.contains("`tarmac`") && e.contains("vegetation"), "{e}");
         assert!("covered:".parse::<Reach>().is_err());
         assert!("all".parse::<Reach>().is_err());
+    }
+
+    #[test]
+    fn covered_means_what_the_checkpoint_says_its_real_frames_show() {
+        let city = Shown::from_names(&["road", "sky", "building"]).expect("known classes");
+        let covered = Reach::default();
+        assert_eq!(
+            covered.for_checkpoint(None),
+            Reach::Covered(Shown::SHIPPED_CAMERAS),
+            "a checkpoint that does not say is taken to show what the shipped cameras show"
+        );
+        assert_eq!(covered.for_checkpoint(Some(city)), Reach::Covered(city));
+        assert_eq!(
+            covered.for_checkpoint(None).to_string(),
+            "covered:road,sidewalk,vegetation,terrain,sky"
+        );
+        assert_eq!(
+            covered.for_checkpoint(Some(city)).to_string(),
+            "covered:road,building,sky",
+            "run.json names the classes a checkpoint's `covered` came to"
+        );
+        // A reach named on the command line stands whatever the checkpoint says.
+        for asked in [Reach::Full, Reach::Covered(Shown::SHIPPED_CAMERAS)] {
+            assert_eq!(asked.for_checkpoint(Some(city)), asked);
+        }
+        assert!(Shown::from_names(&["road", "kerbstone"]).is_err());
+        assert!(Shown::from_names::<&str>(&[]).is_err());
     }
 }

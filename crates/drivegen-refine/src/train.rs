@@ -38,6 +38,9 @@ pub struct TrainOptions {
     pub backend: String,
     /// Held-out realism curves every K steps, when set.
     pub curves: Option<CurveOptions>,
+    /// The drivegen classes the real frames show, recorded in `config.json` as `shows`
+    /// (what `--refine-reach covered` lets the refiner change).
+    pub shows: Option<Vec<String>>,
 }
 
 /// One logged iteration.
@@ -126,6 +129,14 @@ pub fn to_tensor<B: Backend>(p: PatchBatch, device: &B::Device) -> Tensor<B, 4> 
     )
 }
 
+/// The `config.json` of a checkpoint written at `step`.
+fn checkpoint_config(o: &TrainOptions, step: usize) -> CheckpointConfig {
+    CheckpointConfig {
+        shows: o.shows.clone(),
+        ..CheckpointConfig::new(o.gan.clone(), o.vae.clone(), state(o, step))
+    }
+}
+
 fn state(o: &TrainOptions, step: usize) -> TrainingState {
     TrainingState {
         step,
@@ -200,7 +211,7 @@ fn save<B: AutodiffBackend>(
         ),
     ]);
     let dir = o.out.join(CHECKPOINT_DIR);
-    let config = CheckpointConfig::new(o.gan.clone(), o.vae.clone(), state(o, step));
+    let config = checkpoint_config(o, step);
     checkpoint::write(&dir, config, files)?;
     write_losses(&o.out, log)?;
     Ok(dir)
@@ -237,7 +248,7 @@ fn save_best<B: AutodiffBackend>(
     vae: &VaeTrainer<B>,
     step: usize,
 ) -> Result<(), RefineError> {
-    let config = CheckpointConfig::new(o.gan.clone(), o.vae.clone(), state(o, step));
+    let config = checkpoint_config(o, step);
     checkpoint::write(&o.out.join(BEST_DIR), config, inference_files(gan, vae)?)
 }
 

@@ -77,11 +77,12 @@ pub struct Args {
     #[arg(long, default_value = "auto")]
     refine_backend: String,
     /// How far --refine reaches into a frame. covered: a checkpoint changes only the
-    /// classes its real frames show (road, sidewalk, vegetation, terrain, sky; name
-    /// yours with covered:road,sidewalk,...,building), gives every other class the
-    /// colour gain it applied to the whole frame, and fades out in light and weather
-    /// its real frames lack (dusk, night, fog, rain). full: the network's output as it
-    /// is. Class looks are not affected.
+    /// classes its real frames show (the `shows` of its config.json, else road,
+    /// sidewalk, vegetation, terrain, sky; or name them with
+    /// covered:road,sidewalk,...,building), gives every other class the colour gain it
+    /// applied to the whole frame, and fades out in light and weather its real frames
+    /// lack (dusk, night, fog, rain). full: the network's output as it is. Class looks
+    /// are not affected.
     #[arg(long, default_value = "covered", value_name = "covered[:CLASSES]|full")]
     refine_reach: drivegen_refine::reach::Reach,
     /// Encoder/writer threads.

@@ -58,11 +58,12 @@ struct BackendArg {
 #[derive(Debug, clap::Args)]
 struct ReachArg {
     /// How far a checkpoint reaches into a frame. covered: it changes only the classes
-    /// its real frames show (road, sidewalk, vegetation, terrain, sky; name yours with
-    /// covered:road,sidewalk,...,building), gives every other class the colour gain it
-    /// applied to the whole frame, and fades out in light
-    /// and weather its real frames lack (dusk, night, fog, rain), as `render --refine`
-    /// does by default; needs a drivegen dataset (its semantic images and scene.json).
+    /// its real frames show (the `shows` of its config.json, else road, sidewalk,
+    /// vegetation, terrain, sky; or name them with covered:road,sidewalk,...,building),
+    /// gives every other class the colour gain it applied to the whole frame, and fades
+    /// out in light and weather its real frames lack (dusk, night, fog, rain), as
+    /// `render --refine` does by default; needs a drivegen dataset (its semantic images
+    /// and scene.json).
     /// full: the network's output as it is.
     #[arg(long, default_value = "covered", value_name = "covered[:CLASSES]|full")]
     reach: drivegen_refine::reach::Reach,

@@ -22,10 +22,12 @@ impl CheckpointRefiner {
     /// Loads a checkpoint (a folder or a shipped name) to refine rendered frames.
     pub fn load(ckpt: &Path, backend: &str, reach: Reach) -> anyhow::Result<CheckpointRefiner> {
         let (source, compute) = resolve_checkpoint(ckpt, backend)?;
+        let loaded = LoadedCheckpoint::load(&source, compute, false).map_err(input)?;
         Ok(CheckpointRefiner {
-            loaded: LoadedCheckpoint::load(&source, compute, false).map_err(input)?,
+            // Resolved here so that run.json names the classes `covered` came to.
+            reach: loaded.reach(reach),
             sha256: source.sha256().map_err(input)?,
-            reach,
+            loaded,
         })
     }
 }
@@ -124,7 +126,7 @@ fn refine_rgba(
         path: job.dir.join("rgb").join(format!("{:06}.png", job.frame)),
         rgb: image,
         instance: None,
-        semantic: (layout.semantic || matches!(reach, Reach::Covered(_)))
+        semantic: (layout.semantic || reach.needs_semantic())
             .then(|| drivegen_dataset::semantic_of(&job.ids, &job.semantic_lut)),
         depth: layout.depth.then(|| job.depth.clone()),
         environment: Some(environment.clone()),

@@ -8,6 +8,7 @@ use drivegen_refine::curves::{CurveOptions, FrameSource};
 use drivegen_refine::data::FrameRange;
 use drivegen_refine::gan::{AdversarialLoss, GanConfig};
 use drivegen_refine::model::{DiscriminatorConfig, InputLayout, RefinerConfig};
+use drivegen_refine::reach::Shown;
 use drivegen_refine::train::{TrainEvent, TrainOptions};
 use drivegen_refine::vae::VaeConfig;
 
@@ -127,6 +128,12 @@ pub(super) struct TrainArgs {
     /// real-road frames least squares gave the closest refined frames.
     #[arg(long, default_value = "ls")]
     loss: String,
+    /// The drivegen classes your real frames show, recorded in the checkpoint's
+    /// config.json: `--refine-reach covered` (the default) then lets the refiner change
+    /// these (e.g. road,sidewalk,vegetation,terrain,sky,building for a city camera);
+    /// without it, road, sidewalk, vegetation, terrain and sky, as the shipped cameras.
+    #[arg(long, value_delimiter = ',', value_name = "CLASS,...")]
+    shows: Vec<String>,
     /// Held-out renders for the realism curves (a scenario not trained on): DIR or
     /// DIR@START..END. With --holdout-real, every --curve-every steps the refined
     /// frames are tested against each held-out real set (curves.csv, curves.png).
@@ -216,6 +223,10 @@ pub(super) fn train(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
             .into());
         }
     }
+    let shows = (!a.shows.is_empty()).then_some(a.shows);
+    if let Some(names) = &shows {
+        Shown::from_names(names).map_err(|e| InputError(format!("--shows: {e}")))?;
+    }
     let gan = GanConfig::new(
         RefinerConfig::new()
             .with_width(a.width)
@@ -285,6 +296,7 @@ pub(super) fn train(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         vae: VaeConfig::new(),
         backend: compute.to_string(),
         curves,
+        shows,
     };
     let progress = Progress::new(a.steps as u64, "steps", quiet);
     progress.set_message(format!("training on {compute}"));
