@@ -84,23 +84,18 @@ impl Shown {
 }
 
 /// How far a refiner's output reaches into a frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Reach {
     /// `covered`: the classes the checkpoint says its real frames show (`shows` in its
     /// `config.json`, else the shipped cameras' classes), as [`Reach::Covered`]; the
     /// default. [`Reach::for_checkpoint`] resolves it.
+    #[default]
     CoveredByCheckpoint,
     /// The classes the real frames show and the light and weather they were filmed in;
     /// elsewhere the frame-wide colour gain, or nothing.
     Covered(Shown),
     /// The network's output as it is, everywhere.
     Full,
-}
-
-impl Default for Reach {
-    fn default() -> Reach {
-        Reach::CoveredByCheckpoint
-    }
 }
 
 impl Reach {
