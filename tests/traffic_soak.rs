@@ -10,60 +10,38 @@ use std::collections::BTreeMap;
 
 use drivegen_plan::{Role, ScenePlan, plan};
 use drivegen_world::traffic::TrafficSim;
-use events_support::overlapping_pair;
+use events_support::{designer_map, overlapping_pair};
 
-fn designer_map(seed: u32) -> String {
-    let lanes = 1 + seed % 3;
-    let signals = seed % 2 == 0;
-    let lane_changes = seed % 3 != 0;
-    format!(
-        r#"Scenario(
-    name: "soak {seed}",
-    seed: {seed},
-    variants: 8,
-    capture: (duration: 30, rate: 10, warmup: 0),
-    map: (
-        blocks: Random(count: IntRange(3, 7), weights: [
-            (3, Straight(length: Uniform(20, 200))),
-            (2, Curve(radius: Uniform(60, 200), angle: Uniform(-90, 90))),
-            (2, Intersection(ways: 4, arm_length: Uniform(30, 80), exit: Straight)),
-            (1, Intersection(ways: 3, exit: Left)),
-            (1, Intersection(ways: 3, exit: Right)),
-            (1, Intersection(ways: 4, exit: Left)),
-            (1, Roundabout(radius: Uniform(16, 30), exits: 4)),
-            (1, OnRamp(length: Uniform(60, 150))),
-            (1, OffRamp(length: Uniform(60, 150))),
-        ]),
-        lanes_per_direction: {lanes},
-        lane_width: 3.5,
-        shoulder_width: 2.0,
-        crosswalks: true,
-    ),
-    traffic: (vehicles: IntRange(10, 40), parked: IntRange(0, 8), lane_changes: {lane_changes}),
-    pedestrians: (count: IntRange(4, 20), crossing_probability: 0.5),
-    signals: (enabled: {signals}),
-    ego: (route: Straight),
-)"#
-    )
-}
-
-/// Where a point is: the kind of the nearest lane and whether it is in a junction.
+/// Where a point is: the lanes whose centre line passes within half a lane of it, with
+/// the arc length and offset there.
 fn place(p: &ScenePlan, at: drivegen_plan::geom::V2) -> String {
-    let mut best = (f64::INFINITY, String::new());
+    let mut near = Vec::new();
     for l in &p.network.lanes {
-        let d = l.center.project(at).lateral.abs();
-        if d < best.0 {
-            let junction = l.junction.map_or("road".to_string(), |j| format!("junction {j}"));
-            best = (d, format!("{:?} lane {} ({junction})", l.kind, l.id));
+        let q = l.center.project(at);
+        if q.s > 0.0 && q.s < l.length && q.point.distance(at) < l.width / 2.0 {
+            let junction = l
+                .junction
+                .map_or("road".to_string(), |j| format!("junction {j}"));
+            near.push(format!(
+                "{:?} lane {} ({junction}) s {:.1}/{:.1} lateral {:.2}",
+                l.kind, l.id, q.s, l.length, q.lateral
+            ));
         }
     }
-    best.1
+    if near.is_empty() {
+        "off every lane".into()
+    } else {
+        near.join(" | ")
+    }
 }
 
 #[test]
 #[ignore = "a measurement, not a check"]
 fn random_designer_maps_simulate_without_overlaps() {
-    let maps: u32 = std::env::var("SOAK_MAPS").ok().and_then(|s| s.parse().ok()).unwrap_or(25);
+    let maps: u32 = std::env::var("SOAK_MAPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(25);
     let dt = 1.0 / 30.0;
     let (mut variants, mut unplannable) = (0, 0);
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
@@ -81,8 +59,66 @@ fn random_designer_maps_simulate_without_overlaps() {
             variants += 1;
             let mut sim = TrafficSim::new(&p);
             let everyone: Vec<usize> = (0..p.actors.len()).collect();
+            // SOAK_TRACE=seed:variant:id,id prints those actors every 0.2 s.
+            let trace: Vec<u32> = std::env::var("SOAK_TRACE")
+                .ok()
+                .and_then(|t| {
+                    let mut parts = t.split(':');
+                    let (s_, v_) = (
+                        parts.next()?.parse::<u32>().ok()?,
+                        parts.next()?.parse::<u32>().ok()?,
+                    );
+                    (s_ == seed && v_ == variant).then(|| {
+                        parts
+                            .next()
+                            .unwrap_or("")
+                            .split(',')
+                            .filter_map(|x| x.parse().ok())
+                            .collect()
+                    })
+                })
+                .unwrap_or_default();
+            if let Ok(lanes) = std::env::var("SOAK_LANES")
+                && !trace.is_empty()
+            {
+                for id in lanes.split(',').filter_map(|x| x.parse::<u32>().ok()) {
+                    let l = p.lane(id).expect("lane");
+                    println!(
+                        "lane {id} {:?} road {:?} junction {:?} width {} length {:.1} successors {:?} points {:?}",
+                        l.kind,
+                        l.road,
+                        l.junction,
+                        l.width,
+                        l.length,
+                        l.successors,
+                        l.center
+                            .points
+                            .iter()
+                            .map(|q| (q.x, q.y))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
             for step in 0..(30.0 / dt) as usize {
                 sim.step(&p, dt);
+                if !trace.is_empty() && step % 6 == 0 {
+                    for id in &trace {
+                        let i = p.actors.iter().position(|x| x.id == *id).expect("actor");
+                        let a = &sim.agents()[i];
+                        let at = a.pose.pos();
+                        println!(
+                            "  t {:.2} {id}: {:?} ({:.2}, {:.2}) yaw {:.1} speed {:.2} walkway {} {}",
+                            step as f64 * dt,
+                            sim.lane_of(i),
+                            at.x,
+                            at.y,
+                            a.pose.yaw.to_degrees(),
+                            a.speed,
+                            drivegen_plan::surface::on_walkway(&p.network, at),
+                            place(&p, at)
+                        );
+                    }
+                }
                 if let Some((a, b)) = overlapping_pair(&p, sim.agents(), &everyone) {
                     let who = |id: u32| {
                         let i = p.actors.iter().position(|x| x.id == id).expect("actor");

@@ -208,3 +208,41 @@ pub fn off_route(p: &ScenePlan, route: &[u32], q: drivegen_plan::geom::V2) -> f6
         .map(|l| l.center.project(q).point.distance(q))
         .fold(f64::INFINITY, f64::min)
 }
+
+/// A random designer-style map (every block kind, one to three lanes, parking, signals,
+/// lane changes, crowds), 8 variants of 30 s: what `traffic_soak` simulates by the
+/// hundred and the overlap tests replay where one was found.
+pub fn designer_map(seed: u32) -> String {
+    let lanes = 1 + seed % 3;
+    let signals = seed.is_multiple_of(2);
+    let lane_changes = !seed.is_multiple_of(3);
+    format!(
+        r#"Scenario(
+    name: "soak {seed}",
+    seed: {seed},
+    variants: 8,
+    capture: (duration: 30, rate: 10, warmup: 0),
+    map: (
+        blocks: Random(count: IntRange(3, 7), weights: [
+            (3, Straight(length: Uniform(20, 200))),
+            (2, Curve(radius: Uniform(60, 200), angle: Uniform(-90, 90))),
+            (2, Intersection(ways: 4, arm_length: Uniform(30, 80), exit: Straight)),
+            (1, Intersection(ways: 3, exit: Left)),
+            (1, Intersection(ways: 3, exit: Right)),
+            (1, Intersection(ways: 4, exit: Left)),
+            (1, Roundabout(radius: Uniform(16, 30), exits: 4)),
+            (1, OnRamp(length: Uniform(60, 150))),
+            (1, OffRamp(length: Uniform(60, 150))),
+        ]),
+        lanes_per_direction: {lanes},
+        lane_width: 3.5,
+        shoulder_width: 2.0,
+        crosswalks: true,
+    ),
+    traffic: (vehicles: IntRange(10, 40), parked: IntRange(0, 8), lane_changes: {lane_changes}),
+    pedestrians: (count: IntRange(4, 20), crossing_probability: 0.5),
+    signals: (enabled: {signals}),
+    ego: (route: Straight),
+)"#
+    )
+}

@@ -92,10 +92,15 @@ pub(super) fn nearest_ahead(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Opti
             // Its half extents along this lane and across it, however it is turned.
             let along = (cos.abs() * their_len + sin.abs() * their_width) / 2.0;
             let across = (sin.abs() * their_len + cos.abs() * their_width) / 2.0;
+            // Mid lane change it is on its way to the centre line: everything between
+            // where it is and there is in its path (a car changing lanes behind a truck
+            // that stood half out of that lane drove into the truck's corner).
+            let (right, left) = (me.offset.min(0.0), me.offset.max(0.0));
+            let beside = (p.lateral - p.lateral.clamp(right, left)).abs();
             if inside
                 && ahead > 0.0
                 && (cos > SAME_WAY || other.speed < STANDING)
-                && (p.lateral - me.offset).abs() < my_width / 2.0 + across
+                && beside < my_width / 2.0 + across
             {
                 let gap = ahead - my_len / 2.0 - along;
                 if nearest.is_none_or(|(g, _)| gap < g) {
@@ -118,7 +123,7 @@ const SWEEP_MARGIN: f64 = 0.15;
 /// Vehicles longer than this (m) sweep their path: trucks and buses. A car's or a van's
 /// body stays within its lane through a junction's turns, where lanes, conflicts and the
 /// walkers' check keep it apart from everyone.
-const LONG_BODY: f64 = 6.5;
+pub(super) const LONG_BODY: f64 = 6.5;
 
 /// The footprint of agent `j` as it stands, with the sweep's clearance.
 fn footprint(agents: &[AgentState], lengths: &[(f64, f64)], j: usize) -> Obb {
@@ -225,8 +230,14 @@ pub(super) fn swept_into(
             continue;
         }
         let theirs = footprint(agents, lengths, j);
-        if mine_now.overlaps(&theirs) {
-            continue; // touching already: nothing a stop can mend
+        // Touching already: nothing a stop can mend. Bodies only within the clearance of
+        // each other are not touching: a walker stood 0.24 m beside a bus, the bus
+        // skipped it and turned its side into it.
+        if mine_now
+            .inflated(-SWEEP_MARGIN)
+            .overlaps(&theirs.inflated(-SWEEP_MARGIN))
+        {
+            continue;
         }
         let Some(d) = sweep.hits(&theirs) else {
             continue;

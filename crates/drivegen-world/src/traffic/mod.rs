@@ -285,6 +285,16 @@ impl TrafficSim {
         &self.agents
     }
 
+    /// The lane agent `i` drives now and its arc length and offset on it; `None` for
+    /// walkers and parked vehicles.
+    pub fn lane_of(&self, i: usize) -> Option<(u32, f64, f64)> {
+        let Motion::Drive { lanes, .. } = self.motions.get(i)? else {
+            return None;
+        };
+        let a = self.agents.get(i)?;
+        Some((*lanes.get(a.lane_idx)?, a.s, a.offset))
+    }
+
     /// Distance along `lanes` from (idx, s) to (idx2, s2), if s2 lies ahead within reach.
     fn distance_ahead(
         plan: &ScenePlan,

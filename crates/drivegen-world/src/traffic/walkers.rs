@@ -18,6 +18,9 @@ const IN_FRONT: f64 = 1.5;
 /// How near a walker's centre steps towards a vehicle's body (m): half a body and a
 /// little.
 const VEHICLE_CLEARANCE: f64 = 0.4;
+/// How much further a walker keeps from the body of a moving truck or bus (m): in a turn
+/// its side cuts inside the lane by up to a metre and more.
+const LONG_BODY_CLEARANCE: f64 = 1.2;
 /// How near a walker's centre passes the bumper of a vehicle standing for it (m): half a
 /// walker and a little.
 const BUMPER_CLEARANCE: f64 = 0.45;
@@ -67,7 +70,11 @@ pub(super) fn make_way(
         }
         let d = me.pose.pos() - other.pose.pos();
         // Out of reach of its body even after this step (most vehicles, on a big map).
-        let reach = lengths[j].0.hypot(lengths[j].1) / 2.0 + VEHICLE_CLEARANCE + step + 0.1;
+        let reach = lengths[j].0.hypot(lengths[j].1) / 2.0
+            + VEHICLE_CLEARANCE
+            + LONG_BODY_CLEARANCE
+            + step
+            + 0.1;
         if d.dot(d) > reach * reach {
             continue;
         }
@@ -110,7 +117,12 @@ pub(super) fn make_way(
         }
         // Only a step towards the body, within reach of it: walking past a car's front
         // (a crossing in front of a stopped car) goes on.
-        if then < VEHICLE_CLEARANCE && then < now - 1e-9 {
+        let clearance = if lengths[j].0 > super::bodies::LONG_BODY && other.speed >= MOVING {
+            VEHICLE_CLEARANCE + LONG_BODY_CLEARANCE
+        } else {
+            VEHICLE_CLEARANCE
+        };
+        if then < clearance && then < now - 1e-9 {
             way.room = 0.0;
         }
     }
