@@ -20,7 +20,7 @@ use crate::data::{Frame, PatchSampler, interleaved};
 use crate::error::RefineError;
 use crate::eval::{Compared, EvalReport, Frames, compare, evaluate, refine_all, refine_frame};
 use crate::model::{InputLayout, Refiner, RefinerConfig};
-use crate::reach::Reach;
+use crate::reach::{Reach, Shown};
 use crate::train::{StepLog, TrainEvent, TrainOptions, to_tensor, train};
 use crate::vae::{Vae, VaeConfig};
 
@@ -138,6 +138,8 @@ pub struct LoadedCheckpoint {
     pub config: CheckpointConfig,
     pub compute: Compute,
     layout: InputLayout,
+    /// The classes `config.shows` names, read once: [`Self::reach`] runs per frame.
+    shows: Option<Shown>,
     loaded: Loaded,
 }
 
@@ -212,6 +214,7 @@ impl LoadedCheckpoint {
             )?)),
         };
         Ok(LoadedCheckpoint {
+            shows: config.shown(),
             config,
             compute,
             layout,
@@ -242,7 +245,7 @@ impl LoadedCheckpoint {
     /// `reach` as this checkpoint takes it: `covered` becomes the classes its
     /// `config.json` says its real frames show.
     pub fn reach(&self, reach: Reach) -> Reach {
-        reach.for_checkpoint(self.config.shown())
+        reach.for_checkpoint(self.shows)
     }
 
     /// [`Self::refine`], then confined to `reach` ([`crate::reach`], as [`Self::reach`]
