@@ -92,9 +92,10 @@ pub(super) fn nearest_ahead(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Opti
             // Its half extents along this lane and across it, however it is turned.
             let along = (cos.abs() * their_len + sin.abs() * their_width) / 2.0;
             let across = (sin.abs() * their_len + cos.abs() * their_width) / 2.0;
-            // Mid lane change it is on its way to the centre line: everything between
-            // where it is and there is in its path (a car changing lanes behind a truck
-            // that stood half out of that lane drove into the truck's corner).
+            // Off its centre line (mid lane change, pulling over) it may cross anything
+            // between where it is and the centre line: all of that is in its path (a car
+            // changing lanes behind a truck that stood half out of that lane drove into
+            // the truck's corner).
             let (right, left) = (me.offset.min(0.0), me.offset.max(0.0));
             let beside = (p.lateral - p.lateral.clamp(right, left)).abs();
             if inside
