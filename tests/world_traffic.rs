@@ -728,10 +728,21 @@ fn long_vehicles_round_the_tightest_curves_validation_allows_without_touching() 
 /// across); a bicycle and a car in the same manoeuvre; and two buses turning right whose
 /// sides swept over a walker standing 0.2–0.3 m beside them (the sweep took bodies within
 /// its clearance for touching already and skipped them, and walkers stepped that close to
-/// a moving bus).
+/// a moving bus); vans and a car turning left into a bus or car that stood in its right
+/// turn with its body across their path (a short vehicle's path was tested only against
+/// the centre of a body ahead; it now sweeps its path for vehicles standing in a turn).
 #[test]
 fn random_designer_maps_that_overlapped_simulate_apart() {
-    for (seed, variant) in [(76, 2), (80, 5), (29, 6), (55, 0)] {
+    for (seed, variant) in [
+        (76, 2),
+        (80, 5),
+        (29, 6),
+        (55, 0),
+        (27, 6),
+        (36, 7),
+        (93, 6),
+        (87, 7),
+    ] {
         let s = scenario("designer map", &designer_map(seed));
         nobody_overlaps(
             &s,

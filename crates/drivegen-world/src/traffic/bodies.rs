@@ -157,7 +157,7 @@ impl Sweep {
         let me = &agents[i];
         let (len, width) = lengths[i];
         let near = this_and_next(lanes, me.lane_idx);
-        if len <= LONG_BODY || !near.iter().any(|l| bodies.on_junction(*l)) {
+        if !near.iter().any(|l| bodies.on_junction(*l)) {
             return None;
         }
         // Its stopping distance braking gently (1 m/s²) and 3 m more, at most 15 m.
@@ -217,13 +217,39 @@ pub(super) fn swept_into(
         lengths,
         ..
     } = bodies;
-    let sweep = Sweep::of(bodies, i, lanes)?;
     let me = &agents[i];
+    let long = lengths[i].0 > LONG_BODY;
+    // A car or van looks out only for a vehicle standing in a turn, whose body reaches
+    // across lanes the car's own path never meets (a van turning left drove into the
+    // side of a bus that stood mid right turn, a car into the tail of one that stood
+    // early in its right turn from the same lane), and always waits for it.
+    let standing_in_turn = |j: usize| match &motions[j] {
+        Motion::Drive { lanes, .. } => {
+            agents[j].speed < STANDING
+                && (lengths[j].0 > LONG_BODY
+                    || lanes
+                        .get(agents[j].lane_idx)
+                        .is_some_and(|l| bodies.on_junction(*l)))
+        }
+        _ => false,
+    };
+    let in_view = |j: usize| {
+        let walking = matches!(motions[j], Motion::Walk { .. });
+        j != i && (!walking || walkers) && (long || standing_in_turn(j))
+    };
+    // Before the sweep is built: anyone within its longest reach (15 m).
+    let within_reach = |j: usize| {
+        let apart = (lengths[i].0 + lengths[j].0) / 2.0 + 15.0 + 2.0 * SWEEP_MARGIN;
+        agents[j].pose.pos().distance(me.pose.pos()) < apart
+    };
+    if !long && !(0..agents.len()).any(|j| in_view(j) && within_reach(j)) {
+        return None;
+    }
+    let sweep = Sweep::of(bodies, i, lanes)?;
     let mine_now = footprint(agents, lengths, i);
     let mut nearest: Option<(f64, f64)> = None;
     for (j, other) in agents.iter().enumerate() {
-        let walking = matches!(motions[j], Motion::Walk { .. });
-        if j == i || (walking && !walkers) {
+        if !in_view(j) {
             continue;
         }
         let apart = (lengths[i].0 + lengths[j].0) / 2.0 + sweep.reach + 2.0 * SWEEP_MARGIN;
@@ -246,6 +272,8 @@ pub(super) fn swept_into(
         if let Motion::Drive {
             lanes: their_lanes, ..
         } = &motions[j]
+            && long
+            && lengths[j].0 > LONG_BODY
             && other.id < me.id
             && Sweep::of(bodies, j, their_lanes).is_some_and(|s| s.hits(&mine_now).is_some())
         {
