@@ -119,11 +119,14 @@ pub(super) fn nearest_ahead(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Opti
 
 /// Step of the swept-footprint look-ahead (m).
 const SWEEP_STEP: f64 = 0.5;
+/// The farthest a sweep looks ahead (m).
+const MAX_SWEEP: f64 = 15.0;
 /// Clearance kept around both bodies in the swept-footprint test (m).
 const SWEEP_MARGIN: f64 = 0.15;
-/// Vehicles longer than this (m) sweep their path: trucks and buses. A car's or a van's
-/// body stays within its lane through a junction's turns, where lanes, conflicts and the
-/// walkers' check keep it apart from everyone.
+/// Vehicles longer than this (m) sweep their path for everyone: trucks and buses. A car's
+/// or a van's body stays within its lane through a junction's turns, where lanes,
+/// conflicts and the walkers' check keep it apart from everyone moving; it sweeps only
+/// for vehicles standing in a turn.
 pub(super) const LONG_BODY: f64 = 6.5;
 
 /// The footprint of agent `j` as it stands, with the sweep's clearance.
@@ -145,8 +148,8 @@ struct Sweep {
 }
 
 impl Sweep {
-    /// `None` for vehicles that do not sweep: short ones, or ones neither on nor next to
-    /// a junction connector (on a road a body is where its lane is).
+    /// `None` for vehicles neither on nor next to a junction connector (on a road a body
+    /// is where its lane is).
     fn of(bodies: Bodies<'_>, i: usize, lanes: &[u32]) -> Option<Sweep> {
         let Bodies {
             plan,
@@ -161,7 +164,7 @@ impl Sweep {
             return None;
         }
         // Its stopping distance braking gently (1 m/s²) and 3 m more, at most 15 m.
-        let reach = (me.speed * me.speed / 2.0 + 3.0).min(15.0);
+        let reach = (me.speed * me.speed / 2.0 + 3.0).min(MAX_SWEEP);
         let steps = (reach / SWEEP_STEP) as usize;
         let bodies = (1..=steps)
             .map_while(|k| {
@@ -198,9 +201,10 @@ impl Sweep {
     }
 }
 
-/// The distance long vehicle `i` may still drive along `lanes` through or towards a
-/// junction before its body, swept along its path, touches someone standing or moving
-/// beside it, and how fast it closes on them. Lanes and centre lines keep vehicles apart
+/// The distance vehicle `i` may still drive along `lanes` through or towards a junction
+/// before its body, swept along its path, touches someone standing or moving beside it
+/// (a truck or bus), or a vehicle standing in a turn (a car or van), and how fast it
+/// closes on them. Lanes and centre lines keep vehicles apart
 /// on roads, but in a turn a long body leaves its lane: a 12 m bus turning right swung its
 /// front into a van going straight on in the lane beside. `walkers`: whether pedestrians
 /// count (the ego drives into the one an event sends across). Two long vehicles whose
@@ -237,9 +241,9 @@ pub(super) fn swept_into(
         let walking = matches!(motions[j], Motion::Walk { .. });
         j != i && (!walking || walkers) && (long || standing_in_turn(j))
     };
-    // Before the sweep is built: anyone within its longest reach (15 m).
+    // Before a car's sweep is built: anyone it would look out for within its longest reach.
     let within_reach = |j: usize| {
-        let apart = (lengths[i].0 + lengths[j].0) / 2.0 + 15.0 + 2.0 * SWEEP_MARGIN;
+        let apart = (lengths[i].0 + lengths[j].0) / 2.0 + MAX_SWEEP + 2.0 * SWEEP_MARGIN;
         agents[j].pose.pos().distance(me.pose.pos()) < apart
     };
     if !long && !(0..agents.len()).any(|j| in_view(j) && within_reach(j)) {
