@@ -70,7 +70,7 @@ impl Shown {
 
     /// The drivegen class names in the set, in labelId order (car, suv and van share
     /// one labelId: `car` names it).
-    pub fn names(self) -> Vec<String> {
+    fn names(self) -> Vec<String> {
         (0..64u8)
             .filter(|id| self.contains(*id))
             .filter_map(|id| {
@@ -109,9 +109,9 @@ impl Reach {
     }
 
     /// `refined`, the network's output for `frame`, within this reach (the frame's
-    /// semantic image and environment decide, where it has them). [`Reach::CoveredByCheckpoint`] is
-    /// taken as the shipped cameras' classes: resolve it first with
-    /// [`Reach::for_checkpoint`].
+    /// semantic image and environment decide, where it has them).
+    /// [`Reach::CoveredByCheckpoint`] is taken as the shipped cameras' classes: resolve
+    /// it first with [`Reach::for_checkpoint`].
     pub fn apply(self, frame: &Frame, refined: RgbImage) -> RgbImage {
         match self.for_checkpoint(None) {
             Reach::Covered(shown) => confine(

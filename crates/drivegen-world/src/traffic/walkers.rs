@@ -69,12 +69,13 @@ pub(super) fn make_way(
             continue;
         }
         let d = me.pose.pos() - other.pose.pos();
+        let clearance = if lengths[j].0 > super::bodies::LONG_BODY && other.speed >= MOVING {
+            VEHICLE_CLEARANCE + LONG_BODY_CLEARANCE
+        } else {
+            VEHICLE_CLEARANCE
+        };
         // Out of reach of its body even after this step (most vehicles, on a big map).
-        let reach = lengths[j].0.hypot(lengths[j].1) / 2.0
-            + VEHICLE_CLEARANCE
-            + LONG_BODY_CLEARANCE
-            + step
-            + 0.1;
+        let reach = lengths[j].0.hypot(lengths[j].1) / 2.0 + clearance + step + 0.1;
         if d.dot(d) > reach * reach {
             continue;
         }
@@ -117,11 +118,6 @@ pub(super) fn make_way(
         }
         // Only a step towards the body, within reach of it: walking past a car's front
         // (a crossing in front of a stopped car) goes on.
-        let clearance = if lengths[j].0 > super::bodies::LONG_BODY && other.speed >= MOVING {
-            VEHICLE_CLEARANCE + LONG_BODY_CLEARANCE
-        } else {
-            VEHICLE_CLEARANCE
-        };
         if then < clearance && then < now - 1e-9 {
             way.room = 0.0;
         }
