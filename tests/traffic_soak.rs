@@ -47,7 +47,10 @@ fn random_designer_maps_simulate_without_overlaps() {
     let (mut variants, mut unplannable) = (0, 0);
     // Distance driven by everyone, and vehicles that moved no more than 1 m in the last
     // 20 s (queues at lights and route ends, and any deadlock a change brings).
-    let (mut driven, mut stuck) = (0.0, 0usize);
+    let (mut driven, mut stuck, mut vehicles) = (0.0, 0usize, 0usize);
+    // Of those, the ones standing on a junction connector: a queue waits at its stop
+    // line, so these are what a deadlock leaves (SOAK_STUCK=1 lists them).
+    let mut stuck_in_junction = Vec::new();
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let from: u32 = std::env::var("SOAK_FROM")
         .ok()
@@ -159,14 +162,28 @@ fn random_designer_maps_simulate_without_overlaps() {
             }
             for (i, a) in sim.agents().iter().enumerate() {
                 if matches!(p.actors[i].role, Role::Traffic | Role::Ego) {
+                    vehicles += 1;
                     driven += a.odometer;
-                    stuck += usize::from(at_ten.get(i).is_some_and(|o| a.odometer - o < 1.0));
+                    if at_ten.get(i).is_some_and(|o| a.odometer - o < 1.0) {
+                        stuck += 1;
+                        let junction = sim
+                            .lane_of(i)
+                            .and_then(|(lane, ..)| p.lane(lane))
+                            .is_some_and(|l| l.junction.is_some());
+                        if junction {
+                            stuck_in_junction.push(format!("{seed}:{variant}:{}", p.actors[i].id));
+                        }
+                    }
                 }
             }
         }
     }
     println!(
-        "{variants} variants simulated, {unplannable} unplannable; overlaps: {by_kind:?}; driven {:.1} km, {stuck} vehicles moved under 1 m in the last 20 s",
-        driven / 1000.0
+        "{variants} variants simulated, {unplannable} unplannable; overlaps: {by_kind:?}; driven {:.1} km, {stuck} of {vehicles} vehicles moved under 1 m in the last 20 s, {} of them in a junction",
+        driven / 1000.0,
+        stuck_in_junction.len()
     );
+    if std::env::var("SOAK_STUCK").is_ok() {
+        println!("standing in a junction: {}", stuck_in_junction.join(" "));
+    }
 }

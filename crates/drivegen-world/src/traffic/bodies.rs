@@ -23,7 +23,7 @@ const REACH: f64 = 40.0;
 const SAME_WAY: f64 = 0.5;
 /// Below this speed (m/s) a body across the path is in the way whatever its heading: a
 /// car stopped half-way through a turn was driven through by the car behind it.
-const STANDING: f64 = 0.5;
+pub(super) const STANDING: f64 = 0.5;
 
 /// The traffic as it stands at the start of a step: every agent with its motion and its
 /// (length, width).
@@ -39,6 +39,16 @@ impl Bodies<'_> {
     /// Whether `lane` is a junction connector.
     fn on_junction(&self, lane: u32) -> bool {
         self.plan.lane(lane).is_some_and(|l| l.junction.is_some())
+    }
+
+    /// Whether agent `j` drives on a junction connector now.
+    pub(super) fn in_junction(&self, j: usize) -> bool {
+        match &self.motions[j] {
+            Motion::Drive { lanes, .. } => lanes
+                .get(self.agents[j].lane_idx)
+                .is_some_and(|l| self.on_junction(*l)),
+            _ => false,
+        }
     }
 }
 
@@ -203,9 +213,9 @@ impl Sweep {
 
 /// The distance vehicle `i` may still drive along `lanes` through or towards a junction
 /// before its body, swept along its path, touches someone standing or moving beside it
-/// (a truck or bus), or a vehicle standing in a turn (a car or van), and how fast it
-/// closes on them. Lanes and centre lines keep vehicles apart
-/// on roads, but in a turn a long body leaves its lane: a 12 m bus turning right swung its
+/// (a truck or bus), or a vehicle standing in a turn or a truck or bus turning (a car or
+/// van), and how fast it closes on them. Lanes and centre lines keep vehicles apart on
+/// roads, but in a turn a long body leaves its lane: a 12 m bus turning right swung its
 /// front into a van going straight on in the lane beside. `walkers`: whether pedestrians
 /// count (the ego drives into the one an event sends across). Two long vehicles whose
 /// sweeps touch each other: the lower id goes.
@@ -227,19 +237,17 @@ pub(super) fn swept_into(
     // across lanes the car's own path never meets (a van turning left drove into the
     // side of a bus that stood mid right turn, a car into the tail of one that stood
     // early in its right turn from the same lane), and always waits for it.
-    let standing_in_turn = |j: usize| match &motions[j] {
-        Motion::Drive { lanes, .. } => {
-            agents[j].speed < STANDING
-                && (lengths[j].0 > LONG_BODY
-                    || lanes
-                        .get(agents[j].lane_idx)
-                        .is_some_and(|l| bodies.on_junction(*l)))
-        }
-        _ => false,
+    // So does it for a truck or bus turning, however slowly: its tail swings across the
+    // next connector from the same entry (an SUV turning right drove into the tail of a
+    // bus creeping through its left turn).
+    let in_a_turn = |j: usize| {
+        let (turning, long_body) = (bodies.in_junction(j), lengths[j].0 > LONG_BODY);
+        matches!(motions[j], Motion::Drive { .. })
+            && ((agents[j].speed < STANDING && (long_body || turning)) || (long_body && turning))
     };
     let in_view = |j: usize| {
         let walking = matches!(motions[j], Motion::Walk { .. });
-        j != i && (!walking || walkers) && (long || standing_in_turn(j))
+        j != i && (!walking || walkers) && (long || in_a_turn(j))
     };
     // Before a car's sweep is built: anyone it would look out for within its longest reach.
     let within_reach = |j: usize| {
@@ -282,6 +290,16 @@ pub(super) fn swept_into(
             && Sweep::of(bodies, j, their_lanes).is_some_and(|s| s.hits(&mine_now).is_some())
         {
             continue; // each in the other's way: the lower id goes first
+        }
+        // A car in the way of a moving truck or bus that already waits for it goes on.
+        if let Motion::Drive {
+            lanes: their_lanes, ..
+        } = &motions[j]
+            && !long
+            && other.speed >= STANDING
+            && Sweep::of(bodies, j, their_lanes).is_some_and(|s| s.hits(&mine_now).is_some())
+        {
+            continue;
         }
         let along = other.pose.dir().dot(me.pose.dir()) * other.speed;
         if nearest.is_none_or(|(g, _)| d < g) {

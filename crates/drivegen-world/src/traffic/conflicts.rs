@@ -14,17 +14,25 @@ use std::collections::BTreeMap;
 
 use drivegen_plan::ScenePlan;
 
-use super::bodies::Bodies;
+use super::bodies::{Bodies, LONG_BODY, STANDING};
 use super::{AgentState, MAX_BRAKE, Motion};
 
 /// Centre lines closer than this conflict (m): two car widths.
 const CONFLICT_WIDTH: f64 = 2.5;
+/// Closer than this, a turn's centre line conflicts with another connector's for trucks
+/// and buses (m): in a tight turn a long body leaves its lane, its front swinging out
+/// and its middle cutting in, by over a metre.
+const LONG_CONFLICT_WIDTH: f64 = 4.0;
 /// A vehicle clears a conflict point this far past its own half length (m).
 const CLEAR: f64 = 1.5;
 /// Where a yielding vehicle's front stops, short of the conflict point (m).
 const WAIT_SHORT: f64 = 2.5;
 /// Only vehicles reaching the conflict point within this time are waited for (s).
 const WINDOW: f64 = 5.0;
+/// The acceleration a standing vehicle is assumed to pull away with (m/s²).
+const PULL_AWAY: f64 = 1.5;
+/// Lines heading within 30 degrees of each other run side by side (cosine).
+const SIDE_BY_SIDE: f64 = 0.87;
 /// How far ahead along its route a vehicle looks for its next connector (m).
 const REACH: f64 = 60.0;
 
@@ -40,6 +48,17 @@ struct Conflict {
     /// close for metres: a vehicle that stopped a little past the first point still
     /// stood in the other's way.
     here_end: f64,
+    /// Only between centre lines [`LONG_CONFLICT_WIDTH`] apart: a conflict when one of
+    /// the two vehicles is a truck or bus (a truck turning right from one approach and a
+    /// bus turning right from the next met in the junction, front against swinging tail).
+    long_only: bool,
+}
+
+impl Conflict {
+    /// Whether it is one between agents `i` and `j` of these (length, width)s.
+    fn applies(&self, lengths: &[(f64, f64)], i: usize, j: usize) -> bool {
+        !self.long_only || lengths[i].0 > LONG_BODY || lengths[j].0 > LONG_BODY
+    }
 }
 
 /// The traffic a right-of-way question is asked about: its bodies, and who approaches
@@ -89,14 +108,23 @@ pub(super) fn approaches(
     out
 }
 
-/// The first point of `a` whose centre line comes within [`CONFLICT_WIDTH`] of `b`'s,
-/// and where that stretch ends.
-fn first_conflict(a: &drivegen_plan::Lane, b: &drivegen_plan::Lane) -> Option<Conflict> {
+/// The first point of `a` whose centre line comes within `width` of `b`'s, and where
+/// that stretch ends.
+fn first_conflict(
+    a: &drivegen_plan::Lane,
+    b: &drivegen_plan::Lane,
+    width: f64,
+) -> Option<Conflict> {
     const STEP: f64 = 0.5;
+    let long = width > CONFLICT_WIDTH;
     let near = |s: f64| {
-        let p = a.center.sample(s).0;
+        let (p, dir) = a.center.sample(s);
         let q = b.center.project(p);
-        (p.distance(q.point) < CONFLICT_WIDTH && q.s > 0.0 && q.s < b.length + 1e-6).then_some(q.s)
+        // Side by side the same way (two lanes of one approach, one turning from each),
+        // long bodies keep to their lanes.
+        let side_by_side = long && dir.dot(q.tangent) > SIDE_BY_SIDE;
+        (p.distance(q.point) < width && q.s > 0.0 && q.s < b.length + 1e-6 && !side_by_side)
+            .then_some(q.s)
     };
     let mut s = 0.0;
     while s <= a.length {
@@ -110,11 +138,26 @@ fn first_conflict(a: &drivegen_plan::Lane, b: &drivegen_plan::Lane) -> Option<Co
                 here: s,
                 there,
                 here_end: end,
+                long_only: long,
             });
         }
         s += STEP;
     }
     None
+}
+
+/// How soon (s) a vehicle at `speed` reaches a point `distance` ahead. One standing on a
+/// connector, inside the junction, is timed as pulling away (nothing but the traffic
+/// holds it): timed at a crawl, two vehicles standing a few metres from a point, one in
+/// the junction and one at its stop line, each put the other more than [`WINDOW`] away,
+/// neither waited, and both pulled off into each other. One standing before the junction
+/// may be held by a red light, and is timed at a crawl.
+fn time_to(distance: f64, speed: f64, in_junction: bool) -> f64 {
+    if speed < STANDING && in_junction {
+        (2.0 * distance.max(0.0) / PULL_AWAY).sqrt()
+    } else {
+        distance / speed.max(STANDING)
+    }
 }
 
 /// Whether a vehicle `to_point` from a conflict point (centre to point, m) can no longer
@@ -158,8 +201,38 @@ impl Conflicts {
                 if a.center.sample(0.0).0.distance(b.center.sample(0.0).0) < 0.5 {
                     continue;
                 }
-                if let Some(c) = first_conflict(a, b) {
+                if let Some(c) = first_conflict(a, b, CONFLICT_WIDTH) {
                     out.by_lane.entry(a.id).or_default().push(c);
+                }
+            }
+        }
+        // Wider apart, for trucks and buses where either connector turns. Side by side
+        // straight on (neighbouring lanes, or oncoming ones) long bodies keep to their
+        // lanes.
+        for a in &connectors {
+            for b in &connectors {
+                let turns = out.rank.get(&a.id) != Some(&0) || out.rank.get(&b.id) != Some(&0);
+                let known = |x: &drivegen_plan::Lane, y: &drivegen_plan::Lane| {
+                    out.by_lane
+                        .get(&x.id)
+                        .is_some_and(|c| c.iter().any(|c| c.other == y.id))
+                };
+                if a.id == b.id
+                    || a.junction != b.junction
+                    || !turns
+                    || a.center.sample(0.0).0.distance(b.center.sample(0.0).0) < 0.5
+                    || known(a, b)
+                    || known(b, a)
+                {
+                    continue;
+                }
+                // Both ways or neither, so each of the two knows the other's point.
+                if let (Some(ab), Some(ba)) = (
+                    first_conflict(a, b, LONG_CONFLICT_WIDTH),
+                    first_conflict(b, a, LONG_CONFLICT_WIDTH),
+                ) {
+                    out.by_lane.entry(a.id).or_default().push(ab);
+                    out.by_lane.entry(b.id).or_default().push(ba);
                 }
             }
         }
@@ -181,11 +254,12 @@ impl Conflicts {
                         .is_some_and(|c| c.iter().any(|c| c.other == b.id));
                     if a.id != b.id && ea.distance(eb) < 1.0 && !known {
                         // Where they come together, before the shared end point.
-                        let c = first_conflict(a, b).unwrap_or(Conflict {
+                        let c = first_conflict(a, b, CONFLICT_WIDTH).unwrap_or(Conflict {
                             other: b.id,
                             here: a.length,
                             there: b.length,
                             here_end: a.length,
+                            long_only: false,
                         });
                         out.by_lane.entry(a.id).or_default().push(c);
                     }
@@ -239,7 +313,9 @@ impl Conflicts {
             .find(|(_, c, _)| {
                 approaching.get(&c.other).is_some_and(|on| {
                     on.iter().any(|&(j, to_start)| {
-                        j != i && to_start + c.there >= -(lengths[j].0 / 2.0 + CLEAR)
+                        j != i
+                            && c.applies(lengths, i, j)
+                            && to_start + c.there >= -(lengths[j].0 / 2.0 + CLEAR)
                     })
                 })
             })
@@ -262,7 +338,7 @@ impl Conflicts {
             if committed(mine, half, me.speed) {
                 continue; // in it, or too close to stop: go on through
             }
-            let my_time = mine / me.speed.max(0.5);
+            let my_time = time_to(mine, me.speed, view.bodies.in_junction(i));
             let other_rank = self.rank.get(&c.other).copied().unwrap_or(0);
             let on_other = approaching.get(&c.other).map_or(&[][..], Vec::as_slice);
             // The other's distance to its own conflict point (where its centre line
@@ -277,7 +353,7 @@ impl Conflicts {
                 .and_then(|cs| cs.iter().find(|r| r.other == lane))
                 .map_or((c.there, c.there + CLEAR), |r| (r.here, r.here_end));
             let first = on_other.iter().any(|&(j, to_start)| {
-                if j == i {
+                if j == i || !c.applies(lengths, i, j) {
                     return false;
                 }
                 let other = &agents[j];
@@ -289,7 +365,7 @@ impl Conflicts {
                 if committed(d, other_half, other.speed) {
                     return true; // in it, or committed
                 }
-                let time = d / other.speed.max(0.5);
+                let time = time_to(d, other.speed, view.bodies.in_junction(j));
                 time < WINDOW && (other_rank, time, other.id) < (my_rank, my_time, me.id)
             });
             if first {

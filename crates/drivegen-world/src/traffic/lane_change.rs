@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use drivegen_plan::events::adjacent_lane;
-use drivegen_plan::geom::{Pose2, V2, atan2};
+use drivegen_plan::geom::{Obb, Pose2, V2, atan2};
 use drivegen_plan::{Behavior, Role, ScenePlan};
 use drivegen_scenario::events::Side;
 
@@ -28,6 +28,8 @@ const MIN_ROOM: f64 = 30.0;
 const SAFE_DECEL: f64 = 4.0;
 /// Bumper-to-bumper room a scripted lane change waits for on the new lane (m).
 const ROOM_BESIDE: f64 = 2.0;
+/// What a lane-changing vehicle's swinging corners keep from a parked vehicle (m).
+const PARKED_CLEARANCE: f64 = 0.2;
 
 /// Half a vehicle's wheelbase, as a share of its length: validation's curve rule assumes
 /// the same.
@@ -172,6 +174,64 @@ impl TrafficSim {
             let on_lane = there.lateral.abs() < lane.width / 2.0;
             let apart = (there.s - me.s).abs() - (self.lengths[i].0 + self.lengths[j].0) / 2.0;
             !on_lane || apart > ROOM_BESIDE
+        })
+    }
+
+    /// Does vehicle `i`, changing lanes over `distance` metres from arc length `s` of
+    /// `lane` (the lane it leaves or the one it takes), keep clear of every parked vehicle
+    /// beside that stretch of it? While it turns, its corners swing out by half its length
+    /// times the slope, the front on the side it moves to and the tail on the other: a bus
+    /// moving over beside a van parked at the kerb struck it with its front corner, and
+    /// one pulling out from beside a parked SUV with its tail, though either passes with
+    /// room when straight.
+    fn clear_of_parked(
+        &self,
+        plan: &ScenePlan,
+        i: usize,
+        lane: u32,
+        s: f64,
+        distance: f64,
+    ) -> bool {
+        let Some(lane) = plan.lane(lane) else {
+            return false;
+        };
+        let (length, width) = self.lengths[i];
+        let reach = width / 2.0 + length / 2.0 * MOBIL_SLOPE + PARKED_CLEARANCE;
+        let at = self.agents[i].pose.pos();
+        self.motions.iter().enumerate().all(|(j, m)| {
+            if !matches!(m, Motion::Parked) {
+                return true;
+            }
+            let other = &self.agents[j];
+            if other.pose.pos().distance(at)
+                > distance + length + self.lengths[j].0 + 2.0 * lane.width
+            {
+                return true;
+            }
+            let body = Obb {
+                center: other.pose.pos(),
+                yaw: other.pose.yaw,
+                half_length: self.lengths[j].0 / 2.0,
+                half_width: self.lengths[j].1 / 2.0,
+            };
+            let corners = body.corners().map(|c| lane.center.project(c));
+            let (lo, hi) = corners
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), q| {
+                    (lo.min(q.s), hi.max(q.s))
+                });
+            let beside = hi > s - length && lo < s + distance + length;
+            let (left, right) = corners
+                .iter()
+                .fold((f64::NEG_INFINITY, f64::INFINITY), |(l, r), q| {
+                    (l.max(q.lateral), r.min(q.lateral))
+                });
+            let nearest = if right < 0.0 && left > 0.0 {
+                0.0
+            } else {
+                right.abs().min(left.abs())
+            };
+            !beside || nearest > reach
         })
     }
 
@@ -333,7 +393,7 @@ impl TrafficSim {
                     self.accel_behind(o, so, lead_c),
                 )
             });
-            let mut best: Option<(f64, u32)> = None;
+            let mut best: Option<(f64, u32, f64)> = None;
             for side in [Side::Left, Side::Right] {
                 let Some(target) = adjacent_lane(&plan.network, cur, side) else {
                     continue;
@@ -354,6 +414,18 @@ impl TrafficSim {
                 {
                     continue;
                 }
+                // Slow enough for its speed that the heading never turns more than
+                // MOBIL_SLOPE off the lane (a smoothstep's peak is 1.875 times its mean):
+                // at a bus's 5 m/s a 2 s change turned it 27 degrees and swung its
+                // corners across the centre line.
+                let change =
+                    (4.0 - 2.0 * eager).max(1.875 * tl.width / (MOBIL_SLOPE * me.speed.max(1.0)));
+                let distance = change * me.speed;
+                if !self.clear_of_parked(plan, i, target, s, distance)
+                    || !self.clear_of_parked(plan, i, cur, me.s, distance)
+                {
+                    continue;
+                }
                 let a_c2 = self.accel_behind(i, s, lead_t);
                 let (a_n, a_n2) = back_t.map_or((0.0, 0.0), |(n, sn)| {
                     (
@@ -365,18 +437,12 @@ impl TrafficSim {
                     continue;
                 }
                 let gain = a_c2 - a_c + politeness * ((a_n2 - a_n) + (a_o2 - a_o));
-                if gain > threshold && best.is_none_or(|(g, _)| gain > g) {
-                    best = Some((gain, target));
+                if gain > threshold && best.is_none_or(|(g, ..)| gain > g) {
+                    best = Some((gain, target, change));
                 }
             }
-            if let Some((_, target)) = best {
-                // Slow enough for its speed that the heading never turns more than
-                // MOBIL_SLOPE off the lane (a smoothstep's peak is 1.875 times its mean):
-                // at a bus's 5 m/s a 2 s change turned it 27 degrees and swung its
-                // corners across the centre line.
-                let width = plan.lane(target).map_or(3.5, |l| l.width);
-                let gentle = 1.875 * width / (MOBIL_SLOPE * me.speed.max(1.0));
-                starts.push((i, target, (4.0 - 2.0 * eager).max(gentle)));
+            if let Some((_, target, change)) = best {
+                starts.push((i, target, change));
             }
         }
         for (i, target, duration) in starts {
