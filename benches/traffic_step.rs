@@ -11,7 +11,7 @@ const DT: f64 = 1.0 / 60.0;
 const AT_THE_CAPS: &str = r#"Scenario(
     name: "at_the_caps",
     seed: 31,
-    map: (blocks: Random(count: 64, weights: [(3, Straight(length: Uniform(50, 300))), (1, Curve(radius: Uniform(30, 200), angle: Uniform(-90, 90))), (1, Intersection(ways: 4)), (1, Roundabout(radius: 20))]), lanes_per_direction: 4, shoulder_width: 2.0),
+    map: (blocks: Random(count: 64, weights: [(3, Straight(length: Uniform(50, 300))), (1, Curve(radius: Uniform(33, 200), angle: Uniform(-90, 90))), (1, Intersection(ways: 4)), (1, Roundabout(radius: 20))]), lanes_per_direction: 4, shoulder_width: 2.0),
     traffic: (vehicles: 1000, parked: 500),
     pedestrians: (count: 1000),
 )"#;
