@@ -110,6 +110,13 @@ fn random_designer_maps_simulate_without_overlaps() {
                     );
                 }
             }
+            for id in &trace {
+                let a = p.actors.iter().find(|x| x.id == *id).expect("actor");
+                println!(
+                    "actor {id}: {:?} on lane {:?}, route {:?}",
+                    a.class, a.lane, a.route
+                );
+            }
             let mut at_ten = Vec::new();
             for step in 0..(30.0 / dt) as usize {
                 if step == (10.0 / dt) as usize {
@@ -158,6 +165,26 @@ fn random_designer_maps_simulate_without_overlaps() {
                         at.y
                     );
                     break;
+                }
+            }
+            // Who stands around each traced actor at the end, to see what holds it.
+            for id in &trace {
+                let i = p.actors.iter().position(|x| x.id == *id).expect("actor");
+                let at = sim.agents()[i].pose.pos();
+                for (j, b) in sim.agents().iter().enumerate() {
+                    if j != i && b.pose.pos().distance(at) < 10.0 {
+                        println!(
+                            "  near {id} at the end: {} ({:?} {:?}) at ({:.2}, {:.2}) yaw {:.1} speed {:.2} {:?}",
+                            p.actors[j].id,
+                            p.actors[j].role,
+                            p.actors[j].class,
+                            b.pose.pos().x,
+                            b.pose.pos().y,
+                            b.pose.yaw.to_degrees(),
+                            b.speed,
+                            sim.lane_of(j)
+                        );
+                    }
                 }
             }
             for (i, a) in sim.agents().iter().enumerate() {

@@ -765,3 +765,30 @@ fn random_designer_maps_that_overlapped_simulate_apart() {
         );
     }
 }
+
+/// A bus stood early in its right turn with its tail across a crosswalk; a walker stepped
+/// up beside the tail and waited for the bus, whose turn would swing the tail over the
+/// walker, so the bus waited too, to the end of the scene (random designer map 55,
+/// variant 0). Walkers now keep a long body's clearance from a truck or bus standing in a
+/// junction, and the bus finishes its turn.
+#[test]
+fn a_bus_standing_in_its_turn_is_not_boxed_in_by_a_walker() {
+    let s = scenario("designer map", &designer_map(55));
+    let p = plan(&s, 0).expect("plans");
+    let bus = p.actors.iter().position(|a| a.id == 137).expect("the bus");
+    assert_eq!(
+        p.actors[bus].class,
+        drivegen_plan::ActorClass::Vehicle(drivegen_scenario::VehicleClass::Bus)
+    );
+    let mut sim = TrafficSim::new(&p);
+    let dt = 1.0 / 30.0;
+    let mut at_ten = 0.0;
+    for step in 0..(30.0 / dt) as usize {
+        if step == (10.0 / dt) as usize {
+            at_ten = sim.agents()[bus].odometer;
+        }
+        sim.step(&p, dt);
+    }
+    let moved = sim.agents()[bus].odometer - at_ten;
+    assert!(moved > 10.0, "the bus moved {moved:.1} m in its last 20 s");
+}

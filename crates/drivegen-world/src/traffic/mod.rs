@@ -347,14 +347,13 @@ impl TrafficSim {
             match &self.motions[i] {
                 Motion::Parked => {}
                 Motion::Walk { path, speed } => {
-                    let way = walkers::make_way(
-                        &snapshot,
-                        &self.motions,
-                        &self.lengths,
-                        i,
-                        speed * dt,
-                        dt,
-                    );
+                    let view = bodies::Bodies {
+                        plan,
+                        agents: &snapshot,
+                        motions: &self.motions,
+                        lengths: &self.lengths,
+                    };
+                    let way = walkers::make_way(view, i, speed * dt, dt);
                     let agent = &mut self.agents[i];
                     let length = path.length();
                     if self.controls[i].hold {

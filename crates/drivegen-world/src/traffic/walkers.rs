@@ -7,7 +7,8 @@
 
 use drivegen_plan::geom::{Obb, V2};
 
-use super::{AgentState, Motion};
+use super::Motion;
+use super::bodies::Bodies;
 
 /// Slower than this a vehicle counts as standing (m/s).
 const MOVING: f64 = 0.2;
@@ -18,8 +19,9 @@ const IN_FRONT: f64 = 1.5;
 /// How near a walker's centre steps towards a vehicle's body (m): half a body and a
 /// little.
 const VEHICLE_CLEARANCE: f64 = 0.4;
-/// How much further a walker keeps from the body of a moving truck or bus (m): in a turn
-/// its side cuts inside the lane by up to a metre and more.
+/// How much further a walker keeps from the body of a truck or bus moving or standing in
+/// a junction (m): in a turn its side cuts inside the lane by up to a metre and more, and
+/// its tail swings out.
 const LONG_BODY_CLEARANCE: f64 = 1.2;
 /// How near a walker's centre passes the bumper of a vehicle standing for it (m): half a
 /// walker and a little.
@@ -47,14 +49,13 @@ pub(super) struct Way {
     pub side: f64,
 }
 
-pub(super) fn make_way(
-    agents: &[AgentState],
-    motions: &[Motion],
-    lengths: &[(f64, f64)],
-    i: usize,
-    step: f64,
-    dt: f64,
-) -> Way {
+pub(super) fn make_way(bodies: Bodies<'_>, i: usize, step: f64, dt: f64) -> Way {
+    let Bodies {
+        agents,
+        motions,
+        lengths,
+        ..
+    } = bodies;
     let me = &agents[i];
     let heading = V2::from_angle(me.pose.yaw);
     let mut way = Way {
@@ -69,7 +70,11 @@ pub(super) fn make_way(
             continue;
         }
         let d = me.pose.pos() - other.pose.pos();
-        let clearance = if lengths[j].0 > super::bodies::LONG_BODY && other.speed >= MOVING {
+        // A truck or bus standing in a turn swings its tail out as it moves off: a walker
+        // who stepped up beside a bus's tail on a crosswalk and the bus, whose turn would
+        // sweep the walker, each waited for the other.
+        let turning = other.speed >= MOVING || bodies.in_junction(j);
+        let clearance = if lengths[j].0 > super::bodies::LONG_BODY && turning {
             VEHICLE_CLEARANCE + LONG_BODY_CLEARANCE
         } else {
             VEHICLE_CLEARANCE
