@@ -139,15 +139,19 @@ const SWEEP_MARGIN: f64 = 0.15;
 /// for vehicles standing in a turn.
 pub(super) const LONG_BODY: f64 = 6.5;
 
-/// The footprint of agent `j` as it stands, with the sweep's clearance.
-fn footprint(agents: &[AgentState], lengths: &[(f64, f64)], j: usize) -> Obb {
+/// The body of agent `j` as it stands, of its (length, width).
+pub(super) fn body_of(agents: &[AgentState], lengths: &[(f64, f64)], j: usize) -> Obb {
     Obb {
         center: agents[j].pose.pos(),
         yaw: agents[j].pose.yaw,
         half_length: lengths[j].0 / 2.0,
         half_width: lengths[j].1 / 2.0,
     }
-    .inflated(SWEEP_MARGIN)
+}
+
+/// The footprint of agent `j` as it stands, with the sweep's clearance.
+fn footprint(agents: &[AgentState], lengths: &[(f64, f64)], j: usize) -> Obb {
+    body_of(agents, lengths, j).inflated(SWEEP_MARGIN)
 }
 
 /// A long vehicle's sweep: how far it looks ahead, and its footprints every

@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use drivegen_plan::events::adjacent_lane;
-use drivegen_plan::geom::{Obb, Pose2, V2, atan2};
+use drivegen_plan::geom::{Pose2, V2, atan2};
 use drivegen_plan::{Behavior, Role, ScenePlan};
 use drivegen_scenario::events::Side;
 
+use super::bodies::body_of;
 use super::events::{Blend, MAX_SLOPE, PendingLaneChange};
 use super::{Motion, TrafficSim, idm_accel};
 
@@ -208,12 +209,7 @@ impl TrafficSim {
             {
                 return true;
             }
-            let body = Obb {
-                center: other.pose.pos(),
-                yaw: other.pose.yaw,
-                half_length: self.lengths[j].0 / 2.0,
-                half_width: self.lengths[j].1 / 2.0,
-            };
+            let body = body_of(&self.agents, &self.lengths, j);
             let corners = body.corners().map(|c| lane.center.project(c));
             let (lo, hi) = corners
                 .iter()

@@ -8,7 +8,7 @@
 use drivegen_plan::geom::{Obb, V2};
 
 use super::Motion;
-use super::bodies::Bodies;
+use super::bodies::{Bodies, body_of};
 
 /// Slower than this a vehicle counts as standing (m/s).
 const MOVING: f64 = 0.2;
@@ -84,12 +84,7 @@ pub(super) fn make_way(bodies: Bodies<'_>, i: usize, step: f64, dt: f64) -> Way 
         if d.dot(d) > reach * reach {
             continue;
         }
-        let body = Obb {
-            center: other.pose.pos(),
-            yaw: other.pose.yaw,
-            half_length: lengths[j].0 / 2.0,
-            half_width: lengths[j].1 / 2.0,
-        };
+        let body = body_of(agents, lengths, j);
         near.push(body);
         // A vehicle standing with the walker in front of it has stopped for the walker:
         // the walker goes on, so the two never wait for each other.
