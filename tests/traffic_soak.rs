@@ -51,6 +51,10 @@ fn random_designer_maps_simulate_without_overlaps() {
     // Of those, the ones standing on a junction connector: a queue waits at its stop
     // line, so these are what a deadlock leaves (SOAK_STUCK=1 lists them).
     let mut stuck_in_junction = Vec::new();
+    // And the ones whose front is within 6 m of a crosswalk, and so likely wait for it.
+    let mut before_crosswalk = 0usize;
+    // And the ones standing at the end of their route (a map's edge).
+    let mut at_route_end = 0usize;
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let from: u32 = std::env::var("SOAK_FROM")
         .ok()
@@ -200,13 +204,29 @@ fn random_designer_maps_simulate_without_overlaps() {
                         if junction {
                             stuck_in_junction.push(format!("{seed}:{variant}:{}", p.actors[i].id));
                         }
+                        let front = a.pose.pos() + a.pose.dir() * (p.actors[i].size.length / 2.0);
+                        let crosswalk_ahead = (0..=12).any(|k| {
+                            let q = front + a.pose.dir() * (0.5 * f64::from(k));
+                            p.network
+                                .crosswalks
+                                .iter()
+                                .any(|c| drivegen_plan::surface::point_in_polygon(q, &c.corners))
+                        });
+                        before_crosswalk += usize::from(crosswalk_ahead);
+                        let last = p.actors[i].route.last().copied().or(p.actors[i].lane);
+                        at_route_end += usize::from(sim.lane_of(i).is_some_and(|(lane, s, _)| {
+                            Some(lane) == last
+                                && p.lane(lane).is_some_and(|l| {
+                                    l.length - s < p.actors[i].size.length / 2.0 + 2.0
+                                })
+                        }));
                     }
                 }
             }
         }
     }
     println!(
-        "{variants} variants simulated, {unplannable} unplannable; overlaps: {by_kind:?}; driven {:.1} km, {stuck} of {vehicles} vehicles moved under 1 m in the last 20 s, {} of them in a junction",
+        "{variants} variants simulated, {unplannable} unplannable; overlaps: {by_kind:?}; driven {:.1} km, {stuck} of {vehicles} vehicles moved under 1 m in the last 20 s, {} of them in a junction, {before_crosswalk} with a crosswalk within 6 m of their front, {at_route_end} at the end of their route",
         driven / 1000.0,
         stuck_in_junction.len()
     );
