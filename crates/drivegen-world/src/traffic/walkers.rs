@@ -70,18 +70,24 @@ pub(super) fn make_way(bodies: Bodies<'_>, i: usize, step: f64, dt: f64) -> Way 
             continue;
         }
         let d = me.pose.pos() - other.pose.pos();
+        // Out of reach of its body even after this step (most vehicles, on a big map),
+        // whatever clearance it is given: culled before anything is looked up.
+        let long = lengths[j].0 > super::bodies::LONG_BODY;
+        let reach =
+            |clearance: f64| lengths[j].0.hypot(lengths[j].1) / 2.0 + clearance + step + 0.1;
+        let widest = reach(VEHICLE_CLEARANCE + if long { LONG_BODY_CLEARANCE } else { 0.0 });
+        if d.dot(d) > widest * widest {
+            continue;
+        }
         // A truck or bus standing in a turn swings its tail out as it moves off: a walker
         // who stepped up beside a bus's tail on a crosswalk and the bus, whose turn would
         // sweep the walker, each waited for the other.
-        let turning = other.speed >= MOVING || bodies.in_junction(j);
-        let clearance = if lengths[j].0 > super::bodies::LONG_BODY && turning {
+        let clearance = if long && (other.speed >= MOVING || bodies.in_junction(j)) {
             VEHICLE_CLEARANCE + LONG_BODY_CLEARANCE
         } else {
             VEHICLE_CLEARANCE
         };
-        // Out of reach of its body even after this step (most vehicles, on a big map).
-        let reach = lengths[j].0.hypot(lengths[j].1) / 2.0 + clearance + step + 0.1;
-        if d.dot(d) > reach * reach {
+        if d.dot(d) > reach(clearance) * reach(clearance) {
             continue;
         }
         let body = body_of(agents, lengths, j);
